@@ -1,0 +1,42 @@
+/**
+ * Reads the stack configuration once into a typed object. Secrets stay `Output`s marked secret; the Forge token and
+ * the SSH key are only checked for presence here, because the dynamic providers read them at call time from the
+ * stack config instead of receiving them as inputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_DEFAULTS, PROJECT, PlainConfig, SECRET_KEYS, parsePlainConfig } from "./config-rules";
+
+export interface PreviewConfig extends PlainConfig {
+  basicAuthPassword: pulumi.Output<string> | null;
+}
+
+export const PLAIN_KEYS = [
+  ...Object.keys(CONFIG_DEFAULTS),
+  "forgeOrg", "forgeServerId", "previewDomain", "apps", "sshHost", "sshHostKeyFingerprint",
+] as const;
+const OBJECT_KEYS = new Set(["apps", "productionDatabases"]);
+
+export function loadConfig(config: pulumi.Config = new pulumi.Config(PROJECT)): PreviewConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of PLAIN_KEYS) {
+    raw[key] = OBJECT_KEYS.has(key) ? readObject(config, key) : config.get(key);
+  }
+  const secretsSet = new Set<string>();
+  for (const key of [...SECRET_KEYS.map(([k]) => k), "basicAuthPassword"]) {
+    if (config.getSecret(key) !== undefined) secretsSet.add(key);
+  }
+  const plain = parsePlainConfig(raw, secretsSet);
+  return {
+    ...plain,
+    basicAuthPassword: plain.basicAuth.mode === "shared" ? config.requireSecret("basicAuthPassword") : null,
+  };
+}
+
+/** `getObject` throws a bare JSON error on bad input; keep the raw text so the rules can name the key. */
+function readObject(config: pulumi.Config, key: string): unknown {
+  try {
+    return config.getObject<unknown>(key);
+  } catch {
+    return config.get(key);
+  }
+}
