@@ -3,6 +3,7 @@
  * `stacks/config.ts` feeds it the raw values; keeping it free of Pulumi makes every rule a table test.
  */
 import { ConfigError } from "../providers/user-error";
+import { findDatabaseUserClash } from "./naming";
 
 export const PROJECT = "forge-previews";
 
@@ -311,6 +312,11 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   const phpVersion = readString(raw, "phpVersion", problems, "php84");
   if (phpVersion !== "" && !/^php\d{2}$/.test(phpVersion)) problems.add("phpVersion", `must look like \`php84\`, not ${JSON.stringify(phpVersion)}`, setHint("phpVersion", "php84"));
   const apps = parseApps(raw, phpVersion, problems);
+
+  const clash = findDatabaseUserClash(Object.keys(apps));
+  if (clash) {
+    problems.add(`apps.${clash[1]}`, `shares its 16-character database user names with \`${clash[0]}\``, "rename one of the two apps");
+  }
 
   const defaultAppRaw = typeof raw["defaultApp"] === "string" ? (raw["defaultApp"] as string).trim() : "";
   let defaultApp: string | null = null;

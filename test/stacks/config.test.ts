@@ -139,3 +139,12 @@ describe("loadConfig", () => {
     expect(JSON.stringify(config)).not.toContain("ssh-key-not-for-output");
   });
 });
+
+describe("parsePlainConfig app names", () => {
+  it("refuses two apps whose database users would collide", () => {
+    const apps = { customer0000fw: { repository: "a/b", masterDatabase: "m1" }, customer0000lv: { repository: "a/c", masterDatabase: "m2" } };
+    expect(problemsOf({ ...VALID, apps })).toContain(
+      "`forge-previews:apps.customer0000lv` shares its 16-character database user names with `customer0000fw`; rename one of the two apps",
+    );
+  });
+});
