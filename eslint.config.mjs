@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".cache/**", "**/*.js", "!eslint.config.mjs"] },
+  { ignores: ["node_modules/**", ".cache/**", "**/*.js", "!eslint.config.mjs", "!test/support/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,10 +4,10 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    // Type errors are caught by `npm run typecheck`; transpiling alone keeps the suite fast.
     "^.+\\.ts$": ["ts-jest", {}],
   },
   testTimeout: 30000,
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
   // Serialized dynamic providers must not carry coverage counters, so coverage stays off by default.
   collectCoverage: false,
 };

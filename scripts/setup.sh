@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Prepares a Debian machine for forge-previews: the system packages the local services need, the npm dependencies,
+# the Pulumi CLI built from the Go module proxy, and actionlint for the workflows. Safe to run again: each step
+# skips what is already there. Prints the directory to put on PATH as its last line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+readonly APT_PACKAGES=(mariadb-server mariadb-client redis-server redis-tools openssh-server openssh-client shellcheck)
+readonly ACTIONLINT_VERSION=v1.7.12
+readonly CACHE_DIR="${FORGE_PREVIEWS_CACHE:-$HOME/.cache/forge-previews}"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+require_tool() {
+  local tool=$1 wanted=$2
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    log "missing $tool ($wanted); install it first"
+    exit 1
+  fi
+}
+
+require_tool node "Node.js 20 or 22"
+require_tool npm "npm 10 or newer"
+require_tool go "Go 1.25 or newer, to build the Pulumi CLI"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  log "Node.js $(node --version) is too old; @pulumi/pulumi 3.248 needs Node 20 or newer"
+  exit 1
+fi
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund >&2
+fi
+
+tools_bin="$CACHE_DIR/tools/bin"
+if [ ! -x "$tools_bin/actionlint" ] || ! "$tools_bin/actionlint" -version 2>/dev/null | grep -q "${ACTIONLINT_VERSION#v}"; then
+  log "building actionlint $ACTIONLINT_VERSION"
+  mkdir -p "$tools_bin"
+  GOBIN="$tools_bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2
+fi
+
+pulumi_bin=$(bash scripts/pulumi-cli.sh | tail -n 1)
+echo "$pulumi_bin:$tools_bin"
