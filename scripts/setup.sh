@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-readonly APT_PACKAGES=(mariadb-server mariadb-client redis-server redis-tools openssh-server openssh-client shellcheck)
+# php-vlucas-phpdotenv is the .env parser Laravel uses; tests check the .env text we write against it.
+readonly APT_PACKAGES=(mariadb-server mariadb-client redis-server redis-tools openssh-server openssh-client shellcheck php-cli php-vlucas-phpdotenv)
 readonly ACTIONLINT_VERSION=v1.7.12
 readonly CACHE_DIR="${FORGE_PREVIEWS_CACHE:-$HOME/.cache/forge-previews}"
 
