@@ -3,6 +3,7 @@
  * `stacks/config.ts` feeds it the raw values; keeping it free of Pulumi makes every rule a table test.
  */
 import { ConfigError } from "../providers/user-error";
+import { detectLiveSecret } from "../providers/live-secrets";
 import { findDatabaseUserClash } from "./naming";
 
 export const PROJECT = "forge-previews";
@@ -238,6 +239,7 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
         if (!ENV_KEY.test(key)) problems.add(`${at}.env.${key}`, "is not an upper-case .env key", "use names like `STRIPE_KEY`");
         else if (MANAGED_ENV_KEYS.includes(key)) problems.add(`${at}.env.${key}`, "is set by the preview environment itself (it keeps previews away from production data)", "remove it from the app's env");
         else if (typeof v !== "string") problems.add(`${at}.env.${key}`, "must be a string", "quote the value");
+        else if (detectLiveSecret(v)) problems.add(`${at}.env.${key}`, `looks like ${detectLiveSecret(v)}; a preview runs PR code on production-derived data`, "use the provider's test-mode key");
         else app.env[key] = v;
       }
     }
