@@ -1,0 +1,157 @@
+import { decodeDocument, decodeSingletonAttributes, type AttributeReader, type DecodedResource } from "./json-api";
+import type { Paginated } from "./paginate";
+import type { ForgeTransport } from "./request";
+import type { DeploymentStatus, OpenEnum, UpdateDeploymentScriptRequest } from "./types";
+
+export interface DeploymentCommit {
+  hash: string | null;
+  author: string | null;
+  message: string | null;
+  branch: string | null;
+}
+
+export interface Deployment {
+  id: number;
+  /** `queued`/`pending`/`deploying`, then `finished`, `failed`, `failed-build` or `cancelled`. */
+  status: OpenEnum<DeploymentStatus>;
+  type: string | null;
+  commit: DeploymentCommit;
+  startedAt: string | null;
+  endedAt: string | null;
+  createdAt: string | null;
+}
+
+export interface DeploymentScript {
+  content: string | null;
+  autoSource: boolean;
+}
+
+export interface SiteDeploymentStatus {
+  /** `null` when nothing is deploying. */
+  status: OpenEnum<DeploymentStatus> | null;
+  startedAt: string | null;
+}
+
+export interface ListDeploymentsParams {
+  /** `filter[commit_hash]`. */
+  commitHash?: string;
+  /** e.g. `-created_at`. */
+  sort?: string;
+  pageSize?: number;
+}
+
+export interface UpdateDeploymentScriptParams {
+  content: string;
+  autoSource?: boolean | null;
+}
+
+export function toDeployment(resource: DecodedResource): Deployment {
+  const a = resource.attributes;
+  const commit = a.optionalObject("commit");
+  return {
+    id: resource.id,
+    status: a.string("status"),
+    type: a.optionalString("type"),
+    commit: {
+      hash: commit?.optionalString("hash") ?? null,
+      author: commit?.optionalString("author") ?? null,
+      message: commit?.optionalString("message") ?? null,
+      branch: commit?.optionalString("branch") ?? null,
+    },
+    startedAt: a.optionalString("started_at"),
+    endedAt: a.optionalString("ended_at"),
+    createdAt: a.optionalString("created_at"),
+  };
+}
+
+function toDeploymentScript(a: AttributeReader): DeploymentScript {
+  return { content: a.optionalString("content"), autoSource: a.optionalBoolean("auto_source") ?? false };
+}
+
+/** Deployments, the deploy script and push-to-deploy of one site. */
+export class DeploymentsApi {
+  constructor(private readonly transport: ForgeTransport) {}
+
+  list(serverId: number, siteId: number, params: ListDeploymentsParams = {}): Paginated<Deployment> {
+    return this.transport.list(
+      {
+        operation: "organizations.servers.sites.deployments.index",
+        params: { server: serverId, site: siteId },
+        query: { "filter[commit_hash]": params.commitHash, sort: params.sort },
+        pageSize: params.pageSize,
+      },
+      "deployments",
+      toDeployment,
+    );
+  }
+
+  /** Triggers a deployment (202) and returns it; poll `get` until a final status. */
+  async create(serverId: number, siteId: number): Promise<Deployment> {
+    const body = await this.transport.send({
+      operation: "organizations.servers.sites.deployments.store",
+      params: { server: serverId, site: siteId },
+    });
+    return toDeployment(decodeDocument(body, "deployments"));
+  }
+
+  async get(serverId: number, siteId: number, deploymentId: number): Promise<Deployment> {
+    const body = await this.transport.send({
+      operation: "organizations.servers.sites.deployments.show",
+      params: { server: serverId, site: siteId, deployment: deploymentId },
+    });
+    return toDeployment(decodeDocument(body, "deployments"));
+  }
+
+  /** The deployment's output text. */
+  async getLog(serverId: number, siteId: number, deploymentId: number): Promise<string> {
+    const body = await this.transport.send({
+      operation: "organizations.servers.sites.deployments.log.show",
+      params: { server: serverId, site: siteId, deployment: deploymentId },
+    });
+    return decodeSingletonAttributes(body, "deploymentOutputs").optionalString("output") ?? "";
+  }
+
+  /** Whether something is deploying on the site right now. */
+  async getStatus(serverId: number, siteId: number): Promise<SiteDeploymentStatus> {
+    const body = await this.transport.send({
+      operation: "organizations.servers.sites.deployments.status.show",
+      params: { server: serverId, site: siteId },
+    });
+    const a = decodeSingletonAttributes(body, "deploymentStatuses");
+    return { status: a.optionalString("status"), startedAt: a.optionalString("started_at") };
+  }
+
+  async getScript(serverId: number, siteId: number): Promise<DeploymentScript> {
+    const body = await this.transport.send({
+      operation: "organizations.servers.sites.deployments.script.show",
+      params: { server: serverId, site: siteId },
+    });
+    return toDeploymentScript(decodeSingletonAttributes(body, "deploymentScripts"));
+  }
+
+  /** Synchronous (200): returns the stored script. */
+  async updateScript(serverId: number, siteId: number, params: UpdateDeploymentScriptParams): Promise<DeploymentScript> {
+    const request: UpdateDeploymentScriptRequest = { content: params.content, auto_source: params.autoSource };
+    const body = await this.transport.send({
+      operation: "organizations.servers.sites.deployments.script.update",
+      params: { server: serverId, site: siteId },
+      body: request,
+    });
+    return toDeploymentScript(decodeSingletonAttributes(body, "deploymentScripts"));
+  }
+
+  /** Deploy on every push to the site's branch (async, 202). */
+  async enablePushToDeploy(serverId: number, siteId: number): Promise<void> {
+    await this.transport.send({
+      operation: "organizations.servers.sites.deployments.push-to-deploy.store",
+      params: { server: serverId, site: siteId },
+    });
+  }
+
+  async disablePushToDeploy(serverId: number, siteId: number): Promise<void> {
+    await this.transport.send({
+      operation: "organizations.servers.sites.deployments.push-to-deploy.destroy",
+      params: { server: serverId, site: siteId },
+    });
+  }
+}

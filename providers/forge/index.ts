@@ -1,0 +1,42 @@
+/** The Forge API client (new API, `/api/orgs/{org}/...`). Everything a caller needs is exported here. */
+export { ForgeClient, createForgeClient, DEFAULT_CLIENT_OPTIONS } from "./client";
+export type { ForgeClientOptions, ForgeLogger } from "./client";
+export * from "./errors";
+export { DEFAULT_RETRY_OPTIONS, MAX_SERVER_DELAY_MS, isRetryable, retryDelayMs, withRetry } from "./retry";
+export type { RetryContext, RetryOptions } from "./retry";
+export { parseRateLimitReset, parseRetryAfter, serverRequestedDelayMs } from "./retry-timing";
+export type { HeaderBag } from "./retry-timing";
+export {
+  DEFAULT_RATE_LIMITER_OPTIONS,
+  SlidingWindowRateLimiter,
+  setSharedRateLimiter,
+  sharedRateLimiter,
+} from "./rate-limiter";
+export type { RateLimiter, RateLimiterOptions } from "./rate-limiter";
+export { Paginated, findFirst, listAll } from "./paginate";
+export type { Page, PageFetcher } from "./paginate";
+export { DEFAULT_WAIT_OPTIONS, waitDone, waitFor, waitPending } from "./wait";
+export type { WaitForOptions, WaitResult } from "./wait";
+export { AttributeReader, decodeDocument, decodePage, decodeResource, decodeSingletonAttributes, parseId } from "./json-api";
+export type { DecodedPage, DecodedResource } from "./json-api";
+export { FORGE_OPERATIONS, scopesFor } from "./operations";
+export type { ForgeOperation, ForgeOperationId, OperationPathParams } from "./operations";
+export { REDACTED, envValues, redactText, redactValue } from "./redact";
+export { buildPath, buildQuery } from "./request";
+export type { ForgeRequest, ForgeTransport, QueryValue } from "./request";
+export * from "./organizations";
+export * from "./servers";
+export * from "./sites";
+export * from "./domains";
+export * from "./certificates";
+export * from "./environment";
+export * from "./deployments";
+export * from "./databases";
+export * from "./database-users";
+export * from "./background-processes";
+export * from "./security-rules";
+export * from "./commands";
+export * from "./healthcheck";
+export * from "./nginx-templates";
+export type * from "./types";
+export { DEPLOYMENT_STATUSES, DOMAIN_RECORD_STATUSES, PHP_VERSIONS, SITE_STATUSES, SITE_TYPES } from "./types";

@@ -1,0 +1,84 @@
+import {
+  ForgeApiError,
+  ForgeNetworkError,
+  ForgeRateLimitError,
+  ForgeServerError,
+  type ForgeError,
+} from "./errors";
+
+/** The only place in the client that loops on errors. Waiting for a status is `wait.ts`, not this. */
+
+export interface RetryOptions {
+  /** Total attempts, the first one included. */
+  attempts: number;
+  /** Backoff for the first retry; doubles each time. */
+  baseDelayMs: number;
+  /** Ceiling of the computed backoff (a server-requested delay may be longer, up to `MAX_SERVER_DELAY_MS`). */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_OPTIONS = {
+  attempts: 5,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+} as const satisfies RetryOptions;
+
+/**
+ * A server asking for more than this (a long maintenance, a reset far away) is not worth blocking a
+ * deployment on; the error is thrown instead so the caller sees it.
+ */
+export const MAX_SERVER_DELAY_MS = 120_000;
+
+/**
+ * Whether a failed attempt may be repeated. 429 always: the request was refused, nothing happened. 5xx,
+ * network errors and timeouts only for methods other than POST, because a POST may have created something
+ * before failing; creates rely on look-up-and-adopt instead. Other 4xx never change by repeating them.
+ */
+export function isRetryable(error: ForgeError, method: string): boolean {
+  if (error instanceof ForgeRateLimitError) return true;
+  if (method.toUpperCase() === "POST") return false;
+  if (error instanceof ForgeServerError) return true;
+  return error instanceof ForgeNetworkError;
+}
+
+/**
+ * Delay before retry number `retry` (1 for the first retry). A server-requested delay wins; otherwise
+ * exponential backoff, capped, with "equal jitter" (half fixed, half random) so parallel jobs spread out
+ * but never retry immediately.
+ */
+export function retryDelayMs(
+  error: ForgeError,
+  retry: number,
+  options: RetryOptions,
+  random: () => number = Math.random,
+): number {
+  if (error instanceof ForgeApiError && error.retryAfterMs !== null) return error.retryAfterMs;
+  const exponential = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
+  return Math.round(exponential / 2 + random() * (exponential / 2));
+}
+
+export interface RetryContext {
+  method: string;
+  options: RetryOptions;
+  sleep: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Called before each wait; the client logs here and pauses the shared rate limiter on a 429. */
+  onRetry?: (info: { error: ForgeError; attempt: number; delayMs: number }) => void;
+}
+
+/** Runs `attempt` until it succeeds, a non-retryable error occurs, or the attempts run out. */
+export async function withRetry<T>(run: (attempt: number) => Promise<T>, context: RetryContext): Promise<T> {
+  const attempts = Math.max(1, Math.floor(context.options.attempts));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run(attempt);
+    } catch (error) {
+      if (!(error instanceof ForgeApiError || error instanceof ForgeNetworkError)) throw error;
+      if (attempt >= attempts || !isRetryable(error, context.method)) throw error;
+      const delayMs = retryDelayMs(error, attempt, context.options, context.random);
+      if (delayMs > MAX_SERVER_DELAY_MS) throw error;
+      context.onRetry?.({ error, attempt, delayMs });
+      await context.sleep(delayMs);
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import { decodeDocument, type DecodedResource } from "./json-api";
+import type { Paginated } from "./paginate";
+import type { ForgeTransport } from "./request";
+import type {
+  CreateSiteRequest,
+  DomainMode,
+  OpenEnum,
+  PhpVersion,
+  RepositoryStatus,
+  SiteStatus,
+  SiteType,
+  SourceControlProvider,
+  UpdateSiteRequest,
+  WwwRedirectType,
+} from "./types";
+
+export interface SiteRepository {
+  provider: string | null;
+  url: string | null;
+  branch: string | null;
+  status: OpenEnum<RepositoryStatus> | null;
+}
+
+export interface Site {
+  id: number;
+  /** From the `server` relationship, when Forge includes it; the caller usually knows it already. */
+  serverId: number | null;
+  /** The primary domain. */
+  name: string;
+  status: OpenEnum<SiteStatus>;
+  url: string | null;
+  user: string | null;
+  https: boolean;
+  webDirectory: string | null;
+  rootDirectory: string | null;
+  aliases: string[];
+  phpVersion: string | null;
+  deploymentStatus: string | null;
+  quickDeploy: boolean | null;
+  isolated: boolean;
+  repository: SiteRepository | null;
+  database: string | null;
+  zeroDowntimeDeployments: boolean;
+  sharedPaths: Record<string, string>;
+  deploymentUrl: string | null;
+  healthcheckUrl: string | null;
+  createdAt: string | null;
+}
+
+export interface ListSitesParams {
+  /** `filter[name]`; Forge may match loosely, so `findByName` also compares exactly. */
+  name?: string;
+  /** e.g. `name` or `-created_at`. */
+  sort?: string;
+  pageSize?: number;
+}
+
+/** `CreateSiteRequest` in camelCase; only `type` is required by Forge. */
+export interface CreateSiteParams {
+  type: SiteType;
+  domainMode?: DomainMode;
+  /** The domain. */
+  name?: string;
+  wwwRedirectType?: WwwRedirectType;
+  allowWildcardSubdomains?: boolean;
+  rootDirectory?: string | null;
+  webDirectory?: string | null;
+  isIsolated?: boolean;
+  /** Lowercase, starts with a letter, at most 32 characters. */
+  isolatedUser?: string;
+  phpVersion?: PhpVersion;
+  zeroDowntimeDeployments?: boolean;
+  nginxTemplateId?: number;
+  sourceControlProvider?: SourceControlProvider;
+  repository?: string | null;
+  branch?: string | null;
+  databaseId?: number;
+  databaseUserId?: number;
+  installComposerDependencies?: boolean;
+  generateDeployKey?: boolean;
+  pushToDeploy?: boolean;
+  tags?: string[] | null;
+  sharedPaths?: { from: string; to: string }[];
+}
+
+export interface UpdateSiteParams {
+  rootPath?: string | null;
+  directory?: string | null;
+  type?: SiteType;
+  phpVersion?: PhpVersion;
+  pushToDeploy?: boolean;
+  repositoryBranch?: string | null;
+}
+
+export function toSite(resource: DecodedResource): Site {
+  const a = resource.attributes;
+  const repository = a.optionalObject("repository");
+  const server = resource.relationships.server;
+  return {
+    id: resource.id,
+    serverId: typeof server === "number" ? server : null,
+    name: a.string("name"),
+    status: a.string("status"),
+    url: a.optionalString("url"),
+    user: a.optionalString("user"),
+    https: a.optionalBoolean("https") ?? false,
+    webDirectory: a.optionalString("web_directory"),
+    rootDirectory: a.optionalString("root_directory"),
+    aliases: a.stringList("aliases"),
+    phpVersion: a.optionalString("php_version"),
+    deploymentStatus: a.optionalString("deployment_status"),
+    quickDeploy: a.optionalBoolean("quick_deploy"),
+    isolated: a.optionalBoolean("isolated") ?? false,
+    repository: repository && {
+      provider: repository.optionalString("provider"),
+      url: repository.optionalString("url"),
+      branch: repository.optionalString("branch"),
+      status: repository.optionalString("status"),
+    },
+    database: a.optionalString("database"),
+    zeroDowntimeDeployments: a.optionalBoolean("zero_downtime_deployments") ?? false,
+    sharedPaths: a.stringMap("shared_paths"),
+    deploymentUrl: a.optionalString("deployment_url"),
+    healthcheckUrl: a.optionalString("healthcheck_url"),
+    createdAt: a.optionalString("created_at"),
+  };
+}
+
+export function toCreateSiteRequest(params: CreateSiteParams): CreateSiteRequest {
+  return {
+    type: params.type,
+    domain_mode: params.domainMode,
+    name: params.name,
+    www_redirect_type: params.wwwRedirectType,
+    allow_wildcard_subdomains: params.allowWildcardSubdomains,
+    root_directory: params.rootDirectory,
+    web_directory: params.webDirectory,
+    is_isolated: params.isIsolated,
+    isolated_user: params.isolatedUser,
+    php_version: params.phpVersion,
+    zero_downtime_deployments: params.zeroDowntimeDeployments,
+    nginx_template_id: params.nginxTemplateId,
+    source_control_provider: params.sourceControlProvider,
+    repository: params.repository,
+    branch: params.branch,
+    database_id: params.databaseId,
+    database_user_id: params.databaseUserId,
+    install_composer_dependencies: params.installComposerDependencies,
+    generate_deploy_key: params.generateDeployKey,
+    push_to_deploy: params.pushToDeploy,
+    tags: params.tags,
+    shared_paths: params.sharedPaths,
+  };
+}
+
+export class SitesApi {
+  constructor(private readonly transport: ForgeTransport) {}
+
+  /** Sites on one server. */
+  list(serverId: number, params: ListSitesParams = {}): Paginated<Site> {
+    return this.transport.list(
+      {
+        operation: "organizations.servers.sites.index",
+        params: { server: serverId },
+        query: { "filter[name]": params.name, sort: params.sort },
+        pageSize: params.pageSize,
+      },
+      "sites",
+      toSite,
+    );
+  }
+
+  /** Sites on every server of the organization. */
+  listInOrg(params: Omit<ListSitesParams, "sort"> = {}): Paginated<Site> {
+    return this.transport.list(
+      { operation: "organizations.sites.index", params: {}, query: { "filter[name]": params.name }, pageSize: params.pageSize },
+      "sites",
+      toSite,
+    );
+  }
+
+  /** The site whose domain is exactly `name`, or `undefined`; the look-up half of look-up-and-adopt. */
+  findByName(serverId: number, name: string): Promise<Site | undefined> {
+    return this.list(serverId, { name }).find((site) => site.name === name);
+  }
+
+  /** Forge's get-site has no server segment: `GET /orgs/{org}/sites/{site}`. */
+  async get(siteId: number): Promise<Site> {
+    const body = await this.transport.send({ operation: "organizations.sites.show", params: { site: siteId } });
+    return toSite(decodeDocument(body, "sites"));
+  }
+
+  /** Starts the install (202); poll `get` until `status` is `installed`. */
+  async create(serverId: number, params: CreateSiteParams): Promise<Site> {
+    const body = await this.transport.send({
+      operation: "organizations.servers.sites.store",
+      params: { server: serverId },
+      body: toCreateSiteRequest(params),
+    });
+    return toSite(decodeDocument(body, "sites"));
+  }
+
+  /** Async (202, empty body). */
+  async update(serverId: number, siteId: number, params: UpdateSiteParams): Promise<void> {
+    const body: UpdateSiteRequest = {
+      root_path: params.rootPath,
+      directory: params.directory,
+      type: params.type,
+      php_version: params.phpVersion,
+      push_to_deploy: params.pushToDeploy,
+      repository_branch: params.repositoryBranch,
+    };
+    await this.transport.send({ operation: "organizations.servers.sites.update", params: { server: serverId, site: siteId }, body });
+  }
+
+  /** Async (202); the site reports `removing` until `get` answers 404. */
+  async delete(serverId: number, siteId: number): Promise<void> {
+    await this.transport.send({ operation: "organizations.servers.sites.destroy", params: { server: serverId, site: siteId } });
+  }
+}
