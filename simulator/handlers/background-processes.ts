@@ -1,0 +1,106 @@
+import { extend, initialValues, timeline, valuesAt } from "../async-clock";
+import { validationError } from "../errors";
+import { iso, resource, document, type JsonApiResource } from "../json-api";
+import type { BackgroundProcessRecord } from "../types";
+import { SERVER, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { listDocument } from "./list";
+import { stringField } from "./site-rules";
+
+export function presentBackgroundProcess(ctx: RequestContext, process: BackgroundProcessRecord, initial = false): JsonApiResource {
+  const values = initial ? initialValues(process.lifecycle) : valuesAt(process.lifecycle, ctx.now);
+  return resource(
+    "backgroundProcesses",
+    process.id,
+    {
+      command: process.command,
+      user: process.user,
+      directory: process.directory,
+      processes: process.processes,
+      status: values.status,
+      created_at: iso(process.createdAt),
+    },
+    url(ctx, `/orgs/${ctx.services.org}/servers/${process.serverId}/background-processes/${process.id}`),
+  );
+}
+
+function integerField(body: Record<string, unknown>, key: string): number | null {
+  const value = body[key];
+  return typeof value === "number" && Number.isInteger(value) ? value : null;
+}
+
+function createProcess(ctx: RequestContext): { status: number; body: unknown } {
+  const server = need(ctx.found.server, "server");
+  const { body, now, services } = ctx;
+  const errors: Record<string, string[]> = {};
+  for (const key of ["name", "command", "user"]) {
+    if (stringField(body, key) === null || body[key] === "") errors[key] = [`The ${key} field is required.`];
+  }
+  const processes = integerField(body, "processes");
+  if (processes === null || processes < 1) errors.processes = ["The processes field is required and must be at least 1."];
+  const siteId = integerField(body, "site_id");
+  if (body.site_id !== undefined && body.site_id !== null) {
+    if (!services.store.data.sites.some((site) => site.id === siteId && site.serverId === server.id)) errors.site_id = ["The selected site id is invalid."];
+  }
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+  const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
+  const process: BackgroundProcessRecord = {
+    id: services.store.nextId(),
+    serverId: server.id,
+    siteId,
+    name: String(body.name),
+    command: String(body.command),
+    user: String(body.user),
+    directory: stringField(body, "directory"),
+    processes: processes as number,
+    startsecs: integerField(body, "startsecs"),
+    stopwaitsecs: integerField(body, "stopwaitsecs"),
+    stopsignal: stringField(body, "stopsignal"),
+    createdAt: now,
+    updatedAt: now,
+    lifecycle: timeline(now, { status: "installing" }, [services.clock.duration("backgroundProcess"), { status: failed ? "fatal" : "running" }]),
+  };
+  services.store.data.backgroundProcesses.push(process);
+  return { status: 202, body: document(presentBackgroundProcess(ctx, process, true)) };
+}
+
+function deleteProcess(ctx: RequestContext): { status: number } {
+  const process = need(ctx.found.backgroundProcess, "backgroundProcess");
+  if (process.lifecycle.goneAt === null) {
+    extend(process.lifecycle, ctx.now, { status: "removing" });
+    process.lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
+  }
+  return { status: 202 };
+}
+
+export const backgroundProcessRoutes: RouteDefinition[] = [
+  {
+    method: "get",
+    template: `${SERVER}/background-processes`,
+    scope: "server:view",
+    filters: ["user", "site_id", "directory"],
+    sorts: ["user"],
+    handler: (ctx) => {
+      const server = need(ctx.found.server, "server");
+      const processes = ctx.services.store.data.backgroundProcesses.filter((item) => item.serverId === server.id);
+      return {
+        status: 200,
+        body: listDocument(ctx, processes, (process) => presentBackgroundProcess(ctx, process), {
+          filters: {
+            user: (process, value) => process.user === value,
+            site_id: (process, value) => String(process.siteId) === value,
+            directory: (process, value) => process.directory === value,
+          },
+          sorts: { user: (process) => process.user },
+        }),
+      };
+    },
+  },
+  { method: "post", template: `${SERVER}/background-processes`, scope: "server:create-daemons", handler: createProcess },
+  {
+    method: "get",
+    template: `${SERVER}/background-processes/{backgroundProcess}`,
+    scope: "server:view",
+    handler: (ctx) => ({ status: 200, body: document(presentBackgroundProcess(ctx, need(ctx.found.backgroundProcess, "backgroundProcess"))) }),
+  },
+  { method: "delete", template: `${SERVER}/background-processes/{backgroundProcess}`, scope: "server:delete-daemons", handler: deleteProcess },
+];

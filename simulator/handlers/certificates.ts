@@ -1,0 +1,143 @@
+import { extend, initialValues, timeline, valuesAt } from "../async-clock";
+import { fieldError, notFound, validationError } from "../errors";
+import { iso, resource, document, type JsonApiResource } from "../json-api";
+import type { CertificateRecord } from "../types";
+import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { stringField } from "./site-rules";
+
+const DOMAIN = `${SITE}/domains/{domainRecord}`;
+const TYPES = ["letsencrypt", "csr", "existing", "clone"];
+
+export function presentCertificate(ctx: RequestContext, certificate: CertificateRecord, initial = false): JsonApiResource {
+  const values = initial ? initialValues(certificate.lifecycle) : valuesAt(certificate.lifecycle, ctx.now);
+  const site = need(ctx.services.store.data.sites.find((item) => item.id === certificate.siteId), "site of certificate");
+  return resource(
+    "certificates",
+    certificate.id,
+    {
+      // A clone copies another certificate; the resource reports the kind of certificate it is.
+      type: certificate.type === "clone" ? "existing" : certificate.type,
+      verification_method: certificate.verificationMethod,
+      key_type: certificate.keyType,
+      preferred_chain: certificate.preferredChain,
+      request_status: values.request_status,
+      status: values.status,
+      active: values.active,
+      created_at: iso(certificate.createdAt),
+      updated_at: iso(certificate.updatedAt),
+    },
+    url(ctx, `${sitePath(ctx, site)}/domains/${certificate.domainId}/certificates/${certificate.id}`),
+  );
+}
+
+function certificatesOf(ctx: RequestContext): CertificateRecord[] {
+  const domain = need(ctx.found.domainRecord, "domainRecord");
+  return ctx.services.store.data.certificates.filter((certificate) => certificate.domainId === domain.id);
+}
+
+function activeCertificate(ctx: RequestContext): CertificateRecord {
+  const active = certificatesOf(ctx).find((certificate) => valuesAt(certificate.lifecycle, ctx.now).active === true);
+  if (active === undefined) throw notFound("an active certificate on this domain");
+  return active;
+}
+
+function createCertificate(ctx: RequestContext): { status: number; body: unknown } {
+  const site = need(ctx.found.site, "site");
+  const domain = need(ctx.found.domainRecord, "domainRecord");
+  const { body, now, services } = ctx;
+  const type = stringField(body, "type");
+  if (type === null || !TYPES.includes(type)) throw fieldError("type", `The selected type is invalid; Forge allows: ${TYPES.join(", ")}.`);
+  if (valuesAt(site.lifecycle, now).status !== "installed") {
+    throw validationError({ domain: ["The site must finish installing before a certificate can be requested."] });
+  }
+  const letsencrypt = typeof body.letsencrypt === "object" && body.letsencrypt !== null ? (body.letsencrypt as Record<string, unknown>) : {};
+  const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
+  const enable = body.enable === true;
+  const half = Math.round(services.clock.duration("certificate") / 2);
+  const certificate: CertificateRecord = {
+    id: services.store.nextId(),
+    siteId: site.id,
+    domainId: domain.id,
+    type,
+    verificationMethod: type === "letsencrypt" ? stringField(letsencrypt, "verification_method") ?? "http-01" : null,
+    keyType: type === "letsencrypt" ? stringField(letsencrypt, "key_type") ?? "ecdsa" : null,
+    preferredChain: type === "letsencrypt" ? stringField(letsencrypt, "preferred_chain") : null,
+    createdAt: now,
+    updatedAt: now,
+    lifecycle: failed
+      ? timeline(now, { request_status: "verifying", status: "installing", active: false }, [half, { status: "failed" }])
+      : timeline(
+          now,
+          { request_status: "verifying", status: "installing", active: false },
+          [half, { request_status: "creating" }],
+          [half, { request_status: "created", status: "installed", active: enable }],
+        ),
+  };
+  if (enable && !failed) {
+    // Enabling the new certificate deactivates the domain's current one once the new one is live.
+    for (const other of ctx.services.store.data.certificates.filter((item) => item.domainId === domain.id)) {
+      extend(other.lifecycle, now + 2 * half, { active: false });
+    }
+  }
+  services.store.data.certificates.push(certificate);
+  extend(domain.lifecycle, now, { status: "securing" }, [2 * half, { status: "enabled" }]);
+  return { status: 202, body: document(presentCertificate(ctx, certificate, true)) };
+}
+
+function certificateAction(ctx: RequestContext): { status: number } {
+  const certificate = need(ctx.found.certificate, "certificate");
+  const { now, services } = ctx;
+  const action = stringField(ctx.body, "action");
+  if (action !== "enable" && action !== "disable") throw fieldError("action", "The selected action is invalid; Forge allows: enable, disable.");
+  if (valuesAt(certificate.lifecycle, now).status !== "installed") {
+    throw fieldError("action", "The certificate must be installed before it can be enabled or disabled.");
+  }
+  const delay = services.clock.duration("certificateAction");
+  if (action === "enable") {
+    for (const other of certificatesOf(ctx).filter((item) => item !== certificate)) extend(other.lifecycle, now + delay, { active: false });
+  }
+  extend(certificate.lifecycle, now, { status: action === "enable" ? "enabling" : "disabling" }, [delay, { status: "installed", active: action === "enable" }]);
+  touch(certificate, now);
+  return { status: 202 };
+}
+
+function deleteCertificate(ctx: RequestContext): { status: number } {
+  const certificate = need(ctx.found.certificate, "certificate");
+  const { now, services } = ctx;
+  if (certificate.lifecycle.goneAt === null) {
+    const removal = services.clock.duration("remove");
+    extend(certificate.lifecycle, now, { status: "removing", active: false });
+    certificate.lifecycle.goneAt = now + removal;
+  }
+  return { status: 202 };
+}
+
+export const certificateRoutes: RouteDefinition[] = [
+  {
+    method: "get",
+    template: `${DOMAIN}/certificates`,
+    scope: "site:meta",
+    handler: (ctx) => ({ status: 200, body: { data: certificatesOf(ctx).map((certificate) => presentCertificate(ctx, certificate)) } }),
+  },
+  { method: "post", template: `${DOMAIN}/certificates`, scope: "site:manage-ssl", handler: createCertificate },
+  {
+    method: "get",
+    template: `${DOMAIN}/certificate`,
+    scope: "site:meta",
+    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, activeCertificate(ctx))) }),
+  },
+  {
+    method: "get",
+    template: `${DOMAIN}/certificates/active`,
+    scope: "site:meta",
+    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, activeCertificate(ctx))) }),
+  },
+  {
+    method: "get",
+    template: `${DOMAIN}/certificates/{certificate}`,
+    scope: "site:meta",
+    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, need(ctx.found.certificate, "certificate"))) }),
+  },
+  { method: "delete", template: `${DOMAIN}/certificates/{certificate}`, scope: "site:manage-ssl", handler: deleteCertificate },
+  { method: "post", template: `${DOMAIN}/certificates/{certificate}/actions`, scope: "site:meta", handler: certificateAction },
+];

@@ -1,0 +1,103 @@
+import type { AsyncClock } from "../async-clock";
+import type { Faults } from "../faults";
+import type { MariaDbEffects } from "../mariadb";
+import type { HttpMethod } from "../openapi-spec";
+import type { QueryVocabulary } from "../query-vocabulary";
+import type { SandboxFiles } from "../sandbox-files";
+import type { Store } from "../store";
+import type {
+  BackgroundProcessRecord,
+  CertificateRecord,
+  CommandRecord,
+  DatabaseRecord,
+  DatabaseUserRecord,
+  DeploymentRecord,
+  DomainRecord,
+  SecurityRuleRecord,
+  ServerRecord,
+  SiteRecord,
+} from "../types";
+
+/** Long-lived parts of the simulator that handlers use. */
+export interface Services {
+  store: Store;
+  clock: AsyncClock;
+  faults: Faults;
+  mariadb: MariaDbEffects;
+  sandbox: SandboxFiles;
+  org: string;
+  pageSize: number;
+  maxPageSize: number;
+  /** Absolute URL of the API base, e.g. `http://127.0.0.1:8787/api`. */
+  apiUrl: () => string;
+}
+
+/** Records named by the path parameters, looked up before the body is validated (404 before 422, as in Laravel). */
+export interface Found {
+  server?: ServerRecord;
+  site?: SiteRecord;
+  domainRecord?: DomainRecord;
+  certificate?: CertificateRecord;
+  deployment?: DeploymentRecord;
+  database?: DatabaseRecord;
+  databaseUser?: DatabaseUserRecord;
+  backgroundProcess?: BackgroundProcessRecord;
+  securityRule?: SecurityRuleRecord;
+  command?: CommandRecord;
+}
+
+export interface RequestContext {
+  services: Services;
+  method: string;
+  path: string;
+  template: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: Record<string, unknown>;
+  now: number;
+  found: Found;
+  vocabulary: QueryVocabulary;
+}
+
+export interface HandlerResult {
+  status: number;
+  /** Omitted for Forge's empty-bodied answers (most async 202s, 204s). */
+  body?: unknown;
+}
+
+export type Handler = (ctx: RequestContext) => HandlerResult | Promise<HandlerResult>;
+
+export interface RouteDefinition {
+  method: HttpMethod;
+  template: string;
+  /** The token scope the operation needs (the spec's `x-permissions`). */
+  scope: string;
+  filters?: string[];
+  sorts?: string[];
+  includes?: string[];
+  handler: Handler;
+}
+
+export const ORG = "/orgs/{organization}";
+export const SERVER = `${ORG}/servers/{server}`;
+export const SITE = `${SERVER}/sites/{site}`;
+
+/** Narrows a looked-up record; a missing one here is a wiring bug, not a client error. */
+export function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`Route wiring error: \`${what}\` was not resolved from the path.`);
+  return value;
+}
+
+export function url(ctx: RequestContext, path: string): string {
+  return `${ctx.services.apiUrl()}${path}`;
+}
+
+export function sitePath(ctx: RequestContext, site: SiteRecord): string {
+  return `/orgs/${ctx.services.org}/servers/${site.serverId}/sites/${site.id}`;
+}
+
+/** Marks the store changed, so the state file is rewritten after the request. */
+export function touch<T extends { updatedAt: number }>(record: T, now: number): T {
+  record.updatedAt = now;
+  return record;
+}

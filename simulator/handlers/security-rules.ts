@@ -1,0 +1,113 @@
+import { extend, initialValues, timeline, valuesAt } from "../async-clock";
+import { validationError } from "../errors";
+import { iso, resource, document, type JsonApiResource } from "../json-api";
+import type { SecurityRuleRecord } from "../types";
+import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { sha256 } from "./databases";
+import { listDocument } from "./list";
+import { stringField } from "./site-rules";
+
+export function presentSecurityRule(ctx: RequestContext, rule: SecurityRuleRecord, initial = false): JsonApiResource {
+  const values = initial ? initialValues(rule.lifecycle) : valuesAt(rule.lifecycle, ctx.now);
+  const site = need(ctx.services.store.data.sites.find((item) => item.id === rule.siteId), "site of security rule");
+  return resource(
+    "securityRules",
+    rule.id,
+    { name: rule.name, path: rule.path, status: values.status ?? null, created_at: iso(rule.createdAt), updated_at: iso(rule.updatedAt) },
+    url(ctx, `${sitePath(ctx, site)}/security-rules/${rule.id}`),
+  );
+}
+
+/**
+ * Checks `name` and `credentials`; on update a credential may omit its password to keep the one
+ * it has (matched by username), which is how Forge lets clients resend rules without secrets.
+ */
+function readRule(ctx: RequestContext, existing: SecurityRuleRecord | null): Pick<SecurityRuleRecord, "name" | "path" | "credentials"> {
+  const { body } = ctx;
+  const errors: Record<string, string[]> = {};
+  const name = stringField(body, "name");
+  if (name === null || name === "") errors.name = ["The name field is required."];
+  else if (name.length > 255) errors.name = ["The name field must not be greater than 255 characters."];
+  const path = stringField(body, "path");
+  if (path !== null && path.length > 255) errors.path = ["The path field must not be greater than 255 characters."];
+  const raw = Array.isArray(body.credentials) ? body.credentials : [];
+  if (raw.length === 0) errors.credentials = ["The credentials field is required and must hold at least one username and password."];
+  const credentials: SecurityRuleRecord["credentials"] = [];
+  raw.forEach((entry: unknown, index) => {
+    const credential = typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>) : {};
+    const username = stringField(credential, "username");
+    const password = stringField(credential, "password");
+    if (username === null || username === "") errors[`credentials.${index}.username`] = [`The credentials.${index}.username field is required.`];
+    else if (username.length > 50) errors[`credentials.${index}.username`] = [`The credentials.${index}.username field must not be greater than 50 characters.`];
+    const kept = existing?.credentials.find((item) => item.username === username);
+    if ((password === null || password === "") && kept === undefined) errors[`credentials.${index}.password`] = [`The credentials.${index}.password field is required.`];
+    if (username !== null) credentials.push({ username, passwordSha256: password ? sha256(password) : kept?.passwordSha256 ?? "" });
+  });
+  if (Object.keys(errors).length > 0) throw validationError(errors);
+  return { name: name as string, path: path === "" ? null : path, credentials };
+}
+
+function createRule(ctx: RequestContext): { status: number; body: unknown } {
+  const site = need(ctx.found.site, "site");
+  const { now, services } = ctx;
+  const fields = readRule(ctx, null);
+  const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
+  const rule: SecurityRuleRecord = {
+    id: services.store.nextId(),
+    siteId: site.id,
+    ...fields,
+    createdAt: now,
+    updatedAt: now,
+    lifecycle: timeline(now, { status: "installing" }, [services.clock.duration("securityRule"), { status: failed ? "failed" : "installed" }]),
+  };
+  services.store.data.securityRules.push(rule);
+  return { status: 202, body: document(presentSecurityRule(ctx, rule, true)) };
+}
+
+function updateRule(ctx: RequestContext): { status: number } {
+  const rule = need(ctx.found.securityRule, "securityRule");
+  Object.assign(rule, readRule(ctx, rule));
+  extend(rule.lifecycle, ctx.now, { status: "updating" }, [ctx.services.clock.duration("securityRule"), { status: "installed" }]);
+  touch(rule, ctx.now);
+  return { status: 202 };
+}
+
+function deleteRule(ctx: RequestContext): { status: number } {
+  const rule = need(ctx.found.securityRule, "securityRule");
+  if (rule.lifecycle.goneAt === null) {
+    extend(rule.lifecycle, ctx.now, { status: "removing" });
+    rule.lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
+  }
+  return { status: 202 };
+}
+
+export const securityRuleRoutes: RouteDefinition[] = [
+  {
+    method: "get",
+    template: `${SITE}/security-rules`,
+    scope: "site:manage-security",
+    filters: ["path", "status"],
+    sorts: ["path", "status", "created_at", "updated_at"],
+    handler: (ctx) => {
+      const site = need(ctx.found.site, "site");
+      const rules = ctx.services.store.data.securityRules.filter((item) => item.siteId === site.id);
+      const status = (rule: SecurityRuleRecord): string => String(valuesAt(rule.lifecycle, ctx.now).status);
+      return {
+        status: 200,
+        body: listDocument(ctx, rules, (rule) => presentSecurityRule(ctx, rule), {
+          filters: { path: (rule, value) => rule.path === value, status: (rule, value) => status(rule) === value },
+          sorts: { path: (rule) => rule.path ?? "", status, created_at: (rule) => rule.createdAt, updated_at: (rule) => rule.updatedAt },
+        }),
+      };
+    },
+  },
+  { method: "post", template: `${SITE}/security-rules`, scope: "site:manage-security", handler: createRule },
+  {
+    method: "get",
+    template: `${SITE}/security-rules/{securityRule}`,
+    scope: "site:manage-security",
+    handler: (ctx) => ({ status: 200, body: document(presentSecurityRule(ctx, need(ctx.found.securityRule, "securityRule"))) }),
+  },
+  { method: "put", template: `${SITE}/security-rules/{securityRule}`, scope: "site:manage-security", handler: updateRule },
+  { method: "delete", template: `${SITE}/security-rules/{securityRule}`, scope: "site:manage-security", handler: deleteRule },
+];

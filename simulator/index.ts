@@ -1,0 +1,174 @@
+import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
+import { AsyncClock, valuesAt } from "./async-clock";
+import { Faults } from "./faults";
+import type { RouteDefinition, Services } from "./handlers/context";
+import { ROUTES } from "./handlers";
+import { MariaDbEffects } from "./mariadb";
+import { loadSpec } from "./openapi-spec";
+import { ContractValidator } from "./openapi-validator";
+import { resolveOptions, type SimulatorOptions } from "./options";
+import { handleRequest, type Pipeline } from "./pipeline";
+import { RateLimiter } from "./rate-limit";
+import { Router } from "./router";
+import { SandboxFiles } from "./sandbox-files";
+import { Store } from "./store";
+import type { FaultSpec, Lifecycle, Observed, RecordedRequest, SimulatorState } from "./types";
+
+export type { SimulatorOptions, MariaDbConnection } from "./options";
+export type { FaultSpec, RecordedRequest, SimulatorState } from "./types";
+
+export interface Simulator {
+  /** "http://127.0.0.1:<port>/api", the client's baseUrl. */
+  readonly url: string;
+  readonly port: number;
+  /** Whether requests are validated against the OpenAPI file. */
+  readonly contractCheck: boolean;
+  readonly requests: RecordedRequest[];
+  /** With `checkResponses`, every way a response broke the spec's response schema. */
+  readonly responseViolations: string[];
+  state(): SimulatorState;
+  inject(fault: FaultSpec): void;
+  clearRequests(): void;
+  /** Forgets all objects, faults, requests and the rate-limit window; removes sandbox site folders and the state file. */
+  reset(): void;
+  /** Like `reset()`, but first drops the MariaDB schemas and users the state still holds. */
+  purge(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function observe<T extends { lifecycle: Lifecycle }>(record: T, now: number): Observed<T> {
+  const { lifecycle, ...rest } = structuredClone(record);
+  const values = valuesAt(lifecycle, now);
+  return { ...rest, status: typeof values.status === "string" ? values.status : "unknown", values };
+}
+
+function buildRouter(validator: ContractValidator | null): Router<RouteDefinition> {
+  const router = new Router<RouteDefinition>();
+  for (const route of ROUTES) router.add(route.method, route.template, route);
+  for (const { method, template } of validator?.templates() ?? []) router.document(method, template);
+  return router;
+}
+
+function loadValidator(openapiPath: string | null, log: (line: string) => void): ContractValidator | null {
+  if (openapiPath === null) {
+    log("[forge-simulator] contract check is off: `openapiPath` is null; only the simulator's own domain checks apply.");
+    return null;
+  }
+  if (!fs.existsSync(openapiPath)) {
+    log(`[forge-simulator] contract check is off: no OpenAPI file at ${openapiPath}; only the simulator's own domain checks apply.`);
+    return null;
+  }
+  return new ContractValidator(loadSpec(openapiPath));
+}
+
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  const opts = resolveOptions(options);
+  const validator = loadValidator(opts.openapiPath, opts.log);
+  const startedAt = Date.now();
+  const servers = opts.servers.map((server) => ({
+    id: server.id,
+    name: server.name,
+    phpVersion: server.phpVersion ?? "php84",
+    databaseType: server.databaseType ?? "mariadb1011",
+    createdAt: startedAt,
+  }));
+  const store = new Store(servers, opts.statePath);
+  const faults = new Faults();
+  const sandbox = new SandboxFiles(opts.sandboxRoot);
+  const mariadb = new MariaDbEffects(opts.mariadb);
+  let apiUrl = "";
+  const services: Services = {
+    store,
+    clock: new AsyncClock(opts.profile, opts.timeScale),
+    faults,
+    mariadb,
+    sandbox,
+    org: opts.org,
+    pageSize: opts.pageSize,
+    maxPageSize: opts.maxPageSize,
+    apiUrl: () => apiUrl,
+  };
+  const requests: RecordedRequest[] = [];
+  const responseViolations: string[] = [];
+  const limiter = new RateLimiter(opts.rateLimitPerMinute, opts.rateLimitWindowMs);
+  const pipeline: Pipeline = {
+    services,
+    router: buildRouter(validator),
+    validator,
+    limiter,
+    faults,
+    token: opts.token,
+    tokenScopes: opts.tokenScopes,
+    checkResponses: opts.checkResponses,
+    requests,
+    responseViolations,
+    log: opts.log,
+  };
+
+  const server = http.createServer((req, res) => {
+    handleRequest(pipeline, req, res).catch((error: unknown) => {
+      opts.log(`[forge-simulator] could not answer a request: ${error instanceof Error ? error.message : String(error)}`);
+      res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  apiUrl = `http://127.0.0.1:${port}/api`;
+
+  const reset = (): void => {
+    store.reset();
+    faults.clear();
+    limiter.reset();
+    requests.length = 0;
+    responseViolations.length = 0;
+    sandbox.clear();
+  };
+
+  return {
+    url: apiUrl,
+    port,
+    contractCheck: validator !== null,
+    requests,
+    responseViolations,
+    state(): SimulatorState {
+      const now = services.clock.now();
+      if (store.sweep(now)) store.save();
+      const { data } = store;
+      return {
+        servers: structuredClone(data.servers),
+        sites: data.sites.map((site) => ({ ...observe(site, now), sandboxPath: sandbox.siteDir(site.serverId, site.name) })),
+        domains: data.domains.map((item) => observe(item, now)),
+        certificates: data.certificates.map((item) => observe(item, now)),
+        databases: data.databases.map((item) => observe(item, now)),
+        databaseUsers: data.databaseUsers.map((item) => observe(item, now)),
+        backgroundProcesses: data.backgroundProcesses.map((item) => observe(item, now)),
+        securityRules: data.securityRules.map((item) => observe(item, now)),
+        deployments: data.deployments.map((item) => observe(item, now)),
+        commands: data.commands.map((item) => observe(item, now)),
+        environments: structuredClone(data.environments),
+      };
+    },
+    inject: (fault) => faults.add(fault),
+    clearRequests: () => {
+      requests.length = 0;
+    },
+    reset,
+    async purge(): Promise<void> {
+      for (const database of store.data.databases) await mariadb.dropDatabase(database.name);
+      for (const user of store.data.databaseUsers) await mariadb.dropUser(user.name);
+      reset();
+    },
+    async close(): Promise<void> {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await mariadb.close();
+    },
+  };
+}

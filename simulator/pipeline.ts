@@ -1,0 +1,134 @@
+import type { IncomingMessage, ServerResponse } from "http";
+import { authenticate, authorize } from "./auth";
+import { HttpError, validationError } from "./errors";
+import type { Faults } from "./faults";
+import type { RequestContext, RouteDefinition, Services } from "./handlers/context";
+import { resolveParams } from "./handlers/lookup";
+import { parseJsonObject, readBody, send } from "./http-io";
+import type { ContractValidator } from "./openapi-validator";
+import type { SpecOperation } from "./openapi-spec";
+import { checkVocabulary } from "./query-vocabulary";
+import type { RateLimiter } from "./rate-limit";
+import type { Router } from "./router";
+import type { RecordedRequest } from "./types";
+
+export interface Pipeline {
+  services: Services;
+  router: Router<RouteDefinition>;
+  validator: ContractValidator | null;
+  limiter: RateLimiter;
+  faults: Faults;
+  token: string;
+  tokenScopes: string[] | null;
+  checkResponses: boolean;
+  requests: RecordedRequest[];
+  responseViolations: string[];
+  log: (line: string) => void;
+}
+
+const STATUS_TEXT: Record<number, string> = { 429: "Too Many Attempts.", 500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable" };
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  operation?: SpecOperation;
+  /** Injected faults are the test's own answers, so they are not checked against the spec. */
+  injected?: boolean;
+}
+
+async function answer(p: Pipeline, method: string, path: string, query: Record<string, string>, raw: string, header: string | undefined, record: RecordedRequest): Promise<Answer> {
+  const { services } = p;
+  authenticate(header, p.token);
+  const now = services.clock.now();
+  if (!p.limiter.take(now)) {
+    throw new HttpError(429, "Too Many Attempts.", null, { "Retry-After": String(p.limiter.retryAfterSeconds(now)) });
+  }
+  if (services.store.sweep(now)) services.store.save();
+
+  const match = p.router.match(method, path);
+  const template = match.kind === "not-found" ? null : match.template;
+  if (template !== null) record.route = template;
+  const fault = p.faults.takeResponseFault(method, path, template);
+  if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
+  if (fault?.status !== undefined) {
+    const headers = { ...(fault.status === 429 ? { "Retry-After": "1" } : {}), ...fault.headers };
+    return { status: fault.status, body: fault.body ?? { message: STATUS_TEXT[fault.status] ?? "Injected fault." }, headers, injected: true };
+  }
+  if (match.kind === "not-found") throw new HttpError(404, `No Forge API route matches ${method} ${path}.`);
+  if (match.kind === "method-not-allowed") {
+    throw new HttpError(405, `The ${method} method is not supported for route ${match.template}. Supported methods: ${match.allowed.join(", ")}.`, null, { Allow: match.allowed.join(", ") });
+  }
+  if (match.kind === "unimplemented") throw new HttpError(501, `The Forge simulator does not implement ${method} ${match.template}.`);
+
+  const { route, params } = match;
+  const operation = p.validator?.operation(method, template ?? "");
+  authorize(operation !== undefined ? operation.permissions : [route.scope], p.tokenScopes);
+  const ctx: RequestContext = {
+    services,
+    method,
+    path,
+    template: match.template,
+    params,
+    query,
+    body: {},
+    now,
+    found: {},
+    vocabulary: {
+      filters: operation?.filters ?? route.filters ?? [],
+      sorts: operation?.sorts ?? route.sorts ?? [],
+      includes: operation?.includes ?? route.includes ?? [],
+    },
+  };
+  ctx.found = resolveParams(ctx);
+  ctx.body = method === "GET" || method === "DELETE" ? {} : parseJsonObject(raw);
+  if (Object.keys(ctx.body).length > 0) record.bodyKeys = Object.keys(ctx.body);
+  checkVocabulary(query, ctx.vocabulary);
+  if (p.validator !== null && operation !== undefined) {
+    const errors = { ...p.validator.validateQuery(operation, query), ...p.validator.validateBody(operation, ctx.body) };
+    if (Object.keys(errors).length > 0) throw validationError(errors);
+  }
+  const result = await route.handler(ctx);
+  if (method !== "GET") services.store.save();
+  return { status: result.status, body: result.body, operation };
+}
+
+/** Runs one request through auth, rate limit, faults, routing, scopes, validation and the handler. */
+export async function handleRequest(p: Pipeline, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const at = Date.now();
+  const method = (req.method ?? "GET").toUpperCase();
+  const parsed = new URL(req.url ?? "/", "http://127.0.0.1");
+  const isApi = parsed.pathname === "/api" || parsed.pathname.startsWith("/api/");
+  const path = isApi ? parsed.pathname.slice(4) || "/" : parsed.pathname;
+  const query = Object.fromEntries(parsed.searchParams.entries());
+  const record: RecordedRequest = { method, path, query, status: 0, at };
+  p.requests.push(record);
+
+  let result: Answer;
+  try {
+    const raw = await readBody(req);
+    if (!isApi) throw new HttpError(404, `Not found: the Forge API lives under /api.`);
+    result = await answer(p, method, path, query, raw, req.headers.authorization, record);
+  } catch (error) {
+    if (error instanceof HttpError) {
+      result = { status: error.status, body: error.body(), headers: error.headers };
+    } else {
+      p.log(`[forge-simulator] ${method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      result = { status: 500, body: { message: "Server Error" } };
+    }
+  }
+  const now = p.services.clock.now();
+  const headers = { ...p.limiter.headers(now), ...result.headers };
+  record.status = result.status;
+  if (p.checkResponses && p.validator !== null && record.route !== undefined && result.injected !== true) {
+    const operation = result.operation ?? p.validator.operation(method, record.route);
+    if (operation !== undefined && (result.status < 300 || operation.responses.has(result.status))) {
+      p.responseViolations.push(...p.validator.checkResponse(operation, result.status, result.body));
+    }
+  }
+  send(res, result.status, headers, result.body);
+}
