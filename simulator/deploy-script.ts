@@ -1,4 +1,7 @@
-import { spawn } from "child_process";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 /**
  * Forge expands these macros before it runs a zero-downtime deployment script. Left as written,
@@ -22,15 +25,26 @@ export function expandMacros(script: string): string {
   return expanded;
 }
 
-/** Runs `bash -n` on the script (macros expanded); `output` is bash's complaint when it fails. */
-export function checkSyntax(script: string): Promise<{ ok: boolean; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-n", "/dev/stdin"], { stdio: ["pipe", "pipe", "pipe"], timeout: 10_000 });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ ok: code === 0, output: output.split("/dev/stdin:").join(`${DEPLOY_SCRIPT_FILE}:`).trimEnd() }));
-    child.stdin.end(expandMacros(script));
-  });
+/**
+ * Runs `bash -n` on the script (macros expanded) from a private temp file, so bash names lines
+ * in its complaints; `output` is that complaint with the temp path shown as `deploy.sh`.
+ */
+export async function checkSyntax(script: string): Promise<{ ok: boolean; output: string }> {
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "forge-simulator-deploy-"));
+  const file = path.join(dir, DEPLOY_SCRIPT_FILE);
+  try {
+    await fs.promises.writeFile(file, expandMacros(script), { mode: 0o600 });
+    return await new Promise((resolve, reject) => {
+      execFile("bash", ["-n", file], { timeout: 10_000 }, (error, stdout, stderr) => {
+        const exitCode = (error as { code?: unknown } | null)?.code;
+        if (error !== null && typeof exitCode !== "number") {
+          reject(error);
+          return;
+        }
+        resolve({ ok: error === null, output: `${stdout}${stderr}`.split(file).join(DEPLOY_SCRIPT_FILE).trimEnd() });
+      });
+    });
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
 }

@@ -7,6 +7,7 @@ import { stringField } from "./site-rules";
 
 const DOMAIN = `${SITE}/domains/{domainRecord}`;
 const TYPES = ["letsencrypt", "csr", "existing", "clone"];
+const PREFERRED_CHAIN = "ISRG Root X1";
 
 export function presentCertificate(ctx: RequestContext, certificate: CertificateRecord, initial = false): JsonApiResource {
   const values = initial ? initialValues(certificate.lifecycle) : valuesAt(certificate.lifecycle, ctx.now);
@@ -61,7 +62,8 @@ function createCertificate(ctx: RequestContext): { status: number; body: unknown
     type,
     verificationMethod: type === "letsencrypt" ? stringField(letsencrypt, "verification_method") ?? "http-01" : null,
     keyType: type === "letsencrypt" ? stringField(letsencrypt, "key_type") ?? "ecdsa" : null,
-    preferredChain: type === "letsencrypt" ? stringField(letsencrypt, "preferred_chain") : null,
+    // The spec pins `preferred_chain` to this constant for every certificate (it is not nullable in practice).
+    preferredChain: stringField(letsencrypt, "preferred_chain") ?? PREFERRED_CHAIN,
     createdAt: now,
     updatedAt: now,
     lifecycle: failed

@@ -49,10 +49,12 @@ export function presentDeployment(ctx: RequestContext, deployment: DeploymentRec
 
 async function createDeployment(ctx: RequestContext): Promise<{ status: number; body: unknown }> {
   const site = need(ctx.found.site, "site");
-  const { now, services } = ctx;
+  const { services } = ctx;
   const injected = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
   const check = await checkSyntax(site.deploymentScript);
   const failed = injected || !check.ok;
+  // The queue starts once the script has been checked, so the syntax check never eats the queued time.
+  const now = services.clock.now();
   const started = new Date(now).toUTCString();
   const log = [
     `${started}: deploying ${site.name} (branch ${site.repository?.branch ?? "none"})`,
