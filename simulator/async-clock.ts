@@ -83,17 +83,6 @@ export function initialValues(lifecycle: Lifecycle): Record<string, string | boo
   return { ...(lifecycle.steps[0]?.values ?? {}) };
 }
 
-export function statusAt(lifecycle: Lifecycle, now: number): string {
-  const status = valuesAt(lifecycle, now).status;
-  return typeof status === "string" ? status : "unknown";
-}
-
 export function isGone(lifecycle: Lifecycle, now: number): boolean {
   return lifecycle.goneAt !== null && lifecycle.goneAt <= now;
-}
-
-/** Time at which the last planned step applies; useful to wait in tests. */
-export function settledAt(lifecycle: Lifecycle): number {
-  const last = lifecycle.steps[lifecycle.steps.length - 1]?.at ?? 0;
-  return Math.max(last, lifecycle.goneAt ?? 0);
 }
