@@ -1,14 +1,7 @@
-import { decodeDocument, decodeSingletonAttributes, type DecodedResource } from "./json-api";
+import { decodeDocument, type DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
-import type {
-  BackgroundProcessAction,
-  BackgroundProcessStatus,
-  BackgroundProcessUser,
-  CreateBackgroundProcessRequest,
-  OpenEnum,
-  UpdateBackgroundProcessRequest,
-} from "./types";
+import type { BackgroundProcessStatus, BackgroundProcessUser, CreateBackgroundProcessRequest, OpenEnum } from "./types";
 
 /**
  * A Supervisor program on a server. Forge's new API has no queue-worker resource: a queue worker is a
@@ -47,12 +40,6 @@ export interface CreateBackgroundProcessParams {
   startsecs?: number;
   stopwaitsecs?: number;
   stopsignal?: string | null;
-}
-
-export interface UpdateBackgroundProcessParams {
-  name: string;
-  /** The full Supervisor program configuration. */
-  config?: string;
 }
 
 export function toBackgroundProcess(resource: DecodedResource): BackgroundProcess {
@@ -114,33 +101,6 @@ export class BackgroundProcessesApi {
       body: request,
     });
     return toBackgroundProcess(decodeDocument(body, "backgroundProcesses"));
-  }
-
-  /** Async (202, empty). */
-  async update(serverId: number, processId: number, params: UpdateBackgroundProcessParams): Promise<void> {
-    const request: UpdateBackgroundProcessRequest = { name: params.name, config: params.config };
-    await this.transport.send({
-      operation: "organizations.servers.background-processes.update",
-      params: { server: serverId, backgroundProcess: processId },
-      body: request,
-    });
-  }
-
-  /** `restart`, `stop`, `start` or `empty-log` (async, 202). */
-  async runAction(serverId: number, processId: number, action: BackgroundProcessAction): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.background-processes.actions.store",
-      params: { server: serverId, backgroundProcess: processId },
-      body: { action },
-    });
-  }
-
-  async getLog(serverId: number, processId: number): Promise<string> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.background-processes.log.show",
-      params: { server: serverId, backgroundProcess: processId },
-    });
-    return decodeSingletonAttributes(body, "backgroundProcessLogs").optionalString("content") ?? "";
   }
 
   async delete(serverId: number, processId: number): Promise<void> {

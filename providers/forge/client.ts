@@ -13,13 +13,12 @@ import {
   ForgeNetworkError,
   ForgeRateLimitError,
   ForgeTimeoutError,
-  createForgeError,
   type ForgeError,
 } from "./errors";
+import { createForgeError } from "./error-factory";
 import { HealthcheckApi } from "./healthcheck";
 import { sendHttp } from "./http";
 import { decodePage, type DecodedResource } from "./json-api";
-import { NginxTemplatesApi } from "./nginx-templates";
 import type { ForgeOperationId } from "./operations";
 import { FORGE_OPERATIONS } from "./operations";
 import { OrganizationsApi } from "./organizations";
@@ -67,18 +66,21 @@ export interface ForgeClientOptions {
 
 const SILENT_LOGGER: ForgeLogger = { debug: () => undefined, warn: () => undefined };
 
-export const DEFAULT_CLIENT_OPTIONS = {
+// Functions here wrap the globals (`Math.random`, `Date.now`): a Pulumi closure cannot hold a native function.
+const DEFAULTS = {
   baseUrl: "https://forge.laravel.com/api",
   timeoutMs: 30_000,
   retry: DEFAULT_RETRY_OPTIONS,
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
+  random: () => Math.random(),
   now: () => Date.now(),
   logger: SILENT_LOGGER,
   pageSize: 30,
 } as const satisfies Required<Omit<ForgeClientOptions, "token" | "org" | "limiter" | "retry">> & {
   retry: RetryOptions;
 };
+// Aliased so same-module uses stay on the local constant (see rate-limiter.ts).
+export { DEFAULTS as DEFAULT_CLIENT_OPTIONS };
 
 interface Settings {
   baseUrl: string;
@@ -98,31 +100,31 @@ interface Settings {
  * `withRetry`, and the error factory; per-area methods hang off it (`client.sites.create(...)`).
  */
 export class ForgeClient implements ForgeTransport {
-  readonly organizations = new OrganizationsApi(this);
-  readonly servers = new ServersApi(this);
-  readonly sites = new SitesApi(this);
-  readonly domains = new DomainsApi(this);
-  readonly certificates = new CertificatesApi(this);
-  readonly environment = new EnvironmentApi(this);
-  readonly deployments = new DeploymentsApi(this);
-  readonly databases = new DatabasesApi(this);
-  readonly databaseUsers = new DatabaseUsersApi(this);
-  readonly backgroundProcesses = new BackgroundProcessesApi(this);
-  readonly securityRules = new SecurityRulesApi(this);
-  readonly commands = new CommandsApi(this);
-  readonly healthcheck = new HealthcheckApi(this);
-  readonly nginxTemplates = new NginxTemplatesApi(this);
+  readonly organizations: OrganizationsApi;
+  readonly servers: ServersApi;
+  readonly sites: SitesApi;
+  readonly domains: DomainsApi;
+  readonly certificates: CertificatesApi;
+  readonly environment: EnvironmentApi;
+  readonly deployments: DeploymentsApi;
+  readonly databases: DatabasesApi;
+  readonly databaseUsers: DatabaseUsersApi;
+  readonly backgroundProcesses: BackgroundProcessesApi;
+  readonly securityRules: SecurityRulesApi;
+  readonly commands: CommandsApi;
+  readonly healthcheck: HealthcheckApi;
 
   private readonly settings: Settings;
-  // A private field and a function: neither `util.inspect` nor `JSON.stringify` of the client shows the token.
-  readonly #readToken: () => string | undefined;
-  readonly #options: ForgeClientOptions;
+  /**
+   * The token lives only inside this function, so neither `util.inspect` nor `JSON.stringify` of the client
+   * shows it. (Not a `#private` field: Pulumi's closure serializer cannot emit those.)
+   */
+  private readonly readToken: () => string | undefined;
 
   constructor(options: ForgeClientOptions = {}) {
-    this.#options = options;
     const { token } = options;
-    this.#readToken = typeof token === "function" ? token : () => token ?? process.env.FORGE_TOKEN;
-    const defaults = DEFAULT_CLIENT_OPTIONS;
+    this.readToken = typeof token === "function" ? token : () => token ?? process.env.FORGE_TOKEN;
+    const defaults = DEFAULTS;
     // Listed one by one rather than spread from `options`, so the token cannot end up in `settings`.
     this.settings = {
       baseUrl: (options.baseUrl ?? process.env.FORGE_API_URL ?? defaults.baseUrl).replace(/\/+$/, ""),
@@ -136,6 +138,20 @@ export class ForgeClient implements ForgeTransport {
       org: options.org ?? process.env.FORGE_ORG ?? null,
       limiter: options.limiter ?? sharedRateLimiter(),
     };
+    // Assigned here rather than as field initializers, which Pulumi's closure serializer drops.
+    this.organizations = new OrganizationsApi(this);
+    this.servers = new ServersApi(this);
+    this.sites = new SitesApi(this);
+    this.domains = new DomainsApi(this);
+    this.certificates = new CertificatesApi(this);
+    this.environment = new EnvironmentApi(this);
+    this.deployments = new DeploymentsApi(this);
+    this.databases = new DatabasesApi(this);
+    this.databaseUsers = new DatabaseUsersApi(this);
+    this.backgroundProcesses = new BackgroundProcessesApi(this);
+    this.securityRules = new SecurityRulesApi(this);
+    this.commands = new CommandsApi(this);
+    this.healthcheck = new HealthcheckApi(this);
   }
 
   /** The organization slug every `/orgs/{org}` path uses, or `null` when none was configured. */
@@ -145,14 +161,15 @@ export class ForgeClient implements ForgeTransport {
 
   /** A client for another organization, sharing every other option (and the rate limiter). */
   withOrg(org: string): ForgeClient {
-    return new ForgeClient({ ...this.#options, org, limiter: this.settings.limiter });
+    const { baseUrl, timeoutMs, pageSize, retry, sleep, random, now, logger, limiter } = this.settings;
+    return new ForgeClient({ token: this.readToken, org, baseUrl, timeoutMs, pageSize, retry, sleep, random, now, logger, limiter });
   }
 
   async send<Op extends ForgeOperationId>(request: ForgeRequest<Op>): Promise<unknown> {
     const { method } = FORGE_OPERATIONS[request.operation];
     const path = buildPath(request.operation, request.params, request.org ?? this.settings.org);
     const url = `${this.settings.baseUrl}${path}${buildQuery(request.query)}`;
-    const token = this.#readToken();
+    const token = this.readToken();
     if (!token) {
       throw new ForgeConfigError("No Forge API token: pass `token` to the Forge client or set FORGE_TOKEN");
     }

@@ -1,7 +1,7 @@
 import { decodeDocument, type DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
-import type { DomainRecordAction, DomainRecordStatus, DomainRecordType, OpenEnum, WwwRedirectType } from "./types";
+import type { DomainRecordStatus, DomainRecordType, OpenEnum, WwwRedirectType } from "./types";
 
 /** A domain attached to a site. Certificates hang off a domain record, not off the site. */
 export interface DomainRecord {
@@ -19,12 +19,6 @@ export interface ListDomainsParams {
   /** `filter[status]`. */
   status?: DomainRecordStatus;
   pageSize?: number;
-}
-
-export interface CreateDomainParams {
-  name: string;
-  allowWildcardSubdomains: boolean;
-  wwwRedirectType: WwwRedirectType;
 }
 
 export function toDomainRecord(resource: DecodedResource): DomainRecord {
@@ -66,35 +60,5 @@ export class DomainsApi {
       params: { server: serverId, site: siteId, domainRecord: domainId },
     });
     return toDomainRecord(decodeDocument(body, "domainRecords"));
-  }
-
-  /** Adds an alias domain (202); poll `get` until `status` is `enabled`. */
-  async create(serverId: number, siteId: number, params: CreateDomainParams): Promise<DomainRecord> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.domains.store",
-      params: { server: serverId, site: siteId },
-      body: {
-        name: params.name,
-        allow_wildcard_subdomains: params.allowWildcardSubdomains,
-        www_redirect_type: params.wwwRedirectType,
-      },
-    });
-    return toDomainRecord(decodeDocument(body, "domainRecords"));
-  }
-
-  /** `enable`, `disable` or `mark-as-primary` (async, 202). */
-  async runAction(serverId: number, siteId: number, domainId: number, action: DomainRecordAction): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.sites.domains.actions.store",
-      params: { server: serverId, site: siteId, domainRecord: domainId },
-      body: { action },
-    });
-  }
-
-  async delete(serverId: number, siteId: number, domainId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.sites.domains.destroy",
-      params: { server: serverId, site: siteId, domainRecord: domainId },
-    });
   }
 }

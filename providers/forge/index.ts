@@ -2,6 +2,8 @@
 export { ForgeClient, createForgeClient, DEFAULT_CLIENT_OPTIONS } from "./client";
 export type { ForgeClientOptions, ForgeLogger } from "./client";
 export * from "./errors";
+export { createForgeError, readFieldErrors } from "./error-factory";
+export type { ForgeFailure } from "./error-factory";
 export { DEFAULT_RETRY_OPTIONS, MAX_SERVER_DELAY_MS, isRetryable, retryDelayMs, withRetry } from "./retry";
 export type { RetryContext, RetryOptions } from "./retry";
 export { parseRateLimitReset, parseRetryAfter, serverRequestedDelayMs } from "./retry-timing";
@@ -37,6 +39,5 @@ export * from "./background-processes";
 export * from "./security-rules";
 export * from "./commands";
 export * from "./healthcheck";
-export * from "./nginx-templates";
 export type * from "./types";
 export { DEPLOYMENT_STATUSES, DOMAIN_RECORD_STATUSES, PHP_VERSIONS, SITE_STATUSES, SITE_TYPES } from "./types";

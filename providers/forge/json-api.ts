@@ -1,4 +1,5 @@
-import { ForgeDecodeError, isRecord } from "./errors";
+import { ForgeDecodeError } from "./errors";
+import { isRecord } from "./narrow";
 
 /**
  * JSON:API decoding, in one place. Forge sends `{data: {id: "12", type, attributes, relationships}}`;

@@ -4,7 +4,7 @@
  * the token scopes (`x-permissions`) and the processing mode (`x-processingMode`). Requests are built from
  * this table, so a method and its path cannot drift apart, and a 403 can name the scope the token lacks.
  */
-export const FORGE_OPERATIONS = {
+const OPERATIONS = {
   "organizations.index": { method: "GET", path: "/orgs", scopes: ["organization:view"], mode: "sync" },
   "organizations.show": { method: "GET", path: "/orgs/{organization}", scopes: ["organization:view"], mode: "sync" },
   "organizations.servers.index": { method: "GET", path: "/orgs/{organization}/servers", scopes: ["server:view"], mode: "sync" },
@@ -16,10 +16,7 @@ export const FORGE_OPERATIONS = {
   "organizations.servers.sites.update": { method: "PUT", path: "/orgs/{organization}/servers/{server}/sites/{site}", scopes: ["site:create"], mode: "async" },
   "organizations.servers.sites.destroy": { method: "DELETE", path: "/orgs/{organization}/servers/{server}/sites/{site}", scopes: ["site:delete"], mode: "async" },
   "organizations.servers.sites.domains.index": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/domains", scopes: ["site:meta"], mode: "sync" },
-  "organizations.servers.sites.domains.store": { method: "POST", path: "/orgs/{organization}/servers/{server}/sites/{site}/domains", scopes: ["site:meta"], mode: "async" },
   "organizations.servers.sites.domains.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}", scopes: ["site:meta"], mode: "sync" },
-  "organizations.servers.sites.domains.destroy": { method: "DELETE", path: "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}", scopes: ["site:meta"], mode: "async" },
-  "organizations.servers.sites.domains.actions.store": { method: "POST", path: "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}/actions", scopes: ["site:meta"], mode: "async" },
   "organizations.servers.sites.domains.certificates.index": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}/certificates", scopes: ["site:meta"], mode: "sync" },
   "organizations.servers.sites.domains.certificates.store": { method: "POST", path: "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}/certificates", scopes: ["site:manage-ssl"], mode: "async" },
   "organizations.servers.sites.domains.certificates.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}/certificates/{certificate}", scopes: ["site:meta"], mode: "sync" },
@@ -49,10 +46,7 @@ export const FORGE_OPERATIONS = {
   "organizations.servers.background-processes.index": { method: "GET", path: "/orgs/{organization}/servers/{server}/background-processes", scopes: ["server:view"], mode: "sync" },
   "organizations.servers.background-processes.store": { method: "POST", path: "/orgs/{organization}/servers/{server}/background-processes", scopes: ["server:create-daemons"], mode: "async" },
   "organizations.servers.background-processes.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/background-processes/{backgroundProcess}", scopes: ["server:view"], mode: "sync" },
-  "organizations.servers.background-processes.update": { method: "PUT", path: "/orgs/{organization}/servers/{server}/background-processes/{backgroundProcess}", scopes: ["server:create-daemons"], mode: "async" },
   "organizations.servers.background-processes.destroy": { method: "DELETE", path: "/orgs/{organization}/servers/{server}/background-processes/{backgroundProcess}", scopes: ["server:delete-daemons"], mode: "async" },
-  "organizations.servers.background-processes.actions.store": { method: "POST", path: "/orgs/{organization}/servers/{server}/background-processes/{backgroundProcess}/actions", scopes: ["server:create-daemons"], mode: "async" },
-  "organizations.servers.background-processes.log.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/background-processes/{backgroundProcess}/log", scopes: ["server:create-daemons"], mode: "sync" },
   "organizations.servers.sites.security-rules.index": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/security-rules", scopes: ["site:manage-security"], mode: "sync" },
   "organizations.servers.sites.security-rules.store": { method: "POST", path: "/orgs/{organization}/servers/{server}/sites/{site}/security-rules", scopes: ["site:manage-security"], mode: "async" },
   "organizations.servers.sites.security-rules.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/security-rules/{securityRule}", scopes: ["site:manage-security"], mode: "sync" },
@@ -64,9 +58,9 @@ export const FORGE_OPERATIONS = {
   "organizations.servers.sites.commands.output.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/commands/{command}/output", scopes: ["server:view"], mode: "sync" },
   "organizations.servers.sites.healthcheck.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/healthcheck", scopes: ["site:manage-project"], mode: "sync" },
   "organizations.servers.sites.healthcheck.update": { method: "PUT", path: "/orgs/{organization}/servers/{server}/sites/{site}/healthcheck", scopes: ["site:manage-project"], mode: "sync" },
-  "organizations.servers.nginx.templates.index": { method: "GET", path: "/orgs/{organization}/servers/{server}/nginx/templates", scopes: ["server:view"], mode: "sync" },
-  "organizations.servers.nginx.templates.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/nginx/templates/{nginxTemplate}", scopes: ["server:view"], mode: "sync" },
 } as const satisfies Record<string, ForgeOperation>;
+// Aliased so same-module uses stay on the local constant (see rate-limiter.ts).
+export { OPERATIONS as FORGE_OPERATIONS };
 
 export interface ForgeOperation {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -75,7 +69,7 @@ export interface ForgeOperation {
   mode: "sync" | "async";
 }
 
-export type ForgeOperationId = keyof typeof FORGE_OPERATIONS;
+export type ForgeOperationId = keyof typeof OPERATIONS;
 
 type PlaceholderNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
   ? Name | PlaceholderNames<Rest>
@@ -86,9 +80,9 @@ type PlaceholderNames<P extends string> = P extends `${string}{${infer Name}}${i
  * slug is filled from the client, so it is not listed here.
  */
 export type OperationPathParams<Op extends ForgeOperationId> = {
-  [K in Exclude<PlaceholderNames<(typeof FORGE_OPERATIONS)[Op]["path"]>, "organization">]: number;
+  [K in Exclude<PlaceholderNames<(typeof OPERATIONS)[Op]["path"]>, "organization">]: number;
 };
 
 export function scopesFor(operation: ForgeOperationId): readonly string[] {
-  return FORGE_OPERATIONS[operation].scopes;
+  return OPERATIONS[operation].scopes;
 }

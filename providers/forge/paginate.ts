@@ -18,7 +18,18 @@ export type PageFetcher<T> = (cursor: string | null) => Promise<Page<T>>;
  * loop stops, so `find` never asks for pages after the match.
  */
 export class Paginated<T> implements AsyncIterable<T> {
-  constructor(private readonly fetchPage: PageFetcher<T>) {}
+  declare readonly [Symbol.asyncIterator]: () => AsyncIterator<T>;
+
+  constructor(private readonly fetchPage: PageFetcher<T>) {
+    // Set on the instance, not declared as a class method: Pulumi's closure serializer cannot emit
+    // symbol-keyed methods, and this class travels inside serialized dynamic providers.
+    this[Symbol.asyncIterator] = () => this.items();
+  }
+
+  /** Every item of every page, fetched one page at a time. */
+  async *items(): AsyncGenerator<T, void, undefined> {
+    for await (const page of this.pages()) yield* page;
+  }
 
   async *pages(): AsyncGenerator<T[], void, undefined> {
     const seen = new Set<string>();
@@ -34,10 +45,6 @@ export class Paginated<T> implements AsyncIterable<T> {
       seen.add(page.nextCursor);
       cursor = page.nextCursor;
     }
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for await (const items of this.pages()) yield* items;
   }
 
   /** Every item of every page. */

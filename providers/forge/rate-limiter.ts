@@ -18,12 +18,15 @@ export interface RateLimiterOptions {
   sleep: (ms: number) => Promise<void>;
 }
 
-export const DEFAULT_RATE_LIMITER_OPTIONS = {
+const DEFAULTS = {
   limit: 60,
   windowMs: 60_000,
   now: () => Date.now(),
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 } satisfies RateLimiterOptions;
+// Exported under an alias so code in this module refers to the local constant: TypeScript compiles a
+// same-module use of an exported `const` to `exports.X`, which a serialized Pulumi provider cannot see.
+export { DEFAULTS as DEFAULT_RATE_LIMITER_OPTIONS };
 
 /**
  * A sliding-window log: at most `limit` grants in any `windowMs`. Unlike a token bucket with a burst, it
@@ -32,12 +35,16 @@ export const DEFAULT_RATE_LIMITER_OPTIONS = {
  */
 export class SlidingWindowRateLimiter implements RateLimiter {
   private readonly options: RateLimiterOptions;
-  private readonly grants: number[] = [];
-  private pausedUntil = 0;
-  private tail: Promise<void> = Promise.resolve();
+  private readonly grants: number[];
+  private pausedUntil: number;
+  private tail: Promise<void>;
 
+  // State is initialized here, not in field initializers, which Pulumi's closure serializer drops.
   constructor(options: Partial<RateLimiterOptions> = {}) {
-    this.options = { ...DEFAULT_RATE_LIMITER_OPTIONS, ...options };
+    this.options = { ...DEFAULTS, ...options };
+    this.grants = [];
+    this.pausedUntil = 0;
+    this.tail = Promise.resolve();
     if (!(this.options.limit >= 1) || !(this.options.windowMs > 0)) {
       throw new RangeError("Rate limiter needs `limit` >= 1 and `windowMs` > 0");
     }
@@ -70,24 +77,27 @@ export class SlidingWindowRateLimiter implements RateLimiter {
 }
 
 /**
- * Kept on `globalThis` under a registered symbol rather than in a module variable: a Pulumi dynamic
- * provider inlines this module into each serialized provider, and every copy must still find the same
- * limiter in the provider host process.
+ * The process-wide limiter lives on `globalThis` under a registered symbol rather than in a module
+ * variable: a Pulumi dynamic provider inlines this module into each serialized provider, and every copy
+ * must still find the same limiter in the provider host process. The symbol is looked up on each call
+ * because the serializer cannot emit a symbol held in a module constant.
  */
-const SHARED_LIMITER_KEY = Symbol.for("forge-previews.forge.rate-limiter");
+function sharedLimiterKey(): symbol {
+  return Symbol.for("forge-previews.forge.rate-limiter");
+}
 
 /** The process-wide limiter (60 requests a minute), created on first use. */
 export function sharedRateLimiter(): RateLimiter {
-  const existing: unknown = Reflect.get(globalThis, SHARED_LIMITER_KEY);
+  const existing: unknown = Reflect.get(globalThis, sharedLimiterKey());
   if (isRateLimiter(existing)) return existing;
   const created = new SlidingWindowRateLimiter();
-  Reflect.set(globalThis, SHARED_LIMITER_KEY, created);
+  Reflect.set(globalThis, sharedLimiterKey(), created);
   return created;
 }
 
 /** Replaces the process-wide limiter, e.g. when Forge support raised the account's limit. */
 export function setSharedRateLimiter(limiter: RateLimiter): void {
-  Reflect.set(globalThis, SHARED_LIMITER_KEY, limiter);
+  Reflect.set(globalThis, sharedLimiterKey(), limiter);
 }
 
 function isRateLimiter(value: unknown): value is RateLimiter {

@@ -5,13 +5,15 @@
  */
 const MIN_SECRET_LENGTH = 4;
 
-export const REDACTED = "[REDACTED]";
+const REDACTION = "[REDACTED]";
+// Aliased so same-module uses stay on the local constant (see rate-limiter.ts).
+export { REDACTION as REDACTED };
 
 /** Replaces every occurrence of each secret in a string. */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
+    if (secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join(REDACTION);
   }
   return out;
 }

@@ -2,13 +2,11 @@
  * Request bodies of the Forge operations this client calls, in Forge's snake_case, as the spec names them.
  */
 import type {
-  BackgroundProcessAction,
   BackgroundProcessUser,
   CertificateAction,
   CertificateKeyType,
   CertificateVerificationMethod,
   DomainMode,
-  DomainRecordAction,
   PhpVersion,
   SiteType,
   SourceControlProvider,
@@ -48,16 +46,6 @@ export interface UpdateSiteRequest {
   php_version?: PhpVersion;
   push_to_deploy?: boolean;
   repository_branch?: string | null;
-}
-
-export interface CreateDomainRequest {
-  name: string;
-  allow_wildcard_subdomains: boolean;
-  www_redirect_type: WwwRedirectType;
-}
-
-export interface DomainActionRequest {
-  action: DomainRecordAction;
 }
 
 /** `CreateDomainCertificateRequest`, narrowed to the Let's Encrypt and clone variants the tool uses. */
@@ -116,15 +104,6 @@ export interface CreateBackgroundProcessRequest {
   startsecs?: number;
   stopwaitsecs?: number;
   stopsignal?: string | null;
-}
-
-export interface UpdateBackgroundProcessRequest {
-  name: string;
-  config?: string;
-}
-
-export interface BackgroundProcessActionRequest {
-  action: BackgroundProcessAction;
 }
 
 export interface CreateSecurityRuleRequest {

@@ -287,12 +287,5 @@ export interface HealthcheckEndpointAttributes {
   healthcheck_endpoint: string | null;
 }
 
-export interface NginxTemplateAttributes {
-  name: string;
-  content: string;
-  created_at: string | null;
-  updated_at: string | null;
-}
-
 // Request bodies live in their own file; importing them from here keeps working.
 export type * from "./request-bodies";

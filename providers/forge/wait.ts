@@ -32,11 +32,13 @@ export interface WaitForOptions {
   now?: () => number;
 }
 
-export const DEFAULT_WAIT_OPTIONS = {
+const DEFAULTS = {
   backoff: 1.5,
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
 } satisfies Partial<WaitForOptions>;
+// Aliased so same-module uses stay on the local constant (see rate-limiter.ts).
+export { DEFAULTS as DEFAULT_WAIT_OPTIONS };
 
 /**
  * Calls `check` until it reports done, pausing between calls with a growing interval. The last pause is cut
@@ -44,7 +46,7 @@ export const DEFAULT_WAIT_OPTIONS = {
  * `ForgeWaitTimeoutError` naming `what` and the last status seen.
  */
 export async function waitFor<T>(check: () => Promise<WaitResult<T>>, options: WaitForOptions): Promise<T> {
-  const { sleep, now, backoff } = { ...DEFAULT_WAIT_OPTIONS, ...options };
+  const { sleep, now, backoff } = { ...DEFAULTS, ...options };
   const maxIntervalMs = options.maxIntervalMs ?? options.intervalMs * 4;
   if (!(options.timeoutMs >= 0) || !(options.intervalMs > 0) || !(backoff >= 1)) {
     throw new RangeError("waitFor needs `timeoutMs` >= 0, `intervalMs` > 0 and `backoff` >= 1");

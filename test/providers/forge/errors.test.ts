@@ -33,21 +33,24 @@ function response(status: number, body: unknown, extra: Partial<ForgeFailure> = 
 
 describe("createForgeError", () => {
   it.each([
-    [400, ForgeApiError],
-    [401, ForgeAuthError],
-    [403, ForgeAuthError],
-    [404, ForgeNotFoundError],
-    [409, ForgeApiError],
-    [422, ForgeValidationError],
-    [429, ForgeRateLimitError],
-    [500, ForgeServerError],
-    [503, ForgeServerError],
-  ])("maps %p to %p", (status, errorClass) => {
+    [400, ForgeApiError, "api"],
+    [401, ForgeAuthError, "auth"],
+    [403, ForgeAuthError, "auth"],
+    [404, ForgeNotFoundError, "not-found"],
+    [409, ForgeApiError, "api"],
+    [422, ForgeValidationError, "validation"],
+    [429, ForgeRateLimitError, "rate-limit"],
+    [500, ForgeServerError, "server"],
+    [503, ForgeServerError, "server"],
+  ])("maps %p to %p", (status, errorClass, kind) => {
     const error = response(status, { message: "Nope." });
     expect(error).toBeInstanceOf(errorClass);
     expect(error).toBeInstanceOf(ForgeApiError);
     expect(error).toBeInstanceOf(ForgeError);
+    expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe(errorClass.name);
+    expect(error.kind).toBe(kind);
+    expect(Object.keys(error)).not.toContain("message");
   });
 
   it("leads a 422 message with the first field error and keeps every field error", () => {
@@ -91,6 +94,12 @@ describe("createForgeError", () => {
     expect((response(429, {}, { headers: { "retry-after": "3" } }) as ForgeApiError).retryAfterMs).toBe(3000);
     expect((response(503, {}, { headers: { "retry-after": "9" } }) as ForgeApiError).retryAfterMs).toBe(9000);
     expect((response(500, {}, { headers: { "retry-after": "9" } }) as ForgeApiError).retryAfterMs).toBeNull();
+  });
+
+  it("reads X-RateLimit-Reset only on a 429, since Forge sends it on every response", () => {
+    const headers = { "x-ratelimit-reset": "30" };
+    expect((response(429, {}, { headers }) as ForgeApiError).retryAfterMs).toBe(30_000);
+    expect((response(503, {}, { headers }) as ForgeApiError).retryAfterMs).toBeNull();
   });
 
   it("removes the token and declared secrets from the body and message", () => {
