@@ -26,3 +26,14 @@ export function forgeClientFromStackConfig(overrides: Partial<ForgeClientOptions
     ...overrides,
   });
 }
+
+/**
+ * Pacing for status polls. Forge finishes most operations in seconds to minutes, so polls start at 2 s and back off
+ * to 10 s. `FORGE_PREVIEWS_POLL_MS` shortens the first pause (and scales the ceiling) for runs against the local
+ * simulator, whose instant profile finishes before the first poll.
+ */
+export function pollPacing(): { intervalMs: number; maxIntervalMs: number; backoff: number } {
+  const raw = process.env.FORGE_PREVIEWS_POLL_MS;
+  const first = raw !== undefined && /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : 2000;
+  return { intervalMs: first, maxIntervalMs: first * 5, backoff: 1.5 };
+}

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { useStackConfig } from "../../providers/provider-kit";
-import { forgeClientFromStackConfig } from "../../providers/forge-connection";
+import { forgeClientFromStackConfig, pollPacing } from "../../providers/forge-connection";
 import { startSimulator, type Simulator } from "../../simulator";
 
 describe("forgeClientFromStackConfig", () => {
@@ -30,5 +30,25 @@ describe("forgeClientFromStackConfig", () => {
   it("names the missing key and the command that sets it", () => {
     useStackConfig({ get: (key) => (key === "forge-previews:forgeOrg" ? "acme" : undefined) });
     expect(() => forgeClientFromStackConfig()).toThrow("Stack config `forge-previews:forgeToken` is not set; set it with `pulumi config set --secret forgeToken`.");
+  });
+});
+
+describe("pollPacing", () => {
+  const saved = process.env.FORGE_PREVIEWS_POLL_MS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.FORGE_PREVIEWS_POLL_MS;
+    else process.env.FORGE_PREVIEWS_POLL_MS = saved;
+  });
+
+  it("starts at 2 s and backs off to 10 s by default", () => {
+    delete process.env.FORGE_PREVIEWS_POLL_MS;
+    expect(pollPacing()).toStrictEqual({ intervalMs: 2000, maxIntervalMs: 10000, backoff: 1.5 });
+  });
+
+  it("takes a shorter first pause from FORGE_PREVIEWS_POLL_MS and ignores nonsense", () => {
+    process.env.FORGE_PREVIEWS_POLL_MS = "20";
+    expect(pollPacing().intervalMs).toBe(20);
+    process.env.FORGE_PREVIEWS_POLL_MS = "-5";
+    expect(pollPacing().intervalMs).toBe(2000);
   });
 });
