@@ -1,0 +1,64 @@
+/** The local services the test suite and the sandbox can start. */
+export type ServiceName = "mariadb" | "redis" | "ssh";
+
+export const SERVICE_NAMES: readonly ServiceName[] = ["mariadb", "redis", "ssh"];
+
+/** A MariaDB server with real grants; `user` may do anything, including `GRANT`. */
+export interface MariaDbEndpoint {
+  host: "127.0.0.1";
+  port: number;
+  user: string;
+  password: string;
+  /** Unix socket of the same server; `user`/`password` work on it too. */
+  socket: string;
+  dataDir: string;
+}
+
+/** A Redis server with 16 databases and no persistence. */
+export interface RedisEndpoint {
+  host: "127.0.0.1";
+  port: number;
+  password: string;
+}
+
+/** An OpenSSH server that accepts exactly one client key and allows TCP forwarding. */
+export interface SshEndpoint {
+  host: "127.0.0.1";
+  port: number;
+  user: string;
+  /** OpenSSH-format private key (unencrypted ed25519). */
+  privateKey: string;
+  privateKeyPath: string;
+  /** `ssh-ed25519 AAAA... comment`, as written to `authorized_keys`. */
+  publicKey: string;
+  /** `SHA256:...`, exactly as `ssh-keygen -lf` prints it for the host key. */
+  hostKeyFingerprint: string;
+  /** `ssh-ed25519 AAAA... comment`, usable in a `known_hosts` line. */
+  hostPublicKey: string;
+}
+
+export interface LocalServices {
+  dir: string;
+  mariadb?: MariaDbEndpoint;
+  redis?: RedisEndpoint;
+  ssh?: SshEndpoint;
+  /** Stops every process this handle started and removes `dir` unless the caller supplied it. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartLocalServicesOptions {
+  /**
+   * Directory for data, keys, configs and logs. It is kept on `stop()`.
+   * @default a new directory under the OS temp dir, removed on `stop()`
+   */
+  dir?: string;
+  /** @default all of `SERVICE_NAMES` */
+  only?: ServiceName[];
+  /** Fixed ports; a service without one gets a free port. */
+  ports?: Partial<Record<ServiceName, number>>;
+  /**
+   * Directories searched for the service binaries, joined like PATH.
+   * @default `PATH` followed by /usr/local/sbin, /usr/sbin and /sbin
+   */
+  binPath?: string;
+}

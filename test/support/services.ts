@@ -1,0 +1,69 @@
+import type { MariaDbEndpoint, RedisEndpoint, SshEndpoint } from "../../sandbox/local-services";
+
+/** Set by global-setup.ts (or by whoever runs jest against services it started) to `describeServices()` JSON. */
+export const TEST_SERVICES_ENV = "FORGE_PREVIEWS_TEST_SERVICES";
+
+export interface TestServices {
+  mariadb: MariaDbEndpoint;
+  redis: RedisEndpoint;
+  ssh: SshEndpoint;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function requireFields<T>(value: unknown, path: string, fields: Record<keyof T, "string" | "number">): T {
+  if (!isObject(value)) throw new Error(`${TEST_SERVICES_ENV} has no \`${path}\` object`);
+  for (const [field, type] of Object.entries(fields)) {
+    if (typeof value[field] !== type) throw new Error(`${TEST_SERVICES_ENV} has no ${type} \`${path}.${field}\``);
+  }
+  if (value.host !== "127.0.0.1") throw new Error(`${TEST_SERVICES_ENV} \`${path}.host\` must be 127.0.0.1`);
+  return value as T;
+}
+
+/** Parses and checks the JSON in `FORGE_PREVIEWS_TEST_SERVICES`; each error names the missing field. */
+export function parseTestServices(raw: string): TestServices {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`${TEST_SERVICES_ENV} is not JSON (${(error as Error).message})`);
+  }
+  if (!isObject(parsed)) throw new Error(`${TEST_SERVICES_ENV} must be a JSON object`);
+  return {
+    mariadb: requireFields<MariaDbEndpoint>(parsed.mariadb, "mariadb", {
+      host: "string",
+      port: "number",
+      user: "string",
+      password: "string",
+      socket: "string",
+      dataDir: "string",
+    }),
+    redis: requireFields<RedisEndpoint>(parsed.redis, "redis", { host: "string", port: "number", password: "string" }),
+    ssh: requireFields<SshEndpoint>(parsed.ssh, "ssh", {
+      host: "string",
+      port: "number",
+      user: "string",
+      privateKey: "string",
+      privateKeyPath: "string",
+      publicKey: "string",
+      hostKeyFingerprint: "string",
+      hostPublicKey: "string",
+    }),
+  };
+}
+
+/** The MariaDB, Redis and SSH servers started for this test run. */
+export function testServices(): TestServices {
+  const raw = process.env[TEST_SERVICES_ENV];
+  if (raw === undefined || raw === "") {
+    throw new Error(
+      `${TEST_SERVICES_ENV} is not set, so there are no local MariaDB/Redis/SSH servers for this test. ` +
+        `Run jest with \`globalSetup: "<rootDir>/test/support/global-setup.ts"\` and ` +
+        `\`globalTeardown: "<rootDir>/test/support/global-teardown.ts"\` in jest.config.js, or export the variable ` +
+        `with describeServices() JSON from running servers.`,
+    );
+  }
+  return parseTestServices(raw);
+}
