@@ -4,6 +4,7 @@
  */
 import { ConfigError } from "../providers/user-error";
 import { detectLiveSecret } from "../providers/live-secrets";
+import { isPreviewDatabaseName } from "../providers/ownership";
 import { findDatabaseUserClash } from "./naming";
 
 export const PROJECT = "forge-previews";
@@ -369,6 +370,11 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     problems.add("productionDatabases", "must be an array of MySQL database names", "set it with `pulumi config set --path 'productionDatabases[0]' customer`");
   }
   for (const app of Object.values(apps)) {
+    for (const [field, name] of [["masterDatabase", app.masterDatabase], ["productionDatabase", app.productionDatabase]] as const) {
+      if (name && isPreviewDatabaseName(name)) {
+        problems.add(`apps.${app.name}.${field}`, `(${name}) has the form of a preview database name, which previews own and drop`, "rename that database or pick another one");
+      }
+    }
     if (app.productionDatabase) production.push(app.productionDatabase);
     if (app.masterDatabase && production.includes(app.masterDatabase)) {
       problems.add(`apps.${app.name}.masterDatabase`, `is a production database (${app.masterDatabase})`, "clone from a snapshot master, never from production");

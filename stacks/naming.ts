@@ -91,10 +91,7 @@ export function buildPreviewNames(input: { app: string; pr: number | string; isD
   };
 }
 
-/** True for names only a preview database can have; used before anything is dropped or overwritten. */
-export function isPreviewDatabaseName(name: string): boolean {
-  return /^[a-z][a-z0-9]{0,19}_pr_[1-9][0-9]{0,6}$/.test(name);
-}
+export { isPreviewDatabaseName } from "../providers/ownership";
 
 export type ParsedStackName = { kind: "preview"; app: string | null; pr: number } | { kind: "snapshots" };
 

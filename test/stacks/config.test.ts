@@ -54,6 +54,7 @@ describe("parsePlainConfig", () => {
     ["a master equal to the app's production database", { apps: { customer: { repository: "a/b", masterDatabase: "shop", productionDatabase: "shop" } } }, "is the production database itself"],
     ["an override of a managed .env key", { apps: { customer: { repository: "a/b", masterDatabase: "m", env: { DB_DATABASE: "customer" } } } }, "`forge-previews:apps.customer.env.DB_DATABASE` is set by the preview environment itself"],
     ["a live Stripe key in an app's env", { apps: { customer: { repository: "a/b", masterDatabase: "m", env: { STRIPE_SECRET: "sk_live_abc123" } } } }, "`forge-previews:apps.customer.env.STRIPE_SECRET` looks like a live Stripe secret key; a preview runs PR code on production-derived data; use the provider's test-mode key"],
+    ["a master named like a preview database", { apps: { customer: { repository: "a/b", masterDatabase: "customer_pr_1" } } }, "`forge-previews:apps.customer.masterDatabase` (customer_pr_1) has the form of a preview database name"],
     ["a lower-case .env key", { apps: { customer: { repository: "a/b", masterDatabase: "m", env: { stripe: "x" } } } }, "is not an upper-case .env key"],
     ["a deploy extra with a newline", { apps: { customer: { repository: "a/b", masterDatabase: "m", deployScriptExtras: ["a\nb"] } } }, "must be an array of single-line strings"],
     ["a short fingerprint", { sshHostKeyFingerprint: "SHA256:abc" }, "`forge-previews:sshHostKeyFingerprint` must be a SHA256 fingerprint"],
