@@ -96,6 +96,10 @@ async function setRootPassword(socket: string, password: string): Promise<void> 
     }
     await conn.query("CREATE USER 'root'@'%' IDENTIFIED BY ?", [password]);
     await conn.query("GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION");
+  } catch (error) {
+    // mysql2 attaches the interpolated SQL (password included) to its errors, so only the server's code goes on.
+    const code = (error as { code?: unknown }).code;
+    throw new Error(`Could not set the password of MariaDB's root accounts (${String(code ?? "unknown error")})`);
   } finally {
     await conn.end();
   }
