@@ -10,6 +10,7 @@ import { listDocument, partial, type ListRules } from "./list";
 import { presentSecurityRule } from "./security-rules";
 import { presentServer } from "./servers";
 import { SITE_TYPES, booleanField, defaultEnvironment, existingDatabaseName, siteNameFrom, stringField } from "./site-rules";
+import { includedTags, tagRelationship } from "./site-tags";
 
 const SUPPORTED_INCLUDES = ["server", "tags", "latestDeployment", "securityRules", "redirectRules"];
 
@@ -39,7 +40,8 @@ function relationshipsOf(ctx: RequestContext, site: SiteRecord, includes: string
   const relationships: Record<string, unknown> = {};
   for (const name of includes) {
     if (name === "server") relationships.server = { data: { type: "servers", id: String(site.serverId) } };
-    if (name === "tags" || name === "redirectRules") relationships[name] = { data: [] };
+    if (name === "tags") relationships.tags = tagRelationship(site);
+    if (name === "redirectRules") relationships.redirectRules = { data: [] };
     if (name === "latestDeployment") {
       const latest = latestDeployment(ctx, site);
       relationships.latestDeployment = { data: latest === undefined ? null : { type: "deployments", id: String(latest.id) } };
@@ -59,6 +61,7 @@ function includedFor(ctx: RequestContext, sites: SiteRecord[], includes: string[
   if (includes.includes("server")) {
     for (const server of data.servers.filter((item) => sites.some((site) => site.serverId === item.id))) included.push(presentServer(ctx, server));
   }
+  if (includes.includes("tags")) included.push(...includedTags(sites));
   for (const site of sites) {
     const latest = includes.includes("latestDeployment") ? latestDeployment(ctx, site) : undefined;
     if (latest !== undefined) included.push(presentDeployment(ctx, latest));

@@ -1,0 +1,32 @@
+import * as crypto from "crypto";
+import { iso, type JsonApiResource } from "../json-api";
+import type { SiteRecord } from "../types";
+
+/**
+ * Site tags as `include=tags` shows them. Forge keeps tags as organization-wide objects that a site refers to by id
+ * (`relationships.tags.data`), with the names in `included` `TagResource`s. The simulator only keeps each site's tag
+ * names, so a tag's id is derived from its name: stable, and the same for every site carrying that name.
+ */
+export function tagIdOf(name: string): string {
+  const digest = crypto.createHash("sha256").update(name).digest("hex");
+  return String(Number.parseInt(digest.slice(0, 7), 16) + 1);
+}
+
+/** `relationships.tags` of one site. */
+export function tagRelationship(site: SiteRecord): { data: Array<{ type: "tags"; id: string }> } {
+  return { data: site.tags.map((name) => ({ type: "tags", id: tagIdOf(name) })) };
+}
+
+/** One `TagResource` per distinct tag of `sites`, dated by the earliest of those sites that carries it. */
+export function includedTags(sites: SiteRecord[]): JsonApiResource[] {
+  const firstSeen = new Map<string, number>();
+  for (const site of sites) {
+    for (const name of site.tags) firstSeen.set(name, Math.min(firstSeen.get(name) ?? site.createdAt, site.createdAt));
+  }
+  // TagResource has no `links` in the spec; the cast keeps the simulator's one resource type for `included`.
+  return [...firstSeen].map(([name, createdAt]) => ({
+    id: tagIdOf(name),
+    type: "tags",
+    attributes: { name, created_at: iso(createdAt), updated_at: iso(createdAt) },
+  })) as JsonApiResource[];
+}
