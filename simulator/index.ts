@@ -13,6 +13,7 @@ import { handleRequest, type Pipeline } from "./pipeline";
 import { RateLimiter } from "./rate-limit";
 import { Router } from "./router";
 import { SandboxFiles } from "./sandbox-files";
+import { handleSiteWebRequest, isSiteWebRequest } from "./site-web";
 import { Store } from "./store";
 import type { FaultSpec, Lifecycle, Observed, RecordedRequest, SimulatorState } from "./types";
 
@@ -108,6 +109,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
 
   const server = http.createServer((req, res) => {
+    // The sites' own web servers, simulated: not Forge's API, so no contract check, token, rate limit or request log.
+    if (isSiteWebRequest(req)) {
+      handleSiteWebRequest(services, req, res);
+      return;
+    }
     handleRequest(pipeline, req, res).catch((error: unknown) => {
       opts.log(`[forge-simulator] could not answer a request: ${error instanceof Error ? error.message : String(error)}`);
       res.destroy();
