@@ -23,10 +23,9 @@ export function includedTags(sites: SiteRecord[]): JsonApiResource[] {
   for (const site of sites) {
     for (const name of site.tags) firstSeen.set(name, Math.min(firstSeen.get(name) ?? site.createdAt, site.createdAt));
   }
-  // TagResource has no `links` in the spec; the cast keeps the simulator's one resource type for `included`.
-  return [...firstSeen].map(([name, createdAt]) => ({
-    id: tagIdOf(name),
-    type: "tags",
-    attributes: { name, created_at: iso(createdAt), updated_at: iso(createdAt) },
-  })) as JsonApiResource[];
+  return [...firstSeen].map(([name, createdAt]) => {
+    const tag = { id: tagIdOf(name), type: "tags", attributes: { name, created_at: iso(createdAt), updated_at: iso(createdAt) } };
+    // TagResource has no `links` in the spec; the cast lets it join the other resources in `included`.
+    return tag as unknown as JsonApiResource;
+  });
 }
