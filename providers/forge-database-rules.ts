@@ -99,7 +99,10 @@ function checkProtectedList(value: unknown): pulumi.dynamic.CheckFailure[] {
 }
 
 /** `check`: the inputs as create receives them, and every problem, each naming its field. */
-export function checkForgeDatabaseInputs(news: Record<string, unknown>): pulumi.dynamic.CheckResult<ForgeDatabaseInputs> {
+export function checkForgeDatabaseInputs(news: Record<string, unknown>): {
+  inputs: ForgeDatabaseInputs;
+  failures: pulumi.dynamic.CheckFailure[];
+} {
   const protectedDatabases = news.protectedDatabases ?? [];
   const inputs = { serverId: news.serverId, name: news.name, userName: news.userName, protectedDatabases };
   const failures = [
