@@ -2,6 +2,10 @@
  * ForgeDatabase: a pull request's MySQL schema on the Forge server and its own database user, granted on that schema
  * only. Only names in the previews' namespace are ever created, adopted or dropped, and never one listed in
  * `protectedDatabases`: production is never a target.
+ *
+ * Refresh: a schema that is gone drops the resource from state (the next `up` creates it again and adopts a user left
+ * behind); a user that is gone only sets `userId` to null, so the schema and its data stay in state and the next `up`
+ * recreates the user with the same password.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ForgeClient } from "./forge";
@@ -104,8 +108,9 @@ export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabase
     const forge = forgeClientFromStackConfig();
     const schema = await findSchemaById(forge, props.serverId, props.databaseId, props.name);
     if (schema === null) return { id: "" };
-    const user = props.userId === null ? null : await findUserById(forge, props.serverId, props.userId, props.userName);
-    if (user === null && props.userId !== null) {
+    const knownUserId = typeof props.userId === "number" ? props.userId : null;
+    const user = knownUserId === null ? null : await findUserById(forge, props.serverId, knownUserId, props.userName);
+    if (user === null && knownUserId !== null) {
       // The schema (the data) stays in state; `userId: null` makes the next diff an update that recreates the user
       // with the same password, so the app's .env keeps working.
       pulumi.log.warn(`forge-database: database user \`${props.userName}\` is gone; \`pulumi up\` recreates it`);
@@ -116,7 +121,7 @@ export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabase
   async update(_id, olds, news) {
     assertOwnable(news, "update");
     const outs = outputsOf(news, olds.databaseId, olds.userId, olds.password);
-    if (olds.userId !== null) return { outs };
+    if (typeof olds.userId === "number") return { outs };
     const forge = forgeClientFromStackConfig();
     const schema = await findSchemaById(forge, olds.serverId, olds.databaseId, olds.name);
     if (schema === null) {
@@ -134,7 +139,7 @@ export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabase
     assertOwnable(props, "drop");
     const forge = forgeClientFromStackConfig();
     // The user first: it holds the grant, and the schema holds the data, which goes last.
-    await dropUser(forge, props.serverId, props.userName, props.userId ?? null);
+    await dropUser(forge, props.serverId, props.userName, typeof props.userId === "number" ? props.userId : null);
     await dropSchema(forge, props.serverId, props.name, props.databaseId);
   },
 };
