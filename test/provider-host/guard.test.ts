@@ -20,7 +20,10 @@ interface GuardSample {
  * Sample args for every dynamic resource in providers/, keyed by class name. A resource missing here fails the
  * guard, so a new provider cannot skip the credential and JSON-safety checks.
  */
-const SAMPLES: Record<string, GuardSample> = {};
+const SAMPLES: Record<string, GuardSample> = {
+  // Forge-side resources: check and serialization only; their create talks to Forge and is covered per provider.
+  ForgeDatabase: { args: { serverId: 1, name: "guard_pr_1", userName: "guard_pr1", protectedDatabases: ["guard"] } },
+};
 
 /** Fake credentials, set in the stack config and the environment of both the program and the host. */
 const CONFIG_TOKEN = "forge-token-XYZ-config";
