@@ -92,6 +92,15 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
       expect(registration.providerText).not.toMatch(/setpriv|backgroundProcesses|forgeClientFromStackConfig/);
       expect(registration.providerText).not.toContain(TOKEN);
     });
+
+    it("registers its arguments as plain, non-secret inputs and nothing else", () => {
+      const { __provider: _provider, ...registered } = registration.inputs;
+
+      expect(Object.keys(registered).sort()).toStrictEqual([
+        "connection", "directory", "isolatedUser", "name", "phpVersion", "processes", "queues", "serverId", "siteId",
+        "sleepSeconds", "timeoutSeconds", "tries",
+      ]);
+    });
   });
 
   describe("check and diff, which also run during preview", () => {
