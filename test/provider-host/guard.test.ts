@@ -23,6 +23,8 @@ interface GuardSample {
 const SAMPLES: Record<string, GuardSample> = {
   // Forge-side resources: check and serialization only; their create talks to Forge and is covered per provider.
   ForgeDatabase: { args: { serverId: 1, name: "guard_pr_1", userName: "guard_pr1", protectedDatabases: ["guard"] } },
+  SiteEnvironment: { args: { serverId: 1, siteId: 2, values: { APP_NAME: "Shop PR 7", DB_PASSWORD: "pw-123456", MAIL_MAILER: "log" } } },
+  BasicAuth: { args: { serverId: 1, siteId: 2, name: "forge-previews", username: "preview", password: null } },
 };
 
 /** Fake credentials, set in the stack config and the environment of both the program and the host. */
