@@ -25,6 +25,14 @@ const SAMPLES: Record<string, GuardSample> = {
   ForgeDatabase: { args: { serverId: 1, name: "guard_pr_1", userName: "guard_pr1", protectedDatabases: ["guard"] } },
   SiteEnvironment: { args: { serverId: 1, siteId: 2, values: { APP_NAME: "Shop PR 7", DB_PASSWORD: "pw-123456", MAIL_MAILER: "log" } } },
   BasicAuth: { args: { serverId: 1, siteId: 2, name: "forge-previews", username: "preview", password: null } },
+  ForgeWorker: {
+    args: {
+      serverId: 1, siteId: 12, name: "forge-previews-pr-12-worker", isolatedUser: "shop-pr12",
+      directory: "/home/shop-pr12/pr-12.preview.test", phpVersion: "php84", connection: "redis", queues: "default",
+      processes: 1, tries: 3, timeoutSeconds: 60, sleepSeconds: 3,
+    },
+  },
+  LetsEncryptCert: { args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null } },
 };
 
 /** Fake credentials, set in the stack config and the environment of both the program and the host. */
