@@ -32,6 +32,12 @@ const SAMPLES: Record<string, GuardSample> = {
       processes: 1, tries: 3, timeoutSeconds: 60, sleepSeconds: 3,
     },
   },
+  Deployment: {
+    args: {
+      serverId: 1, siteId: 1001, siteDirectory: "/home/forge/pr-1.example.dev", branch: "main", commitSha: null,
+      redeployToken: "", phpVersion: "php84", extraScriptLines: [], healthUrl: null, healthAuth: null, redactions: [],
+    },
+  },
   LetsEncryptCert: { args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null } },
 };
 
