@@ -64,7 +64,7 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
   let inputs: Props;
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
 
-  /** One host per group: each keeps its own 60-a-minute Forge rate limiter. */
+  /** One host per group, so no host comes near its own limit of 60 Forge requests a minute. */
   const startHost = (): Promise<DynamicHost> =>
     startDynamicHost({
       config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
@@ -242,7 +242,7 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     });
   });
 
-  describe("replacement, drift, adoption and refusal", () => {
+  describe("replacement, drift, adoption, refusal, partial failure and secrets", () => {
     let host: DynamicHost;
     beforeAll(async () => {
       host = await startHost();
@@ -326,18 +326,6 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
       );
       expect(siteInSim(sim, other)?.status).toBe("installed");
     });
-  });
-
-  describe("partial failure and secrets", () => {
-    let host: DynamicHost;
-    beforeAll(async () => {
-      host = await startHost();
-    });
-    beforeEach(() => sim.reset());
-    afterAll(async () => {
-      await host?.close();
-    });
-
     it("keeps the id of a site whose install failed as a partial failure, which delete can still remove", async () => {
       sim.inject({ method: "POST", path: SITES, asyncOutcome: "failed" });
 
