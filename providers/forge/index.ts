@@ -10,6 +10,7 @@ export { parseRateLimitReset, parseRetryAfter, serverRequestedDelayMs } from "./
 export type { HeaderBag } from "./retry-timing";
 export {
   DEFAULT_RATE_LIMITER_OPTIONS,
+  configuredRateLimit,
   SlidingWindowRateLimiter,
   setSharedRateLimiter,
   sharedRateLimiter,

@@ -86,11 +86,24 @@ function sharedLimiterKey(): symbol {
   return Symbol.for("forge-previews.forge.rate-limiter");
 }
 
-/** The process-wide limiter (60 requests a minute), created on first use. */
+/**
+ * Requests a minute for the process-wide limiter: Forge's 60, or `FORGE_PREVIEWS_RATE_LIMIT` when Forge support raised
+ * the account's limit (the local simulator's tests raise it too).
+ */
+export function configuredRateLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.FORGE_PREVIEWS_RATE_LIMIT;
+  if (raw === undefined || raw === "") return 60;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new RangeError(`FORGE_PREVIEWS_RATE_LIMIT must be a whole number of requests a minute, not ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+/** The process-wide limiter (60 requests a minute unless configured), created on first use. */
 export function sharedRateLimiter(): RateLimiter {
   const existing: unknown = Reflect.get(globalThis, sharedLimiterKey());
   if (isRateLimiter(existing)) return existing;
-  const created = new SlidingWindowRateLimiter();
+  const created = new SlidingWindowRateLimiter({ limit: configuredRateLimit() });
   Reflect.set(globalThis, sharedLimiterKey(), created);
   return created;
 }

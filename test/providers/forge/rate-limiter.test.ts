@@ -1,4 +1,4 @@
-import { SlidingWindowRateLimiter, setSharedRateLimiter, sharedRateLimiter } from "../../../providers/forge";
+import { SlidingWindowRateLimiter, configuredRateLimit, setSharedRateLimiter, sharedRateLimiter } from "../../../providers/forge";
 
 /** A manual clock: `sleep` advances time instead of waiting. */
 function fakeTime() {
@@ -86,5 +86,17 @@ describe("sharedRateLimiter", () => {
     } finally {
       setSharedRateLimiter(original);
     }
+  });
+});
+
+describe("configuredRateLimit", () => {
+  it("is Forge's 60 a minute unless FORGE_PREVIEWS_RATE_LIMIT raises it", () => {
+    expect(configuredRateLimit({})).toBe(60);
+    expect(configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "240" })).toBe(240);
+  });
+
+  it("refuses a value that is not a positive whole number, naming the variable", () => {
+    expect(() => configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "fast" })).toThrow("FORGE_PREVIEWS_RATE_LIMIT must be a whole number");
+    expect(() => configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "0" })).toThrow(RangeError);
   });
 });
