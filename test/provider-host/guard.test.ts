@@ -25,6 +25,13 @@ const SAMPLES: Record<string, GuardSample> = {
   ForgeDatabase: { args: { serverId: 1, name: "guard_pr_1", userName: "guard_pr1", protectedDatabases: ["guard"] } },
   SiteEnvironment: { args: { serverId: 1, siteId: 2, values: { APP_NAME: "Shop PR 7", DB_PASSWORD: "pw-123456", MAIL_MAILER: "log" } } },
   BasicAuth: { args: { serverId: 1, siteId: 2, name: "forge-previews", username: "preview", password: null } },
+  ForgeSite: {
+    args: {
+      serverId: 1, domain: "pr-12.preview.test", isolatedUser: "shop-pr12", phpVersion: "php84", webDirectory: "/public",
+      repository: "acme/shop", branch: "feature/x", sourceControlProvider: "github", pushToDeploy: true,
+      ownerTag: "forge-previews-shop-pr-12",
+    },
+  },
   ForgeWorker: {
     args: {
       serverId: 1, siteId: 12, name: "forge-previews-pr-12-worker", isolatedUser: "shop-pr12",
