@@ -5,6 +5,7 @@
 import { ConfigError } from "../providers/user-error";
 import { detectLiveSecret } from "../providers/live-secrets";
 import { isPreviewDatabaseName } from "../providers/ownership";
+import { COMMIT_SHA, branchProblem } from "../providers/deployment-script";
 import { findDatabaseUserClash } from "./naming";
 
 export const PROJECT = "forge-previews";
@@ -47,6 +48,10 @@ export interface PlainConfig {
   productionDatabases: string[];
   snapshotsStack: string;
   cloudflare: { enabled: boolean; zoneId: string | null };
+  /** Per-stack deployment inputs, set by the CLI; null/empty on stacks that deploy nothing. */
+  deploy: { branch: string | null; commitSha: string | null; redeployToken: string; databaseResetToken: string };
+  healthUrlTemplate: string;
+  redisPort: number;
 }
 
 /** The raw values as Pulumi hands them over: strings, numbers, booleans, parsed objects, or undefined. */
@@ -292,6 +297,12 @@ export const CONFIG_DEFAULTS = {
   snapshotsStack: "snapshots",
   cloudflareDns: false,
   cloudflareZoneId: "",
+  branch: "",
+  commitSha: "",
+  redeployToken: "",
+  databaseResetToken: "",
+  healthUrlTemplate: "https://{domain}{path}",
+  redisPort: 6379,
 } as const satisfies RawConfig;
 
 /** Validates the raw configuration and returns it typed, or throws one ConfigError listing every problem. */
@@ -388,6 +399,25 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     problems.add("cloudflareZoneId", "must be the 32-character zone id when cloudflareDns is true", "copy it from the Cloudflare dashboard's Overview page");
   }
 
+  const branch = typeof raw["branch"] === "string" ? (raw["branch"] as string) : "";
+  const branchIssue = branch === "" ? null : branchProblem(branch);
+  if (branchIssue) problems.add("branch", `${branchIssue}, so it is not a git branch name`, "set it to the PR's head branch");
+  const commitSha = typeof raw["commitSha"] === "string" ? (raw["commitSha"] as string).trim() : "";
+  if (commitSha !== "" && !COMMIT_SHA.test(commitSha)) {
+    problems.add("commitSha", "must be a full commit id (40 or 64 hex digits) or empty", "set it to the PR's head SHA");
+  }
+  const tokens: Record<string, string> = {};
+  for (const key of ["redeployToken", "databaseResetToken"]) {
+    const value = raw[key];
+    if (typeof value === "string" && /^[A-Za-z0-9._:-]{0,100}$/.test(value)) tokens[key] = value;
+    else problems.add(key, "must be up to 100 letters, digits, `.`, `_`, `:` or `-`", "use e.g. a timestamp or a run id");
+  }
+  const healthUrlTemplate = readString(raw, "healthUrlTemplate", problems, "https://{domain}{path}");
+  if (healthUrlTemplate !== "" && !/^(https:\/\/|http:\/\/127\.0\.0\.1[:/])[^\s]*\{domain\}[^\s]*$/.test(healthUrlTemplate)) {
+    problems.add("healthUrlTemplate", "must be an https URL (http only for 127.0.0.1) containing `{domain}`", setHint("healthUrlTemplate", "https://{domain}{path}"));
+  }
+  const redisPort = readInteger(raw, "redisPort", problems, 1, 65535, "6379");
+
   for (const [key, fix] of SECRET_KEYS) {
     if (!secretsSet.has(key)) problems.add(key, "is missing", fix);
   }
@@ -406,5 +436,13 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     productionDatabases: [...new Set(production)],
     snapshotsStack,
     cloudflare: { enabled: cloudflareEnabled, zoneId: cloudflareEnabled ? zoneId : null },
+    deploy: {
+      branch: branch === "" ? null : branch,
+      commitSha: commitSha === "" ? null : commitSha.toLowerCase(),
+      redeployToken: tokens.redeployToken ?? "",
+      databaseResetToken: tokens.databaseResetToken ?? "",
+    },
+    healthUrlTemplate,
+    redisPort,
   };
 }

@@ -37,6 +37,8 @@ describe("parsePlainConfig", () => {
     expect(config.apps.customer).toMatchObject({ phpVersion: "php84", webDirectory: "/public", healthPath: "/up", queue: { processes: 1, tries: 3 } });
     expect(config.productionDatabases).toStrictEqual(["customer"]);
     expect(config.certificate).toStrictEqual({ mode: "letsencrypt", wildcardCertificateId: null });
+    expect(config.deploy).toStrictEqual({ branch: null, commitSha: null, redeployToken: "", databaseResetToken: "" });
+    expect([config.healthUrlTemplate, config.redisPort]).toStrictEqual(["https://{domain}{path}", 6379]);
   });
 
   it.each<[string, RawConfig, string]>([
@@ -65,6 +67,11 @@ describe("parsePlainConfig", () => {
     ["shared basic auth without a password", { basicAuthMode: "shared" }, "`forge-previews:basicAuthPassword` is required when basicAuthMode is `shared`"],
     ["clone certificates without a certificate id", { certificateMode: "clone" }, "`forge-previews:wildcardCertificateId` is required"],
     ["Cloudflare DNS without a zone", { cloudflareDns: "true" }, "`forge-previews:cloudflareZoneId` must be the 32-character zone id"],
+    ["a branch name git would refuse", { branch: "feature/..x" }, "`forge-previews:branch` contains `..`, so it is not a git branch name"],
+    ["a short commit id", { commitSha: "abc123" }, "`forge-previews:commitSha` must be a full commit id"],
+    ["a redeploy token with spaces", { redeployToken: "run 12" }, "`forge-previews:redeployToken` must be up to 100 letters"],
+    ["a plain-http health URL to a remote host", { healthUrlTemplate: "http://{domain}/up" }, "`forge-previews:healthUrlTemplate` must be an https URL"],
+    ["a health URL without the domain", { healthUrlTemplate: "https://example.com/up" }, "containing `{domain}`"],
     ["a default app that does not exist", { defaultApp: "epos" }, "`forge-previews:defaultApp` names no app in `apps` (\"epos\")"],
   ])("rejects %s with a message naming the key and the fix", (_case, override, expected) => {
     const problems = problemsOf({ ...VALID, ...override });
