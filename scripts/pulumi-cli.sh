@@ -79,13 +79,14 @@ host_stamp="$version $go_version $(hash_files "${host_sources[@]}")"
 # build <output name> <stamp> <go package> <ldflags>: compiles into a temporary file and renames it into place, so
 # an interrupted build never leaves a half-written binary that a later run would trust.
 build() {
-  local name="$1" stamp="$2" package="$3" ldflags="$4"
+  local name="$1" package="$3" ldflags="$4"
+  local stamp="$2 $ldflags"
   local target="$bin_dir/$name" stamp_file="$bin_dir/.$name.stamp"
   if [[ -x "$target" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
     log "$name v$version is up to date"
     return
   fi
-  log "building $name v$version (first build of the CLI takes several minutes)"
+  log "building $name v$version (minutes on a cold Go build cache, seconds on a warm one)"
   local started=$SECONDS
   rm -f "$stamp_file"
   (cd "$module_dir" && nice go build -trimpath -ldflags "$ldflags" -o "$target.tmp" "$package")

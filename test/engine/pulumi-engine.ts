@@ -134,9 +134,14 @@ export class PulumiWorkspace {
     const projectDir = path.join(root, "project");
     const backendDir = path.join(root, "backend");
     const home = path.join(root, "pulumi-home");
-    await cp(options.projectSource, projectDir, { recursive: true });
-    await mkdir(backendDir);
-    await symlink(path.join(repoRoot, "node_modules"), path.join(projectDir, "node_modules"), "dir");
+    try {
+      await cp(options.projectSource, projectDir, { recursive: true });
+      await mkdir(backendDir);
+      await symlink(path.join(repoRoot, "node_modules"), path.join(projectDir, "node_modules"), "dir");
+    } catch (err) {
+      await rm(root, { recursive: true, force: true });
+      throw err;
+    }
 
     // Inherited PULUMI_* settings (a developer's login, access token, backend) must not leak into the test.
     const env: NodeJS.ProcessEnv = Object.fromEntries(
