@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream";
+import { inspect } from "node:util";
 import type { Client, ClientChannel } from "ssh2";
 import { openSshClient } from "./connect";
 import { SshCommandError, SshConnectError, SshError, SshTimeoutError, describeTarget } from "./errors";
@@ -27,10 +28,20 @@ export class SshSession {
   /** Rejects everything still waiting on this connection when it drops. */
   private readonly pending = new Set<(error: Error) => void>();
 
+  private readonly target: Omit<SshTarget, "privateKey">;
+
   private constructor(
     private readonly client: Client,
-    private readonly target: SshTarget,
+    target: SshTarget,
   ) {
+    // Only what error messages need; the key stays with ssh2 for the life of the connection.
+    this.target = {
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      hostKeyFingerprint: target.hostKeyFingerprint,
+      connectTimeoutMs: target.connectTimeoutMs,
+    };
     this.whenClosed = new Promise((resolve) => client.once("close", () => resolve()));
     // After login, errors surface through the operation they break; without a listener they would crash the host.
     client.on("error", () => undefined);
@@ -43,7 +54,12 @@ export class SshSession {
 
   /** Connects and logs in; see {@link openSshClient} for the checks and errors. */
   static async connect(target: SshTarget): Promise<SshSession> {
-    return new SshSession(await openSshClient(target), { ...target });
+    return new SshSession(await openSshClient(target), target);
+  }
+
+  /** Logging a session shows where it is connected, never the ssh2 client (whose config holds the key). */
+  [inspect.custom](): string {
+    return `SshSession { ${this.where}${this.closed ? ", closed" : ""} }`;
   }
 
   private get where(): string {

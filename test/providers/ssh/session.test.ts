@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { type Server, type Socket, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import {
   SshCommandError,
   SshConnectError,
@@ -114,6 +115,13 @@ describe("SshSession against a real sshd", () => {
 
       expect(error).toBeInstanceOf(SshConnectError);
       expect(error.message).toContain("`sshHostKeyFingerprint` must be `SHA256:`");
+    });
+
+    it("shows where it is connected, and no key, when the session is logged", () => {
+      const shown = inspect(session, { depth: 10 });
+
+      expect(shown).toBe(`SshSession { ${target.user}@127.0.0.1:${target.port} }`);
+      expectNoSecrets(shown);
     });
 
     it("logs in and runs commands when the host key matches", async () => {
