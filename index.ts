@@ -3,16 +3,17 @@
  * the snapshots stack refreshes the masters they clone. Any other name is refused before anything is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./stacks/config";
-import { resolveStackTarget } from "./stacks/stack-target";
+import { UserError } from "./providers/user-error";
+import { buildStack } from "./stacks/program";
 
-const config = loadConfig();
-const target = resolveStackTarget(pulumi.getStack(), config);
+function main(): Record<string, unknown> {
+  try {
+    return buildStack(pulumi.getStack());
+  } catch (error) {
+    // A RunError is reported as its message alone. Any other uncaught error makes the SDK inspect its stack, which
+    // on Node 20 can spin for minutes on the SDK's source-mapped frames before anything is printed.
+    throw error instanceof UserError ? new pulumi.RunError(error.message) : error;
+  }
+}
 
-// The resources of each stack kind arrive with the preview-environment and snapshot issues (#4, #5); until then the
-// program says so instead of pretending to have built an environment.
-throw new Error(
-  target.kind === "preview"
-    ? `Stack ${target.names.stack} is valid (app ${target.names.app}, PR ${target.names.pr}), but the preview environment program is not built yet (issue #4).`
-    : "The snapshots stack is not built yet (issue #5).",
-);
+export = main();

@@ -1,0 +1,210 @@
+/**
+ * One pull request's preview: an isolated Forge site with its own database (cloned from the app's master), Redis
+ * database, `.env`, basic auth, certificate, deployment and queue worker. Pulumi creates independent children in
+ * parallel; the dependencies below are the order that matters.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { BasicAuth } from "../providers/basic-auth";
+import { Deployment } from "../providers/deployment";
+import { ForgeDatabase } from "../providers/forge-database";
+import { ForgeSite } from "../providers/forge-site";
+import { ForgeWorker } from "../providers/forge-worker";
+import { LetsEncryptCert } from "../providers/lets-encrypt-cert";
+import { RedisDbSlot } from "../providers/redis-db-slot";
+import { SiteEnvironment } from "../providers/site-environment";
+import type { AppConfig } from "./config-rules";
+import type { PreviewConfig } from "./config";
+import { buildEnvironmentValues } from "./environment-values";
+import type { PreviewNames } from "./naming";
+
+export interface PreviewEnvironmentArgs {
+  /** Every name of this environment, from `buildPreviewNames`. */
+  names: PreviewNames;
+  /** The app being previewed. */
+  app: AppConfig;
+  /** The validated stack configuration. */
+  config: PreviewConfig;
+  /** The PR's head branch. */
+  branch: string;
+}
+
+export class PreviewEnvironment extends pulumi.ComponentResource {
+  readonly url: pulumi.Output<string>;
+  readonly siteId: pulumi.Output<number>;
+  readonly databaseName: pulumi.Output<string>;
+  readonly redisDb: pulumi.Output<number>;
+  readonly basicAuthUser: pulumi.Output<string | null>;
+  readonly basicAuthPassword: pulumi.Output<string | null>;
+  readonly databasePassword: pulumi.Output<string>;
+  readonly deployedCommit: pulumi.Output<string | null>;
+  readonly createdAt: pulumi.Output<string | null>;
+
+  constructor(name: string, args: PreviewEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("forge:index:PreviewEnvironment", name, {}, opts);
+    const { names, app, config } = args;
+    const serverId = config.forge.serverId;
+    const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, ...extra });
+
+    const createSite = (): ForgeSite =>
+      new ForgeSite(
+        `${name}-site`,
+        {
+          serverId,
+          domain: names.domain,
+          isolatedUser: names.linuxUser,
+          phpVersion: app.phpVersion,
+          webDirectory: app.webDirectory,
+          repository: app.repository,
+          branch: args.branch,
+          pushToDeploy: true,
+          ownerTag: names.ownerTag,
+        },
+        child(),
+      );
+
+    const createDatabase = (): ForgeDatabase =>
+      new ForgeDatabase(
+        `${name}-database`,
+        {
+          serverId,
+          name: names.database,
+          userName: names.databaseUser,
+          protectedDatabases: [...new Set([...config.productionDatabases, ...Object.values(config.apps).map((a) => a.masterDatabase)])],
+        },
+        child(),
+      );
+
+    const createRedisSlot = (): RedisDbSlot =>
+      new RedisDbSlot(
+        `${name}-redis`,
+        {
+          stack: names.stack,
+          app: names.app,
+          pr: names.pr,
+          firstSlot: config.redisSlots.first,
+          lastSlot: config.redisSlots.last,
+          redisHost: "127.0.0.1",
+          redisPort: config.redisPort,
+        },
+        child(),
+      );
+
+    const site = createSite();
+    const database = createDatabase();
+    const redis = createRedisSlot();
+
+    const environment = new SiteEnvironment(
+      `${name}-env`,
+      {
+        serverId,
+        siteId: site.siteId,
+        values: pulumi
+          .all([site.url, database.name, database.userName, database.password, database.host, database.port, redis.slot])
+          .apply(([url, dbName, dbUser, dbPassword, dbHost, dbPort, slot]) =>
+            buildEnvironmentValues({
+              names,
+              app,
+              url,
+              database: { name: dbName, user: dbUser, password: dbPassword, host: dbHost, port: dbPort },
+              redisDb: slot,
+            }),
+          ),
+      },
+      child(),
+    );
+
+    const basicAuth =
+      config.basicAuth.mode === "off"
+        ? null
+        : new BasicAuth(
+            `${name}-basic-auth`,
+            {
+              serverId,
+              siteId: site.siteId,
+              name: "forge-previews",
+              username: config.basicAuth.username,
+              password: config.basicAuthPassword ?? null,
+            },
+            child(),
+          );
+
+    const certificate =
+      config.certificate.mode === "off"
+        ? null
+        : new LetsEncryptCert(
+            `${name}-certificate`,
+            {
+              serverId,
+              siteId: site.siteId,
+              domain: names.domain,
+              mode: config.certificate.mode,
+              cloneCertificateId: config.certificate.wildcardCertificateId,
+            },
+            child(),
+          );
+
+    const healthUrl = config.healthUrlTemplate.replace("{domain}", names.domain).replace("{path}", app.healthPath);
+    const deployment = new Deployment(
+      `${name}-deployment`,
+      {
+        serverId,
+        siteId: site.siteId,
+        siteDirectory: site.siteDirectory,
+        branch: args.branch,
+        commitSha: config.deploy.commitSha,
+        redeployToken: config.deploy.redeployToken,
+        phpVersion: app.phpVersion,
+        extraScriptLines: app.deployScriptExtras,
+        healthUrl,
+        // Secret explicitly: these carry passwords whatever the children declare.
+        healthAuth: basicAuth
+          ? pulumi.secret(pulumi.all([basicAuth.username, basicAuth.password]).apply(([username, password]) => ({ username, password })))
+          : null,
+        redactions: pulumi.secret(pulumi.all([database.password, environment.appKey]).apply((secrets) => secrets.filter((s) => s !== ""))),
+      },
+      // The code must see its .env, and the health check goes through basic auth once that exists.
+      child({ dependsOn: [environment, ...(basicAuth ? [basicAuth] : []), ...(certificate ? [certificate] : [])] }),
+    );
+
+    // The worker runs `artisan`, which exists once the first deployment has checked the code out.
+    new ForgeWorker(
+      `${name}-worker`,
+      {
+        serverId,
+        siteId: site.siteId,
+        name: `forge-previews-${names.stack}-worker`,
+        isolatedUser: names.linuxUser,
+        directory: site.siteDirectory,
+        phpVersion: app.phpVersion,
+        connection: app.queue.connection,
+        queues: app.queue.queues,
+        processes: app.queue.processes,
+        tries: app.queue.tries,
+        timeoutSeconds: 60,
+        sleepSeconds: 3,
+      },
+      child({ dependsOn: [deployment] }),
+    );
+
+    this.url = site.url;
+    this.siteId = site.siteId;
+    this.databaseName = database.name;
+    this.redisDb = redis.slot;
+    this.basicAuthUser = basicAuth ? basicAuth.username : pulumi.output(null);
+    this.basicAuthPassword = basicAuth ? pulumi.secret(basicAuth.password) : pulumi.output(null);
+    this.databasePassword = pulumi.secret(database.password);
+    this.deployedCommit = deployment.commitSha;
+    this.createdAt = site.createdAt;
+    this.registerOutputs({
+      url: this.url,
+      siteId: this.siteId,
+      databaseName: this.databaseName,
+      redisDb: this.redisDb,
+      basicAuthUser: this.basicAuthUser,
+      basicAuthPassword: this.basicAuthPassword,
+      databasePassword: this.databasePassword,
+      deployedCommit: this.deployedCommit,
+      createdAt: this.createdAt,
+    });
+  }
+}
