@@ -1,0 +1,184 @@
+/**
+ * `cloneDatabase`: guards, method choice, copy, verification, post-clone SQL and the clone mark, in that order.
+ * Nothing is written before every guard passed; the mark goes in before any data, so an interrupted clone can be
+ * cleared by its owner's next run and by nobody else.
+ */
+import { type MethodPlan, chooseMethod } from "./choose-method";
+import { listTablespaceFiles, removeAllExportMetadata } from "./datadir-files";
+import { CloneVerificationError, RemoteCommandError } from "./errors";
+import { assertNamesAllowed, assertServerStateAllowed } from "./guards";
+import { type SchemaInventory, readInventory } from "./inventory";
+import { type CloneMark, finishMark, hashResetToken, readMark, writeMark } from "./mark";
+import type { MethodContext } from "./method-context";
+import { cloneByParallelDump } from "./method-parallel";
+import { cloneByStreamDump } from "./method-stream";
+import { cloneByTransport } from "./method-transport";
+import { RemoteMysql } from "./remote-mysql";
+import { type ServerFacts, readServerFacts, readShellFacts, settingsFor } from "./server-facts";
+import { createDatabase, emptySchema } from "./schema-objects";
+import type { CloneMethod, CloneOptions, CloneResult, CommandRunner, HookContext } from "./types";
+import { verifyClone } from "./verify";
+import { withWorkDir } from "./work-dir";
+
+const DEFAULT_STEP_TIMEOUT_MS = 3 * 60 * 60_000;
+const DEFAULT_PARALLELISM = 2;
+
+const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<void>> = {
+  transport: cloneByTransport,
+  "parallel-dump": cloneByParallelDump,
+  "stream-dump": cloneByStreamDump,
+};
+
+/** Opens the option file and asks the server about itself; shared by every engine entry point. */
+export async function openSession(
+  runner: CommandRunner,
+  options: Pick<CloneOptions, "access" | "stepTimeoutMs">,
+  workDir: string,
+  grantsFor: string,
+): Promise<{ mysql: RemoteMysql; facts: ServerFacts }> {
+  const shell = await readShellFacts(runner);
+  const opened = await RemoteMysql.open(runner, shell.clients, options.access, workDir, options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+  const facts = await readServerFacts(opened, shell, grantsFor, options.access.dataDir);
+  return { mysql: opened.withSettings(settingsFor(facts)), facts };
+}
+
+/** The newest table creation time of a schema, as ISO, or null when the server tracks none. */
+function newestTableTime(inventory: SchemaInventory): string | null {
+  const times = inventory.tables.map((t) => t.createdAt).filter((t): t is number => t !== null);
+  return times.length === 0 ? null : new Date(Math.max(...times) * 1000).toISOString();
+}
+
+/** The recorded result of a verified clone that `options` would reproduce, or null. */
+function adoptableResult(mark: CloneMark | null, options: CloneOptions): CloneResult | null {
+  if (mark === null || mark.status !== "verified" || mark.source !== options.source) return null;
+  if (mark.resetTokenSha256 !== hashResetToken(options.resetToken ?? "")) return null;
+  const result = mark.result as Partial<CloneResult> | null;
+  if (result === null || typeof result !== "object" || result.target !== options.target || !Array.isArray(result.tables)) return null;
+  return { ...(result as CloneResult), adopted: true };
+}
+
+async function runPostCloneSql(mysql: RemoteMysql, target: string, scripts: readonly string[]): Promise<void> {
+  for (const [index, script] of scripts.entries()) {
+    try {
+      await mysql.execute(script, { step: `Post-clone SQL script ${index + 1} of ${scripts.length}`, database: target });
+    } catch (error) {
+      if (error instanceof RemoteCommandError) {
+        throw new RemoteCommandError(`${error.step} in \`${target}\` (the clone is kept but marked failed)`, error.exitCode, error.stderrTail);
+      }
+      throw error;
+    }
+  }
+}
+
+async function planClone(
+  runner: CommandRunner,
+  options: CloneOptions,
+  facts: ServerFacts,
+  source: SchemaInventory,
+): Promise<MethodPlan> {
+  const requested = options.method ?? "auto";
+  const wantsFiles = requested === "transport" || (requested === "auto" && options.liveSource !== true);
+  const files = wantsFiles && facts.fileAccess !== "none" ? await listTablespaceFiles(runner, facts.fileAccess, facts.dataDir, source.name) : null;
+  return chooseMethod({
+    requested,
+    liveSource: options.liveSource === true,
+    fileAccess: facts.fileAccess,
+    filePerTable: facts.filePerTable,
+    sourcePrivileges: facts.sourcePrivileges,
+    globalPrivileges: facts.globalPrivileges,
+    tables: source.tables,
+    tablespaceFiles: files,
+    dataDir: facts.dataDir,
+  });
+}
+
+/**
+ * Clones `options.source` into `options.target` on the server behind `runner` and verifies the copy. Throws
+ * {@link CloneRefusedError} (nothing written) when a guard says no, {@link CloneVerificationError} when the copy
+ * differs, and leaves the target marked `failed` after any failure past the guards.
+ */
+export async function cloneDatabase(runner: CommandRunner, options: CloneOptions): Promise<CloneResult> {
+  const { source, target, owner } = options;
+  const log = options.log ?? ((): void => undefined);
+  assertNamesAllowed(options);
+  return withWorkDir(runner, target, async (workDir) => {
+    const { mysql, facts } = await openSession(runner, options, workDir, source);
+    const [sourceInventory, targetInventory] = await Promise.all([readInventory(mysql, source), readInventory(mysql, target)]);
+    const targetMark = targetInventory?.hasMark ? await readMark(mysql, target) : null;
+    const state = assertServerStateAllowed({
+      source,
+      target,
+      owner,
+      createTarget: options.createTarget === true,
+      sourceInventory,
+      targetInventory,
+      targetMark,
+    });
+    const sourceInv = sourceInventory as SchemaInventory;
+    if (options.adopt === true && state.kind === "ours") {
+      const adopted = adoptableResult(state.mark, options);
+      if (adopted !== null) {
+        log(`\`${target}\` already holds a verified clone of \`${source}\` by this stack; keeping it`);
+        return adopted;
+      }
+    }
+    const plan = await planClone(runner, options, facts, sourceInv);
+    log(`cloning \`${source}\` into \`${target}\` by ${plan.method}: ${plan.reason}`);
+    const sourceMark = sourceInv.hasMark ? await readMark(mysql, source) : null;
+    const startedAt = new Date().toISOString();
+    const sourceSnapshotAt = sourceMark?.dataAsOf ?? newestTableTime(sourceInv);
+    const dataAsOf = sourceMark?.dataAsOf ?? (options.liveSource === true ? startedAt : (sourceSnapshotAt ?? startedAt));
+
+    // First write: everything above only read.
+    if (state.kind === "missing") await createDatabase(mysql, target, sourceInv);
+    if (state.kind === "ours" && targetInventory !== null) {
+      await emptySchema(mysql, targetInventory);
+      if (facts.fileAccess !== "none") await removeAllExportMetadata(runner, facts.fileAccess, facts.dataDir, target);
+    }
+    await writeMark(mysql, target, { owner, source, resetTokenSha256: hashResetToken(options.resetToken ?? ""), startedAt, dataAsOf });
+
+    const hookContext: HookContext = { runner, source, target, method: plan.method, dataDir: facts.dataDir };
+    try {
+      await METHODS[plan.method]({
+        mysql,
+        facts,
+        source: sourceInv,
+        target,
+        plan,
+        workDir,
+        parallelism: options.parallelism ?? DEFAULT_PARALLELISM,
+        afterCopy: async () => options.hooks?.afterCopy?.(hookContext),
+        log,
+      });
+      await options.hooks?.beforeVerify?.(hookContext);
+      const verifiedWith = options.verify ?? "checksum";
+      const viaFile = new Set(plan.fileTables);
+      const verification = await verifyClone(mysql, sourceInv, target, verifiedWith, (t) => (viaFile.has(t) ? "file" : "dump"));
+      if (verification.problems.length > 0) throw new CloneVerificationError(source, target, verification.problems);
+      await runPostCloneSql(mysql, target, options.postCloneSql ?? []);
+      const finishedAt = new Date().toISOString();
+      const result: CloneResult = {
+        source,
+        target,
+        method: plan.method,
+        reason: plan.reason,
+        fallbackTables: plan.fallbackTables,
+        tables: verification.tables,
+        rows: verification.tables.reduce((sum, t) => sum + t.rows, 0),
+        bytes: sourceInv.tables.reduce((sum, t) => sum + t.bytes, 0),
+        seconds: Math.round((Date.parse(finishedAt) - Date.parse(startedAt)) / 10) / 100,
+        verifiedWith,
+        sourceSnapshotAt,
+        startedAt,
+        finishedAt,
+        adopted: false,
+      };
+      await finishMark(mysql, target, "verified", finishedAt, { ...result, adopted: undefined });
+      log(`cloned ${result.tables.length} tables, ${result.rows} rows in ${result.seconds} s; verified (${verifiedWith})`);
+      return result;
+    } catch (error) {
+      await finishMark(mysql, target, "failed", new Date().toISOString(), null).catch(() => undefined);
+      throw error;
+    }
+  });
+}

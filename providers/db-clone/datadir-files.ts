@@ -1,0 +1,81 @@
+/**
+ * File operations inside MySQL's datadir, as root or through passwordless sudo. Paths are built from plain names
+ * only (see PLAIN_NAME), which MySQL stores unencoded, and every argument is quoted by buildShellCommand.
+ */
+import { buildShellCommand } from "../ssh/quote";
+import { RemoteCommandError, tailOfStderr } from "./errors";
+import type { FileAccess } from "./server-facts";
+import type { CommandRunner } from "./types";
+
+const FILE_TIMEOUT_MS = 5 * 60_000;
+
+/** `argv` as the datadir's owner may run it: as is for root, behind `sudo -n` otherwise. */
+export function privileged(access: FileAccess, argv: readonly string[]): string[] {
+  if (access === "none") throw new Error("no file access to MySQL's datadir (neither root nor passwordless sudo)");
+  return access === "sudo" ? ["sudo", "-n", ...argv] : [...argv];
+}
+
+/** The `.ibd` files (names without extension) in `dataDir/schema`, or null when that directory is not there. */
+export async function listTablespaceFiles(
+  runner: CommandRunner,
+  access: FileAccess,
+  dataDir: string,
+  schema: string,
+): Promise<Set<string> | null> {
+  const dir = `${dataDir}/${schema}`;
+  const script = `test -d ${buildShellCommand([dir])} || exit 3; find ${buildShellCommand([dir])} -mindepth 1 -maxdepth 1 -type f -name '*.ibd' -printf '%f\\n'`;
+  const result = await runner.exec(privileged(access, ["sh", "-c", script]), { timeoutMs: FILE_TIMEOUT_MS, maxOutputBytes: 16 * 1024 * 1024 });
+  if (result.exitCode === 3) return null;
+  if (result.exitCode !== 0) {
+    throw new RemoteCommandError(`Listing the tablespace files of \`${schema}\` in ${dataDir}`, result.exitCode, tailOfStderr(result.stderr));
+  }
+  return new Set(
+    result.stdout
+      .split("\n")
+      .filter((line) => line.endsWith(".ibd"))
+      .map((line) => line.slice(0, -".ibd".length)),
+  );
+}
+
+/**
+ * The script run (through the mysql client's `system` command) while FLUSH TABLES ... FOR EXPORT holds the lock:
+ * copies each table's .ibd and .cfg, gives them the target directory's owner, and touches `marker` only if all of
+ * that worked (the mysql client ignores a failed `system` command, so the marker is the proof).
+ */
+export function buildCopyScript(sourceDir: string, targetDir: string, tables: readonly string[], marker: string): string {
+  const q = (path: string): string => buildShellCommand([path]);
+  const sources = tables.flatMap((t) => [q(`${sourceDir}/${t}.ibd`), q(`${sourceDir}/${t}.cfg`)]);
+  const copies = tables.flatMap((t) => [q(`${targetDir}/${t}.ibd`), q(`${targetDir}/${t}.cfg`)]);
+  return [
+    "set -eu",
+    `owner=$(stat -c %u:%g ${q(targetDir)})`,
+    `cp -- ${sources.join(" ")} ${q(`${targetDir}/`)}`,
+    `chown -- "$owner" ${copies.join(" ")}`,
+    `: > ${q(marker)}`,
+    "",
+  ].join("\n");
+}
+
+/** Removes the `.cfg` files an import leaves in the target's directory (they would only mislead a later import). */
+export async function removeExportMetadata(
+  runner: CommandRunner,
+  access: FileAccess,
+  dataDir: string,
+  schema: string,
+  tables: readonly string[],
+): Promise<void> {
+  if (tables.length === 0) return;
+  const files = tables.map((t) => `${dataDir}/${schema}/${t}.cfg`);
+  const result = await runner.exec(privileged(access, ["rm", "-f", "--", ...files]), { timeoutMs: FILE_TIMEOUT_MS });
+  if (result.exitCode !== 0) {
+    throw new RemoteCommandError(`Removing export metadata (.cfg) from \`${schema}\``, result.exitCode, tailOfStderr(result.stderr));
+  }
+}
+
+/** Removes every `.cfg` left in `dataDir/schema` (after an interrupted transport); best effort. */
+export async function removeAllExportMetadata(runner: CommandRunner, access: FileAccess, dataDir: string, schema: string): Promise<void> {
+  const dir = buildShellCommand([`${dataDir}/${schema}`]);
+  await runner.exec(privileged(access, ["sh", "-c", `test -d ${dir} || exit 0; find ${dir} -mindepth 1 -maxdepth 1 -type f -name '*.cfg' -delete`]), {
+    timeoutMs: FILE_TIMEOUT_MS,
+  });
+}

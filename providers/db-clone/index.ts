@@ -1,0 +1,27 @@
+/**
+ * The clone engine: copies one MySQL/MariaDB database into another on the database server, over a CommandRunner
+ * (an SshSession), and proves the copy equal. See README.md for the methods, the guards and MySQL 8 notes.
+ */
+export { cloneDatabase } from "./clone";
+export { inspectClone, removeCloneLeftovers, type CloneInspection } from "./maintenance";
+export { chooseMethod, transportBlocker, type MethodInputs, type MethodPlan } from "./choose-method";
+export { findNameProblems, type NameRules } from "./guards";
+export { MARK_TABLE, hashResetToken, type CloneMark, type MarkStatus } from "./mark";
+export { buildOptionFile } from "./remote-mysql";
+export { CloneRefusedError, CloneVerificationError, RemoteCommandError, type VerificationProblem } from "./errors";
+export {
+  CLONE_METHODS,
+  REQUESTED_METHODS,
+  type CloneHooks,
+  type CloneMethod,
+  type CloneOptions,
+  type CloneResult,
+  type CommandRunner,
+  type HookContext,
+  type MysqlAccess,
+  type RequestedMethod,
+  type RunOptions,
+  type RunResult,
+  type TableResult,
+  type VerifyLevel,
+} from "./types";

@@ -1,0 +1,106 @@
+/**
+ * Copying a schema's definitions and programmable objects, emptying a clone for a fresh copy, and loading one
+ * table's rows; shared by every method. Definitions come from mysqldump, which writes foreign keys, CHECK
+ * constraints and AUTO_INCREMENT exactly (`CREATE TABLE ... LIKE` would drop the foreign keys).
+ */
+import type { SchemaInventory } from "./inventory";
+import { MARK_TABLE } from "./mark";
+import type { RemoteMysql } from "./remote-mysql";
+import { quoteIdentifier, qualified } from "./sql";
+
+/** `--ignore-table` for the source's own clone mark, which is never copied. */
+export function ignoreMark(source: string): string {
+  return `--ignore-table=${source}.${MARK_TABLE}`;
+}
+
+/** Creates every table (empty) and every view of `source` in `target`; triggers come later, after the rows. */
+export async function copyTableDefinitions(mysql: RemoteMysql, source: string, target: string): Promise<void> {
+  await mysql.pipeDump(
+    ["--no-data", "--skip-triggers", "--single-transaction", ignoreMark(source), source],
+    target,
+    `Copying table and view definitions of \`${source}\` into \`${target}\``,
+  );
+}
+
+/**
+ * Copies triggers, routines and events. Run after the rows are in: a trigger created earlier would fire for every
+ * loaded row. `--events` is only passed when there are events, because it needs the EVENT privilege.
+ */
+export async function copyProgrammableObjects(mysql: RemoteMysql, inventory: SchemaInventory, target: string): Promise<void> {
+  if (inventory.triggers.length === 0 && inventory.routines.length === 0 && inventory.events.length === 0) return;
+  const source = inventory.name;
+  await mysql.pipeDump(
+    [
+      "--no-data",
+      "--no-create-info",
+      // Also means no LOCK TABLES, which an account without that privilege could not take.
+      "--single-transaction",
+      "--triggers",
+      "--routines",
+      ...(inventory.events.length > 0 ? ["--events"] : []),
+      ignoreMark(source),
+      source,
+    ],
+    target,
+    `Copying triggers, routines and events of \`${source}\` into \`${target}\``,
+  );
+}
+
+/** Loads one table's rows with its own consistent read. */
+export async function loadTableRows(mysql: RemoteMysql, source: string, target: string, table: string): Promise<void> {
+  await mysql.pipeDump(
+    ["--single-transaction", "--quick", "--no-create-info", "--skip-triggers", source, table],
+    target,
+    `Copying the rows of \`${source}\`.\`${table}\` into \`${target}\``,
+  );
+}
+
+/** Loads several tables' rows, `parallelism` at a time, largest first so the longest load starts earliest. */
+export async function loadTablesInParallel(
+  mysql: RemoteMysql,
+  source: string,
+  target: string,
+  tables: readonly { name: string; bytes: number }[],
+  parallelism: number,
+): Promise<void> {
+  const queue = [...tables].sort((a, b) => b.bytes - a.bytes).map((t) => t.name);
+  let failure: unknown = undefined;
+  const worker = async (): Promise<void> => {
+    for (let table = queue.shift(); table !== undefined && failure === undefined; table = queue.shift()) {
+      try {
+        await loadTableRows(mysql, source, target, table);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallelism, queue.length)) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * Drops everything in `target` but its clone mark, so a fresh clone starts from nothing. Only ever called once the
+ * guards established that the target is this owner's clone.
+ */
+export async function emptySchema(mysql: RemoteMysql, inventory: SchemaInventory): Promise<void> {
+  const target = inventory.name;
+  const statements = [
+    "SET SESSION foreign_key_checks = 0;",
+    ...inventory.views.map((view) => `DROP VIEW IF EXISTS ${qualified(target, view)};`),
+    ...inventory.tables.filter((t) => t.name !== MARK_TABLE).map((t) => `DROP TABLE IF EXISTS ${qualified(target, t.name)};`),
+    ...inventory.routines.map((r) => `DROP ${r.type === "FUNCTION" ? "FUNCTION" : "PROCEDURE"} IF EXISTS ${qualified(target, r.name)};`),
+    ...inventory.events.map((event) => `DROP EVENT IF EXISTS ${qualified(target, event)};`),
+  ];
+  if (statements.length === 1) return;
+  await mysql.execute(statements.join("\n"), { step: `Emptying the previous clone in \`${target}\``, database: target });
+}
+
+/** Creates `target` with the source's character set and collation. */
+export async function createDatabase(mysql: RemoteMysql, target: string, like: SchemaInventory): Promise<void> {
+  const word = /^[A-Za-z0-9_]+$/;
+  const options = word.test(like.charset) && word.test(like.collation) ? ` CHARACTER SET ${like.charset} COLLATE ${like.collation}` : "";
+  await mysql.execute(
+    `CREATE DATABASE ${quoteIdentifier(target)}${options};`,
+    { step: `Creating database \`${target}\`` },
+  );
+}

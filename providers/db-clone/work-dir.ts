@@ -1,0 +1,65 @@
+/**
+ * The clone's private directory on the server (0700, from mktemp): the MySQL option file, the transport copy script
+ * and its completion marker live there, and one `rm -rf` removes them all. Its name carries the target so that
+ * {@link removeLeftoverWorkDirs} can find what a killed run left behind.
+ */
+import { buildShellCommand } from "../ssh/quote";
+import { RemoteCommandError, tailOfStderr } from "./errors";
+import { PLAIN_NAME } from "./sql";
+import type { CommandRunner } from "./types";
+
+const SHORT_TIMEOUT_MS = 60_000;
+const WORK_DIR_PREFIX = "forge-previews-clone-";
+const MKTEMP_PATH = /^\/[A-Za-z0-9._/-]+$/;
+
+function assertPlainTarget(target: string): void {
+  if (!PLAIN_NAME.test(target)) {
+    throw new Error(`work directories are only made for plain database names, not ${JSON.stringify(target)}`);
+  }
+}
+
+/** Creates the work directory, runs `fn` with its path and removes it afterwards, also when `fn` throws. */
+export async function withWorkDir<T>(runner: CommandRunner, target: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  assertPlainTarget(target);
+  const script = `umask 077 && mktemp -d "\${TMPDIR:-/tmp}/${WORK_DIR_PREFIX}${target}.XXXXXXXX"`;
+  const made = await runner.exec(["sh", "-c", script], { timeoutMs: SHORT_TIMEOUT_MS });
+  const dir = made.stdout.trim();
+  if (made.exitCode !== 0 || !MKTEMP_PATH.test(dir)) {
+    throw new RemoteCommandError("Creating a work directory on the database server (mktemp -d)", made.exitCode, tailOfStderr(made.stderr));
+  }
+  try {
+    return await fn(dir);
+  } finally {
+    await runner.exec(["rm", "-rf", "--", dir], { timeoutMs: SHORT_TIMEOUT_MS }).catch(() => undefined);
+  }
+}
+
+/** Writes `contents` (sent on stdin, so never on a command line) to a 0600 file inside `dir` and returns its path. */
+export async function writePrivateFile(runner: CommandRunner, dir: string, name: string, contents: string): Promise<string> {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`unsafe file name ${JSON.stringify(name)}`);
+  const path = `${dir}/${name}`;
+  const result = await runner.exec(["sh", "-c", `umask 077 && cat > ${buildShellCommand([path])}`], {
+    stdin: contents,
+    timeoutMs: SHORT_TIMEOUT_MS,
+  });
+  if (result.exitCode !== 0) {
+    throw new RemoteCommandError(`Writing ${path} on the database server`, result.exitCode, tailOfStderr(result.stderr));
+  }
+  return path;
+}
+
+/**
+ * Removes work directories an interrupted clone into `target` left in the SSH user's temp dir; returns how many.
+ * Only directories owned by the SSH user and named for this target are touched.
+ */
+export async function removeLeftoverWorkDirs(runner: CommandRunner, target: string): Promise<number> {
+  assertPlainTarget(target);
+  const script =
+    `find "\${TMPDIR:-/tmp}" -mindepth 1 -maxdepth 1 -type d -user "$(id -u)" -name '${WORK_DIR_PREFIX}${target}.*' ` +
+    `-print -exec rm -rf {} +`;
+  const result = await runner.exec(["sh", "-c", script], { timeoutMs: SHORT_TIMEOUT_MS });
+  if (result.exitCode !== 0) {
+    throw new RemoteCommandError(`Removing leftover clone work directories of \`${target}\``, result.exitCode, tailOfStderr(result.stderr));
+  }
+  return result.stdout.split("\n").filter((line) => line !== "").length;
+}
