@@ -45,6 +45,7 @@ const SAMPLES: Record<string, GuardSample> = {
       redeployToken: "", phpVersion: "php84", extraScriptLines: [], healthUrl: null, healthAuth: null, redactions: [],
     },
   },
+  RedisDbSlot: { args: { stack: "pr-1", app: "guard", pr: 1, firstSlot: 2, lastSlot: 15, redisHost: "127.0.0.1", redisPort: 6379 } },
   LetsEncryptCert: { args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null } },
 };
 
