@@ -1,0 +1,114 @@
+/**
+ * The embedded default: everything a preview environment needs, on 127.0.0.1 — MariaDB, Redis and sshd standing in
+ * for the Forge server, and the Forge API simulator standing in for Forge — plus the stack config that points a
+ * `pr-*` stack at them. The sandbox command and the engine tests both start it.
+ */
+import { randomBytes } from "node:crypto";
+import * as path from "node:path";
+import { startSimulator, type Simulator, type SimulatorOptions } from "../simulator";
+import { DEMO_MASTER, seedDemoMaster } from "./demo-master";
+import { startLocalServices, type LocalServices, type MariaDbEndpoint, type RedisEndpoint, type SshEndpoint } from "./local-services";
+
+export const SANDBOX_ORG = "sandbox";
+export const SANDBOX_SERVER_ID = 1;
+export const SANDBOX_APP = "demo";
+export const SANDBOX_DOMAIN = "sandbox.test";
+
+export interface StackConfigValue {
+  value: string;
+  secret?: boolean;
+  /** For object-typed keys: the parsed value (`value` holds its JSON text). */
+  objectValue?: unknown;
+}
+
+/** The argument of `pulumi config set-all --json`, which sets every key in one call, objects included. */
+export function toConfigJson(project: string, config: Record<string, StackConfigValue>): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(config).map(([key, { value, secret, objectValue }]) => [
+        `${project}:${key}`,
+        { value, secret: secret ?? false, ...(objectValue === undefined ? {} : { objectValue }) },
+      ]),
+    ),
+  );
+}
+
+export interface EmbeddedDefault {
+  services: { mariadb: MariaDbEndpoint; redis: RedisEndpoint; ssh: SshEndpoint };
+  simulator: Simulator;
+  /** `pulumi config set` pairs for a preview stack of the demo app against this embedded default. */
+  stackConfig: Record<string, StackConfigValue>;
+  /** Environment for the `pulumi` process (and so the provider host): fast polls against the instant simulator. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedDefaultOptions {
+  /** Directory for the simulator's site folders and state file. */
+  dir: string;
+  /** Reuse running services (the test suite's) instead of starting new ones. */
+  services?: { mariadb: MariaDbEndpoint; redis: RedisEndpoint; ssh: SshEndpoint };
+  /** Keep the simulator's state in `<dir>/simulator-state.json` across runs. */
+  persistState?: boolean;
+  simulator?: Partial<SimulatorOptions>;
+}
+
+function objectConfig(value: unknown): StackConfigValue {
+  return { value: JSON.stringify(value), objectValue: value };
+}
+
+export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Promise<EmbeddedDefault> {
+  let started: LocalServices | null = null;
+  let services = options.services;
+  if (!services) {
+    started = await startLocalServices();
+    services = { mariadb: started.mariadb!, redis: started.redis!, ssh: started.ssh! };
+  }
+  try {
+    await seedDemoMaster(services.mariadb);
+    const token = `sandbox-${randomBytes(12).toString("hex")}`;
+    const simulator = await startSimulator({
+      token,
+      org: SANDBOX_ORG,
+      servers: [{ id: SANDBOX_SERVER_ID, name: "sandbox" }],
+      profile: "instant",
+      mariadb: { host: services.mariadb.host, port: services.mariadb.port, user: services.mariadb.user, password: services.mariadb.password },
+      sandboxRoot: path.join(options.dir, "sites"),
+      statePath: options.persistState ? path.join(options.dir, "simulator-state.json") : null,
+      log: () => undefined,
+      ...options.simulator,
+    });
+    const stackConfig: Record<string, StackConfigValue> = {
+      forgeApiUrl: { value: simulator.url },
+      forgeOrg: { value: SANDBOX_ORG },
+      forgeServerId: { value: String(SANDBOX_SERVER_ID) },
+      forgeToken: { value: token, secret: true },
+      previewDomain: { value: SANDBOX_DOMAIN },
+      apps: objectConfig({ [SANDBOX_APP]: { repository: "acme/demo", masterDatabase: DEMO_MASTER, productionDatabase: "demo" } }),
+      sshHost: { value: services.ssh.host },
+      sshPort: { value: String(services.ssh.port) },
+      sshUser: { value: services.ssh.user },
+      sshHostKeyFingerprint: { value: services.ssh.hostKeyFingerprint },
+      sshPrivateKey: { value: services.ssh.privateKey, secret: true },
+      redisPort: { value: String(services.redis.port) },
+      redisPassword: { value: services.redis.password, secret: true },
+      healthUrlTemplate: { value: `http://127.0.0.1:${new URL(simulator.url).port}/__sites/{domain}{path}` },
+      branch: { value: "main" },
+    };
+    const env = { FORGE_PREVIEWS_POLL_MS: "50" };
+    const owned = started;
+    return {
+      services,
+      simulator,
+      stackConfig,
+      env,
+      async stop() {
+        await simulator.close();
+        await owned?.stop();
+      },
+    };
+  } catch (error) {
+    await started?.stop();
+    throw error;
+  }
+}
