@@ -6,7 +6,7 @@
 import { type MethodPlan, chooseMethod } from "./choose-method";
 import { listTablespaceFiles, removeAllExportMetadata } from "./datadir-files";
 import { CloneVerificationError, RemoteCommandError } from "./errors";
-import { assertNamesAllowed, assertServerStateAllowed } from "./guards";
+import { assertAccountSeesSource, assertNamesAllowed, assertServerStateAllowed } from "./guards";
 import { type SchemaInventory, readInventory } from "./inventory";
 import { type CloneMark, finishMark, hashResetToken, readMark, writeMark } from "./mark";
 import type { MethodContext } from "./method-context";
@@ -115,6 +115,7 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
       targetMark,
     });
     const sourceInv = sourceInventory as SchemaInventory;
+    assertAccountSeesSource(facts.account, source, facts.sourcePrivileges);
     if (options.adopt === true && state.kind === "ours") {
       const adopted = adoptableResult(state.mark, options);
       if (adopted !== null) {

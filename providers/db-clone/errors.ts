@@ -44,9 +44,14 @@ export class RemoteCommandError extends Error {
   }
 }
 
-/** The last non-empty lines of a program's stderr, short enough for an error message. */
+/**
+ * The last non-empty lines of a program's stderr, short enough for an error message. The MariaDB client echoes a
+ * failing statement between `--------------` lines before its `ERROR` line; that echo (possibly a whole script) is
+ * dropped.
+ */
 export function tailOfStderr(stderr: string, maxLines = 5, maxChars = 1_500): string {
-  const lines = stderr
+  const withoutEcho = stderr.replace(/^-{14}\n[\s\S]*?\n-{14}$/gm, "");
+  const lines = withoutEcho
     .split("\n")
     .map((line) => line.trimEnd())
     .filter((line) => line !== "" && !/\[Warning\] Using a password/.test(line));

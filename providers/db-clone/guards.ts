@@ -77,8 +77,8 @@ export function assertServerStateAllowed(input: {
   if (targetInventory === null) {
     if (input.createTarget) return { kind: "missing" };
     throw new CloneRefusedError(
-      `Refusing to clone \`${source}\`: target database \`${target}\` does not exist; it is created by the preview's ForgeDatabase, ` +
-        "which must come first (pass its `name` output as `target`).",
+      `Refusing to clone \`${source}\`: target database \`${target}\` does not exist; create it first ` +
+        "(a preview's ForgeDatabase does: pass its `name` output as `target`).",
     );
   }
   if (targetInventory.hasMark) {
@@ -94,5 +94,22 @@ export function assertServerStateAllowed(input: {
     `Refusing to clone \`${source}\` into \`${target}\`: it holds ${describeContents(targetInventory)} and no clone mark of this stack ` +
       `(\`${owner}\`), so that data was not put there by a clone and could be someone's work; empty the database ` +
       "(drop its tables, views and routines) to allow a fresh clone.",
+  );
+}
+
+/** Privileges without which information_schema and mysqldump silently hide objects of the source. */
+const SEES_EVERYTHING = ["SELECT", "SHOW VIEW", "TRIGGER", "EVENT"] as const;
+
+/**
+ * Refuses an account that cannot see every object of `source`: triggers are invisible without TRIGGER, events without
+ * EVENT, view definitions without SHOW VIEW, so a clone would miss them and verification could not tell.
+ */
+export function assertAccountSeesSource(account: string, source: string, privileges: ReadonlySet<string>): void {
+  const missing = SEES_EVERYTHING.filter((privilege) => !privileges.has(privilege));
+  if (missing.length === 0) return;
+  throw new CloneRefusedError(
+    `Refusing to clone \`${source}\`: the MySQL account ${account} lacks ${missing.join(", ")} on it, so some of its objects ` +
+      "(triggers, events, views) would be invisible to the copy and to its verification; use an account with every " +
+      "privilege (Forge's `forge` user) in `mysqlUser`, or grant those on the source.",
   );
 }
