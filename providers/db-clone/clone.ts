@@ -7,20 +7,19 @@ import { type MethodPlan, chooseMethod } from "./choose-method";
 import { listTablespaceFiles, removeAllExportMetadata } from "./datadir-files";
 import { CloneVerificationError, RemoteCommandError } from "./errors";
 import { assertAccountSeesSource, assertNamesAllowed, assertServerStateAllowed } from "./guards";
-import { type SchemaInventory, readInventory } from "./inventory";
-import { type CloneMark, finishMark, hashResetToken, readMark, writeMark } from "./mark";
+import type { SchemaInventory } from "./inventory";
+import { type CloneMark, finishMark, hashResetToken, readMark, startMarkSql } from "./mark";
 import type { MethodContext } from "./method-context";
 import { cloneByParallelDump } from "./method-parallel";
 import { cloneByStreamDump } from "./method-stream";
 import { cloneByTransport } from "./method-transport";
-import { RemoteMysql } from "./remote-mysql";
-import { type ServerFacts, readServerFacts, readShellFacts, settingsFor } from "./server-facts";
-import { createDatabase, emptySchema } from "./schema-objects";
+import type { RemoteMysql } from "./remote-mysql";
+import type { ServerFacts } from "./server-facts";
+import { withCloneSession } from "./session";
+import { createDatabase, emptySchemaSql } from "./schema-objects";
 import type { CloneMethod, CloneOptions, CloneResult, CommandRunner, HookContext } from "./types";
 import { verifyClone } from "./verify";
-import { withWorkDir } from "./work-dir";
 
-const DEFAULT_STEP_TIMEOUT_MS = 3 * 60 * 60_000;
 const DEFAULT_PARALLELISM = 2;
 
 const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<void>> = {
@@ -28,19 +27,6 @@ const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<void>> = {
   "parallel-dump": cloneByParallelDump,
   "stream-dump": cloneByStreamDump,
 };
-
-/** Opens the option file and asks the server about itself; shared by every engine entry point. */
-export async function openSession(
-  runner: CommandRunner,
-  options: Pick<CloneOptions, "access" | "stepTimeoutMs">,
-  workDir: string,
-  grantsFor: string,
-): Promise<{ mysql: RemoteMysql; facts: ServerFacts }> {
-  const shell = await readShellFacts(runner);
-  const opened = await RemoteMysql.open(runner, shell.clients, options.access, workDir, options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
-  const facts = await readServerFacts(opened, shell, grantsFor, options.access.dataDir);
-  return { mysql: opened.withSettings(settingsFor(facts)), facts };
-}
 
 /** The newest table creation time of a schema, as ISO, or null when the server tracks none. */
 function newestTableTime(inventory: SchemaInventory): string | null {
@@ -101,10 +87,14 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
   const { source, target, owner } = options;
   const log = options.log ?? ((): void => undefined);
   assertNamesAllowed(options);
-  return withWorkDir(runner, target, async (workDir) => {
-    const { mysql, facts } = await openSession(runner, options, workDir, source);
-    const [sourceInventory, targetInventory] = await Promise.all([readInventory(mysql, source), readInventory(mysql, target)]);
-    const targetMark = targetInventory?.hasMark ? await readMark(mysql, target) : null;
+  const request = { access: options.access, stepTimeoutMs: options.stepTimeoutMs, workDirFor: target, grantsFor: source, schemas: [source, target] };
+  return withCloneSession(runner, request, async ({ mysql, facts, workDir, inventories }) => {
+    const sourceInventory = inventories.get(source) ?? null;
+    const targetInventory = inventories.get(target) ?? null;
+    const [targetMark, sourceMark] = await Promise.all([
+      targetInventory?.hasMark ? readMark(mysql, target) : null,
+      sourceInventory?.hasMark ? readMark(mysql, source) : null,
+    ]);
     const state = assertServerStateAllowed({
       source,
       target,
@@ -125,18 +115,20 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
     }
     const plan = await planClone(runner, options, facts, sourceInv);
     log(`cloning \`${source}\` into \`${target}\` by ${plan.method}: ${plan.reason}`);
-    const sourceMark = sourceInv.hasMark ? await readMark(mysql, source) : null;
     const startedAt = new Date().toISOString();
     const sourceSnapshotAt = sourceMark?.dataAsOf ?? newestTableTime(sourceInv);
     const dataAsOf = sourceMark?.dataAsOf ?? (options.liveSource === true ? startedAt : (sourceSnapshotAt ?? startedAt));
 
     // First write: everything above only read.
     if (state.kind === "missing") await createDatabase(mysql, target, sourceInv);
-    if (state.kind === "ours" && targetInventory !== null) {
-      await emptySchema(mysql, targetInventory);
-      if (facts.fileAccess !== "none") await removeAllExportMetadata(runner, facts.fileAccess, facts.dataDir, target);
+    if (state.kind === "ours" && targetInventory !== null && facts.fileAccess !== "none") {
+      await removeAllExportMetadata(runner, facts.fileAccess, facts.dataDir, target);
     }
-    await writeMark(mysql, target, { owner, source, resetTokenSha256: hashResetToken(options.resetToken ?? ""), startedAt, dataAsOf });
+    const mark = startMarkSql(target, { owner, source, resetTokenSha256: hashResetToken(options.resetToken ?? ""), startedAt, dataAsOf });
+    await mysql.execute(state.kind === "ours" && targetInventory !== null ? `${emptySchemaSql(targetInventory)}\n${mark}` : mark, {
+      step: `Marking \`${target}\` as this stack's clone in progress${state.kind === "ours" ? " (after emptying the previous clone)" : ""}`,
+      database: target,
+    });
 
     const hookContext: HookContext = { runner, source, target, method: plan.method, dataDir: facts.dataDir };
     try {

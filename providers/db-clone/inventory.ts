@@ -48,19 +48,20 @@ export interface SchemaInventory {
   foreignKeys: ForeignKeyInfo[];
 }
 
-function inventorySql(schema: string): string {
+/** Statements listing `schema`'s objects; every row starts with a kind letter and the schema's name. */
+export function inventorySql(schema: string): string {
   const s = sqlString(schema);
   return [
-    `SELECT 'S', SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${s};`,
-    "SELECT 'T', TABLE_NAME, TABLE_TYPE, COALESCE(ENGINE, ''), COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0), " +
+    `SELECT 'S', ${s}, SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${s};`,
+    `SELECT 'T', ${s}, TABLE_NAME, TABLE_TYPE, COALESCE(ENGINE, ''), COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0), ` +
       `COALESCE(CREATE_OPTIONS, ''), COALESCE(UNIX_TIMESTAMP(CREATE_TIME), '') FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${s} ORDER BY TABLE_NAME;`,
-    `SELECT DISTINCT 'F', TABLE_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ${s} AND INDEX_TYPE = 'FULLTEXT';`,
-    `SELECT DISTINCT 'P', TABLE_NAME FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = ${s} AND PARTITION_NAME IS NOT NULL;`,
-    "SELECT 'G', TRIGGER_NAME, EVENT_OBJECT_TABLE, EVENT_MANIPULATION, ACTION_TIMING FROM information_schema.TRIGGERS " +
+    `SELECT DISTINCT 'F', ${s}, TABLE_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ${s} AND INDEX_TYPE = 'FULLTEXT';`,
+    `SELECT DISTINCT 'P', ${s}, TABLE_NAME FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = ${s} AND PARTITION_NAME IS NOT NULL;`,
+    `SELECT 'G', ${s}, TRIGGER_NAME, EVENT_OBJECT_TABLE, EVENT_MANIPULATION, ACTION_TIMING FROM information_schema.TRIGGERS ` +
       `WHERE TRIGGER_SCHEMA = ${s} ORDER BY TRIGGER_NAME;`,
-    `SELECT 'R', ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ${s} ORDER BY ROUTINE_TYPE, ROUTINE_NAME;`,
-    `SELECT 'E', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ${s} ORDER BY EVENT_NAME;`,
-    "SELECT 'K', CONSTRAINT_NAME, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS " +
+    `SELECT 'R', ${s}, ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ${s} ORDER BY ROUTINE_TYPE, ROUTINE_NAME;`,
+    `SELECT 'E', ${s}, EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ${s} ORDER BY EVENT_NAME;`,
+    `SELECT 'K', ${s}, CONSTRAINT_NAME, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS ` +
       `WHERE CONSTRAINT_SCHEMA = ${s} ORDER BY TABLE_NAME, CONSTRAINT_NAME;`,
   ].join("\n");
 }
@@ -68,7 +69,12 @@ function inventorySql(schema: string): string {
 /** Reads `schema`'s inventory, or null when no such database exists. */
 export async function readInventory(mysql: RemoteMysql, schema: string): Promise<SchemaInventory | null> {
   const rows = await mysql.query(inventorySql(schema), { step: `Listing the objects of database \`${schema}\`` });
-  const of = (kind: string): string[][] => rows.filter((row) => row[0] === kind).map((row) => row.slice(1));
+  return parseInventory(rows, schema);
+}
+
+/** The inventory of `schema` from rows of {@link inventorySql} (possibly mixed with other rows), or null if it is missing. */
+export function parseInventory(rows: readonly string[][], schema: string): SchemaInventory | null {
+  const of = (kind: string): string[][] => rows.filter((row) => row[0] === kind && row[1] === schema).map((row) => row.slice(2));
   const [found] = of("S");
   if (found === undefined) return null;
   const fulltext = new Set(of("F").map(([name]) => name ?? ""));

@@ -1,11 +1,10 @@
 /** Read-only inspection of a clone and removal of what an interrupted clone left on the server. */
-import { openSession } from "./clone";
 import { removeAllExportMetadata } from "./datadir-files";
-import { readInventory } from "./inventory";
 import { type CloneMark, readMark } from "./mark";
 import { PLAIN_NAME } from "./sql";
 import type { CommandRunner, MysqlAccess } from "./types";
-import { removeLeftoverWorkDirs, withWorkDir } from "./work-dir";
+import { withCloneSession } from "./session";
+import { removeLeftoverWorkDirs } from "./work-dir";
 
 export interface CloneInspection {
   exists: boolean;
@@ -20,9 +19,9 @@ function assertPlain(target: string): void {
 /** Whether `target` exists and what its clone mark says; writes nothing but a temporary option file. */
 export async function inspectClone(runner: CommandRunner, options: { access: MysqlAccess; target: string }): Promise<CloneInspection> {
   assertPlain(options.target);
-  return withWorkDir(runner, options.target, async (workDir) => {
-    const { mysql } = await openSession(runner, options, workDir, options.target);
-    const inventory = await readInventory(mysql, options.target);
+  const request = { access: options.access, workDirFor: options.target, grantsFor: options.target, schemas: [options.target] };
+  return withCloneSession(runner, request, async ({ mysql, inventories }) => {
+    const inventory = inventories.get(options.target) ?? null;
     if (inventory === null) return { exists: false, mark: null };
     return { exists: true, mark: inventory.hasMark ? await readMark(mysql, options.target) : null };
   });
@@ -38,8 +37,8 @@ export async function removeCloneLeftovers(
 ): Promise<{ workDirs: number }> {
   assertPlain(options.target);
   const workDirs = await removeLeftoverWorkDirs(runner, options.target);
-  await withWorkDir(runner, options.target, async (workDir) => {
-    const { facts } = await openSession(runner, options, workDir, options.target);
+  const request = { access: options.access, workDirFor: options.target, grantsFor: options.target, schemas: [] };
+  await withCloneSession(runner, request, async ({ facts }) => {
     if (facts.fileAccess !== "none") await removeAllExportMetadata(runner, facts.fileAccess, facts.dataDir, options.target);
   });
   return { workDirs };

@@ -68,34 +68,30 @@ export async function readMark(mysql: RemoteMysql, schema: string): Promise<Clon
 }
 
 /**
- * Creates the mark table if needed and records a clone in progress. Written before any data, so an interrupted
- * clone still carries the owner and the next run may clear it.
+ * SQL creating the mark table if needed and recording a clone in progress. Written before any data, so an
+ * interrupted clone still carries the owner and the next run may clear it.
  */
-export async function writeMark(
-  mysql: RemoteMysql,
+export function startMarkSql(
   target: string,
   mark: { owner: string; source: string; resetTokenSha256: string; startedAt: string; dataAsOf: string | null },
-): Promise<void> {
+): string {
   const dataAsOf = mark.dataAsOf === null ? "NULL" : sqlString(isoToUtc(mark.dataAsOf));
-  await mysql.execute(
-    [
-      `CREATE TABLE IF NOT EXISTS ${markSql(target)} (`,
-      "  id TINYINT UNSIGNED NOT NULL PRIMARY KEY,",
-      "  owner VARCHAR(255) NOT NULL,",
-      "  source VARCHAR(64) NOT NULL,",
-      "  reset_token_sha256 CHAR(64) NOT NULL,",
-      "  status VARCHAR(16) NOT NULL,",
-      "  started_at DATETIME(6) NOT NULL,",
-      "  finished_at DATETIME(6) NULL,",
-      "  data_as_of DATETIME(6) NULL,",
-      "  result LONGTEXT NULL",
-      ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='forge-previews clone mark: which stack owns this database; never copied';",
-      `REPLACE INTO ${markSql(target)} (id, owner, source, reset_token_sha256, status, started_at, data_as_of) VALUES (1, ` +
-        `${sqlString(mark.owner)}, ${sqlString(mark.source)}, ${sqlString(mark.resetTokenSha256)}, 'cloning', ` +
-        `${sqlString(isoToUtc(mark.startedAt))}, ${dataAsOf});`,
-    ].join("\n"),
-    { step: `Marking \`${target}\` as a clone in progress`, database: target },
-  );
+  return [
+    `CREATE TABLE IF NOT EXISTS ${markSql(target)} (`,
+    "  id TINYINT UNSIGNED NOT NULL PRIMARY KEY,",
+    "  owner VARCHAR(255) NOT NULL,",
+    "  source VARCHAR(64) NOT NULL,",
+    "  reset_token_sha256 CHAR(64) NOT NULL,",
+    "  status VARCHAR(16) NOT NULL,",
+    "  started_at DATETIME(6) NOT NULL,",
+    "  finished_at DATETIME(6) NULL,",
+    "  data_as_of DATETIME(6) NULL,",
+    "  result LONGTEXT NULL",
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='forge-previews clone mark: which stack owns this database; never copied';",
+    `REPLACE INTO ${markSql(target)} (id, owner, source, reset_token_sha256, status, started_at, data_as_of) VALUES (1, ` +
+      `${sqlString(mark.owner)}, ${sqlString(mark.source)}, ${sqlString(mark.resetTokenSha256)}, 'cloning', ` +
+    `${sqlString(isoToUtc(mark.startedAt))}, ${dataAsOf});`,
+  ].join("\n");
 }
 
 /** Records how the clone ended; `result` is kept for adoption when the status is `verified`. */

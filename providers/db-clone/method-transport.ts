@@ -6,32 +6,50 @@
  * events are copied last.
  */
 import { buildShellCommand } from "../ssh/quote";
-import { buildCopyScript, removeExportMetadata } from "./datadir-files";
+import { buildCopyScript, privileged, removeExportMetadata } from "./datadir-files";
 import type { MethodContext } from "./method-context";
 import { copyProgrammableObjects, copyTableDefinitions, loadTablesInParallel } from "./schema-objects";
 import { qualified, quoteIdentifier } from "./sql";
-import { writePrivateFile } from "./work-dir";
 
 /** ALTER TABLE ... <action> TABLESPACE for each table, with foreign-key checks off (they refuse DISCARD otherwise). */
 function tablespaceSql(tables: readonly string[], action: "DISCARD" | "IMPORT"): string {
   return ["SET SESSION foreign_key_checks = 0;", ...tables.map((t) => `ALTER TABLE ${quoteIdentifier(t)} ${action} TABLESPACE;`)].join("\n");
 }
 
+const HEREDOC_END = "FORGE_PREVIEWS_COPY_SCRIPT";
+
+/**
+ * Writes the copy script into the work directory and runs it through the mysql client's `system` command between
+ * FLUSH TABLES ... FOR EXPORT and UNLOCK TABLES, so the files are copied while the export lock holds.
+ */
 async function exportAndCopy(ctx: MethodContext, tables: readonly string[]): Promise<void> {
   const { mysql, facts, workDir } = ctx;
   const source = ctx.source.name;
+  const script = `${workDir}/copy-tablespaces.sh`;
   const marker = `${workDir}/copied`;
-  const script = await writePrivateFile(
-    mysql.runner,
-    workDir,
-    "copy-tablespaces.sh",
-    buildCopyScript(`${facts.dataDir}/${source}`, `${facts.dataDir}/${ctx.target}`, tables, marker),
-  );
-  // `system` runs the copy inside the client's session, so the export lock is held until UNLOCK TABLES.
+  const body = buildCopyScript(`${facts.dataDir}/${source}`, `${facts.dataDir}/${ctx.target}`, tables, marker);
   const runCopy = buildShellCommand(facts.fileAccess === "sudo" ? ["sudo", "-n", "sh", script] : ["sh", script]);
   const sql = [`FLUSH TABLES ${tables.map((t) => qualified(source, t)).join(", ")} FOR EXPORT;`, `system ${runCopy}`, "UNLOCK TABLES;", ""].join("\n");
-  const step = `Copying the tablespace files of \`${source}\` under FLUSH TABLES ... FOR EXPORT`;
-  await mysql.runShell(`${buildShellCommand(mysql.mysqlArgv())} && test -f ${buildShellCommand([marker])}`, step, sql);
+  const shell = [
+    `umask 077 && cat > ${buildShellCommand([script])} <<'${HEREDOC_END}'`,
+    body.trimEnd(),
+    HEREDOC_END,
+    // The client ignores a failed `system` command; the marker, touched last by the script, is the proof.
+    `${buildShellCommand(mysql.mysqlArgv())} && test -f ${buildShellCommand([marker])}`,
+  ].join("\n");
+  await mysql.runShell(shell, `Copying the tablespace files of \`${source}\` under FLUSH TABLES ... FOR EXPORT`, sql);
+}
+
+/** Imports the copied files, then removes their .cfg files whatever the import's outcome (one round trip). */
+async function importAndClean(ctx: MethodContext, tables: readonly string[]): Promise<void> {
+  const { mysql, facts, target } = ctx;
+  const cfgFiles = tables.map((t) => `${facts.dataDir}/${target}/${t}.cfg`);
+  const shell = [
+    `${buildShellCommand(mysql.mysqlArgv(target))}; rc=$?`,
+    `${buildShellCommand(privileged(facts.fileAccess, ["rm", "-f", "--", ...cfgFiles]))}`,
+    "exit $rc",
+  ].join("\n");
+  await mysql.runShell(shell, `Importing the copied tablespaces into \`${target}\``, mysql.withoutBinlog(tablespaceSql(tables, "IMPORT")));
 }
 
 export async function cloneByTransport(ctx: MethodContext): Promise<void> {
@@ -43,10 +61,11 @@ export async function cloneByTransport(ctx: MethodContext): Promise<void> {
     ctx.log(`copying the files of ${plan.fileTables.length} tables under an export lock on \`${source}\``);
     await exportAndCopy(ctx, plan.fileTables);
     await ctx.afterCopy();
-    await mysql.execute(tablespaceSql(plan.fileTables, "IMPORT"), { step: `Importing the copied tablespaces into \`${target}\``, database: target });
-  } finally {
-    await removeExportMetadata(mysql.runner, facts.fileAccess, facts.dataDir, target, plan.fileTables);
+  } catch (error) {
+    await removeExportMetadata(mysql.runner, facts.fileAccess, facts.dataDir, target, plan.fileTables).catch(() => undefined);
+    throw error;
   }
+  await importAndClean(ctx, plan.fileTables);
   if (plan.fallbackTables.length > 0) {
     ctx.log(`loading ${plan.fallbackTables.length} tables through dump/load`);
     const names = new Set(plan.fallbackTables.map((t) => t.name));

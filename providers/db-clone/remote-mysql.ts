@@ -12,6 +12,9 @@ import { writePrivateFile } from "./work-dir";
 const QUERY_TIMEOUT_MS = 10 * 60_000;
 const MAX_QUERY_OUTPUT = 64 * 1024 * 1024;
 
+/** The option file's name inside the work directory. */
+export const OPTION_FILE = "client.cnf";
+
 export interface MysqlClients {
   mysql: string;
   dump: string;
@@ -58,7 +61,12 @@ export class RemoteMysql {
 
   /** Writes the option file into `workDir` (removed with it) and returns a client bound to it. */
   static async open(runner: CommandRunner, clients: MysqlClients, access: MysqlAccess, workDir: string, stepTimeoutMs: number): Promise<RemoteMysql> {
-    const optionFile = await writePrivateFile(runner, workDir, "client.cnf", buildOptionFile(access));
+    const optionFile = await writePrivateFile(runner, workDir, OPTION_FILE, buildOptionFile(access));
+    return RemoteMysql.attach(runner, clients, optionFile, stepTimeoutMs);
+  }
+
+  /** A client bound to an option file that already exists (see {@link OPTION_FILE}). */
+  static attach(runner: CommandRunner, clients: MysqlClients, optionFile: string, stepTimeoutMs: number): RemoteMysql {
     return new RemoteMysql(runner, clients, optionFile, { dumpArgs: [], skipBinlog: null, stepTimeoutMs });
   }
 
@@ -104,10 +112,14 @@ export class RemoteMysql {
     return parseBatchRows(result.stdout);
   }
 
+  /** `sql` preceded by turning off the binary log for the session, when this account may. */
+  withoutBinlog(sql: string): string {
+    return this.settings.skipBinlog === null ? sql : `${this.settings.skipBinlog};\n${sql}`;
+  }
+
   /** Runs SQL that writes; the session skips the binary log when it may. */
   async execute(sql: string, options: StepOptions): Promise<void> {
-    const prelude = this.settings.skipBinlog === null ? "" : `${this.settings.skipBinlog};\n`;
-    await this.query(`${prelude}${sql}`, { ...options, timeoutMs: options.timeoutMs ?? this.settings.stepTimeoutMs });
+    await this.query(this.withoutBinlog(sql), { ...options, timeoutMs: options.timeoutMs ?? this.settings.stepTimeoutMs });
   }
 
   /** Streams `mysqldump <args>` into `mysql <into>` on the server; a failure of either side fails the step. */

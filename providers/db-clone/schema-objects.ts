@@ -79,20 +79,19 @@ export async function loadTablesInParallel(
 }
 
 /**
- * Drops everything in `target` but its clone mark, so a fresh clone starts from nothing. Only ever called once the
+ * SQL dropping everything in `target` but its clone mark, so a fresh clone starts from nothing. Only ever run once the
  * guards established that the target is this owner's clone.
  */
-export async function emptySchema(mysql: RemoteMysql, inventory: SchemaInventory): Promise<void> {
+export function emptySchemaSql(inventory: SchemaInventory): string {
   const target = inventory.name;
-  const statements = [
+  return [
     "SET SESSION foreign_key_checks = 0;",
     ...inventory.views.map((view) => `DROP VIEW IF EXISTS ${qualified(target, view)};`),
     ...inventory.tables.filter((t) => t.name !== MARK_TABLE).map((t) => `DROP TABLE IF EXISTS ${qualified(target, t.name)};`),
     ...inventory.routines.map((r) => `DROP ${r.type === "FUNCTION" ? "FUNCTION" : "PROCEDURE"} IF EXISTS ${qualified(target, r.name)};`),
     ...inventory.events.map((event) => `DROP EVENT IF EXISTS ${qualified(target, event)};`),
-  ];
-  if (statements.length === 1) return;
-  await mysql.execute(statements.join("\n"), { step: `Emptying the previous clone in \`${target}\``, database: target });
+    "SET SESSION foreign_key_checks = 1;",
+  ].join("\n");
 }
 
 /** Creates `target` with the source's character set and collation. */

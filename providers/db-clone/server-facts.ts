@@ -30,7 +30,7 @@ export interface ServerFacts extends ShellFacts {
 }
 
 // MariaDB installs `mariadb`/`mariadb-dump` (and, up to 11.x, the mysql names as links); MySQL only the mysql names.
-const PROBE_SCRIPT = [
+export const SHELL_PROBE = [
   'if [ "$(id -u)" = 0 ]; then echo access=root;',
   "elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then echo access=sudo;",
   "else echo access=none; fi",
@@ -40,17 +40,20 @@ const PROBE_SCRIPT = [
 
 /** Finds the clients and the SSH user's access to the datadir's files. */
 export async function readShellFacts(runner: CommandRunner): Promise<ShellFacts> {
-  const result = await runner.exec(["sh", "-c", PROBE_SCRIPT], { timeoutMs: 60_000 });
+  const result = await runner.exec(["sh", "-c", SHELL_PROBE], { timeoutMs: 60_000 });
   if (result.exitCode !== 0) {
     throw new RemoteCommandError("Probing the database server's shell", result.exitCode, tailOfStderr(result.stderr));
   }
-  const values = new Map(
-    result.stdout
-      .split("\n")
-      .map((line) => line.split("="))
-      .filter((parts): parts is [string, string] => parts.length >= 2 && parts[0] !== undefined)
-      .map(([key, ...rest]) => [key, rest.join("=")] as const),
-  );
+  return parseShellFacts(result.stdout);
+}
+
+/** Reads the `key=value` lines {@link SHELL_PROBE} prints. */
+export function parseShellFacts(stdout: string): ShellFacts {
+  const values = new Map<string, string>();
+  for (const line of stdout.split("\n")) {
+    const at = line.indexOf("=");
+    if (at > 0) values.set(line.slice(0, at), line.slice(at + 1));
+  }
   const mysql = values.get("mysql");
   const dump = values.get("dump");
   if (mysql === undefined || dump === undefined) {
@@ -66,16 +69,17 @@ export async function readShellFacts(runner: CommandRunner): Promise<ShellFacts>
 
 const GRANTEE = "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')";
 
-/** Asks the server about itself and this account; `source` is the database whose grants matter for transport. */
-export async function readServerFacts(mysql: RemoteMysql, shell: ShellFacts, source: string, dataDirOverride: string | null): Promise<ServerFacts> {
-  const rows = await mysql.query(
-    [
-      "SELECT 'server', VERSION(), @@version_comment, @@datadir, @@innodb_file_per_table, @@log_bin, CURRENT_USER();",
-      `SELECT 'global', PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ${GRANTEE};`,
-      `SELECT 'schema', PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ${GRANTEE} AND ${sqlString(source)} LIKE TABLE_SCHEMA;`,
-    ].join("\n"),
-    { step: "Reading the server's version, settings and this account's privileges" },
-  );
+/** Statements asking the server about itself and this account; `grantsFor` is the database whose grants matter. */
+export function serverFactsSql(grantsFor: string): string {
+  return [
+    "SELECT 'server', VERSION(), @@version_comment, @@datadir, @@innodb_file_per_table, @@log_bin, CURRENT_USER();",
+    `SELECT 'global', PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ${GRANTEE};`,
+    `SELECT 'schema', PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ${GRANTEE} AND ${sqlString(grantsFor)} LIKE TABLE_SCHEMA;`,
+  ].join("\n");
+}
+
+/** The facts from rows of {@link serverFactsSql} (possibly mixed with other rows); probes sql_log_bin if needed. */
+export async function parseServerFacts(mysql: RemoteMysql, rows: readonly string[][], shell: ShellFacts, dataDirOverride: string | null): Promise<ServerFacts> {
   const server = rows.find((row) => row[0] === "server");
   if (server === undefined) throw new Error("The server did not answer SELECT VERSION()");
   const [, version = "", comment = "", dataDir = "", filePerTable = "", logBin = "", account = ""] = server;

@@ -5,7 +5,7 @@
  * compared.
  */
 import type { VerificationProblem } from "./errors";
-import { type SchemaInventory, readInventory } from "./inventory";
+import { type SchemaInventory, inventorySql, parseInventory } from "./inventory";
 import type { RemoteMysql } from "./remote-mysql";
 import { parseCount, qualified, sqlString } from "./sql";
 import type { TableResult, VerifyLevel } from "./types";
@@ -57,14 +57,12 @@ async function checksumTables(mysql: RemoteMysql, schema: string, tables: readon
   return new Map(rows.map(([name = "", checksum = "NULL"]) => [name.startsWith(prefix) ? name.slice(prefix.length) : name, checksum]));
 }
 
-/** Views of the clone whose definition still names the source schema (they would read the master's rows). */
-async function findViewsReadingSource(mysql: RemoteMysql, source: string, clone: string): Promise<VerificationProblem[]> {
-  const rows = await mysql.query(
-    `SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ${sqlString(clone)} ` +
-      `AND LOCATE(${sqlString(`\`${source}\`.`)}, VIEW_DEFINITION) > 0 ORDER BY TABLE_NAME;`,
-    { step: `Checking the views of \`${clone}\`` },
+/** Lists the views of the clone whose definition still names the source schema (they would read the master's rows). */
+function viewsReadingSourceSql(source: string, clone: string): string {
+  return (
+    `SELECT 'VS', TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ${sqlString(clone)} ` +
+    `AND LOCATE(${sqlString(`\`${source}\`.`)}, VIEW_DEFINITION) > 0 ORDER BY TABLE_NAME;`
   );
-  return rows.map(([name = ""]) => ({ object: `view ${name}`, detail: `reads from the source \`${source}\` instead of the clone` }));
 }
 
 /** Compares `clone` with `source`; `copiedBy` says how each table travelled (for the report). */
@@ -75,9 +73,15 @@ export async function verifyClone(
   level: VerifyLevel,
   copiedBy: (table: string) => TableResult["copiedBy"],
 ): Promise<Verification> {
-  const clone = await readInventory(mysql, cloneName);
+  const rows = await mysql.query(`${inventorySql(cloneName)}\n${viewsReadingSourceSql(source.name, cloneName)}`, {
+    step: `Listing the objects of the clone \`${cloneName}\``,
+  });
+  const clone = parseInventory(rows, cloneName);
   if (clone === null) return { tables: [], problems: [{ object: null, detail: `database \`${cloneName}\` disappeared during the clone` }] };
-  const problems = [...compareObjects(source, clone), ...(await findViewsReadingSource(mysql, source.name, cloneName))];
+  const viewsReadingSource = rows
+    .filter((row) => row[0] === "VS")
+    .map(([, name = ""]) => ({ object: `view ${name}`, detail: `reads from the source \`${source.name}\` instead of the clone` }));
+  const problems = [...compareObjects(source, clone), ...viewsReadingSource];
   const cloneTables = new Set(clone.tables.map((t) => t.name));
   const common = source.tables.map((t) => t.name).filter((name) => cloneTables.has(name));
   const compareData = level !== "objects";

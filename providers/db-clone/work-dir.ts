@@ -18,19 +18,36 @@ function assertPlainTarget(target: string): void {
   }
 }
 
-/** Creates the work directory, runs `fn` with its path and removes it afterwards, also when `fn` throws. */
-export async function withWorkDir<T>(runner: CommandRunner, target: string, fn: (dir: string) => Promise<T>): Promise<T> {
+/** Done in the same round trip as creating the directory: a 0600 file from stdin, then a script whose output `fn` gets. */
+export interface WorkDirSetup {
+  file: { name: string; contents: string };
+  script: string;
+}
+
+/**
+ * Creates the work directory (and, with `setup`, its first file and a probe, in one round trip), runs `fn` with its
+ * path and removes it afterwards, also when `fn` throws.
+ */
+export async function withWorkDir<T>(
+  runner: CommandRunner,
+  target: string,
+  fn: (dir: string, setupOutput: string) => Promise<T>,
+  setup?: WorkDirSetup,
+): Promise<T> {
   assertPlainTarget(target);
-  const script = `umask 077 && mktemp -d "\${TMPDIR:-/tmp}/${WORK_DIR_PREFIX}${target}.XXXXXXXX"`;
-  const made = await runner.exec(["sh", "-c", script], { timeoutMs: SHORT_TIMEOUT_MS });
-  const dir = made.stdout.trim();
-  if (made.exitCode !== 0 || !MKTEMP_PATH.test(dir)) {
-    throw new RemoteCommandError("Creating a work directory on the database server (mktemp -d)", made.exitCode, tailOfStderr(made.stderr));
-  }
+  if (setup !== undefined && !/^[A-Za-z0-9._-]+$/.test(setup.file.name)) throw new Error(`unsafe file name ${JSON.stringify(setup.file.name)}`);
+  const create = `umask 077 && d=$(mktemp -d "\${TMPDIR:-/tmp}/${WORK_DIR_PREFIX}${target}.XXXXXXXX") && printf '%s\\n' "$d"`;
+  const script = setup === undefined ? create : `${create} && cat > "$d/${setup.file.name}" && {\n${setup.script}\n}`;
+  const made = await runner.exec(["sh", "-c", script], { stdin: setup?.file.contents, timeoutMs: SHORT_TIMEOUT_MS });
+  const [dir = "", ...rest] = made.stdout.split("\n");
+  const created = MKTEMP_PATH.test(dir);
   try {
-    return await fn(dir);
+    if (made.exitCode !== 0 || !created) {
+      throw new RemoteCommandError("Preparing a work directory on the database server (mktemp -d)", made.exitCode, tailOfStderr(made.stderr));
+    }
+    return await fn(dir, rest.join("\n"));
   } finally {
-    await runner.exec(["rm", "-rf", "--", dir], { timeoutMs: SHORT_TIMEOUT_MS }).catch(() => undefined);
+    if (created) await runner.exec(["rm", "-rf", "--", dir], { timeoutMs: SHORT_TIMEOUT_MS }).catch(() => undefined);
   }
 }
 
