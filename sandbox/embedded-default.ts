@@ -4,10 +4,19 @@
  * `pr-*` stack at them. The sandbox command and the engine tests both start it.
  */
 import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../simulator";
 import { DEMO_MASTER, seedDemoMaster } from "./demo-master";
-import { startLocalServices, type LocalServices, type MariaDbEndpoint, type RedisEndpoint, type SshEndpoint } from "./local-services";
+import {
+  RecordedPortTakenError,
+  startLocalServices,
+  type LocalServices,
+  type MariaDbEndpoint,
+  type RedisEndpoint,
+  type SshEndpoint,
+} from "./local-services";
+import { assertRecordedPortsFree, PORTS_FILE, readOrCreateSecret, readRecordedPorts, recordPorts } from "./services/persistence";
 
 export const SANDBOX_ORG = "sandbox";
 export const SANDBOX_SERVER_ID = 1;
@@ -48,36 +57,70 @@ export interface EmbeddedDefaultOptions {
   dir: string;
   /** Reuse running services (the test suite's) instead of starting new ones. */
   services?: { mariadb: MariaDbEndpoint; redis: RedisEndpoint; ssh: SshEndpoint };
-  /** Keep the simulator's state in `<dir>/simulator-state.json` across runs. */
+  /**
+   * Keep everything across runs, so a stack's config (addresses, keys, token) stays the same and its resources stay
+   * where its state says: the simulator's state in `<dir>/simulator-state.json`, its port and token in
+   * `<dir>/services/`, and (when `services` is not given) the local services' data, passwords, keys and ports there too.
+   */
   persistState?: boolean;
   simulator?: Partial<SimulatorOptions>;
 }
+
+/** The simulator's bearer token, kept 0600 in the services dir when the state persists. */
+const SIMULATOR_TOKEN_FILE = "simulator-token";
+
+const newToken = () => `sandbox-${randomBytes(12).toString("hex")}`;
 
 function objectConfig(value: unknown): StackConfigValue {
   return { value: JSON.stringify(value), objectValue: value };
 }
 
 export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Promise<EmbeddedDefault> {
+  const persistent = options.persistState === true;
+  const servicesDir = path.join(options.dir, "services");
+  const resetHint = `\`rm -rf ${path.resolve(options.dir)}\``;
+  let simulatorPort = options.simulator?.port;
+  let token = options.simulator?.token;
+  if (persistent) {
+    mkdirSync(servicesDir, { recursive: true, mode: 0o700 });
+    // Checked before the services start, so a taken port fails fast and starts nothing.
+    const recorded = readRecordedPorts(servicesDir, resetHint).simulator;
+    if (simulatorPort === undefined && recorded !== undefined) {
+      await assertRecordedPortsFree(servicesDir, { simulator: recorded }, resetHint);
+      simulatorPort = recorded;
+    }
+    token ??= readOrCreateSecret(path.join(servicesDir, SIMULATOR_TOKEN_FILE), newToken);
+  }
+  token ??= newToken();
+
   let started: LocalServices | null = null;
+  let simulator: Simulator | null = null;
   let services = options.services;
   if (!services) {
-    started = await startLocalServices();
+    started = await startLocalServices(persistent ? { dir: servicesDir, persistent: true, resetHint } : {});
     services = { mariadb: started.mariadb!, redis: started.redis!, ssh: started.ssh! };
   }
   try {
     await seedDemoMaster(services.mariadb);
-    const token = `sandbox-${randomBytes(12).toString("hex")}`;
-    const simulator = await startSimulator({
-      token,
+    simulator = await startSimulator({
       org: SANDBOX_ORG,
       servers: [{ id: SANDBOX_SERVER_ID, name: "sandbox" }],
       profile: "instant",
       mariadb: { host: services.mariadb.host, port: services.mariadb.port, user: services.mariadb.user, password: services.mariadb.password },
       sandboxRoot: path.join(options.dir, "sites"),
-      statePath: options.persistState ? path.join(options.dir, "simulator-state.json") : null,
+      statePath: persistent ? path.join(options.dir, "simulator-state.json") : null,
       log: () => undefined,
       ...options.simulator,
+      token,
+      port: simulatorPort,
+    }).catch((error: unknown) => {
+      // Taken between the check above and the listen: the same cause, so the same error.
+      if (persistent && simulatorPort !== undefined && (error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        throw new RecordedPortTakenError("the Forge simulator", simulatorPort, path.join(servicesDir, PORTS_FILE), resetHint);
+      }
+      throw error;
     });
+    if (persistent) recordPorts(servicesDir, { simulator: simulator.port }, resetHint);
     const stackConfig: Record<string, StackConfigValue> = {
       forgeApiUrl: { value: simulator.url },
       forgeOrg: { value: SANDBOX_ORG },
@@ -97,17 +140,19 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
     };
     const env = { FORGE_PREVIEWS_POLL_MS: "50" };
     const owned = started;
+    const running = simulator;
     return {
       services,
       simulator,
       stackConfig,
       env,
       async stop() {
-        await simulator.close();
+        await running.close();
         await owned?.stop();
       },
     };
   } catch (error) {
+    await simulator?.close();
     await started?.stop();
     throw error;
   }

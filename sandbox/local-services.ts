@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildSearchDirs, resolveServiceBinaries, type BinaryPaths } from "./services/binaries";
 import { startMariaDb } from "./services/mariadb";
+import { assertRecordedPortsFree, PORTS_FILE, readRecordedPorts, RecordedPortTakenError, recordPorts } from "./services/persistence";
 import type { ServiceProcess, StartedService } from "./services/process";
+import { ServiceStartError } from "./services/readiness";
 import { startRedis } from "./services/redis";
 import { startSsh } from "./services/ssh";
 import {
@@ -17,6 +19,7 @@ import {
 } from "./services/types";
 
 export { MissingServiceBinaryError } from "./services/binaries";
+export { RecordedPortTakenError } from "./services/persistence";
 export { ServiceStartError } from "./services/readiness";
 export { sshFingerprint } from "./services/ssh";
 export * from "./services/types";
@@ -29,26 +32,42 @@ const MAX_SOCKET_PATH = 107;
 
 /**
  * Starts MariaDB, Redis and OpenSSH (or the `only` subset) on 127.0.0.1 in parallel and resolves once each accepts a
- * real login. On any failure everything already started is stopped before the error is thrown.
+ * real login. On any failure everything already started is stopped before the error is thrown. With `persistent`,
+ * data, passwords, keys and ports are kept in `dir` and reused by the next start (see StartLocalServicesOptions).
  */
 export async function startLocalServices(opts: StartLocalServicesOptions = {}): Promise<LocalServices> {
   const only = [...new Set(opts.only ?? SERVICE_NAMES)];
   for (const name of only) {
     if (!SERVICE_NAMES.includes(name)) throw new Error(`\`only\` names an unknown service "${name}"; use ${SERVICE_NAMES.join(", ")}`);
   }
+  const persistent = opts.persistent === true;
+  if (persistent && opts.dir === undefined) {
+    throw new Error("`persistent` needs `dir`: pass the directory whose data, keys and ports the next start reuses");
+  }
   const bins = resolveServiceBinaries(only, buildSearchDirs(opts.binPath));
   const ownsDir = opts.dir === undefined;
-  const dir = prepareDir(opts.dir, only);
+  const dir = prepareDir(opts.dir, only, persistent);
+  const resetHint = opts.resetHint ?? `\`rm -rf ${dir}\``;
+  const ports = await choosePorts(dir, only, opts.ports ?? {}, persistent, resetHint);
   const cleanup = async (processes: { proc: ServiceProcess; service: ServiceName }[]) => {
     await Promise.all(processes.map(({ proc, service }) => proc.stop(STOP_GRACE_MS[service])));
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
   };
 
-  const settled = await Promise.allSettled(only.map((service) => startOne(service, dir, bins, opts.ports?.[service])));
+  const settled = await Promise.allSettled(only.map((service) => startOne(service, dir, bins, ports[service], persistent)));
   const processes = settled.flatMap((r, i) =>
     r.status === "fulfilled" ? r.value.processes.map((proc) => ({ proc, service: only[i] as ServiceName })) : [],
   );
-  const failures = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  const failures = settled.flatMap((r, i) => {
+    if (r.status === "fulfilled") return [];
+    const service = only[i] as ServiceName;
+    const port = ports[service];
+    // Taken between the check above and the daemon's bind: the same cause, so the same error.
+    if (persistent && port !== undefined && r.reason instanceof ServiceStartError && r.reason.isPortInUse) {
+      return [new RecordedPortTakenError(service, port, join(dir, PORTS_FILE), resetHint)];
+    }
+    return [r.reason as unknown];
+  });
   if (failures.length > 0) {
     await cleanup(processes);
     throw failures.length === 1 ? failures[0] : new AggregateError(failures, failures.map(String).join("\n\n"));
@@ -62,7 +81,37 @@ export async function startLocalServices(opts: StartLocalServicesOptions = {}): 
   settled.forEach((r, i) => {
     if (r.status === "fulfilled") Object.assign(services, { [only[i] as ServiceName]: r.value.endpoint });
   });
+  if (persistent) {
+    try {
+      recordPorts(dir, Object.fromEntries(settled.flatMap((r, i) => (r.status === "fulfilled" ? [[only[i], r.value.endpoint.port]] : []))), resetHint);
+    } catch (error) {
+      await services.stop();
+      throw error;
+    }
+  }
   return services;
+}
+
+/**
+ * The port each service is started on: the caller's, else (persistent) the one recorded by the previous run, else
+ * none (a free one is picked). Recorded ports are checked before anything starts, so a taken one costs no start-up.
+ */
+async function choosePorts(
+  dir: string,
+  services: readonly ServiceName[],
+  given: Partial<Record<ServiceName, number>>,
+  persistent: boolean,
+  resetHint: string,
+): Promise<Partial<Record<ServiceName, number>>> {
+  if (!persistent) return given;
+  const recorded = readRecordedPorts(dir, resetHint);
+  const reused: Partial<Record<ServiceName, number>> = {};
+  for (const service of services) {
+    const port = recorded[service];
+    if (given[service] === undefined && port !== undefined) reused[service] = port;
+  }
+  await assertRecordedPortsFree(dir, reused, resetHint);
+  return { ...reused, ...given };
 }
 
 /** The endpoints as plain JSON, e.g. for an environment variable read by test workers. */
@@ -76,20 +125,29 @@ export function describeServices(s: LocalServices): Omit<LocalServices, "stop"> 
 
 type AnyEndpoint = MariaDbEndpoint | RedisEndpoint | SshEndpoint;
 
-function startOne(service: ServiceName, dir: string, bins: BinaryPaths, port: number | undefined): Promise<StartedService<AnyEndpoint>> {
+function startOne(
+  service: ServiceName,
+  dir: string,
+  bins: BinaryPaths,
+  port: number | undefined,
+  persistent: boolean,
+): Promise<StartedService<AnyEndpoint>> {
   const serviceDir = join(dir, service);
   switch (service) {
     case "mariadb":
-      return startMariaDb(serviceDir, join(dir, "mysqld.sock"), bins, port);
+      return startMariaDb(serviceDir, join(dir, "mysqld.sock"), bins, { port, persistent });
     case "redis":
-      return startRedis(serviceDir, bins, port);
+      return startRedis(serviceDir, bins, { port, persistent });
     case "ssh":
-      return startSsh(serviceDir, bins, port);
+      return startSsh(serviceDir, bins, { port, persistent });
   }
 }
 
-/** Creates the base dir and one fresh subdirectory per service, before anything is started. */
-function prepareDir(given: string | undefined, services: readonly ServiceName[]): string {
+/**
+ * Creates the base dir and one subdirectory per service, before anything is started. A subdirectory left by an
+ * earlier run is an error, unless `persistent` asks for exactly that to be reused.
+ */
+function prepareDir(given: string | undefined, services: readonly ServiceName[], persistent: boolean): string {
   const dir = given === undefined ? mkdtempSync(join(tmpdir(), "forge-previews-services-")) : resolve(given);
   try {
     // The path is written unquoted into sshd_config and redis.conf, where whitespace, quotes, % and # have meaning.
@@ -101,10 +159,12 @@ function prepareDir(given: string | undefined, services: readonly ServiceName[])
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const service of services) {
-      if (existsSync(join(dir, service))) {
-        throw new Error(`\`dir\` "${dir}" already holds "${service}/" from an earlier run; pass an empty or new directory`);
+      const serviceDir = join(dir, service);
+      if (existsSync(serviceDir)) {
+        if (persistent) continue;
+        throw new Error(`\`dir\` "${dir}" already holds "${service}/" from an earlier run; pass an empty or new directory, or \`persistent: true\` to reuse it`);
       }
-      mkdirSync(join(dir, service), { mode: 0o700 });
+      mkdirSync(serviceDir, { mode: 0o700 });
     }
   } catch (error) {
     if (given === undefined) rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import { binaryPath, type BinaryPaths } from "./binaries";
+import { readSecretFile, writeSecretFile } from "./persistence";
 import { runCommand, spawnService, type StartedService } from "./process";
 import { waitUntilReady, withPortRetry } from "./readiness";
 import type { MariaDbEndpoint } from "./types";
@@ -20,34 +21,53 @@ const FAST_INNODB_FLAGS = [
   "--innodb-temp-data-file-path=ibtmp1:1M:autoextend",
 ];
 
+export interface MariaDbStartOptions {
+  port: number | undefined;
+  /** Keep the data dir and root password (in `root-password`, 0600) and reuse them when they are already there. */
+  persistent: boolean;
+}
+
 /**
- * Initialises a data dir and runs mariadbd on 127.0.0.1 with real grant tables. `--no-defaults` keeps the machine's
- * /etc/mysql config (and any system server's socket or port) out of it.
+ * Initialises a data dir (or, when persistent, reuses the one an earlier run left) and runs mariadbd on 127.0.0.1 with
+ * real grant tables. `--no-defaults` keeps the machine's /etc/mysql config (and any system server's socket or port) out.
  */
 export async function startMariaDb(
   serviceDir: string,
   socket: string,
   bins: BinaryPaths,
-  fixedPort: number | undefined,
+  { port: fixedPort, persistent }: MariaDbStartOptions,
 ): Promise<StartedService<MariaDbEndpoint>> {
   const dataDir = join(serviceDir, "data");
   const tmpDir = join(serviceDir, "tmp");
-  mkdirSync(dataDir, { recursive: true });
-  mkdirSync(tmpDir, { recursive: true });
+  const passwordFile = join(serviceDir, "root-password");
   const runAs = isRoot() ? ["--user=root"] : [];
 
-  // "normal" creates root@localhost, root@127.0.0.1 and root@::1 with full grants and no password; they get one below.
-  await runCommand(binaryPath(bins, "mariadb-install-db"), [
-    "--no-defaults",
-    `--datadir=${dataDir}`,
-    ...runAs,
-    "--auth-root-authentication-method=normal",
-    "--skip-test-db",
-    "--skip-name-resolve",
-    ...FAST_INNODB_FLAGS,
-  ]);
+  // The password file is written only once a first start has fully succeeded, so without it the data dir is the
+  // remains of an interrupted first start that nobody used, and starting over loses nothing.
+  const kept = persistent && existsSync(join(dataDir, "mysql")) ? readSecretFile(passwordFile) : undefined;
+  if (kept === undefined) {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(passwordFile, { force: true });
+  }
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true });
 
-  const password = randomBytes(24).toString("hex");
+  if (kept === undefined) {
+    // "normal" creates root@localhost, root@127.0.0.1 and root@::1 with full grants and no password; they get one below.
+    // The bootstrap server's temporary tables go in our own tmp dir: in a shared /tmp, a cleaner can pull them away.
+    await runCommand(binaryPath(bins, "mariadb-install-db"), [
+      "--no-defaults",
+      `--datadir=${dataDir}`,
+      `--tmpdir=${tmpDir}`,
+      ...runAs,
+      "--auth-root-authentication-method=normal",
+      "--skip-test-db",
+      "--skip-name-resolve",
+      ...FAST_INNODB_FLAGS,
+    ]);
+  }
+
+  const password = kept ?? randomBytes(24).toString("hex");
   const endpoint = (port: number): MariaDbEndpoint => ({ host: "127.0.0.1", port, user: "root", password, socket, dataDir });
 
   return withPortRetry(fixedPort, async (port) => {
@@ -70,20 +90,21 @@ export async function startMariaDb(
       ...FAST_INNODB_FLAGS,
     ], join(serviceDir, "mariadb.log"));
 
-    await waitUntilReady(proc, () => checkSocketLogin(socket), { timeoutMs: 60_000 });
+    await waitUntilReady(proc, () => checkSocketLogin(socket, kept), { timeoutMs: 60_000 });
     try {
-      await setRootPassword(socket, password);
+      if (kept === undefined) await setRootPassword(socket, password);
       await checkTcpLogin(endpoint(port));
     } catch (error) {
       await proc.stop(10_000);
       throw error;
     }
+    if (persistent && kept === undefined) writeSecretFile(passwordFile, password);
     return { endpoint: endpoint(port), processes: [proc] };
   });
 }
 
-async function checkSocketLogin(socket: string): Promise<void> {
-  const conn = await createConnection({ socketPath: socket, user: "root", connectTimeout: 2000 });
+async function checkSocketLogin(socket: string, password: string | undefined): Promise<void> {
+  const conn = await createConnection({ socketPath: socket, user: "root", password, connectTimeout: 2000 });
   await conn.end();
 }
 

@@ -3,23 +3,31 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:net";
 import { binaryPath, type BinaryPaths } from "./binaries";
+import { readOrCreateSecret } from "./persistence";
 import { spawnService, type StartedService } from "./process";
 import { waitUntilReady, withPortRetry } from "./readiness";
 import type { RedisEndpoint } from "./types";
 
+export interface RedisStartOptions {
+  port: number | undefined;
+  /** Keep the data (append-only file) and the password (in `password`, 0600) and reuse them on the next start. */
+  persistent: boolean;
+}
+
 /**
- * Runs redis-server on 127.0.0.1 with a password and no persistence. The settings go in a 0600 config file rather
- * than on the command line, so the password never shows up in `ps`.
+ * Runs redis-server on 127.0.0.1 with a password; without `persistent`, with no persistence at all. The settings go in
+ * a 0600 config file rather than on the command line, so the password never shows up in `ps`.
  */
 export async function startRedis(
   serviceDir: string,
   bins: BinaryPaths,
-  fixedPort: number | undefined,
+  { port: fixedPort, persistent }: RedisStartOptions,
 ): Promise<StartedService<RedisEndpoint>> {
-  const password = randomBytes(24).toString("hex");
+  const newPassword = () => randomBytes(24).toString("hex");
+  const password = persistent ? readOrCreateSecret(join(serviceDir, "password"), newPassword) : newPassword();
   return withPortRetry(fixedPort, async (port) => {
     const configPath = join(serviceDir, "redis.conf");
-    writeFileSync(configPath, buildRedisConfig(serviceDir, port, password), { mode: 0o600 });
+    writeFileSync(configPath, buildRedisConfig(serviceDir, port, password, persistent), { mode: 0o600 });
     const proc = spawnService("redis", binaryPath(bins, "redis-server"), [configPath], join(serviceDir, "redis.log"));
     const endpoint: RedisEndpoint = { host: "127.0.0.1", port, password };
     await waitUntilReady(proc, () => pingRedis(endpoint), { timeoutMs: 15_000, intervalMs: 50 });
@@ -27,13 +35,16 @@ export async function startRedis(
   });
 }
 
-function buildRedisConfig(serviceDir: string, port: number, password: string): string {
+function buildRedisConfig(serviceDir: string, port: number, password: string, persistent: boolean): string {
+  // Every write is fsynced to the append-only file: the sandbox writes a handful of keys (slot claims), and a claim
+  // lost to a crash would make the next `pulumi up` or `destroy` see a database it does not hold.
+  const persistence = persistent ? ["appendonly yes", "appendfsync always"] : ["appendonly no"];
   return [
     "bind 127.0.0.1",
     `port ${port}`,
     `requirepass ${password}`,
     'save ""',
-    "appendonly no",
+    ...persistence,
     "databases 16",
     `dir ${serviceDir}`,
     `pidfile ${join(serviceDir, "redis.pid")}`,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { Client } from "ssh2";
@@ -16,22 +16,33 @@ export function sshFingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 
+export interface SshStartOptions {
+  port: number | undefined;
+  /** Keep the host and client keys and reuse them on the next start, so the fingerprint and login stay the same. */
+  persistent: boolean;
+}
+
 /**
- * Runs sshd on 127.0.0.1 that accepts only a freshly generated client key, for the user running this process (root on
- * the CI machine: creating a dedicated user would change the machine's /etc/passwd, which outlives the run).
+ * Runs sshd on 127.0.0.1 that accepts only a generated client key, for the user running this process (root on the CI
+ * machine: creating a dedicated user would change the machine's /etc/passwd, which outlives the run).
  */
 export async function startSsh(
   serviceDir: string,
   bins: BinaryPaths,
-  fixedPort: number | undefined,
+  { port: fixedPort, persistent }: SshStartOptions,
 ): Promise<StartedService<SshEndpoint>> {
   const sshKeygen = binaryPath(bins, "ssh-keygen");
   const hostKeyPath = join(serviceDir, "ssh_host_ed25519_key");
   const clientKeyPath = join(serviceDir, "client_ed25519");
-  await Promise.all([
-    runCommand(sshKeygen, ["-q", "-t", "ed25519", "-N", "", "-C", "forge-previews-test-host", "-f", hostKeyPath]),
-    runCommand(sshKeygen, ["-q", "-t", "ed25519", "-N", "", "-C", "forge-previews-test-client", "-f", clientKeyPath]),
-  ]);
+  const keyFiles = [hostKeyPath, `${hostKeyPath}.pub`, clientKeyPath, `${clientKeyPath}.pub`];
+  if (!(persistent && keyFiles.every((file) => existsSync(file)))) {
+    // ssh-keygen asks before overwriting, so the remains of an interrupted first start go first.
+    for (const file of keyFiles) rmSync(file, { force: true });
+    await Promise.all([
+      runCommand(sshKeygen, ["-q", "-t", "ed25519", "-N", "", "-C", "forge-previews-test-host", "-f", hostKeyPath]),
+      runCommand(sshKeygen, ["-q", "-t", "ed25519", "-N", "", "-C", "forge-previews-test-client", "-f", clientKeyPath]),
+    ]);
+  }
   const publicKey = readFileSync(`${clientKeyPath}.pub`, "utf8").trim();
   const authorizedKeysPath = join(serviceDir, "authorized_keys");
   writeFileSync(authorizedKeysPath, `${publicKey}\n`, { mode: 0o600 });

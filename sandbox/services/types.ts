@@ -14,7 +14,7 @@ export interface MariaDbEndpoint {
   dataDir: string;
 }
 
-/** A Redis server with 16 databases and no persistence. */
+/** A Redis server with 16 databases; its data outlives a restart only in persistent mode. */
 export interface RedisEndpoint {
   host: "127.0.0.1";
   port: number;
@@ -54,8 +54,18 @@ export interface StartLocalServicesOptions {
   dir?: string;
   /** @default all of `SERVICE_NAMES` */
   only?: ServiceName[];
-  /** Fixed ports; a service without one gets a free port. */
+  /** Fixed ports; a service without one gets the port it had last time (persistent mode) or else a free port. */
   ports?: Partial<Record<ServiceName, number>>;
+  /**
+   * Keep everything in `dir` for the next start with the same `dir`, and reuse what an earlier start left there:
+   * MariaDB's data dir and root password, Redis's data (append-only file) and password, the SSH host and client keys,
+   * and each service's port (in `<dir>/ports.json`). A recorded port another process holds now fails the start with a
+   * RecordedPortTakenError before anything starts. Requires `dir`.
+   * @default false: every start is fresh and `dir` must not hold an earlier run's service directories
+   */
+  persistent?: boolean;
+  /** How to start afresh, quoted in errors about what a persistent `dir` recorded. @default "`rm -rf <dir>`" */
+  resetHint?: string;
   /**
    * Directories searched for the service binaries, joined like PATH.
    * @default `PATH` followed by /usr/local/sbin, /usr/sbin and /sbin
