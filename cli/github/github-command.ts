@@ -1,0 +1,89 @@
+/**
+ * `forge-previews github`: handles the event that started the workflow. It reads the payload GitHub wrote
+ * (`GITHUB_EVENT_PATH`), the project config (`FORGE_PREVIEWS_CONFIG`) and the repository's app, then hands the event
+ * to its handler with every effect wired to the real services.
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { UserError } from "../../providers/user-error";
+import { parseEvent } from "./event";
+import { createRepoApi } from "./github-api";
+import { handlePullRequestClosed } from "./handle-closed";
+import { handleComment } from "./handle-comment";
+import type { HandlerContext } from "./handler-context";
+import { runUrlFromEnv } from "./handler-context";
+import type { Operations, OperationsContext } from "./operations-port";
+import { readProjectConfig, resolveAppForRepository } from "./project-config";
+import type { Redactor } from "./redactor";
+import { type CommandIo, createClientFromEnv, createRedactor, reportFatal, summaryWriter } from "./workflow-io";
+
+export const GITHUB_USAGE = `Usage: forge-previews github [--event-path <file>] [--event-name <name>] [--app <app>]
+
+Handles the GitHub event that started the workflow: PR comments (/preview, /update, /destroy) and closed PRs.
+  --event-path  the webhook payload (default: $GITHUB_EVENT_PATH)
+  --event-name  issue_comment or pull_request (default: $GITHUB_EVENT_NAME)
+  --app         the app of this repository (default: $FORGE_PREVIEWS_APP, else the app whose repository matches)
+Needs GITHUB_TOKEN, FORGE_PREVIEWS_CONFIG and the secrets the operations use (FORGE_TOKEN, SSH_PRIVATE_KEY, ...).`;
+
+export interface GithubCommandDeps extends CommandIo {
+  ops: Operations;
+  createOperationsContext(): Promise<OperationsContext>;
+}
+
+async function readPayload(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UserError(`Cannot read the event payload ${path} (${error instanceof Error ? error.message : String(error)}); pass --event-path or run inside a workflow.`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UserError(`The event payload ${path} is not JSON.`);
+  }
+}
+
+export async function runGithubCommand(argv: string[], deps: GithubCommandDeps): Promise<number> {
+  let redactor: Redactor | null = null;
+  try {
+    redactor = createRedactor(deps);
+    const { values } = parseArgs({
+      args: argv,
+      options: { "event-path": { type: "string" }, "event-name": { type: "string" }, app: { type: "string" }, help: { type: "boolean" } },
+      strict: true,
+    });
+    if (values.help) {
+      deps.out(GITHUB_USAGE);
+      return 0;
+    }
+    const eventPath = values["event-path"] ?? deps.env.GITHUB_EVENT_PATH;
+    const eventName = values["event-name"] ?? deps.env.GITHUB_EVENT_NAME;
+    if (!eventPath || !eventName) throw new UserError(`No event given: pass --event-path and --event-name (or run inside a workflow).\n\n${GITHUB_USAGE}`);
+    const event = parseEvent(eventName, await readPayload(eventPath));
+    const log = (line: string) => deps.out((redactor as Redactor).redact(line));
+    if (event.kind === "ignored") {
+      log(`github: nothing to do: ${event.reason}`);
+      return 0;
+    }
+    const config = readProjectConfig(deps.env);
+    const target = resolveAppForRepository(config, event.repo.fullName, values.app ?? deps.env.FORGE_PREVIEWS_APP ?? null);
+    const ctx: HandlerContext = {
+      api: createRepoApi(createClientFromEnv(deps), event.repo),
+      ops: deps.ops,
+      opsContext: await deps.createOperationsContext(),
+      config,
+      target,
+      redactor,
+      runUrl: runUrlFromEnv(deps.env),
+      now: deps.now,
+      log,
+      writeSummary: summaryWriter(deps.env),
+    };
+    const result = event.kind === "comment" ? await handleComment(ctx, event) : await handlePullRequestClosed(ctx, event);
+    log(`github: ${result.outcome}`);
+    return result.exitCode;
+  } catch (error) {
+    return reportFatal(deps, redactor, "github", error);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * `issue_comment` on a pull request: finds the command, acknowledges it at once, checks who asked and on which PR,
+ * then runs it. Every refusal is explained in the PR's sticky comment; the run itself only fails when the
+ * operation does.
+ */
+import { COMMIT_SHA, branchProblem } from "../../providers/deployment-script";
+import { evaluateBreaker, readDeploymentOutcomes } from "./breaker";
+import { checkCapacity, describeCapacityRefusal } from "./capacity";
+import { type CommentCommand, parseCommentCommand } from "./comment-commands";
+import type { CommentEvent } from "./event";
+import type { Permission, PullRequestInfo } from "./github-api";
+import type { HandlerContext, HandlerResult } from "./handler-context";
+import { runDestroy, runUp } from "./preview-actions";
+import { stackFor } from "./project-config";
+import { StickyComment } from "./sticky-comment";
+
+const WRITE_PERMISSIONS: readonly Permission[] = ["admin", "maintain", "write"];
+
+async function refuse(ctx: HandlerContext, event: CommentEvent, text: string): Promise<HandlerResult> {
+  const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
+  sticky.update({ notice: { kind: "refused", text, at: ctx.now().toISOString() } });
+  await sticky.save();
+  await ctx.api.addReaction(event.commentId, "-1");
+  await ctx.writeSummary(ctx.redactor.redact(`### Refused\n\n${text}`));
+  return { exitCode: 0, outcome: `refused: ${text.split("\n")[0]}` };
+}
+
+function describeFork(pull: PullRequestInfo): string {
+  return (
+    `This pull request comes from ${pull.headRepo ? `the fork \`${pull.headRepo}\`` : "a fork that no longer exists"}, ` +
+    `so it gets no preview: its code would run on the preview server next to data derived from production. ` +
+    `A maintainer can push the branch to ${pull.baseRepo} and open the PR from there.`
+  );
+}
+
+async function checkBreaker(ctx: HandlerContext): Promise<string | null> {
+  const now = ctx.now();
+  const state = evaluateBreaker(await readDeploymentOutcomes(ctx.api, now, ctx.breaker), now, ctx.breaker);
+  if (!state.open) return null;
+  const list = state.failures.map((f) => `\`${f.environment}\` at ${f.at.toISOString()}`).join(", ");
+  return (
+    `Preview automation is paused until ${state.until.toISOString()} after ${state.failures.length} consecutive failed deployments ` +
+    `(${list}). The failures are usually a server, token or configuration problem: see the failing runs, fix the cause, ` +
+    `and comment again after the pause. \`/destroy\` still works.`
+  );
+}
+
+async function runCommand(ctx: HandlerContext, event: CommentEvent, command: CommentCommand, pull: PullRequestInfo): Promise<HandlerResult> {
+  const stack = stackFor(ctx.config, ctx.target, event.pr);
+  if (command.name === "destroy") {
+    const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
+    const result = await runDestroy(ctx, sticky, { pr: event.pr, stack, reason: `\`/destroy\` by @${event.author.login}`, requested: true });
+    await ctx.api.addReaction(event.commentId, result.ok ? "rocket" : "-1");
+    return result;
+  }
+  // The branch name is the PR author's text and ends up in a deploy script: refused here unless it is a plain ref name.
+  const problem = branchProblem(pull.headRef);
+  if (problem) return refuse(ctx, event, `The PR's branch name ${problem}, so it cannot be deployed; rename the branch.`);
+  if (!COMMIT_SHA.test(pull.headSha)) return refuse(ctx, event, `GitHub reported a head commit that is not a commit id; comment again.`);
+  const paused = await checkBreaker(ctx);
+  if (paused) return refuse(ctx, event, paused);
+  const capacity = checkCapacity(await ctx.ops.listPreviews(ctx.opsContext), stack, ctx.config.maxEnvironments);
+  if (!capacity.allowed) return refuse(ctx, event, describeCapacityRefusal(capacity));
+  const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
+  const result = await runUp(ctx, sticky, {
+    head: { pr: event.pr, branch: pull.headRef, sha: pull.headSha },
+    stack,
+    redeploy: command.name === "update",
+    resetDatabase: command.resetDatabase,
+  });
+  await ctx.api.addReaction(event.commentId, result.ok ? "rocket" : "-1");
+  return result;
+}
+
+export async function handleComment(ctx: HandlerContext, event: CommentEvent): Promise<HandlerResult> {
+  if (event.author.isBot) return { exitCode: 0, outcome: `comment by the bot ${event.author.login}; bots cannot run commands` };
+  const parsed = parseCommentCommand(event.body);
+  if (parsed.kind === "none") return { exitCode: 0, outcome: "no command in the comment" };
+  // Acknowledged before any check, so the commenter sees at once that the comment was read.
+  await ctx.api.addReaction(event.commentId, "eyes");
+  if (parsed.kind === "invalid") return refuse(ctx, event, `\`${parsed.line}\` was not run: ${parsed.problem}`);
+  const { command } = parsed;
+  ctx.log(`command /${command.name}${command.resetDatabase ? " reset-db" : ""} from @${event.author.login} on PR #${event.pr}`);
+
+  const permission = await ctx.api.getPermission(event.author.login);
+  if (!WRITE_PERMISSIONS.includes(permission)) {
+    return refuse(ctx, event, `@${event.author.login} cannot run \`/${command.name}\`: it needs write access to ${event.repo.fullName} (they have \`${permission}\`).`);
+  }
+  const pull = await ctx.api.getPull(event.pr);
+  if (!pull) return refuse(ctx, event, `PR #${event.pr} could not be read with the workflow's token; check its \`pull-requests: read\` permission.`);
+  if (pull.headRepo === null || pull.headRepo.toLowerCase() !== pull.baseRepo.toLowerCase()) return refuse(ctx, event, describeFork(pull));
+  if (pull.state !== "open" && command.name !== "destroy") {
+    return refuse(ctx, event, `PR #${event.pr} is ${pull.merged ? "merged" : "closed"}, so it gets no preview; \`/destroy\` still removes one left behind.`);
+  }
+  return runCommand(ctx, event, command, pull);
+}

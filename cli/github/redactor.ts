@@ -1,0 +1,78 @@
+/**
+ * Keeps secrets out of everything the GitHub glue writes: PR comments, deployment statuses, the job summary and the
+ * log. Each secret is registered once; registering it also tells the Actions runner to mask it (`::add-mask::`), so
+ * the runner hides it from the log even if some other code prints it.
+ */
+import { redactSecrets } from "../../providers/deployment-redact";
+import { SECRET_ENV } from "../cli-config";
+
+/** Env vars whose values are secrets wherever they are set: the stacks' secrets and the backend's credentials. */
+export const SECRET_ENV_NAMES: readonly string[] = [
+  ...Object.values(SECRET_ENV),
+  "GITHUB_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL",
+  "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_KEY", "GOOGLE_CREDENTIALS",
+];
+
+/** Any other env var named like a secret is treated as one when its value is long enough to be one. */
+const SECRET_ENV_NAME = /(TOKEN|SECRET|PASSWORD|PASSPHRASE|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS)/i;
+const MIN_GUESSED_SECRET_LENGTH = 8;
+
+/** Stack outputs that hold secrets; any output named like a secret is treated as one too. */
+const SECRET_OUTPUT_NAME = /(password|secret|token|private|key)/i;
+
+/** Escapes a value for a workflow command, as the runner expects (`%`, CR and LF are encoded). */
+function escapeCommandValue(value: string): string {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  /** @param emit where `::add-mask::` lines go; stdout in a workflow. */
+  constructor(private readonly emit: (line: string) => void = () => undefined) {}
+
+  add(value: string): void {
+    if (value.trim() === "" || this.secrets.has(value)) return;
+    this.secrets.add(value);
+    // The runner masks line by line, so a multi-line secret (an SSH key) is registered per line too.
+    const parts = [value, ...value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 4)];
+    for (const part of new Set(parts)) {
+      if (part !== value) this.secrets.add(part);
+      this.emit(`::add-mask::${escapeCommandValue(part)}`);
+    }
+  }
+
+  addFromEnv(env: Readonly<Record<string, string | undefined>>): void {
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined || value === "") continue;
+      if (SECRET_ENV_NAMES.includes(name) || (SECRET_ENV_NAME.test(name) && value.length >= MIN_GUESSED_SECRET_LENGTH)) this.add(value);
+    }
+  }
+
+  /** Registers every secret among stack outputs: values wrapped as `{ value, secret: true }` or named like a secret. */
+  addFromOutputs(outputs: Readonly<Record<string, unknown>>): void {
+    for (const [name, output] of Object.entries(outputs)) {
+      const wrapped = typeof output === "object" && output !== null && "secret" in output && "value" in output;
+      const isSecret = (wrapped && (output as { secret: unknown }).secret === true) || SECRET_OUTPUT_NAME.test(name);
+      const value = wrapped ? (output as { value: unknown }).value : output;
+      if (!isSecret || value === null || value === undefined) continue;
+      this.add(typeof value === "string" ? value : JSON.stringify(value));
+    }
+  }
+
+  redact(text: string): string {
+    return redactSecrets(text, [...this.secrets]);
+  }
+}
+
+/** A stack output as plain text, unwrapping `{ value, secret }`; secrets never come out of here. */
+export function plainOutput(outputs: Readonly<Record<string, unknown>>, name: string): string | null {
+  const output = outputs[name];
+  if (typeof output === "object" && output !== null && "value" in output) {
+    if ("secret" in output && (output as { secret: unknown }).secret === true) return null;
+    const value = (output as { value: unknown }).value;
+    return typeof value === "string" || typeof value === "number" ? String(value) : null;
+  }
+  if (SECRET_OUTPUT_NAME.test(name)) return null;
+  return typeof output === "string" || typeof output === "number" ? String(output) : null;
+}

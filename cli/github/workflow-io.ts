@@ -1,0 +1,49 @@
+/** The pieces of a workflow run the commands share: env reading, the GitHub client, the log and the job summary. */
+import { appendFile } from "node:fs/promises";
+import { UserError } from "../../providers/user-error";
+import { type GitHubClient, createGitHubClient } from "./github-api";
+import { Redactor } from "./redactor";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface CommandIo {
+  env: Env;
+  /** Where log lines go (stdout in a workflow). */
+  out(line: string): void;
+  now(): Date;
+  /** For tests against a local stub: no waiting between retries. */
+  retryBaseMs?: number;
+}
+
+/** A redactor primed with every secret in the environment; in Actions it also masks them in the log. */
+export function createRedactor(io: CommandIo): Redactor {
+  const inActions = io.env.GITHUB_ACTIONS === "true";
+  // Outside Actions an `::add-mask::` line would print the secret itself to the terminal, so nothing is emitted.
+  const redactor = new Redactor(inActions ? io.out : () => undefined);
+  redactor.addFromEnv(io.env);
+  return redactor;
+}
+
+export function createClientFromEnv(io: CommandIo): GitHubClient {
+  const token = io.env.GITHUB_TOKEN ?? "";
+  if (token === "") {
+    throw new UserError("`GITHUB_TOKEN` is not set; in a workflow pass `${{ github.token }}` (or a token for the app repositories to sweep), locally `export GITHUB_TOKEN=$(gh auth token)`.");
+  }
+  return createGitHubClient({ token, baseUrl: io.env.GITHUB_API_URL || "https://api.github.com", retryBaseMs: io.retryBaseMs });
+}
+
+/** Appends to the job summary when the run has one (`GITHUB_STEP_SUMMARY`); a no-op elsewhere. */
+export function summaryWriter(env: Env): (markdown: string) => Promise<void> {
+  const path = env.GITHUB_STEP_SUMMARY;
+  return async (markdown) => {
+    if (path) await appendFile(path, `${markdown}\n`, "utf8");
+  };
+}
+
+/** Prints an error that ends a command: a UserError as its message, anything else with its stack, both redacted. */
+export function reportFatal(io: CommandIo, redactor: Redactor | null, command: string, error: unknown): number {
+  const text = error instanceof UserError ? `${command}: ${error.message}` : `${command} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  const clean = redactor ? redactor.redact(text) : text;
+  io.out(io.env.GITHUB_ACTIONS === "true" ? `::error::${clean.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}` : clean);
+  return 1;
+}
