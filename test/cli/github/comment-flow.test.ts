@@ -292,6 +292,27 @@ describe("the circuit breaker", () => {
     expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "upPreview"]);
   });
 
+  it("counts a deployment left in progress past two hours as a failure (a cancelled run)", async () => {
+    const repo = h.stub.repo(REPO);
+    for (const [id, at] of [[2, "2025-03-04T07:40:00Z"], [3, "2025-03-04T07:45:00Z"], [5, "2025-03-04T07:50:00Z"]] as const) {
+      repo.deployments.push({ id, ref: HEAD_SHA, environment: `preview/pr-${id}`, created_at: at, payload: {}, transient_environment: true, production_environment: false });
+      repo.statuses.set(id, [{ id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at }]);
+    }
+    await h.runGithub("issue_comment", await commentEvent("/preview"));
+    expect(h.ops.calls).toEqual([]);
+    expect(stickyState().notice?.text).toContain("paused until 2025-03-04T10:20:00.000Z");
+  });
+
+  it("does not count a deployment still in progress from another PR", async () => {
+    recordDeployment(2, "preview/pr-4", "failure", "2025-03-04T09:40:00Z");
+    recordDeployment(3, "preview/pr-5", "failure", "2025-03-04T09:45:00Z");
+    const repo = h.stub.repo(REPO);
+    repo.deployments.push({ id: 6, ref: HEAD_SHA, environment: "preview/pr-6", created_at: "2025-03-04T09:58:00Z", payload: {}, transient_environment: true, production_environment: false });
+    repo.statuses.set(6, [{ id: 60, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: "2025-03-04T09:58:00Z" }]);
+    await h.runGithub("issue_comment", await commentEvent("/preview"));
+    expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "upPreview"]);
+  });
+
   it("does not pause /destroy", async () => {
     recordDeployment(2, "preview/pr-4", "failure", "2025-03-04T09:40:00Z");
     recordDeployment(3, "preview/pr-5", "failure", "2025-03-04T09:45:00Z");
