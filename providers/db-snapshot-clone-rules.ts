@@ -39,24 +39,30 @@ function isStringList(value: unknown): boolean {
   return isUnknown(value) || (Array.isArray(value) && value.every((item) => isUnknown(item) || typeof item === "string"));
 }
 
+// Stand-ins for a value the preview does not know yet: valid, and unequal to anything real, so only the known
+// field's own problems are reported (create checks again with every value known).
+const UNKNOWN_SOURCE = "unknown_source";
+const UNKNOWN_TARGET = "unknown_pr_1";
+
 function checkNames(inputs: Record<string, unknown>): Failure[] {
   const { app, source, target, protectedDatabases } = inputs;
   const failures: Failure[] = [];
   if (!isUnknown(source) && typeof source !== "string") failures.push({ property: "source", reason: "`source` must be the master database's name" });
   if (!isUnknown(target) && typeof target !== "string") failures.push({ property: "target", reason: "`target` must be the PR database's name" });
-  if (typeof source !== "string" || typeof target !== "string") return failures;
-  const protectedList = Array.isArray(protectedDatabases) ? protectedDatabases.filter((p): p is string => typeof p === "string") : [];
+  if (failures.length > 0 || (isUnknown(source) && isUnknown(target))) return failures;
+  const protectedList = Array.isArray(protectedDatabases) ? protectedDatabases.filter((p): p is string => typeof p === "string" && !isUnknown(p)) : [];
   for (const problem of findNameProblems({
-    source,
-    target,
+    source: isUnknown(source) ? UNKNOWN_SOURCE : (source as string),
+    target: isUnknown(target) ? UNKNOWN_TARGET : (target as string),
     protectedDatabases: protectedList,
     isAllowedTarget: isPreviewDatabaseName,
     targetRule: PREVIEW_TARGET_RULE,
   })) {
     const property = problem.startsWith("source") ? "source" : "target";
+    if (isUnknown(inputs[property])) continue;
     failures.push({ property, reason: problem.replace(/^(source|target) database/, "`$1` database") });
   }
-  if (typeof app === "string" && APP.test(app) && isPreviewDatabaseName(target) && !target.startsWith(`${app}_pr_`)) {
+  if (typeof app === "string" && APP.test(app) && typeof target === "string" && !isUnknown(target) && isPreviewDatabaseName(target) && !target.startsWith(`${app}_pr_`)) {
     failures.push({ property: "target", reason: `\`target\` ${JSON.stringify(target)} is not a PR database of app \`${app}\` (\`${app}_pr_<n>\`)` });
   }
   return failures;
