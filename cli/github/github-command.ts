@@ -66,6 +66,11 @@ export async function runGithubCommand(argv: string[], deps: GithubCommandDeps):
       log(`github: nothing to do: ${event.reason}`);
       return 0;
     }
+    if (event.kind === "pull-request-closed" && event.isFork) {
+      // Checked before the config: a fork PR's `pull_request` run gets no secrets, and it has no preview anyway.
+      log(`github: PR #${event.pr} comes from a fork and has no preview`);
+      return 0;
+    }
     const config = readProjectConfig(deps.env);
     const target = resolveAppForRepository(config, event.repo.fullName, values.app ?? deps.env.FORGE_PREVIEWS_APP ?? null);
     const ctx: HandlerContext = {

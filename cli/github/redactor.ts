@@ -20,6 +20,8 @@ const MIN_GUESSED_SECRET_LENGTH = 8;
 /** Stack outputs that hold secrets; any output named like a secret is treated as one too. */
 const SECRET_OUTPUT_NAME = /(password|secret|token|private|key)/i;
 
+const SECRET_PLACEHOLDER = "[secret]";
+
 /** Escapes a value for a workflow command, as the runner expects (`%`, CR and LF are encoded). */
 function escapeCommandValue(value: string): string {
   return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
@@ -55,7 +57,8 @@ export class Redactor {
       const wrapped = typeof output === "object" && output !== null && "secret" in output && "value" in output;
       const isSecret = (wrapped && (output as { secret: unknown }).secret === true) || SECRET_OUTPUT_NAME.test(name);
       const value = wrapped ? (output as { value: unknown }).value : output;
-      if (!isSecret || value === null || value === undefined) continue;
+      // The operations hand secret outputs over already hidden, as the text `[secret]`.
+      if (!isSecret || value === null || value === undefined || value === SECRET_PLACEHOLDER) continue;
       this.add(typeof value === "string" ? value : JSON.stringify(value));
     }
   }
@@ -73,6 +76,6 @@ export function plainOutput(outputs: Readonly<Record<string, unknown>>, name: st
     const value = (output as { value: unknown }).value;
     return typeof value === "string" || typeof value === "number" ? String(value) : null;
   }
-  if (SECRET_OUTPUT_NAME.test(name)) return null;
+  if (SECRET_OUTPUT_NAME.test(name) || output === SECRET_PLACEHOLDER) return null;
   return typeof output === "string" || typeof output === "number" ? String(output) : null;
 }

@@ -3,6 +3,7 @@
  * GitHub, and fake operations in place of Pulumi.
  */
 import { decodeState } from "../../../cli/github/sticky-state";
+import { PreviewOperationError } from "../../../cli/pulumi/operation-error";
 import { summary } from "./fake-operations";
 import { HEAD_SHA, type Harness, SECRETS, openPull, readFixture, startHarness } from "./harness";
 
@@ -368,6 +369,29 @@ describe("a failed deployment", () => {
       `::add-mask::${SECRETS.sshKeyLine}`,
     ]));
     expect(h.out.findIndex((l) => !l.startsWith("::add-mask::"))).toBeGreaterThanOrEqual(masks.length);
+  });
+});
+
+describe("a failure reported by the operations layer", () => {
+  it("names the failed resource steps and quotes the engine's errors", async () => {
+    h.ops.upOutcome = new PreviewOperationError(
+      "up",
+      "pr-12",
+      {
+        changes: { create: 3 },
+        result: "failed",
+        steps: [],
+        failedSteps: [{ op: "create", type: "forge:index:Deployment", name: "pr-12-deployment" }],
+        errors: ["deployment 88 finished with status failed: composer install exited 2"],
+      },
+      [{ phase: "pulumi up", ms: 61_000 }],
+      "",
+      61_000,
+    );
+    expect(await h.runGithub("issue_comment", await commentEvent("/preview"))).toBe(1);
+    const state = stickyState();
+    expect(state.failure?.step).toBe("create forge:index:Deployment pr-12-deployment");
+    expect(state.failure?.excerpt).toContain("deployment 88 finished with status failed: composer install exited 2");
   });
 });
 

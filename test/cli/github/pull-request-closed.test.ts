@@ -44,7 +44,9 @@ describe("a closed pull request", () => {
     expect(h.stub.requests.filter((r) => r.method !== "GET")).toEqual([]);
   });
 
-  it("leaves fork PRs alone: they never get a preview", async () => {
+  it("leaves fork PRs alone, even in a run without secrets: they never get a preview", async () => {
+    delete h.env.FORGE_TOKEN;
+    delete h.env.FORGE_PREVIEWS_CONFIG;
     const code = await h.runGithub("pull_request", await readFixture("pull_request.closed.fork.json"));
     expect(code).toBe(0);
     expect(h.ops.calls).toEqual([]);
