@@ -3,6 +3,7 @@
  * (an SshSession), and proves the copy equal. See README.md for the methods, the guards and MySQL 8 notes.
  */
 export { cloneDatabase } from "./clone";
+export { promoteClone, type PromoteOptions, type PromoteResult } from "./promote";
 export { inspectClone, removeCloneLeftovers, type CloneInspection } from "./maintenance";
 export { chooseMethod, transportBlocker, type MethodInputs, type MethodPlan } from "./choose-method";
 export { findNameProblems, type NameRules } from "./guards";

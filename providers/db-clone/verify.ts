@@ -41,7 +41,7 @@ export function compareObjects(source: SchemaInventory, clone: SchemaInventory):
   ];
 }
 
-async function countRows(mysql: RemoteMysql, schema: string, tables: readonly string[]): Promise<Map<string, number>> {
+export async function countRows(mysql: RemoteMysql, schema: string, tables: readonly string[]): Promise<Map<string, number>> {
   if (tables.length === 0) return new Map();
   const sql = `${tables.map((t) => `SELECT ${sqlString(t)}, COUNT(*) FROM ${qualified(schema, t)}`).join("\nUNION ALL ")};`;
   const rows = await mysql.query(sql, { step: `Counting the rows of \`${schema}\``, database: schema });
