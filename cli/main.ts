@@ -1,0 +1,135 @@
+/**
+ * `forge-previews <command>`: the one entry point the workflows and operators use. Picks the command, runs it, and
+ * turns whatever it throws into a message and an exit code: 0 done, 1 failed, 2 the command line was wrong.
+ * Known secret values from the environment are removed from anything printed here.
+ */
+import { redactText } from "../providers/forge/redact";
+import { UserError } from "../providers/user-error";
+import { CONFIG_ENV, SECRET_ENV, UsageError, secretValuesFromEnv } from "./cli-config";
+import type { CliIo, CommandModule } from "./output";
+
+/** Loaded on use: a command pulls in only what it needs (doctor alone loads the Forge, SSH and Redis clients). */
+const BUILT_IN: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  up: () => import("./commands/up"),
+  destroy: () => import("./commands/destroy"),
+  list: () => import("./commands/list"),
+  doctor: () => import("./commands/doctor"),
+  sandbox: () => import("./commands/sandbox"),
+};
+
+/**
+ * Commands that live in their own module under `commands/` and are picked up when present. Each exports
+ * `run(argv: string[], io: CliIo): Promise<number>` and may export `summary` and `usage` strings.
+ */
+const PLUGGABLE = ["github", "sweep"] as const;
+
+function isCommandModule(value: unknown): value is Partial<CommandModule> & Pick<CommandModule, "run"> {
+  return typeof value === "object" && value !== null && typeof (value as { run?: unknown }).run === "function";
+}
+
+async function loadCommand(name: string): Promise<CommandModule | null> {
+  const builtIn = BUILT_IN[name];
+  if (builtIn) return builtIn();
+  if (!(PLUGGABLE as readonly string[]).includes(name)) return null;
+  let loaded: unknown;
+  try {
+    loaded = await import(`./commands/${name}`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "MODULE_NOT_FOUND" && String((error as Error).message).includes(`commands/${name}`)) return null;
+    throw error;
+  }
+  if (!isCommandModule(loaded)) throw new Error(`cli/commands/${name} does not export \`run(argv, io)\``);
+  return {
+    summary: typeof loaded.summary === "string" ? loaded.summary : "",
+    usage: typeof loaded.usage === "string" ? loaded.usage : `Usage: forge-previews ${name} ...`,
+    run: loaded.run,
+  };
+}
+
+async function helpText(): Promise<string> {
+  const names = [...Object.keys(BUILT_IN), ...PLUGGABLE];
+  const rows: string[] = [];
+  for (const name of names) {
+    const command = await loadCommand(name);
+    if (command) rows.push(`  ${name.padEnd(9)} ${command.summary}`);
+  }
+  return [
+    "Usage: forge-previews <command> [options]",
+    "",
+    "Commands:",
+    ...rows,
+    "",
+    "Run `forge-previews <command> --help` for a command's options.",
+    "",
+    "Environment:",
+    "  PULUMI_BACKEND_URL                   the state backend of the preview stacks (required)",
+    "  PULUMI_CONFIG_PASSPHRASE[_FILE]      the passphrase of the stacks' secrets (or FORGE_PREVIEWS_SECRETS_PROVIDER)",
+    `  ${CONFIG_ENV.file.padEnd(36)} YAML/JSON file with the shared configuration (plain keys)`,
+    `  ${CONFIG_ENV.inline.padEnd(36)} the same, inline`,
+    `  ${CONFIG_ENV.stack.padEnd(36)} or: a stack to copy the configuration from`,
+    ...Object.entries(SECRET_ENV).map(([key, variable]) => `  ${variable.padEnd(36)} secret \`${key}\``),
+  ].join("\n");
+}
+
+/** Runs one command line; never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const secrets = secretValuesFromEnv(io.env);
+  const clean = (text: string): string => redactText(text, secrets);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    const topic = name === "help" && rest[0] !== undefined ? await loadCommand(rest[0]) : null;
+    io.out(topic ? topic.usage : await helpText());
+    return 0;
+  }
+  let command: CommandModule | null = null;
+  try {
+    command = await loadCommand(name);
+    if (command === null) {
+      io.err(`Unknown command ${JSON.stringify(name)}.\n\n${await helpText()}`);
+      return 2;
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.out(command.usage);
+      return 0;
+    }
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(clean(`error: ${error.message}\n\n${command?.usage ?? ""}`).trimEnd());
+      return 2;
+    }
+    if (error instanceof UserError) {
+      io.err(clean(`error: ${error.message}`));
+      return 1;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.err(clean(`error: unexpected failure, which is a bug in forge-previews; please report it with this output:\n${detail}`));
+    return 1;
+  }
+}
+
+/** The process's own streams, environment and directory. */
+export function processIo(): CliIo {
+  return {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Entry point of bin/forge-previews. */
+export function runFromProcess(): void {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (require.main === module) runFromProcess();

@@ -1,0 +1,237 @@
+/**
+ * The operations on preview stacks that the commands and the GitHub automation share: bring a preview up, destroy
+ * it, list them all. Each validates its input before anything runs, drives the `pulumi` CLI on the configured
+ * backend, reports progress one line per resource step, and never returns or prints a secret value.
+ */
+import { UserError } from "../providers/user-error";
+import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
+import { EngineProgress, type PhaseTiming } from "./progress";
+import { PreviewOperationError } from "./pulumi/operation-error";
+import { applyPreviewConfig, newToken, parseEntries, readKeptValues, resolvePreviewConfig } from "./pulumi/preview-config";
+import { candidateStackNames, validatePreviewRef, validateUpRequest } from "./pulumi/preview-stack";
+import { PREVIEW_TAGS, type PreviewSummary, buildPreviewSummary, parsePreviewStack } from "./pulumi/preview-summary";
+import { type ProjectContext, pulumiFor, resolveProjectContext } from "./pulumi/project";
+import type { PulumiCli } from "./pulumi/runner";
+import { createStack, listStacks, readLastUpdate, readOutputs, readTags, removeStack, setTags } from "./pulumi/stacks";
+
+export { PreviewOperationError } from "./pulumi/operation-error";
+export type { PreviewSummary } from "./pulumi/preview-summary";
+
+export interface OperationsContext {
+  projectDir: string;
+  pulumiBinDir: string;
+  env: Record<string, string>;
+  onProgress?(line: string): void;
+}
+
+/** `app` null: the default app (stack `pr-<n>`). */
+export interface PreviewRef {
+  app: string | null;
+  pr: number;
+}
+
+export interface UpRequest extends PreviewRef {
+  branch: string;
+  sha: string;
+  /** Deploy again even when the commit is unchanged. */
+  redeploy?: boolean;
+  /** Clone the master database again, replacing the PR's data. */
+  resetDatabase?: boolean;
+}
+
+export interface UpResult {
+  stack: string;
+  /** Stack outputs; secret ones are the string `[secret]`. */
+  outputs: Record<string, unknown>;
+  timings: PhaseTiming[];
+  changes: Record<string, number>;
+}
+
+export interface DestroyResult {
+  stack: string;
+  /** False when there was no such stack (nothing was done, and that counts as success). */
+  existed: boolean;
+  timings: PhaseTiming[];
+  changes: Record<string, number>;
+}
+
+export interface DestroyOptions {
+  /** Run the program first so the providers see the current configuration (e.g. a rotated token). */
+  runProgram?: boolean;
+}
+
+export async function createOperationsContext(
+  options: { cwd?: string; onProgress?(line: string): void; env?: Env; projectDir?: string } = {},
+): Promise<OperationsContext> {
+  const context: ProjectContext = resolveProjectContext(options);
+  return { ...context, ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+}
+
+/** Measures phases in order; `run` records how long `fn` took under `phase`. */
+class Stopwatch {
+  readonly timings: PhaseTiming[] = [];
+  readonly startedAt = Date.now();
+
+  async run<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings.push({ phase, ms: Date.now() - started });
+    }
+  }
+
+  elapsed(): number {
+    return Date.now() - this.startedAt;
+  }
+}
+
+function cliFor(ctx: OperationsContext): PulumiCli {
+  readBackendSettings(ctx.env);
+  return pulumiFor(ctx, secretValuesFromEnv(ctx.env));
+}
+
+export async function upPreview(request: UpRequest, ctx: OperationsContext): Promise<UpResult> {
+  const req = validateUpRequest(request);
+  const { secretsProvider } = readBackendSettings(ctx.env);
+  const cli = cliFor(ctx);
+  const clock = new Stopwatch();
+  const { names, source, existed } = await clock.run("validate", async () => {
+    const existing = new Set((await listStacks(cli)).map((entry) => entry.name));
+    const resolved = await resolvePreviewConfig(cli, ctx.env, req, existing);
+    return { ...resolved, existed: existing.has(resolved.names.stack) };
+  });
+  const stack = names.stack;
+  await clock.run("prepare stack", async () => {
+    const kept = existed ? await readKeptValues(cli, ctx.projectDir, stack) : {};
+    if (!existed) {
+      ctx.onProgress?.(`creating stack ${stack}`);
+      await createStack(cli, stack, secretsProvider);
+    }
+    const perStack = {
+      branch: req.branch,
+      commitSha: req.sha,
+      redeployToken: req.redeploy ? newToken() : (kept.redeployToken ?? ""),
+      databaseResetToken: req.resetDatabase ? newToken() : (kept.databaseResetToken ?? ""),
+    };
+    await applyPreviewConfig(cli, { projectDir: ctx.projectDir, env: ctx.env, stack, source, perStack });
+    const tags = await readTags(cli, stack);
+    const wanted = {
+      [PREVIEW_TAGS.app]: names.app,
+      [PREVIEW_TAGS.pr]: String(names.pr),
+      [PREVIEW_TAGS.branch]: req.branch,
+      [PREVIEW_TAGS.createdAt]: tags[PREVIEW_TAGS.createdAt] ?? new Date().toISOString(),
+    };
+    await setTags(cli, stack, wanted, tags);
+  });
+  const changes = await runEngine(cli, ctx, clock, "up", stack, ["up", "--stack", stack, "--yes", "--skip-preview", "--json"]);
+  const outputs = await clock.run("read outputs", () => readOutputs(cli, stack));
+  return { stack, outputs, timings: clock.timings, changes };
+}
+
+export async function destroyPreview(ref: PreviewRef, ctx: OperationsContext, options: DestroyOptions = {}): Promise<DestroyResult> {
+  const valid = validatePreviewRef(ref);
+  const cli = cliFor(ctx);
+  const clock = new Stopwatch();
+  const stacks = await clock.run("find stack", () => listStacks(cli));
+  const existing = new Set(stacks.map((entry) => entry.name));
+  const stack = await findExistingStack(cli, ctx, valid, existing);
+  if (stack === null) {
+    return { stack: expectedStackName(ctx, valid), existed: false, timings: clock.timings, changes: {} };
+  }
+  await clock.run("prepare stack", async () => {
+    const source = readConfigSource(ctx.env);
+    const perStack = source.kind === "existing" ? {} : await readKeptValues(cli, ctx.projectDir, stack);
+    await applyPreviewConfig(cli, { projectDir: ctx.projectDir, env: ctx.env, stack, source, perStack });
+  });
+  const args = ["destroy", "--stack", stack, "--yes", "--skip-preview", "--json", ...(options.runProgram ? ["--run-program"] : [])];
+  const changes = await runEngine(cli, ctx, clock, "destroy", stack, args);
+  await clock.run("remove stack", () => removeStack(cli, stack));
+  return { stack, existed: true, timings: clock.timings, changes };
+}
+
+export async function listPreviews(ctx: OperationsContext): Promise<PreviewSummary[]> {
+  const cli = cliFor(ctx);
+  const entries = (await listStacks(cli)).filter((entry) => parsePreviewStack(entry.name) !== null);
+  const defaultApp = entries.some((entry) => parsePreviewStack(entry.name)?.app === null) ? defaultAppOf(ctx) : null;
+  const now = Date.now();
+  const summaries = await mapLimit(entries, 3, async (entry) => {
+    const [outputs, tags, last] = await Promise.all([readOutputs(cli, entry.name), readTags(cli, entry.name), readLastUpdate(cli, entry.name)]);
+    return buildPreviewSummary({ entry, outputs, tags, last, defaultApp, now });
+  });
+  return summaries
+    .filter((summary): summary is PreviewSummary => summary !== null)
+    .sort((a, b) => a.app.localeCompare(b.app) || a.pr - b.pr || a.stack.localeCompare(b.stack));
+}
+
+/** Runs an update-like command, streaming progress; returns the change counts or throws a PreviewOperationError. */
+async function runEngine(
+  cli: PulumiCli,
+  ctx: OperationsContext,
+  clock: Stopwatch,
+  operation: "up" | "destroy",
+  stack: string,
+  args: string[],
+): Promise<Record<string, number>> {
+  const progress = new EngineProgress({ redact: (text) => cli.redact(text) });
+  const emit = (lines: string[]): void => lines.forEach((line) => ctx.onProgress?.(line));
+  ctx.onProgress?.(`pulumi ${operation} ${stack}`);
+  const result = await clock.run(`pulumi ${operation}`, () =>
+    cli.run(args, {
+      onStdoutLine: (line) => emit(progress.accept(line)),
+      onStderrLine: (line) => {
+        const text = cli.redact(line).trim();
+        if (text !== "") ctx.onProgress?.(`        ${text}`);
+      },
+    }),
+  );
+  const report = progress.report();
+  const stepIndex = clock.timings.length - 1;
+  clock.timings.splice(stepIndex, 0, ...report.steps);
+  if (result.exitCode !== 0) {
+    const tail = cli.redact(result.stderr.trim()).slice(-2000);
+    throw new PreviewOperationError(operation, stack, report, clock.timings, tail, clock.elapsed());
+  }
+  return report.changes;
+}
+
+/** The existing stack of `ref`; for an app that may be the default one, `pr-<n>` counts when it records that app. */
+async function findExistingStack(cli: PulumiCli, ctx: OperationsContext, ref: PreviewRef, existing: ReadonlySet<string>): Promise<string | null> {
+  const [own, fallback] = candidateStackNames({ app: ref.app, pr: ref.pr });
+  if (own !== undefined && existing.has(own)) return own;
+  if (fallback === undefined || !existing.has(fallback)) return null;
+  const tags = await readTags(cli, fallback);
+  const recorded = tags[PREVIEW_TAGS.app] ?? (await readOutputs(cli, fallback)).app;
+  if (recorded === ref.app) return fallback;
+  return recorded === undefined && defaultAppOf(ctx) === ref.app ? fallback : null;
+}
+
+/** The stack name `ref` would have; without usable configuration, `<app>-pr-<n>`. */
+function expectedStackName(ctx: OperationsContext, ref: PreviewRef): string {
+  if (ref.app === null) return `pr-${ref.pr}`;
+  return defaultAppOf(ctx) === ref.app ? `pr-${ref.pr}` : `${ref.app}-pr-${ref.pr}`;
+}
+
+/** The default app from the shared configuration, or null when there is none or it cannot be read. */
+function defaultAppOf(ctx: OperationsContext): string | null {
+  try {
+    const source = readConfigSource(ctx.env);
+    return source.kind === "shared" ? parseEntries(source.entries, source).defaultApp : null;
+  } catch (error) {
+    if (error instanceof UserError) return null;
+    throw error;
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,111 @@
+/**
+ * The configuration a preview stack runs with: read from its source (shared file or variable, another stack, or the
+ * stack itself), validated with the program's own rules before anything is written, then written to the stack with
+ * the per-stack keys. Redeploy and reset tokens survive a machine without the stack file: they are read back from
+ * the last update when the file is missing, since a changed token would redeploy or wipe the PR's data.
+ */
+import { randomBytes } from "node:crypto";
+import { UserError } from "../../providers/user-error";
+import { type PlainConfig, SECRET_KEYS, parsePlainConfig } from "../../stacks/config-rules";
+import type { PreviewNames } from "../../stacks/naming";
+import {
+  type ConfigEntries,
+  type ConfigSource,
+  type Env,
+  PER_STACK_KEYS,
+  SECRET_ENV,
+  fullKey,
+  readConfigSource,
+  secretEntriesFromEnv,
+  toRawConfig,
+} from "../cli-config";
+import { type ValidPreviewRef, candidateStackNames, resolvePreviewNames } from "./preview-stack";
+import type { PulumiCli } from "./runner";
+import { clearLocalConfig, copyConfig, missingConfigHint, readConfig, readLocalPlainValues, writeConfig } from "./stack-config";
+import { readLastUpdate } from "./stacks";
+
+export type PerStackKey = (typeof PER_STACK_KEYS)[number];
+export type PerStackValues = Partial<Record<PerStackKey, string>>;
+
+export interface ResolvedPreviewConfig {
+  source: ConfigSource;
+  config: PlainConfig;
+  names: PreviewNames;
+}
+
+/** The configuration for `ref` and the preview's names; throws a UserError naming the fix for anything missing. */
+export async function resolvePreviewConfig(cli: PulumiCli, env: Env, ref: ValidPreviewRef, existing: ReadonlySet<string>): Promise<ResolvedPreviewConfig> {
+  const source = readConfigSource(env);
+  let entries: ConfigEntries;
+  if (source.kind === "shared") {
+    requireSecretVariables(source.entries, source.origin);
+    entries = source.entries;
+  } else if (source.kind === "stack") {
+    entries = { ...(await readConfig(cli, source.stack)), ...secretEntriesFromEnv(env) };
+  } else {
+    const own = candidateStackNames(ref).find((name) => existing.has(name));
+    if (own === undefined) throw new UserError(missingConfigHint(candidateStackNames(ref)[0] ?? `pr-${ref.pr}`));
+    entries = { ...(await readConfig(cli, own)), ...secretEntriesFromEnv(env) };
+  }
+  const config = parseEntries(entries, source);
+  const names = resolvePreviewNames(ref, config);
+  if (source.kind === "existing" && !existing.has(names.stack)) throw new UserError(missingConfigHint(names.stack));
+  return { source, config, names };
+}
+
+/** Validates entries with the program's rules; the error names where the configuration came from. */
+export function parseEntries(entries: ConfigEntries, source: ConfigSource): PlainConfig {
+  const { raw, secretsSet } = toRawConfig(entries);
+  try {
+    return parsePlainConfig(raw, secretsSet);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const origin = source.kind === "shared" ? source.origin : source.kind === "stack" ? `stack ${source.stack}` : "the stack's own configuration";
+    throw new UserError(`${error.message}\n(configuration from ${origin})`);
+  }
+}
+
+/** With shared configuration the secrets must come from the environment; say which variable is missing. */
+function requireSecretVariables(entries: ConfigEntries, origin: string): void {
+  const missing = SECRET_KEYS.map(([key]) => key).filter((key) => entries[fullKey(key)] === undefined);
+  if (missing.length > 0) {
+    const variables = missing.map((key) => `${SECRET_ENV[key] ?? key} (${key})`).join(", ");
+    throw new UserError(`The shared configuration (${origin}) needs its secrets from the environment; set ${variables}.`);
+  }
+}
+
+/** The per-stack values a stack already has: from its local file, else from the config of its last update. */
+export async function readKeptValues(cli: PulumiCli, projectDir: string, stack: string): Promise<PerStackValues> {
+  const pick = (values: Record<string, string>): PerStackValues =>
+    Object.fromEntries(PER_STACK_KEYS.flatMap((key) => (values[fullKey(key)] === undefined ? [] : [[key, values[fullKey(key)]]])));
+  const local = pick(readLocalPlainValues(projectDir, stack) ?? {});
+  if (PER_STACK_KEYS.every((key) => local[key] !== undefined)) return local;
+  const last = await readLastUpdate(cli, stack);
+  return { ...pick(last?.config ?? {}), ...local };
+}
+
+/** A value no earlier token had: a new one is what makes the program redeploy or clone again. */
+export function newToken(now: Date = new Date()): string {
+  return `${now.toISOString()}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Writes the stack's configuration from its source, the secrets from the environment, and `perStack` on top. */
+export async function applyPreviewConfig(
+  cli: PulumiCli,
+  options: { projectDir: string; env: Env; stack: string; source: ConfigSource; perStack: PerStackValues },
+): Promise<void> {
+  const { projectDir, env, stack, source, perStack } = options;
+  const perStackEntries: ConfigEntries = Object.fromEntries(
+    Object.entries(perStack).map(([key, value]) => [fullKey(key), { value: value ?? "", secret: false }]),
+  );
+  if (source.kind === "shared") {
+    clearLocalConfig(projectDir, stack);
+    await writeConfig(cli, stack, { ...source.entries, ...perStackEntries });
+    return;
+  }
+  if (source.kind === "stack") {
+    clearLocalConfig(projectDir, stack);
+    await copyConfig(cli, source.stack, stack);
+  }
+  await writeConfig(cli, stack, { ...secretEntriesFromEnv(env), ...perStackEntries });
+}

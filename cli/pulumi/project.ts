@@ -1,0 +1,68 @@
+/** Where the Pulumi project and the `pulumi` CLI are, and the environment every `pulumi` process gets. */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { UserError } from "../../providers/user-error";
+import { locatePulumiBinDir } from "../../sandbox/pulumi-cli";
+import { PROJECT } from "../../stacks/config-rules";
+import { type Env, SECRET_ENV, readBackendSettings, readConfigSource } from "../cli-config";
+import { PulumiCli } from "./runner";
+
+/** This package's root, which holds the project when the CLI runs from a checkout of it. */
+export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface ProjectContext {
+  projectDir: string;
+  pulumiBinDir: string;
+  env: Record<string, string>;
+}
+
+function isThisProject(dir: string): boolean {
+  const file = path.join(dir, "Pulumi.yaml");
+  if (!existsSync(file)) return false;
+  const parsed: unknown = parseYaml(readFileSync(file, "utf8"));
+  return typeof parsed === "object" && parsed !== null && (parsed as Record<string, unknown>).name === PROJECT;
+}
+
+/** The nearest directory at or above `start` whose Pulumi.yaml is this project, or null. */
+export function findProjectDir(start: string): string | null {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (isThisProject(dir)) return dir;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+export function resolveProjectContext(options: { cwd?: string; env?: Env; projectDir?: string } = {}): ProjectContext {
+  const given = options.env ?? process.env;
+  const env: Record<string, string> = Object.fromEntries(
+    Object.entries(given).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+  readBackendSettings(env);
+  readConfigSource(env);
+  const projectDir = options.projectDir ?? env.FORGE_PREVIEWS_PROJECT_DIR ?? findProjectDir(options.cwd ?? process.cwd()) ?? PACKAGE_ROOT;
+  if (!isThisProject(projectDir)) {
+    throw new UserError(`${projectDir} holds no Pulumi.yaml of project ${PROJECT}; run the CLI from a checkout of forge-previews or set FORGE_PREVIEWS_PROJECT_DIR.`);
+  }
+  const pulumiBinDir = env.PULUMI_CLI_BIN_DIR ?? locatePulumiBinDir();
+  return {
+    projectDir,
+    pulumiBinDir,
+    env: {
+      ...env,
+      // No update nags in CI logs, and no warning about the DIY backend layout on every call.
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: env.PULUMI_DIY_BACKEND_NO_LEGACY_WARNING ?? "true",
+    },
+  };
+}
+
+/** A `pulumi` runner for the context; the secret variables are read here and withheld from the child. */
+export function pulumiFor(context: ProjectContext, secrets: readonly string[]): PulumiCli {
+  return new PulumiCli({
+    cwd: context.projectDir,
+    binDir: context.pulumiBinDir,
+    env: context.env,
+    secrets,
+    withheldEnv: Object.values(SECRET_ENV),
+  });
+}
