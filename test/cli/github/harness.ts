@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { runGithubCommand } from "../../../cli/github/github-command";
-import type { OperationsContext } from "../../../cli/github/operations-port";
+import type { Operations, OperationsContext } from "../../../cli/github/operations-port";
 import { runSweepCommand } from "../../../cli/github/sweep-command";
 import { FakeOperations } from "./fake-operations";
 import { type StubGitHub, startStubGitHub } from "./stub-github";
@@ -46,7 +46,8 @@ export interface Harness {
   now: Date;
   env: Record<string, string | undefined>;
   runGithub(eventName: string, payload: unknown, argv?: string[]): Promise<number>;
-  runSweep(argv: string[]): Promise<number>;
+  /** Runs sweep with the fake operations, or with `real` ones (the CLI's own, on a real backend). */
+  runSweep(argv: string[], real?: { ops: Operations; createOperationsContext(): Promise<OperationsContext> }): Promise<number>;
   summaryText(): Promise<string>;
   /** Everything that left the process: request bodies, log lines and the job summary. */
   everythingSent(): Promise<string>;
@@ -98,14 +99,14 @@ export async function startHarness(): Promise<Harness> {
         createOperationsContext: async () => opsContext,
       });
     },
-    runSweep(argv) {
+    runSweep(argv, real) {
       return runSweepCommand(argv, {
         env: { ...harness.env },
         out: (line) => out.push(line),
         now: () => harness.now,
         retryBaseMs: 1,
-        ops,
-        createOperationsContext: async () => opsContext,
+        ops: real?.ops ?? ops,
+        createOperationsContext: real?.createOperationsContext ?? (async () => opsContext),
       });
     },
     summaryText: () => readFile(summaryPath, "utf8"),
