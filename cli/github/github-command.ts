@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { UserError } from "../../providers/user-error";
+import { parseCommentCommand } from "./comment-commands";
 import { parseEvent } from "./event";
 import { createRepoApi } from "./github-api";
 import { handlePullRequestClosed } from "./handle-closed";
@@ -23,7 +24,7 @@ Handles the GitHub event that started the workflow: PR comments (/preview, /upda
   --event-path  the webhook payload (default: $GITHUB_EVENT_PATH)
   --event-name  issue_comment or pull_request (default: $GITHUB_EVENT_NAME)
   --app         the app of this repository (default: $FORGE_PREVIEWS_APP, else the app whose repository matches)
-Needs GITHUB_TOKEN, FORGE_PREVIEWS_CONFIG and the secrets the operations use (FORGE_TOKEN, SSH_PRIVATE_KEY, ...).`;
+Needs GITHUB_TOKEN, FORGE_PREVIEWS_CONFIG and the secrets the operations use (FORGE_TOKEN, FORGE_PREVIEWS_SSH_PRIVATE_KEY, ...).`;
 
 export interface GithubCommandDeps extends CommandIo {
   ops: Operations;
@@ -64,6 +65,11 @@ export async function runGithubCommand(argv: string[], deps: GithubCommandDeps):
     const log = (line: string) => deps.out((redactor as Redactor).redact(line));
     if (event.kind === "ignored") {
       log(`github: nothing to do: ${event.reason}`);
+      return 0;
+    }
+    if (event.kind === "comment" && (event.author.isBot || parseCommentCommand(event.body).kind === "none")) {
+      // Most comments are conversation: they need no config, no token and no Pulumi.
+      log(`github: nothing to do: ${event.author.isBot ? `comment by the bot ${event.author.login}` : "no command in the comment"}`);
       return 0;
     }
     if (event.kind === "pull-request-closed" && event.isFork) {

@@ -219,7 +219,8 @@ describe("comments that are not commands", () => {
     ["please don't /preview yet"],
     ["> /preview\nquoted from above"],
     ["```\n/preview\n```"],
-  ])("sends nothing at all for %j", async (body) => {
+  ])("sends nothing at all for %j, and needs no config for it", async (body) => {
+    delete h.env.FORGE_PREVIEWS_CONFIG;
     const code = await h.runGithub("issue_comment", await commentEvent(body));
     expect(code).toBe(0);
     expect(h.stub.requests).toEqual([]);
