@@ -1,0 +1,208 @@
+// Faults during a preview stack's first `up`, under the real engine against the Forge simulator: a certificate that
+// ends `failed`, a deployment that fails, and bursts of 429s. Each must leave the state agreeing with Forge (a failed
+// object stays in the state with its id), the next `up` must finish the environment once the fault is gone, and
+// `destroy` must still remove everything.
+import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../sandbox/embedded-default";
+import { DEFAULT_RETRY_OPTIONS } from "../../providers/forge/retry";
+import { buildPreviewNames, type PreviewNames } from "../../stacks/naming";
+import type { StateResource } from "./engine-json";
+import {
+  ENGINE_TEST_SLOTS,
+  type PreviewEngine,
+  mariaDbHas,
+  opsByType,
+  resourceOf,
+  stackObjects,
+  startPreviewEngine,
+  stateMismatches,
+} from "./preview-workspace";
+
+jest.setTimeout(240_000);
+
+const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
+const WORKERS_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
+const TYPE = (kind: string): string => `pulumi-nodejs:dynamic/forge:${kind}`;
+
+let engine: PreviewEngine;
+
+beforeAll(async () => {
+  engine = await startPreviewEngine();
+});
+
+afterAll(async () => {
+  await engine?.dispose();
+});
+
+function namesOf(pr: number): PreviewNames {
+  return buildPreviewNames({ app: SANDBOX_APP, pr, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+}
+
+/** The stack's objects on Forge, with the site ids it has had collected along the way. */
+function objectsOf(names: PreviewNames, siteIds: Set<number>): ReturnType<typeof stackObjects> {
+  for (const site of engine.sim.state().sites.filter((s) => s.name === names.domain)) siteIds.add(site.id);
+  return stackObjects(engine.sim.state(), names, siteIds);
+}
+
+/** `destroy`, then nothing of the stack is left on Forge, in MariaDB or in Redis, and the state is empty. */
+async function expectDestroyRemovesEverything(names: PreviewNames, siteIds: Set<number>): Promise<void> {
+  objectsOf(names, siteIds);
+  await engine.workspace.destroy(names.stack);
+
+  expect(await engine.workspace.stackExport(names.stack)).toEqual([]);
+  expect(objectsOf(names, siteIds)).toEqual({
+    sites: [], databases: [], databaseUsers: [], backgroundProcesses: [], securityRules: [], certificates: [], deployments: [],
+  });
+  expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
+  expect(await engine.redisClaimsOf(names.stack)).toEqual({});
+  await engine.workspace.stackRemove(names.stack);
+}
+
+/** Nothing of the run's output may carry the Forge token or the SSH key. */
+function expectNoCredentials(output: string): void {
+  for (const key of ["forgeToken", "sshPrivateKey", "redisPassword"] as const) {
+    const secret = engine.embedded.stackConfig[key]?.value ?? "";
+    expect(secret).not.toBe("");
+    expect(output.includes(secret)).toBe(false);
+  }
+}
+
+describe("a Let's Encrypt certificate that ends `failed`", () => {
+  const names = namesOf(201);
+  const siteIds = new Set<number>();
+  let failedCertificateId: number;
+
+  beforeAll(async () => {
+    await engine.initStack(names.stack, ENGINE_TEST_SLOTS);
+  });
+
+  it("fails `up` naming the certificate, and keeps it in the state with its id while nothing that needs it is created", async () => {
+    engine.sim.inject({ method: "POST", path: `${SITE_ROUTE}/domains/{domainRecord}/certificates`, asyncOutcome: "failed" });
+
+    const failure = await engine.failing("up", names.stack);
+
+    expect(failure.errors).toMatch(/Certificate \d+ for `pr-201\.sandbox\.test` ended with status `failed`/);
+    expectNoCredentials(failure.run.stdout + failure.run.stderr);
+    const exported = await engine.workspace.stackExport(names.stack);
+    const certificate = resourceOf(exported, "LetsEncryptCert");
+    failedCertificateId = Number(certificate.id);
+    expect(objectsOf(names, siteIds).certificates).toEqual([expect.objectContaining({ id: failedCertificateId, status: "failed" })]);
+    expect(certificate.outputs.status).toBe("failed");
+    expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
+    // The deployment waits for the certificate, and the worker for the deployment.
+    expect(exported.map((r) => r.type)).not.toContain(TYPE("Deployment"));
+    expect(exported.map((r) => r.type)).not.toContain(TYPE("Worker"));
+    expect(objectsOf(names, siteIds)).toMatchObject({ deployments: [], backgroundProcesses: [] });
+  });
+
+  it("replaces the failed certificate and finishes the environment on the next `up`", async () => {
+    const report = await engine.workspace.up(names.stack);
+
+    const ops = opsByType(report);
+    expect(ops[TYPE("LetsEncryptCert")]).toContain("replace");
+    expect(ops[TYPE("Deployment")]).toEqual(["create"]);
+    expect(ops[TYPE("Worker")]).toEqual(["create"]);
+    const objects = objectsOf(names, siteIds);
+    expect(objects.certificates).toEqual([expect.objectContaining({ status: "installed", values: expect.objectContaining({ active: true }) })]);
+    expect(objects.certificates[0]?.id).not.toBe(failedCertificateId);
+    expect(objects.deployments).toEqual([expect.objectContaining({ status: "finished" })]);
+    expect(objects.backgroundProcesses).toEqual([expect.objectContaining({ status: "running" })]);
+    expect(stateMismatches(await engine.workspace.stackExport(names.stack), engine.sim.state())).toEqual([]);
+  });
+
+  it("removes everything on `destroy`", async () => {
+    await expectDestroyRemovesEverything(names, siteIds);
+  });
+});
+
+describe("a deployment that fails", () => {
+  const names = namesOf(202);
+  const siteIds = new Set<number>();
+  let failedDeploymentId: number;
+
+  beforeAll(async () => {
+    await engine.initStack(names.stack, ENGINE_TEST_SLOTS);
+  });
+
+  it("fails `up` with the end of the deployment log, and keeps the deployment in the state with its id", async () => {
+    engine.sim.inject({ method: "POST", path: `${SITE_ROUTE}/deployments`, asyncOutcome: "failed" });
+
+    const failure = await engine.failing("up", names.stack);
+
+    expect(failure.errors).toMatch(/Deployment \d+ of site \d+ ended `failed`/);
+    expect(failure.errors).toContain("Deployment failed: the script exited with status 1 (fault injected by the simulator).");
+    expectNoCredentials(failure.run.stdout + failure.run.stderr);
+    const exported = await engine.workspace.stackExport(names.stack);
+    const deployment = resourceOf(exported, "Deployment");
+    expect(deployment.outputs.status).toBe("failed");
+    failedDeploymentId = Number(deployment.outputs.deploymentId);
+    expect(objectsOf(names, siteIds).deployments).toEqual([expect.objectContaining({ id: failedDeploymentId, status: "failed" })]);
+    expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
+    expect(exported.map((r) => r.type)).not.toContain(TYPE("Worker"));
+    expect(objectsOf(names, siteIds).backgroundProcesses).toEqual([]);
+  });
+
+  it("deploys again and starts the worker on the next `up`, though no input changed", async () => {
+    const report = await engine.workspace.up(names.stack);
+
+    const ops = opsByType(report);
+    expect(ops[TYPE("Deployment")]).toEqual(["update"]);
+    expect(ops[TYPE("Worker")]).toEqual(["create"]);
+    const exported = await engine.workspace.stackExport(names.stack);
+    const objects = objectsOf(names, siteIds);
+    expect(objects.deployments.map((d) => d.status)).toEqual(["failed", "finished"]);
+    expect(resourceOf(exported, "Deployment").outputs).toMatchObject({ status: "finished", deploymentId: objects.deployments[1]?.id });
+    expect(objects.backgroundProcesses).toEqual([expect.objectContaining({ status: "running" })]);
+    expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
+  });
+
+  it("removes everything on `destroy`", async () => {
+    await expectDestroyRemovesEverything(names, siteIds);
+  });
+});
+
+describe("bursts of 429 Too Many Requests", () => {
+  const names = namesOf(203);
+  const siteIds = new Set<number>();
+
+  beforeAll(async () => {
+    await engine.initStack(names.stack, ENGINE_TEST_SLOTS);
+  });
+
+  it("rides out a short burst, and fails `up` cleanly when every attempt of the worker's create is refused", async () => {
+    const before = engine.sim.requests.length;
+    engine.sim.inject({ path: /./, status: 429, times: 3 });
+    // As many 429s as the client makes attempts, so the create gives up; the fault is used up by then.
+    engine.sim.inject({ method: "POST", path: WORKERS_ROUTE, status: 429, times: DEFAULT_RETRY_OPTIONS.attempts });
+
+    const failure = await engine.failing("up", names.stack);
+
+    expect(failure.errors).toContain("`POST /orgs/sandbox/servers/1/background-processes` failed with 429");
+    const requests = engine.sim.requests.slice(before);
+    expect(requests.slice(0, 3).map((r) => r.status)).toEqual([429, 429, 429]);
+    expect(requests.filter((r) => r.route === WORKERS_ROUTE && r.method === "POST").map((r) => r.status)).toEqual(
+      Array<number>(DEFAULT_RETRY_OPTIONS.attempts).fill(429),
+    );
+    // Retried requests created nothing twice, and the refused worker exists nowhere.
+    const objects = objectsOf(names, siteIds);
+    for (const kind of ["sites", "databases", "databaseUsers", "securityRules", "certificates", "deployments"] as const) {
+      expect({ kind, count: objects[kind].length }).toEqual({ kind, count: 1 });
+    }
+    expect(objects.backgroundProcesses).toEqual([]);
+    const exported: StateResource[] = await engine.workspace.stackExport(names.stack);
+    expect(exported.map((r) => r.type)).not.toContain(TYPE("Worker"));
+    expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
+  });
+
+  it("creates only the worker on the next `up`", async () => {
+    const report = await engine.workspace.up(names.stack);
+
+    const changed = report.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.type}`);
+    expect(changed).toEqual([`create ${TYPE("Worker")}`]);
+    expect(objectsOf(names, siteIds).backgroundProcesses).toEqual([expect.objectContaining({ status: "running" })]);
+    expect(stateMismatches(await engine.workspace.stackExport(names.stack), engine.sim.state())).toEqual([]);
+  });
+
+  it("removes everything on `destroy`", async () => {
+    await expectDestroyRemovesEverything(names, siteIds);
+  });
+});
