@@ -17,6 +17,7 @@ function tablespaceSql(tables: readonly string[], action: "DISCARD" | "IMPORT"):
 }
 
 const HEREDOC_END = "FORGE_PREVIEWS_COPY_SCRIPT";
+const EXPORT_LOCK_WAIT_S = 3600;
 
 /**
  * Writes the copy script into the work directory and runs it through the mysql client's `system` command between
@@ -34,8 +35,11 @@ async function exportAndCopy(ctx: MethodContext, tables: readonly string[]): Pro
     `umask 077 && cat > ${buildShellCommand([script])} <<'${HEREDOC_END}'`,
     body.trimEnd(),
     HEREDOC_END,
-    // The client ignores a failed `system` command; the marker, touched last by the script, is the proof.
-    `${buildShellCommand(mysql.mysqlArgv())} && test -f ${buildShellCommand([marker])}`,
+    // One export of a source at a time: a second FLUSH ... FOR EXPORT would rewrite the .cfg files and the first
+    // UNLOCK TABLES delete them while the other clone copies. The client ignores a failed `system` command; the
+    // marker, touched last by the copy script, is the proof that it ran.
+    `lock="\${TMPDIR:-/tmp}/forge-previews-export-${source}.lock"`,
+    `flock -w ${EXPORT_LOCK_WAIT_S} "$lock" ${buildShellCommand(mysql.mysqlArgv())} && test -f ${buildShellCommand([marker])}`,
   ].join("\n");
   await mysql.runShell(shell, `Copying the tablespace files of \`${source}\` under FLUSH TABLES ... FOR EXPORT`, sql);
 }

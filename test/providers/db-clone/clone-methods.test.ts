@@ -102,6 +102,28 @@ describe("cloneDatabase with each method", () => {
     expect(copyCall?.stdin).toMatch(/^FLUSH TABLES `clonemethods_master`.`audit_log`, .* FOR EXPORT;\nsystem 'sh' '\/tmp\/forge-previews-clone-clonem_pr_1\.[^']+\/copy-tablespaces\.sh'\nUNLOCK TABLES;\n$/);
   });
 
+  it("two transport clones of the same master at once both succeed", async () => {
+    const targets = ["clonem_pr_4", "clonem_pr_5"];
+    for (const target of targets) await createEmptyDatabase(conn, target);
+    const second = await openRunner();
+
+    try {
+      const outcomes = await Promise.all([
+        cloneDatabase(runner, previewCloneOptions(MASTER, "clonem_pr_4", { method: "transport" })),
+        cloneDatabase(second.runner, previewCloneOptions(MASTER, "clonem_pr_5", { method: "transport" })),
+      ]);
+
+      expect(outcomes.map((r) => r.method)).toStrictEqual(["transport", "transport"]);
+      for (const target of targets) {
+        const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, target))?.tables ?? {};
+        expect(tables).toStrictEqual((await readContents(conn, MASTER))?.tables);
+      }
+    } finally {
+      await second.session.close();
+      await dropDatabases(conn, ...targets);
+    }
+  });
+
   it("the dump methods copy no files", () => {
     for (const method of ["parallel-dump", "stream-dump"] as const) {
       expect((results.get(method) as CloneResult).tables.every((t) => t.copiedBy === "dump")).toBe(true);
