@@ -1,5 +1,5 @@
 import type { Connection } from "mysql2/promise";
-import { CloneVerificationError, cloneDatabase } from "../../../providers/db-clone";
+import { CloneVerificationError, RemoteCommandError, cloneDatabase } from "../../../providers/db-clone";
 import type { SshSession } from "../../../providers/ssh";
 import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../support/master-fixture";
 import { type RecordingRunner, openRunner, previewCloneOptions } from "./helpers";
@@ -91,6 +91,24 @@ describe("verification catches a clone that differs from its source", () => {
     );
 
     expect(error.problems).toStrictEqual([{ object: "audit_log", detail: "120 rows in the source, 119 in the clone" }]);
+  });
+
+  it("a failing post-clone script fails the clone after verification, naming the script, and marks it failed", async () => {
+    const outcome = await cloneDatabase(
+      runner,
+      previewCloneOptions(MASTER, "verifyeng_pr_2", {
+        method: "stream-dump",
+        postCloneSql: ["UPDATE customers SET email = CONCAT('masked-', id, '@example.invalid');", "UPDATE no_such_table SET x = 1;"],
+      }),
+    ).catch((error: unknown) => error);
+
+    expect(outcome).toBeInstanceOf(RemoteCommandError);
+    expect((outcome as Error).message).toBe(
+      "Post-clone SQL script 2 of 2 in `verifyeng_pr_2` (the clone is kept but marked failed) failed (exit 1): " +
+        "ERROR 1146 (42S02) at line 1: Table 'verifyeng_pr_2.no_such_table' doesn't exist",
+    );
+    expect(await markOf("verifyeng_pr_2")).toStrictEqual([{ owner: "forge-previews-test-verifyeng_pr_2", source: MASTER, status: "failed" }]);
+    expect(await rows("SELECT COUNT(*) AS n FROM verifyeng_pr_2.customers WHERE email NOT LIKE 'masked-%'")).toStrictEqual([{ n: "0" }]);
   });
 
   it("stream-dump: a routine and a trigger missing from the clone are named", async () => {
