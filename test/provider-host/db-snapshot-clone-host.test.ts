@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import { type CapturedRegistration, captureRegistration } from "../support/capture-provider";
@@ -77,6 +77,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
   });
 
   afterAll(async () => {
+    rmSync(`/tmp/forge-previews-export-${master}.lock`, { force: true });
     await host?.close();
     if (conn) await dropDatabases(conn, ...all);
     await conn?.end();

@@ -3,7 +3,7 @@ import { cloneDatabase } from "../../../providers/db-clone";
 import type { SshSession } from "../../../providers/ssh";
 import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../support/master-fixture";
 import { testServices } from "../../support/services";
-import { type RecordingRunner, openRunner, previewCloneOptions } from "./helpers";
+import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -39,6 +39,7 @@ describe("adoption and method detection", () => {
   });
 
   afterAll(async () => {
+    removeExportLocks(MASTER);
     await dropDatabases(conn, MASTER, PR1, PR2);
     await conn?.query(`DROP USER IF EXISTS '${USER}'@'localhost'`);
     await conn?.end();

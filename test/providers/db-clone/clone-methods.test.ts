@@ -5,7 +5,7 @@ import { type CloneMethod, type CloneResult, cloneDatabase } from "../../../prov
 import type { SshSession } from "../../../providers/ssh";
 import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../support/master-fixture";
 import { testServices } from "../../support/services";
-import { type RecordingRunner, openRunner, previewCloneOptions } from "./helpers";
+import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -34,6 +34,7 @@ describe("cloneDatabase with each method", () => {
   });
 
   afterAll(async () => {
+    removeExportLocks(MASTER);
     await dropDatabases(conn, MASTER, ...Object.values(TARGETS));
     await conn?.end();
     await session?.close();

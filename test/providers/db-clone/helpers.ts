@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { isPreviewDatabaseName } from "../../../providers/ownership";
 import type { CloneOptions, CommandRunner, MysqlAccess, RunOptions, RunResult } from "../../../providers/db-clone";
 import { SshSession, type SshTarget } from "../../../providers/ssh";
@@ -47,4 +48,9 @@ export function previewCloneOptions(source: string, target: string, overrides: P
     access: rootAccess(),
     ...overrides,
   };
+}
+
+/** Removes the export lock files transport clones of these sources left in the server's (this machine's) /tmp. */
+export function removeExportLocks(...sources: string[]): void {
+  for (const source of sources) rmSync(`/tmp/forge-previews-export-${source}.lock`, { force: true });
 }

@@ -2,7 +2,7 @@ import type { Connection } from "mysql2/promise";
 import { CloneVerificationError, RemoteCommandError, cloneDatabase } from "../../../providers/db-clone";
 import type { SshSession } from "../../../providers/ssh";
 import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../support/master-fixture";
-import { type RecordingRunner, openRunner, previewCloneOptions } from "./helpers";
+import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "./helpers";
 
 jest.setTimeout(120_000);
 
@@ -33,6 +33,7 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   afterAll(async () => {
+    removeExportLocks(MASTER);
     await dropDatabases(conn, MASTER, ...TARGETS);
     await conn?.end();
     await session?.close();
