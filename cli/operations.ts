@@ -12,6 +12,7 @@ import { candidateStackNames, validatePreviewRef, validateUpRequest } from "./pu
 import { PREVIEW_TAGS, type PreviewSummary, buildPreviewSummary, parsePreviewStack } from "./pulumi/preview-summary";
 import { type ProjectContext, pulumiFor, resolveProjectContext } from "./pulumi/project";
 import type { PulumiCli } from "./pulumi/runner";
+import { missingConfigHint } from "./pulumi/stack-config";
 import { createStack, listStacks, readLastUpdate, readOutputs, readTags, removeStack, setTags } from "./pulumi/stacks";
 
 export { PreviewOperationError } from "./pulumi/operation-error";
@@ -156,7 +157,12 @@ export async function listPreviews(ctx: OperationsContext): Promise<PreviewSumma
   const defaultApp = entries.some((entry) => parsePreviewStack(entry.name)?.app === null) ? defaultAppOf(ctx) : null;
   const now = Date.now();
   const summaries = await mapLimit(entries, 3, async (entry) => {
-    const [outputs, tags, last] = await Promise.all([readOutputs(cli, entry.name), readTags(cli, entry.name), readLastUpdate(cli, entry.name)]);
+    // A stack removed or locked between the list and these reads still gets its line, with what could be read.
+    const [outputs, tags, last] = await Promise.all([
+      readOutputs(cli, entry.name).catch(unlessBug({})),
+      readTags(cli, entry.name).catch(unlessBug({})),
+      readLastUpdate(cli, entry.name).catch(unlessBug(null)),
+    ]);
     return buildPreviewSummary({ entry, outputs, tags, last, defaultApp, now });
   });
   return summaries
@@ -190,6 +196,8 @@ async function runEngine(
   clock.timings.splice(stepIndex, 0, ...report.steps);
   if (result.exitCode !== 0) {
     const tail = cli.redact(result.stderr.trim()).slice(-2000);
+    // Pulumi checks the stack's config against Pulumi.yaml before any event; on a fresh machine that is the file.
+    if (/is missing configuration values?/.test(tail)) throw new UserError(`${tail}\n${missingConfigHint(stack)}`);
     throw new PreviewOperationError(operation, stack, report, clock.timings, tail, clock.elapsed());
   }
   return report.changes;
@@ -221,6 +229,14 @@ function defaultAppOf(ctx: OperationsContext): string | null {
     if (error instanceof UserError) return null;
     throw error;
   }
+}
+
+/** Maps a UserError (a failed `pulumi` command) to `fallback`; anything else is a bug and is thrown. */
+function unlessBug<T>(fallback: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof UserError) return fallback;
+    throw error;
+  };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -109,7 +109,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     const runner = pulumiFor(resolveProjectContext({ env: options.env, cwd: options.cwd }), []);
     const stacks = await listStacks(runner);
     const previews = stacks.filter((s) => parsePreviewStack(s.name) !== null).length;
-    return { detail: `${describeBackend(backendUrl)}: ${stacks.length} stacks, ${previews} previews`, value: runner };
+    const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+    return { detail: `${describeBackend(backendUrl)}: ${count(stacks.length, "stack")}, ${count(previews, "preview")}`, value: runner };
   });
 
   let source: ConfigSource | null = null;

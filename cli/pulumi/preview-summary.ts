@@ -37,7 +37,7 @@ const DAY_MS = 86_400_000;
 export function parsePreviewStack(stack: string): { app: string | null; pr: number } | null {
   try {
     const parsed = parseStackName(stack, "\u0000no-snapshots-stack");
-    return parsed.kind === "preview" ? parsed : null;
+    return parsed.kind === "preview" ? { app: parsed.app, pr: parsed.pr } : null;
   } catch {
     return null;
   }

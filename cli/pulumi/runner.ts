@@ -82,6 +82,9 @@ export class PulumiCli {
         cwd: this.options.cwd,
         env: this.env,
         stdio: ["pipe", "pipe", "pipe"],
+        // Its own process group: a Ctrl-C in a terminal reaches it only through the forwarding below, once. A second
+        // SIGINT would make pulumi stop at once instead of finishing the steps in flight and saving the state.
+        detached: true,
       });
       const stdout = new LineCollector(call.onStdoutLine);
       const stderr = new LineCollector(call.onStderrLine);
