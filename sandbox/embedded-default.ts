@@ -135,6 +135,11 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
       sshPrivateKey: { value: services.ssh.privateKey, secret: true },
       redisPort: { value: String(services.redis.port) },
       redisPassword: { value: services.redis.password, secret: true },
+      // The local MariaDB stands in for the Forge server's MySQL; its root account may copy tablespaces.
+      mysqlUser: { value: services.mariadb.user },
+      mysqlPassword: { value: services.mariadb.password, secret: true },
+      mysqlSocket: { value: services.mariadb.socket },
+      mysqlDataDir: { value: services.mariadb.dataDir },
       healthUrlTemplate: { value: `http://127.0.0.1:${new URL(simulator.url).port}/__sites/{domain}{path}` },
       branch: { value: "main" },
     };

@@ -54,7 +54,8 @@ export function createPulumiRunner(options: { cwd: string; binDir: string; env: 
         child.once("error", reject);
         child.once("close", (code) => {
           if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
-          else reject(new UserError(`\`pulumi ${args.join(" ")}\` exited with ${code}; its output is above.`));
+          // Only the subcommand: the arguments can hold secrets (`config set-all --json`).
+          else reject(new UserError(`\`pulumi ${args.slice(0, 2).join(" ")}\` exited with ${code}; its output is above.`));
         });
       });
     },

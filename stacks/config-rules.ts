@@ -52,7 +52,11 @@ export interface PlainConfig {
   deploy: { branch: string | null; commitSha: string | null; redeployToken: string; databaseResetToken: string };
   healthUrlTemplate: string;
   redisPort: number;
+  /** The clone engine reads the MySQL keys at call time; here they are only validated. */
+  cloneMethod: CloneMethod;
 }
+
+export type CloneMethod = "auto" | "transport" | "parallel-dump" | "stream-dump";
 
 /** The raw values as Pulumi hands them over: strings, numbers, booleans, parsed objects, or undefined. */
 export type RawConfig = Readonly<Record<string, unknown>>;
@@ -303,6 +307,10 @@ export const CONFIG_DEFAULTS = {
   databaseResetToken: "",
   healthUrlTemplate: "https://{domain}{path}",
   redisPort: 6379,
+  mysqlUser: "forge",
+  mysqlSocket: "",
+  mysqlDataDir: "",
+  cloneMethod: "auto",
 } as const satisfies RawConfig;
 
 /** Validates the raw configuration and returns it typed, or throws one ConfigError listing every problem. */
@@ -417,6 +425,15 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     problems.add("healthUrlTemplate", "must be an https URL (http only for 127.0.0.1) containing `{domain}`", setHint("healthUrlTemplate", "https://{domain}{path}"));
   }
   const redisPort = readInteger(raw, "redisPort", problems, 1, 65535, "6379");
+  const mysqlUser = readString(raw, "mysqlUser", problems, "forge");
+  if (mysqlUser !== "" && !/^[A-Za-z0-9_.-]{1,80}$/.test(mysqlUser)) problems.add("mysqlUser", "must be a MySQL account name", setHint("mysqlUser", "forge"));
+  for (const key of ["mysqlSocket", "mysqlDataDir"]) {
+    const value = raw[key];
+    if (typeof value !== "string" || (value !== "" && !/^\/[A-Za-z0-9_./-]+$/.test(value))) {
+      problems.add(key, "must be empty or an absolute path without spaces", `e.g. \`pulumi config set ${key} ""\``);
+    }
+  }
+  const cloneMethod = readEnum(raw, "cloneMethod", ["auto", "transport", "parallel-dump", "stream-dump"] as const, problems);
 
   for (const [key, fix] of SECRET_KEYS) {
     if (!secretsSet.has(key)) problems.add(key, "is missing", fix);
@@ -444,5 +461,6 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     },
     healthUrlTemplate,
     redisPort,
+    cloneMethod,
   };
 }

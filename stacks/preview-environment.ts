@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BasicAuth } from "../providers/basic-auth";
+import { DbSnapshotClone } from "../providers/db-snapshot-clone";
 import { Deployment } from "../providers/deployment";
 import { ForgeDatabase } from "../providers/forge-database";
 import { ForgeSite } from "../providers/forge-site";
@@ -38,12 +39,17 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
   readonly databasePassword: pulumi.Output<string>;
   readonly deployedCommit: pulumi.Output<string | null>;
   readonly createdAt: pulumi.Output<string | null>;
+  /** When the master this preview's data came from was taken from production. */
+  readonly snapshotAt: pulumi.Output<string | null>;
+  readonly cloneMethod: pulumi.Output<string>;
 
   constructor(name: string, args: PreviewEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("forge:index:PreviewEnvironment", name, {}, opts);
     const { names, app, config } = args;
     const serverId = config.forge.serverId;
     const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, ...extra });
+    // Production databases and every app's master: never a clone target, never dropped.
+    const protectedDatabases = [...new Set([...config.productionDatabases, ...Object.values(config.apps).map((a) => a.masterDatabase)])].sort();
 
     const createSite = (): ForgeSite =>
       new ForgeSite(
@@ -69,7 +75,7 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
           serverId,
           name: names.database,
           userName: names.databaseUser,
-          protectedDatabases: [...new Set([...config.productionDatabases, ...Object.values(config.apps).map((a) => a.masterDatabase)])],
+          protectedDatabases,
         },
         child(),
       );
@@ -89,9 +95,27 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         child(),
       );
 
+    // The PR's data: a verified copy of the app's master. A newer master does not replace it; only a new
+    // databaseResetToken (or another master) does, so testers keep what they set up.
+    const createClone = (database: ForgeDatabase): DbSnapshotClone =>
+      new DbSnapshotClone(
+        `${name}-data`,
+        {
+          app: names.app,
+          source: app.masterDatabase,
+          target: database.name,
+          ownerTag: names.ownerTag,
+          protectedDatabases,
+          method: config.cloneMethod,
+          resetToken: config.deploy.databaseResetToken,
+        },
+        child({ dependsOn: [database] }),
+      );
+
     const site = createSite();
     const database = createDatabase();
     const redis = createRedisSlot();
+    const clone = createClone(database);
 
     const environment = new SiteEnvironment(
       `${name}-env`,
@@ -162,8 +186,9 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
           : null,
         redactions: pulumi.secret(pulumi.all([database.password, environment.appKey]).apply((secrets) => secrets.filter((s) => s !== ""))),
       },
-      // The code must see its .env, and the health check goes through basic auth once that exists.
-      child({ dependsOn: [environment, ...(basicAuth ? [basicAuth] : []), ...(certificate ? [certificate] : [])] }),
+      // The code must see its .env and its data (migrations run on the clone), and the health check goes through basic
+      // auth and TLS once those exist.
+      child({ dependsOn: [environment, clone, ...(basicAuth ? [basicAuth] : []), ...(certificate ? [certificate] : [])] }),
     );
 
     // The worker runs `artisan`, which exists once the first deployment has checked the code out.
@@ -195,7 +220,11 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
     this.databasePassword = pulumi.secret(database.password);
     this.deployedCommit = deployment.commitSha;
     this.createdAt = site.createdAt;
+    this.snapshotAt = clone.sourceSnapshotAt;
+    this.cloneMethod = clone.methodUsed;
     this.registerOutputs({
+      snapshotAt: this.snapshotAt,
+      cloneMethod: this.cloneMethod,
       url: this.url,
       siteId: this.siteId,
       databaseName: this.databaseName,

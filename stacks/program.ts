@@ -35,6 +35,8 @@ export function buildStack(stack: string, config: PreviewConfig = loadConfig()):
     basicAuthPassword: environment.basicAuthPassword,
     databasePassword: environment.databasePassword,
     createdAt: environment.createdAt,
+    snapshot: environment.snapshotAt,
+    cloneMethod: environment.cloneMethod,
     stack: pulumi.getStack(),
   };
 }

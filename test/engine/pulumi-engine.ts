@@ -37,7 +37,8 @@ export interface PulumiRun {
 export class PulumiCommandError extends Error {
   constructor(public readonly run: PulumiRun) {
     super(
-      `\`pulumi ${run.args.join(" ")}\` exited with ${run.signal ?? run.exitCode}\n` +
+      // Only the subcommand: the arguments can hold secrets (`config set-all --json`).
+      `\`pulumi ${run.args.slice(0, 2).join(" ")}\` exited with ${run.signal ?? run.exitCode}\n` +
         `--- stderr ---\n${run.stderr.slice(-4000)}\n--- stdout ---\n${run.stdout.slice(-4000)}`,
     );
     this.name = "PulumiCommandError";

@@ -51,6 +51,8 @@ describe("the pr-123 program under mocks", () => {
             return { siteId: 501, siteDirectory: "/home/customer-pr123/pr-123.staging.example.com", url: "https://pr-123.staging.example.com", createdAt: "2026-11-27T00:00:00Z" };
           case "pulumi-nodejs:dynamic/forge:Database":
             return { databaseId: 61, userId: 62, password: "generated-db-password", host: "127.0.0.1", port: 3306 };
+          case "pulumi-nodejs:dynamic/forge:DbSnapshotClone":
+            return { methodUsed: "transport", sourceSnapshotAt: "2026-11-22T02:00:00Z" };
           case "pulumi-nodejs:dynamic/forge:RedisDbSlot":
             return { slot: 5, claimedAt: "2026-11-27T00:00:00Z" };
           case "pulumi-nodejs:dynamic/forge:SiteEnvironment":
@@ -74,6 +76,7 @@ describe("the pr-123 program under mocks", () => {
         "forge:index:PreviewEnvironment pr-123",
         "pulumi-nodejs:dynamic/forge:BasicAuth pr-123-basic-auth",
         "pulumi-nodejs:dynamic/forge:Database pr-123-database",
+        "pulumi-nodejs:dynamic/forge:DbSnapshotClone pr-123-data",
         "pulumi-nodejs:dynamic/forge:Deployment pr-123-deployment",
         "pulumi-nodejs:dynamic/forge:LetsEncryptCert pr-123-certificate",
         "pulumi-nodejs:dynamic/forge:RedisDbSlot pr-123-redis",
@@ -98,6 +101,15 @@ describe("the pr-123 program under mocks", () => {
       name: "customer_pr_123",
       userName: "customer_pr123",
       protectedDatabases: ["customer", "customer_master"],
+    });
+    expect(mocks.registration("pr-123-data").inputs).toMatchObject({
+      app: "customer",
+      source: "customer_master",
+      target: "customer_pr_123",
+      ownerTag: "forge-previews-customer-pr-123",
+      protectedDatabases: ["customer", "customer_master"],
+      method: "auto",
+      resetToken: "",
     });
     expect(mocks.registration("pr-123-redis").inputs).toMatchObject({ stack: "pr-123", app: "customer", pr: 123, firstSlot: 2, lastSlot: 15, redisPort: 6379 });
   });
@@ -143,9 +155,10 @@ describe("the pr-123 program under mocks", () => {
 
   it("exports the outputs the CLI and the PR comment read", async () => {
     expect(Object.keys(outputs).sort()).toStrictEqual(
-      ["app", "basicAuthPassword", "basicAuthUser", "branch", "commit", "createdAt", "databaseName", "databasePassword", "pr", "redisDb", "siteId", "stack", "url"],
+      ["app", "basicAuthPassword", "basicAuthUser", "branch", "cloneMethod", "commit", "createdAt", "databaseName", "databasePassword", "pr", "redisDb", "siteId", "snapshot", "stack", "url"],
     );
     expect(await promiseOf(outputs.url as pulumi.Output<string>)).toBe("https://pr-123.staging.example.com");
     expect(await promiseOf(outputs.redisDb as pulumi.Output<number>)).toBe(5);
+    expect(await promiseOf(outputs.snapshot as pulumi.Output<string>)).toBe("2026-11-22T02:00:00Z");
   });
 });

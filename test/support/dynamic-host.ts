@@ -13,7 +13,8 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const CALL_TIMEOUT_MS = 20_000;
+// Generous: a database clone or a deployment wait runs inside one call, and CI machines are shared.
+const CALL_TIMEOUT_MS = 90_000;
 
 type Props = Record<string, unknown>;
 
