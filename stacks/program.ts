@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../providers/user-error";
 import { type PreviewConfig, loadConfig } from "./config";
 import { PreviewEnvironment } from "./preview-environment";
+import { buildSnapshotsStack } from "./snapshots";
 import { resolveStackTarget } from "./stack-target";
 
 export type StackOutputs = Record<string, unknown>;
@@ -10,8 +11,7 @@ export type StackOutputs = Record<string, unknown>;
 export function buildStack(stack: string, config: PreviewConfig = loadConfig()): StackOutputs {
   const target = resolveStackTarget(stack, config);
   if (target.kind === "snapshots") {
-    // The snapshots stack arrives with the clone engine (#5); until then it says so instead of doing nothing.
-    throw new UserError("The snapshots stack is not built yet (issue #5).");
+    return buildSnapshotsStack(config);
   }
   const { names } = target;
   const branch = config.deploy.branch;

@@ -128,6 +128,16 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       expect(checked.failures).toStrictEqual(failures);
     });
 
+    it.each<[string, Props, { changes: string; replaces: string[] }]>([
+      ["another master", { masterDatabase: `${app}_master2` }, { changes: "some", replaces: ["masterDatabase"] }],
+      ["another production", { productionDatabase: `${app}_live2` }, { changes: "some", replaces: ["productionDatabase"] }],
+      ["a new refresh token", { refreshToken: "week-9" }, { changes: "some", replaces: [] }],
+      ["new masking", { maskingSql: [] }, { changes: "some", replaces: [] }],
+      ["the same inputs", {}, { changes: "none", replaces: [] }],
+    ])("diffs %s", async (_case, changes, expected) => {
+      expect(await host.diff(urn, master, inputs, withInputs(changes))).toStrictEqual({ ...expected, deleteBeforeReplace: false });
+    });
+
     it("checks and diffs unknown preview values without touching the server", async () => {
       const before = await readServerState(conn, all);
 
