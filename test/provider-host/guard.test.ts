@@ -48,6 +48,9 @@ const SAMPLES: Record<string, GuardSample> = {
   DbSnapshotClone: {
     args: { app: "guard", source: "guard_master", target: "guard_pr_1", ownerTag: "forge-previews-guard-pr-1", protectedDatabases: ["guard", "guard_master"] },
   },
+  MasterSnapshot: {
+    args: { app: "shop", productionDatabase: "shop", masterDatabase: "shop_master", maskingSql: [], refreshToken: "t1", protectedDatabases: [] },
+  },
   RedisDbSlot: { args: { stack: "pr-1", app: "guard", pr: 1, firstSlot: 2, lastSlot: 15, redisHost: "127.0.0.1", redisPort: 6379 } },
   LetsEncryptCert: { args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null } },
 };
