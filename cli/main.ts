@@ -69,6 +69,8 @@ async function helpText(): Promise<string> {
     `  ${CONFIG_ENV.inline.padEnd(36)} the same, inline`,
     `  ${CONFIG_ENV.stack.padEnd(36)} or: a stack to copy the configuration from`,
     ...Object.entries(SECRET_ENV).map(([key, variable]) => `  ${variable.padEnd(36)} secret \`${key}\``),
+    "  PULUMI_CLI_BIN_DIR                   directory of the pulumi CLI (default: PATH, then scripts/pulumi-cli.sh's cache)",
+    "  FORGE_PREVIEWS_PROJECT_DIR           the project directory (default: the nearest forge-previews Pulumi.yaml)",
   ].join("\n");
 }
 

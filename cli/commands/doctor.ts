@@ -106,7 +106,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
 
   const cli = await checks.run("backend", true, "set PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE (or _FILE), and the backend's own credentials (e.g. AWS_* for s3://)", async () => {
     const { backendUrl } = readBackendSettings(options.env);
-    const runner = pulumiFor(resolveProjectContext({ env: options.env, cwd: options.cwd }), []);
+    const runner = pulumiFor(resolveProjectContext({ env: options.env, cwd: options.cwd, checkConfigSource: false }), []);
     const stacks = await listStacks(runner);
     const previews = stacks.filter((s) => parsePreviewStack(s.name) !== null).length;
     const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -244,10 +244,14 @@ function explainForgeError(error: unknown, what: string, notFoundFix: string): u
 const OPTIONS = { stack: { type: "string" }, json: { type: "boolean" } } as const;
 
 export function formatChecks(results: readonly DoctorCheck[]): string {
-  const rows = results.flatMap((r) => [
-    [r.status === "fail" ? "FAIL" : r.status, r.name, r.detail],
-    ...(r.status === "fail" && r.fix ? [["", "", `fix: ${r.fix}`]] : []),
-  ]);
+  const rows = results.flatMap((r) => {
+    const [first = "", ...more] = r.detail.split("\n");
+    return [
+      [r.status === "fail" ? "FAIL" : r.status, r.name, first],
+      ...more.map((line) => ["", "", line]),
+      ...(r.status === "fail" && r.fix ? [["", "", `fix: ${r.fix}`]] : []),
+    ];
+  });
   const failed = results.filter((r) => r.status === "fail").length;
   return `${formatTable(["", "CHECK", "RESULT"], rows)}\n${failed === 0 ? "All checks passed." : `${failed} check${failed === 1 ? "" : "s"} failed.`}`;
 }

@@ -22,14 +22,15 @@ export class PreviewOperationError extends UserError {
 
   constructor(
     readonly operation: PreviewOperation,
-    readonly stack: string,
+    /** Not `stack`, which every Error already has (its trace). */
+    readonly stackName: string,
     readonly report: ProgressReport,
     readonly timings: PhaseTiming[],
     /** The redacted tail of the CLI's stderr, for failures that happen before any engine event. */
     readonly stderrTail: string,
     elapsedMs: number,
   ) {
-    super(describe(operation, stack, report, stderrTail, elapsedMs));
+    super(describe(operation, stackName, report, stderrTail, elapsedMs));
   }
 
   get failedSteps(): FailedStep[] {

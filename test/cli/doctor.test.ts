@@ -3,7 +3,8 @@
 import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { type DoctorCheck, run as runDoctorCommand, runDoctor } from "../../cli/commands/doctor";
+import { SECRET_ENV } from "../../cli/cli-config";
+import { type DoctorCheck, formatChecks, run as runDoctorCommand, runDoctor } from "../../cli/commands/doctor";
 import type { CliIo } from "../../cli/output";
 import { PulumiCli } from "../../cli/pulumi/runner";
 import { type EmbeddedDefault, startEmbeddedDefault, toConfigJson } from "../../sandbox/embedded-default";
@@ -12,12 +13,6 @@ import { testServices } from "../support/services";
 
 jest.setTimeout(120_000);
 
-const SECRET_VARIABLES: Record<string, string> = {
-  forgeToken: "FORGE_TOKEN",
-  sshPrivateKey: "FORGE_PREVIEWS_SSH_PRIVATE_KEY",
-  redisPassword: "FORGE_PREVIEWS_REDIS_PASSWORD",
-};
-
 /** The embedded default's stack config as the CLI takes it: plain keys in FORGE_PREVIEWS_CONFIG, secrets in variables. */
 function environmentFor(embedded: EmbeddedDefault, base: Record<string, string>, overrides: Record<string, unknown> = {}): Record<string, string> {
   const { mariadb } = embedded.services;
@@ -25,9 +20,13 @@ function environmentFor(embedded: EmbeddedDefault, base: Record<string, string>,
   const env: Record<string, string> = { ...base, FORGE_PREVIEWS_MYSQL_PASSWORD: mariadb.password };
   for (const [key, entry] of Object.entries(embedded.stackConfig)) {
     if (key === "branch") continue;
-    const variable = SECRET_VARIABLES[key];
-    if (variable) env[variable] = entry.value;
-    else shared[key] = entry.objectValue ?? entry.value;
+    if (entry.secret) {
+      const variable = SECRET_ENV[key];
+      if (variable === undefined) throw new Error(`no environment variable carries the secret \`${key}\``);
+      env[variable] = entry.value;
+    } else {
+      shared[key] = entry.objectValue ?? entry.value;
+    }
   }
   env.FORGE_PREVIEWS_CONFIG = JSON.stringify({ ...shared, ...overrides });
   return env;
@@ -153,10 +152,10 @@ describe("forge-previews doctor", () => {
     await pulumi.runChecked(["stack", "init", "settings"], "");
     const { mariadb } = embedded.services;
     const config = toConfigJson("forge-previews", {
-      ...embedded.stackConfig,
       mysqlUser: { value: mariadb.user },
       mysqlSocket: { value: mariadb.socket },
       mysqlPassword: { value: mariadb.password, secret: true },
+      ...embedded.stackConfig,
     });
     expect((await pulumi.run(["config", "set-all", "--stack", "settings", "--json", config])).exitCode).toBe(0);
 
@@ -177,6 +176,25 @@ describe("forge-previews doctor", () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ +fix: create a Forge API token/));
     expect(lines).toContainEqual(expect.stringMatching(/^ok +dns +cloudflareDns: each preview gets its own record/));
     expect(lines.at(-1)).toBe("1 check failed.");
+  });
+});
+
+describe("formatChecks", () => {
+  it("puts each further line of a detail, and the fix, on rows of their own under the check", () => {
+    const text = formatChecks([
+      { name: "configuration", status: "fail", detail: "Invalid configuration (2 problems):\n  - a\n  - b", fix: "fix the keys named above" },
+      { name: "dns", status: "skip", detail: "skipped: a check it depends on failed", fix: null },
+    ]);
+
+    expect(text.split("\n")).toEqual([
+      "      CHECK          RESULT",
+      "FAIL  configuration  Invalid configuration (2 problems):",
+      "                       - a",
+      "                       - b",
+      "                     fix: fix the keys named above",
+      "skip  dns            skipped: a check it depends on failed",
+      "1 check failed.",
+    ]);
   });
 });
 
