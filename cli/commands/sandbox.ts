@@ -27,7 +27,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const env = Object.fromEntries(Object.entries(io.env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PACKAGE_ROOT, "sandbox", "main.ts"), action], {
+    const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), path.join(PACKAGE_ROOT, "sandbox", "main.ts"), action], {
       cwd: PACKAGE_ROOT,
       env: { ...env, TS_NODE_PROJECT: path.join(PACKAGE_ROOT, "tsconfig.json") },
       stdio: ["ignore", "pipe", "pipe"],
