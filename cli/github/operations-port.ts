@@ -1,48 +1,11 @@
 /**
  * What the GitHub glue needs from the operations layer (`cli/operations.ts`), as a port: the command handlers receive
  * these functions instead of importing them, so tests drive them with recording fakes and the real CLI passes the
- * module itself. The shapes mirror `cli/operations.ts`; the compiler checks the two agree where the CLI wires them.
+ * module itself. The types are the operations layer's own (a type-only import: nothing of it loads here).
  */
+import type { OperationsContext, PreviewRef, PreviewSummary, UpRequest, UpResult } from "../operations";
 
-export interface OperationsContext {
-  projectDir: string;
-  pulumiBinDir: string;
-  env: Record<string, string>;
-  onProgress?(line: string): void;
-}
-
-export interface PreviewRef {
-  /** null for the default app, whose stack is `pr-<n>`. */
-  app: string | null;
-  pr: number;
-}
-
-export interface UpRequest extends PreviewRef {
-  branch: string;
-  sha: string;
-  redeploy?: boolean;
-  resetDatabase?: boolean;
-}
-
-export interface UpResult {
-  stack: string;
-  outputs: Record<string, unknown>;
-  timings: Array<{ phase: string; ms: number }>;
-  changes: Record<string, number>;
-}
-
-export interface PreviewSummary {
-  stack: string;
-  app: string;
-  pr: number;
-  branch: string | null;
-  url: string | null;
-  createdAt: string | null;
-  lastUpdate: string | null;
-  ageDays: number | null;
-  resourceCount: number | null;
-  status: "ok" | "failed" | "in-progress" | "unknown";
-}
+export type { OperationsContext, PreviewRef, PreviewSummary, UpRequest, UpResult };
 
 export interface Operations {
   upPreview(req: UpRequest, ctx: OperationsContext): Promise<UpResult>;

@@ -56,6 +56,7 @@ export function summary(overrides: Partial<PreviewSummary> & { stack: string; pr
     ageDays: 3,
     resourceCount: 12,
     status: "ok",
+    commit: null,
     ...overrides,
   };
 }
