@@ -29,8 +29,8 @@ const RAW_COPY = "raw copy (cp *.ibd + sync)";
 const PIPE: RequestedMethod = "stream-dump";
 /** The research note's server had a 1 GB buffer pool; the local services start with 64 MB, resizable at runtime. */
 const BUFFER_POOL_BYTES = 1024 ** 3;
-/** Fixture scale used to measure how many bytes one unit of scale produces before generating the real master. */
-const PROBE_SCALE = 40;
+/** Fixture scales measured to predict the scale of the real master (about 20 and 80 MB of files). */
+const PROBE_SCALES = [40, 160] as const;
 
 /** MariaDB in a directory of its own, restartable with its data (persistent mode) so every timed run starts cold. */
 class BenchDatabase {
@@ -95,23 +95,33 @@ function serverTablespaceBytes(db: BenchDatabase): number {
   return tablespacesOf(db.endpoint.dataDir, MASTER).bytes;
 }
 
-/** Generates the master in the server (SEQUENCE engine), scaled so its .ibd files reach `bytes`. */
-async function generateMaster(db: BenchDatabase, bytes: number): Promise<{ scale: number; seconds: number }> {
+/**
+ * Generates the master in the server (SEQUENCE engine), scaled so its .ibd files reach `bytes`. The files grow less
+ * than linearly with the fixture's scale (about scale^0.8 from 0.1 to 1 GB: fixed extents, denser pages at size), so
+ * two small probes fit bytes = c * scale^k, which predicts a little over the target; a short master is regenerated.
+ */
+async function generateMaster(db: BenchDatabase, bytes: number, log: (line: string) => void): Promise<{ scale: number; seconds: number }> {
   // Above fixture scale ~680 the fixture's order times (one hour apart) run past TIMESTAMP's end in 2038; a
   // non-strict session stores those as zero dates with a warning instead of failing. Size and shape stay the same.
   await db.conn.query("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'");
-  await createMaster(db.conn, { name: MASTER, scale: PROBE_SCALE });
-  let got = serverTablespaceBytes(db);
-  let scale = PROBE_SCALE;
-  // Small tables and extent allocation make the size not quite linear in the scale: rescale until it is reached.
-  for (let attempt = 0; attempt < 4; attempt++) {
-    scale = Math.ceil(scale * (bytes / got) * 1.03);
-    const start = process.hrtime.bigint();
+  const sizeAt = async (scale: number): Promise<number> => {
     await createMaster(db.conn, { name: MASTER, scale });
-    got = serverTablespaceBytes(db);
+    const got = serverTablespaceBytes(db);
+    log(`  fixture scale ${scale}: ${got} bytes`);
+    return got;
+  };
+  const [small, large] = PROBE_SCALES;
+  const atSmall = await sizeAt(small);
+  const atLarge = await sizeAt(large);
+  const exponent = Math.log(atLarge / atSmall) / Math.log(large / small);
+  let scale = Math.max(small, Math.ceil(large * (bytes / atLarge) ** (1 / exponent)));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const start = process.hrtime.bigint();
+    const got = await sizeAt(scale);
     if (got >= bytes) return { scale, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+    scale = Math.ceil(scale * (bytes / got) * 1.03);
   }
-  throw new Error(`the master reached only ${got} of ${bytes} bytes at fixture scale ${scale}`);
+  throw new Error(`the master stayed below ${bytes} bytes up to fixture scale ${scale}; raise PROBE_SCALES`);
 }
 
 interface Run {
@@ -192,7 +202,7 @@ async function main(): Promise<void> {
 
     const wantBytes = args.sizeGb * 1e9;
     log(`generating ${MASTER} (${args.sizeGb} GB of .ibd files) inside the server...`);
-    const generation = await generateMaster(db, wantBytes);
+    const generation = await generateMaster(db, wantBytes, log);
     const files = tablespacesOf(db.endpoint.dataDir, MASTER);
     const rows = await db.rowCount(MASTER);
     log(`generated in ${generation.seconds.toFixed(1)} s (fixture scale ${generation.scale}): ${files.bytes} bytes, ${rows} rows`);
