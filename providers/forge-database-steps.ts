@@ -4,22 +4,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Database, DatabaseUser, ForgeClient } from "./forge";
-import { waitDone, waitPending } from "./forge";
+import { isForgeNotFound, waitDone, waitPending } from "./forge";
 import { pollPacing } from "./forge-connection";
 
 /** Forge installs a schema or user in seconds; five minutes means it is stuck. */
 const SETTLE_TIMEOUT_MS = 5 * 60_000;
 
-/** True for Forge's 404, also when the error class came from another copy of the client module. */
-export function isNotFound(error: unknown): boolean {
-  return error instanceof Error && Reflect.get(error, "kind") === "not-found";
-}
 
 async function orNull<T>(request: Promise<T>): Promise<T | null> {
   try {
     return await request;
   } catch (error) {
-    if (isNotFound(error)) return null;
+    if (isForgeNotFound(error)) return null;
     throw error;
   }
 }

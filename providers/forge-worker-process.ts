@@ -6,7 +6,7 @@
 import {
   type BackgroundProcess,
   type ForgeClient,
-  ForgeNotFoundError,
+  isForgeNotFound,
   waitDone,
   waitFor,
   waitPending,
@@ -46,9 +46,6 @@ export interface NamedProcesses {
   elsewhere: BackgroundProcess[];
 }
 
-export function isNotFound(error: unknown): boolean {
-  return error instanceof ForgeNotFoundError || (error instanceof Error && Reflect.get(error, "kind") === "not-found");
-}
 
 export async function findNamedProcesses(client: ForgeClient, where: WorkerLocation): Promise<NamedProcesses> {
   const named = (process: BackgroundProcess): boolean => workerNameOf(process.command) === where.name;
@@ -87,7 +84,7 @@ export async function waitUntilRunning(client: ForgeClient, where: WorkerLocatio
       try {
         process = await client.backgroundProcesses.get(where.serverId, processId);
       } catch (error) {
-        if (!isNotFound(error)) throw error;
+        if (!isForgeNotFound(error)) throw error;
         throw new WorkerFailedError(
           `Worker \`${where.name}\` (background process ${processId} on server ${where.serverId}) disappeared while ` +
             "starting; run `pulumi refresh` and then `pulumi up` to recreate it.",
@@ -115,7 +112,7 @@ export async function removeProcess(client: ForgeClient, where: WorkerLocation, 
   try {
     await client.backgroundProcesses.delete(where.serverId, processId);
   } catch (error) {
-    if (isNotFound(error)) return;
+    if (isForgeNotFound(error)) return;
     throw error;
   }
   await waitFor(
@@ -124,7 +121,7 @@ export async function removeProcess(client: ForgeClient, where: WorkerLocation, 
         const process = await client.backgroundProcesses.get(where.serverId, processId);
         return waitPending(process.status);
       } catch (error) {
-        if (isNotFound(error)) return waitDone(undefined);
+        if (isForgeNotFound(error)) return waitDone(undefined);
         throw error;
       }
     },
@@ -145,7 +142,7 @@ export async function assertOwnedProcess(client: ForgeClient, where: WorkerLocat
   try {
     process = await client.backgroundProcesses.get(where.serverId, processId);
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isForgeNotFound(error)) return false;
     throw error;
   }
   const onSite = await client.backgroundProcesses

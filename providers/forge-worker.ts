@@ -33,6 +33,7 @@
  * user and processes would not follow it. A short gap while the worker is replaced only delays queued jobs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { isForgeNotFound } from "./forge";
 import { forgeClientFromStackConfig } from "./forge-connection";
 import {
   STOP_GRACE_SECONDS,
@@ -46,7 +47,6 @@ import {
   FAILED_STATUSES,
   assertOwnedProcess,
   findNamedProcesses,
-  isNotFound,
   refuseForeignProcesses,
   removeProcess,
   statusAfter,
@@ -197,7 +197,7 @@ export const provider: ProviderImplementation<ForgeWorkerInputs, ForgeWorkerOutp
         } satisfies ForgeWorkerOutputs,
       };
     } catch (error) {
-      if (isNotFound(error)) return { id: "" };
+      if (isForgeNotFound(error)) return { id: "" };
       throw error;
     }
   },

@@ -8,7 +8,7 @@ import {
   type CreateCertificateRequest,
   type DomainRecord,
   type ForgeClient,
-  ForgeNotFoundError,
+  isForgeNotFound,
   decodeDocument,
   toCertificate,
   waitDone,
@@ -35,9 +35,6 @@ export interface ObservedCertificate extends Certificate {
 const ISSUE_TIMEOUT_MS = 5 * 60_000;
 const REMOVE_TIMEOUT_MS = 3 * 60_000;
 
-export function isNotFound(error: unknown): boolean {
-  return error instanceof ForgeNotFoundError || (error instanceof Error && Reflect.get(error, "kind") === "not-found");
-}
 
 /** A certificate did not become usable; `status` is the state Forge reported. */
 export class CertificateFailedError extends UserError {
@@ -127,7 +124,7 @@ export async function waitUntilServing(
       try {
         certificate = await fetchCertificate(client, where, certificateId);
       } catch (error) {
-        if (!isNotFound(error)) throw error;
+        if (!isForgeNotFound(error)) throw error;
         throw new CertificateFailedError(
           `Certificate ${certificateId} for \`${where.domain}\` disappeared before it was installed; Forge removes a ` +
             "certificate whose request it gave up on. Run `pulumi refresh` and then `pulumi up` to request another.",
@@ -167,7 +164,7 @@ export async function removeCertificate(client: ForgeClient, where: DomainLocati
   try {
     await client.certificates.delete(serverId, siteId, domainRecordId, certificateId);
   } catch (error) {
-    if (isNotFound(error)) return;
+    if (isForgeNotFound(error)) return;
     throw error;
   }
   await waitFor(
@@ -176,7 +173,7 @@ export async function removeCertificate(client: ForgeClient, where: DomainLocati
         const certificate = await client.certificates.get(serverId, siteId, domainRecordId, certificateId);
         return waitPending(certificate.status);
       } catch (error) {
-        if (isNotFound(error)) return waitDone(undefined);
+        if (isForgeNotFound(error)) return waitDone(undefined);
         throw error;
       }
     },

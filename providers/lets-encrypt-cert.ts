@@ -13,12 +13,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Certificate, ForgeClient } from "./forge";
+import { isForgeNotFound } from "./forge";
 import { forgeClientFromStackConfig } from "./forge-connection";
 import {
   type DomainLocation,
   fetchCertificate,
   findPrimaryDomain,
-  isNotFound,
   removeCertificate,
   requestCertificate,
   statusAfter,
@@ -144,7 +144,7 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
       const certificate = await fetchCertificate(client, locationOf(props), parseCertificateId(id));
       return { id, props: { ...props, ...outputsFor(props, props.domainRecordId, certificate) } };
     } catch (error) {
-      if (isNotFound(error)) return { id: "" };
+      if (isForgeNotFound(error)) return { id: "" };
       throw error;
     }
   },
@@ -158,7 +158,7 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
       recordName = (await client.domains.get(where.serverId, where.siteId, where.domainRecordId)).name;
     } catch (error) {
       // The domain record went with its site, and its certificates with it.
-      if (isNotFound(error)) return;
+      if (isForgeNotFound(error)) return;
       throw error;
     }
     if (recordName !== props.domain) {

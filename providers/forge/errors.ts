@@ -129,6 +129,11 @@ export class ForgeAuthError extends ForgeApiError {
   }
 }
 
+/** True for Forge's 404, also when the error came from another loaded copy of this module (checked by `kind`). */
+export function isForgeNotFound(error: unknown): boolean {
+  return error instanceof ForgeNotFoundError || (error instanceof Error && Reflect.get(error, "kind") === "not-found");
+}
+
 export class ForgeNotFoundError extends ForgeApiError {
   constructor(init: ForgeApiErrorInit) {
     super(init);
