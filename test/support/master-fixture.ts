@@ -92,7 +92,7 @@ INSERT INTO products (sku, title, price)
   SELECT CONCAT('SKU-', LPAD(seq, 6, '0')), CONCAT('Product ', seq), ROUND(1 + (seq * 37 % 500) / 3, 2) FROM seq_1_to_${n(25)};
 INSERT INTO orders (customer_id, status, total, created_at)
   SELECT 1 + (seq * 7919) % ${n(60)}, ELT(1 + seq % 4, 'pending', 'paid', 'shipped', 'cancelled'), ROUND((seq * 131) % 10000 / 7, 2),
-         '2024-02-01 00:00:00' + INTERVAL seq HOUR FROM seq_1_to_${n(180)};
+         '2024-02-01 00:00:00' + INTERVAL seq MINUTE FROM seq_1_to_${n(180)};
 INSERT INTO order_items (order_id, product_id, quantity, unit_price)
   SELECT 1 + (seq * 104729) % ${n(180)}, IF(seq % 11 = 0, NULL, 1 + seq % ${n(25)}), 1 + seq % 5, ROUND(1 + (seq * 53 % 400) / 3, 2)
   FROM seq_1_to_${n(480)};
