@@ -3,6 +3,7 @@
  * database, `.env`, basic auth, certificate, deployment and queue worker. Pulumi creates independent children in
  * parallel; the dependencies below are the order that matters.
  */
+import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { BasicAuth } from "../providers/basic-auth";
 import { DbSnapshotClone } from "../providers/db-snapshot-clone";
@@ -152,6 +153,24 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             child(),
           );
 
+    // Teams without a wildcard record get one record per preview. Not proxied: Let's Encrypt's http-01 check and the
+    // health check must reach the Forge server itself.
+    const dnsRecord = config.cloudflare.enabled
+      ? new cloudflare.DnsRecord(
+          `${name}-dns`,
+          {
+            zoneId: config.cloudflare.zoneId as string,
+            name: names.domain,
+            type: /^\d{1,3}(\.\d{1,3}){3}$/.test(config.ssh.host) ? "A" : "CNAME",
+            content: config.ssh.host,
+            ttl: 1,
+            proxied: false,
+            comment: `forge-previews ${names.stack}`,
+          },
+          { parent: this },
+        )
+      : null;
+
     const certificate =
       config.certificate.mode === "off"
         ? null
@@ -164,7 +183,8 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
               mode: config.certificate.mode,
               cloneCertificateId: config.certificate.wildcardCertificateId,
             },
-            child(),
+            // Let's Encrypt resolves the name before it issues.
+            child({ dependsOn: dnsRecord ? [dnsRecord] : [] }),
           );
 
     const healthUrl = config.healthUrlTemplate.replace("{domain}", names.domain).replace("{path}", app.healthPath);
