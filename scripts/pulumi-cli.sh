@@ -69,7 +69,8 @@ exec 9>"$bin_dir/.lock"
 flock 9
 
 go_version="$(go env GOVERSION)"
-hash_files() { sha256sum "$@" | sha256sum | cut -c1-64; }
+# Content and repository-relative names only, so another checkout of the same sources reuses the binaries.
+hash_files() { for file in "$@"; do printf "%s\n" "${file#"$repo_root"/}"; cat "$file"; done | sha256sum | cut -c1-64; }
 cli_stamp="$version $go_version $(hash_files "$module_dir/go.mod" "$module_dir/go.sum")"
 host_sources=("$module_dir/go.mod" "$module_dir/go.sum")
 while IFS= read -r -d '' file; do host_sources+=("$file"); done \
