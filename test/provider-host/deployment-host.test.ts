@@ -2,7 +2,7 @@ import { buildDeploymentScript, sha256Hex } from "../../providers/deployment-scr
 import { ForgeClient, SlidingWindowRateLimiter } from "../../providers/forge";
 import { startSimulator, type Simulator } from "../../simulator";
 import { type CapturedRegistration, captureRegistration } from "../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../support/dynamic-host";
+import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf, startDynamicHost, urnFor } from "../support/dynamic-host";
 
 const TOKEN = "forge-token-deploy-4f1a9c";
 const ORG = "acme";
@@ -72,14 +72,6 @@ function scriptOf(siteId: number): string {
   const site = sim.state().sites.find((item) => item.id === siteId);
   if (site === undefined) throw new Error(`site ${siteId} is not in the simulator`);
   return site.deploymentScript;
-}
-async function failureOf(promise: Promise<unknown>): Promise<DynamicHostCallError> {
-  const error = await promise.then(
-    () => undefined,
-    (rejection: unknown) => rejection,
-  );
-  expect(error).toBeInstanceOf(DynamicHostCallError);
-  return error as DynamicHostCallError;
 }
 
 /** Each describe block gets its own host: the host's Forge client keeps Forge's 60 requests a minute per process. */

@@ -1,7 +1,7 @@
 import { startSimulator, type Simulator } from "../../simulator";
 import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../simulator/helpers";
 import { type CapturedRegistration, captureRegistration } from "../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../support/dynamic-host";
+import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf, startDynamicHost, urnFor } from "../support/dynamic-host";
 
 const PROCESSES_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
 const PROCESS_ROUTE = `${PROCESSES_ROUTE}/{backgroundProcess}`;
@@ -14,14 +14,6 @@ const COMMAND =
 
 type Props = Record<string, unknown>;
 
-async function failureOf(promise: Promise<unknown>): Promise<DynamicHostCallError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (rejection: unknown) => rejection,
-  );
-  if (!(error instanceof DynamicHostCallError)) throw new Error(`expected the call to fail, got ${String(error)}`);
-  return error;
-}
 
 describe("ForgeWorker through the real dynamic-provider host", () => {
   let sim: Simulator;

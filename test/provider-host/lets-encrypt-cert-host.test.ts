@@ -1,7 +1,7 @@
 import { startSimulator, type Simulator } from "../../simulator";
 import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../simulator/helpers";
 import { type CapturedRegistration, captureRegistration } from "../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../support/dynamic-host";
+import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf, startDynamicHost, urnFor } from "../support/dynamic-host";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -10,14 +10,6 @@ const DOMAIN = "pr-12.preview.test";
 
 type Props = Record<string, unknown>;
 
-async function failureOf(promise: Promise<unknown>): Promise<DynamicHostCallError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (rejection: unknown) => rejection,
-  );
-  if (!(error instanceof DynamicHostCallError)) throw new Error(`expected the call to fail, got ${String(error)}`);
-  return error;
-}
 
 describe("LetsEncryptCert through the real dynamic-provider host", () => {
   let sim: Simulator;

@@ -329,3 +329,13 @@ function decodeInitFailure(metadata: grpc.Metadata | undefined): InitFailure | u
   }
   return undefined;
 }
+
+/** The `DynamicHostCallError` a host call rejects with; throws when the call succeeds or fails some other way. */
+export async function hostCallFailure(promise: Promise<unknown>): Promise<DynamicHostCallError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (rejection: unknown) => rejection,
+  );
+  if (!(error instanceof DynamicHostCallError)) throw new Error(`expected the host call to fail, got ${String(error)}`);
+  return error;
+}
