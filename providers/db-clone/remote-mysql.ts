@@ -5,6 +5,7 @@
  */
 import { buildShellCommand } from "../ssh/quote";
 import { RemoteCommandError, tailOfStderr } from "./errors";
+import { type RemoteStep, type StepPlan, runSteps } from "./remote-steps";
 import { parseBatchRows } from "./sql";
 import type { CommandRunner, MysqlAccess } from "./types";
 import { writePrivateFile } from "./work-dir";
@@ -125,6 +126,31 @@ export class RemoteMysql {
   /** Streams `mysqldump <args>` into `mysql <into>` on the server; a failure of either side fails the step. */
   async pipeDump(args: readonly string[], into: string, step: string): Promise<void> {
     await this.runShell(`set -o pipefail; ${buildShellCommand(this.dumpArgv(args))} | ${buildShellCommand(this.loadArgv(into))}`, step);
+  }
+
+  /** The clone's work directory on the server, where the option file lives. */
+  get workDir(): string {
+    return this.optionFile.slice(0, this.optionFile.lastIndexOf("/"));
+  }
+
+  /** A step running SQL in the mysql client; `write` steps skip the binary log when this account may. */
+  sqlStep(sql: string, options: { step: string; database?: string; write?: boolean; output?: boolean }): RemoteStep {
+    return {
+      step: options.step,
+      command: buildShellCommand(this.mysqlArgv(options.database)),
+      stdin: options.write === true ? this.withoutBinlog(sql) : sql,
+      output: options.output,
+    };
+  }
+
+  /** A step streaming `mysqldump <args>` into `mysql <into>`. */
+  dumpStep(args: readonly string[], into: string, step: string): RemoteStep {
+    return { step, command: `${buildShellCommand(this.dumpArgv(args))} | ${buildShellCommand(this.loadArgv(into))}` };
+  }
+
+  /** Runs `plan` in one round trip (see remote-steps.ts); returns the outputs of the steps that asked for theirs. */
+  async runSteps(plan: StepPlan): Promise<(string | undefined)[]> {
+    return runSteps(this.runner, plan, { workDir: this.workDir, timeoutMs: this.settings.stepTimeoutMs, maxOutputBytes: MAX_QUERY_OUTPUT });
   }
 
   /** Runs a bash script on the server (bash for `pipefail`); its stdout is returned. */
