@@ -21,7 +21,7 @@ import { type LocalServices, type MariaDbEndpoint, startLocalServices } from "..
 import { createMaster } from "../test/support/master-fixture";
 import { USAGE, parseBenchArgs } from "./db-clone-args";
 import { dropPageCache, tablespacesOf, timeRawCopy } from "./db-clone-files";
-import { type Measurement, buildRows, checkTargets, formatTable, median } from "./db-clone-report";
+import { type Measurement, buildRows, checkTargets, describeDataPath, formatTable, median } from "./db-clone-report";
 
 const MASTER = "bench_master";
 const TARGET = "bench_pr_1";
@@ -127,12 +127,16 @@ async function generateMaster(db: BenchDatabase, bytes: number, log: (line: stri
 interface Run {
   seconds: number;
   result: CloneResult;
+  /** Seconds from the start of the file copy to the start of verification (transport only): the data path. */
+  dataPathSeconds: number | null;
 }
 
 async function timeClone(session: SshSession, db: BenchDatabase, method: RequestedMethod, verify: VerifyLevel): Promise<Run> {
   const m = db.endpoint;
   const start = process.hrtime.bigint();
-  const elapsed = () => (Number(process.hrtime.bigint() - start) / 1e9).toFixed(2);
+  const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
+  let copyStarted: number | null = null;
+  let verifyStarted: number | null = null;
   const result = await cloneDatabase(session, {
     source: MASTER,
     target: TARGET,
@@ -145,9 +149,15 @@ async function timeClone(session: SshSession, db: BenchDatabase, method: Request
     createTarget: true,
     access: { user: m.user, password: m.password, socket: m.socket, dataDir: m.dataDir },
     // Stamped progress shows where a slow clone spends its time (stderr, so stdout stays the report).
-    log: (line) => process.stderr.write(`  ${elapsed()} s ${line}\n`),
+    log: (line) => {
+      const at = seconds();
+      if (line.startsWith("copying the files of")) copyStarted = at;
+      if (line.startsWith("verifying the clone")) verifyStarted = at;
+      process.stderr.write(`  ${at.toFixed(2)} s ${line}\n`);
+    },
   });
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, result };
+  const dataPathSeconds = copyStarted !== null && verifyStarted !== null ? verifyStarted - copyStarted : null;
+  return { seconds: seconds(), result, dataPathSeconds };
 }
 
 function describeMachine(): string {
@@ -212,6 +222,7 @@ async function main(): Promise<void> {
     const checksum: Measurement = { label: "auto, verify checksum", seconds: [] };
     const autoCounts = measurements.find((m) => m.label === "auto");
     const chosen = new Map<string, CloneResult>();
+    const autoDataPath: number[] = [];
     let cache = "";
 
     // Each timed step starts cold: no clone, a restarted server (empty buffer pool), dirty pages synced, caches dropped.
@@ -228,8 +239,9 @@ async function main(): Promise<void> {
       log(`run ${run}/${args.runs} ${RAW_COPY}: ${raw.toFixed(2)} s`);
       for (const method of args.methods) {
         await coldStart();
-        const { seconds, result } = await timeClone(session, db, method, "counts");
+        const { seconds, result, dataPathSeconds } = await timeClone(session, db, method, "counts");
         measurements.find((m) => m.label === method)?.seconds.push(seconds);
+        if (method === "auto" && dataPathSeconds !== null) autoDataPath.push(dataPathSeconds);
         chosen.set(method, result);
         log(`run ${run}/${args.runs} ${method} (verify counts): ${seconds.toFixed(2)} s, ${result.method}, ${result.rows} rows`);
         if (result.rows !== rows) throw new Error(`${method} cloned ${result.rows} rows, the master has ${rows}`);
@@ -274,6 +286,11 @@ async function main(): Promise<void> {
     }
     const verdict = checkTargets(auto);
     out.push(...verdict.lines);
+    const pipeRow = tableRows.find((r) => r.label === PIPE);
+    const rawRow = tableRows.find((r) => r.label === RAW_COPY);
+    if (autoDataPath.length > 0 && pipeRow !== undefined && rawRow !== undefined) {
+      out.push(...describeDataPath(median(autoDataPath), pipeRow.seconds, rawRow.seconds));
+    }
     if (args.sizeGb < 1) {
       out.push(`targets are set at 1 GB; at ${args.sizeGb} GB fixed per-clone costs dominate, so they are reported, not judged`);
     } else if (!verdict.met) {

@@ -4,7 +4,7 @@
  * cleared by its owner's next run and by nobody else.
  */
 import { type MethodPlan, chooseMethod } from "./choose-method";
-import { listTablespaceFiles, removeAllExportMetadata } from "./datadir-files";
+import { listTablespaceFiles, removeAllExportMetadataStep } from "./datadir-files";
 import { CloneVerificationError, RemoteCommandError } from "./errors";
 import { assertAccountSeesSource, assertNamesAllowed, assertServerStateAllowed } from "./guards";
 import type { SchemaInventory } from "./inventory";
@@ -14,9 +14,10 @@ import { cloneByParallelDump } from "./method-parallel";
 import { cloneByStreamDump } from "./method-stream";
 import { cloneByTransport } from "./method-transport";
 import type { RemoteMysql } from "./remote-mysql";
+import type { RemoteStep } from "./remote-steps";
 import type { ServerFacts } from "./server-facts";
 import { withCloneSession } from "./session";
-import { createDatabase, emptySchemaSql } from "./schema-objects";
+import { createDatabaseSql, emptySchemaSql } from "./schema-objects";
 import type { CloneMethod, CloneOptions, CloneResult, CommandRunner, HookContext } from "./types";
 import { verifyClone } from "./verify";
 
@@ -119,16 +120,20 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
     const sourceSnapshotAt = sourceMark?.dataAsOf ?? newestTableTime(sourceInv);
     const dataAsOf = sourceMark?.dataAsOf ?? (options.liveSource === true ? startedAt : (sourceSnapshotAt ?? startedAt));
 
-    // First write: everything above only read.
-    if (state.kind === "missing") await createDatabase(mysql, target, sourceInv);
-    if (state.kind === "ours" && targetInventory !== null && facts.fileAccess !== "none") {
-      await removeAllExportMetadata(runner, facts.fileAccess, facts.dataDir, target);
-    }
+    // First writes, sent ahead of the method's first step: everything above only read.
     const mark = startMarkSql(target, { owner, source, resetTokenSha256: hashResetToken(options.resetToken ?? ""), startedAt, dataAsOf });
-    await mysql.execute(state.kind === "ours" && targetInventory !== null ? `${emptySchemaSql(targetInventory)}\n${mark}` : mark, {
-      step: `Marking \`${target}\` as this stack's clone in progress${state.kind === "ours" ? " (after emptying the previous clone)" : ""}`,
-      database: target,
-    });
+    const prepare: RemoteStep[] = [];
+    if (state.kind === "missing") prepare.push(mysql.sqlStep(createDatabaseSql(target, sourceInv), { step: `Creating database \`${target}\``, write: true }));
+    if (state.kind === "ours" && targetInventory !== null && facts.fileAccess !== "none") {
+      prepare.push(removeAllExportMetadataStep(facts.fileAccess, facts.dataDir, target));
+    }
+    prepare.push(
+      mysql.sqlStep(state.kind === "ours" && targetInventory !== null ? `${emptySchemaSql(targetInventory)}\n${mark}` : mark, {
+        step: `Marking \`${target}\` as this stack's clone in progress${state.kind === "ours" ? " (after emptying the previous clone)" : ""}`,
+        database: target,
+        write: true,
+      }),
+    );
 
     const hookContext: HookContext = { runner, source, target, method: plan.method, dataDir: facts.dataDir };
     try {
@@ -140,11 +145,13 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
         plan,
         workDir,
         parallelism: options.parallelism ?? DEFAULT_PARALLELISM,
+        prepare,
         afterCopy: async () => options.hooks?.afterCopy?.(hookContext),
         log,
       });
       await options.hooks?.beforeVerify?.(hookContext);
       const verifiedWith = options.verify ?? "checksum";
+      log(`verifying the clone (${verifiedWith})`);
       const viaFile = new Set(plan.fileTables);
       const verification = await verifyClone(mysql, sourceInv, target, verifiedWith, (t) => (viaFile.has(t) ? "file" : "dump"));
       if (verification.problems.length > 0) throw new CloneVerificationError(source, target, verification.problems);

@@ -1,6 +1,7 @@
 import type { MethodPlan } from "./choose-method";
 import type { SchemaInventory } from "./inventory";
 import type { RemoteMysql } from "./remote-mysql";
+import type { RemoteStep } from "./remote-steps";
 import type { ServerFacts } from "./server-facts";
 
 /** What a copy method gets: the source as inventoried, the (empty) target, and where it may keep files. */
@@ -12,6 +13,8 @@ export interface MethodContext {
   plan: MethodPlan;
   workDir: string;
   parallelism: number;
+  /** The caller's first writes (create or empty the target, set the clone mark); run ahead of the method's first step, in its round trip. */
+  prepare: readonly RemoteStep[];
   /** Runs the caller's `afterCopy` hook; each method calls it once its rows are in the target. */
   afterCopy(): Promise<void>;
   log(message: string): void;

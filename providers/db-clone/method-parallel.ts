@@ -4,13 +4,14 @@
  * meanwhile: fine for a snapshot master, wrong for production (chooseMethod refuses it for a live source).
  */
 import type { MethodContext } from "./method-context";
-import { copyProgrammableObjects, copyTableDefinitions, loadTablesInParallel } from "./schema-objects";
+import { copyProgrammableObjectsStep, copyTableDefinitionsStep, loadTablesInParallel } from "./schema-objects";
 
 export async function cloneByParallelDump(ctx: MethodContext): Promise<void> {
   const source = ctx.source.name;
-  await copyTableDefinitions(ctx.mysql, source, ctx.target);
+  await ctx.mysql.runSteps([...ctx.prepare, copyTableDefinitionsStep(ctx.mysql, source, ctx.target)]);
   ctx.log(`loading ${ctx.source.tables.length} tables, ${ctx.parallelism} at a time`);
   await loadTablesInParallel(ctx.mysql, source, ctx.target, ctx.source.tables, ctx.parallelism);
   await ctx.afterCopy();
-  await copyProgrammableObjects(ctx.mysql, ctx.source, ctx.target);
+  const objects = copyProgrammableObjectsStep(ctx.mysql, ctx.source, ctx.target);
+  if (objects.length > 0) await ctx.mysql.runSteps(objects);
 }

@@ -8,7 +8,7 @@ import { ignoreMark } from "./schema-objects";
 
 export async function cloneByStreamDump(ctx: MethodContext): Promise<void> {
   const source = ctx.source.name;
-  await ctx.mysql.pipeDump(
+  const dump = ctx.mysql.dumpStep(
     [
       "--single-transaction",
       "--quick",
@@ -21,5 +21,6 @@ export async function cloneByStreamDump(ctx: MethodContext): Promise<void> {
     ctx.target,
     `Streaming a dump of \`${source}\` into \`${ctx.target}\``,
   );
+  await ctx.mysql.runSteps([...ctx.prepare, dump]);
   await ctx.afterCopy();
 }

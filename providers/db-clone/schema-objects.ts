@@ -6,6 +6,7 @@
 import type { SchemaInventory } from "./inventory";
 import { MARK_TABLE } from "./mark";
 import type { RemoteMysql } from "./remote-mysql";
+import type { RemoteStep } from "./remote-steps";
 import { quoteIdentifier, qualified } from "./sql";
 
 /** `--ignore-table` for the source's own clone mark, which is never copied. */
@@ -13,9 +14,9 @@ export function ignoreMark(source: string): string {
   return `--ignore-table=${source}.${MARK_TABLE}`;
 }
 
-/** Creates every table (empty) and every view of `source` in `target`; triggers come later, after the rows. */
-export async function copyTableDefinitions(mysql: RemoteMysql, source: string, target: string): Promise<void> {
-  await mysql.pipeDump(
+/** A step creating every table (empty) and every view of `source` in `target`; triggers come later, after the rows. */
+export function copyTableDefinitionsStep(mysql: RemoteMysql, source: string, target: string): RemoteStep {
+  return mysql.dumpStep(
     ["--no-data", "--skip-triggers", "--single-transaction", ignoreMark(source), source],
     target,
     `Copying table and view definitions of \`${source}\` into \`${target}\``,
@@ -23,27 +24,30 @@ export async function copyTableDefinitions(mysql: RemoteMysql, source: string, t
 }
 
 /**
- * Copies triggers, routines and events. Run after the rows are in: a trigger created earlier would fire for every
- * loaded row. `--events` is only passed when there are events, because it needs the EVENT privilege.
+ * The step copying triggers, routines and events (none when there are none). Run after the rows are in: a trigger
+ * created earlier would fire for every loaded row. `--events` is only passed when there are events, because it needs
+ * the EVENT privilege.
  */
-export async function copyProgrammableObjects(mysql: RemoteMysql, inventory: SchemaInventory, target: string): Promise<void> {
-  if (inventory.triggers.length === 0 && inventory.routines.length === 0 && inventory.events.length === 0) return;
+export function copyProgrammableObjectsStep(mysql: RemoteMysql, inventory: SchemaInventory, target: string): RemoteStep[] {
+  if (inventory.triggers.length === 0 && inventory.routines.length === 0 && inventory.events.length === 0) return [];
   const source = inventory.name;
-  await mysql.pipeDump(
-    [
-      "--no-data",
-      "--no-create-info",
-      // Also means no LOCK TABLES, which an account without that privilege could not take.
-      "--single-transaction",
-      "--triggers",
-      "--routines",
-      ...(inventory.events.length > 0 ? ["--events"] : []),
-      ignoreMark(source),
-      source,
-    ],
-    target,
-    `Copying triggers, routines and events of \`${source}\` into \`${target}\``,
-  );
+  return [
+    mysql.dumpStep(
+      [
+        "--no-data",
+        "--no-create-info",
+        // Also means no LOCK TABLES, which an account without that privilege could not take.
+        "--single-transaction",
+        "--triggers",
+        "--routines",
+        ...(inventory.events.length > 0 ? ["--events"] : []),
+        ignoreMark(source),
+        source,
+      ],
+      target,
+      `Copying triggers, routines and events of \`${source}\` into \`${target}\``,
+    ),
+  ];
 }
 
 /** Loads one table's rows with its own consistent read. */
@@ -94,12 +98,14 @@ export function emptySchemaSql(inventory: SchemaInventory): string {
   ].join("\n");
 }
 
-/** Creates `target` with the source's character set and collation. */
-export async function createDatabase(mysql: RemoteMysql, target: string, like: SchemaInventory): Promise<void> {
+/** The statement creating `target` with the source's character set and collation. */
+export function createDatabaseSql(target: string, like: SchemaInventory): string {
   const word = /^[A-Za-z0-9_]+$/;
   const options = word.test(like.charset) && word.test(like.collation) ? ` CHARACTER SET ${like.charset} COLLATE ${like.collation}` : "";
-  await mysql.execute(
-    `CREATE DATABASE ${quoteIdentifier(target)}${options};`,
-    { step: `Creating database \`${target}\`` },
-  );
+  return `CREATE DATABASE ${quoteIdentifier(target)}${options};`;
+}
+
+/** Creates `target` with the source's character set and collation. */
+export async function createDatabase(mysql: RemoteMysql, target: string, like: SchemaInventory): Promise<void> {
+  await mysql.execute(createDatabaseSql(target, like), { step: `Creating database \`${target}\`` });
 }

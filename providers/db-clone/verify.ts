@@ -4,10 +4,10 @@
  * A dump by an account that cannot read a routine's body silently leaves the routine out, so objects are always
  * compared.
  */
-import type { VerificationProblem } from "./errors";
+import { RemoteCommandError, type VerificationProblem } from "./errors";
 import { type SchemaInventory, inventorySql, parseInventory } from "./inventory";
 import type { RemoteMysql } from "./remote-mysql";
-import { parseCount, qualified, sqlString } from "./sql";
+import { parseBatchRows, parseCount, qualified, sqlString } from "./sql";
 import type { TableResult, VerifyLevel } from "./types";
 
 export interface Verification {
@@ -65,6 +65,98 @@ function viewsReadingSourceSql(source: string, clone: string): string {
   );
 }
 
+interface Measured {
+  sourceCounts: Map<string, number>;
+  cloneCounts: Map<string, number>;
+  sourceSums: Map<string, string>;
+  cloneSums: Map<string, string>;
+}
+
+/** One schema's row counts (rows tagged `C`) and, for `checksum`, its CHECKSUM TABLE rows, in one mysql session. */
+function measureSql(schema: string, tables: readonly string[], counts: boolean, checksums: boolean): string {
+  const statements: string[] = [];
+  if (counts && tables.length > 0) {
+    statements.push(`${tables.map((t) => `SELECT 'C', ${sqlString(t)}, COUNT(*) FROM ${qualified(schema, t)}`).join("\nUNION ALL ")};`);
+  }
+  if (checksums && tables.length > 0) statements.push(`CHECKSUM TABLE ${tables.map((t) => qualified(schema, t)).join(", ")};`);
+  return statements.join("\n");
+}
+
+function parseMeasured(rows: readonly string[][], schema: string): { counts: Map<string, number>; sums: Map<string, string> } {
+  const prefix = `${schema}.`;
+  const counts = new Map<string, number>();
+  const sums = new Map<string, string>();
+  for (const row of rows) {
+    if (row.length === 3 && row[0] === "C") {
+      const name = row[1] ?? "";
+      counts.set(name, parseCount(row[2], `COUNT(*) of \`${schema}\`.\`${name}\``));
+    } else if (row.length === 2) {
+      const name = row[0] ?? "";
+      sums.set(name.startsWith(prefix) ? name.slice(prefix.length) : name, row[1] ?? "NULL");
+    }
+  }
+  return { counts, sums };
+}
+
+/**
+ * Reads the clone's inventory and measures both schemas in one round trip, the source and the clone side by side.
+ * The clone is measured by the source's table names; null when that failed (a table missing from the clone), and
+ * the caller takes the slower path that measures only the tables both have.
+ */
+async function inventoryAndMeasure(
+  mysql: RemoteMysql,
+  source: SchemaInventory,
+  cloneName: string,
+  level: VerifyLevel,
+): Promise<{ rows: string[][]; measured: Measured } | null> {
+  const names = source.tables.map((t) => t.name);
+  const compareData = level !== "objects";
+  const checksums = level === "checksum";
+  const inventory = mysql.sqlStep(`${inventorySql(cloneName)}\n${viewsReadingSourceSql(source.name, cloneName)}`, {
+    step: `Listing the objects of the clone \`${cloneName}\``,
+    output: true,
+  });
+  const sourceSql = measureSql(source.name, names, compareData, checksums);
+  const cloneSql = measureSql(cloneName, names, true, checksums);
+  const steps = [
+    inventory,
+    ...(sourceSql === "" ? [] : [mysql.sqlStep(sourceSql, { step: `Measuring the rows of \`${source.name}\``, output: true })]),
+    ...(cloneSql === "" ? [] : [mysql.sqlStep(cloneSql, { step: `Measuring the rows of \`${cloneName}\``, output: true })]),
+  ];
+  let outputs: (string | undefined)[];
+  try {
+    outputs = await mysql.runSteps([steps]);
+  } catch (error) {
+    if (error instanceof RemoteCommandError) return null;
+    throw error;
+  }
+  const [inventoryOut = "", ...measuredOut] = outputs;
+  const sourceSide = sourceSql === "" ? { counts: new Map(), sums: new Map() } : parseMeasured(parseBatchRows(measuredOut.shift() ?? ""), source.name);
+  const cloneSide = cloneSql === "" ? { counts: new Map(), sums: new Map() } : parseMeasured(parseBatchRows(measuredOut.shift() ?? ""), cloneName);
+  return {
+    rows: parseBatchRows(inventoryOut),
+    measured: { sourceCounts: sourceSide.counts, cloneCounts: cloneSide.counts, sourceSums: sourceSide.sums, cloneSums: cloneSide.sums },
+  };
+}
+
+/** The slow path: inventory first, then measures of only the tables both schemas have (one session each). */
+async function inventoryThenMeasure(mysql: RemoteMysql, source: SchemaInventory, cloneName: string, level: VerifyLevel): Promise<{ rows: string[][]; measured: Measured }> {
+  const rows = await mysql.query(`${inventorySql(cloneName)}\n${viewsReadingSourceSql(source.name, cloneName)}`, {
+    step: `Listing the objects of the clone \`${cloneName}\``,
+  });
+  const clone = parseInventory(rows, cloneName);
+  const cloneTables = new Set(clone?.tables.map((t) => t.name) ?? []);
+  const common = source.tables.map((t) => t.name).filter((name) => cloneTables.has(name));
+  const compareData = level !== "objects";
+  const [sourceCounts, cloneCounts, sourceSums, cloneSums] = await Promise.all([
+    compareData ? countRows(mysql, source.name, common) : Promise.resolve(new Map<string, number>()),
+    countRows(mysql, cloneName, common),
+    level === "checksum" ? checksumTables(mysql, source.name, common) : Promise.resolve(new Map<string, string>()),
+    level === "checksum" ? checksumTables(mysql, cloneName, common) : Promise.resolve(new Map<string, string>()),
+  ]);
+  return { rows, measured: { sourceCounts, cloneCounts, sourceSums, cloneSums } };
+}
+
 /** Compares `clone` with `source`; `copiedBy` says how each table travelled (for the report). */
 export async function verifyClone(
   mysql: RemoteMysql,
@@ -73,9 +165,7 @@ export async function verifyClone(
   level: VerifyLevel,
   copiedBy: (table: string) => TableResult["copiedBy"],
 ): Promise<Verification> {
-  const rows = await mysql.query(`${inventorySql(cloneName)}\n${viewsReadingSourceSql(source.name, cloneName)}`, {
-    step: `Listing the objects of the clone \`${cloneName}\``,
-  });
+  const { rows, measured } = (await inventoryAndMeasure(mysql, source, cloneName, level)) ?? (await inventoryThenMeasure(mysql, source, cloneName, level));
   const clone = parseInventory(rows, cloneName);
   if (clone === null) return { tables: [], problems: [{ object: null, detail: `database \`${cloneName}\` disappeared during the clone` }] };
   const viewsReadingSource = rows
@@ -85,12 +175,7 @@ export async function verifyClone(
   const cloneTables = new Set(clone.tables.map((t) => t.name));
   const common = source.tables.map((t) => t.name).filter((name) => cloneTables.has(name));
   const compareData = level !== "objects";
-  const [sourceCounts, cloneCounts, sourceSums, cloneSums] = await Promise.all([
-    compareData ? countRows(mysql, source.name, common) : Promise.resolve(new Map<string, number>()),
-    countRows(mysql, cloneName, common),
-    level === "checksum" ? checksumTables(mysql, source.name, common) : Promise.resolve(new Map<string, string>()),
-    level === "checksum" ? checksumTables(mysql, cloneName, common) : Promise.resolve(new Map<string, string>()),
-  ]);
+  const { sourceCounts, cloneCounts, sourceSums, cloneSums } = measured;
   const tables: TableResult[] = common.map((name) => {
     const rows = cloneCounts.get(name) ?? 0;
     if (compareData && sourceCounts.get(name) !== rows) {

@@ -100,7 +100,9 @@ describe("cloneDatabase with each method", () => {
     expect(result.tables.filter((t) => t.copiedBy === "dump").map((t) => t.name)).toStrictEqual(["articles", "legacy_counters"]);
     expect(result.reason).toMatch(/^requested as `transport`; 2 tables via dump\/load/);
     const copyCall = runner.calls.find((call) => call.stdin.includes("FOR EXPORT"));
-    expect(copyCall?.stdin).toMatch(/^FLUSH TABLES `clonemethods_master`.`audit_log`, .* FOR EXPORT;\nsystem 'sh' '\/tmp\/forge-previews-clone-clonem_pr_1\.[^']+\/copy-tablespaces\.sh'\nUNLOCK TABLES;\n$/);
+    expect(copyCall?.stdin).toMatch(
+      /\nFLUSH TABLES `clonemethods_master`.`audit_log`, .* FOR EXPORT;\nsystem 'sh' '\/tmp\/forge-previews-clone-clonem_pr_1\.[^']+\/copy-tablespaces\.sh'\nUNLOCK TABLES;\n/,
+    );
   });
 
   it("two transport clones of the same master at once both succeed", async () => {

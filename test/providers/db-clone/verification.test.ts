@@ -131,4 +131,25 @@ describe("verification catches a clone that differs from its source", () => {
       { object: "routine procedure customer_order_stats", detail: "missing from the clone" },
     ]);
   });
+
+  it("transport: a table missing from the clone is named, and the other tables are still compared", async () => {
+    const error = await cloneExpectingFailure(() =>
+      cloneDatabase(
+        runner,
+        previewCloneOptions(MASTER, "verifyeng_pr_3", {
+          method: "transport",
+          verify: "counts",
+          hooks: {
+            beforeVerify: async ({ target }) =>
+              void (await conn.query(`DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`)),
+          },
+        }),
+      ),
+    );
+
+    expect(error.problems).toStrictEqual([
+      { object: "table migrations", detail: "missing from the clone" },
+      { object: "audit_log", detail: "120 rows in the source, 119 in the clone" },
+    ]);
+  });
 });

@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { balanceByBytes, buildCopyScript } from "../../../providers/db-clone/datadir-files";
+
+describe("balanceByBytes", () => {
+  it("puts the largest tables first onto the lightest stream", () => {
+    const tables = [
+      { name: "small", bytes: 10 },
+      { name: "huge", bytes: 600 },
+      { name: "medium", bytes: 300 },
+      { name: "mid2", bytes: 250 },
+    ];
+
+    expect(balanceByBytes(tables, 2)).toStrictEqual([["huge"], ["medium", "mid2", "small"]]);
+    expect(balanceByBytes(tables, 1)).toStrictEqual([["huge", "medium", "mid2", "small"]]);
+    expect(balanceByBytes(tables.slice(0, 1), 4)).toStrictEqual([["small"]]);
+  });
+});
+
+describe("buildCopyScript", () => {
+  let base: string;
+  const run = (script: string) => spawnSync("sh", ["-c", script], { encoding: "utf8" });
+
+  beforeEach(() => {
+    base = mkdtempSync(join(tmpdir(), "fp-copy-script-"));
+    mkdirSync(join(base, "src"));
+    mkdirSync(join(base, "dst"));
+    for (const table of ["a", "b", "c"]) {
+      writeFileSync(join(base, "src", `${table}.ibd`), `${table} pages`);
+      writeFileSync(join(base, "src", `${table}.cfg`), `${table} meta`);
+    }
+  });
+
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  it("copies every group's .ibd and .cfg at once and touches the marker last", () => {
+    const marker = join(base, "copied");
+    const result = run(buildCopyScript(join(base, "src"), join(base, "dst"), [["a"], ["b", "c"]], marker));
+
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(base, "dst")).sort()).toStrictEqual(["a.cfg", "a.ibd", "b.cfg", "b.ibd", "c.cfg", "c.ibd"]);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it("fails without the marker when any group's copy fails, after waiting for the others", () => {
+    rmSync(join(base, "src", "a.cfg"));
+    const marker = join(base, "copied");
+    const result = run(buildCopyScript(join(base, "src"), join(base, "dst"), [["a"], ["b", "c"]], marker));
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("a.cfg");
+    expect(existsSync(marker)).toBe(false);
+    // The other stream finished before the script gave up.
+    expect(readdirSync(join(base, "dst")).filter((f) => f.startsWith("b") || f.startsWith("c")).sort()).toStrictEqual(["b.cfg", "b.ibd", "c.cfg", "c.ibd"]);
+  });
+});
