@@ -3,7 +3,7 @@
  * datadir's files (root or passwordless sudo), the flavour and its settings, and this account's privileges.
  */
 import { RemoteCommandError, tailOfStderr } from "./errors";
-import type { MysqlClients, RemoteMysql } from "./remote-mysql";
+import type { MysqlClients } from "./remote-mysql";
 import { sqlString } from "./sql";
 import type { CommandRunner } from "./types";
 
@@ -78,15 +78,17 @@ export function serverFactsSql(grantsFor: string): string {
   ].join("\n");
 }
 
-/** The facts from rows of {@link serverFactsSql} (possibly mixed with other rows); probes sql_log_bin if needed. */
-export async function parseServerFacts(mysql: RemoteMysql, rows: readonly string[][], shell: ShellFacts, dataDirOverride: string | null): Promise<ServerFacts> {
+/**
+ * The facts from rows of {@link serverFactsSql} (possibly mixed with other rows); `sessionMaySkipBinlog` says whether
+ * `SET SESSION sql_log_bin = 0` worked for this account.
+ */
+export function parseServerFacts(rows: readonly string[][], shell: ShellFacts, dataDirOverride: string | null, sessionMaySkipBinlog: boolean): ServerFacts {
   const server = rows.find((row) => row[0] === "server");
   if (server === undefined) throw new Error("The server did not answer SELECT VERSION()");
   const [, version = "", comment = "", dataDir = "", filePerTable = "", logBin = "", account = ""] = server;
   const globalPrivileges = new Set(rows.filter((row) => row[0] === "global").map((row) => row[1] ?? ""));
   const sourcePrivileges = new Set([...globalPrivileges, ...rows.filter((row) => row[0] === "schema").map((row) => row[1] ?? "")]);
   const binlog = logBin === "1" || logBin.toUpperCase() === "ON";
-  const canSkipBinlog = binlog && (await probeSkipBinlog(mysql));
   return {
     ...shell,
     flavor: /mariadb/i.test(`${version} ${comment}`) ? "mariadb" : "mysql",
@@ -94,21 +96,11 @@ export async function parseServerFacts(mysql: RemoteMysql, rows: readonly string
     dataDir: (dataDirOverride ?? dataDir).replace(/\/+$/, ""),
     filePerTable: filePerTable === "1" || filePerTable.toUpperCase() === "ON",
     binlog,
-    canSkipBinlog,
+    canSkipBinlog: binlog && sessionMaySkipBinlog,
     account,
     sourcePrivileges,
     globalPrivileges,
   };
-}
-
-/** Whether this account may turn off the binary log for its session (SUPER, BINLOG ADMIN or SYSTEM_VARIABLES_ADMIN). */
-async function probeSkipBinlog(mysql: RemoteMysql): Promise<boolean> {
-  try {
-    await mysql.query("SET SESSION sql_log_bin = 0; SELECT 1;", { step: "Probing SET sql_log_bin" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The settings the remote clients need for this server. */

@@ -22,6 +22,8 @@ function assertPlainTarget(target: string): void {
 export interface WorkDirSetup {
   file: { name: string; contents: string };
   script: string;
+  /** Names the script in the error when it fails after the directory was made. */
+  step: string;
 }
 
 /**
@@ -42,9 +44,10 @@ export async function withWorkDir<T>(
   const [dir = "", ...rest] = made.stdout.split("\n");
   const created = MKTEMP_PATH.test(dir);
   try {
-    if (made.exitCode !== 0 || !created) {
+    if (!created) {
       throw new RemoteCommandError("Preparing a work directory on the database server (mktemp -d)", made.exitCode, tailOfStderr(made.stderr));
     }
+    if (made.exitCode !== 0) throw new RemoteCommandError(setup?.step ?? "Preparing a work directory on the database server", made.exitCode, tailOfStderr(made.stderr));
     return await fn(dir, rest.join("\n"));
   } finally {
     if (created) await runner.exec(["rm", "-rf", "--", dir], { timeoutMs: SHORT_TIMEOUT_MS }).catch(() => undefined);
