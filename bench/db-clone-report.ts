@@ -90,7 +90,8 @@ export function checkTargets(auto: Row | undefined): { lines: string[]; met: boo
 export function describeDataPath(dataPath: number, pipe: number, raw: number): string[] {
   const pipeBound = pipe / TARGET_FASTER_THAN_PIPE;
   const lines = [
-    `auto's data path (files copied under the export lock, then IMPORT TABLESPACE; no DDL, no verification): ${dataPath.toFixed(2)} s = ` +
+    `auto's data path (files copied under the export lock, then IMPORT TABLESPACE with the source's counts alongside; ` +
+      `no DDL, no reading of the clone): ${dataPath.toFixed(2)} s = ` +
       `${(dataPath / raw).toFixed(2)}x the raw copy`,
     `pipe / raw copy on this machine: ${(pipe / raw).toFixed(1)}x; ${TARGET_FASTER_THAN_PIPE}x the pipe allows ${pipeBound.toFixed(2)} s in all`,
   ];

@@ -19,11 +19,12 @@ import type { ServerFacts } from "./server-facts";
 import { withCloneSession } from "./session";
 import { createDatabaseSql, emptySchemaSql } from "./schema-objects";
 import type { CloneMethod, CloneOptions, CloneResult, CommandRunner, HookContext } from "./types";
-import { verifyClone } from "./verify";
+import { type SchemaMeasure, verifyClone } from "./verify";
 
 const DEFAULT_PARALLELISM = 2;
 
-const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<void>> = {
+/** Each method copies; one that measured the source on the way (transport) returns that for verification. */
+const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<SchemaMeasure | null | void>> = {
   transport: cloneByTransport,
   "parallel-dump": cloneByParallelDump,
   "stream-dump": cloneByStreamDump,
@@ -137,7 +138,8 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
 
     const hookContext: HookContext = { runner, source, target, method: plan.method, dataDir: facts.dataDir };
     try {
-      await METHODS[plan.method]({
+      const verifiedWith = options.verify ?? "checksum";
+      const sourceMeasured = await METHODS[plan.method]({
         mysql,
         facts,
         source: sourceInv,
@@ -146,14 +148,15 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
         workDir,
         parallelism: options.parallelism ?? DEFAULT_PARALLELISM,
         prepare,
+        verify: verifiedWith,
         afterCopy: async () => options.hooks?.afterCopy?.(hookContext),
         log,
       });
       await options.hooks?.beforeVerify?.(hookContext);
-      const verifiedWith = options.verify ?? "checksum";
       log(`verifying the clone (${verifiedWith})`);
       const viaFile = new Set(plan.fileTables);
-      const verification = await verifyClone(mysql, sourceInv, target, verifiedWith, (t) => (viaFile.has(t) ? "file" : "dump"));
+      const copiedBy = (t: string): "file" | "dump" => (viaFile.has(t) ? "file" : "dump");
+      const verification = await verifyClone(mysql, sourceInv, target, verifiedWith, copiedBy, sourceMeasured ?? null);
       if (verification.problems.length > 0) throw new CloneVerificationError(source, target, verification.problems);
       await runPostCloneSql(mysql, target, options.postCloneSql ?? []);
       const finishedAt = new Date().toISOString();

@@ -3,6 +3,7 @@ import type { SchemaInventory } from "./inventory";
 import type { RemoteMysql } from "./remote-mysql";
 import type { RemoteStep } from "./remote-steps";
 import type { ServerFacts } from "./server-facts";
+import type { VerifyLevel } from "./types";
 
 /** What a copy method gets: the source as inventoried, the (empty) target, and where it may keep files. */
 export interface MethodContext {
@@ -13,6 +14,8 @@ export interface MethodContext {
   plan: MethodPlan;
   workDir: string;
   parallelism: number;
+  /** How the clone will be verified; a method may measure the source for it while it has other work running. */
+  verify: VerifyLevel;
   /** The caller's first writes (create or empty the target, set the clone mark); run ahead of the method's first step, in its round trip. */
   prepare: readonly RemoteStep[];
   /** Runs the caller's `afterCopy` hook; each method calls it once its rows are in the target. */

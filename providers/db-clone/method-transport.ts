@@ -14,6 +14,7 @@ import type { MethodContext } from "./method-context";
 import type { RemoteStep } from "./remote-steps";
 import { copyProgrammableObjectsStep, copyTableDefinitionsStep, loadTablesInParallel } from "./schema-objects";
 import { qualified, quoteIdentifier } from "./sql";
+import { type SchemaMeasure, readSourceMeasure, sourceMeasureSteps } from "./verify";
 
 /** ALTER TABLE ... <action> TABLESPACE for each table, with foreign-key checks off (they refuse DISCARD otherwise). */
 function tablespaceSql(tables: readonly string[], action: "DISCARD" | "IMPORT"): string {
@@ -51,18 +52,28 @@ function exportAndCopySteps(ctx: MethodContext, tables: readonly string[]): Remo
   ];
 }
 
-/** Imports the copied files, then removes their .cfg files whatever the import's outcome. */
-function importStep(ctx: MethodContext, tables: readonly string[]): RemoteStep {
+/**
+ * Imports the copied files and removes their .cfg files whatever the import's outcome; then, when `objects` is given,
+ * copies the triggers, routines and events (one step, so the source can be measured alongside all of it).
+ */
+function importStep(ctx: MethodContext, tables: readonly string[], objects: RemoteStep | undefined): RemoteStep {
   const { mysql, facts, target } = ctx;
   const cfgFiles = tables.map((t) => `${facts.dataDir}/${target}/${t}.cfg`);
+  const then = objects === undefined ? "" : ` && ${objects.command}`;
   return {
-    step: `Importing the copied tablespaces into \`${target}\``,
-    command: `${buildShellCommand(mysql.mysqlArgv(target))}; rc=$?; ${buildShellCommand(privileged(facts.fileAccess, ["rm", "-f", "--", ...cfgFiles]))}; exit $rc`,
+    step: `Importing the copied tablespaces into \`${target}\`${objects === undefined ? "" : " and copying its triggers, routines and events"}`,
+    command:
+      `${buildShellCommand(mysql.mysqlArgv(target))}; rc=$?; ${buildShellCommand(privileged(facts.fileAccess, ["rm", "-f", "--", ...cfgFiles]))}; ` +
+      `[ "$rc" = 0 ]${then}`,
     stdin: mysql.withoutBinlog(tablespaceSql(tables, "IMPORT")),
   };
 }
 
-export async function cloneByTransport(ctx: MethodContext): Promise<void> {
+/**
+ * Clones by transport. The source is measured for verification while the target imports (a cold source is read from
+ * disk while IMPORT mostly writes), so verification then only reads the clone; the measure is returned for it.
+ */
+export async function cloneByTransport(ctx: MethodContext): Promise<SchemaMeasure | null> {
   const { mysql, facts, plan, target } = ctx;
   const source = ctx.source.name;
   ctx.log(`copying the files of ${plan.fileTables.length} tables under an export lock on \`${source}\``);
@@ -78,15 +89,16 @@ export async function cloneByTransport(ctx: MethodContext): Promise<void> {
     await removeExportMetadata(mysql.runner, facts.fileAccess, facts.dataDir, target, plan.fileTables).catch(() => undefined);
     throw error;
   }
-  const objects = copyProgrammableObjectsStep(mysql, ctx.source, target);
-  ctx.log(`importing ${plan.fileTables.length} tablespaces into \`${target}\``);
-  if (plan.fallbackTables.length === 0) {
-    await mysql.runSteps([importStep(ctx, plan.fileTables), ...objects]);
-    return;
+  const [objects] = copyProgrammableObjectsStep(mysql, ctx.source, target);
+  const allAtOnce = plan.fallbackTables.length === 0;
+  const measure = sourceMeasureSteps(mysql, ctx.source, ctx.verify);
+  ctx.log(`importing ${plan.fileTables.length} tablespaces into \`${target}\`${measure.length > 0 ? ` while measuring \`${source}\`` : ""}`);
+  const [, ...measured] = await mysql.runSteps([[importStep(ctx, plan.fileTables, allAtOnce ? objects : undefined), ...measure]]);
+  if (!allAtOnce) {
+    ctx.log(`loading ${plan.fallbackTables.length} tables through dump/load`);
+    const names = new Set(plan.fallbackTables.map((t) => t.name));
+    await loadTablesInParallel(mysql, source, target, ctx.source.tables.filter((t) => names.has(t.name)), ctx.parallelism);
+    if (objects !== undefined) await mysql.runSteps([objects]);
   }
-  await mysql.runSteps([importStep(ctx, plan.fileTables)]);
-  ctx.log(`loading ${plan.fallbackTables.length} tables through dump/load`);
-  const names = new Set(plan.fallbackTables.map((t) => t.name));
-  await loadTablesInParallel(mysql, source, target, ctx.source.tables.filter((t) => names.has(t.name)), ctx.parallelism);
-  if (objects.length > 0) await mysql.runSteps(objects);
+  return measure.length > 0 ? readSourceMeasure(measured, ctx.source) : null;
 }

@@ -7,6 +7,8 @@
 import { RemoteCommandError, type VerificationProblem } from "./errors";
 import { type SchemaInventory, inventorySql, parseInventory } from "./inventory";
 import type { RemoteMysql } from "./remote-mysql";
+import { balanceByBytes } from "./datadir-files";
+import type { RemoteStep } from "./remote-steps";
 import { parseBatchRows, parseCount, qualified, sqlString } from "./sql";
 import type { TableResult, VerifyLevel } from "./types";
 
@@ -98,41 +100,76 @@ function parseMeasured(rows: readonly string[][], schema: string): { counts: Map
   return { counts, sums };
 }
 
+/** Row counts and CHECKSUM TABLE values of one schema's tables, as measured. */
+export interface SchemaMeasure {
+  counts: Map<string, number>;
+  sums: Map<string, string>;
+}
+
+/** Sessions measuring one side at once: two keep both cores and the disk queue busy on a 2-core server. */
+const MEASURE_STREAMS = 2;
+
+/** The steps measuring `schema`'s `tables` (by size, in parallel sessions); empty when nothing is to be measured. */
+function measureSteps(mysql: RemoteMysql, schema: string, tables: readonly { name: string; bytes: number }[], counts: boolean, checksums: boolean): RemoteStep[] {
+  if (!counts && !checksums) return [];
+  return balanceByBytes(tables, MEASURE_STREAMS).map((names, i, all) =>
+    mysql.sqlStep(measureSql(schema, names, counts, checksums), {
+      step: `Measuring the rows of \`${schema}\`${all.length > 1 ? ` (part ${i + 1} of ${all.length})` : ""}`,
+      output: true,
+    }),
+  );
+}
+
+function mergeMeasures(outputs: readonly (string | undefined)[], schema: string): SchemaMeasure {
+  const merged: SchemaMeasure = { counts: new Map(), sums: new Map() };
+  for (const output of outputs) {
+    const { counts, sums } = parseMeasured(parseBatchRows(output ?? ""), schema);
+    for (const [name, count] of counts) merged.counts.set(name, count);
+    for (const [name, sum] of sums) merged.sums.set(name, sum);
+  }
+  return merged;
+}
+
 /**
- * Reads the clone's inventory and measures both schemas in one round trip, the source and the clone side by side.
- * The clone is measured by the source's table names; null when that failed (a table missing from the clone), and
- * the caller takes the slower path that measures only the tables both have.
+ * Steps measuring the source for `level`, to run alongside other work (the transport measures its source while the
+ * target imports); read their outputs with {@link readSourceMeasure}.
+ */
+export function sourceMeasureSteps(mysql: RemoteMysql, source: SchemaInventory, level: VerifyLevel): RemoteStep[] {
+  return measureSteps(mysql, source.name, source.tables, level !== "objects", level === "checksum");
+}
+
+export function readSourceMeasure(outputs: readonly (string | undefined)[], source: SchemaInventory): SchemaMeasure {
+  return mergeMeasures(outputs, source.name);
+}
+
+/**
+ * Reads the clone's inventory and measures the clone (and the source, unless already measured) in one round trip,
+ * every part side by side. The clone is measured by the source's table names; null when that failed (a table
+ * missing from the clone), and the caller takes the slower path that measures only the tables both have.
  */
 async function inventoryAndMeasure(
   mysql: RemoteMysql,
   source: SchemaInventory,
   cloneName: string,
   level: VerifyLevel,
+  sourceMeasured: SchemaMeasure | null,
 ): Promise<{ rows: string[][]; measured: Measured } | null> {
-  const names = source.tables.map((t) => t.name);
-  const compareData = level !== "objects";
-  const checksums = level === "checksum";
   const inventory = mysql.sqlStep(`${inventorySql(cloneName)}\n${viewsReadingSourceSql(source.name, cloneName)}`, {
     step: `Listing the objects of the clone \`${cloneName}\``,
     output: true,
   });
-  const sourceSql = measureSql(source.name, names, compareData, checksums);
-  const cloneSql = measureSql(cloneName, names, true, checksums);
-  const steps = [
-    inventory,
-    ...(sourceSql === "" ? [] : [mysql.sqlStep(sourceSql, { step: `Measuring the rows of \`${source.name}\``, output: true })]),
-    ...(cloneSql === "" ? [] : [mysql.sqlStep(cloneSql, { step: `Measuring the rows of \`${cloneName}\``, output: true })]),
-  ];
+  const sourceSteps = sourceMeasured === null ? sourceMeasureSteps(mysql, source, level) : [];
+  const cloneSteps = measureSteps(mysql, cloneName, source.tables, true, level === "checksum");
   let outputs: (string | undefined)[];
   try {
-    outputs = await mysql.runSteps([steps]);
+    outputs = await mysql.runSteps([[inventory, ...sourceSteps, ...cloneSteps]]);
   } catch (error) {
     if (error instanceof RemoteCommandError) return null;
     throw error;
   }
   const [inventoryOut = "", ...measuredOut] = outputs;
-  const sourceSide = sourceSql === "" ? { counts: new Map(), sums: new Map() } : parseMeasured(parseBatchRows(measuredOut.shift() ?? ""), source.name);
-  const cloneSide = cloneSql === "" ? { counts: new Map(), sums: new Map() } : parseMeasured(parseBatchRows(measuredOut.shift() ?? ""), cloneName);
+  const sourceSide = sourceMeasured ?? mergeMeasures(measuredOut.slice(0, sourceSteps.length), source.name);
+  const cloneSide = mergeMeasures(measuredOut.slice(sourceSteps.length), cloneName);
   return {
     rows: parseBatchRows(inventoryOut),
     measured: { sourceCounts: sourceSide.counts, cloneCounts: cloneSide.counts, sourceSums: sourceSide.sums, cloneSums: cloneSide.sums },
@@ -157,15 +194,20 @@ async function inventoryThenMeasure(mysql: RemoteMysql, source: SchemaInventory,
   return { rows, measured: { sourceCounts, cloneCounts, sourceSums, cloneSums } };
 }
 
-/** Compares `clone` with `source`; `copiedBy` says how each table travelled (for the report). */
+/**
+ * Compares `clone` with `source`; `copiedBy` says how each table travelled (for the report). `sourceMeasured` is the
+ * source as a method already measured it after its copy (null: measured here).
+ */
 export async function verifyClone(
   mysql: RemoteMysql,
   source: SchemaInventory,
   cloneName: string,
   level: VerifyLevel,
   copiedBy: (table: string) => TableResult["copiedBy"],
+  sourceMeasured: SchemaMeasure | null = null,
 ): Promise<Verification> {
-  const { rows, measured } = (await inventoryAndMeasure(mysql, source, cloneName, level)) ?? (await inventoryThenMeasure(mysql, source, cloneName, level));
+  const { rows, measured } =
+    (await inventoryAndMeasure(mysql, source, cloneName, level, sourceMeasured)) ?? (await inventoryThenMeasure(mysql, source, cloneName, level));
   const clone = parseInventory(rows, cloneName);
   if (clone === null) return { tables: [], problems: [{ object: null, detail: `database \`${cloneName}\` disappeared during the clone` }] };
   const viewsReadingSource = rows

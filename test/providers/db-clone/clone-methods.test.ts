@@ -127,6 +127,29 @@ describe("cloneDatabase with each method", () => {
     }
   });
 
+  it("transport without fallback tables takes 7 round trips and measures the source while the target imports", async () => {
+    const plain = "clonem_plain_master";
+    await createMaster(conn, { name: plain, scale: 2 });
+    await createEmptyDatabase(conn, "clonem_pr_6");
+    const own = await openRunner();
+    try {
+      const result = await cloneDatabase(own.runner, previewCloneOptions(plain, "clonem_pr_6", { method: "transport", verify: "counts" }));
+      const calls = own.runner.calls.map((call) => call.stdin);
+      const importBatch = calls.find((stdin) => stdin.includes("IMPORT TABLESPACE")) ?? "";
+      const verifyBatch = calls.find((stdin) => stdin.includes("information_schema.VIEWS")) ?? "";
+
+      expect(result.fallbackTables).toStrictEqual([]);
+      expect(calls).toHaveLength(7);
+      expect(importBatch).toContain(`COUNT(*) FROM \`${plain}\`.\`order_items\``);
+      expect(verifyBatch).toContain("COUNT(*) FROM `clonem_pr_6`.`order_items`");
+      expect(verifyBatch).not.toContain(`COUNT(*) FROM \`${plain}\``);
+    } finally {
+      removeExportLocks(plain);
+      await own.session.close();
+      await dropDatabases(conn, plain, "clonem_pr_6");
+    }
+  });
+
   it("the dump methods copy no files", () => {
     for (const method of ["parallel-dump", "stream-dump"] as const) {
       expect((results.get(method) as CloneResult).tables.every((t) => t.copiedBy === "dump")).toBe(true);
