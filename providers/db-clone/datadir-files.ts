@@ -38,12 +38,15 @@ export async function listTablespaceFiles(
   );
 }
 
-/** Splits tables into at most `streams` groups of about equal bytes (largest first onto the lightest group). */
-export function balanceByBytes<T extends { name: string; bytes: number }>(tables: readonly T[], streams: number): string[][] {
-  const groups = Array.from({ length: Math.max(1, Math.min(streams, tables.length)) }, () => ({ bytes: 0, names: [] as string[] }));
-  for (const table of [...tables].sort((a, b) => b.bytes - a.bytes)) {
-    const lightest = groups.reduce((min, group) => (group.bytes < min.bytes ? group : min));
-    lightest.bytes += table.bytes;
+/**
+ * Splits tables into at most `streams` groups of about equal `weight` (heaviest first onto the lightest group): bytes
+ * for a copy, rows for a COUNT(*).
+ */
+export function balanceTables<T extends { name: string }>(tables: readonly T[], streams: number, weight: (table: T) => number): string[][] {
+  const groups = Array.from({ length: Math.max(1, Math.min(streams, tables.length)) }, () => ({ weight: 0, names: [] as string[] }));
+  for (const table of [...tables].sort((a, b) => weight(b) - weight(a))) {
+    const lightest = groups.reduce((min, group) => (group.weight < min.weight ? group : min));
+    lightest.weight += weight(table);
     lightest.names.push(table.name);
   }
   return groups.map((group) => group.names).filter((names) => names.length > 0);

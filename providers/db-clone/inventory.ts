@@ -14,6 +14,8 @@ export interface TableInfo {
   engine: string | null;
   /** DATA_LENGTH + INDEX_LENGTH as the server estimates them. */
   bytes: number;
+  /** TABLE_ROWS: the server's estimate (exact for MyISAM), which is what a COUNT(*) costs. */
+  estimatedRows: number;
   createOptions: string;
   /** Unix seconds of CREATE_TIME, or null when the engine does not track it. */
   createdAt: number | null;
@@ -54,7 +56,7 @@ export function inventorySql(schema: string): string {
   return [
     `SELECT 'S', ${s}, SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${s};`,
     `SELECT 'T', ${s}, TABLE_NAME, TABLE_TYPE, COALESCE(ENGINE, ''), COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0), ` +
-      `COALESCE(CREATE_OPTIONS, ''), COALESCE(UNIX_TIMESTAMP(CREATE_TIME), '') FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${s} ORDER BY TABLE_NAME;`,
+      `COALESCE(CREATE_OPTIONS, ''), COALESCE(UNIX_TIMESTAMP(CREATE_TIME), ''), COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${s} ORDER BY TABLE_NAME;`,
     `SELECT DISTINCT 'F', ${s}, TABLE_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ${s} AND INDEX_TYPE = 'FULLTEXT';`,
     `SELECT DISTINCT 'P', ${s}, TABLE_NAME FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = ${s} AND PARTITION_NAME IS NOT NULL;`,
     `SELECT 'G', ${s}, TRIGGER_NAME, EVENT_OBJECT_TABLE, EVENT_MANIPULATION, ACTION_TIMING FROM information_schema.TRIGGERS ` +
@@ -79,11 +81,12 @@ export function parseInventory(rows: readonly string[][], schema: string): Schem
   if (found === undefined) return null;
   const fulltext = new Set(of("F").map(([name]) => name ?? ""));
   const partitioned = new Set(of("P").map(([name]) => name ?? ""));
-  const all = of("T").map(([name = "", type = "", engine = "", bytes, createOptions = "", createdAt = ""]) => ({
+  const all = of("T").map(([name = "", type = "", engine = "", bytes, createOptions = "", createdAt = "", estimatedRows = "0"]) => ({
     name,
     type,
     engine: engine === "" ? null : engine,
     bytes: parseCount(bytes, `the size of table \`${name}\``),
+    estimatedRows: parseCount(estimatedRows, `the estimated rows of table \`${name}\``),
     createOptions,
     createdAt: createdAt === "" || createdAt === "NULL" ? null : Math.floor(Number(createdAt)),
     hasFulltext: fulltext.has(name),

@@ -9,7 +9,7 @@
  * programmable objects (two when some tables go through dump/load).
  */
 import { buildShellCommand } from "../ssh/quote";
-import { balanceByBytes, buildCopyScript, privileged, removeExportMetadata } from "./datadir-files";
+import { balanceTables, buildCopyScript, privileged, removeExportMetadata } from "./datadir-files";
 import type { MethodContext } from "./method-context";
 import type { RemoteStep } from "./remote-steps";
 import { copyProgrammableObjectsStep, copyTableDefinitionsStep, loadTablesInParallel } from "./schema-objects";
@@ -33,7 +33,7 @@ function exportAndCopySteps(ctx: MethodContext, tables: readonly string[]): Remo
   const script = `${workDir}/copy-tablespaces.sh`;
   const marker = `${workDir}/copied`;
   const wanted = new Set(tables);
-  const groups = balanceByBytes(ctx.source.tables.filter((t) => wanted.has(t.name)), ctx.parallelism);
+  const groups = balanceTables(ctx.source.tables.filter((t) => wanted.has(t.name)), ctx.parallelism, (t) => t.bytes);
   const body = buildCopyScript(`${facts.dataDir}/${source}`, `${facts.dataDir}/${ctx.target}`, groups, marker);
   const runCopy = buildShellCommand(facts.fileAccess === "sudo" ? ["sudo", "-n", "sh", script] : ["sh", script]);
   const sql = [`FLUSH TABLES ${tables.map((t) => qualified(source, t)).join(", ")} FOR EXPORT;`, `system ${runCopy}`, "UNLOCK TABLES;", ""].join("\n");

@@ -5,9 +5,9 @@
  * compared.
  */
 import { RemoteCommandError, type VerificationProblem } from "./errors";
-import { type SchemaInventory, inventorySql, parseInventory } from "./inventory";
+import { type SchemaInventory, type TableInfo, inventorySql, parseInventory } from "./inventory";
 import type { RemoteMysql } from "./remote-mysql";
-import { balanceByBytes } from "./datadir-files";
+import { balanceTables } from "./datadir-files";
 import type { RemoteStep } from "./remote-steps";
 import { parseBatchRows, parseCount, qualified, sqlString } from "./sql";
 import type { TableResult, VerifyLevel } from "./types";
@@ -109,10 +109,14 @@ export interface SchemaMeasure {
 /** Sessions measuring one side at once: two keep both cores and the disk queue busy on a 2-core server. */
 const MEASURE_STREAMS = 2;
 
-/** The steps measuring `schema`'s `tables` (by size, in parallel sessions); empty when nothing is to be measured. */
-function measureSteps(mysql: RemoteMysql, schema: string, tables: readonly { name: string; bytes: number }[], counts: boolean, checksums: boolean): RemoteStep[] {
+/**
+ * The steps measuring `schema`'s `tables` in parallel sessions, balanced by what dominates: bytes for CHECKSUM TABLE
+ * (it reads every row), estimated rows for COUNT(*) (it walks the smallest index). Empty when nothing is measured.
+ */
+function measureSteps(mysql: RemoteMysql, schema: string, tables: readonly TableInfo[], counts: boolean, checksums: boolean): RemoteStep[] {
   if (!counts && !checksums) return [];
-  return balanceByBytes(tables, MEASURE_STREAMS).map((names, i, all) =>
+  const weight = checksums ? (t: TableInfo) => t.bytes : (t: TableInfo) => t.estimatedRows;
+  return balanceTables(tables, MEASURE_STREAMS, weight).map((names, i, all) =>
     mysql.sqlStep(measureSql(schema, names, counts, checksums), {
       step: `Measuring the rows of \`${schema}\`${all.length > 1 ? ` (part ${i + 1} of ${all.length})` : ""}`,
       output: true,

@@ -9,6 +9,7 @@ const table = (name: string, changes: Partial<TableInfo> = {}): TableInfo => ({
   bytes: 16_384,
   createOptions: "",
   createdAt: 1_700_000_000,
+  estimatedRows: 0,
   hasFulltext: false,
   partitioned: false,
   ...changes,

@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { balanceByBytes, buildCopyScript } from "../../../providers/db-clone/datadir-files";
+import { balanceTables, buildCopyScript } from "../../../providers/db-clone/datadir-files";
 
-describe("balanceByBytes", () => {
-  it("puts the largest tables first onto the lightest stream", () => {
+describe("balanceTables", () => {
+  it("puts the heaviest tables first onto the lightest stream", () => {
     const tables = [
       { name: "small", bytes: 10 },
       { name: "huge", bytes: 600 },
@@ -13,9 +13,21 @@ describe("balanceByBytes", () => {
       { name: "mid2", bytes: 250 },
     ];
 
-    expect(balanceByBytes(tables, 2)).toStrictEqual([["huge"], ["medium", "mid2", "small"]]);
-    expect(balanceByBytes(tables, 1)).toStrictEqual([["huge", "medium", "mid2", "small"]]);
-    expect(balanceByBytes(tables.slice(0, 1), 4)).toStrictEqual([["small"]]);
+    expect(balanceTables(tables, 2, (t) => t.bytes)).toStrictEqual([["huge"], ["medium", "mid2", "small"]]);
+    expect(balanceTables(tables, 1, (t) => t.bytes)).toStrictEqual([["huge", "medium", "mid2", "small"]]);
+    expect(balanceTables(tables.slice(0, 1), 4, (t) => t.bytes)).toStrictEqual([["small"]]);
+  });
+
+  it("balances by whatever weight it is given: a big file with few rows is a light COUNT(*)", () => {
+    const tables = [
+      { name: "audit_log", bytes: 646, rows: 636 },
+      { name: "order_items", bytes: 327, rows: 2544 },
+      { name: "orders", bytes: 126, rows: 954 },
+      { name: "customers", bytes: 63, rows: 318 },
+    ];
+
+    expect(balanceTables(tables, 2, (t) => t.bytes)).toStrictEqual([["audit_log"], ["order_items", "orders", "customers"]]);
+    expect(balanceTables(tables, 2, (t) => t.rows)).toStrictEqual([["order_items"], ["orders", "audit_log", "customers"]]);
   });
 });
 
