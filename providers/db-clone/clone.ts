@@ -4,7 +4,7 @@
  * cleared by its owner's next run and by nobody else.
  */
 import { type MethodPlan, chooseMethod } from "./choose-method";
-import { listTablespaceFiles, removeAllExportMetadataStep } from "./datadir-files";
+import { removeAllExportMetadataStep } from "./datadir-files";
 import { CloneVerificationError, RemoteCommandError } from "./errors";
 import { assertAccountSeesSource, assertNamesAllowed, assertServerStateAllowed } from "./guards";
 import type { SchemaInventory } from "./inventory";
@@ -58,15 +58,15 @@ async function runPostCloneSql(mysql: RemoteMysql, target: string, scripts: read
   }
 }
 
-async function planClone(
-  runner: CommandRunner,
-  options: CloneOptions,
-  facts: ServerFacts,
-  source: SchemaInventory,
-): Promise<MethodPlan> {
+/** Whether the method choice needs the source's `.ibd` files (listed in the session's round trip). */
+function wantsTablespaceFiles(options: CloneOptions): boolean {
   const requested = options.method ?? "auto";
-  const wantsFiles = requested === "transport" || (requested === "auto" && options.liveSource !== true);
-  const files = wantsFiles && facts.fileAccess !== "none" ? await listTablespaceFiles(runner, facts.fileAccess, facts.dataDir, source.name) : null;
+  return requested === "transport" || (requested === "auto" && options.liveSource !== true);
+}
+
+function planClone(options: CloneOptions, facts: ServerFacts, source: SchemaInventory, listed: Set<string> | null | undefined): MethodPlan {
+  const requested = options.method ?? "auto";
+  const files = wantsTablespaceFiles(options) && facts.fileAccess !== "none" ? (listed ?? null) : null;
   return chooseMethod({
     requested,
     liveSource: options.liveSource === true,
@@ -89,8 +89,15 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
   const { source, target, owner } = options;
   const log = options.log ?? ((): void => undefined);
   assertNamesAllowed(options);
-  const request = { access: options.access, stepTimeoutMs: options.stepTimeoutMs, workDirFor: target, grantsFor: source, schemas: [source, target] };
-  return withCloneSession(runner, request, async ({ mysql, facts, workDir, inventories }) => {
+  const request = {
+    access: options.access,
+    stepTimeoutMs: options.stepTimeoutMs,
+    workDirFor: target,
+    grantsFor: source,
+    schemas: [source, target],
+    listFilesOf: wantsTablespaceFiles(options) ? source : undefined,
+  };
+  return withCloneSession(runner, request, async ({ mysql, facts, workDir, inventories, tablespaceFiles }) => {
     const sourceInventory = inventories.get(source) ?? null;
     const targetInventory = inventories.get(target) ?? null;
     const [targetMark, sourceMark] = await Promise.all([
@@ -115,7 +122,7 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
         return adopted;
       }
     }
-    const plan = await planClone(runner, options, facts, sourceInv);
+    const plan = planClone(options, facts, sourceInv, tablespaceFiles);
     log(`cloning \`${source}\` into \`${target}\` by ${plan.method}: ${plan.reason}`);
     const startedAt = new Date().toISOString();
     const sourceSnapshotAt = sourceMark?.dataAsOf ?? newestTableTime(sourceInv);

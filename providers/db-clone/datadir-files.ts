@@ -16,28 +16,6 @@ export function privileged(access: FileAccess, argv: readonly string[]): string[
   return access === "sudo" ? ["sudo", "-n", ...argv] : [...argv];
 }
 
-/** The `.ibd` files (names without extension) in `dataDir/schema`, or null when that directory is not there. */
-export async function listTablespaceFiles(
-  runner: CommandRunner,
-  access: FileAccess,
-  dataDir: string,
-  schema: string,
-): Promise<Set<string> | null> {
-  const dir = `${dataDir}/${schema}`;
-  const script = `test -d ${buildShellCommand([dir])} || exit 3; find ${buildShellCommand([dir])} -mindepth 1 -maxdepth 1 -type f -name '*.ibd' -printf '%f\\n'`;
-  const result = await runner.exec(privileged(access, ["sh", "-c", script]), { timeoutMs: FILE_TIMEOUT_MS, maxOutputBytes: 16 * 1024 * 1024 });
-  if (result.exitCode === 3) return null;
-  if (result.exitCode !== 0) {
-    throw new RemoteCommandError(`Listing the tablespace files of \`${schema}\` in ${dataDir}`, result.exitCode, tailOfStderr(result.stderr));
-  }
-  return new Set(
-    result.stdout
-      .split("\n")
-      .filter((line) => line.endsWith(".ibd"))
-      .map((line) => line.slice(0, -".ibd".length)),
-  );
-}
-
 /**
  * Splits tables into at most `streams` groups of about equal `weight` (heaviest first onto the lightest group): bytes
  * for a copy, rows for a COUNT(*).

@@ -2,12 +2,14 @@
  * One clone session on the server: a work directory holding the option file, the clients found by the shell probe,
  * and what the server says about itself and the databases concerned. All of that is one round trip: the script that
  * makes the directory and writes the option file also probes the shell, asks the server for its settings, this
- * account's privileges and every inventory, and tries `SET SESSION sql_log_bin = 0`.
+ * account's privileges and every inventory, tries `SET SESSION sql_log_bin = 0`, and lists the source's `.ibd` files.
  */
+import { buildShellCommand } from "../ssh/quote";
+import { RemoteCommandError } from "./errors";
 import { type SchemaInventory, inventorySql, parseInventory } from "./inventory";
 import { OPTION_FILE, RemoteMysql, buildOptionFile } from "./remote-mysql";
 import { SHELL_PROBE, type ServerFacts, parseServerFacts, parseShellFacts, serverFactsSql, settingsFor } from "./server-facts";
-import { parseBatchRows } from "./sql";
+import { PLAIN_NAME, parseBatchRows } from "./sql";
 import type { CommandRunner, MysqlAccess } from "./types";
 import { withWorkDir } from "./work-dir";
 
@@ -19,6 +21,11 @@ export interface CloneSession {
   workDir: string;
   /** The inventory of each database asked for; null for one that does not exist. */
   inventories: ReadonlyMap<string, SchemaInventory | null>;
+  /**
+   * The `.ibd` files (names without extension) of `listFilesOf` in the datadir; null when its directory is not there
+   * or the SSH user cannot read the datadir; undefined when not asked for.
+   */
+  tablespaceFiles?: Set<string> | null;
 }
 
 export interface SessionRequest {
@@ -29,17 +36,22 @@ export interface SessionRequest {
   /** The database whose schema-level grants count (the source). */
   grantsFor: string;
   schemas: readonly string[];
+  /** A database whose `.ibd` files to list in the same round trip (the source of a transport). */
+  listFilesOf?: string;
 }
 
 const FACTS_MARK = "@@fp-server-facts";
 const SKIP_BINLOG_MARK = "@@fp-session-may-skip-binlog";
 const SQL_END = "FP_SERVER_FACTS_SQL";
+const FILES_MARK = "@@fp-tablespace-files";
+const FILES_MISSING = "@@fp-tablespace-dir-missing";
+const FILES_FAILED = "@@fp-tablespace-listing-failed";
 
 /**
  * Runs after SHELL_PROBE in the work directory `$d`: the facts query, then the binary-log probe. Without a client it
  * prints nothing more, and parseShellFacts names the missing client. The SQL only holds hex-encoded names.
  */
-function factsScript(sql: string): string {
+function factsScript(sql: string, files: string): string {
   const client = `"$mysql_bin" "--defaults-extra-file=$d/${OPTION_FILE}" --batch --skip-column-names --default-character-set=utf8mb4`;
   return [
     "mysql_bin=''",
@@ -50,12 +62,43 @@ function factsScript(sql: string): string {
     sql,
     SQL_END,
     `printf 'SET SESSION sql_log_bin = 0;\\nSELECT 1;\\n' | ${client} >/dev/null 2>&1 && echo '${SKIP_BINLOG_MARK}'`,
+    files,
     "exit 0",
   ].join("\n");
 }
 
+/**
+ * Lists `schema`'s `.ibd` files in the datadir (the configured one, else @@datadir) as root or through passwordless
+ * sudo, after {@link FILES_MARK}; says so when the directory is missing or the listing failed (its stderr follows).
+ */
+function listFilesScript(schema: string, dataDirOverride: string | null): string {
+  if (!PLAIN_NAME.test(schema)) throw new Error(`tablespace files are only listed for plain database names, not ${JSON.stringify(schema)}`);
+  const client = `"$mysql_bin" "--defaults-extra-file=$d/${OPTION_FILE}" --batch --skip-column-names`;
+  const find = `test -d "$1" || exit 3; find "$1" -mindepth 1 -maxdepth 1 -type f -name '*.ibd' -printf '%f\\n'`;
+  return [
+    `dd=${dataDirOverride === null ? "''" : buildShellCommand([dataDirOverride])}`,
+    `[ -n "$dd" ] || dd=$(${client} -e 'SELECT @@datadir') || exit $?`,
+    `dir="\${dd%/}/${schema}"`,
+    'if [ "$(id -u)" = 0 ]; then priv=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then priv="sudo -n"; else exit 0; fi',
+    `echo '${FILES_MARK}'`,
+    `$priv sh -c ${buildShellCommand([find])} sh "$dir" 2>"$d/list.err"; rc=$?`,
+    `if [ "$rc" = 3 ]; then echo '${FILES_MISSING}'; elif [ "$rc" != 0 ]; then echo '${FILES_FAILED}'; cat "$d/list.err"; fi`,
+  ].join("\n");
+}
+
+/** The listing after {@link FILES_MARK}: the names, null for a missing directory; throws when the listing failed. */
+function parseFiles(lines: readonly string[], schema: string): Set<string> | null {
+  if (lines.includes(FILES_FAILED)) {
+    const detail = lines.slice(lines.indexOf(FILES_FAILED) + 1).join(" | ");
+    throw new RemoteCommandError(`Listing the tablespace files of \`${schema}\` in the datadir`, 1, detail);
+  }
+  if (lines.includes(FILES_MISSING)) return null;
+  return new Set(lines.filter((line) => line.endsWith(".ibd")).map((line) => line.slice(0, -".ibd".length)));
+}
+
 export async function withCloneSession<T>(runner: CommandRunner, request: SessionRequest, fn: (session: CloneSession) => Promise<T>): Promise<T> {
   const sql = [serverFactsSql(request.grantsFor), ...request.schemas.map(inventorySql)].join("\n");
+  const files = request.listFilesOf === undefined ? "" : listFilesScript(request.listFilesOf, request.access.dataDir);
   if (sql.split("\n").includes(SQL_END)) throw new Error("the server facts query contains its here-document delimiter");
   const names = request.schemas.map((s) => `\`${s}\``).join(", ");
   return withWorkDir(
@@ -64,18 +107,21 @@ export async function withCloneSession<T>(runner: CommandRunner, request: Sessio
     async (workDir, setupOutput) => {
       const at = setupOutput.indexOf(`${FACTS_MARK}\n`);
       const shell = parseShellFacts(at < 0 ? setupOutput : setupOutput.slice(0, at));
-      const answer = setupOutput.slice(at + FACTS_MARK.length + 1);
-      const lines = answer.split("\n");
+      const answer = setupOutput.slice(at + FACTS_MARK.length + 1).split("\n");
+      const filesAt = answer.indexOf(FILES_MARK);
+      const lines = filesAt < 0 ? answer : answer.slice(0, filesAt);
+      const tablespaceFiles =
+        request.listFilesOf === undefined ? undefined : filesAt < 0 ? null : parseFiles(answer.slice(filesAt + 1), request.listFilesOf);
       const maySkipBinlog = lines.includes(SKIP_BINLOG_MARK);
       const rows = parseBatchRows(lines.filter((line) => line !== SKIP_BINLOG_MARK).join("\n"));
       const facts = parseServerFacts(rows, shell, request.access.dataDir, maySkipBinlog);
       const base = RemoteMysql.attach(runner, shell.clients, `${workDir}/${OPTION_FILE}`, request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
       const inventories = new Map(request.schemas.map((schema) => [schema, parseInventory(rows, schema)] as const));
-      return fn({ mysql: base.withSettings(settingsFor(facts)), facts, workDir, inventories });
+      return fn({ mysql: base.withSettings(settingsFor(facts)), facts, workDir, inventories, tablespaceFiles });
     },
     {
       file: { name: OPTION_FILE, contents: buildOptionFile(request.access) },
-      script: `${SHELL_PROBE}\n${factsScript(sql)}`,
+      script: `${SHELL_PROBE}\n${factsScript(sql, files)}`,
       step: `Reading the server's settings, this account's privileges${names === "" ? "" : ` and the objects of ${names}`}`,
     },
   );

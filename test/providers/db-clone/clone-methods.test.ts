@@ -127,7 +127,7 @@ describe("cloneDatabase with each method", () => {
     }
   });
 
-  it("transport without fallback tables takes 7 round trips and measures the source while the target imports", async () => {
+  it("transport without fallback tables takes 6 round trips and measures the source while the target imports", async () => {
     const plain = "clonem_plain_master";
     await createMaster(conn, { name: plain, scale: 2 });
     await createEmptyDatabase(conn, "clonem_pr_6");
@@ -139,7 +139,7 @@ describe("cloneDatabase with each method", () => {
       const verifyBatch = calls.find((stdin) => stdin.includes("information_schema.VIEWS")) ?? "";
 
       expect(result.fallbackTables).toStrictEqual([]);
-      expect(calls).toHaveLength(7);
+      expect(calls).toHaveLength(6);
       expect(importBatch).toContain(`COUNT(*) FROM \`${plain}\`.\`order_items\``);
       expect(verifyBatch).toContain("COUNT(*) FROM `clonem_pr_6`.`order_items`");
       expect(verifyBatch).not.toContain(`COUNT(*) FROM \`${plain}\``);

@@ -4,6 +4,7 @@ import { parseServerFacts } from "../../../providers/db-clone/server-facts";
 import { withCloneSession } from "../../../providers/db-clone/session";
 import type { SshSession } from "../../../providers/ssh";
 import { connectAsRoot, createMaster, dropDatabases } from "../../support/master-fixture";
+import { testServices } from "../../support/services";
 import { type RecordingRunner, openRunner, rootAccess } from "./helpers";
 
 jest.setTimeout(60_000);
@@ -52,6 +53,23 @@ describe("withCloneSession", () => {
       missing: null,
       workDir: expect.stringMatching(/^\/tmp\/forge-previews-clone-sessioneng_pr_1\.[A-Za-z0-9]{8}$/),
     });
+  });
+
+  it("lists a database's tablespace files in the same round trip, and says null for one without a directory", async () => {
+    const open = (listFilesOf: string) =>
+      withCloneSession(runner, { access: rootAccess(), workDirFor: "sessioneng_pr_3", grantsFor: MASTER, schemas: [MASTER], listFilesOf }, async (s) => ({
+        files: s.tablespaceFiles === null || s.tablespaceFiles === undefined ? s.tablespaceFiles : [...s.tablespaceFiles].sort(),
+        dataDir: s.facts.dataDir,
+      }));
+    const before = runner.calls.length;
+    const master = await open(MASTER);
+    const missing = await open("sessioneng_nothing_here");
+
+    // Each session: the one opening round trip, then removing its work directory.
+    expect(runner.calls.length - before).toBe(4);
+    expect(master).toStrictEqual({ files: ["audit_log", "customers", "migrations", "order_items", "orders", "products"], dataDir: testServices().mariadb.dataDir });
+    expect(missing.files).toBeNull();
+    await expect(open("bad name;rm")).rejects.toThrow('tablespace files are only listed for plain database names, not "bad name;rm"');
   });
 
   it("names the step and MySQL's error when the account cannot log in, without the password, and removes the work directory", async () => {
