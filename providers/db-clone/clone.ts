@@ -24,7 +24,7 @@ import { type SchemaMeasure, verifyClone } from "./verify";
 const DEFAULT_PARALLELISM = 2;
 
 /** Each method copies; one that measured the source on the way (transport) returns that for verification. */
-const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<SchemaMeasure | null | void>> = {
+const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<SchemaMeasure | null>> = {
   transport: cloneByTransport,
   "parallel-dump": cloneByParallelDump,
   "stream-dump": cloneByStreamDump,
@@ -163,7 +163,7 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
       log(`verifying the clone (${verifiedWith})`);
       const viaFile = new Set(plan.fileTables);
       const copiedBy = (t: string): "file" | "dump" => (viaFile.has(t) ? "file" : "dump");
-      const verification = await verifyClone(mysql, sourceInv, target, verifiedWith, copiedBy, sourceMeasured ?? null);
+      const verification = await verifyClone(mysql, sourceInv, target, verifiedWith, copiedBy, sourceMeasured);
       if (verification.problems.length > 0) throw new CloneVerificationError(source, target, verification.problems);
       await runPostCloneSql(mysql, target, options.postCloneSql ?? []);
       const finishedAt = new Date().toISOString();

@@ -57,6 +57,11 @@ export function buildCopyScript(sourceDir: string, targetDir: string, groups: re
   ].join("\n");
 }
 
+/** The command removing the `.cfg` files of `tables` from `dataDir/schema`. */
+export function removeExportMetadataArgv(access: FileAccess, dataDir: string, schema: string, tables: readonly string[]): string[] {
+  return privileged(access, ["rm", "-f", "--", ...tables.map((t) => `${dataDir}/${schema}/${t}.cfg`)]);
+}
+
 /** Removes the `.cfg` files an import leaves in the target's directory (they would only mislead a later import). */
 export async function removeExportMetadata(
   runner: CommandRunner,
@@ -66,26 +71,27 @@ export async function removeExportMetadata(
   tables: readonly string[],
 ): Promise<void> {
   if (tables.length === 0) return;
-  const files = tables.map((t) => `${dataDir}/${schema}/${t}.cfg`);
-  const result = await runner.exec(privileged(access, ["rm", "-f", "--", ...files]), { timeoutMs: FILE_TIMEOUT_MS });
+  const result = await runner.exec(removeExportMetadataArgv(access, dataDir, schema, tables), { timeoutMs: FILE_TIMEOUT_MS });
   if (result.exitCode !== 0) {
     throw new RemoteCommandError(`Removing export metadata (.cfg) from \`${schema}\``, result.exitCode, tailOfStderr(result.stderr));
   }
 }
 
-/** A step removing every `.cfg` left in `dataDir/schema` (after an interrupted transport). */
-export function removeAllExportMetadataStep(access: FileAccess, dataDir: string, schema: string): RemoteStep {
+/** The command removing every `.cfg` left in `dataDir/schema` (after an interrupted transport). */
+function removeAllExportMetadataArgv(access: FileAccess, dataDir: string, schema: string): string[] {
   const dir = buildShellCommand([`${dataDir}/${schema}`]);
+  return privileged(access, ["sh", "-c", `test -d ${dir} || exit 0; find ${dir} -mindepth 1 -maxdepth 1 -type f -name '*.cfg' -delete`]);
+}
+
+/** A step removing every `.cfg` left in `dataDir/schema`, ahead of a fresh clone into it. */
+export function removeAllExportMetadataStep(access: FileAccess, dataDir: string, schema: string): RemoteStep {
   return {
     step: `Removing export metadata (.cfg) left in \`${schema}\``,
-    command: buildShellCommand(privileged(access, ["sh", "-c", `test -d ${dir} || exit 0; find ${dir} -mindepth 1 -maxdepth 1 -type f -name '*.cfg' -delete`])),
+    command: buildShellCommand(removeAllExportMetadataArgv(access, dataDir, schema)),
   };
 }
 
 /** Removes every `.cfg` left in `dataDir/schema` (after an interrupted transport); best effort. */
 export async function removeAllExportMetadata(runner: CommandRunner, access: FileAccess, dataDir: string, schema: string): Promise<void> {
-  const dir = buildShellCommand([`${dataDir}/${schema}`]);
-  await runner.exec(privileged(access, ["sh", "-c", `test -d ${dir} || exit 0; find ${dir} -mindepth 1 -maxdepth 1 -type f -name '*.cfg' -delete`]), {
-    timeoutMs: FILE_TIMEOUT_MS,
-  });
+  await runner.exec(removeAllExportMetadataArgv(access, dataDir, schema), { timeoutMs: FILE_TIMEOUT_MS });
 }

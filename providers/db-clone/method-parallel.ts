@@ -6,7 +6,7 @@
 import type { MethodContext } from "./method-context";
 import { copyProgrammableObjectsStep, copyTableDefinitionsStep, loadTablesInParallel } from "./schema-objects";
 
-export async function cloneByParallelDump(ctx: MethodContext): Promise<void> {
+export async function cloneByParallelDump(ctx: MethodContext): Promise<null> {
   const source = ctx.source.name;
   await ctx.mysql.runSteps([...ctx.prepare, copyTableDefinitionsStep(ctx.mysql, source, ctx.target)]);
   ctx.log(`loading ${ctx.source.tables.length} tables, ${ctx.parallelism} at a time`);
@@ -14,4 +14,5 @@ export async function cloneByParallelDump(ctx: MethodContext): Promise<void> {
   await ctx.afterCopy();
   const objects = copyProgrammableObjectsStep(ctx.mysql, ctx.source, ctx.target);
   if (objects.length > 0) await ctx.mysql.runSteps(objects);
+  return null;
 }

@@ -6,7 +6,7 @@
 import type { MethodContext } from "./method-context";
 import { ignoreMark } from "./schema-objects";
 
-export async function cloneByStreamDump(ctx: MethodContext): Promise<void> {
+export async function cloneByStreamDump(ctx: MethodContext): Promise<null> {
   const source = ctx.source.name;
   const dump = ctx.mysql.dumpStep(
     [
@@ -23,4 +23,5 @@ export async function cloneByStreamDump(ctx: MethodContext): Promise<void> {
   );
   await ctx.mysql.runSteps([...ctx.prepare, dump]);
   await ctx.afterCopy();
+  return null;
 }

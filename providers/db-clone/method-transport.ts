@@ -9,7 +9,7 @@
  * programmable objects (two when some tables go through dump/load).
  */
 import { buildShellCommand } from "../ssh/quote";
-import { balanceTables, buildCopyScript, privileged, removeExportMetadata } from "./datadir-files";
+import { balanceTables, buildCopyScript, removeExportMetadata, removeExportMetadataArgv } from "./datadir-files";
 import type { MethodContext } from "./method-context";
 import type { RemoteStep } from "./remote-steps";
 import { copyProgrammableObjectsStep, copyTableDefinitionsStep, loadTablesInParallel } from "./schema-objects";
@@ -58,12 +58,11 @@ function exportAndCopySteps(ctx: MethodContext, tables: readonly string[]): Remo
  */
 function importStep(ctx: MethodContext, tables: readonly string[], objects: RemoteStep | undefined): RemoteStep {
   const { mysql, facts, target } = ctx;
-  const cfgFiles = tables.map((t) => `${facts.dataDir}/${target}/${t}.cfg`);
   const then = objects === undefined ? "" : ` && ${objects.command}`;
   return {
     step: `Importing the copied tablespaces into \`${target}\`${objects === undefined ? "" : " and copying its triggers, routines and events"}`,
     command:
-      `${buildShellCommand(mysql.mysqlArgv(target))}; rc=$?; ${buildShellCommand(privileged(facts.fileAccess, ["rm", "-f", "--", ...cfgFiles]))}; ` +
+      `${buildShellCommand(mysql.mysqlArgv(target))}; rc=$?; ${buildShellCommand(removeExportMetadataArgv(facts.fileAccess, facts.dataDir, target, tables))}; ` +
       `[ "$rc" = 0 ]${then}`,
     stdin: mysql.withoutBinlog(tablespaceSql(tables, "IMPORT")),
   };

@@ -125,7 +125,7 @@ export class RemoteMysql {
 
   /** Streams `mysqldump <args>` into `mysql <into>` on the server; a failure of either side fails the step. */
   async pipeDump(args: readonly string[], into: string, step: string): Promise<void> {
-    await this.runShell(`set -o pipefail; ${buildShellCommand(this.dumpArgv(args))} | ${buildShellCommand(this.loadArgv(into))}`, step);
+    await this.runShell(`set -o pipefail; ${this.dumpStep(args, into, step).command}`, step);
   }
 
   /** The clone's work directory on the server, where the option file lives. */

@@ -47,12 +47,15 @@ const FILES_MARK = "@@fp-tablespace-files";
 const FILES_MISSING = "@@fp-tablespace-dir-missing";
 const FILES_FAILED = "@@fp-tablespace-listing-failed";
 
+/** The mysql client found by the scripts below (`$mysql_bin`), with the option file in the work directory `$d`. */
+const CLIENT = `"$mysql_bin" "--defaults-extra-file=$d/${OPTION_FILE}" --batch --skip-column-names`;
+
 /**
  * Runs after SHELL_PROBE in the work directory `$d`: the facts query, then the binary-log probe. Without a client it
  * prints nothing more, and parseShellFacts names the missing client. The SQL only holds hex-encoded names.
  */
 function factsScript(sql: string, files: string): string {
-  const client = `"$mysql_bin" "--defaults-extra-file=$d/${OPTION_FILE}" --batch --skip-column-names --default-character-set=utf8mb4`;
+  const client = `${CLIENT} --default-character-set=utf8mb4`;
   return [
     "mysql_bin=''",
     'for p in mariadb mysql; do if command -v "$p" >/dev/null 2>&1; then mysql_bin=$(command -v "$p"); break; fi; done',
@@ -73,11 +76,10 @@ function factsScript(sql: string, files: string): string {
  */
 function listFilesScript(schema: string, dataDirOverride: string | null): string {
   if (!PLAIN_NAME.test(schema)) throw new Error(`tablespace files are only listed for plain database names, not ${JSON.stringify(schema)}`);
-  const client = `"$mysql_bin" "--defaults-extra-file=$d/${OPTION_FILE}" --batch --skip-column-names`;
   const find = `test -d "$1" || exit 3; find "$1" -mindepth 1 -maxdepth 1 -type f -name '*.ibd' -printf '%f\\n'`;
   return [
     `dd=${dataDirOverride === null ? "''" : buildShellCommand([dataDirOverride])}`,
-    `[ -n "$dd" ] || dd=$(${client} -e 'SELECT @@datadir') || exit $?`,
+    `[ -n "$dd" ] || dd=$(${CLIENT} -e 'SELECT @@datadir') || exit $?`,
     `dir="\${dd%/}/${schema}"`,
     'if [ "$(id -u)" = 0 ]; then priv=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then priv="sudo -n"; else exit 0; fi',
     `echo '${FILES_MARK}'`,

@@ -50,15 +50,6 @@ export async function countRows(mysql: RemoteMysql, schema: string, tables: read
   return new Map(rows.map(([name = "", count]) => [name, parseCount(count, `COUNT(*) of \`${schema}\`.\`${name}\``)]));
 }
 
-async function checksumTables(mysql: RemoteMysql, schema: string, tables: readonly string[]): Promise<Map<string, string>> {
-  if (tables.length === 0) return new Map();
-  const rows = await mysql.query(`CHECKSUM TABLE ${tables.map((t) => qualified(schema, t)).join(", ")};`, {
-    step: `Computing CHECKSUM TABLE over \`${schema}\``,
-  });
-  const prefix = `${schema}.`;
-  return new Map(rows.map(([name = "", checksum = "NULL"]) => [name.startsWith(prefix) ? name.slice(prefix.length) : name, checksum]));
-}
-
 /** Lists the views of the clone whose definition still names the source schema (they would read the master's rows). */
 function viewsReadingSourceSql(source: string, clone: string): string {
   return (
@@ -68,10 +59,8 @@ function viewsReadingSourceSql(source: string, clone: string): string {
 }
 
 interface Measured {
-  sourceCounts: Map<string, number>;
-  cloneCounts: Map<string, number>;
-  sourceSums: Map<string, string>;
-  cloneSums: Map<string, string>;
+  source: SchemaMeasure;
+  clone: SchemaMeasure;
 }
 
 /** One schema's row counts (rows tagged `C`) and, for `checksum`, its CHECKSUM TABLE rows, in one mysql session. */
@@ -84,7 +73,7 @@ function measureSql(schema: string, tables: readonly string[], counts: boolean, 
   return statements.join("\n");
 }
 
-function parseMeasured(rows: readonly string[][], schema: string): { counts: Map<string, number>; sums: Map<string, string> } {
+function parseMeasured(rows: readonly string[][], schema: string): SchemaMeasure {
   const prefix = `${schema}.`;
   const counts = new Map<string, number>();
   const sums = new Map<string, string>();
@@ -110,10 +99,13 @@ export interface SchemaMeasure {
 const MEASURE_STREAMS = 2;
 
 /**
- * The steps measuring `schema`'s `tables` in parallel sessions, balanced by what dominates: bytes for CHECKSUM TABLE
- * (it reads every row), estimated rows for COUNT(*) (it walks the smallest index). Empty when nothing is measured.
+ * The steps measuring `schema`'s `tables` for `level` in parallel sessions, balanced by what dominates: bytes for
+ * CHECKSUM TABLE (it reads every row), estimated rows for COUNT(*) (it walks the smallest index). The clone is always
+ * counted (its rows are reported); the source not at all for `objects`.
  */
-function measureSteps(mysql: RemoteMysql, schema: string, tables: readonly TableInfo[], counts: boolean, checksums: boolean): RemoteStep[] {
+function measureSteps(mysql: RemoteMysql, schema: string, tables: readonly TableInfo[], level: VerifyLevel, side: "source" | "clone"): RemoteStep[] {
+  const counts = side === "clone" || level !== "objects";
+  const checksums = level === "checksum";
   if (!counts && !checksums) return [];
   const weight = checksums ? (t: TableInfo) => t.bytes : (t: TableInfo) => t.estimatedRows;
   return balanceTables(tables, MEASURE_STREAMS, weight).map((names, i, all) =>
@@ -139,11 +131,34 @@ function mergeMeasures(outputs: readonly (string | undefined)[], schema: string)
  * target imports); read their outputs with {@link readSourceMeasure}.
  */
 export function sourceMeasureSteps(mysql: RemoteMysql, source: SchemaInventory, level: VerifyLevel): RemoteStep[] {
-  return measureSteps(mysql, source.name, source.tables, level !== "objects", level === "checksum");
+  return measureSteps(mysql, source.name, source.tables, level, "source");
 }
 
 export function readSourceMeasure(outputs: readonly (string | undefined)[], source: SchemaInventory): SchemaMeasure {
   return mergeMeasures(outputs, source.name);
+}
+
+/**
+ * The steps measuring `tables` on both sides, side by side (the source only when not measured already), and how to
+ * read their outputs.
+ */
+function measurePlan(
+  mysql: RemoteMysql,
+  source: SchemaInventory,
+  cloneName: string,
+  tables: readonly TableInfo[],
+  level: VerifyLevel,
+  sourceMeasured: SchemaMeasure | null,
+): { steps: RemoteStep[]; read: (outputs: readonly (string | undefined)[]) => Measured } {
+  const sourceSteps = sourceMeasured === null ? measureSteps(mysql, source.name, tables, level, "source") : [];
+  const cloneSteps = measureSteps(mysql, cloneName, tables, level, "clone");
+  return {
+    steps: [...sourceSteps, ...cloneSteps],
+    read: (outputs) => ({
+      source: sourceMeasured ?? mergeMeasures(outputs.slice(0, sourceSteps.length), source.name),
+      clone: mergeMeasures(outputs.slice(sourceSteps.length), cloneName),
+    }),
+  };
 }
 
 /**
@@ -162,40 +177,32 @@ async function inventoryAndMeasure(
     step: `Listing the objects of the clone \`${cloneName}\``,
     output: true,
   });
-  const sourceSteps = sourceMeasured === null ? sourceMeasureSteps(mysql, source, level) : [];
-  const cloneSteps = measureSteps(mysql, cloneName, source.tables, true, level === "checksum");
+  const plan = measurePlan(mysql, source, cloneName, source.tables, level, sourceMeasured);
   let outputs: (string | undefined)[];
   try {
-    outputs = await mysql.runSteps([[inventory, ...sourceSteps, ...cloneSteps]]);
+    outputs = await mysql.runSteps([[inventory, ...plan.steps]]);
   } catch (error) {
     if (error instanceof RemoteCommandError) return null;
     throw error;
   }
   const [inventoryOut = "", ...measuredOut] = outputs;
-  const sourceSide = sourceMeasured ?? mergeMeasures(measuredOut.slice(0, sourceSteps.length), source.name);
-  const cloneSide = mergeMeasures(measuredOut.slice(sourceSteps.length), cloneName);
-  return {
-    rows: parseBatchRows(inventoryOut),
-    measured: { sourceCounts: sourceSide.counts, cloneCounts: cloneSide.counts, sourceSums: sourceSide.sums, cloneSums: cloneSide.sums },
-  };
+  return { rows: parseBatchRows(inventoryOut), measured: plan.read(measuredOut) };
 }
 
-/** The slow path: inventory first, then measures of only the tables both schemas have (one session each). */
-async function inventoryThenMeasure(mysql: RemoteMysql, source: SchemaInventory, cloneName: string, level: VerifyLevel): Promise<{ rows: string[][]; measured: Measured }> {
+/** The slow path: inventory first, then measures of only the tables both schemas have. */
+async function inventoryThenMeasure(
+  mysql: RemoteMysql,
+  source: SchemaInventory,
+  cloneName: string,
+  level: VerifyLevel,
+  sourceMeasured: SchemaMeasure | null,
+): Promise<{ rows: string[][]; measured: Measured }> {
   const rows = await mysql.query(`${inventorySql(cloneName)}\n${viewsReadingSourceSql(source.name, cloneName)}`, {
     step: `Listing the objects of the clone \`${cloneName}\``,
   });
-  const clone = parseInventory(rows, cloneName);
-  const cloneTables = new Set(clone?.tables.map((t) => t.name) ?? []);
-  const common = source.tables.map((t) => t.name).filter((name) => cloneTables.has(name));
-  const compareData = level !== "objects";
-  const [sourceCounts, cloneCounts, sourceSums, cloneSums] = await Promise.all([
-    compareData ? countRows(mysql, source.name, common) : Promise.resolve(new Map<string, number>()),
-    countRows(mysql, cloneName, common),
-    level === "checksum" ? checksumTables(mysql, source.name, common) : Promise.resolve(new Map<string, string>()),
-    level === "checksum" ? checksumTables(mysql, cloneName, common) : Promise.resolve(new Map<string, string>()),
-  ]);
-  return { rows, measured: { sourceCounts, cloneCounts, sourceSums, cloneSums } };
+  const cloneTables = new Set(parseInventory(rows, cloneName)?.tables.map((t) => t.name) ?? []);
+  const plan = measurePlan(mysql, source, cloneName, source.tables.filter((t) => cloneTables.has(t.name)), level, sourceMeasured);
+  return { rows, measured: plan.read(plan.steps.length === 0 ? [] : await mysql.runSteps([plan.steps])) };
 }
 
 /**
@@ -211,7 +218,8 @@ export async function verifyClone(
   sourceMeasured: SchemaMeasure | null = null,
 ): Promise<Verification> {
   const { rows, measured } =
-    (await inventoryAndMeasure(mysql, source, cloneName, level, sourceMeasured)) ?? (await inventoryThenMeasure(mysql, source, cloneName, level));
+    (await inventoryAndMeasure(mysql, source, cloneName, level, sourceMeasured)) ??
+    (await inventoryThenMeasure(mysql, source, cloneName, level, sourceMeasured));
   const clone = parseInventory(rows, cloneName);
   if (clone === null) return { tables: [], problems: [{ object: null, detail: `database \`${cloneName}\` disappeared during the clone` }] };
   const viewsReadingSource = rows
@@ -221,7 +229,8 @@ export async function verifyClone(
   const cloneTables = new Set(clone.tables.map((t) => t.name));
   const common = source.tables.map((t) => t.name).filter((name) => cloneTables.has(name));
   const compareData = level !== "objects";
-  const { sourceCounts, cloneCounts, sourceSums, cloneSums } = measured;
+  const { counts: sourceCounts, sums: sourceSums } = measured.source;
+  const { counts: cloneCounts, sums: cloneSums } = measured.clone;
   const tables: TableResult[] = common.map((name) => {
     const rows = cloneCounts.get(name) ?? 0;
     if (compareData && sourceCounts.get(name) !== rows) {
