@@ -262,7 +262,7 @@ async function main(): Promise<void> {
       "",
       `machine: ${describeMachine()}`,
       `server: MariaDB ${version} from sandbox/local-services (innodb_buffer_pool_size raised to 1 GiB at runtime; binlog off, ` +
-        "innodb_flush_log_at_trx_commit=2, doublewrite off as that module starts it), restarted before every timed step",
+        "innodb_flush_log_at_trx_commit=2, doublewrite and buffer pool dump/load off as that module starts it), restarted before every timed step",
       `page cache: ${cache}`,
       `master: ${(files.bytes / 1e9).toFixed(2)} GB of .ibd files (${files.bytes} bytes, ${files.paths.length} files), ${rows} rows, ` +
         `generated in ${generation.seconds.toFixed(1)} s`,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -104,6 +104,8 @@ describe("startLocalServices with persistent: true", () => {
     expect(readFileSync(join(dir, "mariadb/root-password"), "utf8").trim()).toBe(mariadb.password);
 
     await first.stop();
+    // No buffer pool dump is left for the next start to load behind the first statements' backs.
+    expect(existsSync(join(mariadb.dataDir, "ib_buffer_pool"))).toBe(false);
     own = await startLocalServices({ dir, persistent: true });
     expect(own.mariadb).toStrictEqual(mariadb);
     expect(own.redis).toStrictEqual(redis);
@@ -112,6 +114,8 @@ describe("startLocalServices with persistent: true", () => {
     try {
       const [rows] = await conn2.query("SELECT id, body FROM kept.notes");
       expect(rows).toStrictEqual([{ id: 1, body: "survives a restart" }]);
+      const [load] = await conn2.query("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_load_status'");
+      expect(load).toStrictEqual([{ Variable_name: "Innodb_buffer_pool_load_status", Value: "" }]);
     } finally {
       await conn2.end();
     }
