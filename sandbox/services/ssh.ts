@@ -101,6 +101,10 @@ function buildSshdConfig(serviceDir: string, port: number, hostKeyPath: string, 
     "MaxStartups 100:30:200",
     "MaxSessions 50",
     "Subsystem sftp internal-sftp",
+    // bash sources ~/.bashrc for every command sshd runs unless SHLVL says it is nested. A Forge account's stock
+    // ~/.bashrc returns at once for non-interactive shells; the account running the sandbox may have one that takes
+    // 0.1-0.2 s (pyenv, nvm), which would be timed as part of every remote command.
+    "SetEnv SHLVL=1",
     "",
   ].join("\n");
 }

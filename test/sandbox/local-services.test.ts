@@ -164,6 +164,17 @@ describe("local services from the jest global setup", () => {
     expect(seenHostKeys).toStrictEqual([services.ssh.hostKeyFingerprint]);
   });
 
+  it("SSH runs commands as nested bash shells, so the account's ~/.bashrc is not run (a Forge account's does nothing)", async () => {
+    const client = await connectWithKey(services.ssh, services.ssh.privateKey);
+    try {
+      const result = await exec(client, 'printf "%s %s" "$SHLVL" "${BASH_VERSION:+bash}"');
+      // bash skips ~/.bashrc for a command from sshd only when SHLVL, raised by one at its start, is above 1.
+      expect(result.stdout).toMatch(/^(2 bash|1 )$/);
+    } finally {
+      client.end();
+    }
+  });
+
   it("SSH reports the host key fingerprint exactly as ssh-keygen -lf prints it", () => {
     const printed = execFileSync("ssh-keygen", ["-l", "-f", "-"], { input: services.ssh.hostPublicKey }).toString();
     expect(printed.split(" ")[1]).toBe(services.ssh.hostKeyFingerprint);
