@@ -3,9 +3,9 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import { type CapturedRegistration, captureRegistration } from "../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../support/dynamic-host";
+import { type DynamicHost, UNKNOWN, hostCallFailure, startDynamicHost, urnFor } from "../support/dynamic-host";
 import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState } from "../support/master-fixture";
-import { testServices } from "../support/services";
+import { expectNoServerSecrets, serverSideConfig, testServices } from "../support/services";
 
 jest.setTimeout(120_000);
 
@@ -25,7 +25,6 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
   const pr = (n: number): string => `${app}_pr_${n}`;
   const ownerTag = `forge-previews-${app}-pr-1`;
   const all = [master, production, pr(1), pr(2), pr(3), pr(4), pr(5)];
-  const keyLines = services.ssh.privateKey.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----"));
   let conn: Connection;
   let host: DynamicHost;
   let registration: CapturedRegistration;
@@ -40,15 +39,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
     return tables;
   };
   const workDirs = (target: string): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`));
-  const createFails = async (props: Props): Promise<DynamicHostCallError> => {
-    const outcome = await host.create(urn, props).then(() => "created", (error: unknown) => error);
-    expect(outcome).toBeInstanceOf(DynamicHostCallError);
-    return outcome as DynamicHostCallError;
-  };
-  const expectNoSecrets = (text: string): void => {
-    expect(text).not.toContain(services.mariadb.password);
-    for (const line of keyLines) expect(text).not.toContain(line);
-  };
+  const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
 
   beforeAll(async () => {
     conn = await connectAsRoot();
@@ -63,16 +54,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
     inputs = { ...args, __provider: registration.providerText };
     urn = urnFor(registration.type, registration.name, `${app}-pr-1`);
     host = await startDynamicHost({
-      config: {
-        "forge-previews:sshHost": services.ssh.host,
-        "forge-previews:sshPort": String(services.ssh.port),
-        "forge-previews:sshUser": services.ssh.user,
-        "forge-previews:sshPrivateKey": services.ssh.privateKey,
-        "forge-previews:sshHostKeyFingerprint": services.ssh.hostKeyFingerprint,
-        "forge-previews:mysqlUser": services.mariadb.user,
-        "forge-previews:mysqlPassword": services.mariadb.password,
-        "forge-previews:mysqlSocket": services.mariadb.socket,
-      },
+      config: serverSideConfig(services, { mysql: true }),
     });
   });
 
@@ -259,7 +241,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const databases = await listDatabases(conn);
       const before = await readServerState(conn, guarded);
 
-      const error = await createFails(props);
+      const error = await hostCallFailure(host.create(urn, props));
 
       expect(error.details).toMatch(message);
       expect(error.initFailure).toBeUndefined();

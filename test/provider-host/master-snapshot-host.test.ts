@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import type { Connection } from "mysql2/promise";
 import { type CapturedRegistration, captureRegistration } from "../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../support/dynamic-host";
+import { type DynamicHost, UNKNOWN, hostCallFailure, startDynamicHost, urnFor } from "../support/dynamic-host";
 import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState } from "../support/master-fixture";
-import { testServices } from "../support/services";
+import { expectNoServerSecrets, serverSideConfig, testServices } from "../support/services";
 
 jest.setTimeout(120_000);
 
@@ -26,7 +26,6 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   const staging = `${master}_fpstaging`;
   const foreign = `${app}_handmade`;
   const all = [production, master, staging, foreign, `${foreign}_fpstaging`, `${app}_pr_1`];
-  const keyLines = services.ssh.privateKey.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----"));
   let conn: Connection;
   let host: DynamicHost;
   let registration: CapturedRegistration;
@@ -42,15 +41,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   };
   const holdingSchemas = async (): Promise<string[]> => (await listDatabases(conn)).filter((name) => name.startsWith("fpold_"));
   const workDirs = (): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${app}`));
-  const fails = async (call: Promise<unknown>): Promise<DynamicHostCallError> => {
-    const outcome = await call.then(() => "succeeded", (error: unknown) => error);
-    expect(outcome).toBeInstanceOf(DynamicHostCallError);
-    return outcome as DynamicHostCallError;
-  };
-  const expectNoSecrets = (text: string): void => {
-    expect(text).not.toContain(services.mariadb.password);
-    for (const line of keyLines) expect(text).not.toContain(line);
-  };
+  const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
 
   beforeAll(async () => {
     conn = await connectAsRoot();
@@ -66,16 +57,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
     inputs = { ...args, __provider: registration.providerText };
     urn = urnFor(registration.type, registration.name, "snapshots");
     host = await startDynamicHost({
-      config: {
-        "forge-previews:sshHost": services.ssh.host,
-        "forge-previews:sshPort": String(services.ssh.port),
-        "forge-previews:sshUser": services.ssh.user,
-        "forge-previews:sshPrivateKey": services.ssh.privateKey,
-        "forge-previews:sshHostKeyFingerprint": services.ssh.hostKeyFingerprint,
-        "forge-previews:mysqlUser": services.mariadb.user,
-        "forge-previews:mysqlPassword": services.mariadb.password,
-        "forge-previews:mysqlSocket": services.mariadb.socket,
-      },
+      config: serverSideConfig(services, { mysql: true }),
     });
   });
 
@@ -159,7 +141,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       await createEmptyDatabase(conn, `${app}_pr_1`);
       const before = await readServerState(conn, all);
 
-      const error = await fails(host.create(urn, withInputs(changes)));
+      const error = await hostCallFailure(host.create(urn, withInputs(changes)));
 
       expect(error.message).toMatch(message);
       expect(error.initFailure).toBeUndefined();
@@ -171,7 +153,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       await createMaster(conn, { name: foreign });
       const before = await readContents(conn, foreign);
 
-      const error = await fails(host.create(urn, withInputs({ masterDatabase: foreign })));
+      const error = await hostCallFailure(host.create(urn, withInputs({ masterDatabase: foreign })));
 
       expect(error.message).toContain(`no clone mark of \`forge-previews-snapshots\``);
       expect(await readContents(conn, foreign)).toStrictEqual(before);
@@ -263,7 +245,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       const before = await readContents(conn, master);
       const news = withInputs({ refreshToken: "week-3", maskingSql: [MASK, "UPDATE no_such_table SET email = NULL"] });
 
-      const error = await fails(host.update(urn, master, outs, news));
+      const error = await hostCallFailure(host.update(urn, master, outs, news));
 
       expect(error.message).toMatch(/no_such_table/);
       expect(await readContents(conn, master)).toStrictEqual(before);

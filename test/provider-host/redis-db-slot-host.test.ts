@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { type RedisClientType, createClient } from "redis";
 import { type CapturedRegistration, captureRegistration } from "../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../support/dynamic-host";
-import { testServices } from "../support/services";
+import { type DynamicHost, UNKNOWN, hostCallFailure, startDynamicHost, urnFor } from "../support/dynamic-host";
+import { expectNoServerSecrets, serverSideConfig, testServices } from "../support/services";
 
 /**
  * forge:RedisDbSlot through the real dynamic-provider host, against the local sshd and Redis, with the claims in the
@@ -55,14 +55,7 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
     });
     urn = urnFor(registration.type, registration.name);
     host = await startDynamicHost({
-      config: {
-        "forge-previews:sshHost": services.ssh.host,
-        "forge-previews:sshPort": String(services.ssh.port),
-        "forge-previews:sshUser": services.ssh.user,
-        "forge-previews:sshPrivateKey": services.ssh.privateKey,
-        "forge-previews:sshHostKeyFingerprint": services.ssh.hostKeyFingerprint,
-        "forge-previews:redisPassword": services.redis.password,
-      },
+      config: serverSideConfig(services, { redis: true }),
     });
     base = registration.inputs;
     inspector = createClient({ socket: { host: "127.0.0.1", port: services.redis.port }, password: services.redis.password });
@@ -242,10 +235,9 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
     });
 
     it("refuses an in-place update, telling the user to refresh", async () => {
-      const error = await host.update(urn, mine.id, mine.outs, { ...mine.outs, firstSlot: 13 }).catch((e: unknown) => e);
+      const error = await hostCallFailure(host.update(urn, mine.id, mine.outs, { ...mine.outs, firstSlot: 13 }));
 
-      expect(error).toBeInstanceOf(DynamicHostCallError);
-      expect((error as DynamicHostCallError).details).toContain(`Redis database 14 is no longer held by stack ${stackName("owner")}`);
+      expect(error.details).toContain(`Redis database 14 is no longer held by stack ${stackName("owner")}`);
     });
 
     it("never flushes the other stack's database on delete and leaves its claim in place", async () => {
@@ -261,10 +253,8 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
     const first = await host.create(urn, await checked({ stack: stackName("first"), pr: 1 }));
     const second = await host.create(urn, await checked({ stack: stackName("second"), pr: 2 }));
     try {
-      const error = await host.create(urn, await checked({ stack: stackName("third"), pr: 3 })).catch((e: unknown) => e);
+      const { details } = await hostCallFailure(host.create(urn, await checked({ stack: stackName("third"), pr: 3 })));
 
-      expect(error).toBeInstanceOf(DynamicHostCallError);
-      const details = (error as DynamicHostCallError).details;
       expect(details).toContain(`No free Redis database in 14-15 for stack ${stackName("third")}:`);
       expect(details).toContain(`database 14: held by stack ${stackName("first")} (app customer, PR 1, claimed at ${first.outs.claimedAt})`);
       expect(details).toContain(`database 15: held by stack ${stackName("second")} (app customer, PR 2, claimed at ${second.outs.claimedAt})`);
@@ -293,10 +283,6 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
   });
 
   it("keeps the SSH key and the Redis password out of the host's logs", () => {
-    const logs = host.logs();
-    for (const line of services.ssh.privateKey.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"))) {
-      expect(logs).not.toContain(line);
-    }
-    expect(logs).not.toContain(services.redis.password);
+    expectNoServerSecrets(host.logs(), services);
   });
 });

@@ -67,3 +67,31 @@ export function testServices(): TestServices {
   }
   return parseTestServices(raw);
 }
+
+/**
+ * The stack config that points the server-side providers at this run's sshd, with the MariaDB account (`mysql`) and
+ * the Redis password (`redis`) when the provider needs them.
+ */
+export function serverSideConfig(services: TestServices, needs: { mysql?: boolean; redis?: boolean }): Record<string, string> {
+  return {
+    "forge-previews:sshHost": services.ssh.host,
+    "forge-previews:sshPort": String(services.ssh.port),
+    "forge-previews:sshUser": services.ssh.user,
+    "forge-previews:sshPrivateKey": services.ssh.privateKey,
+    "forge-previews:sshHostKeyFingerprint": services.ssh.hostKeyFingerprint,
+    ...(needs.mysql === true && {
+      "forge-previews:mysqlUser": services.mariadb.user,
+      "forge-previews:mysqlPassword": services.mariadb.password,
+      "forge-previews:mysqlSocket": services.mariadb.socket,
+    }),
+    ...(needs.redis === true && { "forge-previews:redisPassword": services.redis.password }),
+  };
+}
+
+/** Fails the test when `text` holds the MariaDB or Redis password or any line of the SSH private key. */
+export function expectNoServerSecrets(text: string, services: TestServices): void {
+  expect(text).not.toContain(services.mariadb.password);
+  expect(text).not.toContain(services.redis.password);
+  const keyLines = services.ssh.privateKey.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----"));
+  for (const line of keyLines) expect(text).not.toContain(line);
+}
