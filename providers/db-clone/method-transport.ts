@@ -12,7 +12,8 @@ import { buildShellCommand } from "../ssh/quote";
 import { balanceTables, buildCopyScript, removeExportMetadata, removeExportMetadataArgv } from "./datadir-files";
 import type { MethodContext } from "./method-context";
 import type { RemoteStep } from "./remote-steps";
-import { copyProgrammableObjectsStep, copyTableDefinitionsStep, loadTablesInParallel } from "./schema-objects";
+import { RemoteCommandError } from "./errors";
+import { copyProgrammableObjectsStep, copyTableDefinitionsStep, emptySchemaSql, loadTablesInParallel } from "./schema-objects";
 import { qualified, quoteIdentifier } from "./sql";
 import { type SchemaMeasure, readSourceMeasure, sourceMeasureSteps } from "./verify";
 
@@ -69,6 +70,20 @@ function importStep(ctx: MethodContext, tables: readonly string[], objects: Remo
 }
 
 /**
+ * Drops what a failed import left in the target (this run's tables, some still discarded), referencing tables first:
+ * otherwise MariaDB 10.11 can refuse to drop them, DROP DATABASE included, until it restarts (see
+ * {@link referencingTablesFirst}). Only the mark stays, saying the clone failed.
+ */
+async function emptyFailedImport(ctx: MethodContext): Promise<void> {
+  const { source, target } = ctx;
+  const foreignKeys = source.foreignKeys.map((fk) => (fk.referencedSchema === source.name ? { ...fk, referencedSchema: target } : fk));
+  const leftovers = { ...source, name: target, foreignKeys, routines: [], events: [] };
+  await ctx.mysql
+    .execute(emptySchemaSql(leftovers), { step: `Dropping the tables of the failed import in \`${target}\``, database: target })
+    .catch(() => undefined);
+}
+
+/**
  * Clones by transport. The source is measured for verification while the target imports (a cold source is read from
  * disk while IMPORT mostly writes), so verification then only reads the clone; the measure is returned for it.
  */
@@ -92,7 +107,14 @@ export async function cloneByTransport(ctx: MethodContext): Promise<SchemaMeasur
   const allAtOnce = plan.fallbackTables.length === 0;
   const measure = sourceMeasureSteps(mysql, ctx.source, ctx.verify);
   ctx.log(`importing ${plan.fileTables.length} tablespaces into \`${target}\`${measure.length > 0 ? ` while measuring \`${source}\`` : ""}`);
-  const [, ...measured] = await mysql.runSteps([[importStep(ctx, plan.fileTables, allAtOnce ? objects : undefined), ...measure]]);
+  const imports = importStep(ctx, plan.fileTables, allAtOnce ? objects : undefined);
+  let measured: (string | undefined)[];
+  try {
+    [, ...measured] = await mysql.runSteps([[imports, ...measure]]);
+  } catch (error) {
+    if (error instanceof RemoteCommandError && error.step === imports.step) await emptyFailedImport(ctx);
+    throw error;
+  }
   if (!allAtOnce) {
     ctx.log(`loading ${plan.fallbackTables.length} tables through dump/load`);
     const names = new Set(plan.fallbackTables.map((t) => t.name));

@@ -1,7 +1,11 @@
+import { readdirSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
 import { CloneVerificationError, RemoteCommandError, cloneDatabase } from "../../../providers/db-clone";
 import type { SshSession } from "../../../providers/ssh";
 import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../support/master-fixture";
+import { testServices } from "../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -68,6 +72,33 @@ describe("verification catches a clone that differs from its source", () => {
     await conn.query(`UPDATE ${MASTER}.products SET price = price - 1 WHERE id = 1`);
 
     expect(error.problems.map((p) => p.object)).toStrictEqual(["products"]);
+  });
+
+  it("transport: a copied tablespace file that is corrupt fails the import, naming the step; the server lives on", async () => {
+    const outcome = await cloneDatabase(
+      runner,
+      previewCloneOptions(MASTER, "verifyeng_pr_1", {
+        method: "transport",
+        hooks: {
+          // Page 2 of a file-per-table tablespace holds its segment inodes; IMPORT reads it before any index.
+          afterCopy: async ({ dataDir, target }) => {
+            const file = await open(join(dataDir, target, "customers.ibd"), "r+");
+            await file.write(Buffer.alloc(16_384, 0xa5), 0, 16_384, 2 * 16_384);
+            await file.close();
+          },
+        },
+      }),
+    ).catch((error: unknown) => error);
+
+    expect(outcome).toBeInstanceOf(RemoteCommandError);
+    expect((outcome as Error).message).toMatch(
+      /^Importing the copied tablespaces into `verifyeng_pr_1` failed \(exit 1\): ERROR 1815 .* `verifyeng_pr_1`\.`customers` : Data structure corruption$/,
+    );
+    expect(await markOf("verifyeng_pr_1")).toStrictEqual([{ owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "failed" }]);
+    expect(readdirSync(join(testServices().mariadb.dataDir, "verifyeng_pr_1")).filter((name) => name.endsWith(".cfg"))).toStrictEqual([]);
+    // Its half-imported tables are gone, so the database can be dropped (a still-discarded table would block that).
+    expect(await rows("SHOW TABLES FROM verifyeng_pr_1")).toStrictEqual([{ Tables_in_verifyeng_pr_1: "_forge_previews_clone" }]);
+    expect(await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.customers`)).toStrictEqual([{ n: expect.any(String) }]);
   });
 
   it("the owner's next clone clears a failed clone and succeeds", async () => {
