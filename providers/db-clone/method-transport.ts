@@ -80,7 +80,7 @@ async function emptyFailedImport(ctx: MethodContext): Promise<void> {
   const leftovers = { ...source, name: target, foreignKeys, routines: [], events: [] };
   await ctx.mysql
     .execute(emptySchemaSql(leftovers), { step: `Dropping the tables of the failed import in \`${target}\``, database: target })
-    .catch(() => undefined);
+    .catch((error: unknown) => ctx.log(`could not drop the tables of the failed import in \`${target}\`: ${(error as Error).message}`));
 }
 
 /**

@@ -89,16 +89,16 @@ export async function loadTablesInParallel(
  * does not wait.
  */
 export function referencingTablesFirst(tables: readonly string[], foreignKeys: SchemaInventory["foreignKeys"], schema: string): string[] {
-  const referenced = new Map<string, Set<string>>(tables.map((t) => [t, new Set<string>()]));
+  const referencedBy = new Map<string, Set<string>>(tables.map((t) => [t, new Set<string>()]));
   for (const fk of foreignKeys) {
-    if (fk.referencedSchema === schema && fk.table !== fk.referencedTable) referenced.get(fk.referencedTable)?.add(fk.table);
+    if (fk.referencedSchema === schema && fk.table !== fk.referencedTable) referencedBy.get(fk.referencedTable)?.add(fk.table);
   }
   const ordered: string[] = [];
   const placed = new Set<string>();
   const place = (table: string, path: Set<string>): void => {
     if (placed.has(table) || path.has(table)) return; // a cycle is dropped in listing order
     path.add(table);
-    for (const child of referenced.get(table) ?? []) place(child, path);
+    for (const child of referencedBy.get(table) ?? []) place(child, path);
     path.delete(table);
     placed.add(table);
     ordered.push(table);
