@@ -64,11 +64,11 @@ function wantsTablespaceFiles(options: CloneOptions): boolean {
   return requested === "transport" || (requested === "auto" && options.liveSource !== true);
 }
 
+/** `listed`: the source's `.ibd` files as the session listed them; undefined when the method choice did not ask. */
 function planClone(options: CloneOptions, facts: ServerFacts, source: SchemaInventory, listed: Set<string> | null | undefined): MethodPlan {
-  const requested = options.method ?? "auto";
-  const files = wantsTablespaceFiles(options) && facts.fileAccess !== "none" ? (listed ?? null) : null;
+  const files = facts.fileAccess !== "none" ? (listed ?? null) : null;
   return chooseMethod({
-    requested,
+    requested: options.method ?? "auto",
     liveSource: options.liveSource === true,
     fileAccess: facts.fileAccess,
     filePerTable: facts.filePerTable,
