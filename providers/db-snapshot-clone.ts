@@ -40,6 +40,8 @@ export interface DbSnapshotCloneOutputs extends DbSnapshotCloneInputs {
   seconds: number;
   /** `checksum` or `counts`: what the copy was verified with. */
   verifiedWith: string;
+  /** `source` or `seal`: whether the rows were compared with the master as counted now or with its seal (files unchanged since). */
+  verifiedAgainst: string;
   /** When the master's data was taken (its own clone mark, else its newest table), ISO 8601, or null. */
   sourceSnapshotAt: string | null;
   /** When this clone finished, ISO 8601. */
@@ -72,6 +74,8 @@ function outputsOf(inputs: DbSnapshotCloneInputs, result: CloneResult): DbSnapsh
     bytes: result.bytes,
     seconds: result.seconds,
     verifiedWith: result.verifiedWith,
+    // A clone adopted from a mark written before seals existed has no such field.
+    verifiedAgainst: result.verifiedAgainst ?? "source",
     sourceSnapshotAt: result.sourceSnapshotAt,
     clonedAt: result.finishedAt,
   };
@@ -167,6 +171,7 @@ export class DbSnapshotClone extends pulumi.dynamic.Resource {
   declare readonly bytes: pulumi.Output<number>;
   declare readonly seconds: pulumi.Output<number>;
   declare readonly verifiedWith: pulumi.Output<string>;
+  declare readonly verifiedAgainst: pulumi.Output<string>;
   declare readonly sourceSnapshotAt: pulumi.Output<string | null>;
   declare readonly clonedAt: pulumi.Output<string>;
 
@@ -184,6 +189,7 @@ export class DbSnapshotClone extends pulumi.dynamic.Resource {
         bytes: undefined,
         seconds: undefined,
         verifiedWith: undefined,
+        verifiedAgainst: undefined,
         sourceSnapshotAt: undefined,
         clonedAt: undefined,
       },

@@ -9,7 +9,7 @@ import { CloneVerificationError, RemoteCommandError } from "./errors";
 import { assertAccountSeesSource, assertNamesAllowed, assertServerStateAllowed } from "./guards";
 import type { SchemaInventory } from "./inventory";
 import { type CloneMark, finishMark, hashResetToken, readMark, startMarkSql } from "./mark";
-import type { MethodContext } from "./method-context";
+import type { MethodContext, MethodMeasures } from "./method-context";
 import { cloneByParallelDump } from "./method-parallel";
 import { cloneByStreamDump } from "./method-stream";
 import { cloneByTransport } from "./method-transport";
@@ -19,12 +19,12 @@ import type { ServerFacts } from "./server-facts";
 import { withCloneSession } from "./session";
 import { createDatabaseSql, emptySchemaSql } from "./schema-objects";
 import type { CloneMethod, CloneOptions, CloneResult, CommandRunner, HookContext } from "./types";
-import { type SchemaMeasure, verifyClone } from "./verify";
+import { verifyClone } from "./verify";
 
 const DEFAULT_PARALLELISM = 2;
 
-/** Each method copies; one that measured the source on the way (transport) returns that for verification. */
-const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<SchemaMeasure | null>> = {
+/** Each method copies; one that measured on the way (transport) returns that for verification. */
+const METHODS: Record<CloneMethod, (ctx: MethodContext) => Promise<MethodMeasures | null>> = {
   transport: cloneByTransport,
   "parallel-dump": cloneByParallelDump,
   "stream-dump": cloneByStreamDump,
@@ -101,8 +101,8 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
     const sourceInventory = inventories.get(source) ?? null;
     const targetInventory = inventories.get(target) ?? null;
     const [targetMark, sourceMark] = await Promise.all([
-      targetInventory?.hasMark ? readMark(mysql, target) : null,
-      sourceInventory?.hasMark ? readMark(mysql, source) : null,
+      targetInventory?.hasMark ? readMark(mysql, targetInventory) : null,
+      sourceInventory?.hasMark ? readMark(mysql, sourceInventory) : null,
     ]);
     const state = assertServerStateAllowed({
       source,
@@ -146,7 +146,7 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
     const hookContext: HookContext = { runner, source, target, method: plan.method, dataDir: facts.dataDir };
     try {
       const verifiedWith = options.verify ?? "checksum";
-      const sourceMeasured = await METHODS[plan.method]({
+      const measured = await METHODS[plan.method]({
         mysql,
         facts,
         source: sourceInv,
@@ -156,14 +156,16 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
         parallelism: options.parallelism ?? DEFAULT_PARALLELISM,
         prepare,
         verify: verifiedWith,
+        seal: sourceMark?.seal ?? null,
         afterCopy: async () => options.hooks?.afterCopy?.(hookContext),
         log,
       });
       await options.hooks?.beforeVerify?.(hookContext);
-      log(`verifying the clone (${verifiedWith})`);
+      const sealedAt = measured?.sealedAt ?? null;
+      log(`verifying the clone (${verifiedWith}${sealedAt === null ? "" : `, against the seal of \`${source}\``})`);
       const viaFile = new Set(plan.fileTables);
       const copiedBy = (t: string): "file" | "dump" => (viaFile.has(t) ? "file" : "dump");
-      const verification = await verifyClone(mysql, sourceInv, target, verifiedWith, copiedBy, sourceMeasured);
+      const verification = await verifyClone(mysql, sourceInv, target, verifiedWith, copiedBy, measured ?? undefined);
       if (verification.problems.length > 0) throw new CloneVerificationError(source, target, verification.problems);
       await runPostCloneSql(mysql, target, options.postCloneSql ?? []);
       const finishedAt = new Date().toISOString();
@@ -178,6 +180,7 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
         bytes: sourceInv.tables.reduce((sum, t) => sum + t.bytes, 0),
         seconds: Math.round((Date.parse(finishedAt) - Date.parse(startedAt)) / 10) / 100,
         verifiedWith,
+        verifiedAgainst: sealedAt === null ? "source" : "seal",
         sourceSnapshotAt,
         startedAt,
         finishedAt,

@@ -30,11 +30,39 @@ export function balanceTables<T extends { name: string }>(tables: readonly T[], 
   return groups.map((group) => group.names).filter((names) => names.length > 0);
 }
 
+/** Starts each line of a file identity listing. */
+export const FILE_IDENTITY_MARK = "@@fp-file";
+
+/**
+ * `find` printing the identity (`device:inode:size:mtime:ctime`) of every .ibd file in `dir`, one line each; a file
+ * rewritten, replaced or restored gets another (see seal.ts).
+ */
+function fileIdentitiesFind(dir: string): string[] {
+  return ["find", dir, "-maxdepth", "1", "-type", "f", "-name", "*.ibd", "-printf", `${FILE_IDENTITY_MARK}\\t%f\\t%D:%i:%s:%T@:%C@\\n`];
+}
+
+/** The identity listing of {@link fileIdentitiesFind}, run as the datadir's owner. */
+export function fileIdentitiesArgv(access: FileAccess, dir: string): string[] {
+  return privileged(access, fileIdentitiesFind(dir));
+}
+
+/** Table name to file identity, from output holding lines of {@link fileIdentitiesArgv} among others. */
+export function parseFileIdentities(output: string): Map<string, string> {
+  const identities = new Map<string, string>();
+  for (const line of output.split("\n")) {
+    const [mark, file, identity] = line.split("\t");
+    if (mark !== FILE_IDENTITY_MARK || file === undefined || !file.endsWith(".ibd") || identity === undefined) continue;
+    identities.set(file.slice(0, -".ibd".length), identity);
+  }
+  return identities;
+}
+
 /**
  * The script run (through the mysql client's `system` command) while FLUSH TABLES ... FOR EXPORT holds the lock:
- * copies each table's .ibd and .cfg, one `cp` per group at the same time (a single stream leaves most disks idle
- * between reads and writes; two roughly halve the copy), gives the copies the target directory's owner, and touches
- * `marker` only if all of that worked (the mysql client ignores a failed `system` command, so the marker is the proof).
+ * prints the identities of the source's .ibd files (compared with a master's seal, see seal.ts), copies each table's
+ * .ibd and .cfg, one `cp` per group at the same time (a single stream leaves most disks idle between reads and
+ * writes; two roughly halve the copy), gives the copies the target directory's owner, and touches `marker` only if
+ * all of that worked (the mysql client ignores a failed `system` command, so the marker is the proof).
  */
 export function buildCopyScript(sourceDir: string, targetDir: string, groups: readonly (readonly string[])[], marker: string): string {
   const q = (path: string): string => buildShellCommand([path]);
@@ -45,6 +73,7 @@ export function buildCopyScript(sourceDir: string, targetDir: string, groups: re
   return [
     "set -eu",
     `owner=$(stat -c %u:%g ${q(targetDir)})`,
+    buildShellCommand(fileIdentitiesFind(sourceDir)),
     "pids=''",
     ...others.reverse().map((tables) => `${copyOf(tables)} & pids="$pids $!"`),
     // Wait for every copy even when one failed, so nothing writes into the target after the lock is gone.

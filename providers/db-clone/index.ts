@@ -4,10 +4,11 @@
  */
 export { cloneDatabase } from "./clone";
 export { promoteClone, type PromoteOptions, type PromoteResult } from "./promote";
+export { sealDatabase, type SealOptions, type SealResult } from "./seal";
 export { inspectClone, removeCloneLeftovers, type CloneInspection } from "./maintenance";
 export { chooseMethod, transportBlocker, type MethodInputs, type MethodPlan } from "./choose-method";
 export { findNameProblems, type NameRules } from "./guards";
-export { MARK_TABLE, hashResetToken, type CloneMark, type MarkStatus } from "./mark";
+export { MARK_TABLE, hashResetToken, type CloneMark, type MarkStatus, type MasterSeal } from "./mark";
 export { buildOptionFile } from "./remote-mysql";
 export { CloneRefusedError, CloneVerificationError, RemoteCommandError, type VerificationProblem } from "./errors";
 export {

@@ -43,6 +43,8 @@ export interface SchemaInventory {
   collation: string;
   tables: TableInfo[];
   hasMark: boolean;
+  /** The mark table has the `seal` column (marks made before seals existed do not). */
+  markHasSeal: boolean;
   views: string[];
   triggers: TriggerInfo[];
   routines: { name: string; type: string }[];
@@ -63,6 +65,7 @@ export function inventorySql(schema: string): string {
       `WHERE TRIGGER_SCHEMA = ${s} ORDER BY TRIGGER_NAME;`,
     `SELECT 'R', ${s}, ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ${s} ORDER BY ROUTINE_TYPE, ROUTINE_NAME;`,
     `SELECT 'E', ${s}, EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ${s} ORDER BY EVENT_NAME;`,
+    `SELECT 'M', ${s}, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ${s} AND TABLE_NAME = ${sqlString(MARK_TABLE)} AND COLUMN_NAME = 'seal';`,
     `SELECT 'K', ${s}, CONSTRAINT_NAME, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS ` +
       `WHERE CONSTRAINT_SCHEMA = ${s} ORDER BY TABLE_NAME, CONSTRAINT_NAME;`,
   ].join("\n");
@@ -98,6 +101,7 @@ export function parseInventory(rows: readonly string[][], schema: string): Schem
     collation: found[2] ?? "utf8mb4_unicode_ci",
     tables: all.filter((table) => table.type !== "VIEW" && table.name !== MARK_TABLE),
     hasMark: all.some((table) => table.name === MARK_TABLE && table.type !== "VIEW"),
+    markHasSeal: of("M").length > 0,
     views: all.filter((table) => table.type === "VIEW").map((table) => table.name),
     triggers: of("G").map(([name = "", table = "", event = "", timing = ""]) => ({ name, table, event, timing })),
     routines: of("R").map(([name = "", type = ""]) => ({ name, type })),

@@ -23,7 +23,7 @@ export async function inspectClone(runner: CommandRunner, options: { access: Mys
   return withCloneSession(runner, request, async ({ mysql, inventories }) => {
     const inventory = inventories.get(options.target) ?? null;
     if (inventory === null) return { exists: false, mark: null };
-    return { exists: true, mark: inventory.hasMark ? await readMark(mysql, options.target) : null };
+    return { exists: true, mark: inventory.hasMark ? await readMark(mysql, inventory) : null };
   });
 }
 

@@ -9,6 +9,7 @@
  * The mark is never copied (a master that is itself a clone has one) and never compared.
  */
 import { createHash } from "node:crypto";
+import type { SchemaInventory } from "./inventory";
 import type { RemoteMysql } from "./remote-mysql";
 import { isoToUtc, qualified, sqlString, utcToIso } from "./sql";
 
@@ -27,6 +28,38 @@ export interface CloneMark {
   dataAsOf: string | null;
   /** The recorded clone result (JSON), for adoption; null until verified. */
   result: unknown;
+  /** What a master measured when it was sealed (see seal.ts); null when it was not. */
+  seal: MasterSeal | null;
+}
+
+export interface SealedTable {
+  rows: number;
+  /** CHECKSUM TABLE, or null when the server gave none. */
+  checksum: string | null;
+  /** `device:inode:size:mtime:ctime` of the table's .ibd file. */
+  file: string;
+}
+
+export interface MasterSeal {
+  sealedAt: string;
+  tables: Record<string, SealedTable>;
+}
+
+/** The seal stored in a clone mark, or null when it is missing or not in the expected form. */
+export function parseSeal(text: string): MasterSeal | null {
+  if (text === "" || text === "NULL") return null;
+  try {
+    const value = JSON.parse(text) as Partial<MasterSeal>;
+    if (typeof value.sealedAt !== "string" || value.tables === null || typeof value.tables !== "object") return null;
+    const tables: Record<string, SealedTable> = {};
+    for (const [name, table] of Object.entries(value.tables as Record<string, Partial<SealedTable>>)) {
+      if (!Number.isSafeInteger(table.rows) || typeof table.file !== "string") return null;
+      tables[name] = { rows: table.rows as number, checksum: typeof table.checksum === "string" ? table.checksum : null, file: table.file };
+    }
+    return { sealedAt: value.sealedAt, tables };
+  } catch {
+    return null;
+  }
 }
 
 export function hashResetToken(token: string): string {
@@ -37,16 +70,20 @@ function markSql(schema: string): string {
   return qualified(schema, MARK_TABLE);
 }
 
-/** Reads the mark of `schema`; call only when its inventory says the mark table exists. Null when it has no row. */
-export async function readMark(mysql: RemoteMysql, schema: string): Promise<CloneMark | null> {
+/**
+ * Reads the mark of the schema `inventory` describes; call only when it says the mark table exists. Marks made before
+ * seals existed have no `seal` column. Null when the mark has no row.
+ */
+export async function readMark(mysql: RemoteMysql, inventory: SchemaInventory): Promise<CloneMark | null> {
+  const { name: schema, markHasSeal: withSeal } = inventory;
   const rows = await mysql.query(
     "SELECT owner, source, reset_token_sha256, status, started_at, COALESCE(finished_at, ''), COALESCE(data_as_of, ''), " +
-      `COALESCE(result, '') FROM ${markSql(schema)} WHERE id = 1;`,
+      `COALESCE(result, ''), ${withSeal ? "COALESCE(seal, '')" : "''"} FROM ${markSql(schema)} WHERE id = 1;`,
     { step: `Reading the clone mark of \`${schema}\`` },
   );
   const [row] = rows;
   if (row === undefined) return null;
-  const [owner = "", source = "", resetTokenSha256 = "", status = "", startedAt, finishedAt, dataAsOf, result = ""] = row;
+  const [owner = "", source = "", resetTokenSha256 = "", status = "", startedAt, finishedAt, dataAsOf, result = "", seal = ""] = row;
   let parsed: unknown = null;
   if (result !== "") {
     try {
@@ -64,6 +101,7 @@ export async function readMark(mysql: RemoteMysql, schema: string): Promise<Clon
     finishedAt: utcToIso(finishedAt),
     dataAsOf: utcToIso(dataAsOf),
     result: parsed,
+    seal: parseSeal(seal),
   };
 }
 
@@ -86,7 +124,8 @@ export function startMarkSql(
     "  started_at DATETIME(6) NOT NULL,",
     "  finished_at DATETIME(6) NULL,",
     "  data_as_of DATETIME(6) NULL,",
-    "  result LONGTEXT NULL",
+    "  result LONGTEXT NULL,",
+    "  seal LONGTEXT NULL",
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='forge-previews clone mark: which stack owns this database; never copied';",
     `REPLACE INTO ${markSql(target)} (id, owner, source, reset_token_sha256, status, started_at, data_as_of) VALUES (1, ` +
       `${sqlString(mark.owner)}, ${sqlString(mark.source)}, ${sqlString(mark.resetTokenSha256)}, 'cloning', ` +

@@ -49,12 +49,12 @@ async function assertPromotable(mysql: RemoteMysql, options: PromoteOptions, sta
     throw new CloneRefusedError(`Refusing to promote \`${options.staging}\` to \`${options.target}\`: ${why}.`);
   };
   if (staging === null) refuse(`\`${options.staging}\` does not exist`);
-  const stagingMark = staging?.hasMark ? await readMark(mysql, options.staging) : null;
+  const stagingMark = staging?.hasMark ? await readMark(mysql, staging) : null;
   if (stagingMark?.owner !== options.owner || stagingMark.status !== "verified") {
     refuse(`\`${options.staging}\` is not a verified clone by \`${options.owner}\` (its mark: ${stagingMark === null ? "none" : `${stagingMark.owner}, ${stagingMark.status}`})`);
   }
   if (target === null || isEmptySchema(target)) return;
-  const targetMark = target.hasMark ? await readMark(mysql, options.target) : null;
+  const targetMark = target.hasMark ? await readMark(mysql, target) : null;
   if (targetMark?.owner !== options.owner) {
     refuse(`\`${options.target}\` holds ${describeContents(target)} and no clone mark of \`${options.owner}\`, so it is not a previous promotion to replace`);
   }

@@ -126,6 +126,11 @@ export interface CloneResult {
   bytes: number;
   seconds: number;
   verifiedWith: VerifyLevel;
+  /**
+   * What the clone's rows were compared with: the source as measured during the clone, or the seal a master carries
+   * when every table file was unchanged since it was sealed (see db-clone/seal.ts).
+   */
+  verifiedAgainst: "source" | "seal";
   /** ISO time the data reflects: the source's own snapshot time (from its mark) or its newest table's creation. */
   sourceSnapshotAt: string | null;
   /** ISO time the clone started reading the source. */

@@ -64,7 +64,7 @@ interface Measured {
 }
 
 /** One schema's row counts (rows tagged `C`) and, for `checksum`, its CHECKSUM TABLE rows, in one mysql session. */
-function measureSql(schema: string, tables: readonly string[], counts: boolean, checksums: boolean): string {
+export function measureSql(schema: string, tables: readonly string[], counts: boolean, checksums: boolean): string {
   const statements: string[] = [];
   if (counts && tables.length > 0) {
     statements.push(`${tables.map((t) => `SELECT 'C', ${sqlString(t)}, COUNT(*) FROM ${qualified(schema, t)}`).join("\nUNION ALL ")};`);
@@ -116,7 +116,8 @@ function measureSteps(mysql: RemoteMysql, schema: string, tables: readonly Table
   );
 }
 
-function mergeMeasures(outputs: readonly (string | undefined)[], schema: string): SchemaMeasure {
+/** The measure of `schema` from the outputs of sessions running {@link measureSql}. */
+export function readMeasures(outputs: readonly (string | undefined)[], schema: string): SchemaMeasure {
   const merged: SchemaMeasure = { counts: new Map(), sums: new Map() };
   for (const output of outputs) {
     const { counts, sums } = parseMeasured(parseBatchRows(output ?? ""), schema);
@@ -135,11 +136,21 @@ export function sourceMeasureSteps(mysql: RemoteMysql, source: SchemaInventory, 
 }
 
 export function readSourceMeasure(outputs: readonly (string | undefined)[], source: SchemaInventory): SchemaMeasure {
-  return mergeMeasures(outputs, source.name);
+  return readMeasures(outputs, source.name);
 }
 
+/** What a copy method already measured, each side null when it did not. */
+export interface PriorMeasures {
+  source: SchemaMeasure | null;
+  clone: SchemaMeasure | null;
+  /** Names the source's side in differences when it is not the source as measured now ("the seal of `m`"). */
+  sourceLabel?: string;
+}
+
+const NOTHING_MEASURED: PriorMeasures = { source: null, clone: null };
+
 /**
- * The steps measuring `tables` on both sides, side by side (the source only when not measured already), and how to
+ * The steps measuring `tables` on both sides, side by side (each side only when not measured already), and how to
  * read their outputs.
  */
 function measurePlan(
@@ -148,15 +159,15 @@ function measurePlan(
   cloneName: string,
   tables: readonly TableInfo[],
   level: VerifyLevel,
-  sourceMeasured: SchemaMeasure | null,
+  prior: PriorMeasures,
 ): { steps: RemoteStep[]; read: (outputs: readonly (string | undefined)[]) => Measured } {
-  const sourceSteps = sourceMeasured === null ? measureSteps(mysql, source.name, tables, level, "source") : [];
-  const cloneSteps = measureSteps(mysql, cloneName, tables, level, "clone");
+  const sourceSteps = prior.source === null ? measureSteps(mysql, source.name, tables, level, "source") : [];
+  const cloneSteps = prior.clone === null ? measureSteps(mysql, cloneName, tables, level, "clone") : [];
   return {
     steps: [...sourceSteps, ...cloneSteps],
     read: (outputs) => ({
-      source: sourceMeasured ?? mergeMeasures(outputs.slice(0, sourceSteps.length), source.name),
-      clone: mergeMeasures(outputs.slice(sourceSteps.length), cloneName),
+      source: prior.source ?? readMeasures(outputs.slice(0, sourceSteps.length), source.name),
+      clone: prior.clone ?? readMeasures(outputs.slice(sourceSteps.length), cloneName),
     }),
   };
 }
@@ -171,13 +182,13 @@ async function inventoryAndMeasure(
   source: SchemaInventory,
   cloneName: string,
   level: VerifyLevel,
-  sourceMeasured: SchemaMeasure | null,
+  prior: PriorMeasures,
 ): Promise<{ rows: string[][]; measured: Measured } | null> {
   const inventory = mysql.sqlStep(`${inventorySql(cloneName)}\n${viewsReadingSourceSql(source.name, cloneName)}`, {
     step: `Listing the objects of the clone \`${cloneName}\``,
     output: true,
   });
-  const plan = measurePlan(mysql, source, cloneName, source.tables, level, sourceMeasured);
+  const plan = measurePlan(mysql, source, cloneName, source.tables, level, prior);
   let outputs: (string | undefined)[];
   try {
     outputs = await mysql.runSteps([[inventory, ...plan.steps]]);
@@ -195,19 +206,20 @@ async function inventoryThenMeasure(
   source: SchemaInventory,
   cloneName: string,
   level: VerifyLevel,
-  sourceMeasured: SchemaMeasure | null,
+  prior: PriorMeasures,
 ): Promise<{ rows: string[][]; measured: Measured }> {
   const rows = await mysql.query(`${inventorySql(cloneName)}\n${viewsReadingSourceSql(source.name, cloneName)}`, {
     step: `Listing the objects of the clone \`${cloneName}\``,
   });
   const cloneTables = new Set(parseInventory(rows, cloneName)?.tables.map((t) => t.name) ?? []);
-  const plan = measurePlan(mysql, source, cloneName, source.tables.filter((t) => cloneTables.has(t.name)), level, sourceMeasured);
+  const plan = measurePlan(mysql, source, cloneName, source.tables.filter((t) => cloneTables.has(t.name)), level, prior);
   return { rows, measured: plan.read(plan.steps.length === 0 ? [] : await mysql.runSteps([plan.steps])) };
 }
 
 /**
- * Compares `clone` with `source`; `copiedBy` says how each table travelled (for the report). `sourceMeasured` is the
- * source as a method already measured it after its copy (null: measured here).
+ * Compares `clone` with `source`; `copiedBy` says how each table travelled (for the report). `prior` holds what the
+ * copy method already measured (the source from a master's seal or beside the import, the clone as it imported);
+ * a side it did not measure is measured here.
  */
 export async function verifyClone(
   mysql: RemoteMysql,
@@ -215,11 +227,10 @@ export async function verifyClone(
   cloneName: string,
   level: VerifyLevel,
   copiedBy: (table: string) => TableResult["copiedBy"],
-  sourceMeasured: SchemaMeasure | null = null,
+  prior: PriorMeasures = NOTHING_MEASURED,
 ): Promise<Verification> {
   const { rows, measured } =
-    (await inventoryAndMeasure(mysql, source, cloneName, level, sourceMeasured)) ??
-    (await inventoryThenMeasure(mysql, source, cloneName, level, sourceMeasured));
+    (await inventoryAndMeasure(mysql, source, cloneName, level, prior)) ?? (await inventoryThenMeasure(mysql, source, cloneName, level, prior));
   const clone = parseInventory(rows, cloneName);
   if (clone === null) return { tables: [], problems: [{ object: null, detail: `database \`${cloneName}\` disappeared during the clone` }] };
   const viewsReadingSource = rows
@@ -230,16 +241,17 @@ export async function verifyClone(
   const common = source.tables.map((t) => t.name).filter((name) => cloneTables.has(name));
   const compareData = level !== "objects";
   const { counts: sourceCounts, sums: sourceSums } = measured.source;
+  const inSource = prior.sourceLabel === undefined || prior.source === null ? "in the source" : `in ${prior.sourceLabel}`;
   const { counts: cloneCounts, sums: cloneSums } = measured.clone;
   const tables: TableResult[] = common.map((name) => {
     const rows = cloneCounts.get(name) ?? 0;
     if (compareData && sourceCounts.get(name) !== rows) {
-      problems.push({ object: name, detail: `${sourceCounts.get(name) ?? "?"} rows in the source, ${rows} in the clone` });
+      problems.push({ object: name, detail: `${sourceCounts.get(name) ?? "?"} rows ${inSource}, ${rows} in the clone` });
     } else if (level === "checksum") {
       const expected = sourceSums.get(name);
       const actual = cloneSums.get(name);
       if (expected === undefined || expected === "NULL" || expected !== actual) {
-        problems.push({ object: name, detail: `CHECKSUM TABLE ${expected ?? "?"} in the source, ${actual ?? "?"} in the clone` });
+        problems.push({ object: name, detail: `CHECKSUM TABLE ${expected ?? "?"} ${inSource}, ${actual ?? "?"} in the clone` });
       }
     }
     return { name, rows, checksum: level === "checksum" ? (cloneSums.get(name) ?? null) : null, copiedBy: copiedBy(name) };

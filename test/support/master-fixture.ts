@@ -7,6 +7,8 @@
  * Also reads back what a server holds (databases, objects, row counts, checksums) for before/after assertions.
  */
 import { type Connection, createConnection } from "mysql2/promise";
+import { hashResetToken } from "../../providers/db-clone";
+import { startMarkSql } from "../../providers/db-clone/mark";
 import { testServices } from "./services";
 
 export interface MasterOptions {
@@ -146,6 +148,16 @@ export async function createMaster(conn: Connection, options: MasterOptions): Pr
   for (const statement of OBJECTS) await conn.query(statement);
   if (options.fulltext === true) await conn.query(FULLTEXT);
   if (options.myisam === true) await conn.query(MYISAM);
+}
+
+/**
+ * Gives `name` the clone mark of a verified clone by `owner`, as a refresh by the snapshots stack leaves its master:
+ * what sealDatabase requires before it writes.
+ */
+export async function markAsVerifiedClone(conn: Connection, name: string, owner: string): Promise<void> {
+  const now = new Date().toISOString();
+  await conn.query(startMarkSql(name, { owner, source: "generated", resetTokenSha256: hashResetToken(""), startedAt: now, dataAsOf: now }));
+  await conn.query(`UPDATE ${quoteName(name)}._forge_previews_clone SET status = 'verified', finished_at = UTC_TIMESTAMP(6) WHERE id = 1`);
 }
 
 export async function dropDatabases(conn: Connection, ...names: string[]): Promise<void> {

@@ -28,6 +28,7 @@ const source: SchemaInventory = {
   collation: "utf8mb4_unicode_ci",
   tables: [table("audit_log", 646_000_000, 580_000), table("order_items", 327_000_000, 2_540_000), table("orders", 126_000_000, 950_000), table("customers", 63_000_000, 320_000)],
   hasMark: false,
+  markHasSeal: false,
   views: [],
   triggers: [],
   routines: [],
