@@ -1,10 +1,11 @@
 /**
  * One refresh of a master: production is cloned into the owned staging database (one `--single-transaction` read,
- * verified by row counts), masked there, then moved into place with the clone engine's atomic promotion. The master
+ * verified by row counts), masked there, then moved into place with the clone engine's atomic promotion, and sealed
+ * (its counts and checksums recorded with its files' identities, so previews need not count it again). The master
  * is never half-written: until the promotion it holds the previous snapshot untouched, and a failure before then
  * drops the staging copy again.
  */
-import { cloneDatabase, promoteClone } from "./db-clone";
+import { cloneDatabase, promoteClone, sealDatabase } from "./db-clone";
 import { readMark } from "./db-clone/mark";
 import { withCloneSession } from "./db-clone/session";
 import { quoteIdentifier } from "./db-clone/sql";
@@ -22,6 +23,8 @@ export interface RefreshResult {
   seconds: number;
   /** The copy method that ran. */
   method: string;
+  /** Whether the master carries a seal that previews compare their clones with (see db-clone/seal.ts). */
+  sealed: boolean;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function dropOwnedStaging(runner: CommandRunner, access: MysqlAcces
   return withCloneSession(runner, request, async ({ mysql, inventories }) => {
     const inventory = inventories.get(staging) ?? null;
     if (inventory === null) return false;
-    const mark = inventory.hasMark ? await readMark(mysql, staging) : null;
+    const mark = inventory.hasMark ? await readMark(mysql, inventory) : null;
     if (mark?.owner !== SNAPSHOT_OWNER) {
       throw new Error(
         `Refusing to drop \`${staging}\`: it exists without the snapshots stack's clone mark, so it is not a staging copy this stack made; ` +
@@ -89,7 +92,9 @@ export async function refreshMaster(
       access,
       log,
     });
+    const sealed = await sealMaster(runner, access, master, log);
     return {
+      sealed,
       snapshotAt: cloned.startedAt,
       bytes: cloned.bytes,
       tables: promoted.tables,
@@ -102,6 +107,21 @@ export async function refreshMaster(
     // names the holding schema with the previous tables, and the staging schema is then already empty.
     await dropStagingAfterFailure(runner, access, staging, log);
     throw error;
+  }
+}
+
+/**
+ * Seals the promoted master. A master that could not be sealed is still a good master (previews then count it), so a
+ * failure here is logged, not thrown.
+ */
+async function sealMaster(runner: CommandRunner, access: MysqlAccess, master: string, log: (message: string) => void): Promise<boolean> {
+  try {
+    const seal = await sealDatabase(runner, { database: master, owner: SNAPSHOT_OWNER, access, log });
+    if (!seal.sealed) log(`\`${master}\` is not sealed (${seal.detail}); previews will count its rows`);
+    return seal.sealed;
+  } catch (error) {
+    log(`could not seal \`${master}\`; previews will count its rows: ${(error as Error).message}`);
+    return false;
   }
 }
 

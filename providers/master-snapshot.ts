@@ -106,12 +106,13 @@ export class MasterSnapshot extends pulumi.dynamic.Resource {
   declare readonly rows: pulumi.Output<number>;
   declare readonly seconds: pulumi.Output<number>;
   declare readonly method: pulumi.Output<string>;
+  declare readonly sealed: pulumi.Output<boolean>;
 
   constructor(name: string, args: MasterSnapshotArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
       createProviderShim("providers/master-snapshot"),
       name,
-      { ...args, snapshotAt: undefined, bytes: undefined, tables: undefined, rows: undefined, seconds: undefined, method: undefined },
+      { ...args, snapshotAt: undefined, bytes: undefined, tables: undefined, rows: undefined, seconds: undefined, method: undefined, sealed: undefined },
       opts,
       "forge",
       "MasterSnapshot",

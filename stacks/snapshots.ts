@@ -11,6 +11,8 @@ export interface SnapshotSummary {
   bytes: pulumi.Output<number>;
   tables: pulumi.Output<number>;
   rows: pulumi.Output<number>;
+  /** Whether the master is sealed, so previews compare with its seal instead of counting it (see db-clone/seal.ts). */
+  sealed: pulumi.Output<boolean>;
 }
 
 /**
@@ -37,7 +39,7 @@ export function buildSnapshotsStack(
       refreshToken,
       protectedDatabases,
     });
-    snapshots[app.name] = { snapshotAt: master.snapshotAt, bytes: master.bytes, tables: master.tables, rows: master.rows };
+    snapshots[app.name] = { snapshotAt: master.snapshotAt, bytes: master.bytes, tables: master.tables, rows: master.rows, sealed: master.sealed };
   }
   return { snapshots };
 }

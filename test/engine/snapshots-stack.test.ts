@@ -63,6 +63,7 @@ describe("the snapshots stack of the real project under the real engine", () => 
       bytes: expect.any(Number),
       tables: Object.keys(counts).length,
       rows: Object.values(counts).reduce((sum, n) => sum + n, 0),
+      sealed: true,
     });
     expect(await rowCounts(master)).toStrictEqual(counts);
     expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email NOT LIKE 'masked-%'`)).toBe(0);

@@ -3,6 +3,8 @@ import { readdirSync } from "node:fs";
 import type { Connection } from "mysql2/promise";
 import { type CapturedRegistration, captureRegistration } from "../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure, startDynamicHost, urnFor } from "../support/dynamic-host";
+import { cloneDatabase } from "../../providers/db-clone";
+import { openRunner, previewCloneOptions, removeExportLocks } from "../providers/db-clone/helpers";
 import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState } from "../support/master-fixture";
 import { expectNoServerSecrets, serverSideConfig, testServices } from "../support/services";
 
@@ -193,6 +195,25 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       expectNoSecrets(JSON.stringify(outs) + host.logs());
     });
 
+    it("seals the master, so a preview clone counts only itself and is compared with the seal", async () => {
+      expect(outs.sealed).toBe(true);
+      const [mark] = await rows(`SELECT seal FROM ${master}._forge_previews_clone`);
+      const seal = JSON.parse(String(mark?.seal)) as { tables: Record<string, { rows: number }> };
+      expect(Object.fromEntries(Object.entries(seal.tables).map(([table, sealed]) => [table, sealed.rows]))).toStrictEqual(await rowCounts(master));
+
+      await createEmptyDatabase(conn, `${app}_pr_1`);
+      const { runner, session } = await openRunner();
+      try {
+        const cloned = await cloneDatabase(runner, previewCloneOptions(master, `${app}_pr_1`));
+        expect(cloned).toMatchObject({ method: "transport", verifiedAgainst: "seal" });
+        expect(runner.calls.some((call) => call.stdin.includes(`COUNT(*) FROM \`${master}\``))).toBe(false);
+      } finally {
+        await session.close();
+        removeExportLocks(master);
+        await dropDatabases(conn, `${app}_pr_1`);
+      }
+    });
+
     it("diffs the same token as no change and reads the master as present", async () => {
       expect(await host.diff(urn, master, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
       expect(await host.read(urn, master, outs)).toMatchObject({ id: master, props: outs });
@@ -226,7 +247,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
 
       const customers = await count(`SELECT COUNT(*) AS n FROM ${production}.customers`);
       expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
-      expect(updated.outs).toMatchObject({ refreshToken: "week-2", rows: (outs.rows as number) + 1 });
+      expect(updated.outs).toMatchObject({ refreshToken: "week-2", rows: (outs.rows as number) + 1, sealed: true });
       expect(Date.parse(updated.outs.snapshotAt as string)).toBeGreaterThan(Date.parse(outs.snapshotAt as string));
       expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email = 'stale@example.test'`)).toBe(0);
       expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);

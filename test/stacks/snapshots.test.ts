@@ -34,7 +34,7 @@ describe("the snapshots program under mocks", () => {
       secretConfigKeys: SECRET_KEYS,
       outputsFor: (args) =>
         args.type === TYPE
-          ? { snapshotAt: `2026-11-22T02:00:0${args.name.length % 10}Z`, bytes: args.name.length * 1000, tables: 7, rows: args.name.length * 100, seconds: 3, method: "stream-dump" }
+          ? { snapshotAt: `2026-11-22T02:00:0${args.name.length % 10}Z`, bytes: args.name.length * 1000, tables: 7, rows: args.name.length * 100, seconds: 3, method: "stream-dump", sealed: true }
           : undefined,
     });
     const { buildStack } = await import("../../stacks/program");
@@ -77,7 +77,7 @@ describe("the snapshots program under mocks", () => {
     for (const secret of ["forge-token-never-an-input", "ssh-key-never-an-input", "mysql-password-never-an-input"]) expect(text).not.toContain(secret);
   });
 
-  it("exports per app when its master was taken from production, its size, tables and rows", async () => {
+  it("exports per app when its master was taken from production, its size, tables, rows and whether it is sealed", async () => {
     const snapshots = outputs.snapshots as Record<string, Record<string, pulumi.Output<unknown>>>;
     const resolved: Record<string, Record<string, unknown>> = {};
     for (const [app, fields] of Object.entries(snapshots)) {
@@ -85,8 +85,8 @@ describe("the snapshots program under mocks", () => {
     }
 
     expect(resolved).toStrictEqual({
-      billing: { snapshotAt: "2026-11-22T02:00:04Z", bytes: 14000, tables: 7, rows: 1400 },
-      customer: { snapshotAt: "2026-11-22T02:00:05Z", bytes: 15000, tables: 7, rows: 1500 },
+      billing: { snapshotAt: "2026-11-22T02:00:04Z", bytes: 14000, tables: 7, rows: 1400, sealed: true },
+      customer: { snapshotAt: "2026-11-22T02:00:05Z", bytes: 15000, tables: 7, rows: 1500, sealed: true },
     });
   });
 });
