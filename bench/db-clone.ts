@@ -15,15 +15,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Connection, createConnection } from "mysql2/promise";
-import { type CloneResult, type RequestedMethod, type VerifyLevel, cloneDatabase } from "../providers/db-clone";
+import { type CloneResult, type RequestedMethod, type VerifyLevel, cloneDatabase, sealDatabase } from "../providers/db-clone";
 import { SshSession } from "../providers/ssh";
 import { type LocalServices, type MariaDbEndpoint, startLocalServices } from "../sandbox/local-services";
-import { createMaster } from "../test/support/master-fixture";
+import { createMaster, markAsVerifiedClone } from "../test/support/master-fixture";
 import { USAGE, parseBenchArgs } from "./db-clone-args";
 import { dropPageCache, tablespacesOf, timeRawCopy } from "./db-clone-files";
 import { type Measurement, buildRows, checkTargets, describeDataPath, formatTable, median } from "./db-clone-report";
 
 const MASTER = "bench_master";
+/** Owns the master's clone mark, as the snapshots stack owns a real master's. */
+const MASTER_OWNER = "forge-previews-bench-snapshots";
 const TARGET = "bench_pr_1";
 const RAW_COPY = "raw copy (cp *.ibd + sync)";
 const PIPE: RequestedMethod = "stream-dump";
@@ -71,6 +73,17 @@ class BenchDatabase {
     this.connection = undefined;
     await this.services?.stop();
     this.services = undefined;
+  }
+
+  /** The master's seal as stored in its mark (JSON), or null; {@link restoreSeal} puts it back. */
+  async takeSeal(): Promise<string | null> {
+    const [rows] = await this.conn.query(`SELECT seal FROM \`${MASTER}\`._forge_previews_clone WHERE id = 1`);
+    await this.conn.query(`UPDATE \`${MASTER}\`._forge_previews_clone SET seal = NULL WHERE id = 1`);
+    return ((rows as { seal: string | null }[])[0]?.seal ?? null) as string | null;
+  }
+
+  async restoreSeal(seal: string | null): Promise<void> {
+    await this.conn.query(`UPDATE \`${MASTER}\`._forge_previews_clone SET seal = ? WHERE id = 1`, [seal]);
   }
 
   async dropClone(): Promise<void> {
@@ -216,10 +229,23 @@ async function main(): Promise<void> {
     const files = tablespacesOf(db.endpoint.dataDir, MASTER);
     const rows = await db.rowCount(MASTER);
     log(`generated in ${generation.seconds.toFixed(1)} s (fixture scale ${generation.scale}): ${files.bytes} bytes, ${rows} rows`);
+    // As the snapshots stack leaves a master: marked as its verified clone, then sealed.
+    await markAsVerifiedClone(db.conn, MASTER, MASTER_OWNER);
+    const m = db.endpoint;
+    const sealStart = process.hrtime.bigint();
+    const seal = await sealDatabase(session, {
+      database: MASTER,
+      owner: MASTER_OWNER,
+      access: { user: m.user, password: m.password, socket: m.socket, dataDir: m.dataDir },
+    });
+    const sealSeconds = Number(process.hrtime.bigint() - sealStart) / 1e9;
+    if (!seal.sealed) throw new Error(`the master was not sealed: ${seal.detail}`);
+    log(`sealed ${seal.tables} tables in ${sealSeconds.toFixed(1)} s`);
 
     const measurements: Measurement[] = [{ label: RAW_COPY, seconds: [] }];
     for (const method of args.methods) measurements.push({ label: method, seconds: [] });
     const checksum: Measurement = { label: "auto, verify checksum", seconds: [] };
+    const unsealed: Measurement = { label: "auto, master not sealed", seconds: [] };
     const autoCounts = measurements.find((m) => m.label === "auto");
     const chosen = new Map<string, CloneResult>();
     const autoDataPath: number[] = [];
@@ -243,7 +269,7 @@ async function main(): Promise<void> {
         measurements.find((m) => m.label === method)?.seconds.push(seconds);
         if (method === "auto" && dataPathSeconds !== null) autoDataPath.push(dataPathSeconds);
         chosen.set(method, result);
-        log(`run ${run}/${args.runs} ${method} (verify counts): ${seconds.toFixed(2)} s, ${result.method}, ${result.rows} rows`);
+        log(`run ${run}/${args.runs} ${method} (verify counts): ${seconds.toFixed(2)} s, ${result.method}, ${result.rows} rows, against ${result.verifiedAgainst}`);
         if (result.rows !== rows) throw new Error(`${method} cloned ${result.rows} rows, the master has ${rows}`);
       }
       if (autoCounts !== undefined) {
@@ -251,6 +277,15 @@ async function main(): Promise<void> {
         const { seconds, result } = await timeClone(session, db, "auto", "checksum");
         checksum.seconds.push(seconds);
         log(`run ${run}/${args.runs} auto (verify checksum): ${seconds.toFixed(2)} s, ${result.method}`);
+        await coldStart();
+        const kept = await db.takeSeal();
+        try {
+          const withoutSeal = await timeClone(session, db, "auto", "counts");
+          unsealed.seconds.push(withoutSeal.seconds);
+          log(`run ${run}/${args.runs} auto (verify counts, master not sealed): ${withoutSeal.seconds.toFixed(2)} s, against ${withoutSeal.result.verifiedAgainst}`);
+        } finally {
+          await db.restoreSeal(kept);
+        }
       }
     }
     await db.dropClone();
@@ -267,6 +302,8 @@ async function main(): Promise<void> {
       `master: ${(files.bytes / 1e9).toFixed(2)} GB of .ibd files (${files.bytes} bytes, ${files.paths.length} files), ${rows} rows, ` +
         `generated in ${generation.seconds.toFixed(1)} s`,
       `runs: ${args.runs} per method (median shown); clones verified with row counts; MB/s = source .ibd bytes / seconds`,
+      `seal: the master is sealed as the snapshots stack seals a refreshed master (${sealSeconds.toFixed(1)} s: counts, checksums and file ` +
+        "identities under an export lock); a transport clone then counts only itself and compares with the seal",
       "",
       formatTable(tableRows),
       "",
@@ -283,6 +320,12 @@ async function main(): Promise<void> {
         `checksum verification cost: ${cost.toFixed(2)} s (auto with verify "checksum" ${withSums.toFixed(2)} s against ` +
           `${withCounts.toFixed(2)} s with "counts", ${(withSums / withCounts).toFixed(2)}x${cost < 0 ? "; below run-to-run noise" : ""})`,
       );
+    }
+    if (unsealed.seconds.length > 0 && autoCounts !== undefined) {
+      const pipeRow = tableRows.find((r) => r.label === PIPE);
+      const without = median(unsealed.seconds);
+      const versusPipe = pipeRow === undefined ? "" : `, ${(pipeRow.seconds / without).toFixed(1)}x faster than the pipe`;
+      out.push(`auto with the master not sealed (the master counted again): ${without.toFixed(2)} s${versusPipe}`);
     }
     const verdict = checkTargets(auto);
     out.push(...verdict.lines);
