@@ -83,13 +83,14 @@ export function checkTargets(auto: Row | undefined): { lines: string[]; met: boo
 }
 
 /**
- * Where `auto`'s time goes against the targets: its file path (copy under the export lock, then IMPORT with the
- * source's counts alongside) and what this machine's pipe-to-raw-copy ratio leaves for everything else.
+ * Where `auto`'s time goes against the targets: its file path (copy under the export lock, then IMPORT with counts
+ * alongside: the clone's from a sealed master, else the source's) and what this machine's pipe-to-raw-copy ratio leaves
+ * for everything else.
  */
 export function describeDataPath(dataPath: number, pipe: number, raw: number): string[] {
   return [
-    `auto's file path (copy under the export lock, then IMPORT TABLESPACE with the source's counts alongside; no DDL, ` +
-      `no reading of the clone): ${dataPath.toFixed(2)} s = ${(dataPath / raw).toFixed(2)}x the raw copy`,
+    `auto's file path (copy under the export lock, then IMPORT TABLESPACE with counts alongside: the clone's from a ` +
+      `sealed master, else the source's): ${dataPath.toFixed(2)} s = ${(dataPath / raw).toFixed(2)}x the raw copy`,
     `pipe / raw copy on this machine: ${(pipe / raw).toFixed(1)}x; ${TARGET_FASTER_THAN_PIPE}x the pipe allows ${(pipe / TARGET_FASTER_THAN_PIPE).toFixed(2)} s in all`,
   ];
 }
