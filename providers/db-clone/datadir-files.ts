@@ -6,6 +6,7 @@ import { buildShellCommand } from "../ssh/quote";
 import { RemoteCommandError, tailOfStderr } from "./errors";
 import type { RemoteStep } from "./remote-steps";
 import type { FileAccess } from "./server-facts";
+import { PLAIN_NAME } from "./sql";
 import type { CommandRunner } from "./types";
 
 const FILE_TIMEOUT_MS = 5 * 60_000;
@@ -28,6 +29,18 @@ export function balanceTables<T extends { name: string }>(tables: readonly T[], 
     lightest.names.push(table.name);
   }
   return groups.map((group) => group.names).filter((names) => names.length > 0);
+}
+
+const EXPORT_LOCK_WAIT_S = 3600;
+
+/**
+ * `command` (a mysql session running FLUSH TABLES ... FOR EXPORT on `source`) behind a per-source lock file: a second
+ * export of the same source would rewrite the .cfg files, and the first UNLOCK TABLES delete them, while the other
+ * copies. Transport clones and the seal take it.
+ */
+export function underExportLock(source: string, command: string): string {
+  if (!PLAIN_NAME.test(source)) throw new Error(`export locks are only taken for plain database names, not ${JSON.stringify(source)}`);
+  return `lock="\${TMPDIR:-/tmp}/forge-previews-export-${source}.lock"; flock -w ${EXPORT_LOCK_WAIT_S} "$lock" ${command}`;
 }
 
 /** Starts each line of a file identity listing. */

@@ -13,7 +13,14 @@
  * would have taken. Otherwise the source is measured beside the import and the clone after it.
  */
 import { buildShellCommand } from "../ssh/quote";
-import { balanceTables, buildCopyScript, parseFileIdentities, removeExportMetadata, removeExportMetadataArgv } from "./datadir-files";
+import {
+  balanceTables,
+  buildCopyScript,
+  parseFileIdentities,
+  removeExportMetadata,
+  removeExportMetadataArgv,
+  underExportLock,
+} from "./datadir-files";
 import type { MethodContext, MethodMeasures } from "./method-context";
 import type { RemoteStep } from "./remote-steps";
 import { RemoteCommandError } from "./errors";
@@ -26,8 +33,6 @@ import { type SchemaMeasure, measureSql, readMeasures, readSourceMeasure, source
 function discardSql(tables: readonly string[]): string {
   return ["SET SESSION foreign_key_checks = 0;", ...tables.map((t) => `ALTER TABLE ${quoteIdentifier(t)} DISCARD TABLESPACE;`)].join("\n");
 }
-
-const EXPORT_LOCK_WAIT_S = 3600;
 
 /**
  * Writes the copy script into the work directory and runs it through the mysql client's `system` command between
@@ -48,12 +53,9 @@ function exportAndCopySteps(ctx: MethodContext, tables: readonly string[]): Remo
     { step: `Writing the copy script into ${workDir}`, command: `umask 077 && cat > ${buildShellCommand([script])}`, stdin: body },
     {
       step: `Copying the tablespace files of \`${source}\` under FLUSH TABLES ... FOR EXPORT`,
-      // One export of a source at a time: a second FLUSH ... FOR EXPORT would rewrite the .cfg files and the first
-      // UNLOCK TABLES delete them while the other clone copies. The client ignores a failed `system` command; the
+      // One export of a source at a time (see underExportLock). The client ignores a failed `system` command; the
       // marker, touched last by the copy script, is the proof that it ran.
-      command:
-        `lock="\${TMPDIR:-/tmp}/forge-previews-export-${source}.lock"; ` +
-        `flock -w ${EXPORT_LOCK_WAIT_S} "$lock" ${buildShellCommand(mysql.mysqlArgv())} && test -f ${buildShellCommand([marker])}`,
+      command: `${underExportLock(source, buildShellCommand(mysql.mysqlArgv()))} && test -f ${buildShellCommand([marker])}`,
       stdin: sql,
       output: true,
     },

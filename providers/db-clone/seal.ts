@@ -11,7 +11,7 @@
  * tick of the file system's clock. Any difference, or no seal, and the clone measures the master live as before.
  */
 import { buildShellCommand } from "../ssh/quote";
-import { FILE_IDENTITY_MARK, fileIdentitiesArgv, parseFileIdentities } from "./datadir-files";
+import { FILE_IDENTITY_MARK, fileIdentitiesArgv, parseFileIdentities, underExportLock } from "./datadir-files";
 import { CloneRefusedError, RemoteCommandError } from "./errors";
 import type { SchemaInventory } from "./inventory";
 import { MARK_TABLE, type MasterSeal, type SealedTable, readMark } from "./mark";
@@ -149,7 +149,13 @@ export async function sealDatabase(runner: CommandRunner, options: SealOptions):
     }
     const sealedAt = new Date().toISOString();
     const [output = ""] = await mysql.runSteps([
-      mysql.sqlStep(sealSql(facts.fileAccess, facts.dataDir, database, tables), { step: `Measuring \`${database}\` under an export lock for its seal`, output: true }),
+      {
+        step: `Measuring \`${database}\` under an export lock for its seal`,
+        // Never beside a transport clone's export of the same database: one UNLOCK TABLES would delete the other's .cfg files.
+        command: underExportLock(database, buildShellCommand(mysql.mysqlArgv())),
+        stdin: sealSql(facts.fileAccess, facts.dataDir, database, tables),
+        output: true,
+      },
     ]);
     await storeSeal(mysql, database, inventory, { sealedAt, tables: parseSealOutput(output, database, tables) });
     const detail = left.length === 0 ? "" : `not sealed (no .ibd file of their own): ${left.map((t) => `\`${t}\``).join(", ")}`;

@@ -1,4 +1,5 @@
-import { readdirSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
@@ -114,6 +115,23 @@ describe("a sealed master: clones compare with its seal while its files are unch
         modified: String(file.mtimeMs / 1000n),
       });
     }
+  });
+
+  it("waits for a transport clone's export of the same master before taking its own export lock", async () => {
+    const held = "/tmp/sealeng-export-lock-held";
+    rmSync(held, { force: true });
+    // A clone copying under the export lock holds this file lock for the length of its copy.
+    const clone = spawn("flock", [`/tmp/forge-previews-export-${MASTER}.lock`, "-c", `touch ${held}; sleep 1.5`], { stdio: "ignore" });
+    const exited = new Promise((resolve) => clone.once("exit", resolve));
+    while (!existsSync(held)) await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = Date.now();
+
+    const result = await seal();
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_200);
+    expect(result.sealed).toBe(true);
+    await exited;
+    rmSync(held, { force: true });
   });
 
   it("a clone of the sealed master counts only the clone, and says it was compared with the seal", async () => {
