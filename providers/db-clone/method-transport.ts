@@ -126,6 +126,20 @@ async function emptyFailedImport(ctx: MethodContext): Promise<void> {
     .catch((error: unknown) => ctx.log(`could not drop the tables of the failed import in \`${target}\`: ${(error as Error).message}`));
 }
 
+/**
+ * Runs the import step beside `others` (measuring sessions) in one round trip and returns the others' outputs; a
+ * failed import leaves no tables behind (see {@link emptyFailedImport}).
+ */
+async function importBeside(ctx: MethodContext, imports: RemoteStep, others: readonly RemoteStep[]): Promise<(string | undefined)[]> {
+  try {
+    const [, ...outputs] = await ctx.mysql.runSteps([[imports, ...others]]);
+    return outputs;
+  } catch (error) {
+    if (error instanceof RemoteCommandError && error.step === imports.step) await emptyFailedImport(ctx);
+    throw error;
+  }
+}
+
 /** Import order when the clone is counted as it imports: most rows first, so the longest counts start first. */
 function importOrder(ctx: MethodContext, tables: readonly string[]): string[] {
   const rows = new Map(ctx.source.tables.map((t) => [t.name, t.estimatedRows]));
@@ -177,15 +191,7 @@ export async function cloneByTransport(ctx: MethodContext): Promise<MethodMeasur
   if (allAtOnce && (sealed !== null || ctx.verify === "objects")) {
     const order = importOrder(ctx, plan.fileTables);
     ctx.log(`importing ${order.length} tablespaces into \`${target}\` and counting each as it arrives`);
-    const imports = importStep(ctx, order, objects, ctx.workDir);
-    const counters = countWhileImportingSteps(ctx, order, ctx.workDir);
-    let outputs: (string | undefined)[];
-    try {
-      [, ...outputs] = await mysql.runSteps([[imports, ...counters]]);
-    } catch (error) {
-      if (error instanceof RemoteCommandError && error.step === imports.step) await emptyFailedImport(ctx);
-      throw error;
-    }
+    const outputs = await importBeside(ctx, importStep(ctx, order, objects, ctx.workDir), countWhileImportingSteps(ctx, order, ctx.workDir));
     const sealedAt = sealed === null ? null : (ctx.seal?.sealedAt ?? null);
     const sourceLabel = sealedAt === null ? undefined : `the seal of \`${source}\` (${sealedAt})`;
     return { source: sealed, clone: readMeasures(outputs, target), sealedAt, sourceLabel };
@@ -193,14 +199,7 @@ export async function cloneByTransport(ctx: MethodContext): Promise<MethodMeasur
 
   const measure = sourceMeasureSteps(mysql, ctx.source, ctx.verify);
   ctx.log(`importing ${plan.fileTables.length} tablespaces into \`${target}\`${measure.length > 0 ? ` while measuring \`${source}\`` : ""}`);
-  const imports = importStep(ctx, plan.fileTables, allAtOnce ? objects : undefined);
-  let measured: (string | undefined)[];
-  try {
-    [, ...measured] = await mysql.runSteps([[imports, ...measure]]);
-  } catch (error) {
-    if (error instanceof RemoteCommandError && error.step === imports.step) await emptyFailedImport(ctx);
-    throw error;
-  }
+  const measured = await importBeside(ctx, importStep(ctx, plan.fileTables, allAtOnce ? objects : undefined), measure);
   if (!allAtOnce) {
     ctx.log(`loading ${plan.fallbackTables.length} tables through dump/load`);
     const names = new Set(plan.fallbackTables.map((t) => t.name));
