@@ -90,6 +90,17 @@ describe("a sealed master: clones compare with its seal while its files are unch
     expect((await readServerState(conn, ["sealeng_other"])).sealeng_other?.tables).toStrictEqual(before.sealeng_other?.tables);
   });
 
+  it("a master whose mark predates seals is cloned as before, and sealing adds the mark's column", async () => {
+    await conn.query(`ALTER TABLE ${MASTER}._forge_previews_clone DROP COLUMN seal`);
+
+    const cloned = await clone("sealeng_pr_1");
+    const sealed = await seal();
+
+    expect(cloned.verifiedAgainst).toBe("source");
+    expect(sealed.sealed).toBe(true);
+    expect((await storedSeal())?.tables.orders?.rows).toBe(Number((await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.orders`))[0]?.n));
+  });
+
   it("records each table's row count, checksum and file identity as the server has them", async () => {
     const result = await seal();
     const stored = await storedSeal();
