@@ -44,7 +44,7 @@ export function underExportLock(source: string, command: string): string {
 }
 
 /** Starts each line of a file identity listing. */
-export const FILE_IDENTITY_MARK = "@@fp-file";
+const FILE_IDENTITY_MARK = "@@fp-file";
 
 /**
  * `find` printing the identity (`device:inode:size:mtime:ctime`) of every .ibd file in `dir`, one line each; a file

@@ -27,7 +27,7 @@ import { RemoteCommandError } from "./errors";
 import { copyProgrammableObjectsStep, copyTableDefinitionsStep, emptySchemaSql, loadTablesInParallel } from "./schema-objects";
 import { checkSeal, describeUnvouched } from "./seal";
 import { qualified, quoteIdentifier } from "./sql";
-import { type SchemaMeasure, measureSql, readMeasures, readSourceMeasure, sourceMeasureSteps } from "./verify";
+import { type SchemaMeasure, measureSql, readMeasures, sourceMeasureSteps } from "./verify";
 
 /** ALTER TABLE ... DISCARD TABLESPACE for each table, with foreign-key checks off (they refuse DISCARD otherwise). */
 function discardSql(tables: readonly string[]): string {
@@ -206,5 +206,5 @@ export async function cloneByTransport(ctx: MethodContext): Promise<MethodMeasur
     await loadTablesInParallel(mysql, source, target, ctx.source.tables.filter((t) => names.has(t.name)), ctx.parallelism);
     if (objects !== undefined) await mysql.runSteps([objects]);
   }
-  return { source: measure.length > 0 ? readSourceMeasure(measured, ctx.source) : null, clone: null, sealedAt: null };
+  return { source: measure.length > 0 ? readMeasures(measured, source) : null, clone: null, sealedAt: null };
 }

@@ -11,16 +11,16 @@
  * tick of the file system's clock. Any difference, or no seal, and the clone measures the master live as before.
  */
 import { buildShellCommand } from "../ssh/quote";
-import { FILE_IDENTITY_MARK, fileIdentitiesArgv, parseFileIdentities, underExportLock } from "./datadir-files";
+import { fileIdentitiesArgv, parseFileIdentities, underExportLock } from "./datadir-files";
 import { CloneRefusedError, RemoteCommandError } from "./errors";
 import type { SchemaInventory } from "./inventory";
 import { MARK_TABLE, type MasterSeal, type SealedTable, readMark } from "./mark";
 import type { RemoteMysql } from "./remote-mysql";
 import type { FileAccess } from "./server-facts";
 import { withCloneSession } from "./session";
-import { parseBatchRows, parseCount, qualified, sqlString } from "./sql";
+import { qualified, sqlString } from "./sql";
 import type { CommandRunner, MysqlAccess, VerifyLevel } from "./types";
-import type { SchemaMeasure } from "./verify";
+import { type SchemaMeasure, measureSql, readMeasures } from "./verify";
 
 /** Holding the export lock this long after reading the identities puts any later write on a later clock tick. */
 const HOLD_AFTER_IDENTITIES_S = 0.05;
@@ -80,19 +80,17 @@ function sealSql(access: FileAccess, dataDir: string, schema: string, tables: re
   return [
     `FLUSH TABLES ${names.join(", ")} FOR EXPORT;`,
     `system ${buildShellCommand(fileIdentitiesArgv(access, `${dataDir}/${schema}`))}`,
-    `${tables.map((t) => `SELECT 'C', ${sqlString(t)}, COUNT(*) FROM ${qualified(schema, t)}`).join("\nUNION ALL ")};`,
-    `CHECKSUM TABLE ${names.join(", ")};`,
+    measureSql(schema, tables, true, true),
     `DO SLEEP(${HOLD_AFTER_IDENTITIES_S});`,
     "UNLOCK TABLES;",
     "",
   ].join("\n");
 }
 
+/** The seal's tables from the session's output: identity lines, then {@link measureSql}'s rows (which skip them). */
 function parseSealOutput(output: string, schema: string, tables: readonly string[]): Record<string, SealedTable> {
   const identities = parseFileIdentities(output);
-  const rows = parseBatchRows(output.split("\n").filter((line) => !line.startsWith(`${FILE_IDENTITY_MARK}\t`)).join("\n"));
-  const counts = new Map(rows.filter((r) => r.length === 3 && r[0] === "C").map((r) => [r[1] ?? "", parseCount(r[2], `COUNT(*) of \`${r[1]}\``)]));
-  const sums = new Map(rows.filter((r) => r.length === 2).map((r) => [(r[0] ?? "").slice(schema.length + 1), r[1] ?? "NULL"]));
+  const { counts, sums } = readMeasures([output], schema);
   const sealed: Record<string, SealedTable> = {};
   for (const table of tables) {
     const file = identities.get(table);

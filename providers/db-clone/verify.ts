@@ -135,10 +135,6 @@ export function sourceMeasureSteps(mysql: RemoteMysql, source: SchemaInventory, 
   return measureSteps(mysql, source.name, source.tables, level, "source");
 }
 
-export function readSourceMeasure(outputs: readonly (string | undefined)[], source: SchemaInventory): SchemaMeasure {
-  return readMeasures(outputs, source.name);
-}
-
 /** What a copy method already measured, each side null when it did not. */
 export interface PriorMeasures {
   source: SchemaMeasure | null;
