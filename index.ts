@@ -3,7 +3,7 @@
  * the snapshots stack refreshes the masters they clone. Any other name is refused before anything is created.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { UserError } from "./providers/user-error";
+import { UserError } from "./providers/common/user-error";
 import { buildStack } from "./stacks/program";
 
 function main(): Record<string, unknown> {

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { type Connection, createConnection } from "mysql2/promise";
 import { type CloneResult, type RequestedMethod, type VerifyLevel, cloneDatabase, sealDatabase } from "../providers/db-clone";
 import { SshSession } from "../providers/ssh";
-import { type LocalServices, type MariaDbEndpoint, startLocalServices } from "../sandbox/local-services";
+import { type LocalServices, type MariaDbEndpoint, startLocalServices } from "../tools/sandbox/local-services";
 import { createMaster, markAsVerifiedClone } from "../test/support/master-fixture";
 import { USAGE, parseBenchArgs } from "./db-clone-args";
 import { dropPageCache, tablespacesOf, timeRawCopy } from "./db-clone-files";
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
     const out: string[] = [
       "",
       `machine: ${describeMachine()}`,
-      `server: MariaDB ${version} from sandbox/local-services (innodb_buffer_pool_size raised to 1 GiB at runtime; binlog off, ` +
+      `server: MariaDB ${version} from tools/sandbox/local-services (innodb_buffer_pool_size raised to 1 GiB at runtime; binlog off, ` +
         "innodb_flush_log_at_trx_commit=2, doublewrite and buffer pool dump/load off as that module starts it), restarted before every timed step",
       `page cache: ${cache}`,
       `master: ${(files.bytes / 1e9).toFixed(2)} GB of .ibd files (${files.bytes} bytes, ${files.paths.length} files), ${rows} rows, ` +

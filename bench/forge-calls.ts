@@ -2,7 +2,7 @@
  * Forge API calls from the simulator's request log, sorted into writes, reads and polls, and attributed to the
  * resource that made them.
  */
-import type { RecordedRequest } from "../simulator";
+import type { RecordedRequest } from "../tools/simulator";
 import type { ResourceSpan } from "./engine-timeline";
 
 export type CallKind = "write" | "read" | "poll";

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { UserError } from "../providers/user-error";
+import { UserError } from "../providers/common/user-error";
 import { PROJECT } from "../stacks/config-rules";
 
 /** One config entry as `pulumi config --json` prints it and `pulumi config set-all --json` takes it. */

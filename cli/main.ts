@@ -4,7 +4,7 @@
  * Known secret values from the environment are removed from anything printed here.
  */
 import { redactText } from "../providers/forge/redact";
-import { UserError } from "../providers/user-error";
+import { UserError } from "../providers/common/user-error";
 import { CONFIG_ENV, SECRET_ENV, UsageError, secretValuesFromEnv } from "./cli-config";
 import type { CliIo, CommandModule } from "./output";
 

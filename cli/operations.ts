@@ -3,7 +3,7 @@
  * it, list them all. Each validates its input before anything runs, drives the `pulumi` CLI on the configured
  * backend, reports progress one line per resource step, and never returns or prints a secret value.
  */
-import { UserError } from "../providers/user-error";
+import { UserError } from "../providers/common/user-error";
 import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
 import { EngineProgress, type PhaseTiming } from "./progress";
 import { PreviewOperationError } from "./pulumi/operation-error";

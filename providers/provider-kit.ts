@@ -1,14 +1,6 @@
 /**
- * Shared plumbing for the project's dynamic resources. A resource in `providers/<kind>.ts` passes
- * `createProviderShim("providers/<kind>")` to `super(...)` and exports its real methods as
- * `provider: ProviderImplementation<Inputs, Outputs>`; the shim loads them in the dynamic-provider host at call time.
- * Credentials are read inside those methods with `readStackConfig` (or from the environment), never captured.
+ * The host-side entry point that every serialized shim loads, by this exact path: the path is part of each
+ * `__provider` text in every stack's state, including states written before the runtime moved to `providers/runtime/`.
+ * Moving or renaming this file would strand those stacks, so it stays and only forwards.
  */
-export { createProviderShim, type ProviderShim } from "./kit/shim";
-export { type ProviderImplementation } from "./kit/implementation";
-export { shimRuntime, type ShimRuntime } from "./kit/dispatch";
-export { assertProviderModulePath } from "./kit/module-path";
-export { PROJECT_NAME, readStackConfig, useStackConfig, type StackConfigSource } from "./kit/stack-config";
-export { type JsonObject, type JsonValue, toJsonSafe, toJsonSafeObject } from "./kit/json-safe";
-export { UNKNOWN_SENTINEL, containsUnknown, isUnknown } from "./kit/unknowns";
-export { PartialFailureError, isPartialFailure, partialFailure } from "./kit/partial-failure";
+export { shimRuntime } from "./runtime/dispatch";

@@ -2,10 +2,10 @@
  * Pure validation of the project's stack configuration (the keys declared in Pulumi.yaml).
  * `stacks/config.ts` feeds it the raw values; keeping it free of Pulumi makes every rule a table test.
  */
-import { ConfigError } from "../providers/user-error";
-import { detectLiveSecret } from "../providers/live-secrets";
-import { isPreviewDatabaseName } from "../providers/ownership";
-import { COMMIT_SHA, branchProblem } from "../providers/deployment-script";
+import { ConfigError } from "../providers/common/user-error";
+import { detectLiveSecret } from "../providers/common/live-secrets";
+import { isPreviewDatabaseName } from "../providers/common/ownership";
+import { COMMIT_SHA, branchProblem } from "../providers/deployment/script";
 import { findDatabaseUserClash } from "./naming";
 
 export const PROJECT = "forge-previews";

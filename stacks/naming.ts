@@ -3,7 +3,7 @@
  * Forge and Linux are applied once. PR numbers repeat across repositories, so every server-side name carries the app.
  */
 import { createHash } from "node:crypto";
-import { UserError } from "../providers/user-error";
+import { UserError } from "../providers/common/user-error";
 
 /** Limits the names must fit (Forge's own limits are the stricter of Forge and MySQL/Linux). */
 export const NAME_LIMITS = {
@@ -91,7 +91,7 @@ export function buildPreviewNames(input: { app: string; pr: number | string; isD
   };
 }
 
-export { isPreviewDatabaseName } from "../providers/ownership";
+export { isPreviewDatabaseName } from "../providers/common/ownership";
 
 export type ParsedStackName = { kind: "preview"; app: string | null; pr: number } | { kind: "snapshots" };
 

@@ -1,6 +1,6 @@
 /** What each stack kind builds and exports; index.ts hands it the stack name. */
 import * as pulumi from "@pulumi/pulumi";
-import { UserError } from "../providers/user-error";
+import { UserError } from "../providers/common/user-error";
 import { type PreviewConfig, loadConfig } from "./config";
 import { PreviewEnvironment } from "./preview-environment";
 import { buildSnapshotsStack } from "./snapshots";

@@ -1,5 +1,5 @@
 /** Resolves a stack name against the configuration: which app and PR a preview stack is, or the snapshots stack. */
-import { UserError } from "../providers/user-error";
+import { UserError } from "../providers/common/user-error";
 import { PlainConfig } from "./config-rules";
 import { PreviewNames, buildPreviewNames, parseStackName } from "./naming";
 

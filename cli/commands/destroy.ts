@@ -3,7 +3,7 @@ import { UsageError, parseOptions, requireOption } from "../cli-config";
 import { createOperationsContext, destroyPreview } from "../operations";
 import { type CliIo, formatChanges, toJson } from "../output";
 import { validatePreviewRef } from "../pulumi/preview-stack";
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 
 export const summary = "destroy the preview of a pull request and remove its stack";
 

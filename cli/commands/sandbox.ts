@@ -1,6 +1,6 @@
 /**
  * `forge-previews sandbox [up|destroy]`: the embedded default on this machine (local MariaDB, Redis, sshd and the
- * Forge simulator) with preview stack pr-1 on a file backend under .sandbox/. sandbox/main.ts does the work; it runs
+ * Forge simulator) with preview stack pr-1 on a file backend under .sandbox/. tools/sandbox/main.ts does the work; it runs
  * itself when loaded, so it is started as its own process, with its output passed through.
  */
 import { spawn } from "node:child_process";
@@ -27,7 +27,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const env = Object.fromEntries(Object.entries(io.env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), path.join(PACKAGE_ROOT, "sandbox", "main.ts"), action], {
+    const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), path.join(PACKAGE_ROOT, "tools", "sandbox", "main.ts"), action], {
       cwd: PACKAGE_ROOT,
       env: { ...env, TS_NODE_PROJECT: path.join(PACKAGE_ROOT, "tsconfig.json") },
       stdio: ["ignore", "pipe", "pipe"],

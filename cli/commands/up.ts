@@ -4,7 +4,7 @@ import { createOperationsContext, upPreview } from "../operations";
 import { type CliIo, formatChanges, formatOutputs, formatTimings, toJson } from "../output";
 import { formatDuration } from "../progress";
 import { validateUpRequest } from "../pulumi/preview-stack";
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 
 export const summary = "create or update the preview of a pull request";
 

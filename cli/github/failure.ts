@@ -3,7 +3,7 @@
  * recent progress lines and the error). The operations layer names the failed resource steps on its error
  * (`failedSteps`, or a plain `step`/`phase`); otherwise the last progress line says where it stopped.
  */
-import { redactedLogTail } from "../../providers/deployment-redact";
+import { redactedLogTail } from "../../providers/common/redact";
 import type { Redactor } from "./redactor";
 
 const EXCERPT_LINES = 30;

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 import { parseCommentCommand } from "./comment-commands";
 import { parseEvent } from "./event";
 import { createRepoApi } from "./github-api";

@@ -3,7 +3,7 @@
  * then runs it. Every refusal is explained in the PR's sticky comment; the run itself only fails when the
  * operation does.
  */
-import { COMMIT_SHA, branchProblem } from "../../providers/deployment-script";
+import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
 import { evaluateBreaker, readDeploymentOutcomes } from "./breaker";
 import { checkCapacity, describeCapacityRefusal } from "./capacity";
 import { type CommentCommand, parseCommentCommand } from "./comment-commands";

@@ -1,5 +1,5 @@
 /** Narrowing helpers for JSON of unknown shape (webhook payloads, hidden comment state). */
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 
 export type JsonObject = Record<string, unknown>;
 

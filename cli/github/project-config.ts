@@ -4,7 +4,7 @@
  * validated by the same rules the stacks use. These commands need it before any stack is touched: the app of the
  * repository, its stack name, and `maxEnvironments`.
  */
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 import { type PlainConfig, parsePlainConfig } from "../../stacks/config-rules";
 import { buildPreviewNames } from "../../stacks/naming";
 import { CONFIG_ENV, type Env, readConfigSource, toRawConfig } from "../cli-config";

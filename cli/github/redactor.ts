@@ -3,7 +3,7 @@
  * log. Each secret is registered once; registering it also tells the Actions runner to mask it (`::add-mask::`), so
  * the runner hides it from the log even if some other code prints it.
  */
-import { redactSecrets } from "../../providers/deployment-redact";
+import { redactSecrets } from "../../providers/common/redact";
 import { SECRET_ENV } from "../cli-config";
 
 /** Env vars whose values are secrets wherever they are set: the stacks' secrets and the backend's credentials. */

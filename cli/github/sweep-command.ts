@@ -1,6 +1,6 @@
 /** `forge-previews sweep`: removes previews of closed PRs and previews idle past their TTL (see sweep-plan.ts). */
 import { parseArgs } from "node:util";
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 import { parseRepoRef } from "./event";
 import { createRepoApi } from "./github-api";
 import { runUrlFromEnv } from "./handler-context";

@@ -1,6 +1,6 @@
 /** The pieces of a workflow run the commands share: env reading, the GitHub client, the log and the job summary. */
 import { appendFile } from "node:fs/promises";
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 import { type GitHubClient, createGitHubClient } from "./github-api";
 import { Redactor } from "./redactor";
 

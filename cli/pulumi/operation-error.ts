@@ -2,7 +2,7 @@
  * A failed `pulumi up` or `destroy` of a preview: which steps failed, the engine's errors (redacted), the timings so
  * far, and what to do next. Callers that report on a PR read the fields; people read the message.
  */
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 import { type FailedStep, type PhaseTiming, type ProgressReport, formatDuration } from "../progress";
 
 export type PreviewOperation = "up" | "destroy";

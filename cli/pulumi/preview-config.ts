@@ -5,7 +5,7 @@
  * the last update when the file is missing, since a changed token would redeploy or wipe the PR's data.
  */
 import { randomBytes } from "node:crypto";
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 import { type PlainConfig, SECRET_KEYS, parsePlainConfig } from "../../stacks/config-rules";
 import type { PreviewNames } from "../../stacks/naming";
 import {

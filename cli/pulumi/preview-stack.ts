@@ -3,8 +3,8 @@
  * applies, and maps it to the preview's stack name. Branch names and comment text are untrusted: they are
  * validated here and only ever reach `pulumi` as config values, never a shell.
  */
-import { COMMIT_SHA, branchProblem } from "../../providers/deployment-script";
-import { UserError } from "../../providers/user-error";
+import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
+import { UserError } from "../../providers/common/user-error";
 import type { PlainConfig } from "../../stacks/config-rules";
 import { type PreviewNames, buildPreviewNames, validateAppName, validatePrNumber } from "../../stacks/naming";
 

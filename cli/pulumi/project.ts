@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { UserError } from "../../providers/user-error";
-import { locatePulumiBinDir } from "../../sandbox/pulumi-cli";
+import { UserError } from "../../providers/common/user-error";
+import { locatePulumiBinDir } from "../../tools/sandbox/pulumi-cli";
 import { PROJECT } from "../../stacks/config-rules";
 import { type Env, SECRET_ENV, readBackendSettings, readConfigSource } from "../cli-config";
 import { PulumiCli } from "./runner";

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { redactText } from "../../providers/forge/redact";
-import { UserError } from "../../providers/user-error";
+import { UserError } from "../../providers/common/user-error";
 
 export interface PulumiProcessOptions {
   /** The project directory (holds Pulumi.yaml and the per-stack config files). */

@@ -6,7 +6,7 @@
  * a single dump); else one streamed dump. A live source always gets the streamed dump, the only method that reads it
  * consistently without blocking its writes.
  */
-import { UserError } from "../user-error";
+import { UserError } from "../common/user-error";
 import type { TableInfo } from "./inventory";
 import type { FileAccess } from "./server-facts";
 import { PLAIN_NAME } from "./sql";

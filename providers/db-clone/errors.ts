@@ -1,4 +1,4 @@
-import { UserError } from "../user-error";
+import { UserError } from "../common/user-error";
 
 /** A guard refused the clone before anything was written; the message names the database and what to do. */
 export class CloneRefusedError extends UserError {

@@ -10,7 +10,7 @@ import {
   type ForgeApiErrorInit,
   type ForgeError,
 } from "./errors";
-import { isRecord } from "./narrow";
+import { isRecord } from "../common/narrow";
 import { scopesFor, type ForgeOperationId } from "./operations";
 import { redactText, redactValue } from "./redact";
 import { parseRetryAfter, serverRequestedDelayMs, type HeaderBag } from "./retry-timing";

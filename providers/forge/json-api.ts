@@ -1,5 +1,5 @@
 import { ForgeDecodeError } from "./errors";
-import { isRecord } from "./narrow";
+import { isRecord } from "../common/narrow";
 
 /**
  * JSON:API decoding, in one place. Forge sends `{data: {id: "12", type, attributes, relationships}}`;

@@ -1,6 +1,6 @@
 import { type SshTarget, describeTarget, withSsh } from "../ssh";
 import { RedisCommandError, RespClient } from "./resp-client";
-import { UserError } from "../user-error";
+import { UserError } from "../common/user-error";
 
 /** A Redis server as the SSH server sees it (on Forge: 127.0.0.1:6379). */
 export interface RedisOnServer {

@@ -1,4 +1,4 @@
-import { UserError } from "../user-error";
+import { UserError } from "../common/user-error";
 
 /** Who holds a Redis database: one field of the claims hash, stored as JSON. */
 export interface SlotClaim {

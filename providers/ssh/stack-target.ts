@@ -1,5 +1,5 @@
-import { readStackConfig } from "../provider-kit";
-import { UserError } from "../user-error";
+import { readStackConfig } from "../runtime";
+import { UserError } from "../common/user-error";
 import type { SshTarget } from "./types";
 
 function requireConfig(key: string, fix: string): string {

@@ -14,7 +14,7 @@ import type { CliIo } from "../../cli/output";
 import { applyPreviewConfig, resolvePreviewConfig } from "../../cli/pulumi/preview-config";
 import { PulumiCli } from "../../cli/pulumi/runner";
 import { createStack } from "../../cli/pulumi/stacks";
-import { type EmbeddedDefault, startEmbeddedDefault, toConfigJson } from "../../sandbox/embedded-default";
+import { type EmbeddedDefault, startEmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
 import { testServices } from "../support/services";
 import { pulumiBinDir, repoRoot } from "./pulumi-engine";
 

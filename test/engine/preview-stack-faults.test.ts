@@ -2,7 +2,7 @@
 // ends `failed`, a deployment that fails, and bursts of 429s. Each must leave the state agreeing with Forge (a failed
 // object stays in the state with its id), the next `up` must finish the environment once the fault is gone, and
 // `destroy` must still remove everything.
-import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../sandbox/embedded-default";
+import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
 import { DEFAULT_RETRY_OPTIONS } from "../../providers/forge/retry";
 import { buildPreviewNames, type PreviewNames } from "../../stacks/naming";
 import type { StateResource } from "./engine-json";

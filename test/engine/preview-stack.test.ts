@@ -5,8 +5,8 @@
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 
-import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../sandbox/embedded-default";
-import { parseDotenv } from "../../providers/dotenv";
+import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
+import { parseDotenv } from "../../providers/common/dotenv";
 import { MANAGED_ENV_KEYS } from "../../stacks/config-rules";
 import { buildPreviewNames } from "../../stacks/naming";
 import type { StateResource } from "./engine-json";

@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { createConnection } from "mysql2/promise";
 import { createClient } from "redis";
 
-import { type EmbeddedDefault, type StackConfigValue, startEmbeddedDefault, toConfigJson } from "../../sandbox/embedded-default";
-import type { RecordedRequest, Simulator, SimulatorOptions, SimulatorState } from "../../simulator";
+import { type EmbeddedDefault, type StackConfigValue, startEmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
+import type { RecordedRequest, Simulator, SimulatorOptions, SimulatorState } from "../../tools/simulator";
 import { PROJECT } from "../../stacks/config-rules";
 import type { PreviewNames } from "../../stacks/naming";
 import { type TestServices, testServices } from "../support/services";

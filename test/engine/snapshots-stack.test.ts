@@ -2,7 +2,7 @@
 // production database from it (masked, swapped into place), `destroy` leaves the masters, and Forge is never written.
 import { randomBytes } from "node:crypto";
 
-import { SANDBOX_APP } from "../../sandbox/embedded-default";
+import { SANDBOX_APP } from "../../tools/sandbox/embedded-default";
 import { connectAsRoot, createMaster, dropDatabases, listDatabases, readContents } from "../support/master-fixture";
 import { type PreviewEngine, forgeWrites, startPreviewEngine } from "./preview-workspace";
 

@@ -1,4 +1,4 @@
-import { describeServices, startLocalServices, type LocalServices } from "../../sandbox/local-services";
+import { describeServices, startLocalServices, type LocalServices } from "../../tools/sandbox/local-services";
 import { parseTestServices, TEST_SERVICES_ENV } from "./services";
 
 /** Where global-teardown.ts finds the handle; jest runs both hooks in the same process and global object. */

@@ -1,5 +1,5 @@
 import { SERVICES_HANDLE } from "./global-setup";
-import type { LocalServices } from "../../sandbox/local-services";
+import type { LocalServices } from "../../tools/sandbox/local-services";
 import { TEST_SERVICES_ENV } from "./services";
 
 type GlobalWithServices = typeof globalThis & { [SERVICES_HANDLE]?: LocalServices };

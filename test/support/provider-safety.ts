@@ -4,7 +4,7 @@ import type { CapturedRegistration } from "./capture-provider";
 import { type DynamicHost, DynamicHostCallError, PROJECT_ROOT, urnFor } from "./dynamic-host";
 
 export interface DiscoveredResource {
-  /** Project-relative path of the file declaring the class, e.g. `providers/forge-site.ts`. */
+  /** Project-relative path of the file declaring the class, e.g. `providers/forge-site/index.ts`. */
   file: string;
   className: string;
 }
@@ -13,11 +13,15 @@ const DYNAMIC_RESOURCE_CLASS = /\bclass\s+([A-Za-z_$][\w$]*)\s+extends\s+(?:pulu
 
 /**
  * Lists the classes extending `pulumi.dynamic.Resource` (or `dynamic.Resource`) declared in the `.ts` files directly
- * inside `directory` (project-relative), sorted by file then class.
+ * inside `directory` (project-relative) or any folder below it, sorted by file then class.
  */
 export function discoverDynamicResources(directory: string): DiscoveredResource[] {
   const absolute = path.join(PROJECT_ROOT, directory);
-  const files = fs.existsSync(absolute) ? fs.readdirSync(absolute).filter((name) => name.endsWith(".ts")).sort() : [];
+  const files = fs.existsSync(absolute) ? fs
+        .readdirSync(absolute, { recursive: true, encoding: "utf8" })
+        .filter((name) => name.endsWith(".ts"))
+        .map((name) => name.split(path.sep).join("/"))
+        .sort() : [];
   return files.flatMap((name) => {
     const source = stripComments(fs.readFileSync(path.join(absolute, name), "utf8"));
     return [...source.matchAll(DYNAMIC_RESOURCE_CLASS)].map((match) => ({
@@ -31,7 +35,7 @@ export function discoverDynamicResources(directory: string): DiscoveredResource[
 export function findMissingSamples(discovered: DiscoveredResource[], samples: Record<string, unknown>): string[] {
   return discovered
     .filter(({ className }) => !Object.prototype.hasOwnProperty.call(samples, className))
-    .map(({ className, file }) => `add sample args for ${className} (${file}) to the table in test/provider-host/guard.test.ts`);
+    .map(({ className, file }) => `add sample args for ${className} (${file}) to the table in test/provider/providers/guard.test.ts`);
 }
 
 export interface ProviderSafetyCheck {

@@ -1,4 +1,4 @@
-import type { MariaDbEndpoint, RedisEndpoint, SshEndpoint } from "../../sandbox/local-services";
+import type { MariaDbEndpoint, RedisEndpoint, SshEndpoint } from "../../tools/sandbox/local-services";
 
 /** Set by global-setup.ts (or by whoever runs jest against services it started) to `describeServices()` JSON. */
 export const TEST_SERVICES_ENV = "FORGE_PREVIEWS_TEST_SERVICES";

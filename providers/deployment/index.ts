@@ -1,0 +1,168 @@
+import * as pulumi from "@pulumi/pulumi";
+import { HEALTH_TIMEOUT_MS, HealthCheckError, waitForHealthy } from "./health";
+import { redactSecrets } from "../common/redact";
+import {
+  type DeploymentInputs,
+  type DeploymentOutputs,
+  checkDeploymentInputs,
+  deploymentScriptFor,
+  diffDeployment,
+  FINISHED,
+  needsDeployment,
+} from "./rules";
+import { assertDeployableSite, deployAndWait, ensureDeploymentScript, redactedError, secretsOf } from "./forge";
+import { sha256Hex } from "./script";
+import { ForgeNotFoundError } from "../forge";
+import { forgeClientFromStackConfig, pollPacing } from "../runtime/forge-connection";
+import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+
+export type { DeploymentInputs, DeploymentOutputs } from "./rules";
+
+/**
+ * A deployment of a preview site (`forge:Deployment`): sets the site's deployment script, deploys, waits for Forge
+ * to finish, then polls the site's health URL until it answers 200. A new commit SHA or redeploy token deploys
+ * again; a deployment or health check that failed is retried by the next `up` even when no input changed.
+ *
+ * The Pulumi id is the site id (a deployment is a site's history, not an object of its own); the latest deployment
+ * is `deploymentId`. Deleting the resource removes nothing from Forge.
+ */
+
+export type DeploymentArgs = {
+  [K in keyof DeploymentInputs]: pulumi.Input<DeploymentInputs[K]>;
+};
+
+
+const SECRET_INPUTS = ["healthAuth", "redactions"];
+
+function publicInputs(inputs: DeploymentInputs): Omit<DeploymentInputs, "healthAuth" | "redactions"> {
+  const { healthAuth: _auth, redactions: _redactions, ...rest } = inputs;
+  return rest;
+}
+
+/** Polls the health URL; returns the status to record and, when it is not 200, the redacted error. */
+async function checkHealth(inputs: DeploymentInputs, secrets: string[]): Promise<{ healthStatus: number | null; error: Error | null }> {
+  if (inputs.healthUrl === null) return { healthStatus: null, error: null };
+  try {
+    const pacing = pollPacing();
+    const status = await waitForHealthy(
+      inputs.healthUrl,
+      inputs.healthAuth,
+      { timeoutMs: HEALTH_TIMEOUT_MS, intervalMs: pacing.intervalMs, maxIntervalMs: pacing.maxIntervalMs, backoff: pacing.backoff },
+      redactSecrets(inputs.healthUrl, secrets),
+    );
+    return { healthStatus: status, error: null };
+  } catch (error) {
+    return { healthStatus: error instanceof HealthCheckError ? error.lastStatus : null, error: redactedError(error, secrets) };
+  }
+}
+
+/**
+ * Brings the site to `inputs`: with `previous` null (create) it always deploys; otherwise it deploys only when the
+ * script or trigger changed or the previous run did not finish, and always re-checks health.
+ */
+async function converge(inputs: DeploymentInputs, previous: DeploymentOutputs | null): Promise<DeploymentOutputs> {
+  const id = String(inputs.siteId);
+  const secrets = secretsOf(inputs);
+  const client = forgeClientFromStackConfig();
+  const script = deploymentScriptFor(inputs);
+  const scriptSha256 = sha256Hex(script);
+  let outs: DeploymentOutputs;
+
+  if (previous === null || needsDeployment(previous, inputs, scriptSha256)) {
+    let run;
+    try {
+      await assertDeployableSite(client, inputs);
+      const wrote = await ensureDeploymentScript(client, inputs, script);
+      pulumi.log.info(
+        `deployment: site ${inputs.siteId}: ${wrote ? "script updated, " : ""}deploying ${inputs.commitSha ?? `the head of ${inputs.branch}`}`,
+      );
+      run = await deployAndWait(client, inputs, secrets);
+    } catch (error) {
+      // Nothing was deployed: the state keeps what it had, and the next `up` tries again.
+      throw redactedError(error, secrets);
+    }
+    outs = {
+      ...publicInputs(inputs),
+      deploymentId: run.deploymentId,
+      status: run.status,
+      deployedAt: run.deployedAt,
+      scriptSha256,
+      healthStatus: null,
+    };
+    if (run.error !== null) throw partialFailure(id, outs, run.error);
+    pulumi.log.info(`deployment: site ${inputs.siteId}: deployment ${run.deploymentId} finished`);
+  } else {
+    outs = { ...previous, ...publicInputs(inputs), scriptSha256 };
+  }
+
+  const health = await checkHealth(inputs, secrets);
+  outs = { ...outs, healthStatus: health.healthStatus };
+  if (health.error !== null) throw partialFailure(id, outs, health.error);
+  return outs;
+}
+
+export const provider: ProviderImplementation<DeploymentInputs, DeploymentOutputs> = {
+  async check(_olds, news) {
+    return checkDeploymentInputs(news);
+  },
+
+  async diff(_id, olds, news) {
+    return diffDeployment(olds, news);
+  },
+
+  async create(inputs) {
+    const outs = await converge(inputs, null);
+    return { id: String(inputs.siteId), outs: outs satisfies DeploymentOutputs };
+  },
+
+  async read(id, props) {
+    const client = forgeClientFromStackConfig();
+    try {
+      await client.sites.get(props.siteId);
+    } catch (error) {
+      if (error instanceof ForgeNotFoundError) return { id: "" };
+      throw error;
+    }
+    if (!(props.deploymentId > 0)) return { id, props };
+    try {
+      const latest = await client.deployments.get(props.serverId, props.siteId, props.deploymentId);
+      const deployedAt = latest.status === FINISHED ? (latest.endedAt ?? props.deployedAt) : null;
+      return { id, props: { ...props, status: latest.status, deployedAt } };
+    } catch (error) {
+      // Forge prunes old deployments from the history; what the state says is then the best there is.
+      if (error instanceof ForgeNotFoundError) return { id, props };
+      throw error;
+    }
+  },
+
+  async update(_id, olds, news) {
+    return { outs: await converge(news, olds) };
+  },
+
+  async delete() {
+    // A deployment is history on the site: there is nothing to remove, and the site's script is left as it is.
+  },
+};
+
+export class Deployment extends pulumi.dynamic.Resource {
+  declare readonly serverId: pulumi.Output<number>;
+  declare readonly siteId: pulumi.Output<number>;
+  declare readonly branch: pulumi.Output<string>;
+  declare readonly commitSha: pulumi.Output<string | null>;
+  declare readonly deploymentId: pulumi.Output<number>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly deployedAt: pulumi.Output<string | null>;
+  declare readonly scriptSha256: pulumi.Output<string>;
+  declare readonly healthStatus: pulumi.Output<number | null>;
+
+  constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      createProviderShim("providers/deployment"),
+      name,
+      { ...args, deploymentId: undefined, status: undefined, deployedAt: undefined, scriptSha256: undefined, healthStatus: undefined },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_INPUTS] },
+      "forge",
+      "Deployment",
+    );
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * `forge:Site`: one preview's Forge site, isolated under its own Linux user, cloned from the PR branch, with
+ * push-to-deploy so pushes redeploy it. The site carries `ownerTag` as a Forge tag; that tag is what lets this stack
+ * adopt it after lost state and what `delete` checks before removing anything.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { type ForgeClient, ForgeNotFoundError, type Site } from "../forge";
+import { forgeClientFromStackConfig } from "../runtime/forge-connection";
+import {
+  type ForgeSiteInputs,
+  type ForgeSiteOutputs,
+  type ForgeSiteSourceControl,
+  checkForgeSiteInputs,
+  diffForgeSite,
+} from "./rules";
+import { findTaggedSite, getSiteOrUndefined, waitForSiteGone, waitForSiteReady } from "./forge";
+import {
+  createSiteParams,
+  foreignSiteMessage,
+  identityMismatches,
+  mismatchedSiteMessage,
+  outputsFor,
+  outputsFromSite,
+  updateSiteParams,
+} from "./state";
+import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { UserError } from "../common/user-error";
+
+export type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";
+
+
+export type ForgeSiteArgs = {
+  [K in Exclude<keyof ForgeSiteInputs, "sourceControlProvider">]: pulumi.Input<ForgeSiteInputs[K]>;
+} & {
+  /** @default "github" */
+  sourceControlProvider?: pulumi.Input<ForgeSiteSourceControl>;
+};
+
+
+function log(message: string): void {
+  pulumi.log.info(`forge-site: ${message}`);
+}
+
+function siteIdOf(id: string): number {
+  const siteId = Number(id);
+  if (!Number.isSafeInteger(siteId) || siteId <= 0) {
+    throw new Error(`forge-site: the state holds \`${id}\` as the site id; expected a Forge site id (a positive integer)`);
+  }
+  return siteId;
+}
+
+/**
+ * Waits for `site` to be installed, brings its in-place fields to `inputs` (one PUT of those that differ, then a wait
+ * until Forge reports them) and returns the outputs. Any failure here leaves a site that exists, so it is reported as
+ * a partial failure that keeps the id in the state, where `destroy` can still find it.
+ */
+async function settle(client: ForgeClient, site: Site, inputs: ForgeSiteInputs): Promise<ForgeSiteOutputs> {
+  try {
+    // Forge applies create-time settings during the install, so compare only once it is done.
+    const installed = await waitForSiteReady(client, site, null);
+    const changes = updateSiteParams(installed, inputs);
+    if (Object.keys(changes).length === 0) return outputsFor(inputs, installed);
+    log(`updating ${Object.keys(changes).join(", ")} of site ${site.id} (${site.name})`);
+    await client.sites.update(inputs.serverId, site.id, changes);
+    return outputsFor(inputs, await waitForSiteReady(client, site, inputs));
+  } catch (error) {
+    throw partialFailure(String(site.id), outputsFor(inputs, site), error);
+  }
+}
+
+/** The existing site to adopt, or `undefined` to create one; refuses sites this stack does not own. */
+async function adoptable(client: ForgeClient, inputs: ForgeSiteInputs): Promise<Site | undefined> {
+  const found = await findTaggedSite(client, inputs.serverId, inputs.domain);
+  if (found === undefined) return undefined;
+  const { site, tags } = found;
+  if (!tags.includes(inputs.ownerTag)) throw new UserError(foreignSiteMessage(site, inputs));
+  if (site.status === "removing" || site.status === "uninstalling") {
+    log(`site ${site.id} (${site.name}) is being removed; waiting to create it again`);
+    await waitForSiteGone(client, site.id, site.name);
+    return undefined;
+  }
+  const mismatches = identityMismatches(site, inputs);
+  if (mismatches.length > 0) throw new UserError(mismatchedSiteMessage(site, mismatches));
+  return site;
+}
+
+export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs> = {
+  async check(_olds, news) {
+    return checkForgeSiteInputs(news);
+  },
+
+  async diff(_id, olds, news) {
+    return diffForgeSite(olds, news);
+  },
+
+  async create(inputs) {
+    const client = forgeClientFromStackConfig();
+    const existing = await adoptable(client, inputs);
+    if (existing !== undefined) {
+      log(`adopting site ${existing.id} (${existing.name}), which carries the tag ${inputs.ownerTag}`);
+      const outs = await settle(client, existing, inputs);
+      return { id: String(outs.siteId), outs };
+    }
+    log(`creating site ${inputs.domain} on server ${inputs.serverId}`);
+    const created = await client.sites.create(inputs.serverId, createSiteParams(inputs));
+    const outs = await settle(client, created, inputs);
+    log(`site ${outs.siteId} (${outs.domain}) is installed`);
+    return { id: String(outs.siteId), outs };
+  },
+
+  async read(id, props) {
+    const site = await getSiteOrUndefined(forgeClientFromStackConfig(), siteIdOf(id));
+    if (site === undefined) return { id: "" };
+    return { id, props: outputsFromSite(site, props) };
+  },
+
+  async update(id, _olds, news) {
+    const client = forgeClientFromStackConfig();
+    let site: Site;
+    try {
+      site = await client.sites.get(siteIdOf(id));
+    } catch (error) {
+      if (!(error instanceof ForgeNotFoundError)) throw error;
+      throw new UserError(
+        `Forge site ${id} (${news.domain}) no longer exists; run \`pulumi refresh\` to drop it from the state, then \`pulumi up\`.`,
+      );
+    }
+    return { outs: await settle(client, site, news) };
+  },
+
+  async delete(id, props) {
+    const siteId = siteIdOf(id);
+    const client = forgeClientFromStackConfig();
+    const found = await findTaggedSite(client, props.serverId, props.domain);
+    if (found === undefined || found.site.id !== siteId) {
+      const site = await getSiteOrUndefined(client, siteId);
+      if (site === undefined) return;
+      throw new UserError(
+        `Refusing to delete Forge site ${siteId}: it is not \`${props.domain}\` on server ${props.serverId} any more ` +
+          `(Forge calls it \`${site.name}\`); remove it from the state with \`pulumi state delete\` and check it in Forge.`,
+      );
+    }
+    if (!found.tags.includes(props.ownerTag)) {
+      throw new UserError(
+        `Refusing to delete Forge site \`${props.domain}\` (site ${siteId}): it lacks this stack's tag \`${props.ownerTag}\`, ` +
+          "so this stack does not own it; delete it in Forge yourself if it should go, or `pulumi state delete` it.",
+      );
+    }
+    if (found.site.status !== "removing" && found.site.status !== "uninstalling") {
+      log(`deleting site ${siteId} (${props.domain})`);
+      try {
+        await client.sites.delete(props.serverId, siteId);
+      } catch (error) {
+        if (error instanceof ForgeNotFoundError) return;
+        throw error;
+      }
+    }
+    await waitForSiteGone(client, siteId, props.domain);
+  },
+};
+
+/** A preview's Forge site; see `ForgeSiteInputs` for the arguments. Type token `forge:Site`. */
+export class ForgeSite extends pulumi.dynamic.Resource {
+  declare readonly serverId: pulumi.Output<number>;
+  declare readonly domain: pulumi.Output<string>;
+  declare readonly isolatedUser: pulumi.Output<string>;
+  declare readonly phpVersion: pulumi.Output<string>;
+  declare readonly webDirectory: pulumi.Output<string>;
+  declare readonly repository: pulumi.Output<string>;
+  declare readonly branch: pulumi.Output<string>;
+  declare readonly sourceControlProvider: pulumi.Output<ForgeSiteSourceControl>;
+  declare readonly pushToDeploy: pulumi.Output<boolean>;
+  declare readonly ownerTag: pulumi.Output<string>;
+  declare readonly siteId: pulumi.Output<number>;
+  declare readonly siteDirectory: pulumi.Output<string>;
+  declare readonly url: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string | null>;
+
+  constructor(name: string, args: ForgeSiteArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      createProviderShim("providers/forge-site"),
+      name,
+      {
+        ...args,
+        sourceControlProvider: args.sourceControlProvider ?? "github",
+        siteId: undefined,
+        siteDirectory: undefined,
+        url: undefined,
+        createdAt: undefined,
+      },
+      opts,
+      "forge",
+      "Site",
+    );
+  }
+}

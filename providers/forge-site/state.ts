@@ -1,0 +1,173 @@
+/**
+ * Pure mapping between the `forge:Site` resource and Forge's site object: the create and update requests, the
+ * outputs read back, when an install or update has finished, and who owns a site found by name.
+ */
+import type { CreateSiteParams, PhpVersion, Site, UpdateSiteParams, WaitResult } from "../forge";
+import { waitDone, waitPending } from "../forge";
+import type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";
+import { SOURCE_CONTROL_PROVIDERS, type ForgeSiteSourceControl } from "./rules";
+import { UserError } from "../common/user-error";
+
+/**
+ * Where the site lives on the server. Forge's site object has no absolute path (its `root_directory` is relative to
+ * the repository), but Forge puts every site in the home directory of the user that runs it: `/home/<user>/<domain>`.
+ * With zero-downtime deployments off that directory is also the checked-out code, so `.env`, the deploy script and
+ * queue workers can all use it.
+ */
+export function siteDirectoryOf(user: string, domain: string): string {
+  return `/home/${user}/${domain}`;
+}
+
+export function siteUrlOf(domain: string): string {
+  return `https://${domain}`;
+}
+
+/**
+ * The body of `POST …/servers/{server}/sites`.
+ * - `domain_mode: custom`: the preview has a domain of its own (DNS is managed outside Forge), not an on-forge one.
+ * - `www_redirect_type: none`, no wildcards: a PR subdomain has no `www.` twin and no sub-subdomains.
+ * - Zero-downtime deployments off (Forge turns them on by default): releases would move the code into
+ *   `releases/<n>` behind a `current` symlink, while the `.env` writer, deploy script and queue workers of a preview
+ *   rely on one stable directory; a preview does not need to serve traffic during its own deploy.
+ * - No composer install at site creation: the `.env` and database are not in place yet; the first deployment runs it.
+ * - `tags: [ownerTag]`: the ownership mark, which Forge only accepts at creation (the API has no tag endpoints).
+ */
+export function createSiteParams(inputs: ForgeSiteInputs): CreateSiteParams {
+  return {
+    type: "laravel",
+    domainMode: "custom",
+    name: inputs.domain,
+    wwwRedirectType: "none",
+    allowWildcardSubdomains: false,
+    webDirectory: inputs.webDirectory,
+    isIsolated: true,
+    isolatedUser: inputs.isolatedUser,
+    phpVersion: inputs.phpVersion as PhpVersion,
+    zeroDowntimeDeployments: false,
+    sourceControlProvider: inputs.sourceControlProvider,
+    repository: inputs.repository,
+    branch: inputs.branch,
+    installComposerDependencies: false,
+    pushToDeploy: inputs.pushToDeploy,
+    tags: [inputs.ownerTag],
+  };
+}
+
+/**
+ * `owner/name` from what Forge reports as the repository: the path itself, an SSH remote
+ * (`git@github.com:owner/name.git`) or an HTTPS URL (`https://github.com/owner/name.git`).
+ */
+export function repositoryPathOf(reported: string): string {
+  const trimmed = reported.trim();
+  const ssh = /^[\w.-]+@[\w.-]+:(.+)$/.exec(trimmed);
+  const https = /^[a-z+]+:\/\/[^/]+\/(.+)$/i.exec(trimmed);
+  const path = ssh?.[1] ?? https?.[1] ?? trimmed;
+  return path.replace(/\/+$/, "").replace(/\.git$/, "");
+}
+
+/** The in-place fields where Forge's site differs from the inputs; empty when nothing needs changing. */
+export function updateSiteParams(site: Site, inputs: ForgeSiteInputs): UpdateSiteParams {
+  const params: UpdateSiteParams = {};
+  if (site.phpVersion !== inputs.phpVersion) params.phpVersion = inputs.phpVersion as PhpVersion;
+  if (site.webDirectory !== inputs.webDirectory) params.directory = inputs.webDirectory;
+  if (site.repository?.branch !== inputs.branch) params.repositoryBranch = inputs.branch;
+  if (site.quickDeploy !== inputs.pushToDeploy) params.pushToDeploy = inputs.pushToDeploy;
+  return params;
+}
+
+/** Identity fields where an existing site differs from the inputs, as `field (Forge has x)` phrases. */
+export function identityMismatches(site: Site, inputs: ForgeSiteInputs): string[] {
+  const mismatches: string[] = [];
+  if (!site.isolated || site.user !== inputs.isolatedUser) {
+    mismatches.push(`\`isolatedUser\` (Forge runs it as \`${site.user ?? "unknown"}\`${site.isolated ? "" : ", not isolated"})`);
+  }
+  const repository = site.repository?.url ? repositoryPathOf(site.repository.url) : null;
+  if (repository !== inputs.repository) mismatches.push(`\`repository\` (Forge has \`${repository ?? "none"}\`)`);
+  return mismatches;
+}
+
+/** What Forge says the site is now, over the previous outputs (`fallback`) for what Forge does not report. */
+export function outputsFromSite(site: Site, fallback: ForgeSiteInputs): ForgeSiteOutputs {
+  const provider = site.repository?.provider;
+  const user = site.user ?? fallback.isolatedUser;
+  return {
+    serverId: site.serverId ?? fallback.serverId,
+    domain: site.name,
+    isolatedUser: user,
+    phpVersion: site.phpVersion ?? fallback.phpVersion,
+    webDirectory: site.webDirectory ?? fallback.webDirectory,
+    repository: site.repository?.url ? repositoryPathOf(site.repository.url) : fallback.repository,
+    branch: site.repository?.branch ?? fallback.branch,
+    sourceControlProvider: SOURCE_CONTROL_PROVIDERS.includes(provider as ForgeSiteSourceControl)
+      ? (provider as ForgeSiteSourceControl)
+      : fallback.sourceControlProvider,
+    pushToDeploy: site.quickDeploy ?? fallback.pushToDeploy,
+    ownerTag: fallback.ownerTag,
+    siteId: site.id,
+    siteDirectory: siteDirectoryOf(user, site.name),
+    url: siteUrlOf(site.name),
+    createdAt: site.createdAt,
+  };
+}
+
+/** The outputs for `inputs` once the site is installed as asked (Forge's id, user and creation time). */
+export function outputsFor(inputs: ForgeSiteInputs, site: Site): ForgeSiteOutputs {
+  return {
+    ...inputs,
+    siteId: site.id,
+    siteDirectory: siteDirectoryOf(site.user ?? inputs.isolatedUser, inputs.domain),
+    url: siteUrlOf(inputs.domain),
+    createdAt: site.createdAt,
+  };
+}
+
+/** Site statuses of a site that finished installing; later ones come from deployments and maintenance mode. */
+const READY_STATUSES: ReadonlySet<string> = new Set(["installed", "deployed", "never-deployed", "deploying", "maintenance"]);
+
+/** A site that Forge gave up installing (or updating); waiting longer will not help. */
+export class ForgeSiteFailedError extends UserError {
+  override readonly name = "ForgeSiteFailedError";
+
+  constructor(site: Site) {
+    super(
+      `Forge site \`${site.name}\` (site ${site.id}) failed to install (status \`failed\`); see the site's events in ` +
+        "Forge for the cause, then `pulumi destroy` removes it (or `pulumi up --replace` recreates it).",
+    );
+  }
+}
+
+/** One line of what is still outstanding, for the timeout message: `installing; repository installing`. */
+function progressOf(site: Site, waitingFor: string[]): string {
+  const repository = site.repository?.status ?? "none";
+  return [`${site.status}; repository ${repository}`, ...waitingFor].join("; ");
+}
+
+/**
+ * One poll of a site being installed or updated: done when its status and its repository's are installed and, with
+ * `inputs`, every in-place field matches them. Forge may report `null` as the repository status once the clone is
+ * done, so a repository whose URL is known also counts as installed then.
+ */
+export function siteProgress(site: Site, inputs: ForgeSiteInputs | null): WaitResult<Site> {
+  if (site.status === "failed") throw new ForgeSiteFailedError(site);
+  const repository = site.repository;
+  const repositoryReady = repository !== null && (repository.status === "installed" || (repository.status === null && repository.url !== null));
+  const pending = inputs === null ? [] : Object.keys(updateSiteParams(site, inputs)).map((field) => `${field} not yet applied`);
+  if (READY_STATUSES.has(site.status) && repositoryReady && pending.length === 0) return waitDone(site);
+  return waitPending(progressOf(site, pending));
+}
+
+/** The message refusing to take over a site with the wanted domain that this stack does not own. */
+export function foreignSiteMessage(site: Site, inputs: ForgeSiteInputs): string {
+  return (
+    `Forge already has a site \`${site.name}\` (site ${site.id}) on server ${inputs.serverId} without this stack's tag ` +
+    `\`${inputs.ownerTag}\`, so it is not this preview's to take over; delete it in Forge or pick another PR domain.`
+  );
+}
+
+/** The message refusing to adopt an owned site whose identity differs from the inputs. */
+export function mismatchedSiteMessage(site: Site, mismatches: string[]): string {
+  return (
+    `Forge site \`${site.name}\` (site ${site.id}) carries this stack's tag but differs in ${mismatches.join(" and ")}, ` +
+    "which Forge cannot change in place; delete it in Forge so it can be created again."
+  );
+}

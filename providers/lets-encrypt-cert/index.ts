@@ -1,0 +1,200 @@
+/**
+ * LetsEncryptCert (`forge:LetsEncryptCert`): HTTPS for a preview site, as a certificate on the site's primary domain
+ * record, enabled so that it serves the domain.
+ *
+ * `mode: "letsencrypt"` asks Forge for a Let's Encrypt certificate (http-01, ECDSA key). `mode: "clone"` copies a
+ * certificate already on the server (`cloneCertificateId`, typically a wildcard for the preview domain), so a busy
+ * team does not run into Let's Encrypt's limit of 50 certificates per registered domain per week.
+ *
+ * Ownership: the site is this preview's, so a certificate on its primary domain record is too. Create adopts one of
+ * the same kind that is serving or still installing (a previous run that lost its state), and requests a new one
+ * otherwise. Every change replaces the certificate; see `planCertReplacement` for the order. Delete addresses the
+ * certificate through this site's domain record and checks that the record still has this domain first.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Certificate, ForgeClient } from "../forge";
+import { isForgeNotFound } from "../forge";
+import { forgeClientFromStackConfig } from "../runtime/forge-connection";
+import {
+  type DomainLocation,
+  fetchCertificate,
+  findPrimaryDomain,
+  removeCertificate,
+  requestCertificate,
+  statusAfter,
+  waitUntilServing,
+} from "./forge";
+import {
+  CERT_FIELDS,
+  type LetsEncryptCertInputs,
+  checkCertInputs,
+  isAdoptable,
+  planCertReplacement,
+} from "./rules";
+import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { UserError } from "../common/user-error";
+
+export type { CertificateMode, LetsEncryptCertInputs } from "./rules";
+
+export type LetsEncryptCertArgs = {
+  [K in keyof LetsEncryptCertInputs]: pulumi.Input<LetsEncryptCertInputs[K]>;
+};
+
+export interface LetsEncryptCertOutputs extends LetsEncryptCertInputs {
+  certificateId: number;
+  domainRecordId: number;
+  /** Whether the certificate serves the domain. */
+  active: boolean;
+  /** Null unless Forge reports an expiry date (its new API does not describe one). */
+  expiresAt: string | null;
+  /** Forge's status when last seen; a failed certificate is replaced by the next `pulumi up`. */
+  status: string;
+}
+
+interface Observed {
+  id: number;
+  active: boolean;
+  status: string;
+  expiresAt?: string | null;
+}
+
+function outputsFor(inputs: LetsEncryptCertInputs, domainRecordId: number, certificate: Observed): LetsEncryptCertOutputs {
+  const plain = Object.fromEntries(CERT_FIELDS.map((field) => [field, inputs[field]])) as unknown as LetsEncryptCertInputs;
+  return {
+    ...plain,
+    certificateId: certificate.id,
+    domainRecordId,
+    active: certificate.active,
+    expiresAt: certificate.expiresAt ?? null,
+    status: certificate.status,
+  };
+}
+
+function locationOf(props: LetsEncryptCertOutputs): DomainLocation {
+  return { serverId: props.serverId, siteId: props.siteId, domainRecordId: props.domainRecordId, domain: props.domain };
+}
+
+function parseCertificateId(id: string): number {
+  const certificateId = Number(id);
+  if (!Number.isSafeInteger(certificateId) || certificateId <= 0) {
+    throw new Error(`LetsEncryptCert id \`${id}\` is not a Forge certificate id; run \`pulumi refresh\``);
+  }
+  return certificateId;
+}
+
+/**
+ * Waits for the certificate to serve. It exists by now, so a failure keeps its id in state (with the status it ended
+ * in, which makes the next diff replace a failed one) and destroy can remove it.
+ */
+async function settle(
+  client: ForgeClient,
+  inputs: LetsEncryptCertInputs,
+  where: DomainLocation,
+  certificate: Certificate,
+): Promise<LetsEncryptCertOutputs> {
+  try {
+    return outputsFor(inputs, where.domainRecordId, await waitUntilServing(client, where, certificate.id));
+  } catch (error) {
+    const outs = outputsFor(inputs, where.domainRecordId, { ...certificate, status: statusAfter(error, certificate.status) });
+    throw partialFailure(String(certificate.id), outs, error);
+  }
+}
+
+export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncryptCertOutputs> = {
+  async check(_olds, news) {
+    return checkCertInputs(news);
+  },
+
+  async diff(_id, olds, news) {
+    const plan = planCertReplacement({ ...olds }, { ...news }, typeof olds.status === "string" ? olds.status : null);
+    return { changes: plan.replaces.length > 0, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
+  },
+
+  async create(inputs) {
+    const client = forgeClientFromStackConfig();
+    const record = await findPrimaryDomain(client, inputs.serverId, inputs.siteId, inputs.domain);
+    const where: DomainLocation = { ...inputs, domainRecordId: record.id };
+    const existing = await client.certificates.list(inputs.serverId, inputs.siteId, record.id).all();
+    // A serving certificate is preferred over one still installing.
+    const adoptable = existing
+      .filter((certificate) => isAdoptable(certificate, inputs.mode))
+      .sort((a, b) => Number(b.active) - Number(a.active))[0];
+    const certificate = adoptable ?? (await requestCertificate(client, where, inputs.mode, inputs.cloneCertificateId));
+    pulumi.log.info(
+      `lets-encrypt-cert: ${adoptable ? "adopted" : "requested"} certificate ${certificate.id} for ${inputs.domain}`,
+    );
+    const outs = await settle(client, inputs, where, certificate);
+    return { id: String(certificate.id), outs: outs satisfies LetsEncryptCertOutputs };
+  },
+
+  /**
+   * Every input change replaces the certificate, so the engine only calls this to resume a create that ended as a
+   * partial failure (a wait that timed out): it waits for the same certificate again.
+   */
+  async update(id, olds, news) {
+    const client = forgeClientFromStackConfig();
+    const where = locationOf(olds);
+    const certificate = await fetchCertificate(client, where, parseCertificateId(id));
+    return { outs: (await settle(client, news, where, certificate)) satisfies LetsEncryptCertOutputs };
+  },
+
+  async read(id, props) {
+    const client = forgeClientFromStackConfig();
+    try {
+      const certificate = await fetchCertificate(client, locationOf(props), parseCertificateId(id));
+      return { id, props: { ...props, ...outputsFor(props, props.domainRecordId, certificate) } };
+    } catch (error) {
+      if (isForgeNotFound(error)) return { id: "" };
+      throw error;
+    }
+  },
+
+  async delete(id, props) {
+    const client = forgeClientFromStackConfig();
+    const where = locationOf(props);
+    const certificateId = parseCertificateId(id);
+    let recordName: string;
+    try {
+      recordName = (await client.domains.get(where.serverId, where.siteId, where.domainRecordId)).name;
+    } catch (error) {
+      // The domain record went with its site, and its certificates with it.
+      if (isForgeNotFound(error)) return;
+      throw error;
+    }
+    if (recordName !== props.domain) {
+      throw new UserError(
+        `Domain record ${where.domainRecordId} of site ${where.siteId} is now \`${recordName}\`, not \`${props.domain}\`, ` +
+          `so certificate ${certificateId} is left alone. Remove it in Forge if it is a leftover, then drop it from the ` +
+          "state with `pulumi refresh`.",
+      );
+    }
+    await removeCertificate(client, where, certificateId);
+    pulumi.log.info(`lets-encrypt-cert: removed certificate ${certificateId} for ${props.domain}`);
+  },
+};
+
+export class LetsEncryptCert extends pulumi.dynamic.Resource {
+  declare readonly certificateId: pulumi.Output<number>;
+  declare readonly domainRecordId: pulumi.Output<number>;
+  declare readonly active: pulumi.Output<boolean>;
+  declare readonly expiresAt: pulumi.Output<string | null>;
+  declare readonly status: pulumi.Output<string>;
+
+  constructor(name: string, args: LetsEncryptCertArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      createProviderShim("providers/lets-encrypt-cert"),
+      name,
+      {
+        ...args,
+        certificateId: undefined,
+        domainRecordId: undefined,
+        active: undefined,
+        expiresAt: undefined,
+        status: undefined,
+      },
+      opts,
+      "forge",
+      "LetsEncryptCert",
+    );
+  }
+}

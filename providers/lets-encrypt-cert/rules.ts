@@ -1,0 +1,119 @@
+/**
+ * Pure rules of LetsEncryptCert: input validation, the replacement plan, which existing certificate may be adopted,
+ * and what a certificate's state means for the wait.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Certificate } from "../forge";
+import { isUnknown } from "../runtime";
+
+export const CERTIFICATE_MODES = ["letsencrypt", "clone"] as const;
+export type CertificateMode = (typeof CERTIFICATE_MODES)[number];
+
+export interface LetsEncryptCertInputs {
+  serverId: number;
+  siteId: number;
+  /** The site's primary domain, e.g. `pr-12.preview.example.com`. */
+  domain: string;
+  /** `letsencrypt` requests a certificate; `clone` copies one already on the server (a wildcard, say). */
+  mode: CertificateMode;
+  /** The certificate to copy in `clone` mode; null in `letsencrypt` mode. */
+  cloneCertificateId: number | null;
+}
+
+export const CERT_FIELDS = ["serverId", "siteId", "domain", "mode", "cloneCertificateId"] as const;
+
+/** Fields that decide which domain record and which kind of certificate the resource is. */
+const TARGET_FIELDS = ["serverId", "siteId", "domain", "mode"] as const;
+
+const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+const HOSTNAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})+$`);
+
+function isPositiveInteger(value: unknown): boolean {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
+}
+
+/** Normalized inputs (a missing `cloneCertificateId` becomes null) and every problem with them. */
+export function checkCertInputs(news: Record<string, unknown>): {
+  inputs: LetsEncryptCertInputs;
+  failures: pulumi.dynamic.CheckFailure[];
+} {
+  const inputs = Object.fromEntries(CERT_FIELDS.map((field) => [field, news[field] ?? null]));
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const fail = (property: string, reason: string): void => {
+    failures.push({ property, reason });
+  };
+  for (const field of ["serverId", "siteId"] as const) {
+    if (!isUnknown(inputs[field]) && !isPositiveInteger(inputs[field])) fail(field, `\`${field}\` must be a positive whole number`);
+  }
+  const { domain, mode, cloneCertificateId } = inputs;
+  if (!isUnknown(domain) && (typeof domain !== "string" || !HOSTNAME.test(domain))) {
+    fail(
+      "domain",
+      "`domain` must be a lower-case host name such as `pr-12.preview.example.com` (no wildcard: http-01 cannot " +
+        "verify one; use `mode: \"clone\"` with a wildcard certificate instead)",
+    );
+  }
+  if (!isUnknown(mode) && !CERTIFICATE_MODES.includes(mode as CertificateMode)) {
+    fail("mode", "`mode` must be `letsencrypt` (request a certificate) or `clone` (copy `cloneCertificateId`)");
+  }
+  if (!isUnknown(cloneCertificateId) && !isUnknown(mode)) {
+    if (mode === "clone" && !isPositiveInteger(cloneCertificateId)) {
+      fail("cloneCertificateId", "`cloneCertificateId` must be the id of the certificate to copy when `mode` is `clone`");
+    }
+    if (mode === "letsencrypt" && cloneCertificateId !== null) {
+      fail("cloneCertificateId", "`cloneCertificateId` is only used with `mode: \"clone\"`; set it to null");
+    }
+  }
+  return { inputs: inputs as unknown as LetsEncryptCertInputs, failures };
+}
+
+export interface CertPlan {
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/**
+ * Every change replaces the certificate. A domain record can hold several certificates and serves one, so by default
+ * the new certificate is requested (and enabled) first and the old one deleted afterwards, keeping HTTPS up. When the
+ * new one would be the same kind on the same domain record (only `cloneCertificateId` changed, or the old one
+ * failed), the old one goes first: create would otherwise adopt the very certificate the replacement is about to
+ * delete.
+ */
+export function planCertReplacement(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  oldStatus: string | null,
+): CertPlan {
+  const replaces: string[] = CERT_FIELDS.filter((field) => isUnknown(news[field]) || news[field] !== olds[field]);
+  if (oldStatus !== null && isFailedStatus(oldStatus)) replaces.push("status");
+  const targetSurelyChanges = TARGET_FIELDS.some((field) => !isUnknown(news[field]) && news[field] !== olds[field]);
+  return { replaces, deleteBeforeReplace: replaces.length > 0 && !targetSurelyChanges };
+}
+
+/** What Forge calls a certificate made in each mode: a clone reports itself as an `existing` certificate. */
+export function certificateTypeFor(mode: CertificateMode): string {
+  return mode === "clone" ? "existing" : "letsencrypt";
+}
+
+export function isFailedStatus(status: string): boolean {
+  return status === "failed" || status.startsWith("failed-");
+}
+
+/** A certificate this resource may take over: the right kind, and serving or on its way to serving. */
+export function isAdoptable(certificate: Certificate, mode: CertificateMode): boolean {
+  if (certificate.type !== certificateTypeFor(mode) || isFailedStatus(certificate.status)) return false;
+  return certificate.active || certificate.status === "installing";
+}
+
+export type CertProgress =
+  | { kind: "ready" }
+  | { kind: "failed"; status: string }
+  /** Installed but not serving: it needs Forge's `enable` action. */
+  | { kind: "needs-enable" }
+  | { kind: "pending"; status: string };
+
+export function assessCertificate(certificate: Certificate): CertProgress {
+  if (isFailedStatus(certificate.status)) return { kind: "failed", status: certificate.status };
+  if (certificate.status === "installed") return certificate.active ? { kind: "ready" } : { kind: "needs-enable" };
+  return { kind: "pending", status: certificate.status };
+}

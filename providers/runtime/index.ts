@@ -1,0 +1,14 @@
+/**
+ * The runtime every dynamic resource shares. A resource in `providers/<kind>/index.ts` passes
+ * `createProviderShim("providers/<kind>")` to `super(...)` and exports its real methods as
+ * `provider: ProviderImplementation<Inputs, Outputs>`; the shim loads them in the dynamic-provider host at call time.
+ * Credentials are read inside those methods with `readStackConfig` (or from the environment), never captured.
+ */
+export { createProviderShim, type ProviderShim } from "./shim";
+export { type ProviderImplementation } from "./implementation";
+export { shimRuntime, type ShimRuntime } from "./dispatch";
+export { assertProviderModulePath } from "./module-path";
+export { PROJECT_NAME, readStackConfig, useStackConfig, type StackConfigSource } from "./stack-config";
+export { type JsonObject, type JsonValue, toJsonSafe, toJsonSafeObject } from "./json-safe";
+export { UNKNOWN_SENTINEL, containsUnknown, isUnknown } from "./unknowns";
+export { PartialFailureError, isPartialFailure, partialFailure } from "./partial-failure";

@@ -1,0 +1,299 @@
+import { startSimulator, type Simulator } from "../../../../tools/simulator";
+import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../../support/simulator";
+import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+
+const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
+const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
+const CERTIFICATE_ROUTE = `${CERTIFICATES_ROUTE}/{certificate}`;
+const DOMAIN = "pr-12.preview.test";
+
+type Props = Record<string, unknown>;
+
+
+describe("LetsEncryptCert through the real dynamic-provider host", () => {
+  let sim: Simulator;
+  let host: DynamicHost;
+  let registration: CapturedRegistration;
+  let urn: string;
+  let inputs: Props;
+  let siteId: number;
+  let domainRecordId: number;
+  let wildcardCertificateId: number;
+
+  const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
+  const certificatesPath = (site: number, domain: number): string => `${SERVER_PATH}/sites/${site}/domains/${domain}/certificates`;
+  /** The site's certificates that are not on their way out. */
+  const certificates = () =>
+    sim.state().certificates.filter((certificate) => certificate.domainId === domainRecordId && certificate.status !== "removing");
+  const routesSince = (from: number): string[] => sim.requests.slice(from).map((r) => `${r.method} ${r.route ?? r.path}`);
+  const primaryDomainOf = async (site: number): Promise<number> => {
+    const response = await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`);
+    return Number(response.json.data[0].id);
+  };
+  const rawCertificate = async (site: number, domain: number, body: Props): Promise<number> => {
+    const response = await call(sim, "POST", certificatesPath(site, domain), body);
+    if (response.status !== 202) throw new Error(`seeding a certificate failed: ${response.status} ${response.text}`);
+    return Number(response.json.data.id);
+  };
+  const removeSiteCertificates = async (): Promise<void> => {
+    for (const certificate of certificates()) {
+      await call(sim, "DELETE", `${certificatesPath(siteId, domainRecordId)}/${certificate.id}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(certificates()).toStrictEqual([]);
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", rateLimitPerMinute: 0, log: () => undefined });
+    expect(sim.contractCheck).toBe(true);
+    siteId = Number(await createSite(sim, DOMAIN, { is_isolated: true, isolated_user: "shop-pr12" }));
+    domainRecordId = await primaryDomainOf(siteId);
+    // The team's wildcard certificate lives on another site of the server; clone mode copies it.
+    const wildcardSite = Number(await createSite(sim, "wildcard.preview.test"));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    wildcardCertificateId = await rawCertificate(wildcardSite, await primaryDomainOf(wildcardSite), {
+      type: "letsencrypt",
+      enable: true,
+      letsencrypt: { verification_method: "dns-01" },
+    });
+    registration = await captureRegistration(async () => {
+      const { LetsEncryptCert } = await import("../../../../providers/lets-encrypt-cert");
+      return new LetsEncryptCert("tls", { serverId: 1, siteId, domain: DOMAIN, mode: "letsencrypt", cloneCertificateId: null });
+    });
+    urn = urnFor(registration.type, registration.name);
+    host = await startDynamicHost({
+      config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
+      env: { FORGE_PREVIEWS_POLL_MS: "10" },
+    });
+    inputs = (await host.check(urn, {}, registration.inputs)).inputs;
+  });
+
+  afterAll(async () => {
+    await host?.close();
+    await sim?.close();
+  });
+
+  describe("registration under mocks", () => {
+    it("registers forge:LetsEncryptCert with a shim that names only its module and holds no credential", () => {
+      expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:LetsEncryptCert");
+      expect(registration.providerIsSecret).toBe(false);
+      expect(registration.providerText).toContain('implementationModule: "providers/lets-encrypt-cert"');
+      expect(registration.providerText).not.toMatch(/createLetsEncrypt|forgeClientFromStackConfig/);
+      expect(registration.providerText).not.toContain(TOKEN);
+    });
+
+    it("registers its arguments as plain, non-secret inputs and nothing else", () => {
+      const { __provider: _provider, ...registered } = registration.inputs;
+
+      expect(registered).toStrictEqual({ serverId: 1, siteId, domain: DOMAIN, mode: "letsencrypt", cloneCertificateId: null });
+    });
+  });
+
+  describe("check and diff, which also run during preview", () => {
+    it("refuses bad inputs, naming each field, without calling Forge", async () => {
+      const before = sim.requests.length;
+
+      const checked = await host.check(urn, {}, withInputs({ domain: "*.preview.test", mode: "existing", siteId: 0 }));
+
+      expect(checked.failures.map((failure) => failure.property)).toStrictEqual(["siteId", "domain", "mode"]);
+      expect(sim.requests.length).toBe(before);
+    });
+
+    it("passes unknown inputs through and plans a replacement without calling Forge", async () => {
+      const before = sim.requests.length;
+      const previewInputs = withInputs({ domain: UNKNOWN });
+      const olds = { ...inputs, certificateId: 9, domainRecordId, active: true, expiresAt: null, status: "installed" };
+
+      const checked = await host.check(urn, {}, previewInputs);
+      const diffed = await host.diff(urn, "9", olds, previewInputs);
+
+      expect(checked.failures).toStrictEqual([]);
+      expect(checked.inputs).toMatchObject({ domain: UNKNOWN, cloneCertificateId: null });
+      expect(diffed).toStrictEqual({ changes: "some", replaces: ["domain"], deleteBeforeReplace: true });
+      expect(sim.requests.length).toBe(before);
+    });
+  });
+
+  describe("lifecycle of one certificate", () => {
+    let id: string;
+    let outs: Props;
+
+    it("requests an ECDSA http-01 certificate on the primary domain record, enabled, and waits until it serves", async () => {
+      const from = sim.requests.length;
+
+      ({ id, outs } = await host.create(urn, inputs));
+
+      expect(certificates()).toMatchObject([
+        {
+          id: Number(id),
+          siteId,
+          type: "letsencrypt",
+          keyType: "ecdsa",
+          verificationMethod: "http-01",
+          status: "installed",
+          values: { active: true },
+        },
+      ]);
+      expect(outs).toStrictEqual({
+        ...inputs,
+        certificateId: Number(id),
+        domainRecordId,
+        active: true,
+        expiresAt: null,
+        status: "installed",
+      });
+      expect(routesSince(from)).toStrictEqual([
+        `GET ${SITE_ROUTE}/domains`,
+        `GET ${CERTIFICATES_ROUTE}`,
+        `POST ${CERTIFICATES_ROUTE}`,
+        `GET ${CERTIFICATE_ROUTE}`,
+      ]);
+      expect(sim.requests[from].query).toStrictEqual({ "filter[type]": "primary", "page[size]": "30" });
+      expect(sim.requests[from + 2].bodyKeys?.sort()).toStrictEqual(["enable", "letsencrypt", "type"]);
+    });
+
+    it("reports no changes when the inputs match the state", async () => {
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    });
+
+    it("replaces create-first when switching to a clone, so HTTPS never drops", async () => {
+      const clone = withInputs({ mode: "clone", cloneCertificateId: wildcardCertificateId });
+
+      expect(await host.diff(urn, id, outs, clone)).toStrictEqual({
+        changes: "some",
+        replaces: ["mode", "cloneCertificateId"],
+        deleteBeforeReplace: false,
+      });
+    });
+
+    it("resumes waiting on the same certificate when the engine retries an unfinished create, without requesting another", async () => {
+      const from = sim.requests.length;
+
+      const updated = await host.update(urn, id, { ...outs, active: false, status: "installing" }, inputs);
+
+      expect(updated.outs).toStrictEqual(outs);
+      expect(routesSince(from)).toStrictEqual([`GET ${CERTIFICATE_ROUTE}`, `GET ${CERTIFICATE_ROUTE}`]);
+    });
+
+    it("carries out the switch to a cloned wildcard as create then delete, leaving the clone serving", async () => {
+      const clone = withInputs({ mode: "clone", cloneCertificateId: wildcardCertificateId });
+      const from = sim.requests.length;
+
+      const replaced = await host.create(urn, clone);
+      await host.delete(urn, id, outs);
+
+      expect(sim.requests.slice(from).find((r) => r.method === "POST")?.bodyKeys?.sort()).toStrictEqual(["clone", "enable", "type"]);
+      expect(certificates()).toMatchObject([{ id: Number(replaced.id), type: "clone", status: "installed", values: { active: true } }]);
+      expect(replaced.outs).toMatchObject({ mode: "clone", cloneCertificateId: wildcardCertificateId, active: true, domainRecordId });
+      ({ id, outs } = replaced);
+    });
+
+    it("drops the certificate from state on refresh once it was deleted outside Pulumi", async () => {
+      await call(sim, "DELETE", `${certificatesPath(siteId, domainRecordId)}/${id}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+
+      expect((await host.read(urn, id, outs)).id).toBe("");
+    });
+
+    it("treats deleting an already deleted certificate as done", async () => {
+      const from = sim.requests.length;
+
+      await expect(host.delete(urn, id, outs)).resolves.toBeUndefined();
+
+      expect(routesSince(from)).toStrictEqual([`GET ${SITE_ROUTE}/domains/{domainRecord}`, `DELETE ${CERTIFICATE_ROUTE}`]);
+      expect(sim.requests.at(-1)?.status).toBe(404);
+    });
+  });
+
+  describe("ownership and adoption", () => {
+    afterEach(removeSiteCertificates);
+
+    it("adopts the serving Let's Encrypt certificate already on the domain record instead of requesting one", async () => {
+      const existing = await rawCertificate(siteId, domainRecordId, { type: "letsencrypt", enable: true, letsencrypt: {} });
+      const from = sim.requests.length;
+
+      const { id, outs } = await host.create(urn, inputs);
+
+      expect(id).toBe(String(existing));
+      expect(outs).toMatchObject({ certificateId: existing, active: true });
+      expect(routesSince(from)).not.toContain(`POST ${CERTIFICATES_ROUTE}`);
+      expect(certificates().map((certificate) => certificate.id)).toStrictEqual([existing]);
+    });
+
+    it("enables an installed certificate that is not serving yet while resuming its wait", async () => {
+      const inactive = await rawCertificate(siteId, domainRecordId, { type: "letsencrypt", enable: false, letsencrypt: {} });
+      const state = { ...inputs, certificateId: inactive, domainRecordId, active: false, expiresAt: null, status: "installing" };
+      const from = sim.requests.length;
+
+      const { outs } = await host.update(urn, String(inactive), state, inputs);
+
+      expect(outs).toMatchObject({ certificateId: inactive, active: true, status: "installed" });
+      expect(routesSince(from).filter((route) => route.startsWith("POST"))).toStrictEqual([`POST ${CERTIFICATE_ROUTE}/actions`]);
+    });
+
+    it("refuses a domain that is not the site's primary domain, without requesting anything", async () => {
+      const from = sim.requests.length;
+
+      const error = await failureOf(host.create(urn, withInputs({ domain: "pr-99.preview.test" })));
+
+      expect(error.details).toContain(`Site ${siteId} on server 1 has the primary domain \`${DOMAIN}\`, not \`pr-99.preview.test\``);
+      expect(routesSince(from).filter((route) => !route.startsWith("GET"))).toStrictEqual([]);
+    });
+
+    it("refuses to delete when the domain record no longer carries the domain, and leaves the certificate alone", async () => {
+      const existing = await rawCertificate(siteId, domainRecordId, { type: "letsencrypt", enable: true, letsencrypt: {} });
+      const state = { ...inputs, domain: "pr-99.preview.test", certificateId: existing, domainRecordId, active: true, expiresAt: null, status: "installed" };
+
+      const error = await failureOf(host.delete(urn, String(existing), state));
+
+      expect(error.details).toContain(`Domain record ${domainRecordId} of site ${siteId} is now \`${DOMAIN}\``);
+      expect(certificates().map((certificate) => certificate.id)).toStrictEqual([existing]);
+    });
+  });
+
+  describe("a certificate Let's Encrypt refuses", () => {
+    it("fails naming the domain and status, keeps the id in state, is replaced by the next diff and can be deleted", async () => {
+      sim.inject({ method: "POST", path: CERTIFICATES_ROUTE, asyncOutcome: "failed" });
+
+      const error = await failureOf(host.create(urn, inputs));
+
+      const [certificate] = certificates();
+      expect(certificate.status).toBe("failed");
+      expect(error.details).toContain(`Certificate ${certificate.id} for \`${DOMAIN}\` ended with status \`failed\``);
+      expect(error.initFailure).toMatchObject({
+        id: String(certificate.id),
+        properties: { certificateId: certificate.id, domainRecordId, active: false, status: "failed" },
+      });
+      const state = error.initFailure?.properties ?? {};
+
+      expect(await host.diff(urn, String(certificate.id), state, inputs)).toStrictEqual({
+        changes: "some",
+        replaces: ["status"],
+        deleteBeforeReplace: true,
+      });
+
+      await host.delete(urn, String(certificate.id), state);
+      expect(certificates()).toStrictEqual([]);
+    });
+  });
+
+  it("treats a certificate whose site is gone as deleted", async () => {
+    const site = Number(await createSite(sim, "pr-14.preview.test"));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const domain = await primaryDomainOf(site);
+    const certificate = await rawCertificate(site, domain, { type: "letsencrypt", enable: true, letsencrypt: {} });
+    await call(sim, "DELETE", `${SERVER_PATH}/sites/${site}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const state = { ...inputs, siteId: site, domain: "pr-14.preview.test", certificateId: certificate, domainRecordId: domain, active: true, expiresAt: null, status: "installed" };
+
+    await expect(host.delete(urn, String(certificate), state)).resolves.toBeUndefined();
+    expect((await host.read(urn, String(certificate), state)).id).toBe("");
+  });
+
+  it("keeps the Forge token out of the host's logs", async () => {
+    await host.waitForLog(/lets-encrypt-cert: requested certificate/);
+
+    expect(host.logs()).not.toContain(TOKEN);
+  });
+});

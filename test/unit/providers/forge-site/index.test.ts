@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import { captureRegistration, type CapturedRegistration } from "../../../support/capture-provider";
+
+const ARGS = {
+  serverId: 1,
+  domain: "pr-123.preview.example.com",
+  isolatedUser: "pr123",
+  phpVersion: "php84",
+  webDirectory: "/public",
+  repository: "acme/customer-app",
+  branch: "feature/login",
+  pushToDeploy: true,
+  ownerTag: "forge-previews-customer-pr-123",
+};
+
+describe("ForgeSite registration under mocks", () => {
+  let registration: CapturedRegistration;
+  let site: pulumi.CustomResource;
+
+  beforeAll(async () => {
+    registration = await captureRegistration(
+      async () => {
+        const { ForgeSite } = await import("../../../../providers/forge-site");
+        site = new ForgeSite("site", ARGS);
+        return site;
+      },
+      { config: { forgeToken: "forge-token-in-config-31337" } },
+    );
+  });
+
+  it("registers the type token forge:Site", () => {
+    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Site");
+  });
+
+  it("serializes a provider-kit shim naming only providers/forge-site, with no credential", () => {
+    expect(registration.providerIsSecret).toBe(false);
+    expect(registration.providerText).toContain('implementationModule: "providers/forge-site"');
+    expect(registration.providerText).not.toMatch(/forgeClientFromStackConfig|createSiteParams|forge-token-in-config/);
+  });
+
+  it("registers exactly the inputs, with github as the default source control provider", () => {
+    const { __provider: _provider, ...inputs } = registration.inputs;
+
+    expect(inputs).toStrictEqual({ ...ARGS, sourceControlProvider: "github" });
+    expect(inputs).not.toHaveProperty("forgeToken");
+  });
+
+  it("exposes every input and computed output as an Output property", () => {
+    const fields = [...Object.keys(ARGS), "sourceControlProvider", "siteId", "siteDirectory", "url", "createdAt"];
+
+    const missing = fields.filter((field) => !pulumi.Output.isInstance((site as unknown as Record<string, unknown>)[field]));
+
+    expect(missing).toStrictEqual([]);
+  });
+});

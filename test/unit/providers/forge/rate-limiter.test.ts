@@ -1,0 +1,102 @@
+import { SlidingWindowRateLimiter, configuredRateLimit, setSharedRateLimiter, sharedRateLimiter } from "../../../../providers/forge";
+
+/** A manual clock: `sleep` advances time instead of waiting. */
+function fakeTime() {
+  let now = 0;
+  const sleeps: number[] = [];
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+    sleeps,
+  };
+}
+
+describe("SlidingWindowRateLimiter", () => {
+  it("lets a burst up to the limit through, then waits for the oldest grant to leave the window", async () => {
+    const time = fakeTime();
+    const limiter = new SlidingWindowRateLimiter({ limit: 3, windowMs: 60_000, now: time.now, sleep: time.sleep });
+    const grantedAt: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      await limiter.acquire();
+      grantedAt.push(time.now());
+      time.advance(1000);
+    }
+    expect(grantedAt).toStrictEqual([0, 1000, 2000, 60_000, 61_000, 62_000, 120_000]);
+  });
+
+  it("never grants more than the limit in any window", async () => {
+    const time = fakeTime();
+    const limiter = new SlidingWindowRateLimiter({ limit: 60, windowMs: 60_000, now: time.now, sleep: time.sleep });
+    const grantedAt: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      await limiter.acquire();
+      grantedAt.push(time.now());
+      time.advance(137);
+    }
+    for (const start of grantedAt) {
+      expect(grantedAt.filter((at) => at >= start && at < start + 60_000).length).toBeLessThanOrEqual(60);
+    }
+  });
+
+  it("serves concurrent callers in the order they asked", async () => {
+    const time = fakeTime();
+    const limiter = new SlidingWindowRateLimiter({ limit: 1, windowMs: 100, now: time.now, sleep: time.sleep });
+    const order: string[] = [];
+    await Promise.all(["a", "b", "c"].map((name) => limiter.acquire().then(() => order.push(`${name}@${time.now()}`))));
+    expect(order).toStrictEqual(["a@0", "b@100", "c@200"]);
+  });
+
+  it("holds everyone back after pauseFor", async () => {
+    const time = fakeTime();
+    const limiter = new SlidingWindowRateLimiter({ limit: 60, windowMs: 60_000, now: time.now, sleep: time.sleep });
+    await limiter.acquire();
+    limiter.pauseFor(5000);
+    await limiter.acquire();
+    expect(time.now()).toBe(5000);
+  });
+
+  it("rejects a limit below one", () => {
+    expect(() => new SlidingWindowRateLimiter({ limit: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("sharedRateLimiter", () => {
+  it("is one instance per process, even across separately loaded copies of the module", () => {
+    const first = sharedRateLimiter();
+    let fromCopy: unknown;
+    jest.isolateModules(() => {
+      fromCopy = (require("../../../../providers/forge/rate-limiter") as typeof import("../../../../providers/forge/rate-limiter")).sharedRateLimiter();
+    });
+    expect(fromCopy).toBe(first);
+    expect(sharedRateLimiter()).toBe(first);
+  });
+
+  it("can be replaced, e.g. for an account with a raised limit", () => {
+    const original = sharedRateLimiter();
+    const raised = new SlidingWindowRateLimiter({ limit: 120 });
+    setSharedRateLimiter(raised);
+    try {
+      expect(sharedRateLimiter()).toBe(raised);
+    } finally {
+      setSharedRateLimiter(original);
+    }
+  });
+});
+
+describe("configuredRateLimit", () => {
+  it("is Forge's 60 a minute unless FORGE_PREVIEWS_RATE_LIMIT raises it", () => {
+    expect(configuredRateLimit({})).toBe(60);
+    expect(configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "240" })).toBe(240);
+  });
+
+  it("refuses a value that is not a positive whole number, naming the variable", () => {
+    expect(() => configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "fast" })).toThrow("FORGE_PREVIEWS_RATE_LIMIT must be a whole number");
+    expect(() => configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "0" })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,126 @@
+import { readFileSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import {
+  type Workflow,
+  jobsWithoutPermissions,
+  parseWorkflow,
+  perPullRequestConcurrencyProblems,
+  untrustedExpressionsInRun,
+  unpinnedActions,
+} from "./workflow-rules";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
+const CALLER_EXAMPLE = path.join(ROOT, ".github", "preview-caller.example.yml");
+
+function load(file: string): Workflow {
+  return parseWorkflow(path.relative(ROOT, file), readFileSync(file, "utf8"));
+}
+
+const workflows = readdirSync(WORKFLOW_DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => load(path.join(WORKFLOW_DIR, f)));
+const everything = [...workflows, load(CALLER_EXAMPLE)];
+
+describe("the workflows", () => {
+  it("include the preview, snapshots and sweep workflows", () => {
+    expect(workflows.map((w) => w.name).sort()).toEqual(expect.arrayContaining([
+      ".github/workflows/preview.yml", ".github/workflows/snapshots.yml", ".github/workflows/sweep.yml",
+    ]));
+  });
+
+  it("never put event text or the head branch into a run: script through an expression", () => {
+    expect(everything.flatMap(untrustedExpressionsInRun)).toEqual([]);
+  });
+
+  it("pin every action and reusable workflow to a full commit SHA", () => {
+    expect(everything.flatMap(unpinnedActions)).toEqual([]);
+  });
+
+  it("give every job explicit permissions", () => {
+    expect(everything.flatMap(jobsWithoutPermissions)).toEqual([]);
+  });
+
+  it("grant the preview, snapshots and sweep jobs their permissions job by job, with none at the top", () => {
+    for (const w of workflows.filter((w) => !w.name.endsWith("ci.yml"))) {
+      expect([w.name, w.doc.permissions]).toEqual([w.name, {}]);
+      for (const job of Object.values(w.doc.jobs as Record<string, { permissions?: unknown }>)) expect(job.permissions).toEqual(expect.any(Object));
+    }
+  });
+
+  it("run the preview workflow one job at a time per PR without cancelling", () => {
+    const preview = workflows.find((w) => w.name === ".github/workflows/preview.yml") as Workflow;
+    expect(perPullRequestConcurrencyProblems(preview)).toEqual([]);
+  });
+
+  it("make the preview workflow reusable, and the caller example call it", () => {
+    const preview = workflows.find((w) => w.name === ".github/workflows/preview.yml") as Workflow;
+    expect(Object.keys(preview.doc.on as object)).toEqual(["workflow_call"]);
+    const caller = load(CALLER_EXAMPLE).doc;
+    expect(Object.keys(caller.on as object).sort()).toEqual(["issue_comment", "pull_request"]);
+    const job = (caller.jobs as Record<string, { uses: string; with: Record<string, string> }>).preview;
+    expect(job.uses).toMatch(/^[\w.-]+\/forge-previews\/\.github\/workflows\/preview\.yml@[0-9a-f]{40}$/);
+    expect(job.uses.endsWith(`@${job.with["forge-previews-ref"]}`)).toBe(true);
+  });
+
+  it("schedule the snapshot refresh on Sundays at 02:00 and the sweep daily", () => {
+    const cron = (name: string) => ((workflows.find((w) => w.name === name)?.doc.on as { schedule: Array<{ cron: string }> }).schedule ?? []).map((s) => s.cron);
+    expect(cron(".github/workflows/snapshots.yml")).toEqual(["0 2 * * 0"]);
+    expect(cron(".github/workflows/sweep.yml")).toHaveLength(1);
+    expect(cron(".github/workflows/sweep.yml")[0]).toMatch(/^\d+ \d+ \* \* \*$/);
+  });
+});
+
+describe("the workflow checks", () => {
+  const bad = parseWorkflow("bad.yml", `
+on: issue_comment
+jobs:
+  a:
+    runs-on: ubuntu-24.04
+    concurrency:
+      group: preview-\${{ github.ref }}
+      cancel-in-progress: true
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "\${{ github.event.comment.body }}"
+      - run: git checkout "\${{ github.head_ref }}"
+      - run: echo "$BODY"
+        env:
+          BODY: \${{ github.event.comment.body }}
+  b:
+    uses: acme/x/.github/workflows/y.yml@main
+`);
+
+  it("find event text and the head branch inside run:, but not in env:", () => {
+    expect(untrustedExpressionsInRun(bad)).toEqual([
+      "bad.yml job a step 2: `${{ github.event.comment.body }}` inside run:",
+      "bad.yml job a step 3: `${{ github.head_ref }}` inside run:",
+    ]);
+  });
+
+  it("find actions and reusable workflows pinned to a tag or branch", () => {
+    expect(unpinnedActions(bad)).toEqual([
+      "bad.yml job a step 1: `actions/checkout@v4` is not pinned to a commit SHA",
+      "bad.yml job b: `acme/x/.github/workflows/y.yml@main` is not pinned to a commit SHA",
+    ]);
+  });
+
+  it("find jobs without permissions", () => {
+    expect(jobsWithoutPermissions(bad)).toEqual(["bad.yml job a sets no permissions", "bad.yml job b sets no permissions"]);
+  });
+
+  it("accept permissions set for the whole workflow, but not an empty grant that leaves jobs to their own", () => {
+    const covered = parseWorkflow("w.yml", "on: push\npermissions:\n  contents: read\njobs:\n  a:\n    runs-on: x\n");
+    const empty = parseWorkflow("e.yml", "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n");
+    expect(jobsWithoutPermissions(covered)).toEqual([]);
+    expect(jobsWithoutPermissions(empty)).toEqual(["e.yml job a sets no permissions"]);
+  });
+
+  it("find a concurrency group that is not per PR or that cancels", () => {
+    expect(perPullRequestConcurrencyProblems(bad)).toEqual([
+      "bad.yml job a: concurrency group `preview-${{ github.ref }}` is not per pull request",
+      "bad.yml job a may cancel a run in progress",
+      "bad.yml job b has no concurrency group",
+    ]);
+  });
+});
