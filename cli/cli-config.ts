@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { isRecord } from "../providers/common/narrow";
 import { UserError } from "../providers/common/user-error";
 import { PROJECT } from "../stacks/config-rules";
 
@@ -192,10 +193,6 @@ export function toRawConfig(entries: ConfigEntries): { raw: Record<string, unkno
     raw[bare] = entry.objectValue !== undefined ? entry.objectValue : entry.value;
   }
   return { raw, secretsSet };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A command line that cannot be run as given; main prints the command's usage with it and exits with 2. */

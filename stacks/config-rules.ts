@@ -2,6 +2,7 @@
  * Pure validation of the project's stack configuration (the keys declared in Pulumi.yaml).
  * `stacks/config.ts` feeds it the raw values; keeping it free of Pulumi makes every rule a table test.
  */
+import { isRecord } from "../providers/common/narrow";
 import { ConfigError } from "../providers/common/user-error";
 import { detectLiveSecret } from "../providers/common/live-secrets";
 import { isPreviewDatabaseName } from "../providers/common/ownership";
@@ -258,10 +259,6 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
   const masking = str("maskingSql");
   if (masking !== undefined && masking.trim() !== "") app.maskingSql = masking;
   return app;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function parseApps(raw: RawConfig, phpVersion: string, problems: Problems): Record<string, AppConfig> {

@@ -11,6 +11,7 @@
 import { mkdir, readFile, rm, symlink } from "node:fs/promises";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { isRecord } from "../../providers/common/narrow";
 import { UserError } from "../../providers/common/user-error";
 import { startEmbeddedDefault, toConfigJson, type StackConfigValue } from "./embedded-default";
 import { RecordedPortTakenError } from "./local-services";
@@ -50,10 +51,6 @@ async function prepareProject(dir: string): Promise<string> {
     await symlink(path.join(REPO_ROOT, entry), path.join(project, entry));
   }
   return project;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**
