@@ -2,6 +2,7 @@
  * Pure validation of the project's stack configuration (the keys declared in Pulumi.yaml).
  * `stacks/config.ts` feeds it the raw values; keeping it free of Pulumi makes every rule a table test.
  */
+import { LINUX_USER } from "../providers/common/linux-user";
 import { isRecord } from "../providers/common/narrow";
 import { ConfigError } from "../providers/common/user-error";
 import { detectLiveSecret } from "../providers/common/live-secrets";
@@ -74,7 +75,6 @@ const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const DB_IDENTIFIER = /^[A-Za-z0-9_]{1,64}$/;
 const APP_NAME = /^[a-z][a-z0-9]{0,19}$/;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const ENV_KEY = /^[A-Z][A-Z0-9_]*$/;
 const SHA256_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
