@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { promises as dns } from "node:dns";
 import { buildOptionFile } from "../../providers/db-clone/remote-mysql";
 import { ForgeApiError, ForgeAuthError, ForgeClient, type ForgeClientOptions, ForgeNotFoundError, FORGE_OPERATIONS } from "../../providers/forge";
-import { redactText } from "../../providers/forge/redact";
+import { redactText } from "../../providers/common/redact";
 import { withRedisOverSsh } from "../../providers/redis";
 import { SshHostKeyMismatchError, type SshTarget, withRemoteSecretFile, withSsh } from "../../providers/ssh";
 import type { PlainConfig } from "../../stacks/config-rules";

@@ -17,7 +17,7 @@ describe("Redactor", () => {
     expect(redactor.redact("key AAAABBBBCCCC and s3cr3t-value")).toBe("key [REDACTED] and [REDACTED]");
   });
 
-  it("takes known secret variables at any length and guesses others by name", () => {
+  it("takes known secret variables from four characters and guesses others by name only when longer", () => {
     const redactor = new Redactor();
     redactor.addFromEnv({ FORGE_TOKEN: "abc1", MY_API_TOKEN: "long-enough-token", OTHER_TOKEN: "short", PATH: "/usr/bin", CI: "true" });
     expect(redactor.redact("abc1 long-enough-token short /usr/bin true")).toBe("[REDACTED] [REDACTED] short /usr/bin true");
