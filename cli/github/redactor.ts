@@ -4,11 +4,11 @@
  * the runner hides it from the log even if some other code prints it.
  */
 import { MIN_SECRET_LENGTH, redactSecrets } from "../../providers/common/redact";
-import { SECRET_ENV } from "../cli-config";
+import { SECRET_KEYS } from "../../stacks/config-keys";
 
 /** Env vars whose values are secrets wherever they are set: the stacks' secrets and the backend's credentials. */
 export const SECRET_ENV_NAMES: readonly string[] = [
-  ...Object.values(SECRET_ENV),
+  ...SECRET_KEYS.flatMap(({ env }) => (env === null ? [] : [env])),
   "GITHUB_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL",
   "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_KEY", "GOOGLE_CREDENTIALS",
 ];

@@ -6,14 +6,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { UserError } from "../../providers/common/user-error";
-import { type PlainConfig, SECRET_KEYS, parsePlainConfig } from "../../stacks/config-rules";
+import { SECRET_KEYS } from "../../stacks/config-keys";
+import { type PlainConfig, parsePlainConfig } from "../../stacks/config-rules";
 import type { PreviewNames } from "../../stacks/naming";
 import {
   type ConfigEntries,
   type ConfigSource,
   type Env,
   PER_STACK_KEYS,
-  SECRET_ENV,
   fullKey,
   readConfigSource,
   secretEntriesFromEnv,
@@ -67,9 +67,9 @@ export function parseEntries(entries: ConfigEntries, source: ConfigSource): Plai
 
 /** With shared configuration the secrets must come from the environment; say which variable is missing. */
 function requireSecretVariables(entries: ConfigEntries, origin: string): void {
-  const missing = SECRET_KEYS.map(([key]) => key).filter((key) => entries[fullKey(key)] === undefined);
+  const missing = SECRET_KEYS.filter(({ key, required }) => required && entries[fullKey(key)] === undefined);
   if (missing.length > 0) {
-    const variables = missing.map((key) => `${SECRET_ENV[key] ?? key} (${key})`).join(", ");
+    const variables = missing.map(({ key, env }) => `${env ?? key} (${key})`).join(", ");
     throw new UserError(`The shared configuration (${origin}) needs its secrets from the environment; set ${variables}.`);
   }
 }

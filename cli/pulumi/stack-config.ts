@@ -7,14 +7,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { isRecord } from "../../providers/common/narrow";
-import { CONFIG_ENV, type ConfigEntries, SECRET_ENV, fullKey } from "../cli-config";
+import { SECRET_KEYS } from "../../stacks/config-keys";
+import { CONFIG_ENV, type ConfigEntries, fullKey } from "../cli-config";
 import type { PulumiCli } from "./runner";
 
 /** A secret whose value the CLI did not show: enough to know it is set, never something to write back. */
 export const HIDDEN_SECRET = "\u0000hidden";
 
 export function missingConfigHint(stack: string): string {
-  const secrets = Object.values(SECRET_ENV).slice(0, 2).join(", ");
+  const secrets = SECRET_KEYS.filter((entry) => entry.required).map((entry) => entry.env).join(", ");
   return (
     `Stack ${stack} has no complete configuration on this machine (a fresh runner has no Pulumi.${stack}.yaml). Give the ` +
     `shared configuration with ${CONFIG_ENV.file} or ${CONFIG_ENV.inline} (secrets in ${secrets}, ...), or name a stack ` +
