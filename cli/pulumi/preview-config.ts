@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { UserError } from "../../providers/common/user-error";
 import { SECRET_KEYS } from "../../stacks/config-keys";
 import { type PlainConfig, parsePlainConfig } from "../../stacks/config-rules";
-import type { PreviewNames } from "../../stacks/naming";
+import { type PreviewNames, buildStackName, candidateStackNames } from "../../stacks/naming";
 import {
   type ConfigEntries,
   type ConfigSource,
@@ -19,7 +19,7 @@ import {
   secretEntriesFromEnv,
   toRawConfig,
 } from "../cli-config";
-import { type ValidPreviewRef, candidateStackNames, resolvePreviewNames } from "./preview-stack";
+import { type ValidPreviewRef, resolvePreviewNames } from "./preview-stack";
 import type { PulumiCli } from "./runner";
 import { clearLocalConfig, copyConfig, missingConfigHint, readConfig, readLocalPlainValues, writeConfig } from "./stack-config";
 import { readLastUpdate } from "./stacks";
@@ -44,7 +44,7 @@ export async function resolvePreviewConfig(cli: PulumiCli, env: Env, ref: ValidP
     entries = { ...(await readConfig(cli, source.stack)), ...secretEntriesFromEnv(env) };
   } else {
     const own = candidateStackNames(ref).find((name) => existing.has(name));
-    if (own === undefined) throw new UserError(missingConfigHint(candidateStackNames(ref)[0] ?? `pr-${ref.pr}`));
+    if (own === undefined) throw new UserError(missingConfigHint(buildStackName(ref)));
     entries = { ...(await readConfig(cli, own)), ...secretEntriesFromEnv(env) };
   }
   const config = parseEntries(entries, source);
