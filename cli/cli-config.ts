@@ -12,7 +12,8 @@ import { UserError } from "../providers/common/user-error";
 import { PROJECT_NAME } from "../providers/runtime/stack-config";
 import { PER_STACK_KEYS, SECRET_ENV } from "../stacks/config-keys";
 
-export { PER_STACK_KEYS, SECRET_ENV };
+// main.ts and the engine tests read SECRET_ENV from here.
+export { SECRET_ENV };
 
 /** One config entry as `pulumi config --json` prints it and `pulumi config set-all --json` takes it. */
 export interface ConfigEntry {

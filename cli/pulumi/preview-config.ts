@@ -6,14 +6,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { UserError } from "../../providers/common/user-error";
-import { SECRET_KEYS } from "../../stacks/config-keys";
+import { PER_STACK_KEYS, SECRET_KEYS } from "../../stacks/config-keys";
 import { type PlainConfig, parsePlainConfig } from "../../stacks/config-rules";
 import { type PreviewNames, buildStackName, candidateStackNames } from "../../stacks/naming";
 import {
   type ConfigEntries,
   type ConfigSource,
   type Env,
-  PER_STACK_KEYS,
   fullKey,
   readConfigSource,
   secretEntriesFromEnv,

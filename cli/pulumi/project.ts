@@ -5,7 +5,8 @@ import { parse as parseYaml } from "yaml";
 import { UserError } from "../../providers/common/user-error";
 import { locatePulumiBinDir } from "../../tools/sandbox/pulumi-cli";
 import { PROJECT_NAME } from "../../providers/runtime/stack-config";
-import { type Env, SECRET_ENV, readBackendSettings, readConfigSource } from "../cli-config";
+import { SECRET_ENV } from "../../stacks/config-keys";
+import { type Env, readBackendSettings, readConfigSource } from "../cli-config";
 import { PulumiCli } from "./runner";
 
 /** This package's root, which holds the project when the CLI runs from a checkout of it. */
