@@ -7,8 +7,13 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { isRecord } from "../providers/common/narrow";
 import { UserError } from "../providers/common/user-error";
-import { PROJECT } from "../stacks/config-rules";
+import { PROJECT_NAME } from "../providers/runtime/stack-config";
+import { PER_STACK_KEYS, SECRET_ENV } from "../stacks/config-keys";
+
+// main.ts and the engine tests read SECRET_ENV from here.
+export { SECRET_ENV };
 
 /** One config entry as `pulumi config --json` prints it and `pulumi config set-all --json` takes it. */
 export interface ConfigEntry {
@@ -19,18 +24,6 @@ export interface ConfigEntry {
 
 /** Config by full key (`forge-previews:forgeOrg`). */
 export type ConfigEntries = Record<string, ConfigEntry>;
-
-/** Secret config keys and the environment variable each is read from. */
-export const SECRET_ENV: Readonly<Record<string, string>> = {
-  forgeToken: "FORGE_TOKEN",
-  sshPrivateKey: "FORGE_PREVIEWS_SSH_PRIVATE_KEY",
-  redisPassword: "FORGE_PREVIEWS_REDIS_PASSWORD",
-  mysqlPassword: "FORGE_PREVIEWS_MYSQL_PASSWORD",
-  basicAuthPassword: "FORGE_PREVIEWS_BASIC_AUTH_PASSWORD",
-};
-
-/** Keys that belong to one stack; the CLI sets them, and shared configuration must not. */
-export const PER_STACK_KEYS = ["branch", "commitSha", "redeployToken", "databaseResetToken"] as const;
 
 export const CONFIG_ENV = {
   file: "FORGE_PREVIEWS_CONFIG_FILE",
@@ -54,11 +47,11 @@ export type ConfigSource =
   | { kind: "existing" };
 
 export function fullKey(key: string): string {
-  return key.includes(":") ? key : `${PROJECT}:${key}`;
+  return key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
 }
 
 export function bareKey(key: string): string {
-  return key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+  return key.startsWith(`${PROJECT_NAME}:`) ? key.slice(PROJECT_NAME.length + 1) : key;
 }
 
 function nonEmpty(env: Env, name: string): string | null {
@@ -183,7 +176,7 @@ export function toRawConfig(entries: ConfigEntries): { raw: Record<string, unkno
   const raw: Record<string, unknown> = {};
   const secretsSet = new Set<string>();
   for (const [key, entry] of Object.entries(entries)) {
-    if (!key.startsWith(`${PROJECT}:`)) continue;
+    if (!key.startsWith(`${PROJECT_NAME}:`)) continue;
     const bare = bareKey(key);
     if (entry.secret) {
       if (entry.value !== "") secretsSet.add(bare);
@@ -192,10 +185,6 @@ export function toRawConfig(entries: ConfigEntries): { raw: Record<string, unkno
     raw[bare] = entry.objectValue !== undefined ? entry.objectValue : entry.value;
   }
   return { raw, secretsSet };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A command line that cannot be run as given; main prints the command's usage with it and exits with 2. */

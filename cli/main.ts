@@ -3,7 +3,7 @@
  * turns whatever it throws into a message and an exit code: 0 done, 1 failed, 2 the command line was wrong.
  * Known secret values from the environment are removed from anything printed here.
  */
-import { redactText } from "../providers/forge/redact";
+import { redactText } from "../providers/common/redact";
 import { UserError } from "../providers/common/user-error";
 import { CONFIG_ENV, SECRET_ENV, UsageError, secretValuesFromEnv } from "./cli-config";
 import type { CliIo, CommandModule } from "./output";

@@ -8,7 +8,8 @@ import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } 
 import { EngineProgress, type PhaseTiming } from "./progress";
 import { PreviewOperationError } from "./pulumi/operation-error";
 import { applyPreviewConfig, newToken, parseEntries, readKeptValues, resolvePreviewConfig } from "./pulumi/preview-config";
-import { candidateStackNames, validatePreviewRef, validateUpRequest } from "./pulumi/preview-stack";
+import { buildStackName, candidateStackNames } from "../stacks/naming";
+import { validatePreviewRef, validateUpRequest } from "./pulumi/preview-stack";
 import { PREVIEW_TAGS, type PreviewSummary, buildPreviewSummary, parsePreviewStack } from "./pulumi/preview-summary";
 import { type ProjectContext, pulumiFor, resolveProjectContext } from "./pulumi/project";
 import type { PulumiCli } from "./pulumi/runner";
@@ -216,8 +217,8 @@ async function findExistingStack(cli: PulumiCli, ctx: OperationsContext, ref: Pr
 
 /** The stack name `ref` would have; without usable configuration, `<app>-pr-<n>`. */
 function expectedStackName(ctx: OperationsContext, ref: PreviewRef): string {
-  if (ref.app === null) return `pr-${ref.pr}`;
-  return defaultAppOf(ctx) === ref.app ? `pr-${ref.pr}` : `${ref.app}-pr-${ref.pr}`;
+  const isDefault = ref.app === null || defaultAppOf(ctx) === ref.app;
+  return buildStackName({ app: isDefault ? null : ref.app, pr: ref.pr });
 }
 
 /** The default app from the shared configuration, or null when there is none or it cannot be read. */

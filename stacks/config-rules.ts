@@ -2,13 +2,15 @@
  * Pure validation of the project's stack configuration (the keys declared in Pulumi.yaml).
  * `stacks/config.ts` feeds it the raw values; keeping it free of Pulumi makes every rule a table test.
  */
+import { LINUX_USER } from "../providers/common/linux-user";
+import { isRecord } from "../providers/common/narrow";
 import { ConfigError } from "../providers/common/user-error";
 import { detectLiveSecret } from "../providers/common/live-secrets";
 import { isPreviewDatabaseName } from "../providers/common/ownership";
 import { COMMIT_SHA, branchProblem } from "../providers/deployment/script";
+import { PROJECT_NAME } from "../providers/runtime/stack-config";
+import { SECRET_KEYS, configKey } from "./config-keys";
 import { findDatabaseUserClash } from "./naming";
-
-export const PROJECT = "forge-previews";
 
 export type BasicAuthMode = "generated" | "shared" | "off";
 export type CertificateMode = "letsencrypt" | "clone" | "off";
@@ -73,22 +75,15 @@ const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const DB_IDENTIFIER = /^[A-Za-z0-9_]{1,64}$/;
 const APP_NAME = /^[a-z][a-z0-9]{0,19}$/;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const ENV_KEY = /^[A-Z][A-Z0-9_]*$/;
 const SHA256_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
-
-/** Secrets every stack needs; their values never pass through this module, only whether they are set. */
-export const SECRET_KEYS: ReadonlyArray<readonly [string, string]> = [
-  ["forgeToken", "create a token in Forge (Account → API) and set it with `pulumi config set --secret forgeToken`"],
-  ["sshPrivateKey", "set it with `pulumi config set --secret sshPrivateKey < ~/.ssh/forge_previews`"],
-];
 
 /** Collects every problem instead of stopping at the first, then throws them together. */
 class Problems {
   readonly list: string[] = [];
 
   add(key: string, problem: string, fix: string): void {
-    this.list.push(`\`${PROJECT}:${key}\` ${problem}; ${fix}`);
+    this.list.push(`\`${PROJECT_NAME}:${key}\` ${problem}; ${fix}`);
   }
 
   throwIfAny(): void {
@@ -96,29 +91,30 @@ class Problems {
   }
 }
 
-function setHint(key: string, example: string): string {
-  return `set it with \`pulumi config set ${key} ${example}\``;
+/** The table's fix for `key`, or the same command with a value that fits this problem better. */
+function setHint(key: string, example?: string): string {
+  return example === undefined ? configKey(key).fix : `set it with \`pulumi config set ${key} ${example}\``;
 }
 
-function readString(raw: RawConfig, key: string, problems: Problems, example: string): string {
+function readString(raw: RawConfig, key: string, problems: Problems): string {
   const value = raw[key];
   if (typeof value === "string" && value.trim() !== "") return value.trim();
-  problems.add(key, value === undefined ? "is missing" : "must be a non-empty string", setHint(key, example));
+  problems.add(key, value === undefined ? "is missing" : "must be a non-empty string", setHint(key));
   return "";
 }
 
-function readInteger(raw: RawConfig, key: string, problems: Problems, min: number, max: number, example: string): number {
+function readInteger(raw: RawConfig, key: string, problems: Problems, min: number, max: number): number {
   const value = raw[key];
   const parsed = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value;
   if (typeof parsed === "number" && Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
-  problems.add(key, value === undefined ? "is missing" : `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`, setHint(key, example));
+  problems.add(key, value === undefined ? "is missing" : `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`, setHint(key));
   return min;
 }
 
 function readEnum<T extends string>(raw: RawConfig, key: string, allowed: readonly T[], problems: Problems): T {
   const value = raw[key];
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-  problems.add(key, `must be one of ${allowed.map((a) => `\`${a}\``).join(", ")}, not ${JSON.stringify(value)}`, setHint(key, allowed[0]));
+  problems.add(key, `must be one of ${allowed.map((a) => `\`${a}\``).join(", ")}, not ${JSON.stringify(value)}`, setHint(key));
   return allowed[0];
 }
 
@@ -128,13 +124,13 @@ export function isDnsName(name: string): boolean {
 }
 
 function parseApiUrl(raw: RawConfig, problems: Problems): string {
-  const value = readString(raw, "forgeApiUrl", problems, "https://forge.laravel.com/api");
+  const value = readString(raw, "forgeApiUrl", problems);
   if (value === "") return value;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    problems.add("forgeApiUrl", `is not a URL (${JSON.stringify(value)})`, setHint("forgeApiUrl", "https://forge.laravel.com/api"));
+    problems.add("forgeApiUrl", `is not a URL (${JSON.stringify(value)})`, setHint("forgeApiUrl"));
     return value;
   }
   const isLocal = url.hostname === "127.0.0.1" || url.hostname === "localhost";
@@ -151,7 +147,7 @@ function parseRedisSlots(raw: RawConfig, problems: Problems): { first: number; l
   const value = raw["redisSlotRange"];
   const match = typeof value === "string" ? /^(\d{1,3})-(\d{1,3})$/.exec(value.trim()) : null;
   if (!match) {
-    problems.add("redisSlotRange", `must look like \`2-15\`, not ${JSON.stringify(value)}`, setHint("redisSlotRange", "2-15"));
+    problems.add("redisSlotRange", `must look like \`2-15\`, not ${JSON.stringify(value)}`, setHint("redisSlotRange"));
     return { first: 2, last: 15 };
   }
   const first = Number(match[1]);
@@ -160,7 +156,7 @@ function parseRedisSlots(raw: RawConfig, problems: Problems): { first: number; l
     problems.add("redisSlotRange", `starts after it ends (${first} > ${last})`, setHint("redisSlotRange", `${last}-${first}`));
   }
   if (first < 2) {
-    problems.add("redisSlotRange", "includes Redis database 0 or 1, which Laravel production uses for REDIS_DB and REDIS_CACHE_DB", setHint("redisSlotRange", "2-15"));
+    problems.add("redisSlotRange", "includes Redis database 0 or 1, which Laravel production uses for REDIS_DB and REDIS_CACHE_DB", setHint("redisSlotRange"));
   }
   return { first, last };
 }
@@ -260,22 +256,18 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
   return app;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function parseApps(raw: RawConfig, phpVersion: string, problems: Problems): Record<string, AppConfig> {
   let value = raw["apps"];
   if (typeof value === "string") {
     try {
       value = JSON.parse(value);
     } catch {
-      problems.add("apps", "is not valid JSON", "set it with `pulumi config set --path 'apps.customer.repository' acme/customer`");
+      problems.add("apps", "is not valid JSON", setHint("apps"));
       return {};
     }
   }
   if (!isRecord(value) || Object.keys(value).length === 0) {
-    problems.add("apps", value === undefined ? "is missing" : "must be an object with at least one app", "set it with `pulumi config set --path 'apps.customer.repository' acme/customer` (and masterDatabase)");
+    problems.add("apps", value === undefined ? "is missing" : "must be an object with at least one app", setHint("apps"));
     return {};
   }
   return Object.fromEntries(Object.entries(value).map(([name, app]) => [name, parseApp(name, app, { phpVersion }, problems)]));
@@ -318,21 +310,21 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   const raw: RawConfig = { ...CONFIG_DEFAULTS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
   const problems = new Problems();
   const apiUrl = parseApiUrl(raw, problems);
-  const org = readString(raw, "forgeOrg", problems, "acme");
+  const org = readString(raw, "forgeOrg", problems);
   if (org !== "" && !/^[a-z0-9][a-z0-9-]*$/.test(org)) {
     problems.add("forgeOrg", `must be the organization slug (lowercase letters, digits, dashes), not ${JSON.stringify(org)}`, "copy the slug from `GET /api/orgs`");
   }
-  const serverId = readInteger(raw, "forgeServerId", problems, 1, Number.MAX_SAFE_INTEGER, "123456");
+  const serverId = readInteger(raw, "forgeServerId", problems, 1, Number.MAX_SAFE_INTEGER);
 
-  const previewDomain = readString(raw, "previewDomain", problems, "staging.example.com").toLowerCase();
+  const previewDomain = readString(raw, "previewDomain", problems).toLowerCase();
   if (previewDomain !== "" && !isDnsName(previewDomain)) {
-    problems.add("previewDomain", `is not a DNS name with at least two labels (${JSON.stringify(previewDomain)})`, setHint("previewDomain", "staging.example.com"));
+    problems.add("previewDomain", `is not a DNS name with at least two labels (${JSON.stringify(previewDomain)})`, setHint("previewDomain"));
   } else if (previewDomain.length > 253 - 64) {
     problems.add("previewDomain", "leaves no room for the per-preview label under the 253-character DNS limit", "use a shorter domain");
   }
 
-  const phpVersion = readString(raw, "phpVersion", problems, "php84");
-  if (phpVersion !== "" && !/^php\d{2}$/.test(phpVersion)) problems.add("phpVersion", `must look like \`php84\`, not ${JSON.stringify(phpVersion)}`, setHint("phpVersion", "php84"));
+  const phpVersion = readString(raw, "phpVersion", problems);
+  if (phpVersion !== "" && !/^php\d{2}$/.test(phpVersion)) problems.add("phpVersion", `must look like \`php84\`, not ${JSON.stringify(phpVersion)}`, setHint("phpVersion"));
   const apps = parseApps(raw, phpVersion, problems);
 
   const clash = findDatabaseUserClash(Object.keys(apps));
@@ -349,18 +341,18 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     defaultApp = Object.keys(apps)[0];
   }
 
-  const sshHost = readString(raw, "sshHost", problems, "203.0.113.10");
-  if (sshHost !== "" && !/^[A-Za-z0-9.:-]+$/.test(sshHost)) problems.add("sshHost", "must be a host name or IP address", setHint("sshHost", "203.0.113.10"));
-  const sshPort = readInteger(raw, "sshPort", problems, 1, 65535, "22");
-  const sshUser = readString(raw, "sshUser", problems, "forge");
-  if (sshUser !== "" && !LINUX_USER.test(sshUser)) problems.add("sshUser", "must be a Linux user name", setHint("sshUser", "forge"));
-  const fingerprint = readString(raw, "sshHostKeyFingerprint", problems, "SHA256:...");
+  const sshHost = readString(raw, "sshHost", problems);
+  if (sshHost !== "" && !/^[A-Za-z0-9.:-]+$/.test(sshHost)) problems.add("sshHost", "must be a host name or IP address", setHint("sshHost"));
+  const sshPort = readInteger(raw, "sshPort", problems, 1, 65535);
+  const sshUser = readString(raw, "sshUser", problems);
+  if (sshUser !== "" && !LINUX_USER.test(sshUser)) problems.add("sshUser", "must be a Linux user name", setHint("sshUser"));
+  const fingerprint = readString(raw, "sshHostKeyFingerprint", problems);
   if (fingerprint !== "" && !SHA256_FINGERPRINT.test(fingerprint)) {
     problems.add("sshHostKeyFingerprint", "must be a SHA256 fingerprint as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it (SHA256: and 43 characters)", "run that on the server and copy the second field");
   }
 
   const redisSlots = parseRedisSlots(raw, problems);
-  const maxEnvironments = readInteger(raw, "maxEnvironments", problems, 1, 1000, "10");
+  const maxEnvironments = readInteger(raw, "maxEnvironments", problems, 1, 1000);
   const slotCount = redisSlots.last - redisSlots.first + 1;
   if (slotCount > 0 && maxEnvironments > slotCount) {
     problems.add("maxEnvironments", `is ${maxEnvironments} but redisSlotRange holds only ${slotCount} Redis databases, one per environment`, `lower it to ${slotCount} or widen redisSlotRange`);
@@ -368,15 +360,15 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
 
   const basicAuthMode = readEnum(raw, "basicAuthMode", ["generated", "shared", "off"] as const, problems);
   if (basicAuthMode === "shared" && !secretsSet.has("basicAuthPassword")) {
-    problems.add("basicAuthPassword", "is required when basicAuthMode is `shared`", "set it with `pulumi config set --secret basicAuthPassword`");
+    problems.add("basicAuthPassword", "is required when basicAuthMode is `shared`", setHint("basicAuthPassword"));
   }
-  const basicAuthUsername = readString(raw, "basicAuthUsername", problems, "preview");
+  const basicAuthUsername = readString(raw, "basicAuthUsername", problems);
   if (basicAuthUsername.length > 50 || basicAuthUsername.includes(":")) {
-    problems.add("basicAuthUsername", "must be at most 50 characters without `:`", setHint("basicAuthUsername", "preview"));
+    problems.add("basicAuthUsername", "must be at most 50 characters without `:`", setHint("basicAuthUsername"));
   }
 
   const certificateMode = readEnum(raw, "certificateMode", ["letsencrypt", "clone", "off"] as const, problems);
-  const wildcardId = readInteger(raw, "wildcardCertificateId", problems, 0, Number.MAX_SAFE_INTEGER, "0");
+  const wildcardId = readInteger(raw, "wildcardCertificateId", problems, 0, Number.MAX_SAFE_INTEGER);
   if (certificateMode === "clone" && wildcardId === 0) {
     problems.add("wildcardCertificateId", "is required when certificateMode is `clone`", "set it to the id of the wildcard certificate already on the server");
   }
@@ -386,7 +378,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   if (Array.isArray(productionDatabases) && productionDatabases.every((d) => typeof d === "string" && DB_IDENTIFIER.test(d))) {
     production.push(...(productionDatabases as string[]));
   } else {
-    problems.add("productionDatabases", "must be an array of MySQL database names", "set it with `pulumi config set --path 'productionDatabases[0]' customer`");
+    problems.add("productionDatabases", "must be an array of MySQL database names", setHint("productionDatabases"));
   }
   for (const app of Object.values(apps)) {
     for (const [field, name] of [["masterDatabase", app.masterDatabase], ["productionDatabase", app.productionDatabase]] as const) {
@@ -400,11 +392,11 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     }
   }
 
-  const snapshotsStack = readString(raw, "snapshotsStack", problems, "snapshots");
+  const snapshotsStack = readString(raw, "snapshotsStack", problems);
   const cloudflareEnabled = raw["cloudflareDns"] === true || raw["cloudflareDns"] === "true";
   const zoneId = typeof raw["cloudflareZoneId"] === "string" ? (raw["cloudflareZoneId"] as string).trim() : "";
   if (cloudflareEnabled && !/^[a-f0-9]{32}$/.test(zoneId)) {
-    problems.add("cloudflareZoneId", "must be the 32-character zone id when cloudflareDns is true", "copy it from the Cloudflare dashboard's Overview page");
+    problems.add("cloudflareZoneId", "must be the 32-character zone id when cloudflareDns is true", setHint("cloudflareZoneId"));
   }
 
   const branch = typeof raw["branch"] === "string" ? (raw["branch"] as string) : "";
@@ -420,23 +412,23 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     if (typeof value === "string" && /^[A-Za-z0-9._:-]{0,100}$/.test(value)) tokens[key] = value;
     else problems.add(key, "must be up to 100 letters, digits, `.`, `_`, `:` or `-`", "use e.g. a timestamp or a run id");
   }
-  const healthUrlTemplate = readString(raw, "healthUrlTemplate", problems, "https://{domain}{path}");
+  const healthUrlTemplate = readString(raw, "healthUrlTemplate", problems);
   if (healthUrlTemplate !== "" && !/^(https:\/\/|http:\/\/127\.0\.0\.1[:/])[^\s]*\{domain\}[^\s]*$/.test(healthUrlTemplate)) {
-    problems.add("healthUrlTemplate", "must be an https URL (http only for 127.0.0.1) containing `{domain}`", setHint("healthUrlTemplate", "https://{domain}{path}"));
+    problems.add("healthUrlTemplate", "must be an https URL (http only for 127.0.0.1) containing `{domain}`", setHint("healthUrlTemplate"));
   }
-  const redisPort = readInteger(raw, "redisPort", problems, 1, 65535, "6379");
-  const mysqlUser = readString(raw, "mysqlUser", problems, "forge");
-  if (mysqlUser !== "" && !/^[A-Za-z0-9_.-]{1,80}$/.test(mysqlUser)) problems.add("mysqlUser", "must be a MySQL account name", setHint("mysqlUser", "forge"));
+  const redisPort = readInteger(raw, "redisPort", problems, 1, 65535);
+  const mysqlUser = readString(raw, "mysqlUser", problems);
+  if (mysqlUser !== "" && !/^[A-Za-z0-9_.-]{1,80}$/.test(mysqlUser)) problems.add("mysqlUser", "must be a MySQL account name", setHint("mysqlUser"));
   for (const key of ["mysqlSocket", "mysqlDataDir"]) {
     const value = raw[key];
     if (typeof value !== "string" || (value !== "" && !/^\/[A-Za-z0-9_./-]+$/.test(value))) {
-      problems.add(key, "must be empty or an absolute path without spaces", `e.g. \`pulumi config set ${key} ""\``);
+      problems.add(key, "must be empty or an absolute path without spaces", setHint(key));
     }
   }
   const cloneMethod = readEnum(raw, "cloneMethod", ["auto", "transport", "parallel-dump", "stream-dump"] as const, problems);
 
-  for (const [key, fix] of SECRET_KEYS) {
-    if (!secretsSet.has(key)) problems.add(key, "is missing", fix);
+  for (const { key, required, fix } of SECRET_KEYS) {
+    if (required && !secretsSet.has(key)) problems.add(key, "is missing", fix);
   }
 
   problems.throwIfAny();

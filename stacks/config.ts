@@ -4,25 +4,23 @@
  * stack config instead of receiving them as inputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_DEFAULTS, PROJECT, PlainConfig, SECRET_KEYS, parsePlainConfig } from "./config-rules";
+import { PROJECT_NAME } from "../providers/runtime/stack-config";
+import { PLAIN_KEYS, SECRET_KEYS } from "./config-keys";
+import { PlainConfig, parsePlainConfig } from "./config-rules";
 
 export interface PreviewConfig extends PlainConfig {
   basicAuthPassword: pulumi.Output<string> | null;
 }
 
-export const PLAIN_KEYS = [
-  ...Object.keys(CONFIG_DEFAULTS),
-  "forgeOrg", "forgeServerId", "previewDomain", "apps", "sshHost", "sshHostKeyFingerprint",
-] as const;
 const OBJECT_KEYS = new Set(["apps", "productionDatabases"]);
 
-export function loadConfig(config: pulumi.Config = new pulumi.Config(PROJECT)): PreviewConfig {
+export function loadConfig(config: pulumi.Config = new pulumi.Config(PROJECT_NAME)): PreviewConfig {
   const raw: Record<string, unknown> = {};
   for (const key of PLAIN_KEYS) {
     raw[key] = OBJECT_KEYS.has(key) ? readObject(config, key) : config.get(key);
   }
   const secretsSet = new Set<string>();
-  for (const key of [...SECRET_KEYS.map(([k]) => k), "basicAuthPassword"]) {
+  for (const { key } of SECRET_KEYS) {
     if (config.getSecret(key) !== undefined) secretsSet.add(key);
   }
   const plain = parsePlainConfig(raw, secretsSet);

@@ -73,10 +73,29 @@ export function buildDatabaseUser(app: string, pr: number): string {
   return `${app.slice(0, NAME_LIMITS.databaseUser - suffix.length - digest.length)}${digest}${suffix}`;
 }
 
+/** Which preview a stack is: `app` null for the default app. */
+export interface PreviewRef {
+  app: string | null;
+  pr: number;
+}
+
+/** The preview's stack: `pr-<n>` for the default app, `<app>-pr-<n>` for any other. */
+export function buildStackName(ref: PreviewRef): string {
+  return ref.app === null ? `pr-${ref.pr}` : `${ref.app}-pr-${ref.pr}`;
+}
+
+/**
+ * Stack names `ref` may have when the configuration (which app is the default) is unknown: `<app>-pr-<n>` first, then
+ * `pr-<n>`, which is the same app's stack when it is the default one.
+ */
+export function candidateStackNames(ref: PreviewRef): string[] {
+  return ref.app === null ? [buildStackName(ref)] : [buildStackName(ref), buildStackName({ app: null, pr: ref.pr })];
+}
+
 export function buildPreviewNames(input: { app: string; pr: number | string; isDefaultApp: boolean; previewDomain: string }): PreviewNames {
   const app = validateAppName(input.app);
   const pr = validatePrNumber(input.pr);
-  const stack = input.isDefaultApp ? `pr-${pr}` : `${app}-pr-${pr}`;
+  const stack = buildStackName({ app: input.isDefaultApp ? null : app, pr });
   return {
     app,
     pr,

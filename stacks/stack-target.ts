@@ -1,7 +1,7 @@
 /** Resolves a stack name against the configuration: which app and PR a preview stack is, or the snapshots stack. */
 import { UserError } from "../providers/common/user-error";
 import { PlainConfig } from "./config-rules";
-import { PreviewNames, buildPreviewNames, parseStackName } from "./naming";
+import { PreviewNames, buildPreviewNames, buildStackName, parseStackName } from "./naming";
 
 export type StackTarget = { kind: "preview"; names: PreviewNames } | { kind: "snapshots" };
 
@@ -13,7 +13,7 @@ export function resolveStackTarget(stack: string, config: Pick<PlainConfig, "app
     if (config.defaultApp === null) {
       throw new UserError(
         `Stack ${stack} names no app, and no default app is set while ${configured.length} apps are configured. ` +
-          `Use \`<app>-pr-${parsed.pr}\` (one of: ${configured.join(", ")}) or set \`defaultApp\`.`,
+          `Use \`${buildStackName({ app: "<app>", pr: parsed.pr })}\` (one of: ${configured.join(", ")}) or set \`defaultApp\`.`,
       );
     }
     return { kind: "preview", names: buildPreviewNames({ app: config.defaultApp, pr: parsed.pr, isDefaultApp: true, previewDomain: config.previewDomain }) };
@@ -23,7 +23,7 @@ export function resolveStackTarget(stack: string, config: Pick<PlainConfig, "app
   }
   if (parsed.app === config.defaultApp) {
     // One environment must have one stack; two names for it would let two stacks fight over the same site.
-    throw new UserError(`\`${parsed.app}\` is the default app, so its preview stack is \`pr-${parsed.pr}\`, not ${stack}.`);
+    throw new UserError(`\`${parsed.app}\` is the default app, so its preview stack is \`${buildStackName({ app: null, pr: parsed.pr })}\`, not ${stack}.`);
   }
   return { kind: "preview", names: buildPreviewNames({ app: parsed.app, pr: parsed.pr, isDefaultApp: false, previewDomain: config.previewDomain }) };
 }

@@ -7,9 +7,10 @@ import { randomBytes } from "node:crypto";
 import { promises as dns } from "node:dns";
 import { buildOptionFile } from "../../providers/db-clone/remote-mysql";
 import { ForgeApiError, ForgeAuthError, ForgeClient, type ForgeClientOptions, ForgeNotFoundError, FORGE_OPERATIONS } from "../../providers/forge";
-import { redactText } from "../../providers/forge/redact";
+import { redactText } from "../../providers/common/redact";
 import { withRedisOverSsh } from "../../providers/redis";
 import { SshHostKeyMismatchError, type SshTarget, withRemoteSecretFile, withSsh } from "../../providers/ssh";
+import { configKey } from "../../stacks/config-keys";
 import type { PlainConfig } from "../../stacks/config-rules";
 import { type ConfigEntries, type ConfigSource, type Env, UsageError, fullKey, parseOptions, readBackendSettings, readConfigSource, secretEntriesFromEnv } from "../cli-config";
 import { type CliIo, formatTable, toJson } from "../output";
@@ -158,7 +159,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   const target = await checks.run("ssh", config !== undefined, "add the public half of sshPrivateKey to ~/.ssh/authorized_keys of sshUser on the server (Forge: Server → SSH Keys)", async () => {
     const c = config as PlainConfig;
     const key = secret("sshPrivateKey");
-    if (key === null) throw new CheckFailure("sshPrivateKey is not set", "set FORGE_PREVIEWS_SSH_PRIVATE_KEY (or the stack's sshPrivateKey secret)");
+    if (key === null) throw new CheckFailure("sshPrivateKey is not set", `set ${configKey("sshPrivateKey").env} (or the stack's sshPrivateKey secret)`);
     const ssh: SshTarget = { host: c.ssh.host, port: c.ssh.port, user: c.ssh.user, privateKey: key, hostKeyFingerprint: c.ssh.hostKeyFingerprint, connectTimeoutMs: 15_000 };
     try {
       await withSsh(ssh, (session) => session.execChecked(["true"], { timeoutMs: 15_000 }));
@@ -232,7 +233,7 @@ async function readSource(source: ConfigSource, cli: PulumiCli | undefined, env:
 
 function explainForgeError(error: unknown, what: string, notFoundFix: string): unknown {
   if (error instanceof ForgeAuthError) {
-    const fix = `create a Forge API token with the scopes ${requiredScopes().join(", ")} and set it in FORGE_TOKEN (or the stack's forgeToken secret)`;
+    const fix = `create a Forge API token with the scopes ${requiredScopes().join(", ")} and set it in ${configKey("forgeToken").env} (or the stack's forgeToken secret)`;
     const problem = error.status === 401 ? "Forge rejected the token (401: wrong, expired or revoked)" : `the token lacks a scope for ${what} (403; needs ${error.requiredScopes.join(", ")})`;
     return new CheckFailure(problem, fix);
   }

@@ -2,7 +2,7 @@
  * Reads the webhook payload GitHub hands the workflow (`GITHUB_EVENT_PATH`) into the few fields the handlers use.
  * Everything in it is untrusted text; only numbers, ids and the repository names are taken as they are.
  */
-import { isObject, pick, pickNumber, pickOptional, pickString } from "./json-narrow";
+import { isRecord as isObject, pick, pickNumber, pickOptional, pickString } from "../../providers/common/narrow";
 
 export interface RepoRef {
   owner: string;

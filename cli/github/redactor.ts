@@ -3,17 +3,20 @@
  * log. Each secret is registered once; registering it also tells the Actions runner to mask it (`::add-mask::`), so
  * the runner hides it from the log even if some other code prints it.
  */
-import { redactSecrets } from "../../providers/common/redact";
-import { SECRET_ENV } from "../cli-config";
+import { MIN_SECRET_LENGTH, redactSecrets } from "../../providers/common/redact";
+import { SECRET_KEYS } from "../../stacks/config-keys";
 
 /** Env vars whose values are secrets wherever they are set: the stacks' secrets and the backend's credentials. */
 export const SECRET_ENV_NAMES: readonly string[] = [
-  ...Object.values(SECRET_ENV),
+  ...SECRET_KEYS.flatMap(({ env }) => (env === null ? [] : [env])),
   "GITHUB_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL",
   "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_KEY", "GOOGLE_CREDENTIALS",
 ];
 
-/** Any other env var named like a secret is treated as one when its value is long enough to be one. */
+/**
+ * Any other env var named like a secret is treated as one when its value is long enough to be one. This is a guess
+ * about which variables are secrets, stricter than MIN_SECRET_LENGTH on purpose: `SKIP_SECRET_SCAN=true` holds a flag, not a secret.
+ */
 const SECRET_ENV_NAME = /(TOKEN|SECRET|PASSWORD|PASSPHRASE|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS)/i;
 const MIN_GUESSED_SECRET_LENGTH = 8;
 
@@ -37,7 +40,7 @@ export class Redactor {
     if (value.trim() === "" || this.secrets.has(value)) return;
     this.secrets.add(value);
     // The runner masks line by line, so a multi-line secret (an SSH key) is registered per line too.
-    const parts = [value, ...value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 4)];
+    const parts = [value, ...value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= MIN_SECRET_LENGTH)];
     for (const part of new Set(parts)) {
       if (part !== value) this.secrets.add(part);
       this.emit(`::add-mask::${escapeCommandValue(part)}`);

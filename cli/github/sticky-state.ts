@@ -3,7 +3,7 @@
  * the automation for one PR: the last result (shown above it in words) and the expiry warning sweep posted, so a
  * second sweep run does not warn again.
  */
-import { isObject } from "./json-narrow";
+import { isRecord as isObject } from "../../providers/common/narrow";
 
 export type PreviewStatus = "deploying" | "ready" | "failed" | "destroying" | "destroyed" | "destroy-failed" | "none";
 

@@ -2,6 +2,7 @@
  * The engine events `pulumi up|destroy --json` prints, one JSON object per line (apitype.EngineEvent), narrowed to the
  * few kinds the CLI reports on. Unknown kinds and lines that are not JSON are tolerated, since the CLI may add both.
  */
+import { isRecord } from "../../providers/common/narrow";
 
 export interface StepEventData {
   op: string;
@@ -17,21 +18,15 @@ export type EngineEvent =
   | { kind: "summary"; changes: Record<string, number>; result: string | null }
   | { kind: "other" };
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function stepData(event: unknown): StepEventData | null {
-  if (!isObject(event) || !isObject(event.metadata)) return null;
+  if (!isRecord(event) || !isRecord(event.metadata)) return null;
   const { op, urn, type } = event.metadata;
   if (typeof op !== "string" || typeof urn !== "string" || typeof type !== "string") return null;
   return { op, urn, type };
 }
 
 function counts(value: unknown): Record<string, number> {
-  if (!isObject(value)) return {};
+  if (!isRecord(value)) return {};
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === "number"));
 }
 
@@ -45,7 +40,7 @@ export function parseEngineEvent(line: string): EngineEvent | null {
   } catch {
     return null;
   }
-  if (!isObject(event)) return null;
+  if (!isRecord(event)) return null;
   const start = stepData(event.resourcePreEvent);
   if (start) return { kind: "step-start", ...start };
   const done = stepData(event.resOutputsEvent);
@@ -53,7 +48,7 @@ export function parseEngineEvent(line: string): EngineEvent | null {
   const failed = stepData(event.resOpFailedEvent);
   if (failed) return { kind: "step-failed", ...failed };
   const diagnostic = event.diagnosticEvent;
-  if (isObject(diagnostic) && typeof diagnostic.message === "string") {
+  if (isRecord(diagnostic) && typeof diagnostic.message === "string") {
     return {
       kind: "diagnostic",
       severity: typeof diagnostic.severity === "string" ? diagnostic.severity : "info",
@@ -63,7 +58,7 @@ export function parseEngineEvent(line: string): EngineEvent | null {
     };
   }
   const summary = event.summaryEvent;
-  if (isObject(summary)) {
+  if (isRecord(summary)) {
     return { kind: "summary", changes: counts(summary.resourceChanges), result: typeof summary.result === "string" ? summary.result : null };
   }
   return { kind: "other" };

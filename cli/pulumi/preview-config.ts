@@ -6,20 +6,19 @@
  */
 import { randomBytes } from "node:crypto";
 import { UserError } from "../../providers/common/user-error";
-import { type PlainConfig, SECRET_KEYS, parsePlainConfig } from "../../stacks/config-rules";
-import type { PreviewNames } from "../../stacks/naming";
+import { PER_STACK_KEYS, SECRET_KEYS } from "../../stacks/config-keys";
+import { type PlainConfig, parsePlainConfig } from "../../stacks/config-rules";
+import { type PreviewNames, buildStackName, candidateStackNames } from "../../stacks/naming";
 import {
   type ConfigEntries,
   type ConfigSource,
   type Env,
-  PER_STACK_KEYS,
-  SECRET_ENV,
   fullKey,
   readConfigSource,
   secretEntriesFromEnv,
   toRawConfig,
 } from "../cli-config";
-import { type ValidPreviewRef, candidateStackNames, resolvePreviewNames } from "./preview-stack";
+import { type ValidPreviewRef, resolvePreviewNames } from "./preview-stack";
 import type { PulumiCli } from "./runner";
 import { clearLocalConfig, copyConfig, missingConfigHint, readConfig, readLocalPlainValues, writeConfig } from "./stack-config";
 import { readLastUpdate } from "./stacks";
@@ -44,7 +43,7 @@ export async function resolvePreviewConfig(cli: PulumiCli, env: Env, ref: ValidP
     entries = { ...(await readConfig(cli, source.stack)), ...secretEntriesFromEnv(env) };
   } else {
     const own = candidateStackNames(ref).find((name) => existing.has(name));
-    if (own === undefined) throw new UserError(missingConfigHint(candidateStackNames(ref)[0] ?? `pr-${ref.pr}`));
+    if (own === undefined) throw new UserError(missingConfigHint(buildStackName(ref)));
     entries = { ...(await readConfig(cli, own)), ...secretEntriesFromEnv(env) };
   }
   const config = parseEntries(entries, source);
@@ -67,9 +66,9 @@ export function parseEntries(entries: ConfigEntries, source: ConfigSource): Plai
 
 /** With shared configuration the secrets must come from the environment; say which variable is missing. */
 function requireSecretVariables(entries: ConfigEntries, origin: string): void {
-  const missing = SECRET_KEYS.map(([key]) => key).filter((key) => entries[fullKey(key)] === undefined);
+  const missing = SECRET_KEYS.filter(({ key, required }) => required && entries[fullKey(key)] === undefined);
   if (missing.length > 0) {
-    const variables = missing.map((key) => `${SECRET_ENV[key] ?? key} (${key})`).join(", ");
+    const variables = missing.map(({ key, env }) => `${env ?? key} (${key})`).join(", ");
     throw new UserError(`The shared configuration (${origin}) needs its secrets from the environment; set ${variables}.`);
   }
 }

@@ -66,8 +66,3 @@ export function resolvePreviewNames(ref: ValidPreviewRef, config: Pick<PlainConf
   }
   return buildPreviewNames({ app, pr: ref.pr, isDefaultApp: app === config.defaultApp, previewDomain: config.previewDomain });
 }
-
-/** Stack names a ref may have when the configuration is unknown: `<app>-pr-<n>` first, then `pr-<n>`. */
-export function candidateStackNames(ref: ValidPreviewRef): string[] {
-  return ref.app === null ? [`pr-${ref.pr}`] : [`${ref.app}-pr-${ref.pr}`, `pr-${ref.pr}`];
-}

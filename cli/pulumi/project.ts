@@ -4,8 +4,9 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { UserError } from "../../providers/common/user-error";
 import { locatePulumiBinDir } from "../../tools/sandbox/pulumi-cli";
-import { PROJECT } from "../../stacks/config-rules";
-import { type Env, SECRET_ENV, readBackendSettings, readConfigSource } from "../cli-config";
+import { PROJECT_NAME } from "../../providers/runtime/stack-config";
+import { SECRET_ENV } from "../../stacks/config-keys";
+import { type Env, readBackendSettings, readConfigSource } from "../cli-config";
 import { PulumiCli } from "./runner";
 
 /** This package's root, which holds the project when the CLI runs from a checkout of it. */
@@ -21,7 +22,7 @@ function isThisProject(dir: string): boolean {
   const file = path.join(dir, "Pulumi.yaml");
   if (!existsSync(file)) return false;
   const parsed: unknown = parseYaml(readFileSync(file, "utf8"));
-  return typeof parsed === "object" && parsed !== null && (parsed as Record<string, unknown>).name === PROJECT;
+  return typeof parsed === "object" && parsed !== null && (parsed as Record<string, unknown>).name === PROJECT_NAME;
 }
 
 /** The nearest directory at or above `start` whose Pulumi.yaml is this project, or null. */
@@ -42,7 +43,7 @@ export function resolveProjectContext(options: { cwd?: string; env?: Env; projec
   if (options.checkConfigSource !== false) readConfigSource(env);
   const projectDir = options.projectDir ?? env.FORGE_PREVIEWS_PROJECT_DIR ?? findProjectDir(options.cwd ?? process.cwd()) ?? PACKAGE_ROOT;
   if (!isThisProject(projectDir)) {
-    throw new UserError(`${projectDir} holds no Pulumi.yaml of project ${PROJECT}; run the CLI from a checkout of forge-previews or set FORGE_PREVIEWS_PROJECT_DIR.`);
+    throw new UserError(`${projectDir} holds no Pulumi.yaml of project ${PROJECT_NAME}; run the CLI from a checkout of forge-previews or set FORGE_PREVIEWS_PROJECT_DIR.`);
   }
   const pulumiBinDir = env.PULUMI_CLI_BIN_DIR ?? locatePulumiBinDir();
   return {

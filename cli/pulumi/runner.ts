@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { StringDecoder } from "node:string_decoder";
-import { redactText } from "../../providers/forge/redact";
+import { redactText } from "../../providers/common/redact";
 import { UserError } from "../../providers/common/user-error";
 
 export interface PulumiProcessOptions {

@@ -6,20 +6,16 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { CONFIG_ENV, type ConfigEntries, SECRET_ENV, fullKey } from "../cli-config";
+import { isRecord } from "../../providers/common/narrow";
+import { SECRET_KEYS } from "../../stacks/config-keys";
+import { CONFIG_ENV, type ConfigEntries, fullKey } from "../cli-config";
 import type { PulumiCli } from "./runner";
 
 /** A secret whose value the CLI did not show: enough to know it is set, never something to write back. */
 export const HIDDEN_SECRET = "\u0000hidden";
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export function missingConfigHint(stack: string): string {
-  const secrets = Object.values(SECRET_ENV).slice(0, 2).join(", ");
+  const secrets = SECRET_KEYS.filter((entry) => entry.required).map((entry) => entry.env).join(", ");
   return (
     `Stack ${stack} has no complete configuration on this machine (a fresh runner has no Pulumi.${stack}.yaml). Give the ` +
     `shared configuration with ${CONFIG_ENV.file} or ${CONFIG_ENV.inline} (secrets in ${secrets}, ...), or name a stack ` +
@@ -32,9 +28,9 @@ export async function readConfig(cli: PulumiCli, stack: string, options: { showS
   const args = ["config", "--json", "--stack", stack, ...(options.showSecrets ? ["--show-secrets"] : [])];
   const parsed = await cli.json(args, missingConfigHint(stack));
   const entries: ConfigEntries = {};
-  if (!isObject(parsed)) return entries;
+  if (!isRecord(parsed)) return entries;
   for (const [key, raw] of Object.entries(parsed)) {
-    if (!isObject(raw)) continue;
+    if (!isRecord(raw)) continue;
     const secret = raw.secret === true;
     if (typeof raw.value === "string") {
       entries[key] = { value: raw.value, secret, ...(raw.objectValue !== undefined ? { objectValue: raw.objectValue } : {}) };
@@ -54,7 +50,7 @@ export function readLocalPlainValues(projectDir: string, stack: string): Record<
   const file = stackConfigPath(projectDir, stack);
   if (!existsSync(file)) return null;
   const parsed: unknown = parseYaml(readFileSync(file, "utf8"));
-  const config = isObject(parsed) && isObject(parsed.config) ? parsed.config : {};
+  const config = isRecord(parsed) && isRecord(parsed.config) ? parsed.config : {};
   return Object.fromEntries(Object.entries(config).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
 }
 
@@ -66,7 +62,7 @@ export function clearLocalConfig(projectDir: string, stack: string): void {
   const file = stackConfigPath(projectDir, stack);
   if (!existsSync(file)) return;
   const parsed: unknown = parseYaml(readFileSync(file, "utf8"));
-  const header = isObject(parsed) ? Object.fromEntries(Object.entries(parsed).filter(([key]) => key !== "config")) : {};
+  const header = isRecord(parsed) ? Object.fromEntries(Object.entries(parsed).filter(([key]) => key !== "config")) : {};
   writeFileSync(file, stringifyYaml({ ...header, config: {} }));
 }
 

@@ -2,6 +2,7 @@
  * Stack-level reads and writes through the `pulumi` CLI, each narrowed from the CLI's JSON: the stack list, tags,
  * outputs (secrets stay `[secret]`: `--show-secrets` is never passed), the last update, creation and removal.
  */
+import { isRecord } from "../../providers/common/narrow";
 import type { PulumiCli } from "./runner";
 
 export interface StackListEntry {
@@ -24,12 +25,6 @@ export interface LastUpdate {
   config: Record<string, string>;
 }
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function optionalString(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;
 }
@@ -40,7 +35,7 @@ const BACKEND_HINT =
 export async function listStacks(cli: PulumiCli): Promise<StackListEntry[]> {
   const list = await cli.json(["stack", "ls", "--json"], BACKEND_HINT);
   if (!Array.isArray(list)) throw new Error("`pulumi stack ls --json` did not print an array");
-  return list.filter(isObject).flatMap((entry) => {
+  return list.filter(isRecord).flatMap((entry) => {
     const name = optionalString(entry.name);
     if (name === null) return [];
     return [
@@ -73,7 +68,7 @@ export async function removeStack(cli: PulumiCli, stack: string): Promise<void> 
 
 export async function readTags(cli: PulumiCli, stack: string): Promise<Record<string, string>> {
   const tags = await cli.json(["stack", "tag", "ls", "--json", "--stack", stack], BACKEND_HINT);
-  if (!isObject(tags)) return {};
+  if (!isRecord(tags)) return {};
   return Object.fromEntries(Object.entries(tags).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
 }
 
@@ -90,17 +85,17 @@ export async function setTags(cli: PulumiCli, stack: string, wanted: Record<stri
 /** Stack outputs with secret ones as the CLI prints them without `--show-secrets`: the string `[secret]`. */
 export async function readOutputs(cli: PulumiCli, stack: string): Promise<Record<string, unknown>> {
   const outputs = await cli.json(["stack", "output", "--json", "--stack", stack], BACKEND_HINT);
-  return isObject(outputs) ? outputs : {};
+  return isRecord(outputs) ? outputs : {};
 }
 
 export async function readLastUpdate(cli: PulumiCli, stack: string): Promise<LastUpdate | null> {
   const history = await cli.json(["stack", "history", "--json", "--page-size", "1", "--stack", stack], BACKEND_HINT);
-  const last = Array.isArray(history) ? history.find(isObject) : undefined;
+  const last = Array.isArray(history) ? history.find(isRecord) : undefined;
   if (last === undefined) return null;
   const config: Record<string, string> = {};
-  if (isObject(last.config)) {
+  if (isRecord(last.config)) {
     for (const [key, entry] of Object.entries(last.config)) {
-      if (isObject(entry) && entry.secret !== true && typeof entry.value === "string") config[key] = entry.value;
+      if (isRecord(entry) && entry.secret !== true && typeof entry.value === "string") config[key] = entry.value;
     }
   }
   return {

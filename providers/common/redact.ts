@@ -1,11 +1,16 @@
 /**
- * Redaction of deployment output before any of it reaches an error message. A deployment log echoes whatever the
- * script and the tools it runs print: a failing `git fetch` shows the remote URL with its token, a bash syntax error
- * quotes the offending line, Composer and artisan print connection strings. So the log is redacted in two passes:
- * every secret the caller knows (DB password, APP_KEY, tokens), and then generic shapes of secrets it may not know.
+ * Redaction of everything that may reach an error message, a log line or a PR comment: Forge error bodies, deployment
+ * logs, `pulumi` output. Known secrets (tokens, keys, DB passwords, `.env` values) are replaced wherever they appear;
+ * deployment logs and CLI output also lose generic shapes of secrets nobody declared, since a failing `git fetch` shows
+ * the remote URL with its token and Composer and artisan print connection strings.
  */
-
 export const REDACTED = "[REDACTED]";
+
+/**
+ * Shorter known secrets are left in place: replacing a one- to three-character value everywhere would mangle every
+ * message (every `1` in ids and timings) and, through the gaps it leaves, show what the secret was.
+ */
+export const MIN_SECRET_LENGTH = 4;
 
 /** How many lines of the log an error carries: enough to see the failing command and its complaint. */
 export const LOG_TAIL_LINES = 40;
@@ -45,7 +50,7 @@ const GENERIC_PATTERNS: readonly Pattern[] = [
 function secretForms(secrets: readonly string[]): string[] {
   const forms = new Set<string>();
   for (const secret of secrets) {
-    if (secret === "") continue;
+    if (secret.length < MIN_SECRET_LENGTH) continue;
     forms.add(secret);
     forms.add(encodeURIComponent(secret));
     forms.add(JSON.stringify(secret).slice(1, -1));
@@ -54,17 +59,49 @@ function secretForms(secrets: readonly string[]): string[] {
   return [...forms].sort((a, b) => b.length - a.length);
 }
 
-/**
- * Replaces every known secret (any length: a short password is still a password) and every generic secret shape
- * in `text`.
- */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+/** Replaces every known secret in `text`, in each form it may take (as given, URL-encoded, JSON-escaped). */
+export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const form of secretForms(secrets)) out = out.split(form).join(REDACTED);
+  return out;
+}
+
+/** Replaces every known secret and every generic secret shape in `text`; for logs nobody vetted. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = redactText(text, secrets);
   for (const { pattern, replace } of GENERIC_PATTERNS) {
     out = out.replace(pattern, replace as (substring: string, ...args: string[]) => string);
   }
   return out;
+}
+
+/** A deep copy of a parsed JSON value with every known secret replaced in its strings (keys included). */
+export function redactValue(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return redactText(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[redactText(key, secrets)] = redactValue(item, secrets);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * The values of a `.env` text, for redaction: a `.env` body is a secret as a whole, and a server echoing any
+ * line of it back (a validation message, say) must not leak it.
+ */
+export function envValues(content: string): string[] {
+  const values: string[] = [];
+  for (const line of content.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=\s*(.*)$/.exec(line);
+    const raw = match?.[1]?.trim();
+    if (!raw) continue;
+    values.push(raw);
+    const unquoted = raw.replace(/^(["'])(.*)\1$/, "$2");
+    if (unquoted !== raw) values.push(unquoted);
+  }
+  return values;
 }
 
 /**

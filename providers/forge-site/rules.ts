@@ -3,6 +3,7 @@
  * (`diff`). Nothing here calls Forge, so both also run during `pulumi preview`, where any input may still be unknown.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { linuxUserProblem } from "../common/linux-user";
 import { isUnknown } from "../runtime";
 
 export const SOURCE_CONTROL_PROVIDERS = ["github", "gitlab", "bitbucket"] as const;
@@ -19,7 +20,6 @@ export const REPLACE_FIELDS = ["serverId", "domain", "isolatedUser", "repository
 export const UPDATE_FIELDS = ["phpVersion", "webDirectory", "branch", "pushToDeploy"] as const;
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
-const ISOLATED_USER = /^[a-z][-a-z0-9_]*$/;
 const PHP_VERSION = /^php[0-9]{2}$/;
 const REPOSITORY_PART = /^[A-Za-z0-9_.-]+$/;
 
@@ -39,11 +39,7 @@ export function domainProblem(domain: string): string | null {
 }
 
 /** Why `user` is not a Linux user name Forge accepts for an isolated site, or null. */
-export function isolatedUserProblem(user: string): string | null {
-  if (user.length > 32) return "must be at most 32 characters";
-  if (!ISOLATED_USER.test(user)) return "must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`";
-  return null;
-}
+export const isolatedUserProblem = linuxUserProblem;
 
 /**
  * Why `repository` is not a repository path, or null: `owner/name` on GitHub and Bitbucket; GitLab also allows

@@ -10,6 +10,7 @@
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "../runtime";
+import { LINUX_USER } from "../common/linux-user";
 import { UserError } from "../common/user-error";
 
 /** The inputs the command (and the Forge process) are built from. */
@@ -34,7 +35,6 @@ export const SETPRIV = "/usr/bin/setpriv";
 /** Supervisor waits this much longer than the job timeout before it kills a worker that was asked to stop. */
 export const STOP_GRACE_SECONDS = 30;
 
-const LINUX_USER = /^[a-z][-a-z0-9_]{0,31}$/;
 const WORKER_NAME = /^[a-z][a-z0-9-]{0,99}$/;
 const QUEUE_NAMES = /^[A-Za-z0-9_,:-]{1,200}$/;
 const PHP_VERSION = /^php([5-9])([0-9])$/;

@@ -24,7 +24,7 @@ import { FORGE_OPERATIONS } from "./operations";
 import { OrganizationsApi } from "./organizations";
 import { Paginated } from "./paginate";
 import { sharedRateLimiter, type RateLimiter } from "./rate-limiter";
-import { redactText } from "./redact";
+import { redactText } from "../common/redact";
 import { buildPath, buildQuery, type ForgeRequest, type ForgeTransport } from "./request";
 import { DEFAULT_RETRY_OPTIONS, withRetry, type RetryOptions } from "./retry";
 import { SecurityRulesApi } from "./security-rules";

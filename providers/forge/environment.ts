@@ -1,5 +1,5 @@
 import { decodeSingletonAttributes } from "./json-api";
-import { envValues } from "./redact";
+import { envValues } from "../common/redact";
 import type { ForgeTransport } from "./request";
 import type { UpdateEnvironmentRequest } from "./types";
 

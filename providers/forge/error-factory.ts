@@ -12,7 +12,7 @@ import {
 } from "./errors";
 import { isRecord } from "../common/narrow";
 import { scopesFor, type ForgeOperationId } from "./operations";
-import { redactText, redactValue } from "./redact";
+import { redactText, redactValue } from "../common/redact";
 import { parseRetryAfter, serverRequestedDelayMs, type HeaderBag } from "./retry-timing";
 
 export type ForgeFailure =

@@ -24,7 +24,7 @@ export { AttributeReader, decodeDocument, decodePage, decodeResource, decodeSing
 export type { DecodedPage, DecodedResource } from "./json-api";
 export { FORGE_OPERATIONS, scopesFor } from "./operations";
 export type { ForgeOperation, ForgeOperationId, OperationPathParams } from "./operations";
-export { REDACTED, envValues, redactText, redactValue } from "./redact";
+export { REDACTED, envValues, redactText, redactValue } from "../common/redact";
 export { buildPath, buildQuery } from "./request";
 export type { ForgeRequest, ForgeTransport, QueryValue } from "./request";
 export * from "./organizations";

@@ -11,13 +11,14 @@
 import { mkdir, readFile, rm, symlink } from "node:fs/promises";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { isRecord } from "../../providers/common/narrow";
+import { PROJECT_NAME } from "../../providers/runtime/stack-config";
 import { UserError } from "../../providers/common/user-error";
 import { startEmbeddedDefault, toConfigJson, type StackConfigValue } from "./embedded-default";
 import { RecordedPortTakenError } from "./local-services";
 import { REPO_ROOT, createPulumiRunner, locatePulumiBinDir, type PulumiRunner } from "./pulumi-cli";
 
 export const SANDBOX_STACK = "pr-1";
-const PROJECT_NAME = "forge-previews";
 /** Moves the sandbox out of the repository, e.g. into a test's temp dir. */
 export const SANDBOX_DIR_ENV = "FORGE_PREVIEWS_SANDBOX_DIR";
 // Linked, not copied, so the sandbox runs the working tree; the stack's config file stays inside the sandbox dir.
@@ -50,10 +51,6 @@ async function prepareProject(dir: string): Promise<string> {
     await symlink(path.join(REPO_ROOT, entry), path.join(project, entry));
   }
   return project;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,6 +1,6 @@
 // What a caller asks for is checked before anything runs: PR numbers, app names, branch names and commits,
 // with messages that quote the bad value and say what is expected; then mapped to the preview's stack.
-import { candidateStackNames, resolvePreviewNames, validatePreviewRef, validateUpRequest } from "../../../cli/pulumi/preview-stack";
+import { resolvePreviewNames, validatePreviewRef, validateUpRequest } from "../../../cli/pulumi/preview-stack";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
@@ -82,10 +82,5 @@ describe("resolvePreviewNames", () => {
     expect(() => resolvePreviewNames({ app: null, pr: 5 }, { apps, defaultApp: null, previewDomain: "p.example.com" })).toThrow(
       /No app was given and no default app is set while 2 apps are configured; pass the app \(one of: shop, blog\)/,
     );
-  });
-
-  it("lists the names a stack may have when the configuration is unknown", () => {
-    expect(candidateStackNames({ app: null, pr: 9 })).toEqual(["pr-9"]);
-    expect(candidateStackNames({ app: "blog", pr: 9 })).toEqual(["blog-pr-9", "pr-9"]);
   });
 });

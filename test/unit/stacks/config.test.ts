@@ -2,8 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_DEFAULTS, SECRET_KEYS, parsePlainConfig, RawConfig } from "../../../stacks/config-rules";
-import { PLAIN_KEYS, loadConfig } from "../../../stacks/config";
+import { CONFIG_DEFAULTS, parsePlainConfig, RawConfig } from "../../../stacks/config-rules";
+import { CONFIG_KEYS, PLAIN_KEYS, SECRET_KEYS, configKey } from "../../../stacks/config-keys";
+import { loadConfig } from "../../../stacks/config";
+import { PROJECT_NAME } from "../../../providers/runtime/stack-config";
 import { ConfigError } from "../../../providers/common/user-error";
 
 const FINGERPRINT = "SHA256:" + "A".repeat(43);
@@ -80,7 +82,10 @@ describe("parsePlainConfig", () => {
 
   it("reports every missing secret with the command that sets it", () => {
     const problems = problemsOf(VALID, new Set());
-    expect(problems).toStrictEqual(SECRET_KEYS.map(([key, fix]) => `\`forge-previews:${key}\` is missing; ${fix}`));
+    expect(problems).toStrictEqual([
+      `\`forge-previews:forgeToken\` is missing; ${configKey("forgeToken").fix}`,
+      `\`forge-previews:sshPrivateKey\` is missing; ${configKey("sshPrivateKey").fix}`,
+    ]);
   });
 
   it("reports all problems at once", () => {
@@ -106,16 +111,39 @@ describe("Pulumi.yaml config schema", () => {
     }
   });
 
+  it("names the project as the code does", () => {
+    expect((project as unknown as { name: string }).name).toBe(PROJECT_NAME);
+  });
+
   it("declares exactly the keys the program reads, with the same defaults", () => {
     const declared = Object.keys(project.config).sort();
-    const read = [...PLAIN_KEYS, ...SECRET_KEYS.map(([key]) => key)].sort();
+    const read = [...PLAIN_KEYS, ...SECRET_KEYS.filter((entry) => entry.required).map((entry) => entry.key)].sort();
     expect(declared).toStrictEqual(read);
     const defaults = Object.fromEntries(Object.entries(project.config).filter(([, d]) => "default" in d).map(([k, d]) => [k, d.default]));
     expect(defaults).toStrictEqual(CONFIG_DEFAULTS);
   });
 
-  it("marks the token and the SSH key secret", () => {
-    expect(SECRET_KEYS.map(([key]) => project.config[key].secret)).toStrictEqual([true, true]);
+  it("marks the token and the SSH key secret and leaves the optional secrets undeclared", () => {
+    const declaredSecrets = SECRET_KEYS.filter((entry) => project.config[entry.key] !== undefined);
+    expect(declaredSecrets.map((entry) => [entry.key, project.config[entry.key].secret])).toStrictEqual([
+      ["forgeToken", true],
+      ["sshPrivateKey", true],
+    ]);
+    expect(SECRET_KEYS.filter((entry) => !entry.required).map((entry) => entry.key)).toStrictEqual(["redisPassword", "mysqlPassword", "basicAuthPassword"]);
+  });
+});
+
+describe("the configuration key table", () => {
+  it("gives every secret, and only secrets, an environment variable", () => {
+    expect(CONFIG_KEYS.filter((entry) => entry.env !== null).map((entry) => entry.key)).toStrictEqual(SECRET_KEYS.map((entry) => entry.key));
+  });
+
+  it("lists each key once", () => {
+    expect(new Set(CONFIG_KEYS.map((entry) => entry.key)).size).toBe(CONFIG_KEYS.length);
+  });
+
+  it("refuses a key it does not list", () => {
+    expect(() => configKey("forgeTokn")).toThrow("`forgeTokn` is not a configuration key of this project");
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import {
-  MAX_PR_NUMBER, NAME_LIMITS, buildPreviewNames, findDatabaseUserClash, isPreviewDatabaseName, parseStackName, validatePrNumber,
+  MAX_PR_NUMBER, NAME_LIMITS, buildPreviewNames, buildStackName, candidateStackNames, findDatabaseUserClash, isPreviewDatabaseName,
+  parseStackName, validatePrNumber,
 } from "../../../stacks/naming";
 import { UserError } from "../../../providers/common/user-error";
 
@@ -93,6 +94,25 @@ describe("name invariants over many (app, PR) pairs", () => {
   it("detects apps whose database users would collide", () => {
     expect(findDatabaseUserClash(["customer0000fw", "customer0000lv"])).toStrictEqual(["customer0000fw", "customer0000lv"]);
     expect(findDatabaseUserClash(["customer", "epos", "customerportal"])).toBeNull();
+  });
+});
+
+describe("buildStackName", () => {
+  it("names the default app's stack pr-<n> and another app's <app>-pr-<n>", () => {
+    expect(buildStackName({ app: null, pr: 9 })).toBe("pr-9");
+    expect(buildStackName({ app: "blog", pr: 9 })).toBe("blog-pr-9");
+  });
+
+  it("builds the names parseStackName reads back", () => {
+    expect(parseStackName(buildStackName({ app: null, pr: 12 }))).toStrictEqual({ kind: "preview", app: null, pr: 12 });
+    expect(parseStackName(buildStackName({ app: "blog", pr: 12 }))).toStrictEqual({ kind: "preview", app: "blog", pr: 12 });
+  });
+});
+
+describe("candidateStackNames", () => {
+  it("lists the names a stack may have when the configuration is unknown, the app's own first", () => {
+    expect(candidateStackNames({ app: null, pr: 9 })).toEqual(["pr-9"]);
+    expect(candidateStackNames({ app: "blog", pr: 9 })).toEqual(["blog-pr-9", "pr-9"]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Redactor, plainOutput } from "../../../../cli/github/redactor";
+import { SECRET_KEYS } from "../../../../stacks/config-keys";
 
 describe("Redactor", () => {
   it("masks each secret once, and each line of a multi-line one", () => {
@@ -17,10 +18,17 @@ describe("Redactor", () => {
     expect(redactor.redact("key AAAABBBBCCCC and s3cr3t-value")).toBe("key [REDACTED] and [REDACTED]");
   });
 
-  it("takes known secret variables at any length and guesses others by name", () => {
+  it("takes known secret variables from four characters and guesses others by name only when longer", () => {
     const redactor = new Redactor();
     redactor.addFromEnv({ FORGE_TOKEN: "abc1", MY_API_TOKEN: "long-enough-token", OTHER_TOKEN: "short", PATH: "/usr/bin", CI: "true" });
     expect(redactor.redact("abc1 long-enough-token short /usr/bin true")).toBe("[REDACTED] [REDACTED] short /usr/bin true");
+  });
+
+  it("takes the variable of every secret in the configuration key table, even below the length of a guess", () => {
+    const redactor = new Redactor();
+    const env = Object.fromEntries(SECRET_KEYS.map(({ env }, index) => [env ?? "", `v${index}xy`]));
+    redactor.addFromEnv(env);
+    expect(redactor.redact(Object.values(env).join(" "))).toBe(SECRET_KEYS.map(() => "[REDACTED]").join(" "));
   });
 
   it("takes secret stack outputs, wrapped or named like one", () => {

@@ -1,11 +1,11 @@
-import { LOG_TAIL_LINES, REDACTED, redactSecrets, redactedLogTail } from "../../../../providers/common/redact";
+import { LOG_TAIL_LINES, MIN_SECRET_LENGTH, REDACTED, redactSecrets, redactText, redactedLogTail } from "../../../../providers/common/redact";
 
 describe("redactSecrets", () => {
   it.each([
     ["a known secret, wherever it appears", "connecting with pw-0d9a7e to db (pw-0d9a7e)", ["pw-0d9a7e"], `connecting with ${REDACTED} to db (${REDACTED})`],
-    ["a short known secret", "pin is 42x", ["42x"], `pin is ${REDACTED}`],
+    ["a known secret of the minimum length", "pin is 42xy", ["42xy"], `pin is ${REDACTED}`],
     ["the URL-encoded form of a known secret", "mysql://u@h?password=p%40ss%2Fw0rd", ["p@ss/w0rd"], `mysql://u@h?password=${REDACTED}`],
-    ["the JSON-escaped form of a known secret", '{"pw":"a\\"b"}', ['a"b'], `{"pw":"${REDACTED}"}`],
+    ["the JSON-escaped form of a known secret", '{"pw":"a\\"bc"}', ['a"bc'], `{"pw":"${REDACTED}"}`],
     ["a longer secret before one it contains", "token abcdef-123 and abcdef", ["abcdef", "abcdef-123"], `token ${REDACTED} and ${REDACTED}`],
     ["DB_PASSWORD=… lines", "DB_PASSWORD=hunter2", [], `DB_PASSWORD=${REDACTED}`],
     ["quoted values", 'MAIL_PASSWORD="my secret"', [], `MAIL_PASSWORD=${REDACTED}`],
@@ -30,6 +30,16 @@ describe("redactSecrets", () => {
     ["a commit line", "HEAD is now at 0123456 Fix the login form"],
   ])("leaves %s alone", (_what, text) => {
     expect(redactSecrets(text, [])).toBe(text);
+  });
+});
+
+describe("redactText", () => {
+  it(`leaves known secrets shorter than ${MIN_SECRET_LENGTH} characters in place, so a one-character value cannot blank out every digit`, () => {
+    expect(redactText("run 1 took 12 s, pin 42x", ["1", "42x"])).toBe("run 1 took 12 s, pin 42x");
+  });
+
+  it("replaces known secrets only, not generic shapes, for text that is not a log", () => {
+    expect(redactText("password: given token-1234", ["token-1234"])).toBe(`password: given ${REDACTED}`);
   });
 });
 
