@@ -23,7 +23,7 @@ require_tool() {
 
 require_tool node "Node.js, any version npm runs on (the LTS is installed if it is not that)"
 require_tool npm "npm 10 or newer"
-require_tool go "Go 1.25 or newer, to build the Pulumi CLI"
+require_tool go "Go 1.26.6 or newer, to build the Pulumi CLI"
 
 system_node=$(command -v node)
 node_bin=$(bash scripts/node-lts.sh | tail -n 1)
