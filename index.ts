@@ -10,8 +10,9 @@ function main(): Record<string, unknown> {
   try {
     return buildStack(pulumi.getStack());
   } catch (error) {
-    // A RunError is reported as its message alone. Any other uncaught error makes the SDK inspect its stack, which
-    // on Node 20 can spin for minutes on the SDK's source-mapped frames before anything is printed.
+    // A RunError is reported as its message alone; any other error is printed with its stack and fields, which only
+    // bury a UserError's message (it already names the fix). The Node 20 stall on the SDK's source-mapped frames no
+    // longer happens on Node 24 (README, "Versions").
     throw error instanceof UserError ? new pulumi.RunError(error.message) : error;
   }
 }

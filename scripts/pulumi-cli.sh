@@ -33,8 +33,8 @@ module_dir="$repo_root/scripts/pulumi-cli"
 log() { printf 'pulumi-cli: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-command -v go >/dev/null || die "go is not on PATH; install Go 1.25 or newer"
-command -v node >/dev/null || die "node is not on PATH; install Node.js 20"
+command -v go >/dev/null || die "go is not on PATH; install Go 1.26.6 or newer"
+command -v node >/dev/null || die "node is not on PATH; run \`bash scripts/setup.sh\`, which puts the Node.js LTS there"
 
 # --- the one version: installed SDK == package.json pin == wrapper go.mod -------------------------------------------
 sdk_manifest="$repo_root/node_modules/@pulumi/pulumi/package.json"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prepares a Debian machine for forge-previews: the system packages the local services need, the npm dependencies,
-# the Pulumi CLI built from the Go module proxy, and actionlint for the workflows. Safe to run again: each step
-# skips what is already there. Prints the directory to put on PATH as its last line.
+# Prepares a Debian machine for forge-previews: the Node.js LTS (the system's when it is that LTS, otherwise one from
+# the npm registry), the system packages the local services need, the npm dependencies, the Pulumi CLI built from the
+# Go module proxy, and actionlint for the workflows. Safe to run again: each step skips what is already there. Prints
+# the directories to put on PATH as its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,13 +21,16 @@ require_tool() {
   fi
 }
 
-require_tool node "Node.js 20 or 22"
+require_tool node "Node.js, any version npm runs on (the LTS is installed if it is not that)"
 require_tool npm "npm 10 or newer"
-require_tool go "Go 1.25 or newer, to build the Pulumi CLI"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then
-  log "Node.js $(node --version) is too old; @pulumi/pulumi 3.248 needs Node 20 or newer"
-  exit 1
+require_tool go "Go 1.26.6 or newer, to build the Pulumi CLI"
+
+system_node=$(command -v node)
+node_bin=$(bash scripts/node-lts.sh | tail -n 1)
+path_prefix=""
+if [ "$node_bin/node" != "$system_node" ]; then
+  path_prefix="$node_bin:"
+  export PATH="$node_bin:$PATH" # npm ci below runs on the LTS too
 fi
 
 missing=()
@@ -45,6 +49,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "npm ci"
   npm ci --no-audit --no-fund >&2
 fi
+# `npm run`, `npm test` and `npx` put node_modules/.bin first on PATH, from any directory of the project, so this link
+# puts every npm script, the CLI in bin/, the Pulumi language host and the dynamic-provider hosts they start on the
+# LTS. `npm ci` removes it; running this script again puts it back.
+if [ -n "$path_prefix" ]; then
+  ln -sfn "$node_bin/node" node_modules/.bin/node
+elif [ -L node_modules/.bin/node ]; then
+  rm node_modules/.bin/node
+fi
 
 tools_bin="$CACHE_DIR/tools/bin"
 if [ ! -x "$tools_bin/actionlint" ] || ! "$tools_bin/actionlint" -version 2>/dev/null | grep -q "${ACTIONLINT_VERSION#v}"; then
@@ -54,4 +66,4 @@ if [ ! -x "$tools_bin/actionlint" ] || ! "$tools_bin/actionlint" -version 2>/dev
 fi
 
 pulumi_bin=$(bash scripts/pulumi-cli.sh | tail -n 1)
-echo "$pulumi_bin:$tools_bin"
+echo "$path_prefix$pulumi_bin:$tools_bin"

@@ -216,7 +216,7 @@ func readRuntimeOptions(options *structpb.Struct) (runtimeOptions, error) {
 }
 
 func errNodeMissing(err error) error {
-	return fmt.Errorf("could not find `node` on PATH (install Node.js 20 and put it on PATH): %w", err)
+	return fmt.Errorf("could not find `node` on PATH (run `bash scripts/setup.sh` and put the directories it prints on PATH): %w", err)
 }
 
 func firstLine(s string) string {
