@@ -3,6 +3,7 @@
  * turns whatever it throws into a message and an exit code: 0 done, 1 failed, 2 the command line was wrong.
  * Known secret values from the environment are removed from anything printed here.
  */
+// eslint-disable-next-line no-restricted-imports -- the forge index loads the whole client (about a second under ts-node) on every CLI start
 import { redactText } from "../providers/forge/redact";
 import { UserError } from "../providers/common/user-error";
 import { CONFIG_ENV, SECRET_ENV, UsageError, secretValuesFromEnv } from "./cli-config";

@@ -5,9 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { promises as dns } from "node:dns";
-import { buildOptionFile } from "../../providers/db-clone/remote-mysql";
-import { ForgeApiError, ForgeAuthError, ForgeClient, type ForgeClientOptions, ForgeNotFoundError, FORGE_OPERATIONS } from "../../providers/forge";
-import { redactText } from "../../providers/forge/redact";
+import { buildOptionFile } from "../../providers/db-clone";
+import { ForgeApiError, ForgeAuthError, ForgeClient, type ForgeClientOptions, ForgeNotFoundError, FORGE_OPERATIONS, redactText } from "../../providers/forge";
 import { withRedisOverSsh } from "../../providers/redis";
 import { SshHostKeyMismatchError, type SshTarget, withRemoteSecretFile, withSsh } from "../../providers/ssh";
 import type { PlainConfig } from "../../stacks/config-rules";

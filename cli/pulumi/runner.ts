@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { StringDecoder } from "node:string_decoder";
+// eslint-disable-next-line no-restricted-imports -- the forge index loads the whole client (about a second under ts-node) on every CLI start
 import { redactText } from "../../providers/forge/redact";
 import { UserError } from "../../providers/common/user-error";
 
