@@ -17,7 +17,7 @@ import { createInterface } from "node:readline";
 import { startEmbeddedDefault, toConfigJson } from "../tools/sandbox/embedded-default";
 import { startLocalServices } from "../tools/sandbox/local-services";
 import { REPO_ROOT, locatePulumiBinDir } from "../tools/sandbox/pulumi-cli";
-import { PROJECT_NAME as PROJECT } from "../providers/runtime/stack-config";
+import { PROJECT_NAME as PROJECT } from "../providers/common/project";
 import { type ResourceSpan, type StampedLine, criticalPath, parseDependencies, resourceSpans } from "./engine-timeline";
 import { type CallCounts, callsByResource, classifyCalls, countCalls } from "./forge-calls";
 

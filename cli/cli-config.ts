@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { isRecord } from "../providers/common/narrow";
 import { UserError } from "../providers/common/user-error";
-import { PROJECT_NAME } from "../providers/runtime/stack-config";
+import { PROJECT_NAME } from "../providers/common/project";
 import { PER_STACK_KEYS, SECRET_ENV } from "../stacks/config-keys";
 
 // main.ts and the engine tests read SECRET_ENV from here.

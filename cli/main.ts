@@ -9,51 +9,23 @@ import { CONFIG_ENV, SECRET_ENV, UsageError, secretValuesFromEnv } from "./cli-c
 import type { CliIo, CommandModule } from "./output";
 
 /** Loaded on use: a command pulls in only what it needs (doctor alone loads the Forge, SSH and Redis clients). */
-const BUILT_IN: Readonly<Record<string, () => Promise<CommandModule>>> = {
+const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   up: () => import("./commands/up"),
   destroy: () => import("./commands/destroy"),
   list: () => import("./commands/list"),
   doctor: () => import("./commands/doctor"),
   sandbox: () => import("./commands/sandbox"),
+  github: () => import("./commands/github"),
+  sweep: () => import("./commands/sweep"),
 };
 
-/**
- * Commands that live in their own module under `commands/` and are picked up when present. Each exports
- * `run(argv: string[], io: CliIo): Promise<number>` and may export `summary` and `usage` strings.
- */
-const PLUGGABLE = ["github", "sweep"] as const;
-
-function isCommandModule(value: unknown): value is Partial<CommandModule> & Pick<CommandModule, "run"> {
-  return typeof value === "object" && value !== null && typeof (value as { run?: unknown }).run === "function";
-}
-
 async function loadCommand(name: string): Promise<CommandModule | null> {
-  const builtIn = BUILT_IN[name];
-  if (builtIn) return builtIn();
-  if (!(PLUGGABLE as readonly string[]).includes(name)) return null;
-  let loaded: unknown;
-  try {
-    loaded = await import(`./commands/${name}`);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "MODULE_NOT_FOUND" && String((error as Error).message).includes(`commands/${name}`)) return null;
-    throw error;
-  }
-  if (!isCommandModule(loaded)) throw new Error(`cli/commands/${name} does not export \`run(argv, io)\``);
-  return {
-    summary: typeof loaded.summary === "string" ? loaded.summary : "",
-    usage: typeof loaded.usage === "string" ? loaded.usage : `Usage: forge-previews ${name} ...`,
-    run: loaded.run,
-  };
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name]() : null;
 }
 
 async function helpText(): Promise<string> {
-  const names = [...Object.keys(BUILT_IN), ...PLUGGABLE];
   const rows: string[] = [];
-  for (const name of names) {
-    const command = await loadCommand(name);
-    if (command) rows.push(`  ${name.padEnd(9)} ${command.summary}`);
-  }
+  for (const [name, load] of Object.entries(COMMANDS)) rows.push(`  ${name.padEnd(9)} ${(await load()).summary}`);
   return [
     "Usage: forge-previews <command> [options]",
     "",
@@ -91,6 +63,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.err(`Unknown command ${JSON.stringify(name)}.\n\n${await helpText()}`);
       return 2;
     }
+    // The one flag read here rather than by the command: it works the same for all of them, whatever else is given.
     if (rest.includes("--help") || rest.includes("-h")) {
       io.out(command.usage);
       return 0;

@@ -3,4 +3,4 @@
  * `__provider` text in every stack's state, including states written before the runtime moved to `providers/runtime/`.
  * Moving or renaming this file would strand those stacks, so it stays and only forwards.
  */
-export { shimRuntime } from "./runtime/dispatch";
+export { shimRuntime } from "./runtime";

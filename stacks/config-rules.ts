@@ -8,7 +8,7 @@ import { ConfigError } from "../providers/common/user-error";
 import { detectLiveSecret } from "../providers/common/live-secrets";
 import { isPreviewDatabaseName } from "../providers/common/ownership";
 import { COMMIT_SHA, branchProblem } from "../providers/deployment/script";
-import { PROJECT_NAME } from "../providers/runtime/stack-config";
+import { PROJECT_NAME } from "../providers/common/project";
 import { SECRET_KEYS, configKey } from "./config-keys";
 import { findDatabaseUserClash } from "./naming";
 

@@ -4,7 +4,7 @@
  * stack config instead of receiving them as inputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT_NAME } from "../providers/runtime/stack-config";
+import { PROJECT_NAME } from "../providers/common/project";
 import { PLAIN_KEYS, SECRET_KEYS } from "./config-keys";
 import { PlainConfig, parsePlainConfig } from "./config-rules";
 

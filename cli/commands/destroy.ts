@@ -1,9 +1,8 @@
 /** `forge-previews destroy`: remove one PR's preview and its stack; a preview that does not exist is success. */
-import { UsageError, parseOptions, requireOption } from "../cli-config";
+import { checkArguments, parseFlags } from "../args";
 import { createOperationsContext, destroyPreview } from "../operations";
 import { type CliIo, formatChanges, toJson } from "../output";
 import { validatePreviewRef } from "../pulumi/preview-stack";
-import { UserError } from "../../providers/common/user-error";
 
 export const summary = "destroy the preview of a pull request and remove its stack";
 
@@ -16,26 +15,19 @@ export const usage = `Usage: forge-previews destroy --pr <n> [--app <app>] [--ru
 
 A preview that does not exist counts as destroyed.`;
 
-const OPTIONS = {
-  pr: { type: "string" },
+const FLAGS = {
+  pr: { type: "string", required: "the pull request number" },
   app: { type: "string" },
   "run-program": { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(argv, OPTIONS);
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}.`);
-  const pr = requireOption(values.pr, "--pr", "the pull request number");
-  let ref;
-  try {
-    ref = validatePreviewRef({ app: values.app, pr });
-  } catch (error) {
-    throw error instanceof UserError ? new UsageError(error.message) : error;
-  }
+  const { pr, app, "run-program": runProgram, json } = parseFlags(argv, FLAGS);
+  const ref = checkArguments(() => validatePreviewRef({ app, pr }));
   const ctx = await createOperationsContext({ cwd: io.cwd, env: io.env, onProgress: (line) => io.err(line) });
-  const result = await destroyPreview(ref, ctx, { runProgram: values["run-program"] === true });
-  if (values.json) {
+  const result = await destroyPreview(ref, ctx, { runProgram });
+  if (json) {
     io.out(toJson(result));
   } else if (result.existed) {
     io.out(`Preview ${result.stack} destroyed (${formatChanges(result.changes)}) and its stack removed.`);

@@ -5,14 +5,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { promises as dns } from "node:dns";
-import { buildOptionFile } from "../../providers/db-clone/remote-mysql";
+import { buildOptionFile } from "../../providers/db-clone";
 import { ForgeApiError, ForgeAuthError, ForgeClient, type ForgeClientOptions, ForgeNotFoundError, FORGE_OPERATIONS } from "../../providers/forge";
 import { redactText } from "../../providers/common/redact";
 import { withRedisOverSsh } from "../../providers/redis";
 import { SshHostKeyMismatchError, type SshTarget, withRemoteSecretFile, withSsh } from "../../providers/ssh";
 import { configKey } from "../../stacks/config-keys";
 import type { PlainConfig } from "../../stacks/config-rules";
-import { type ConfigEntries, type ConfigSource, type Env, UsageError, fullKey, parseOptions, readBackendSettings, readConfigSource, secretEntriesFromEnv } from "../cli-config";
+import { parseFlags } from "../args";
+import { type ConfigEntries, type ConfigSource, type Env, UsageError, fullKey, readBackendSettings, readConfigSource, secretEntriesFromEnv } from "../cli-config";
 import { type CliIo, formatTable, toJson } from "../output";
 import { parseEntries } from "../pulumi/preview-config";
 import { parsePreviewStack } from "../pulumi/preview-summary";
@@ -242,7 +243,7 @@ function explainForgeError(error: unknown, what: string, notFoundFix: string): u
   return error;
 }
 
-const OPTIONS = { stack: { type: "string" }, json: { type: "boolean" } } as const;
+const FLAGS = { stack: { type: "string" }, json: { type: "boolean" } } as const;
 
 export function formatChecks(results: readonly DoctorCheck[]): string {
   const rows = results.flatMap((r) => {
@@ -258,12 +259,11 @@ export function formatChecks(results: readonly DoctorCheck[]): string {
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(argv, OPTIONS);
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}.`);
-  if (values.stack !== undefined && parsePreviewStack(values.stack) === null && !/^[A-Za-z0-9_.-]+$/.test(values.stack)) {
-    throw new UsageError(`\`--stack\` must be a stack name, not ${JSON.stringify(values.stack)}.`);
+  const { stack, json } = parseFlags(argv, FLAGS);
+  if (stack !== undefined && parsePreviewStack(stack) === null && !/^[A-Za-z0-9_.-]+$/.test(stack)) {
+    throw new UsageError(`\`--stack\` must be a stack name, not ${JSON.stringify(stack)}.`);
   }
-  const results = await runDoctor({ env: io.env, cwd: io.cwd, ...(values.stack !== undefined ? { stack: values.stack } : {}) });
-  io.out(values.json ? toJson(results) : formatChecks(results));
+  const results = await runDoctor({ env: io.env, cwd: io.cwd, ...(stack !== undefined ? { stack } : {}) });
+  io.out(json ? toJson(results) : formatChecks(results));
   return results.some((r) => r.status === "fail") ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /** `forge-previews list`: the audit of every preview stack, as a table or JSON. */
-import { UsageError, parseOptions } from "../cli-config";
+import { parseFlags } from "../args";
 import { createOperationsContext, listPreviews } from "../operations";
 import { type CliIo, formatPreviewTable, toJson } from "../output";
 
@@ -11,13 +11,12 @@ export const usage = `Usage: forge-previews list [--json]
 
 Lists the stacks named pr-<n> or <app>-pr-<n>, including those whose last update failed.`;
 
-const OPTIONS = { json: { type: "boolean" } } as const;
+const FLAGS = { json: { type: "boolean" } } as const;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(argv, OPTIONS);
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}.`);
+  const { json } = parseFlags(argv, FLAGS);
   const ctx = await createOperationsContext({ cwd: io.cwd, env: io.env, onProgress: (line) => io.err(line) });
   const previews = await listPreviews(ctx);
-  io.out(values.json ? toJson(previews) : formatPreviewTable(previews, Date.now()));
+  io.out(json ? toJson(previews) : formatPreviewTable(previews, Date.now()));
   return 0;
 }

@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { UsageError, parseOptions } from "../cli-config";
+import { parseCommandLine } from "../args";
+import { UsageError } from "../cli-config";
 import type { CliIo } from "../output";
 import { PACKAGE_ROOT } from "../pulumi/project";
 import { LineCollector } from "../pulumi/runner";
@@ -20,7 +21,7 @@ pr-1 of the demo app with state under .sandbox/, then stops the services. Runnin
 const ACTIONS = ["up", "destroy"] as const;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { positionals } = parseOptions(argv, {});
+  const { positionals } = parseCommandLine(argv, {});
   const action = positionals[0] ?? "up";
   if (positionals.length > 1 || !(ACTIONS as readonly string[]).includes(action)) {
     throw new UsageError(`Unknown sandbox action ${JSON.stringify(positionals.join(" "))}; use \`sandbox up\` or \`sandbox destroy\`.`);

@@ -1,10 +1,9 @@
 /** `forge-previews up`: create or update one PR's preview and print its outputs. */
-import { UsageError, parseOptions, requireOption } from "../cli-config";
+import { checkArguments, parseFlags } from "../args";
 import { createOperationsContext, upPreview } from "../operations";
 import { type CliIo, formatChanges, formatOutputs, formatTimings, toJson } from "../output";
 import { formatDuration } from "../progress";
 import { validateUpRequest } from "../pulumi/preview-stack";
-import { UserError } from "../../providers/common/user-error";
 
 export const summary = "create or update the preview of a pull request";
 
@@ -18,10 +17,10 @@ export const usage = `Usage: forge-previews up --pr <n> --branch <branch> --sha 
   --reset-database    clone the master database again, replacing the PR's data
   --json              print the result as JSON (progress still goes to stderr)`;
 
-const OPTIONS = {
-  pr: { type: "string" },
-  branch: { type: "string" },
-  sha: { type: "string" },
+const FLAGS = {
+  pr: { type: "string", required: "the pull request number" },
+  branch: { type: "string", required: "the PR's head branch" },
+  sha: { type: "string", required: "the PR's head commit" },
   app: { type: "string" },
   redeploy: { type: "boolean" },
   "reset-database": { type: "boolean" },
@@ -29,21 +28,12 @@ const OPTIONS = {
 } as const;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(argv, OPTIONS);
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}.`);
-  const pr = requireOption(values.pr, "--pr", "the pull request number");
-  const branch = requireOption(values.branch, "--branch", "the PR's head branch");
-  const sha = requireOption(values.sha, "--sha", "the PR's head commit");
-  let request;
-  try {
-    request = validateUpRequest({ app: values.app, pr, branch, sha, redeploy: values.redeploy, resetDatabase: values["reset-database"] });
-  } catch (error) {
-    throw error instanceof UserError ? new UsageError(error.message) : error;
-  }
+  const { pr, branch, sha, app, redeploy, "reset-database": resetDatabase, json } = parseFlags(argv, FLAGS);
+  const request = checkArguments(() => validateUpRequest({ app, pr, branch, sha, redeploy, resetDatabase }));
   const ctx = await createOperationsContext({ cwd: io.cwd, env: io.env, onProgress: (line) => io.err(line) });
   const started = Date.now();
   const result = await upPreview(request, ctx);
-  if (values.json) {
+  if (json) {
     io.out(toJson(result));
     return 0;
   }

@@ -2,6 +2,7 @@
 import { appendFile } from "node:fs/promises";
 import { UserError } from "../../providers/common/user-error";
 import { type GitHubClient, createGitHubClient } from "./github-api";
+import type { Operations, OperationsContext } from "./operations-port";
 import { Redactor } from "./redactor";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -15,8 +16,14 @@ export interface CommandIo {
   retryBaseMs?: number;
 }
 
+/** What `github` and `sweep` run with: the IO above, and the operations they drive (fakes in tests). */
+export interface WorkflowCommandDeps extends CommandIo {
+  ops: Operations;
+  createOperationsContext(): Promise<OperationsContext>;
+}
+
 /** A redactor primed with every secret in the environment; in Actions it also masks them in the log. */
-export function createRedactor(io: CommandIo): Redactor {
+function createRedactor(io: CommandIo): Redactor {
   const inActions = io.env.GITHUB_ACTIONS === "true";
   // Outside Actions an `::add-mask::` line would print the secret itself to the terminal, so nothing is emitted.
   const redactor = new Redactor(inActions ? io.out : () => undefined);
@@ -40,8 +47,22 @@ export function summaryWriter(env: Env): (markdown: string) => Promise<void> {
   };
 }
 
+/**
+ * Runs a workflow command with a redactor primed from the environment. Whatever it throws ends the command here
+ * rather than in main, so that in Actions the message becomes an `::error::` annotation.
+ */
+export async function runReported(io: CommandIo, command: string, body: (redactor: Redactor) => Promise<number>): Promise<number> {
+  let redactor: Redactor | null = null;
+  try {
+    redactor = createRedactor(io);
+    return await body(redactor);
+  } catch (error) {
+    return reportFatal(io, redactor, command, error);
+  }
+}
+
 /** Prints an error that ends a command: a UserError as its message, anything else with its stack, both redacted. */
-export function reportFatal(io: CommandIo, redactor: Redactor | null, command: string, error: unknown): number {
+function reportFatal(io: CommandIo, redactor: Redactor | null, command: string, error: unknown): number {
   const text = error instanceof UserError ? `${command}: ${error.message}` : `${command} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   const clean = redactor ? redactor.redact(text) : text;
   io.out(io.env.GITHUB_ACTIONS === "true" ? `::error::${clean.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}` : clean);

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { UserError } from "../../providers/common/user-error";
 import { locatePulumiBinDir } from "../../tools/sandbox/pulumi-cli";
-import { PROJECT_NAME } from "../../providers/runtime/stack-config";
+import { PROJECT_NAME } from "../../providers/common/project";
 import { SECRET_ENV } from "../../stacks/config-keys";
 import { type Env, readBackendSettings, readConfigSource } from "../cli-config";
 import { PulumiCli } from "./runner";

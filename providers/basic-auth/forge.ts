@@ -2,7 +2,7 @@
  * Waits on a Forge security rule, which installs, updates and removes asynchronously (each write answers 202).
  */
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule, waitDone, waitFor, waitPending } from "../forge";
-import { pollPacing } from "../runtime/forge-connection";
+import { pollPacing } from "../runtime";
 
 export interface RuleRef {
   serverId: number;

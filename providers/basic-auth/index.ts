@@ -13,8 +13,7 @@ import {
 } from "./rules";
 import { type RuleRef, describeRule, findRule, waitRuleGone, waitRuleInstalled } from "./forge";
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule } from "../forge";
-import { forgeClientFromStackConfig } from "../runtime/forge-connection";
-import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { BasicAuthInputs, BasicAuthOutputs } from "./rules";

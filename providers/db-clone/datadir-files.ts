@@ -2,7 +2,7 @@
  * File operations inside MySQL's datadir, as root or through passwordless sudo. Paths are built from plain names
  * only (see PLAIN_NAME), which MySQL stores unencoded, and every argument is quoted by buildShellCommand.
  */
-import { buildShellCommand } from "../ssh/quote";
+import { buildShellCommand } from "../ssh";
 import { RemoteCommandError, tailOfStderr } from "./errors";
 import type { RemoteStep } from "./remote-steps";
 import type { FileAccess } from "./server-facts";

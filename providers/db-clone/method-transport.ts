@@ -12,7 +12,7 @@
  * not measured again: the clone is counted table by table as each import finishes, on the core the source's counts
  * would have taken. Otherwise the source is measured beside the import and the clone after it.
  */
-import { buildShellCommand } from "../ssh/quote";
+import { buildShellCommand } from "../ssh";
 import {
   balanceTables,
   buildCopyScript,

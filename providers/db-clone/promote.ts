@@ -9,7 +9,7 @@
  * holding schema keeps the old data and the error names it.
  */
 import { createHash } from "node:crypto";
-import { buildShellCommand } from "../ssh/quote";
+import { buildShellCommand } from "../ssh";
 import { CloneRefusedError, CloneVerificationError } from "./errors";
 import { assertNamesAllowed } from "./guards";
 import { type SchemaInventory, describeContents, isEmptySchema, readInventory } from "./inventory";

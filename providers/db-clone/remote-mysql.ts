@@ -3,7 +3,7 @@
  * only through a 0600 option file in the clone's work directory (`--defaults-extra-file`, which must come first);
  * SQL goes on stdin, so neither appears in a command line that `ps` shows.
  */
-import { buildShellCommand } from "../ssh/quote";
+import { buildShellCommand } from "../ssh";
 import { RemoteCommandError, tailOfStderr } from "./errors";
 import { type RemoteStep, type StepPlan, runSteps } from "./remote-steps";
 import { parseBatchRows } from "./sql";

@@ -8,7 +8,7 @@
  * script), and a failing step stops the batch and is named in the error with its own exit code and stderr.
  */
 import { randomBytes } from "node:crypto";
-import { buildShellCommand } from "../ssh/quote";
+import { buildShellCommand } from "../ssh";
 import { RemoteCommandError, tailOfStderr } from "./errors";
 import type { CommandRunner } from "./types";
 

@@ -10,7 +10,7 @@
  * The seal holds its lock a little after reading the identities, so that a later write cannot fall into the same
  * tick of the file system's clock. Any difference, or no seal, and the clone measures the master live as before.
  */
-import { buildShellCommand } from "../ssh/quote";
+import { buildShellCommand } from "../ssh";
 import { fileIdentitiesArgv, parseFileIdentities, underExportLock } from "./datadir-files";
 import { CloneRefusedError, RemoteCommandError } from "./errors";
 import type { SchemaInventory } from "./inventory";

@@ -4,7 +4,7 @@
  * makes the directory and writes the option file also probes the shell, asks the server for its settings, this
  * account's privileges and every inventory, tries `SET SESSION sql_log_bin = 0`, and lists the source's `.ibd` files.
  */
-import { buildShellCommand } from "../ssh/quote";
+import { buildShellCommand } from "../ssh";
 import { RemoteCommandError } from "./errors";
 import { type SchemaInventory, inventorySql, parseInventory } from "./inventory";
 import { OPTION_FILE, RemoteMysql, buildOptionFile } from "./remote-mysql";

@@ -3,7 +3,7 @@
  * and its completion marker live there, and one `rm -rf` removes them all. Its name carries the target so that
  * {@link removeLeftoverWorkDirs} can find what a killed run left behind.
  */
-import { buildShellCommand } from "../ssh/quote";
+import { buildShellCommand } from "../ssh";
 import { RemoteCommandError, tailOfStderr } from "./errors";
 import { PLAIN_NAME } from "./sql";
 import type { CommandRunner } from "./types";

@@ -9,12 +9,10 @@
  * the resource when the database is gone. Delete touches no data; it removes temporary files a clone left behind.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { cloneDatabase, inspectClone, removeCloneLeftovers } from "../db-clone";
-import type { CloneResult } from "../db-clone/types";
-import { mysqlAccessFromStackConfig } from "../runtime/mysql-access";
+import { cloneDatabase, inspectClone, removeCloneLeftovers, type CloneResult } from "../db-clone";
 import { type DbSnapshotCloneInputs, PREVIEW_TARGET_RULE, checkDbSnapshotCloneInputs, diffDbSnapshotClone } from "./rules";
 import { isPreviewDatabaseName } from "../common/ownership";
-import { type ProviderImplementation, createProviderShim } from "../runtime";
+import { type ProviderImplementation, createProviderShim, mysqlAccessFromStackConfig } from "../runtime";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 

@@ -3,8 +3,7 @@
  * side-effect free during preview and tolerate the preview's unknown values.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { findNameProblems } from "../db-clone/guards";
-import { REQUESTED_METHODS, type RequestedMethod } from "../db-clone/types";
+import { findNameProblems, REQUESTED_METHODS, type RequestedMethod } from "../db-clone";
 import { isPreviewDatabaseName } from "../common/ownership";
 import { containsUnknown, isUnknown } from "../runtime";
 

@@ -1,5 +1,5 @@
 import { type Deployment, type ForgeClient, ForgeNotFoundError, ForgeWaitTimeoutError, waitDone, waitFor, waitPending } from "../forge";
-import { pollPacing } from "../runtime/forge-connection";
+import { pollPacing } from "../runtime";
 import type { DeploymentInputs } from "./rules";
 import { redactedLogTail, redactSecrets } from "../common/redact";
 import { FINISHED } from "./rules";

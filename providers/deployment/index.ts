@@ -13,8 +13,7 @@ import {
 import { assertDeployableSite, deployAndWait, ensureDeploymentScript, redactedError, secretsOf } from "./forge";
 import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
-import { forgeClientFromStackConfig, pollPacing } from "../runtime/forge-connection";
-import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pollPacing } from "../runtime";
 
 export type { DeploymentInputs, DeploymentOutputs } from "./rules";
 

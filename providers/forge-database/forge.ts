@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Database, DatabaseUser, ForgeClient } from "../forge";
 import { isForgeNotFound, waitDone, waitPending } from "../forge";
-import { pollPacing } from "../runtime/forge-connection";
+import { pollPacing } from "../runtime";
 
 /** Forge installs a schema or user in seconds; five minutes means it is stuck. */
 const SETTLE_TIMEOUT_MS = 5 * 60_000;

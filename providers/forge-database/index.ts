@@ -9,7 +9,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ForgeClient } from "../forge";
-import { forgeClientFromStackConfig } from "../runtime/forge-connection";
 import { generateDatabasePassword } from "./password";
 import {
   type ForgeDatabaseInputs,
@@ -26,7 +25,7 @@ import {
   findSchemaById,
   findUserById,
 } from "./forge";
-import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeDatabaseInputs } from "./rules";

@@ -13,7 +13,7 @@ import {
   waitPending,
 } from "../forge";
 import { isRecord } from "../common/narrow";
-import { pollPacing } from "../runtime/forge-connection";
+import { pollPacing } from "../runtime";
 import type { ForgeSiteInputs } from "./rules";
 import { siteProgress } from "./state";
 

@@ -5,7 +5,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type ForgeClient, ForgeNotFoundError, type Site } from "../forge";
-import { forgeClientFromStackConfig } from "../runtime/forge-connection";
 import {
   type ForgeSiteInputs,
   type ForgeSiteOutputs,
@@ -23,7 +22,7 @@ import {
   outputsFromSite,
   updateSiteParams,
 } from "./state";
-import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";

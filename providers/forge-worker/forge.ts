@@ -11,7 +11,7 @@ import {
   waitFor,
   waitPending,
 } from "../forge";
-import { pollPacing } from "../runtime/forge-connection";
+import { pollPacing } from "../runtime";
 import { workerNameOf } from "./rules";
 import { UserError } from "../common/user-error";
 

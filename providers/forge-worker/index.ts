@@ -34,7 +34,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { isForgeNotFound } from "../forge";
-import { forgeClientFromStackConfig } from "../runtime/forge-connection";
 import {
   STOP_GRACE_SECONDS,
   WORKER_FIELDS,
@@ -58,6 +57,7 @@ import {
   createProviderShim,
   isUnknown,
   partialFailure,
+  forgeClientFromStackConfig,
 } from "../runtime";
 
 export type ForgeWorkerInputs = WorkerSettings;

@@ -15,7 +15,7 @@ import {
   waitFor,
   waitPending,
 } from "../forge";
-import { pollPacing } from "../runtime/forge-connection";
+import { pollPacing } from "../runtime";
 import { type CertificateMode, assessCertificate } from "./rules";
 import { UserError } from "../common/user-error";
 

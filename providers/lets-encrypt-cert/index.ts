@@ -14,7 +14,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Certificate, ForgeClient } from "../forge";
 import { isForgeNotFound } from "../forge";
-import { forgeClientFromStackConfig } from "../runtime/forge-connection";
 import {
   type DomainLocation,
   fetchCertificate,
@@ -31,7 +30,7 @@ import {
   isAdoptable,
   planCertReplacement,
 } from "./rules";
-import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { CertificateMode, LetsEncryptCertInputs } from "./rules";

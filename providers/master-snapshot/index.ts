@@ -11,10 +11,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inspectClone } from "../db-clone";
-import { mysqlAccessFromStackConfig } from "../runtime/mysql-access";
 import { type RefreshResult, dropOwnedStaging, refreshMaster } from "./refresh";
 import { type MasterSnapshotInputs, checkMasterSnapshotInputs, diffMasterSnapshot, needsRefresh, stagingDatabaseFor } from "./rules";
-import { type ProviderImplementation, createProviderShim } from "../runtime";
+import { type ProviderImplementation, createProviderShim, mysqlAccessFromStackConfig } from "../runtime";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 

@@ -5,11 +5,7 @@
  * is never half-written: until the promotion it holds the previous snapshot untouched, and a failure before then
  * drops the staging copy again.
  */
-import { cloneDatabase, promoteClone, sealDatabase } from "../db-clone";
-import { readMark } from "../db-clone/mark";
-import { withCloneSession } from "../db-clone/session";
-import { quoteIdentifier } from "../db-clone/sql";
-import type { CommandRunner, MysqlAccess } from "../db-clone/types";
+import { cloneDatabase, promoteClone, sealDatabase, readMark, withCloneSession, quoteIdentifier, type CommandRunner, type MysqlAccess } from "../db-clone";
 import { type MasterSnapshotInputs, SNAPSHOT_OWNER, stagingDatabaseFor } from "./rules";
 
 export interface RefreshResult {

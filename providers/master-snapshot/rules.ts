@@ -3,7 +3,7 @@
  * stay side-effect free during preview and tolerate the preview's unknown values.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { PLAIN_NAME, SYSTEM_SCHEMAS } from "../db-clone/sql";
+import { PLAIN_NAME, SYSTEM_SCHEMAS } from "../db-clone";
 import { isPreviewDatabaseName } from "../common/ownership";
 import { containsUnknown, isUnknown } from "../runtime";
 

@@ -12,3 +12,5 @@ export { PROJECT_NAME, readStackConfig, useStackConfig, type StackConfigSource }
 export { type JsonObject, type JsonValue, toJsonSafe, toJsonSafeObject } from "./json-safe";
 export { UNKNOWN_SENTINEL, containsUnknown, isUnknown } from "./unknowns";
 export { PartialFailureError, isPartialFailure, partialFailure } from "./partial-failure";
+export { forgeClientFromStackConfig, pollPacing } from "./forge-connection";
+export { mysqlAccessFromStackConfig } from "./mysql-access";

@@ -5,7 +5,7 @@
  * over unix_socket when `sshUser` is root), `mysqlSocket` and `mysqlDataDir` (default: the client's default socket
  * and the server's `@@datadir`).
  */
-import type { MysqlAccess } from "../db-clone/types";
+import type { MysqlAccess } from "../db-clone";
 import { readStackConfig } from "./stack-config";
 import { UserError } from "../common/user-error";
 

@@ -1,5 +1,6 @@
-/** The Pulumi project name: bare config keys resolve against it, as `new pulumi.Config().get(key)` does. */
-export const PROJECT_NAME = "forge-previews";
+import { PROJECT_NAME } from "../common/project";
+
+export { PROJECT_NAME };
 
 /** What the dynamic-provider host passes to `configure`: a lookup by `<project>:<key>`. */
 export interface StackConfigSource {

@@ -4,7 +4,7 @@
  */
 import { DotenvSyntaxError, parseDotenv } from "../common/dotenv";
 import { type ForgeClient, ForgeNotFoundError, waitDone, waitFor, waitPending } from "../forge";
-import { pollPacing } from "../runtime/forge-connection";
+import { pollPacing } from "../runtime";
 import { countPendingKeys } from "./rules";
 import { UserError } from "../common/user-error";
 

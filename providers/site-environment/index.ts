@@ -5,8 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mergeDotenv, removeDotenvKeys } from "../common/dotenv";
 import { ForgeNotFoundError } from "../forge";
-import { forgeClientFromStackConfig } from "../runtime/forge-connection";
-import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
 import { type SiteRef, describeSite, parseSiteDotenv, readSiteDotenv, writeSiteDotenv } from "./forge";
 import {
   type SiteEnvironmentInputs,

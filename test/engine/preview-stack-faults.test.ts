@@ -3,7 +3,7 @@
 // object stays in the state with its id), the next `up` must finish the environment once the fault is gone, and
 // `destroy` must still remove everything.
 import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
-import { DEFAULT_RETRY_OPTIONS } from "../../providers/forge/retry";
+import { DEFAULT_RETRY_OPTIONS } from "../../providers/forge";
 import { buildPreviewNames, type PreviewNames } from "../../stacks/naming";
 import type { StateResource } from "./engine-json";
 import {

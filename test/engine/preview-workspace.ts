@@ -9,7 +9,7 @@ import { createClient } from "redis";
 
 import { type EmbeddedDefault, type StackConfigValue, startEmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
 import type { RecordedRequest, Simulator, SimulatorOptions, SimulatorState } from "../../tools/simulator";
-import { PROJECT_NAME as PROJECT } from "../../providers/runtime/stack-config";
+import { PROJECT_NAME as PROJECT } from "../../providers/common/project";
 import type { PreviewNames } from "../../stacks/naming";
 import { type TestServices, testServices } from "../support/services";
 import { type OperationReport, type StateResource, parseEngineEvents } from "./engine-json";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import { createClient } from "redis";
-import { SLOT_CLAIMS_DB, SLOT_CLAIMS_KEY } from "../../providers/redis/slot-claims";
+import { SLOT_CLAIMS_DB, SLOT_CLAIMS_KEY } from "../../providers/redis";
 import { SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
 import { startLocalServices } from "../../tools/sandbox/local-services";
 import { SANDBOX_DIR_ENV, SANDBOX_STACK, sandboxPulumiEnv } from "../../tools/sandbox/main";

@@ -7,8 +7,7 @@
  * Also reads back what a server holds (databases, objects, row counts, checksums) for before/after assertions.
  */
 import { type Connection, createConnection } from "mysql2/promise";
-import { hashResetToken } from "../../providers/db-clone";
-import { startMarkSql } from "../../providers/db-clone/mark";
+import { hashResetToken, startMarkSql } from "../../providers/db-clone";
 import { testServices } from "./services";
 
 export interface MasterOptions {

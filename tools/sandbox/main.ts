@@ -12,7 +12,7 @@ import { mkdir, readFile, rm, symlink } from "node:fs/promises";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { isRecord } from "../../providers/common/narrow";
-import { PROJECT_NAME } from "../../providers/runtime/stack-config";
+import { PROJECT_NAME } from "../../providers/common/project";
 import { UserError } from "../../providers/common/user-error";
 import { startEmbeddedDefault, toConfigJson, type StackConfigValue } from "./embedded-default";
 import { RecordedPortTakenError } from "./local-services";

@@ -2,9 +2,9 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { runGithubCommand } from "../../../cli/github/github-command";
+import { runGithubCommand } from "../../../cli/commands/github";
+import { runSweepCommand } from "../../../cli/commands/sweep";
 import type { Operations, OperationsContext } from "../../../cli/github/operations-port";
-import { runSweepCommand } from "../../../cli/github/sweep-command";
 import { FakeOperations } from "./fake-operations";
 import { type StubGitHub, startStubGitHub } from "./stub-github";
 

@@ -17,7 +17,7 @@ describe("forge-previews main", () => {
     expect(await main(["--help"], run)).toBe(0);
 
     const text = run.stdout.join("\n");
-    for (const command of ["up", "destroy", "list", "doctor", "sandbox"]) expect(text).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
+    for (const command of ["up", "destroy", "list", "doctor", "sandbox", "github", "sweep"]) expect(text).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
     expect(text).toContain("PULUMI_BACKEND_URL");
     expect(text).toContain("FORGE_PREVIEWS_SSH_PRIVATE_KEY");
   });
@@ -35,6 +35,18 @@ describe("forge-previews main", () => {
     const run = io();
     expect(await main(["deploy"], run)).toBe(2);
     expect(run.stderr[0]).toMatch(/^Unknown command "deploy"\./);
+  });
+
+  it("exits with 2 for a name that is only a property of every object", async () => {
+    const run = io();
+    expect(await main(["constructor"], run)).toBe(2);
+    expect(run.stderr[0]).toMatch(/^Unknown command "constructor"\./);
+  });
+
+  it.each(["github", "sweep"])("%s reports an unknown option as its own one-line error, before reading any configuration", async (command) => {
+    const run = io();
+    expect(await main([command, "--all"], run)).toBe(1);
+    expect(run.stdout).toEqual([`${command}: Unknown option '--all'.`]);
   });
 
   it("exits with 2 and shows the usage when a required option is missing", async () => {

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 function readJson(...segments: string[]): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(ROOT, ...segments), "utf8")) as Record<string, unknown>;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { type RenovateDependency, effectiveRule, matchesPatternList } from "./renovate-rules";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..", "..", "..");
 const config = JSON.parse(readFileSync(path.join(ROOT, "renovate.json"), "utf8")) as Record<string, unknown>;
 const UPDATE_TYPES = ["major", "minor", "patch"] as const;
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { goReplaces, goRequires, isLocalReplace } from "./go-mod";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..", "..", "..");
 const WRAPPER = path.join(ROOT, "scripts", "pulumi-cli");
 
 function readJson(...segments: string[]): Record<string, unknown> {

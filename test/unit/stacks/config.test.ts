@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { CONFIG_DEFAULTS, parsePlainConfig, RawConfig } from "../../../stacks/config-rules";
 import { CONFIG_KEYS, PLAIN_KEYS, SECRET_KEYS, configKey } from "../../../stacks/config-keys";
 import { loadConfig } from "../../../stacks/config";
-import { PROJECT_NAME } from "../../../providers/runtime/stack-config";
+import { PROJECT_NAME } from "../../../providers/common/project";
 import { ConfigError } from "../../../providers/common/user-error";
 
 const FINGERPRINT = "SHA256:" + "A".repeat(43);

@@ -75,6 +75,15 @@ describe("a closed pull request", () => {
   });
 });
 
+/** Plain keys with apps `customer` (acme/customer) and `shop` (acme/shop). */
+function twoAppConfig(defaultApp: string): string {
+  return JSON.stringify({
+    forgeOrg: "acme", forgeServerId: 4242, previewDomain: "preview.acme.test", sshHost: "203.0.113.10",
+    sshHostKeyFingerprint: "SHA256:" + "A".repeat(43), defaultApp,
+    apps: { customer: { repository: "acme/customer", masterDatabase: "customer_master" }, shop: { repository: "acme/shop", masterDatabase: "shop_master" } },
+  });
+}
+
 describe("the github command itself", () => {
   it("names a missing config and fails", async () => {
     delete h.env.FORGE_PREVIEWS_CONFIG;
@@ -85,11 +94,7 @@ describe("the github command itself", () => {
   });
 
   it("refuses an app input that belongs to another repository", async () => {
-    h.env.FORGE_PREVIEWS_CONFIG = JSON.stringify({
-      forgeOrg: "acme", forgeServerId: 4242, previewDomain: "preview.acme.test", sshHost: "203.0.113.10",
-      sshHostKeyFingerprint: "SHA256:" + "A".repeat(43), defaultApp: "customer",
-      apps: { customer: { repository: "acme/customer", masterDatabase: "customer_master" }, shop: { repository: "acme/shop", masterDatabase: "shop_master" } },
-    });
+    h.env.FORGE_PREVIEWS_CONFIG = twoAppConfig("customer");
     const code = await h.runGithub("pull_request", await readFixture("pull_request.closed.json"), ["--app", "shop"]);
     expect(code).toBe(1);
     expect(h.out.at(-1)).toContain("App `shop` belongs to acme/shop, not acme/customer");
@@ -97,11 +102,7 @@ describe("the github command itself", () => {
   });
 
   it("passes a non-default app to the operations by name", async () => {
-    h.env.FORGE_PREVIEWS_CONFIG = JSON.stringify({
-      forgeOrg: "acme", forgeServerId: 4242, previewDomain: "preview.acme.test", sshHost: "203.0.113.10",
-      sshHostKeyFingerprint: "SHA256:" + "A".repeat(43), defaultApp: "shop",
-      apps: { customer: { repository: "acme/customer", masterDatabase: "customer_master" }, shop: { repository: "acme/shop", masterDatabase: "shop_master" } },
-    });
+    h.env.FORGE_PREVIEWS_CONFIG = twoAppConfig("shop");
     await h.runGithub("pull_request", await readFixture("pull_request.closed.json"));
     expect(h.ops.calls).toEqual([{ op: "destroyPreview", ref: { app: "customer", pr: 12 } }]);
   });

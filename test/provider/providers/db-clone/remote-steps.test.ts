@@ -2,8 +2,7 @@ import { readdirSync } from "node:fs";
 import { RemoteCommandError } from "../../../../providers/db-clone/errors";
 import { runSteps } from "../../../../providers/db-clone/remote-steps";
 import { withWorkDir } from "../../../../providers/db-clone/work-dir";
-import type { SshSession } from "../../../../providers/ssh";
-import { buildShellCommand } from "../../../../providers/ssh/quote";
+import { type SshSession, buildShellCommand } from "../../../../providers/ssh";
 import { type RecordingRunner, openRunner } from "../../../support/db-clone";
 
 jest.setTimeout(60_000);

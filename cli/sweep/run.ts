@@ -1,17 +1,17 @@
 /**
- * `forge-previews sweep`: looks at every preview stack, plans what to do with each (see sweep-plan.ts), prints the
+ * `forge-previews sweep`: looks at every preview stack, plans what to do with each (see plan.ts), prints the
  * plan, and unless it is a dry run carries it out: warns on the PR, or destroys and says so on the PR. One preview's
  * failure does not stop the others; the run fails at the end if any did.
  */
 import type { PlainConfig } from "../../stacks/config-rules";
-import type { RepoApi } from "./github-api";
-import type { HandlerContext } from "./handler-context";
-import type { Operations, OperationsContext, PreviewSummary } from "./operations-port";
-import { runDestroy } from "./preview-actions";
-import { parseRepoRef } from "./event";
-import type { Redactor } from "./redactor";
-import { StickyComment } from "./sticky-comment";
-import { type SweepAction, type SweepOptions, planSweep } from "./sweep-plan";
+import type { RepoApi } from "../github/github-api";
+import type { HandlerContext } from "../github/handler-context";
+import type { Operations, OperationsContext, PreviewSummary } from "../github/operations-port";
+import { runDestroy } from "../github/preview-actions";
+import { parseRepoRef } from "../github/event";
+import type { Redactor } from "../github/redactor";
+import { StickyComment } from "../github/sticky-comment";
+import { type SweepAction, type SweepOptions, planSweep } from "./plan";
 
 export interface SweepContext {
   ops: Operations;

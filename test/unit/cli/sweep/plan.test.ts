@@ -1,5 +1,5 @@
 import type { PullRequestInfo } from "../../../../cli/github/github-api";
-import { SWEEP_DEFAULTS, type SweepFacts, planSweep } from "../../../../cli/github/sweep-plan";
+import { SWEEP_DEFAULTS, type SweepFacts, planSweep } from "../../../../cli/sweep/plan";
 import { summary } from "../../../support/github/fake-operations";
 
 const NOW = new Date("2025-03-31T12:00:00.000Z");

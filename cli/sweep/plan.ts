@@ -4,9 +4,9 @@
  * posted at least `warnDays` earlier; the `keep-preview` label exempts it; anything sweep cannot be sure about is
  * left alone.
  */
-import type { PullRequestInfo } from "./github-api";
-import type { PreviewSummary } from "./operations-port";
-import type { StickyState } from "./sticky-state";
+import type { PullRequestInfo } from "../github/github-api";
+import type { PreviewSummary } from "../github/operations-port";
+import type { StickyState } from "../github/sticky-state";
 
 export interface SweepOptions {
   ttlDays: number;

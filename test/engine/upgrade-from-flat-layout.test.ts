@@ -1,0 +1,120 @@
+// A preview created before the providers moved into one folder per resource must still refresh, re-run and destroy.
+// Such a stack's state holds the serialized shims of that layout (test/fixtures/previous-layout/, captured from the
+// last commit before the move): each names `providers/provider-kit` as its host entry and `providers/<kind>` as its
+// implementation. The test puts those texts into a live stack's state and drives it with the current code.
+import { readFile, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+
+import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
+import { buildPreviewNames } from "../../stacks/naming";
+import {
+  ENGINE_TEST_SLOTS,
+  type PreviewEngine,
+  forgeWrites,
+  managedResources,
+  mariaDbHas,
+  stackObjects,
+  startPreviewEngine,
+} from "./preview-workspace";
+
+jest.setTimeout(300_000);
+
+const STACK = "pr-321";
+const names = buildPreviewNames({ app: SANDBOX_APP, pr: 321, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+const FIXTURE = path.join(__dirname, "..", "fixtures", "previous-layout", "serialized-providers.json");
+
+type Json = Record<string, unknown>;
+
+/** The module a serialized shim loads, read from its text. */
+function implementationModuleOf(text: string): string {
+  const match = /implementationModule: "([^"]+)"/.exec(text);
+  if (!match) throw new Error("a serialized provider without implementationModule");
+  return match[1];
+}
+
+describe("a preview stack written by the flat providers/ layout", () => {
+  let engine: PreviewEngine;
+  let previous: Record<string, string>;
+  const siteIds = new Set<number>();
+
+  /** Rewrites every `__provider` in the stack's state to the previous layout's text; returns how many it rewrote. */
+  async function restorePreviousShims(): Promise<number> {
+    const exported = JSON.parse((await engine.workspace.run(["stack", "export", "--stack", STACK])).stdout) as Json;
+    const resources = ((exported.deployment as Json).resources ?? []) as Json[];
+    let rewritten = 0;
+    for (const resource of resources) {
+      for (const bag of [resource.inputs, resource.outputs] as Array<Json | undefined>) {
+        const current = bag?.__provider;
+        if (bag === undefined || typeof current !== "string") continue;
+        const old = previous[implementationModuleOf(current)];
+        if (old === undefined) throw new Error(`no previous-layout text for ${implementationModuleOf(current)}`);
+        bag.__provider = old;
+        rewritten += 1;
+      }
+    }
+    const file = path.join(engine.workspace.root, "previous-layout-state.json");
+    await writeFile(file, JSON.stringify(exported));
+    await engine.workspace.run(["stack", "import", "--stack", STACK, "--file", file]);
+    return rewritten;
+  }
+
+  async function shimTextsInState(): Promise<string[]> {
+    const resources = await engine.workspace.stackExport(STACK);
+    return resources.flatMap((r) => [r.inputs.__provider, r.outputs.__provider]).filter((t): t is string => typeof t === "string");
+  }
+
+  beforeAll(async () => {
+    previous = JSON.parse(await readFile(FIXTURE, "utf8")) as Record<string, string>;
+    engine = await startPreviewEngine();
+    await engine.initStack(STACK, ENGINE_TEST_SLOTS);
+    await engine.workspace.up(STACK);
+    for (const site of engine.sim.state().sites.filter((s) => s.name === names.domain)) siteIds.add(site.id);
+  });
+
+  afterAll(async () => {
+    await engine?.dispose();
+  });
+
+  it("has a previous-layout shim for every dynamic resource the program declares", async () => {
+    const modules = new Set((await shimTextsInState()).map(implementationModuleOf));
+
+    expect(modules.size).toBeGreaterThan(5);
+    for (const module of modules) expect(Object.keys(previous)).toContain(module);
+    for (const text of Object.values(previous)) expect(text).toContain('path.resolve(process.cwd(), "providers/provider-kit")');
+  });
+
+  it("refreshes with the previous shims in state, finding every object and writing nothing to Forge", async () => {
+    expect(await restorePreviousShims()).toBeGreaterThan(5);
+    for (const text of await shimTextsInState()) expect(Object.values(previous)).toContain(text);
+    const before = engine.sim.requests.length;
+
+    const report = await engine.workspace.refresh(STACK);
+
+    expect(report.changes).toEqual({ same: managedResources(await engine.workspace.stackExport(STACK)).length });
+    expect(forgeWrites(engine.sim.requests.slice(before))).toEqual([]);
+  });
+
+  it("runs a no-change `up` over the previous shims without a Forge write", async () => {
+    const before = engine.sim.requests.length;
+
+    const report = await engine.workspace.up(STACK);
+
+    expect(report.changes).toEqual({ same: managedResources(await engine.workspace.stackExport(STACK)).length });
+    expect(forgeWrites(engine.sim.requests.slice(before))).toEqual([]);
+  });
+
+  it("destroys everything through the previous shims, leaving nothing in Forge, MariaDB or Redis", async () => {
+    await restorePreviousShims();
+    const resourceCount = managedResources(await engine.workspace.stackExport(STACK)).length;
+
+    const report = await engine.workspace.destroy(STACK);
+
+    expect(report.changes).toEqual({ delete: resourceCount });
+    expect(await engine.workspace.stackExport(STACK)).toEqual([]);
+    expect(stackObjects(engine.sim.state(), names, siteIds)).toEqual({
+      sites: [], databases: [], databaseUsers: [], backgroundProcesses: [], securityRules: [], certificates: [], deployments: [],
+    });
+    expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
+    expect(await engine.redisClaimsOf(STACK)).toEqual({});
+  });
+});
