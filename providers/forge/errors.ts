@@ -90,6 +90,16 @@ export function isForgeNotFound(error: unknown): boolean {
   return error instanceof ForgeNotFoundError || (error instanceof Error && Reflect.get(error, "kind") === "not-found");
 }
 
+/** What `request` resolves to, or `null` when Forge answers 404. */
+export async function nullIfNotFound<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (error) {
+    if (isForgeNotFound(error)) return null;
+    throw error;
+  }
+}
+
 export class ForgeNotFoundError extends ForgeApiError {
   override readonly kind: ForgeErrorKind = "not-found";
 }
