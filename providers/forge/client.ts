@@ -18,7 +18,7 @@ import {
 import { createForgeError } from "./error-factory";
 import { HealthcheckApi } from "./healthcheck";
 import { sendHttp } from "./http";
-import { decodePage, type DecodedResource } from "./json-api";
+import { decodeDocument, decodePage, type DecodedResource } from "./json-api";
 import type { ForgeOperationId } from "./operations";
 import { FORGE_OPERATIONS } from "./operations";
 import { OrganizationsApi } from "./organizations";
@@ -200,6 +200,14 @@ export class ForgeClient implements ForgeTransport {
         },
       },
     );
+  }
+
+  async sendFor<Op extends ForgeOperationId, T>(
+    request: ForgeRequest<Op>,
+    expectedType: string,
+    map: (resource: DecodedResource) => T,
+  ): Promise<T> {
+    return map(decodeDocument(await this.send(request), expectedType));
   }
 
   list<Op extends ForgeOperationId, T>(
