@@ -1,8 +1,8 @@
-import { extend, initialValues, timeline, valuesAt } from "../async-clock";
+import { initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { BackgroundProcessRecord } from "../types";
-import { SERVER, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { SERVER, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
 import { listDocument } from "./list";
 import { stringField } from "./site-rules";
 
@@ -66,8 +66,7 @@ function createProcess(ctx: RequestContext): { status: number; body: unknown } {
 function deleteProcess(ctx: RequestContext): { status: number } {
   const process = need(ctx.found.backgroundProcess, "backgroundProcess");
   if (process.lifecycle.goneAt === null) {
-    extend(process.lifecycle, ctx.now, { status: "removing" });
-    process.lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
+    beginRemoval(ctx, process.lifecycle);
   }
   return { status: 202 };
 }

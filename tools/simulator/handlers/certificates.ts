@@ -2,7 +2,7 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { fieldError, notFound, validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { CertificateRecord } from "../types";
-import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, beginRemoval, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { stringField } from "./site-rules";
 
 const DOMAIN = `${SITE}/domains/{domainRecord}`;
@@ -105,11 +105,8 @@ function certificateAction(ctx: RequestContext): { status: number } {
 
 function deleteCertificate(ctx: RequestContext): { status: number } {
   const certificate = need(ctx.found.certificate, "certificate");
-  const { now, services } = ctx;
   if (certificate.lifecycle.goneAt === null) {
-    const removal = services.clock.duration("remove");
-    extend(certificate.lifecycle, now, { status: "removing", active: false });
-    certificate.lifecycle.goneAt = now + removal;
+    beginRemoval(ctx, certificate.lifecycle, { active: false });
   }
   return { status: 202 };
 }

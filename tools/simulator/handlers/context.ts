@@ -1,4 +1,4 @@
-import type { AsyncClock } from "../async-clock";
+import { extend, type AsyncClock } from "../async-clock";
 import type { Faults } from "../faults";
 import type { MariaDbEffects } from "../mariadb";
 import type { HttpMethod } from "../openapi-spec";
@@ -13,6 +13,7 @@ import type {
   DatabaseUserRecord,
   DeploymentRecord,
   DomainRecord,
+  Lifecycle,
   SecurityRuleRecord,
   ServerRecord,
   SiteRecord,
@@ -94,6 +95,12 @@ export function url(ctx: RequestContext, path: string): string {
 
 export function sitePath(ctx: RequestContext, site: SiteRecord): string {
   return `/orgs/${ctx.services.org}/servers/${site.serverId}/sites/${site.id}`;
+}
+
+/** Forge's async delete: the record reads `removing` (with `values`) until the clock's removal delay, then is gone. */
+export function beginRemoval(ctx: RequestContext, lifecycle: Lifecycle, values: Record<string, string | boolean> = {}): void {
+  extend(lifecycle, ctx.now, { status: "removing", ...values });
+  lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
 }
 
 /** Marks the store changed, so the state file is rewritten after the request. */

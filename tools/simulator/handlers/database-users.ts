@@ -2,7 +2,7 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DatabaseUserRecord } from "../types";
-import { SERVER, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SERVER, beginRemoval, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { MAX_USER_NAME, sha256 } from "./databases";
 import { listDocument, partial } from "./list";
 import { stringField } from "./site-rules";
@@ -95,11 +95,10 @@ async function updateUser(ctx: RequestContext): Promise<{ status: number }> {
 
 async function deleteUser(ctx: RequestContext): Promise<{ status: number }> {
   const user = need(ctx.found.databaseUser, "databaseUser");
-  const { now, services } = ctx;
+  const { services } = ctx;
   if (user.lifecycle.goneAt === null) {
     await services.mariadb.dropUser(user.name);
-    extend(user.lifecycle, now, { status: "removing" });
-    user.lifecycle.goneAt = now + services.clock.duration("remove");
+    beginRemoval(ctx, user.lifecycle);
   }
   return { status: 202 };
 }

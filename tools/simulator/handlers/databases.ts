@@ -1,9 +1,9 @@
 import * as crypto from "crypto";
-import { extend, initialValues, timeline, valuesAt } from "../async-clock";
+import { initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DatabaseRecord, DatabaseUserRecord } from "../types";
-import { SERVER, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { SERVER, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
 import { listDocument, partial } from "./list";
 import { stringField } from "./site-rules";
 
@@ -93,11 +93,10 @@ async function createDatabase(ctx: RequestContext): Promise<{ status: number; bo
 
 async function deleteDatabase(ctx: RequestContext): Promise<{ status: number }> {
   const database = need(ctx.found.database, "database");
-  const { now, services } = ctx;
+  const { services } = ctx;
   if (database.lifecycle.goneAt === null) {
     await services.mariadb.dropDatabase(database.name);
-    extend(database.lifecycle, now, { status: "removing" });
-    database.lifecycle.goneAt = now + services.clock.duration("remove");
+    beginRemoval(ctx, database.lifecycle);
     for (const user of services.store.data.databaseUsers) user.databaseIds = user.databaseIds.filter((id) => id !== database.id);
   }
   return { status: 202 };

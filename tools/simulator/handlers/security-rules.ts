@@ -2,7 +2,7 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { SecurityRuleRecord } from "../types";
-import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, beginRemoval, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { sha256 } from "./databases";
 import { listDocument } from "./list";
 import { stringField } from "./site-rules";
@@ -75,8 +75,7 @@ function updateRule(ctx: RequestContext): { status: number } {
 function deleteRule(ctx: RequestContext): { status: number } {
   const rule = need(ctx.found.securityRule, "securityRule");
   if (rule.lifecycle.goneAt === null) {
-    extend(rule.lifecycle, ctx.now, { status: "removing" });
-    rule.lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
+    beginRemoval(ctx, rule.lifecycle);
   }
   return { status: 202 };
 }
