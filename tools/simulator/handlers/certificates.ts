@@ -1,8 +1,8 @@
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { fieldError, notFound, validationError } from "../errors";
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { document, type JsonApiResource } from "../json-api";
 import type { CertificateRecord } from "../types";
-import { SITE, beginRemoval, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
 import { stringField } from "./site-rules";
 
 const DOMAIN = `${SITE}/domains/{domainRecord}`;
@@ -11,24 +11,16 @@ const PREFERRED_CHAIN = "ISRG Root X1";
 
 export function presentCertificate(ctx: RequestContext, certificate: CertificateRecord, initial = false): JsonApiResource {
   const values = initial ? initialValues(certificate.lifecycle) : valuesAt(certificate.lifecycle, ctx.now);
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === certificate.siteId), "site of certificate");
-  return resource(
-    "certificates",
-    certificate.id,
-    {
-      // A clone copies another certificate; the resource reports the kind of certificate it is.
-      type: certificate.type === "clone" ? "existing" : certificate.type,
-      verification_method: certificate.verificationMethod,
-      key_type: certificate.keyType,
-      preferred_chain: certificate.preferredChain,
-      request_status: values.request_status,
-      status: values.status,
-      active: values.active,
-      created_at: iso(certificate.createdAt),
-      updated_at: iso(certificate.updatedAt),
-    },
-    url(ctx, `${sitePath(ctx, site)}/domains/${certificate.domainId}/certificates/${certificate.id}`),
-  );
+  return siteResource(ctx, "certificates", certificate, `domains/${certificate.domainId}/certificates/${certificate.id}`, {
+    // A clone copies another certificate; the resource reports the kind of certificate it is.
+    type: certificate.type === "clone" ? "existing" : certificate.type,
+    verification_method: certificate.verificationMethod,
+    key_type: certificate.keyType,
+    preferred_chain: certificate.preferredChain,
+    request_status: values.request_status,
+    status: values.status,
+    active: values.active,
+  });
 }
 
 function certificatesOf(ctx: RequestContext): CertificateRecord[] {

@@ -1,8 +1,8 @@
 import { timeline, valuesAt } from "../async-clock";
 import { fieldError } from "../errors";
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { resource, document, type JsonApiResource } from "../json-api";
 import type { CommandRecord } from "../types";
-import { SITE, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, siteResource, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
 import { listDocument, partial } from "./list";
 import { stringField } from "./site-rules";
 
@@ -17,20 +17,12 @@ function secondsBetween(lifecycle: CommandRecord["lifecycle"], now: number): str
 }
 
 export function presentCommand(ctx: RequestContext, command: CommandRecord): JsonApiResource {
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === command.siteId), "site of command");
-  return resource(
-    "commands",
-    command.id,
-    {
-      command: command.command,
-      status: valuesAt(command.lifecycle, ctx.now).status,
-      duration: secondsBetween(command.lifecycle, ctx.now),
-      user_id: command.userId,
-      created_at: iso(command.createdAt),
-      updated_at: iso(command.updatedAt),
-    },
-    url(ctx, `${sitePath(ctx, site)}/commands/${command.id}`),
-  );
+  return siteResource(ctx, "commands", command, `commands/${command.id}`, {
+    command: command.command,
+    status: valuesAt(command.lifecycle, ctx.now).status,
+    duration: secondsBetween(command.lifecycle, ctx.now),
+    user_id: command.userId,
+  });
 }
 
 /** Forge answers a command with an empty 202; clients find it again by listing with a filter. */

@@ -1,4 +1,5 @@
 import { extend, type AsyncClock } from "../async-clock";
+import { iso, resource, type JsonApiResource } from "../json-api";
 import type { Faults } from "../faults";
 import type { MariaDbEffects } from "../mariadb";
 import type { HttpMethod } from "../openapi-spec";
@@ -95,6 +96,19 @@ export function url(ctx: RequestContext, path: string): string {
 
 export function sitePath(ctx: RequestContext, site: SiteRecord): string {
   return `/orgs/${ctx.services.org}/servers/${site.serverId}/sites/${site.id}`;
+}
+
+/** A resource that lives under a site: its self link is below the site's path, and its timestamps come last. */
+export function siteResource(
+  ctx: RequestContext,
+  type: string,
+  record: { id: number; siteId: number; createdAt: number; updatedAt: number },
+  pathBelowSite: string,
+  attributes: Record<string, unknown>,
+): JsonApiResource {
+  const site = need(ctx.services.store.data.sites.find((item) => item.id === record.siteId), `site of ${type}`);
+  const timestamps = { created_at: iso(record.createdAt), updated_at: iso(record.updatedAt) };
+  return resource(type, record.id, { ...attributes, ...timestamps }, url(ctx, `${sitePath(ctx, site)}/${pathBelowSite}`));
 }
 
 /** Forge's async delete: the record reads `removing` (with `values`) until the clock's removal delay, then is gone. */

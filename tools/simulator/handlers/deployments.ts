@@ -2,7 +2,7 @@ import { checkSyntax } from "../deploy-script";
 import { initialValues, timeline, valuesAt } from "../async-clock";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DeploymentRecord, Lifecycle, SiteRecord } from "../types";
-import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, siteResource, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { listDocument } from "./list";
 
 const IN_PROGRESS = ["queued", "pending", "deploying"];
@@ -30,21 +30,14 @@ export function presentDeployment(ctx: RequestContext, deployment: DeploymentRec
   // starts `started_at` is its creation time, and until it ends `ended_at` is its latest status change.
   const startedAt = times.get("deploying") ?? deployment.createdAt;
   const endedAt = Math.max(...times.values());
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === deployment.siteId), "site of deployment");
-  return resource(
-    "deployments",
-    deployment.id,
-    {
-      commit: { hash: null, author: null, message: null, branch: deployment.branch },
-      type: "manual",
-      status,
-      started_at: iso(startedAt),
-      ended_at: iso(endedAt),
-      created_at: iso(deployment.createdAt),
-      updated_at: iso(Math.max(deployment.updatedAt, endedAt)),
-    },
-    url(ctx, `${sitePath(ctx, site)}/deployments/${deployment.id}`),
-  );
+  const stamped = { ...deployment, updatedAt: Math.max(deployment.updatedAt, endedAt) };
+  return siteResource(ctx, "deployments", stamped, `deployments/${deployment.id}`, {
+    commit: { hash: null, author: null, message: null, branch: deployment.branch },
+    type: "manual",
+    status,
+    started_at: iso(startedAt),
+    ended_at: iso(endedAt),
+  });
 }
 
 async function createDeployment(ctx: RequestContext): Promise<{ status: number; body: unknown }> {

@@ -1,25 +1,17 @@
 import { valuesAt } from "../async-clock";
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { document, type JsonApiResource } from "../json-api";
 import type { DomainRecord } from "../types";
-import { SITE, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, siteResource, need, type RequestContext, type RouteDefinition } from "./context";
 import { listDocument } from "./list";
 
 export function presentDomain(ctx: RequestContext, domain: DomainRecord): JsonApiResource {
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === domain.siteId), "site of domain");
-  return resource(
-    "domainRecords",
-    domain.id,
-    {
-      name: domain.name,
-      type: domain.type,
-      status: valuesAt(domain.lifecycle, ctx.now).status,
-      www_redirect_type: domain.wwwRedirectType,
-      allow_wildcard_subdomains: domain.allowWildcardSubdomains,
-      created_at: iso(domain.createdAt),
-      updated_at: iso(domain.updatedAt),
-    },
-    url(ctx, `${sitePath(ctx, site)}/domains/${domain.id}`),
-  );
+  return siteResource(ctx, "domainRecords", domain, `domains/${domain.id}`, {
+    name: domain.name,
+    type: domain.type,
+    status: valuesAt(domain.lifecycle, ctx.now).status,
+    www_redirect_type: domain.wwwRedirectType,
+    allow_wildcard_subdomains: domain.allowWildcardSubdomains,
+  });
 }
 
 export const domainRoutes: RouteDefinition[] = [

@@ -1,21 +1,16 @@
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { document, type JsonApiResource } from "../json-api";
 import type { SecurityRuleRecord } from "../types";
-import { SITE, beginRemoval, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
 import { sha256 } from "./databases";
 import { listDocument } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentSecurityRule(ctx: RequestContext, rule: SecurityRuleRecord, initial = false): JsonApiResource {
   const values = initial ? initialValues(rule.lifecycle) : valuesAt(rule.lifecycle, ctx.now);
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === rule.siteId), "site of security rule");
-  return resource(
-    "securityRules",
-    rule.id,
-    { name: rule.name, path: rule.path, status: values.status ?? null, created_at: iso(rule.createdAt), updated_at: iso(rule.updatedAt) },
-    url(ctx, `${sitePath(ctx, site)}/security-rules/${rule.id}`),
-  );
+  const attributes = { name: rule.name, path: rule.path, status: values.status ?? null };
+  return siteResource(ctx, "securityRules", rule, `security-rules/${rule.id}`, attributes);
 }
 
 /**
