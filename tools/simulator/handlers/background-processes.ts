@@ -3,7 +3,7 @@ import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { BackgroundProcessRecord } from "../types";
 import { SERVER, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument } from "./list";
+import { listRoute } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentBackgroundProcess(ctx: RequestContext, process: BackgroundProcessRecord, initial = false): JsonApiResource {
@@ -72,28 +72,18 @@ function deleteProcess(ctx: RequestContext): { status: number } {
 }
 
 export const backgroundProcessRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SERVER}/background-processes`,
     scope: "server:view",
-    filters: ["user", "site_id", "directory"],
-    sorts: ["user"],
-    handler: (ctx) => {
-      const server = need(ctx.found.server, "server");
-      const processes = ctx.services.store.data.backgroundProcesses.filter((item) => item.serverId === server.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, processes, (process) => presentBackgroundProcess(ctx, process), {
-          filters: {
-            user: (process, value) => process.user === value,
-            site_id: (process, value) => String(process.siteId) === value,
-            directory: (process, value) => process.directory === value,
-          },
-          sorts: { user: (process) => process.user },
-        }),
-      };
+    items: (ctx) => ctx.services.store.data.backgroundProcesses.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    present: presentBackgroundProcess,
+    filters: {
+      user: (process, value) => process.user === value,
+      site_id: (process, value) => String(process.siteId) === value,
+      directory: (process, value) => process.directory === value,
     },
-  },
+    sorts: { user: (process) => process.user },
+  }),
   { method: "post", template: `${SERVER}/background-processes`, scope: "server:create-daemons", handler: createProcess },
   {
     method: "get",

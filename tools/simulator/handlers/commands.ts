@@ -3,7 +3,7 @@ import { fieldError } from "../errors";
 import { resource, document, type JsonApiResource } from "../json-api";
 import type { CommandRecord } from "../types";
 import { SITE, siteResource, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument, partial } from "./list";
+import { partial, listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
 
 /** The user id the simulator reports for commands run through the API token. */
@@ -55,30 +55,19 @@ function runCommand(ctx: RequestContext): { status: number } {
 
 export const commandRoutes: RouteDefinition[] = [
   { method: "post", template: `${SITE}/commands`, scope: "site:manage-commands", handler: runCommand },
-  {
-    method: "get",
+  listRoute({
     template: `${SITE}/commands`,
     scope: "server:view",
-    filters: ["user_id", "status", "command"],
-    sorts: ["status", "created_at", "updated_at"],
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const commands = ctx.services.store.data.commands.filter((item) => item.siteId === site.id);
-      const status = (command: CommandRecord): string => String(valuesAt(command.lifecycle, ctx.now).status);
-      return {
-        status: 200,
-        body: listDocument(ctx, commands, (command) => presentCommand(ctx, command), {
-          filters: {
-            user_id: (command, value) => String(command.userId) === value,
-            status: (command, value) => status(command) === value,
-            command: (command, value) => partial(command.command, value),
-          },
-          // Commands created in the same millisecond keep their creation order through the id.
-          sorts: { status, created_at: (command) => command.id, updated_at: (command) => command.updatedAt },
-        }),
-      };
+    items: (ctx) => ctx.services.store.data.commands.filter((item) => item.siteId === need(ctx.found.site, "site").id),
+    present: presentCommand,
+    filters: {
+      user_id: (command, value) => String(command.userId) === value,
+      status: (command, value, ctx) => statusAt(command, ctx) === value,
+      command: (command, value) => partial(command.command, value),
     },
-  },
+    // Commands created in the same millisecond keep their creation order through the id.
+    sorts: { status: statusAt, created_at: (command) => command.id, updated_at: (command) => command.updatedAt },
+  }),
   {
     method: "get",
     template: `${SITE}/commands/{command}`,

@@ -4,7 +4,7 @@ import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DatabaseUserRecord } from "../types";
 import { SERVER, beginRemoval, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { MAX_USER_NAME, sha256 } from "./databases";
-import { listDocument, partial } from "./list";
+import { partial, listRoute } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentDatabaseUser(ctx: RequestContext, user: DatabaseUserRecord, initial = false): JsonApiResource {
@@ -104,27 +104,17 @@ async function deleteUser(ctx: RequestContext): Promise<{ status: number }> {
 }
 
 export const databaseUserRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SERVER}/database/users`,
     scope: "server:view",
-    filters: ["name", "status"],
-    sorts: ["name", "created_at", "updated_at"],
-    handler: (ctx) => {
-      const server = need(ctx.found.server, "server");
-      const users = ctx.services.store.data.databaseUsers.filter((item) => item.serverId === server.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, users, (user) => presentDatabaseUser(ctx, user), {
-          filters: {
-            name: (user, value) => partial(user.name, value),
-            status: (user, value) => valuesAt(user.lifecycle, ctx.now).status === value,
-          },
-          sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
-        }),
-      };
+    items: (ctx) => ctx.services.store.data.databaseUsers.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    present: presentDatabaseUser,
+    filters: {
+      name: (user, value) => partial(user.name, value),
+      status: (user, value, ctx) => valuesAt(user.lifecycle, ctx.now).status === value,
     },
-  },
+    sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
+  }),
   { method: "post", template: `${SERVER}/database/users`, scope: "server:create-databases", handler: createUser },
   {
     method: "get",

@@ -4,7 +4,7 @@ import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DatabaseRecord, DatabaseUserRecord } from "../types";
 import { SERVER, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument, partial } from "./list";
+import { partial, listRoute } from "./list";
 import { stringField } from "./site-rules";
 
 /** MariaDB's own identifier limit; the spec's 63 is checked by the contract validator when the file is present. */
@@ -103,27 +103,17 @@ async function deleteDatabase(ctx: RequestContext): Promise<{ status: number }> 
 }
 
 export const databaseRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SERVER}/database/schemas`,
     scope: "server:view",
-    filters: ["name", "status"],
-    sorts: ["name", "created_at", "updated_at"],
-    handler: (ctx) => {
-      const server = need(ctx.found.server, "server");
-      const databases = ctx.services.store.data.databases.filter((item) => item.serverId === server.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, databases, (database) => presentDatabase(ctx, database), {
-          filters: {
-            name: (database, value) => partial(database.name, value),
-            status: (database, value) => valuesAt(database.lifecycle, ctx.now).status === value,
-          },
-          sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
-        }),
-      };
+    items: (ctx) => ctx.services.store.data.databases.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    present: presentDatabase,
+    filters: {
+      name: (database, value) => partial(database.name, value),
+      status: (database, value, ctx) => valuesAt(database.lifecycle, ctx.now).status === value,
     },
-  },
+    sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
+  }),
   { method: "post", template: `${SERVER}/database/schemas`, scope: "server:create-databases", handler: createDatabase },
   {
     method: "get",

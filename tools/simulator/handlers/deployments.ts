@@ -3,7 +3,7 @@ import { initialValues, timeline, valuesAt } from "../async-clock";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DeploymentRecord, Lifecycle, SiteRecord } from "../types";
 import { SITE, siteResource, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument } from "./list";
+import { listRoute } from "./list";
 
 const IN_PROGRESS = ["queued", "pending", "deploying"];
 
@@ -92,25 +92,15 @@ function setPushToDeploy(enabled: boolean) {
 }
 
 export const deploymentRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SITE}/deployments`,
     scope: "server:view",
-    filters: ["commit_hash", "commit_message", "commit_author"],
-    sorts: ["created_at"],
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const deployments = ctx.services.store.data.deployments.filter((item) => item.siteId === site.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, deployments, (deployment) => presentDeployment(ctx, deployment), {
-          // Simulated deployments carry no commit data, so commit filters match nothing.
-          filters: { commit_hash: () => false, commit_message: () => false, commit_author: () => false },
-          sorts: { created_at: (deployment) => deployment.id },
-        }),
-      };
-    },
-  },
+    items: (ctx) => ctx.services.store.data.deployments.filter((item) => item.siteId === need(ctx.found.site, "site").id),
+    present: presentDeployment,
+    // Simulated deployments carry no commit data, so commit filters match nothing.
+    filters: { commit_hash: () => false, commit_message: () => false, commit_author: () => false },
+    sorts: { created_at: (deployment) => deployment.id },
+  }),
   { method: "post", template: `${SITE}/deployments`, scope: "site:manage-deploys", handler: createDeployment },
   {
     method: "get",

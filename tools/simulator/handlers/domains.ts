@@ -2,7 +2,7 @@ import { valuesAt } from "../async-clock";
 import { document, type JsonApiResource } from "../json-api";
 import type { DomainRecord } from "../types";
 import { SITE, siteResource, need, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument } from "./list";
+import { listRoute } from "./list";
 
 export function presentDomain(ctx: RequestContext, domain: DomainRecord): JsonApiResource {
   return siteResource(ctx, "domainRecords", domain, `domains/${domain.id}`, {
@@ -15,27 +15,17 @@ export function presentDomain(ctx: RequestContext, domain: DomainRecord): JsonAp
 }
 
 export const domainRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SITE}/domains`,
     scope: "site:meta",
-    filters: ["status", "type"],
-    sorts: ["name", "created_at"],
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const domains = ctx.services.store.data.domains.filter((domain) => domain.siteId === site.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, domains, (domain) => presentDomain(ctx, domain), {
-          filters: {
-            type: (domain, value) => domain.type === value,
-            status: (domain, value) => valuesAt(domain.lifecycle, ctx.now).status === value,
-          },
-          sorts: { name: (domain) => domain.name, created_at: (domain) => domain.createdAt },
-        }),
-      };
+    items: (ctx) => ctx.services.store.data.domains.filter((domain) => domain.siteId === need(ctx.found.site, "site").id),
+    present: presentDomain,
+    filters: {
+      status: (domain, value, ctx) => valuesAt(domain.lifecycle, ctx.now).status === value,
+      type: (domain, value) => domain.type === value,
     },
-  },
+    sorts: { name: (domain) => domain.name, created_at: (domain) => domain.createdAt },
+  }),
   {
     method: "get",
     template: `${SITE}/domains/{domainRecord}`,

@@ -4,7 +4,7 @@ import { document, type JsonApiResource } from "../json-api";
 import type { SecurityRuleRecord } from "../types";
 import { SITE, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
 import { sha256 } from "./databases";
-import { listDocument } from "./list";
+import { listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentSecurityRule(ctx: RequestContext, rule: SecurityRuleRecord, initial = false): JsonApiResource {
@@ -76,25 +76,14 @@ function deleteRule(ctx: RequestContext): { status: number } {
 }
 
 export const securityRuleRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SITE}/security-rules`,
     scope: "site:manage-security",
-    filters: ["path", "status"],
-    sorts: ["path", "status", "created_at", "updated_at"],
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const rules = ctx.services.store.data.securityRules.filter((item) => item.siteId === site.id);
-      const status = (rule: SecurityRuleRecord): string => String(valuesAt(rule.lifecycle, ctx.now).status);
-      return {
-        status: 200,
-        body: listDocument(ctx, rules, (rule) => presentSecurityRule(ctx, rule), {
-          filters: { path: (rule, value) => rule.path === value, status: (rule, value) => status(rule) === value },
-          sorts: { path: (rule) => rule.path ?? "", status, created_at: (rule) => rule.createdAt, updated_at: (rule) => rule.updatedAt },
-        }),
-      };
-    },
-  },
+    items: (ctx) => ctx.services.store.data.securityRules.filter((item) => item.siteId === need(ctx.found.site, "site").id),
+    present: presentSecurityRule,
+    filters: { path: (rule, value) => rule.path === value, status: (rule, value, ctx) => statusAt(rule, ctx) === value },
+    sorts: { path: (rule) => rule.path ?? "", status: statusAt, created_at: (rule) => rule.createdAt, updated_at: (rule) => rule.updatedAt },
+  }),
   { method: "post", template: `${SITE}/security-rules`, scope: "site:manage-security", handler: createRule },
   {
     method: "get",
