@@ -2,7 +2,7 @@ import { initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { BackgroundProcessRecord } from "../types";
-import { SERVER, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { SERVER, getRoute, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
 import { listRoute } from "./list";
 import { stringField } from "./site-rules";
 
@@ -85,11 +85,8 @@ export const backgroundProcessRoutes: RouteDefinition[] = [
     sorts: { user: (process) => process.user },
   }),
   { method: "post", template: `${SERVER}/background-processes`, scope: "server:create-daemons", handler: createProcess },
-  {
-    method: "get",
-    template: `${SERVER}/background-processes/{backgroundProcess}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentBackgroundProcess(ctx, need(ctx.found.backgroundProcess, "backgroundProcess"))) }),
-  },
+  getRoute(`${SERVER}/background-processes/{backgroundProcess}`, "server:view", (ctx) =>
+    presentBackgroundProcess(ctx, need(ctx.found.backgroundProcess, "backgroundProcess")),
+  ),
   { method: "delete", template: `${SERVER}/background-processes/{backgroundProcess}`, scope: "server:delete-daemons", handler: deleteProcess },
 ];

@@ -2,7 +2,7 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { fieldError, notFound, validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
 import type { CertificateRecord } from "../types";
-import { SITE, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, getRoute, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
 import { stringField } from "./site-rules";
 
 const DOMAIN = `${SITE}/domains/{domainRecord}`;
@@ -111,24 +111,11 @@ export const certificateRoutes: RouteDefinition[] = [
     handler: (ctx) => ({ status: 200, body: { data: certificatesOf(ctx).map((certificate) => presentCertificate(ctx, certificate)) } }),
   },
   { method: "post", template: `${DOMAIN}/certificates`, scope: "site:manage-ssl", handler: createCertificate },
-  {
-    method: "get",
-    template: `${DOMAIN}/certificate`,
-    scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, activeCertificate(ctx))) }),
-  },
-  {
-    method: "get",
-    template: `${DOMAIN}/certificates/active`,
-    scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, activeCertificate(ctx))) }),
-  },
-  {
-    method: "get",
-    template: `${DOMAIN}/certificates/{certificate}`,
-    scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, need(ctx.found.certificate, "certificate"))) }),
-  },
+  getRoute(`${DOMAIN}/certificate`, "site:meta", (ctx) => presentCertificate(ctx, activeCertificate(ctx))),
+  getRoute(`${DOMAIN}/certificates/active`, "site:meta", (ctx) => presentCertificate(ctx, activeCertificate(ctx))),
+  getRoute(`${DOMAIN}/certificates/{certificate}`, "site:meta", (ctx) =>
+    presentCertificate(ctx, need(ctx.found.certificate, "certificate")),
+  ),
   { method: "delete", template: `${DOMAIN}/certificates/{certificate}`, scope: "site:manage-ssl", handler: deleteCertificate },
   { method: "post", template: `${DOMAIN}/certificates/{certificate}/actions`, scope: "site:meta", handler: certificateAction },
 ];

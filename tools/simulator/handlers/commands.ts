@@ -2,7 +2,7 @@ import { timeline, valuesAt } from "../async-clock";
 import { fieldError } from "../errors";
 import { resource, document, type JsonApiResource } from "../json-api";
 import type { CommandRecord } from "../types";
-import { SITE, siteResource, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, getRoute, siteResource, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
 import { partial, listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
 
@@ -68,12 +68,9 @@ export const commandRoutes: RouteDefinition[] = [
     // Commands created in the same millisecond keep their creation order through the id.
     sorts: { status: statusAt, created_at: (command) => command.id, updated_at: (command) => command.updatedAt },
   }),
-  {
-    method: "get",
-    template: `${SITE}/commands/{command}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentCommand(ctx, need(ctx.found.command, "command"))) }),
-  },
+  getRoute(`${SITE}/commands/{command}`, "server:view", (ctx) =>
+    presentCommand(ctx, need(ctx.found.command, "command")),
+  ),
   {
     method: "get",
     template: `${SITE}/commands/{command}/output`,

@@ -1,5 +1,5 @@
 import { extend, type AsyncClock } from "../async-clock";
-import { iso, resource, type JsonApiResource } from "../json-api";
+import { document, iso, resource, type JsonApiResource } from "../json-api";
 import type { Faults } from "../faults";
 import type { MariaDbEffects } from "../mariadb";
 import type { HttpMethod } from "../openapi-spec";
@@ -96,6 +96,11 @@ export function url(ctx: RequestContext, path: string): string {
 
 export function sitePath(ctx: RequestContext, site: SiteRecord): string {
   return `/orgs/${ctx.services.org}/servers/${site.serverId}/sites/${site.id}`;
+}
+
+/** A GET route answering 200 with the one resource `read` finds. */
+export function getRoute(template: string, scope: string, read: (ctx: RequestContext) => JsonApiResource): RouteDefinition {
+  return { method: "get", template, scope, handler: (ctx) => ({ status: 200, body: document(read(ctx)) }) };
 }
 
 /** A resource that lives under a site: its self link is below the site's path, and its timestamps come last. */

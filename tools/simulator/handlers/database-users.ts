@@ -2,7 +2,7 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DatabaseUserRecord } from "../types";
-import { SERVER, beginRemoval, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SERVER, getRoute, beginRemoval, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { MAX_USER_NAME, sha256 } from "./databases";
 import { partial, listRoute } from "./list";
 import { stringField } from "./site-rules";
@@ -116,12 +116,9 @@ export const databaseUserRoutes: RouteDefinition[] = [
     sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
   }),
   { method: "post", template: `${SERVER}/database/users`, scope: "server:create-databases", handler: createUser },
-  {
-    method: "get",
-    template: `${SERVER}/database/users/{databaseUser}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentDatabaseUser(ctx, need(ctx.found.databaseUser, "databaseUser"))) }),
-  },
+  getRoute(`${SERVER}/database/users/{databaseUser}`, "server:view", (ctx) =>
+    presentDatabaseUser(ctx, need(ctx.found.databaseUser, "databaseUser")),
+  ),
   { method: "put", template: `${SERVER}/database/users/{databaseUser}`, scope: "server:create-databases", handler: updateUser },
   { method: "delete", template: `${SERVER}/database/users/{databaseUser}`, scope: "server:delete-databases", handler: deleteUser },
 ];

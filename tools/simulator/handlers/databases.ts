@@ -3,7 +3,7 @@ import { initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DatabaseRecord, DatabaseUserRecord } from "../types";
-import { SERVER, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { SERVER, getRoute, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
 import { partial, listRoute } from "./list";
 import { stringField } from "./site-rules";
 
@@ -115,11 +115,8 @@ export const databaseRoutes: RouteDefinition[] = [
     sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
   }),
   { method: "post", template: `${SERVER}/database/schemas`, scope: "server:create-databases", handler: createDatabase },
-  {
-    method: "get",
-    template: `${SERVER}/database/schemas/{database}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentDatabase(ctx, need(ctx.found.database, "database"))) }),
-  },
+  getRoute(`${SERVER}/database/schemas/{database}`, "server:view", (ctx) =>
+    presentDatabase(ctx, need(ctx.found.database, "database")),
+  ),
   { method: "delete", template: `${SERVER}/database/schemas/{database}`, scope: "server:delete-databases", handler: deleteDatabase },
 ];

@@ -2,7 +2,7 @@ import { checkSyntax } from "../deploy-script";
 import { initialValues, timeline, valuesAt } from "../async-clock";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DeploymentRecord, Lifecycle, SiteRecord } from "../types";
-import { SITE, siteResource, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, getRoute, siteResource, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { listRoute } from "./list";
 
 const IN_PROGRESS = ["queued", "pending", "deploying"];
@@ -102,12 +102,9 @@ export const deploymentRoutes: RouteDefinition[] = [
     sorts: { created_at: (deployment) => deployment.id },
   }),
   { method: "post", template: `${SITE}/deployments`, scope: "site:manage-deploys", handler: createDeployment },
-  {
-    method: "get",
-    template: `${SITE}/deployments/{deployment}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentDeployment(ctx, need(ctx.found.deployment, "deployment"))) }),
-  },
+  getRoute(`${SITE}/deployments/{deployment}`, "server:view", (ctx) =>
+    presentDeployment(ctx, need(ctx.found.deployment, "deployment")),
+  ),
   {
     method: "get",
     template: `${SITE}/deployments/{deployment}/log`,

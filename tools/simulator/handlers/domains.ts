@@ -1,7 +1,7 @@
 import { valuesAt } from "../async-clock";
-import { document, type JsonApiResource } from "../json-api";
+import type { JsonApiResource } from "../json-api";
 import type { DomainRecord } from "../types";
-import { SITE, siteResource, need, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, getRoute, siteResource, need, type RequestContext, type RouteDefinition } from "./context";
 import { listRoute } from "./list";
 
 export function presentDomain(ctx: RequestContext, domain: DomainRecord): JsonApiResource {
@@ -26,10 +26,7 @@ export const domainRoutes: RouteDefinition[] = [
     },
     sorts: { name: (domain) => domain.name, created_at: (domain) => domain.createdAt },
   }),
-  {
-    method: "get",
-    template: `${SITE}/domains/{domainRecord}`,
-    scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: document(presentDomain(ctx, need(ctx.found.domainRecord, "domainRecord"))) }),
-  },
+  getRoute(`${SITE}/domains/{domainRecord}`, "site:meta", (ctx) =>
+    presentDomain(ctx, need(ctx.found.domainRecord, "domainRecord")),
+  ),
 ];

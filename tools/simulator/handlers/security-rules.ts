@@ -2,7 +2,7 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
 import type { SecurityRuleRecord } from "../types";
-import { SITE, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, getRoute, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
 import { sha256 } from "./databases";
 import { listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
@@ -85,12 +85,9 @@ export const securityRuleRoutes: RouteDefinition[] = [
     sorts: { path: (rule) => rule.path ?? "", status: statusAt, created_at: (rule) => rule.createdAt, updated_at: (rule) => rule.updatedAt },
   }),
   { method: "post", template: `${SITE}/security-rules`, scope: "site:manage-security", handler: createRule },
-  {
-    method: "get",
-    template: `${SITE}/security-rules/{securityRule}`,
-    scope: "site:manage-security",
-    handler: (ctx) => ({ status: 200, body: document(presentSecurityRule(ctx, need(ctx.found.securityRule, "securityRule"))) }),
-  },
+  getRoute(`${SITE}/security-rules/{securityRule}`, "site:manage-security", (ctx) =>
+    presentSecurityRule(ctx, need(ctx.found.securityRule, "securityRule")),
+  ),
   { method: "put", template: `${SITE}/security-rules/{securityRule}`, scope: "site:manage-security", handler: updateRule },
   { method: "delete", template: `${SITE}/security-rules/{securityRule}`, scope: "site:manage-security", handler: deleteRule },
 ];

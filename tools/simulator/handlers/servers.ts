@@ -1,6 +1,6 @@
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { iso, resource, type JsonApiResource } from "../json-api";
 import type { ServerRecord } from "../types";
-import { ORG, SERVER, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { ORG, SERVER, getRoute, need, url, type RequestContext, type RouteDefinition } from "./context";
 import { partial, listRoute } from "./list";
 
 export function presentServer(ctx: RequestContext, server: ServerRecord): JsonApiResource {
@@ -65,10 +65,5 @@ export const serverRoutes: RouteDefinition[] = [
       updated_at: (server) => server.createdAt,
     },
   }),
-  {
-    method: "get",
-    template: SERVER,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentServer(ctx, need(ctx.found.server, "server"))) }),
-  },
+  getRoute(SERVER, "server:view", (ctx) => presentServer(ctx, need(ctx.found.server, "server"))),
 ];
