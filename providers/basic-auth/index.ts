@@ -15,13 +15,12 @@ import { type RuleRef, describeRule, findRule, waitRuleGone, waitRuleInstalled }
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule } from "../forge";
 import { forgeClientFromStackConfig } from "../runtime/forge-connection";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ResourceArgs, withSecretOutputs } from "../runtime/resource-args";
 import { UserError } from "../common/user-error";
 
 export type { BasicAuthInputs, BasicAuthOutputs } from "./rules";
 
-export type BasicAuthArgs = {
-  [K in keyof BasicAuthInputs]: pulumi.Input<BasicAuthInputs[K]>;
-};
+export type BasicAuthArgs = ResourceArgs<BasicAuthInputs>;
 
 function describeSite({ serverId, siteId }: Pick<BasicAuthInputs, "serverId" | "siteId">): string {
   return `site ${siteId} on server ${serverId}`;
@@ -152,7 +151,7 @@ export class BasicAuth extends pulumi.dynamic.Resource {
       createProviderShim("providers/basic-auth"),
       name,
       { ...args, password: pulumi.secret(args.password), ruleId: undefined, passwordGenerated: undefined },
-      { ...opts, additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "password"])] },
+      withSecretOutputs(opts, ["password"]),
       "forge",
       "BasicAuth",
     );

@@ -15,6 +15,7 @@ import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
 import { forgeClientFromStackConfig, pollPacing } from "../runtime/forge-connection";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import type { ResourceArgs } from "../runtime/resource-args";
 
 export type { DeploymentInputs, DeploymentOutputs } from "./rules";
 
@@ -27,9 +28,7 @@ export type { DeploymentInputs, DeploymentOutputs } from "./rules";
  * is `deploymentId`. Deleting the resource removes nothing from Forge.
  */
 
-export type DeploymentArgs = {
-  [K in keyof DeploymentInputs]: pulumi.Input<DeploymentInputs[K]>;
-};
+export type DeploymentArgs = ResourceArgs<DeploymentInputs>;
 
 
 const SECRET_INPUTS = ["healthAuth", "redactions"];

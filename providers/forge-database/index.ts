@@ -27,13 +27,12 @@ import {
   findUserById,
 } from "./forge";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ResourceArgs, withSecretOutputs } from "../runtime/resource-args";
 import { UserError } from "../common/user-error";
 
 export type { ForgeDatabaseInputs } from "./rules";
 
-export type ForgeDatabaseArgs = {
-  [K in keyof ForgeDatabaseInputs]: pulumi.Input<ForgeDatabaseInputs[K]>;
-};
+export type ForgeDatabaseArgs = ResourceArgs<ForgeDatabaseInputs>;
 
 export interface ForgeDatabaseOutputs extends ForgeDatabaseInputs {
   databaseId: number;
@@ -164,7 +163,7 @@ export class ForgeDatabase extends pulumi.dynamic.Resource {
       createProviderShim("providers/forge-database"),
       name,
       { ...args, databaseId: undefined, userId: undefined, password: undefined, host: undefined, port: undefined },
-      { ...opts, additionalSecretOutputs: [...new Set([...(opts.additionalSecretOutputs ?? []), "password"])] },
+      withSecretOutputs(opts, ["password"]),
       "forge",
       "Database",
     );

@@ -32,13 +32,12 @@ import {
   planCertReplacement,
 } from "./rules";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import type { ResourceArgs } from "../runtime/resource-args";
 import { UserError } from "../common/user-error";
 
 export type { CertificateMode, LetsEncryptCertInputs } from "./rules";
 
-export type LetsEncryptCertArgs = {
-  [K in keyof LetsEncryptCertInputs]: pulumi.Input<LetsEncryptCertInputs[K]>;
-};
+export type LetsEncryptCertArgs = ResourceArgs<LetsEncryptCertInputs>;
 
 export interface LetsEncryptCertOutputs extends LetsEncryptCertInputs {
   certificateId: number;

@@ -7,6 +7,7 @@ import { mergeDotenv, removeDotenvKeys } from "../common/dotenv";
 import { ForgeNotFoundError } from "../forge";
 import { forgeClientFromStackConfig } from "../runtime/forge-connection";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { type ResourceArgs, withSecretOutputs } from "../runtime/resource-args";
 import { type SiteRef, describeSite, parseSiteDotenv, readSiteDotenv, writeSiteDotenv } from "./forge";
 import {
   type SiteEnvironmentInputs,
@@ -24,9 +25,7 @@ import { UserError } from "../common/user-error";
 
 export type { SiteEnvironmentInputs, SiteEnvironmentOutputs } from "./rules";
 
-export type SiteEnvironmentArgs = {
-  [K in keyof SiteEnvironmentInputs]: pulumi.Input<SiteEnvironmentInputs[K]>;
-};
+export type SiteEnvironmentArgs = ResourceArgs<SiteEnvironmentInputs>;
 
 function environmentId({ serverId, siteId }: SiteRef): string {
   return `servers/${serverId}/sites/${siteId}/environment`;
@@ -147,7 +146,7 @@ export class SiteEnvironment extends pulumi.dynamic.Resource {
       createProviderShim("providers/site-environment"),
       name,
       { ...args, values: pulumi.secret(args.values), managedKeys: undefined, appKey: undefined, contentSha256: undefined },
-      { ...opts, additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "values", "appKey"])] },
+      withSecretOutputs(opts, ["values", "appKey"]),
       "forge",
       "SiteEnvironment",
     );
