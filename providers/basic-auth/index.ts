@@ -15,6 +15,7 @@ import { type RuleRef, describeRule, findRule, waitRuleGone, waitRuleInstalled }
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule } from "../forge";
 import { forgeClientFromStackConfig } from "../runtime/forge-connection";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { pureCheckAndDiff } from "../runtime/pure-rules";
 import { type ResourceArgs, withSecretOutputs } from "../runtime/resource-args";
 import { UserError } from "../common/user-error";
 
@@ -53,13 +54,7 @@ async function settle(client: ForgeClient, outs: BasicAuthOutputs, verb: string)
 }
 
 export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs> = {
-  async check(_olds, news) {
-    return checkBasicAuthInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffBasicAuth(olds, news);
-  },
+  ...pureCheckAndDiff(checkBasicAuthInputs, diffBasicAuth),
 
   async create(inputs) {
     const client = forgeClientFromStackConfig();

@@ -15,6 +15,7 @@ import { mysqlAccessFromStackConfig } from "../runtime/mysql-access";
 import { type DbSnapshotCloneInputs, PREVIEW_TARGET_RULE, checkDbSnapshotCloneInputs, diffDbSnapshotClone } from "./rules";
 import { isPreviewDatabaseName } from "../common/ownership";
 import { type ProviderImplementation, createProviderShim } from "../runtime";
+import { pureCheckAndDiff } from "../runtime/pure-rules";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 
@@ -82,13 +83,7 @@ function outputsOf(inputs: DbSnapshotCloneInputs, result: CloneResult): DbSnapsh
 }
 
 export const provider: ProviderImplementation<DbSnapshotCloneInputs, DbSnapshotCloneOutputs> = {
-  async check(_olds, news) {
-    return checkDbSnapshotCloneInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffDbSnapshotClone({ ...olds }, { ...news });
-  },
+  ...pureCheckAndDiff(checkDbSnapshotCloneInputs, (olds, news) => diffDbSnapshotClone({ ...olds }, { ...news })),
 
   async create(inputs) {
     assertInputs(inputs, "create");

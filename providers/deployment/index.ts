@@ -15,6 +15,7 @@ import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
 import { forgeClientFromStackConfig, pollPacing } from "../runtime/forge-connection";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { pureCheckAndDiff } from "../runtime/pure-rules";
 import type { ResourceArgs } from "../runtime/resource-args";
 
 export type { DeploymentInputs, DeploymentOutputs } from "./rules";
@@ -101,13 +102,7 @@ async function converge(inputs: DeploymentInputs, previous: DeploymentOutputs | 
 }
 
 export const provider: ProviderImplementation<DeploymentInputs, DeploymentOutputs> = {
-  async check(_olds, news) {
-    return checkDeploymentInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffDeployment(olds, news);
-  },
+  ...pureCheckAndDiff(checkDeploymentInputs, diffDeployment),
 
   async create(inputs) {
     const outs = await converge(inputs, null);

@@ -27,6 +27,7 @@ import {
   findUserById,
 } from "./forge";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { pureCheckAndDiff } from "../runtime/pure-rules";
 import { type ResourceArgs, withSecretOutputs } from "../runtime/resource-args";
 import { UserError } from "../common/user-error";
 
@@ -87,13 +88,7 @@ async function attachUser(forge: ForgeClient, outs: ForgeDatabaseOutputs): Promi
 }
 
 export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabaseOutputs> = {
-  async check(_olds, news) {
-    return checkForgeDatabaseInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffForgeDatabase({ ...olds }, { ...news });
-  },
+  ...pureCheckAndDiff(checkForgeDatabaseInputs, (olds, news) => diffForgeDatabase({ ...olds }, { ...news })),
 
   async create(inputs) {
     assertOwnable(inputs, "create or adopt");

@@ -24,6 +24,7 @@ import {
   updateSiteParams,
 } from "./state";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { pureCheckAndDiff } from "../runtime/pure-rules";
 import { UserError } from "../common/user-error";
 
 export type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";
@@ -85,13 +86,7 @@ async function adoptable(client: ForgeClient, inputs: ForgeSiteInputs): Promise<
 }
 
 export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs> = {
-  async check(_olds, news) {
-    return checkForgeSiteInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffForgeSite(olds, news);
-  },
+  ...pureCheckAndDiff(checkForgeSiteInputs, diffForgeSite),
 
   async create(inputs) {
     const client = forgeClientFromStackConfig();

@@ -15,6 +15,7 @@ import { mysqlAccessFromStackConfig } from "../runtime/mysql-access";
 import { type RefreshResult, dropOwnedStaging, refreshMaster } from "./refresh";
 import { type MasterSnapshotInputs, checkMasterSnapshotInputs, diffMasterSnapshot, needsRefresh, stagingDatabaseFor } from "./rules";
 import { type ProviderImplementation, createProviderShim } from "../runtime";
+import { pureCheckAndDiff } from "../runtime/pure-rules";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 
@@ -55,13 +56,7 @@ async function refresh(inputs: MasterSnapshotInputs): Promise<MasterSnapshotOutp
 }
 
 export const provider: ProviderImplementation<MasterSnapshotInputs, MasterSnapshotOutputs> = {
-  async check(_olds, news) {
-    return checkMasterSnapshotInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffMasterSnapshot({ ...olds }, { ...news });
-  },
+  ...pureCheckAndDiff(checkMasterSnapshotInputs, (olds, news) => diffMasterSnapshot({ ...olds }, { ...news })),
 
   async create(inputs) {
     assertInputs(inputs, "refresh");

@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type ProviderImplementation, createProviderShim, readStackConfig } from "../runtime";
+import { pureCheckAndDiff } from "../runtime/pure-rules";
 import { type RedisOnServer, describeClaim, findClaim, claimSlot, releaseSlot, withRedisOverSsh } from "../redis";
 import {
   type RedisDbSlotInputs,
@@ -53,13 +54,7 @@ function slotOf(id: string, props: Partial<RedisDbSlotOutputs>): number {
 }
 
 export const provider: ProviderImplementation<RedisDbSlotInputs, RedisDbSlotOutputs> = {
-  async check(_olds, news) {
-    return checkRedisDbSlotInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffRedisDbSlot(olds, news);
-  },
+  ...pureCheckAndDiff(checkRedisDbSlotInputs, diffRedisDbSlot),
 
   async create(inputs) {
     const { slot, claim } = await withRedisOverSsh(sshTargetFromStackConfig(), redisOnServer(inputs), (redis) =>

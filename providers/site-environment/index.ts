@@ -7,6 +7,7 @@ import { mergeDotenv, removeDotenvKeys } from "../common/dotenv";
 import { ForgeNotFoundError } from "../forge";
 import { forgeClientFromStackConfig } from "../runtime/forge-connection";
 import { type ProviderImplementation, createProviderShim, partialFailure } from "../runtime";
+import { pureCheckAndDiff } from "../runtime/pure-rules";
 import { type ResourceArgs, withSecretOutputs } from "../runtime/resource-args";
 import { type SiteRef, describeSite, parseSiteDotenv, readSiteDotenv, writeSiteDotenv } from "./forge";
 import {
@@ -78,13 +79,7 @@ async function applyManagedKeys(
 }
 
 export const provider: ProviderImplementation<SiteEnvironmentInputs, SiteEnvironmentOutputs> = {
-  async check(_olds, news) {
-    return checkSiteEnvironmentInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffSiteEnvironment(olds, news);
-  },
+  ...pureCheckAndDiff(checkSiteEnvironmentInputs, diffSiteEnvironment),
 
   async create(inputs) {
     const appKey = resolveAppKey(inputs.values, null);
