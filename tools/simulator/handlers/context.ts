@@ -116,6 +116,17 @@ export function siteResource(
   return resource(type, record.id, { ...attributes, ...timestamps }, url(ctx, `${sitePath(ctx, site)}/${pathBelowSite}`));
 }
 
+/** A singleton below the request's site (its `.env`, deploy script, health check URL), identified by the site's id. */
+export function siteSingleton(
+  ctx: RequestContext,
+  type: string,
+  pathBelowSite: string,
+  attributes: (site: SiteRecord) => Record<string, unknown>,
+): JsonApiResource {
+  const site = need(ctx.found.site, "site");
+  return resource(type, site.id, attributes(site), url(ctx, `${sitePath(ctx, site)}/${pathBelowSite}`));
+}
+
 /** Forge's async delete: the record reads `removing` (with `values`) until the clock's removal delay, then is gone. */
 export function beginRemoval(ctx: RequestContext, lifecycle: Lifecycle, values: Record<string, string | boolean> = {}): void {
   extend(lifecycle, ctx.now, { status: "removing", ...values });

@@ -2,7 +2,7 @@ import { checkSyntax } from "../deploy-script";
 import { initialValues, timeline, valuesAt } from "../async-clock";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DeploymentRecord, Lifecycle, SiteRecord } from "../types";
-import { SITE, getRoute, siteResource, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, getRoute, siteResource, siteSingleton, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { listRoute } from "./list";
 
 const IN_PROGRESS = ["queued", "pending", "deploying"];
@@ -129,12 +129,8 @@ export const deploymentRoutes: RouteDefinition[] = [
       const status = latest === undefined ? null : String(valuesAt(latest.lifecycle, ctx.now).status);
       const running = status !== null && IN_PROGRESS.includes(status);
       const startedAt = latest === undefined ? site.createdAt : statusTimes(latest.lifecycle, ctx.now).get("deploying") ?? latest.createdAt;
-      return {
-        status: 200,
-        body: document(
-          resource("deploymentStatuses", site.id, { status: running ? status : null, started_at: iso(startedAt) }, url(ctx, `${sitePath(ctx, site)}/deployments/status`)),
-        ),
-      };
+      const attributes = { status: running ? status : null, started_at: iso(startedAt) };
+      return { status: 200, body: document(siteSingleton(ctx, "deploymentStatuses", "deployments/status", () => attributes)) };
     },
   },
   { method: "post", template: `${SITE}/deployments/push-to-deploy`, scope: "site:manage-deploys", handler: setPushToDeploy(true) },
