@@ -3,8 +3,8 @@ import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DatabaseUserRecord } from "../types";
 import { SERVER, getRoute, beginRemoval, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
-import { MAX_USER_NAME, sha256 } from "./databases";
-import { partial, listRoute } from "./list";
+import { MAX_USER_NAME, SCHEMA_OBJECT_LIST_RULES, sha256 } from "./databases";
+import { listRoute } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentDatabaseUser(ctx: RequestContext, user: DatabaseUserRecord, initial = false): JsonApiResource {
@@ -109,11 +109,7 @@ export const databaseUserRoutes: RouteDefinition[] = [
     scope: "server:view",
     items: (ctx) => ctx.services.store.data.databaseUsers.filter((item) => item.serverId === need(ctx.found.server, "server").id),
     present: presentDatabaseUser,
-    filters: {
-      name: (user, value) => partial(user.name, value),
-      status: (user, value, ctx) => valuesAt(user.lifecycle, ctx.now).status === value,
-    },
-    sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
+    ...SCHEMA_OBJECT_LIST_RULES,
   }),
   { method: "post", template: `${SERVER}/database/users`, scope: "server:create-databases", handler: createUser },
   getRoute(`${SERVER}/database/users/{databaseUser}`, "server:view", (ctx) =>

@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import { initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
-import type { DatabaseRecord, DatabaseUserRecord } from "../types";
+import type { DatabaseRecord, DatabaseUserRecord, Lifecycle } from "../types";
 import { SERVER, getRoute, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
 import { partial, listRoute } from "./list";
 import { stringField } from "./site-rules";
@@ -102,17 +102,26 @@ async function deleteDatabase(ctx: RequestContext): Promise<{ status: number }> 
   return { status: 202 };
 }
 
+/** Schemas and database users are listed alike: by name (partial) and status, sorted by name or time. */
+export const SCHEMA_OBJECT_LIST_RULES = {
+  filters: {
+    name: (item: { name: string }, value: string) => partial(item.name, value),
+    status: (item: { lifecycle: Lifecycle }, value: string, ctx: RequestContext) => valuesAt(item.lifecycle, ctx.now).status === value,
+  },
+  sorts: {
+    name: (item: { name: string }) => item.name,
+    created_at: (item: { createdAt: number }) => item.createdAt,
+    updated_at: (item: { updatedAt: number }) => item.updatedAt,
+  },
+};
+
 export const databaseRoutes: RouteDefinition[] = [
   listRoute({
     template: `${SERVER}/database/schemas`,
     scope: "server:view",
     items: (ctx) => ctx.services.store.data.databases.filter((item) => item.serverId === need(ctx.found.server, "server").id),
     present: presentDatabase,
-    filters: {
-      name: (database, value) => partial(database.name, value),
-      status: (database, value, ctx) => valuesAt(database.lifecycle, ctx.now).status === value,
-    },
-    sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
+    ...SCHEMA_OBJECT_LIST_RULES,
   }),
   { method: "post", template: `${SERVER}/database/schemas`, scope: "server:create-databases", handler: createDatabase },
   getRoute(`${SERVER}/database/schemas/{database}`, "server:view", (ctx) =>
