@@ -2,7 +2,7 @@
  * Waits on a Forge security rule, which installs, updates and removes asynchronously (each write answers 202).
  */
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule, waitDone, waitFor, waitPending } from "../forge";
-import { pollPacing } from "../runtime";
+import { pollPacing, waitUntilGone } from "../runtime";
 
 export interface RuleRef {
   serverId: number;
@@ -48,11 +48,5 @@ export async function waitRuleInstalled(client: ForgeClient, ref: RuleRef): Prom
 
 /** Polls until Forge answers 404 for the rule. */
 export async function waitRuleGone(client: ForgeClient, ref: RuleRef): Promise<void> {
-  await waitFor(
-    async () => {
-      const rule = await findRule(client, ref);
-      return rule === null ? waitDone(undefined) : waitPending(rule.status);
-    },
-    { what: `${describeRule(ref)} to be removed`, timeoutMs: RULE_TIMEOUT_MS, ...pollPacing() },
-  );
+  await waitUntilGone(client, () => findRule(client, ref), { subject: describeRule(ref), timeoutMs: RULE_TIMEOUT_MS });
 }

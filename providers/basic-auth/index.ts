@@ -13,14 +13,12 @@ import {
 } from "./rules";
 import { type RuleRef, describeRule, findRule, waitRuleGone, waitRuleInstalled } from "./forge";
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule } from "../forge";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff, type ResourceArgs, withSecretOutputs } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { BasicAuthInputs, BasicAuthOutputs } from "./rules";
 
-export type BasicAuthArgs = {
-  [K in keyof BasicAuthInputs]: pulumi.Input<BasicAuthInputs[K]>;
-};
+export type BasicAuthArgs = ResourceArgs<BasicAuthInputs>;
 
 function describeSite({ serverId, siteId }: Pick<BasicAuthInputs, "serverId" | "siteId">): string {
   return `site ${siteId} on server ${serverId}`;
@@ -53,13 +51,7 @@ async function settle(client: ForgeClient, outs: BasicAuthOutputs, verb: string)
 }
 
 export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs> = {
-  async check(_olds, news) {
-    return checkBasicAuthInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffBasicAuth(olds, news);
-  },
+  ...pureCheckAndDiff(checkBasicAuthInputs, diffBasicAuth),
 
   async create(inputs) {
     const client = forgeClientFromStackConfig();
@@ -151,7 +143,7 @@ export class BasicAuth extends pulumi.dynamic.Resource {
       createProviderShim("providers/basic-auth"),
       name,
       { ...args, password: pulumi.secret(args.password), ruleId: undefined, passwordGenerated: undefined },
-      { ...opts, additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "password"])] },
+      withSecretOutputs(opts, ["password"]),
       "forge",
       "BasicAuth",
     );

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { cloneDatabase, inspectClone, removeCloneLeftovers, type CloneResult } from "../db-clone";
 import { type DbSnapshotCloneInputs, PREVIEW_TARGET_RULE, checkDbSnapshotCloneInputs, diffDbSnapshotClone } from "./rules";
 import { isPreviewDatabaseName } from "../common/ownership";
-import { type ProviderImplementation, createProviderShim, mysqlAccessFromStackConfig } from "../runtime";
+import { type ProviderImplementation, createProviderShim, mysqlAccessFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 
@@ -80,13 +80,7 @@ function outputsOf(inputs: DbSnapshotCloneInputs, result: CloneResult): DbSnapsh
 }
 
 export const provider: ProviderImplementation<DbSnapshotCloneInputs, DbSnapshotCloneOutputs> = {
-  async check(_olds, news) {
-    return checkDbSnapshotCloneInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffDbSnapshotClone({ ...olds }, { ...news });
-  },
+  ...pureCheckAndDiff(checkDbSnapshotCloneInputs, (olds, news) => diffDbSnapshotClone({ ...olds }, { ...news })),
 
   async create(inputs) {
     assertInputs(inputs, "create");

@@ -13,7 +13,7 @@ import {
 import { assertDeployableSite, deployAndWait, ensureDeploymentScript, redactedError, secretsOf } from "./forge";
 import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pollPacing } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pollPacing, pureCheckAndDiff, type ResourceArgs } from "../runtime";
 
 export type { DeploymentInputs, DeploymentOutputs } from "./rules";
 
@@ -26,9 +26,7 @@ export type { DeploymentInputs, DeploymentOutputs } from "./rules";
  * is `deploymentId`. Deleting the resource removes nothing from Forge.
  */
 
-export type DeploymentArgs = {
-  [K in keyof DeploymentInputs]: pulumi.Input<DeploymentInputs[K]>;
-};
+export type DeploymentArgs = ResourceArgs<DeploymentInputs>;
 
 
 const SECRET_INPUTS = ["healthAuth", "redactions"];
@@ -101,13 +99,7 @@ async function converge(inputs: DeploymentInputs, previous: DeploymentOutputs | 
 }
 
 export const provider: ProviderImplementation<DeploymentInputs, DeploymentOutputs> = {
-  async check(_olds, news) {
-    return checkDeploymentInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffDeployment(olds, news);
-  },
+  ...pureCheckAndDiff(checkDeploymentInputs, diffDeployment),
 
   async create(inputs) {
     const outs = await converge(inputs, null);

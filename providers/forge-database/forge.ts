@@ -4,21 +4,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Database, DatabaseUser, ForgeClient } from "../forge";
-import { isForgeNotFound, waitDone, waitPending } from "../forge";
-import { pollPacing } from "../runtime";
+import { nullIfNotFound, waitDone, waitPending } from "../forge";
+import { pollPacing, waitUntilGone } from "../runtime";
 
 /** Forge installs a schema or user in seconds; five minutes means it is stuck. */
 const SETTLE_TIMEOUT_MS = 5 * 60_000;
 
-
-async function orNull<T>(request: Promise<T>): Promise<T | null> {
-  try {
-    return await request;
-  } catch (error) {
-    if (isForgeNotFound(error)) return null;
-    throw error;
-  }
-}
 
 export function describeSchema(serverId: number, name: string, id?: number): string {
   return `database schema \`${name}\`${id === undefined ? "" : ` (id ${id})`} on Forge server ${serverId}`;
@@ -36,21 +27,11 @@ function waitSettled<T extends { status: string }>(
 ): Promise<T | null> {
   return forge.waitFor(
     async () => {
-      const found = await orNull(get());
+      const found = await nullIfNotFound(get());
       if (found === null) return waitDone(null);
       return found.status === "installed" ? waitDone(found) : waitPending(found.status);
     },
     { what: `${what} to finish installing`, timeoutMs: SETTLE_TIMEOUT_MS, ...pollPacing() },
-  );
-}
-
-function waitGone(forge: ForgeClient, what: string, get: () => Promise<{ status: string }>): Promise<void> {
-  return forge.waitFor(
-    async () => {
-      const found = await orNull(get());
-      return found === null ? waitDone(undefined) : waitPending(found.status);
-    },
-    { what: `${what} to be removed`, timeoutMs: SETTLE_TIMEOUT_MS, ...pollPacing() },
   );
 }
 
@@ -117,13 +98,13 @@ export async function ensureUser(
 
 /** The schema with this id if it still exists under this name; null when it is gone or the id now names another. */
 export async function findSchemaById(forge: ForgeClient, serverId: number, id: number, name: string): Promise<Database | null> {
-  const found = await orNull(forge.databases.get(serverId, id));
+  const found = await nullIfNotFound(forge.databases.get(serverId, id));
   return found !== null && found.name === name && found.status !== "removing" ? found : null;
 }
 
 /** The user with this id if it still exists under this name; null when it is gone or the id now names another. */
 export async function findUserById(forge: ForgeClient, serverId: number, id: number, name: string): Promise<DatabaseUser | null> {
-  const found = await orNull(forge.databaseUsers.get(serverId, id));
+  const found = await nullIfNotFound(forge.databaseUsers.get(serverId, id));
   return found !== null && found.name === name && found.status !== "removing" ? found : null;
 }
 
@@ -135,28 +116,28 @@ export async function dropUser(forge: ForgeClient, serverId: number, userName: s
   const user =
     userId === null
       ? await forge.databaseUsers.findByName(serverId, userName)
-      : await orNull(forge.databaseUsers.get(serverId, userId));
+      : await nullIfNotFound(forge.databaseUsers.get(serverId, userId));
   if (user === undefined || user === null) return;
   const what = describeUser(serverId, userName, user.id);
   if (user.name !== userName) {
     pulumi.log.warn(`forge-database: left ${describeUser(serverId, user.name, user.id)} alone: it is not \`${userName}\``);
     return;
   }
-  if (user.status !== "removing") await orNull(forge.databaseUsers.delete(serverId, user.id));
-  await waitGone(forge, what, () => forge.databaseUsers.get(serverId, user.id));
+  if (user.status !== "removing") await nullIfNotFound(forge.databaseUsers.delete(serverId, user.id));
+  await waitUntilGone(forge, () => forge.databaseUsers.get(serverId, user.id), { subject: what, timeoutMs: SETTLE_TIMEOUT_MS });
   pulumi.log.info(`forge-database: dropped ${what}`);
 }
 
 /** Drops the schema with this id, if it still carries this name, and waits until Forge has removed it. */
 export async function dropSchema(forge: ForgeClient, serverId: number, name: string, databaseId: number): Promise<void> {
-  const schema = await orNull(forge.databases.get(serverId, databaseId));
+  const schema = await nullIfNotFound(forge.databases.get(serverId, databaseId));
   if (schema === null) return;
   const what = describeSchema(serverId, name, databaseId);
   if (schema.name !== name) {
     pulumi.log.warn(`forge-database: left ${describeSchema(serverId, schema.name, databaseId)} alone: it is not \`${name}\``);
     return;
   }
-  if (schema.status !== "removing") await orNull(forge.databases.delete(serverId, databaseId));
-  await waitGone(forge, what, () => forge.databases.get(serverId, databaseId));
+  if (schema.status !== "removing") await nullIfNotFound(forge.databases.delete(serverId, databaseId));
+  await waitUntilGone(forge, () => forge.databases.get(serverId, databaseId), { subject: what, timeoutMs: SETTLE_TIMEOUT_MS });
   pulumi.log.info(`forge-database: dropped ${what}`);
 }

@@ -25,14 +25,12 @@ import {
   findSchemaById,
   findUserById,
 } from "./forge";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff, type ResourceArgs, withSecretOutputs } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeDatabaseInputs } from "./rules";
 
-export type ForgeDatabaseArgs = {
-  [K in keyof ForgeDatabaseInputs]: pulumi.Input<ForgeDatabaseInputs[K]>;
-};
+export type ForgeDatabaseArgs = ResourceArgs<ForgeDatabaseInputs>;
 
 export interface ForgeDatabaseOutputs extends ForgeDatabaseInputs {
   databaseId: number;
@@ -87,13 +85,7 @@ async function attachUser(forge: ForgeClient, outs: ForgeDatabaseOutputs): Promi
 }
 
 export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabaseOutputs> = {
-  async check(_olds, news) {
-    return checkForgeDatabaseInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffForgeDatabase({ ...olds }, { ...news });
-  },
+  ...pureCheckAndDiff(checkForgeDatabaseInputs, (olds, news) => diffForgeDatabase({ ...olds }, { ...news })),
 
   async create(inputs) {
     assertOwnable(inputs, "create or adopt");
@@ -163,7 +155,7 @@ export class ForgeDatabase extends pulumi.dynamic.Resource {
       createProviderShim("providers/forge-database"),
       name,
       { ...args, databaseId: undefined, userId: undefined, password: undefined, host: undefined, port: undefined },
-      { ...opts, additionalSecretOutputs: [...new Set([...(opts.additionalSecretOutputs ?? []), "password"])] },
+      withSecretOutputs(opts, ["password"]),
       "forge",
       "Database",
     );

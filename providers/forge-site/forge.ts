@@ -9,11 +9,9 @@ import {
   type Site,
   decodePage,
   toSite,
-  waitDone,
-  waitPending,
 } from "../forge";
 import { isRecord } from "../common/narrow";
-import { pollPacing } from "../runtime";
+import { pollPacing, waitUntilGone } from "../runtime";
 import type { ForgeSiteInputs } from "./rules";
 import { siteProgress } from "./state";
 
@@ -97,11 +95,5 @@ export function waitForSiteReady(
 
 /** Polls until get-site answers 404. */
 export function waitForSiteGone(client: ForgeClient, siteId: number, domain: string, timeoutMs = SITE_REMOVAL_TIMEOUT_MS): Promise<void> {
-  return client.waitFor(
-    async () => {
-      const site = await getSiteOrUndefined(client, siteId);
-      return site === undefined ? waitDone(undefined) : waitPending(site.status);
-    },
-    { what: `Forge site ${siteId} (${domain}) to be removed`, timeoutMs, ...pollPacing() },
-  );
+  return waitUntilGone(client, () => client.sites.get(siteId), { subject: `Forge site ${siteId} (${domain})`, timeoutMs });
 }

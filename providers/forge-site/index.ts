@@ -22,7 +22,7 @@ import {
   outputsFromSite,
   updateSiteParams,
 } from "./state";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";
@@ -84,13 +84,7 @@ async function adoptable(client: ForgeClient, inputs: ForgeSiteInputs): Promise<
 }
 
 export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs> = {
-  async check(_olds, news) {
-    return checkForgeSiteInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffForgeSite(olds, news);
-  },
+  ...pureCheckAndDiff(checkForgeSiteInputs, diffForgeSite),
 
   async create(inputs) {
     const client = forgeClientFromStackConfig();

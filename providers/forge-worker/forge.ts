@@ -11,7 +11,7 @@ import {
   waitFor,
   waitPending,
 } from "../forge";
-import { pollPacing } from "../runtime";
+import { pollPacing, deleteAndWaitGone } from "../runtime";
 import { workerNameOf } from "./rules";
 import { UserError } from "../common/user-error";
 
@@ -109,27 +109,11 @@ export async function waitUntilRunning(client: ForgeClient, where: WorkerLocatio
 
 /** Deletes the process and waits until Forge answers 404; an already missing process is done. */
 export async function removeProcess(client: ForgeClient, where: WorkerLocation, processId: number): Promise<void> {
-  try {
-    await client.backgroundProcesses.delete(where.serverId, processId);
-  } catch (error) {
-    if (isForgeNotFound(error)) return;
-    throw error;
-  }
-  await waitFor(
-    async () => {
-      try {
-        const process = await client.backgroundProcesses.get(where.serverId, processId);
-        return waitPending(process.status);
-      } catch (error) {
-        if (isForgeNotFound(error)) return waitDone(undefined);
-        throw error;
-      }
-    },
-    {
-      what: `worker \`${where.name}\` (background process ${processId}) to be removed`,
-      timeoutMs: REMOVE_TIMEOUT_MS,
-      ...pollPacing(),
-    },
+  await deleteAndWaitGone(
+    client,
+    () => client.backgroundProcesses.delete(where.serverId, processId),
+    () => client.backgroundProcesses.get(where.serverId, processId),
+    { subject: `worker \`${where.name}\` (background process ${processId})`, timeoutMs: REMOVE_TIMEOUT_MS },
   );
 }
 

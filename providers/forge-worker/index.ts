@@ -59,12 +59,11 @@ import {
   partialFailure,
   forgeClientFromStackConfig,
 } from "../runtime";
+import type { ResourceArgs } from "../runtime";
 
 export type ForgeWorkerInputs = WorkerSettings;
 
-export type ForgeWorkerArgs = {
-  [K in keyof ForgeWorkerInputs]: pulumi.Input<ForgeWorkerInputs[K]>;
-};
+export type ForgeWorkerArgs = ResourceArgs<ForgeWorkerInputs>;
 
 export interface ForgeWorkerOutputs extends ForgeWorkerInputs {
   processId: number;

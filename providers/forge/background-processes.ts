@@ -1,4 +1,4 @@
-import { decodeDocument, type DecodedResource } from "./json-api";
+import type { DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { BackgroundProcessStatus, BackgroundProcessUser, CreateBackgroundProcessRequest, OpenEnum } from "./types";
@@ -74,12 +74,11 @@ export class BackgroundProcessesApi {
     );
   }
 
-  async get(serverId: number, processId: number): Promise<BackgroundProcess> {
-    const body = await this.transport.send({
+  get(serverId: number, processId: number): Promise<BackgroundProcess> {
+    return this.transport.sendFor({
       operation: "organizations.servers.background-processes.show",
       params: { server: serverId, backgroundProcess: processId },
-    });
-    return toBackgroundProcess(decodeDocument(body, "backgroundProcesses"));
+    }, "backgroundProcesses", toBackgroundProcess);
   }
 
   /** Async (202); poll `get` until `installed` or `running`. */
@@ -95,12 +94,11 @@ export class BackgroundProcessesApi {
       stopwaitsecs: params.stopwaitsecs,
       stopsignal: params.stopsignal,
     };
-    const body = await this.transport.send({
+    return this.transport.sendFor({
       operation: "organizations.servers.background-processes.store",
       params: { server: serverId },
       body: request,
-    });
-    return toBackgroundProcess(decodeDocument(body, "backgroundProcesses"));
+    }, "backgroundProcesses", toBackgroundProcess);
   }
 
   async delete(serverId: number, processId: number): Promise<void> {

@@ -67,21 +67,19 @@ export class CertificatesApi {
     );
   }
 
-  async get(serverId: number, siteId: number, domainId: number, certificateId: number): Promise<Certificate> {
-    const body = await this.transport.send({
+  get(serverId: number, siteId: number, domainId: number, certificateId: number): Promise<Certificate> {
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.domains.certificates.show",
       params: { ...path(serverId, siteId, domainId), certificate: certificateId },
-    });
-    return toCertificate(decodeDocument(body, "certificates"));
+    }, "certificates", toCertificate);
   }
 
   /** The certificate currently serving the domain; a `ForgeNotFoundError` when there is none. */
-  async getActive(serverId: number, siteId: number, domainId: number): Promise<Certificate> {
-    const body = await this.transport.send({
+  getActive(serverId: number, siteId: number, domainId: number): Promise<Certificate> {
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.domains.certificates.active",
       params: path(serverId, siteId, domainId),
-    });
-    return toCertificate(decodeDocument(body, "certificates"));
+    }, "certificates", toCertificate);
   }
 
   /** Requests a Let's Encrypt certificate for the domain record (202); poll `get` until installed and active. */

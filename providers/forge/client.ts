@@ -18,7 +18,7 @@ import {
 import { createForgeError } from "./error-factory";
 import { HealthcheckApi } from "./healthcheck";
 import { sendHttp } from "./http";
-import { decodePage, type DecodedResource } from "./json-api";
+import { decodeDocument, decodePage, type DecodedResource } from "./json-api";
 import type { ForgeOperationId } from "./operations";
 import { FORGE_OPERATIONS } from "./operations";
 import { OrganizationsApi } from "./organizations";
@@ -66,8 +66,7 @@ export interface ForgeClientOptions {
 
 const SILENT_LOGGER: ForgeLogger = { debug: () => undefined, warn: () => undefined };
 
-// Functions here wrap the globals (`Math.random`, `Date.now`): a Pulumi closure cannot hold a native function.
-const DEFAULTS = {
+export const DEFAULT_CLIENT_OPTIONS = {
   baseUrl: "https://forge.laravel.com/api",
   timeoutMs: 30_000,
   retry: DEFAULT_RETRY_OPTIONS,
@@ -79,8 +78,6 @@ const DEFAULTS = {
 } as const satisfies Required<Omit<ForgeClientOptions, "token" | "org" | "limiter" | "retry">> & {
   retry: RetryOptions;
 };
-// Aliased so same-module uses stay on the local constant (see rate-limiter.ts).
-export { DEFAULTS as DEFAULT_CLIENT_OPTIONS };
 
 interface Settings {
   baseUrl: string;
@@ -100,33 +97,30 @@ interface Settings {
  * `withRetry`, and the error factory; per-area methods hang off it (`client.sites.create(...)`).
  */
 export class ForgeClient implements ForgeTransport {
-  readonly organizations: OrganizationsApi;
-  readonly servers: ServersApi;
-  readonly sites: SitesApi;
-  readonly domains: DomainsApi;
-  readonly certificates: CertificatesApi;
-  readonly environment: EnvironmentApi;
-  readonly deployments: DeploymentsApi;
-  readonly databases: DatabasesApi;
-  readonly databaseUsers: DatabaseUsersApi;
-  readonly backgroundProcesses: BackgroundProcessesApi;
-  readonly securityRules: SecurityRulesApi;
-  readonly commands: CommandsApi;
-  readonly healthcheck: HealthcheckApi;
+  readonly organizations = new OrganizationsApi(this);
+  readonly servers = new ServersApi(this);
+  readonly sites = new SitesApi(this);
+  readonly domains = new DomainsApi(this);
+  readonly certificates = new CertificatesApi(this);
+  readonly environment = new EnvironmentApi(this);
+  readonly deployments = new DeploymentsApi(this);
+  readonly databases = new DatabasesApi(this);
+  readonly databaseUsers = new DatabaseUsersApi(this);
+  readonly backgroundProcesses = new BackgroundProcessesApi(this);
+  readonly securityRules = new SecurityRulesApi(this);
+  readonly commands = new CommandsApi(this);
+  readonly healthcheck = new HealthcheckApi(this);
 
-  private readonly settings: Settings;
-  /**
-   * The token lives only inside this function, so neither `util.inspect` nor `JSON.stringify` of the client
-   * shows it. (Not a `#private` field: Pulumi's closure serializer cannot emit those.)
-   */
-  private readonly readToken: () => string | undefined;
+  readonly #settings: Settings;
+  /** The token lives only inside this function, so neither `util.inspect` nor `JSON.stringify` of the client shows it. */
+  readonly #readToken: () => string | undefined;
 
   constructor(options: ForgeClientOptions = {}) {
     const { token } = options;
-    this.readToken = typeof token === "function" ? token : () => token ?? process.env.FORGE_TOKEN;
-    const defaults = DEFAULTS;
+    this.#readToken = typeof token === "function" ? token : () => token ?? process.env.FORGE_TOKEN;
+    const defaults = DEFAULT_CLIENT_OPTIONS;
     // Listed one by one rather than spread from `options`, so the token cannot end up in `settings`.
-    this.settings = {
+    this.#settings = {
       baseUrl: (options.baseUrl ?? process.env.FORGE_API_URL ?? defaults.baseUrl).replace(/\/+$/, ""),
       timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
       pageSize: options.pageSize ?? defaults.pageSize,
@@ -138,38 +132,24 @@ export class ForgeClient implements ForgeTransport {
       org: options.org ?? process.env.FORGE_ORG ?? null,
       limiter: options.limiter ?? sharedRateLimiter(),
     };
-    // Assigned here rather than as field initializers, which Pulumi's closure serializer drops.
-    this.organizations = new OrganizationsApi(this);
-    this.servers = new ServersApi(this);
-    this.sites = new SitesApi(this);
-    this.domains = new DomainsApi(this);
-    this.certificates = new CertificatesApi(this);
-    this.environment = new EnvironmentApi(this);
-    this.deployments = new DeploymentsApi(this);
-    this.databases = new DatabasesApi(this);
-    this.databaseUsers = new DatabaseUsersApi(this);
-    this.backgroundProcesses = new BackgroundProcessesApi(this);
-    this.securityRules = new SecurityRulesApi(this);
-    this.commands = new CommandsApi(this);
-    this.healthcheck = new HealthcheckApi(this);
   }
 
   /** The organization slug every `/orgs/{org}` path uses, or `null` when none was configured. */
   get org(): string | null {
-    return this.settings.org;
+    return this.#settings.org;
   }
 
   /** A client for another organization, sharing every other option (and the rate limiter). */
   withOrg(org: string): ForgeClient {
-    const { baseUrl, timeoutMs, pageSize, retry, sleep, random, now, logger, limiter } = this.settings;
-    return new ForgeClient({ token: this.readToken, org, baseUrl, timeoutMs, pageSize, retry, sleep, random, now, logger, limiter });
+    const { baseUrl, timeoutMs, pageSize, retry, sleep, random, now, logger, limiter } = this.#settings;
+    return new ForgeClient({ token: this.#readToken, org, baseUrl, timeoutMs, pageSize, retry, sleep, random, now, logger, limiter });
   }
 
   async send<Op extends ForgeOperationId>(request: ForgeRequest<Op>): Promise<unknown> {
     const { method } = FORGE_OPERATIONS[request.operation];
-    const path = buildPath(request.operation, request.params, request.org ?? this.settings.org);
-    const url = `${this.settings.baseUrl}${path}${buildQuery(request.query)}`;
-    const token = this.readToken();
+    const path = buildPath(request.operation, request.params, request.org ?? this.#settings.org);
+    const url = `${this.#settings.baseUrl}${path}${buildQuery(request.query)}`;
+    const token = this.#readToken();
     if (!token) {
       throw new ForgeConfigError("No Forge API token: pass `token` to the Forge client or set FORGE_TOKEN");
     }
@@ -177,18 +157,18 @@ export class ForgeClient implements ForgeTransport {
     const headers: Record<string, string> = { Accept: "application/json", Authorization: `Bearer ${token}` };
     if (request.body !== undefined) headers["Content-Type"] = "application/json";
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-    const { logger, limiter, now, retry } = this.settings;
+    const { logger, limiter, now, retry } = this.#settings;
     const label = redactText(`${method} ${path}${buildQuery(request.query)}`, secrets);
 
     return withRetry(
       async () => {
         await limiter.acquire();
         const started = now();
-        const outcome = await sendHttp({ method, url, headers, body, timeoutMs: this.settings.timeoutMs });
+        const outcome = await sendHttp({ method, url, headers, body, timeoutMs: this.#settings.timeoutMs });
         const took = now() - started;
         if (outcome.kind === "transport") {
           logger.debug(`${label} failed after ${took} ms: ${redactText(outcome.message, secrets)}`);
-          throw createForgeError({ ...outcome, kind: "transport", method, path, timeoutMs: this.settings.timeoutMs, secrets });
+          throw createForgeError({ ...outcome, kind: "transport", method, path, timeoutMs: this.#settings.timeoutMs, secrets });
         }
         logger.debug(`${label} -> ${outcome.status} in ${took} ms`);
         const parsed = parseBody(outcome.bodyText, outcome.status);
@@ -211,8 +191,8 @@ export class ForgeClient implements ForgeTransport {
       {
         method,
         options: retry,
-        sleep: this.settings.sleep,
-        random: this.settings.random,
+        sleep: this.#settings.sleep,
+        random: this.#settings.random,
         onRetry: ({ error, attempt, delayMs }) => {
           // Every client in the process holds back, not just this request: the limit is per token.
           if (error instanceof ForgeRateLimitError) limiter.pauseFor(delayMs);
@@ -222,12 +202,20 @@ export class ForgeClient implements ForgeTransport {
     );
   }
 
+  async sendFor<Op extends ForgeOperationId, T>(
+    request: ForgeRequest<Op>,
+    expectedType: string,
+    map: (resource: DecodedResource) => T,
+  ): Promise<T> {
+    return map(decodeDocument(await this.send(request), expectedType));
+  }
+
   list<Op extends ForgeOperationId, T>(
     request: ForgeRequest<Op> & { pageSize?: number | null },
     expectedType: string,
     map: (resource: DecodedResource) => T,
   ): Paginated<T> {
-    const { pageSize = this.settings.pageSize, ...rest } = request;
+    const { pageSize = this.#settings.pageSize, ...rest } = request;
     return new Paginated(async (cursor) => {
       const paging = pageSize === null ? {} : { "page[size]": pageSize, "page[cursor]": cursor ?? undefined };
       const query = { ...rest.query, ...paging };
@@ -238,7 +226,7 @@ export class ForgeClient implements ForgeTransport {
 
   /** `waitFor` using this client's `sleep` and clock, so tests that speed up the client speed this up too. */
   waitFor<T>(check: () => Promise<WaitResult<T>>, options: WaitForOptions): Promise<T> {
-    return waitFor(check, { sleep: this.settings.sleep, now: this.settings.now, ...options });
+    return waitFor(check, { sleep: this.#settings.sleep, now: this.#settings.now, ...options });
   }
 }
 

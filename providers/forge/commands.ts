@@ -1,4 +1,4 @@
-import { decodeDocument, decodeSingletonAttributes, type DecodedResource } from "./json-api";
+import { decodeSingletonAttributes, type DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { CommandStatus, OpenEnum, RunSiteCommandRequest } from "./types";
@@ -77,12 +77,11 @@ export class CommandsApi {
     return this.list(serverId, siteId, { command, sort: "-created_at" }).find((run) => run.command === command);
   }
 
-  async get(serverId: number, siteId: number, commandId: number): Promise<SiteCommand> {
-    const body = await this.transport.send({
+  get(serverId: number, siteId: number, commandId: number): Promise<SiteCommand> {
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.commands.show",
       params: { server: serverId, site: siteId, command: commandId },
-    });
-    return toSiteCommand(decodeDocument(body, "commands"));
+    }, "commands", toSiteCommand);
   }
 
   async getOutput(serverId: number, siteId: number, commandId: number): Promise<string> {

@@ -1,4 +1,4 @@
-import { decodeDocument, type DecodedResource } from "./json-api";
+import type { DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { CreateDatabaseUserRequest, DatabaseUserStatus, OpenEnum, UpdateDatabaseUserRequest } from "./types";
@@ -58,12 +58,11 @@ export class DatabaseUsersApi {
     return this.list(serverId, { name }).find((user) => user.name === name);
   }
 
-  async get(serverId: number, userId: number): Promise<DatabaseUser> {
-    const body = await this.transport.send({
+  get(serverId: number, userId: number): Promise<DatabaseUser> {
+    return this.transport.sendFor({
       operation: "organizations.servers.database.users.show",
       params: { server: serverId, databaseUser: userId },
-    });
-    return toDatabaseUser(decodeDocument(body, "databaseUsers"));
+    }, "databaseUsers", toDatabaseUser);
   }
 
   /** Async (202); poll `get` until `installed`. */
@@ -74,13 +73,12 @@ export class DatabaseUsersApi {
       read_only: params.readOnly,
       database_ids: params.databaseIds,
     };
-    const body = await this.transport.send({
+    return this.transport.sendFor({
       operation: "organizations.servers.database.users.store",
       params: { server: serverId },
       body: request,
       secrets: [params.password],
-    });
-    return toDatabaseUser(decodeDocument(body, "databaseUsers"));
+    }, "databaseUsers", toDatabaseUser);
   }
 
   /** Async (202, empty). `databaseIds` replaces the user's list of databases. */

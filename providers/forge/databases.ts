@@ -1,4 +1,4 @@
-import { decodeDocument, type DecodedResource } from "./json-api";
+import type { DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { CreateDatabaseRequest, DatabaseStatus, OpenEnum } from "./types";
@@ -56,24 +56,22 @@ export class DatabasesApi {
     return this.list(serverId, { name }).find((database) => database.name === name);
   }
 
-  async get(serverId: number, databaseId: number): Promise<Database> {
-    const body = await this.transport.send({
+  get(serverId: number, databaseId: number): Promise<Database> {
+    return this.transport.sendFor({
       operation: "organizations.servers.database.schemas.show",
       params: { server: serverId, database: databaseId },
-    });
-    return toDatabase(decodeDocument(body, "databases"));
+    }, "databases", toDatabase);
   }
 
   /** Async (202); poll `get` until `installed`. */
-  async create(serverId: number, params: CreateDatabaseParams): Promise<Database> {
+  create(serverId: number, params: CreateDatabaseParams): Promise<Database> {
     const request: CreateDatabaseRequest = { name: params.name, user: params.user, password: params.password };
-    const body = await this.transport.send({
+    return this.transport.sendFor({
       operation: "organizations.servers.database.schemas.store",
       params: { server: serverId },
       body: request,
       secrets: params.password ? [params.password] : [],
-    });
-    return toDatabase(decodeDocument(body, "databases"));
+    }, "databases", toDatabase);
   }
 
   /** Async (202); poll `get` until it answers 404. */

@@ -1,4 +1,4 @@
-import { decodeDocument, decodeSingletonAttributes, type AttributeReader, type DecodedResource } from "./json-api";
+import { decodeSingletonAttributes, type AttributeReader, type DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { DeploymentStatus, OpenEnum, UpdateDeploymentScriptRequest } from "./types";
@@ -86,20 +86,18 @@ export class DeploymentsApi {
   }
 
   /** Triggers a deployment (202) and returns it; poll `get` until a final status. */
-  async create(serverId: number, siteId: number): Promise<Deployment> {
-    const body = await this.transport.send({
+  create(serverId: number, siteId: number): Promise<Deployment> {
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.deployments.store",
       params: { server: serverId, site: siteId },
-    });
-    return toDeployment(decodeDocument(body, "deployments"));
+    }, "deployments", toDeployment);
   }
 
-  async get(serverId: number, siteId: number, deploymentId: number): Promise<Deployment> {
-    const body = await this.transport.send({
+  get(serverId: number, siteId: number, deploymentId: number): Promise<Deployment> {
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.deployments.show",
       params: { server: serverId, site: siteId, deployment: deploymentId },
-    });
-    return toDeployment(decodeDocument(body, "deployments"));
+    }, "deployments", toDeployment);
   }
 
   /** The deployment's output text. */

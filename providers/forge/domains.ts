@@ -1,4 +1,4 @@
-import { decodeDocument, type DecodedResource } from "./json-api";
+import type { DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { DomainRecordStatus, DomainRecordType, OpenEnum, WwwRedirectType } from "./types";
@@ -54,11 +54,10 @@ export class DomainsApi {
     return this.list(serverId, siteId, { type: "primary" }).find((domain) => domain.type === "primary");
   }
 
-  async get(serverId: number, siteId: number, domainId: number): Promise<DomainRecord> {
-    const body = await this.transport.send({
+  get(serverId: number, siteId: number, domainId: number): Promise<DomainRecord> {
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.domains.show",
       params: { server: serverId, site: siteId, domainRecord: domainId },
-    });
-    return toDomainRecord(decodeDocument(body, "domainRecords"));
+    }, "domainRecords", toDomainRecord);
   }
 }

@@ -5,59 +5,27 @@ export type ForgeErrorKind =
   | "forge" | "config" | "decode" | "api" | "validation" | "auth" | "not-found" | "rate-limit" | "server"
   | "network" | "timeout" | "wait-timeout";
 
-/*
- * These classes travel inside serialized Pulumi dynamic providers, whose closure serializer rewrites them:
- * - it drops class-field initializers, so names and fields are set in constructors;
- * - it links a class's prototype to its parent's only when the class has a method of its own, so every
- *   class overrides the `kind` getter;
- * - `super(message)` becomes `Error.call(this, message)`, which sets nothing on `this`, so the base
- *   constructor restores `message`, `cause` and `stack` itself when they are missing.
- */
-
 /**
  * Base of every error the Forge client throws. None of them holds request headers, request bodies or the
  * transport's own error object, so printing one (or serializing it) cannot leak the token or a password.
  */
 export class ForgeError extends Error {
+  readonly kind: ForgeErrorKind = "forge";
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "ForgeError";
-    if (this.message !== message) defineHidden(this, "message", message);
-    if (options?.cause !== undefined && this.cause === undefined) defineHidden(this, "cause", options.cause);
-    if (typeof this.stack !== "string") Error.captureStackTrace(this, ForgeError);
+    this.name = new.target.name;
   }
-
-  get kind(): ForgeErrorKind {
-    return "forge";
-  }
-}
-
-function defineHidden(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
 }
 
 /** Bad client setup: a missing token or org, or an id that is not a positive integer. */
 export class ForgeConfigError extends ForgeError {
-  constructor(message: string) {
-    super(message);
-    this.name = "ForgeConfigError";
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "config";
-  }
+  override readonly kind: ForgeErrorKind = "config";
 }
 
 /** Forge answered 2xx with a body this client cannot read. */
 export class ForgeDecodeError extends ForgeError {
-  constructor(message: string) {
-    super(message);
-    this.name = "ForgeDecodeError";
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "decode";
-  }
+  override readonly kind: ForgeErrorKind = "decode";
 }
 
 export interface ForgeApiErrorInit {
@@ -76,6 +44,7 @@ export interface ForgeApiErrorInit {
 
 /** Forge answered with a non-2xx status. The message reads "`METHOD path` failed with 422: detail". */
 export class ForgeApiError extends ForgeError {
+  override readonly kind: ForgeErrorKind = "api";
   readonly status: number;
   readonly method: string;
   readonly path: string;
@@ -85,7 +54,6 @@ export class ForgeApiError extends ForgeError {
 
   constructor(init: ForgeApiErrorInit) {
     super(`\`${init.method} ${init.path}\` failed with ${init.status}: ${init.detail}`);
-    this.name = "ForgeApiError";
     this.status = init.status;
     this.method = init.method;
     this.path = init.path;
@@ -93,39 +61,27 @@ export class ForgeApiError extends ForgeError {
     this.retryAfterMs = init.retryAfterMs;
     this.operation = init.operation;
   }
-
-  override get kind(): ForgeErrorKind {
-    return "api";
-  }
 }
 
 /** 422: Forge rejected the input. `fieldErrors` maps each field to its messages. */
 export class ForgeValidationError extends ForgeApiError {
+  override readonly kind: ForgeErrorKind = "validation";
   readonly fieldErrors: Readonly<Record<string, readonly string[]>>;
 
   constructor(init: ForgeApiErrorInit, fieldErrors: Record<string, string[]>) {
     super(init);
-    this.name = "ForgeValidationError";
     this.fieldErrors = fieldErrors;
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "validation";
   }
 }
 
 /** 401 (bad or expired token) or 403 (the token lacks a scope; `requiredScopes` lists the operation's). */
 export class ForgeAuthError extends ForgeApiError {
+  override readonly kind: ForgeErrorKind = "auth";
   readonly requiredScopes: readonly string[];
 
   constructor(init: ForgeApiErrorInit, requiredScopes: readonly string[]) {
     super(init);
-    this.name = "ForgeAuthError";
     this.requiredScopes = requiredScopes;
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "auth";
   }
 }
 
@@ -134,39 +90,28 @@ export function isForgeNotFound(error: unknown): boolean {
   return error instanceof ForgeNotFoundError || (error instanceof Error && Reflect.get(error, "kind") === "not-found");
 }
 
-export class ForgeNotFoundError extends ForgeApiError {
-  constructor(init: ForgeApiErrorInit) {
-    super(init);
-    this.name = "ForgeNotFoundError";
+/** What `request` resolves to, or `null` when Forge answers 404. */
+export async function nullIfNotFound<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (error) {
+    if (isForgeNotFound(error)) return null;
+    throw error;
   }
+}
 
-  override get kind(): ForgeErrorKind {
-    return "not-found";
-  }
+export class ForgeNotFoundError extends ForgeApiError {
+  override readonly kind: ForgeErrorKind = "not-found";
 }
 
 /** 429: over Forge's 60 requests a minute. */
 export class ForgeRateLimitError extends ForgeApiError {
-  constructor(init: ForgeApiErrorInit) {
-    super(init);
-    this.name = "ForgeRateLimitError";
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "rate-limit";
-  }
+  override readonly kind: ForgeErrorKind = "rate-limit";
 }
 
 /** 5xx, including 503 while Forge is in maintenance. */
 export class ForgeServerError extends ForgeApiError {
-  constructor(init: ForgeApiErrorInit) {
-    super(init);
-    this.name = "ForgeServerError";
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "server";
-  }
+  override readonly kind: ForgeErrorKind = "server";
 }
 
 /**
@@ -174,40 +119,33 @@ export class ForgeServerError extends ForgeApiError {
  * transport's code and message, never the transport error itself, whose config holds the headers.
  */
 export class ForgeNetworkError extends ForgeError {
+  override readonly kind: ForgeErrorKind = "network";
   readonly method: string;
   readonly path: string;
   readonly code: string | null;
 
   constructor(method: string, path: string, code: string | null, message: string, cause: Error) {
     super(message, { cause });
-    this.name = "ForgeNetworkError";
     this.method = method;
     this.path = path;
     this.code = code;
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "network";
   }
 }
 
 /** No answer within the client's `timeoutMs`. */
 export class ForgeTimeoutError extends ForgeNetworkError {
+  override readonly kind: ForgeErrorKind = "timeout";
   readonly timeoutMs: number;
 
   constructor(method: string, path: string, code: string | null, timeoutMs: number, cause: Error) {
     super(method, path, code, `\`${method} ${path}\` timed out after ${timeoutMs} ms`, cause);
-    this.name = "ForgeTimeoutError";
     this.timeoutMs = timeoutMs;
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "timeout";
   }
 }
 
 /** `waitFor` ran out of time. Names the object waited for and the last status seen. */
 export class ForgeWaitTimeoutError extends ForgeError {
+  override readonly kind: ForgeErrorKind = "wait-timeout";
   readonly what: string;
   readonly lastStatus: string | null;
   readonly waitedMs: number;
@@ -215,13 +153,8 @@ export class ForgeWaitTimeoutError extends ForgeError {
   constructor(what: string, lastStatus: string | null, waitedMs: number) {
     const status = lastStatus === null ? "no status seen" : `last status \`${lastStatus}\``;
     super(`Timed out after ${Math.round(waitedMs / 1000)} s waiting for ${what} (${status})`);
-    this.name = "ForgeWaitTimeoutError";
     this.what = what;
     this.lastStatus = lastStatus;
     this.waitedMs = waitedMs;
-  }
-
-  override get kind(): ForgeErrorKind {
-    return "wait-timeout";
   }
 }

@@ -1,3 +1,4 @@
+import axios from "axios";
 import type { HeaderBag } from "./retry-timing";
 
 /** One HTTP exchange through axios, reduced to plain data so nothing of axios's config escapes. */
@@ -14,20 +15,7 @@ export type HttpOutcome =
   | { kind: "response"; status: number; headers: HeaderBag; bodyText: string }
   | { kind: "transport"; code: string | null; message: string; timedOut: boolean };
 
-type AxiosModule = typeof import("axios");
-
-/**
- * axios is required here, at call time, not imported at the top of the module: Pulumi serializes a
- * module-level import into the provider state as a deep path (`axios/dist/node/axios.cjs`) that breaks
- * when axios is upgraded (pulumi/pulumi#16826), while an in-function `require("axios")` is kept verbatim.
- */
-function loadAxios(): AxiosModule["default"] {
-  const loaded = require("axios") as AxiosModule;
-  return loaded.default;
-}
-
 export async function sendHttp(request: HttpRequest): Promise<HttpOutcome> {
-  const axios = loadAxios();
   try {
     const response = await axios.request<string>({
       method: request.method,

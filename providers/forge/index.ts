@@ -1,4 +1,10 @@
-/** The Forge API client (new API, `/api/orgs/{org}/...`). Everything a caller needs is exported here. */
+/**
+ * The Forge API client (new API, `/api/orgs/{org}/...`). Everything a caller needs is exported here.
+ *
+ * Plain TypeScript, with no constraints from Pulumi's closure serializer: every dynamic resource is a thin shim
+ * (`providers/runtime/shim.ts`) whose serialized form names a module path, and the provider host `require`s this client
+ * from disk (test/provider/providers/guard.test.ts holds every resource to that).
+ */
 export { ForgeClient, createForgeClient, DEFAULT_CLIENT_OPTIONS } from "./client";
 export type { ForgeClientOptions, ForgeLogger } from "./client";
 export * from "./errors";

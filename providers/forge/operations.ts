@@ -4,7 +4,7 @@
  * the token scopes (`x-permissions`) and the processing mode (`x-processingMode`). Requests are built from
  * this table, so a method and its path cannot drift apart, and a 403 can name the scope the token lacks.
  */
-const OPERATIONS = {
+export const FORGE_OPERATIONS = {
   "organizations.index": { method: "GET", path: "/orgs", scopes: ["organization:view"], mode: "sync" },
   "organizations.show": { method: "GET", path: "/orgs/{organization}", scopes: ["organization:view"], mode: "sync" },
   "organizations.servers.index": { method: "GET", path: "/orgs/{organization}/servers", scopes: ["server:view"], mode: "sync" },
@@ -59,8 +59,6 @@ const OPERATIONS = {
   "organizations.servers.sites.healthcheck.show": { method: "GET", path: "/orgs/{organization}/servers/{server}/sites/{site}/healthcheck", scopes: ["site:manage-project"], mode: "sync" },
   "organizations.servers.sites.healthcheck.update": { method: "PUT", path: "/orgs/{organization}/servers/{server}/sites/{site}/healthcheck", scopes: ["site:manage-project"], mode: "sync" },
 } as const satisfies Record<string, ForgeOperation>;
-// Aliased so same-module uses stay on the local constant (see rate-limiter.ts).
-export { OPERATIONS as FORGE_OPERATIONS };
 
 export interface ForgeOperation {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -69,7 +67,7 @@ export interface ForgeOperation {
   mode: "sync" | "async";
 }
 
-export type ForgeOperationId = keyof typeof OPERATIONS;
+export type ForgeOperationId = keyof typeof FORGE_OPERATIONS;
 
 type PlaceholderNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
   ? Name | PlaceholderNames<Rest>
@@ -80,9 +78,9 @@ type PlaceholderNames<P extends string> = P extends `${string}{${infer Name}}${i
  * slug is filled from the client, so it is not listed here.
  */
 export type OperationPathParams<Op extends ForgeOperationId> = {
-  [K in Exclude<PlaceholderNames<(typeof OPERATIONS)[Op]["path"]>, "organization">]: number;
+  [K in Exclude<PlaceholderNames<(typeof FORGE_OPERATIONS)[Op]["path"]>, "organization">]: number;
 };
 
 export function scopesFor(operation: ForgeOperationId): readonly string[] {
-  return OPERATIONS[operation].scopes;
+  return FORGE_OPERATIONS[operation].scopes;
 }

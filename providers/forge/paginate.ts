@@ -18,12 +18,14 @@ export type PageFetcher<T> = (cursor: string | null) => Promise<Page<T>>;
  * loop stops, so `find` never asks for pages after the match.
  */
 export class Paginated<T> implements AsyncIterable<T> {
-  declare readonly [Symbol.asyncIterator]: () => AsyncIterator<T>;
+  readonly #fetchPage: PageFetcher<T>;
 
-  constructor(private readonly fetchPage: PageFetcher<T>) {
-    // Set on the instance, not declared as a class method: Pulumi's closure serializer cannot emit
-    // symbol-keyed methods, and this class travels inside serialized dynamic providers.
-    this[Symbol.asyncIterator] = () => this.items();
+  constructor(fetchPage: PageFetcher<T>) {
+    this.#fetchPage = fetchPage;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this.items();
   }
 
   /** Every item of every page, fetched one page at a time. */
@@ -35,7 +37,7 @@ export class Paginated<T> implements AsyncIterable<T> {
     const seen = new Set<string>();
     let cursor: string | null = null;
     for (;;) {
-      const page: Page<T> = await this.fetchPage(cursor);
+      const page: Page<T> = await this.#fetchPage(cursor);
       yield page.items;
       if (page.nextCursor === null) return;
       // A server handing back a cursor it already gave would otherwise be followed forever.

@@ -18,15 +18,12 @@ export interface RateLimiterOptions {
   sleep: (ms: number) => Promise<void>;
 }
 
-const DEFAULTS = {
+export const DEFAULT_RATE_LIMITER_OPTIONS = {
   limit: 60,
   windowMs: 60_000,
   now: () => Date.now(),
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 } satisfies RateLimiterOptions;
-// Exported under an alias so code in this module refers to the local constant: TypeScript compiles a
-// same-module use of an exported `const` to `exports.X`, which a serialized Pulumi provider cannot see.
-export { DEFAULTS as DEFAULT_RATE_LIMITER_OPTIONS };
 
 /**
  * A sliding-window log: at most `limit` grants in any `windowMs`. Unlike a token bucket with a burst, it
@@ -34,41 +31,37 @@ export { DEFAULTS as DEFAULT_RATE_LIMITER_OPTIONS };
  * without spacing.
  */
 export class SlidingWindowRateLimiter implements RateLimiter {
-  private readonly options: RateLimiterOptions;
-  private readonly grants: number[];
-  private pausedUntil: number;
-  private tail: Promise<void>;
+  readonly #options: RateLimiterOptions;
+  readonly #grants: number[] = [];
+  #pausedUntil = 0;
+  #tail: Promise<void> = Promise.resolve();
 
-  // State is initialized here, not in field initializers, which Pulumi's closure serializer drops.
   constructor(options: Partial<RateLimiterOptions> = {}) {
-    this.options = { ...DEFAULTS, ...options };
-    this.grants = [];
-    this.pausedUntil = 0;
-    this.tail = Promise.resolve();
-    if (!(this.options.limit >= 1) || !(this.options.windowMs > 0)) {
+    this.#options = { ...DEFAULT_RATE_LIMITER_OPTIONS, ...options };
+    if (!(this.#options.limit >= 1) || !(this.#options.windowMs > 0)) {
       throw new RangeError("Rate limiter needs `limit` >= 1 and `windowMs` > 0");
     }
   }
 
   acquire(): Promise<void> {
-    const turn = this.tail.then(() => this.waitForSlot());
-    this.tail = turn.catch(() => undefined);
+    const turn = this.#tail.then(() => this.#waitForSlot());
+    this.#tail = turn.catch(() => undefined);
     return turn;
   }
 
   pauseFor(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.options.now() + ms);
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#options.now() + ms);
   }
 
-  private async waitForSlot(): Promise<void> {
-    const { limit, windowMs, now, sleep } = this.options;
+  async #waitForSlot(): Promise<void> {
+    const { limit, windowMs, now, sleep } = this.#options;
     for (;;) {
       const at = now();
-      while (this.grants.length > 0 && this.grants[0] <= at - windowMs) this.grants.shift();
-      const windowWait = this.grants.length >= limit ? this.grants[0] + windowMs - at : 0;
-      const wait = Math.max(this.pausedUntil - at, windowWait);
+      while (this.#grants.length > 0 && this.#grants[0] <= at - windowMs) this.#grants.shift();
+      const windowWait = this.#grants.length >= limit ? this.#grants[0] + windowMs - at : 0;
+      const wait = Math.max(this.#pausedUntil - at, windowWait);
       if (wait <= 0) {
-        this.grants.push(at);
+        this.#grants.push(at);
         return;
       }
       await sleep(wait);
@@ -77,14 +70,10 @@ export class SlidingWindowRateLimiter implements RateLimiter {
 }
 
 /**
- * The process-wide limiter lives on `globalThis` under a registered symbol rather than in a module
- * variable: a Pulumi dynamic provider inlines this module into each serialized provider, and every copy
- * must still find the same limiter in the provider host process. The symbol is looked up on each call
- * because the serializer cannot emit a symbol held in a module constant.
+ * The process-wide limiter hangs off `globalThis` under a registered symbol, not a module variable, so a
+ * second loaded copy of this module (one resolved through another path, or `jest.isolateModules`) finds the same one.
  */
-function sharedLimiterKey(): symbol {
-  return Symbol.for("forge-previews.forge.rate-limiter");
-}
+const SHARED_LIMITER_KEY = Symbol.for("forge-previews.forge.rate-limiter");
 
 /**
  * Requests a minute for the process-wide limiter: Forge's 60, or `FORGE_PREVIEWS_RATE_LIMIT` when Forge support raised
@@ -101,16 +90,16 @@ export function configuredRateLimit(env: NodeJS.ProcessEnv = process.env): numbe
 
 /** The process-wide limiter (60 requests a minute unless configured), created on first use. */
 export function sharedRateLimiter(): RateLimiter {
-  const existing: unknown = Reflect.get(globalThis, sharedLimiterKey());
+  const existing: unknown = Reflect.get(globalThis, SHARED_LIMITER_KEY);
   if (isRateLimiter(existing)) return existing;
   const created = new SlidingWindowRateLimiter({ limit: configuredRateLimit() });
-  Reflect.set(globalThis, sharedLimiterKey(), created);
+  Reflect.set(globalThis, SHARED_LIMITER_KEY, created);
   return created;
 }
 
 /** Replaces the process-wide limiter, e.g. when Forge support raised the account's limit. */
 export function setSharedRateLimiter(limiter: RateLimiter): void {
-  Reflect.set(globalThis, sharedLimiterKey(), limiter);
+  Reflect.set(globalThis, SHARED_LIMITER_KEY, limiter);
 }
 
 function isRateLimiter(value: unknown): value is RateLimiter {

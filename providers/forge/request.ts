@@ -22,6 +22,12 @@ export interface ForgeRequest<Op extends ForgeOperationId = ForgeOperationId> {
 export interface ForgeTransport {
   /** Sends one request (rate-limited, retried) and returns the parsed body, or `null` for an empty one. */
   send<Op extends ForgeOperationId>(request: ForgeRequest<Op>): Promise<unknown>;
+  /** Sends one request whose answer is a single resource of `expectedType`, mapped by `map`. */
+  sendFor<Op extends ForgeOperationId, T>(
+    request: ForgeRequest<Op>,
+    expectedType: string,
+    map: (resource: DecodedResource) => T,
+  ): Promise<T>;
   /** A cursor-paginated list of the operation's resources, each mapped by `map`. */
   list<Op extends ForgeOperationId, T>(
     /** `pageSize: null` for the few lists Forge does not paginate (no `page[...]` parameters are sent). */

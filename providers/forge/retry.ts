@@ -17,7 +17,7 @@ export interface RetryOptions {
   maxDelayMs: number;
 }
 
-const DEFAULTS = {
+export const DEFAULT_RETRY_OPTIONS = {
   attempts: 5,
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
@@ -27,10 +27,7 @@ const DEFAULTS = {
  * A server asking for more than this (a long maintenance, a reset far away) is not worth blocking a
  * deployment on; the error is thrown instead so the caller sees it.
  */
-const MAX_SERVER_DELAY = 120_000;
-
-// Aliased exports keep same-module uses on the local constants (see rate-limiter.ts).
-export { DEFAULTS as DEFAULT_RETRY_OPTIONS, MAX_SERVER_DELAY as MAX_SERVER_DELAY_MS };
+export const MAX_SERVER_DELAY_MS = 120_000;
 
 /**
  * Whether a failed attempt may be repeated. 429 always: the request was refused, nothing happened. 5xx,
@@ -79,7 +76,7 @@ export async function withRetry<T>(run: (attempt: number) => Promise<T>, context
       if (!(error instanceof ForgeApiError || error instanceof ForgeNetworkError)) throw error;
       if (attempt >= attempts || !isRetryable(error, context.method)) throw error;
       const delayMs = retryDelayMs(error, attempt, context.options, context.random);
-      if (delayMs > MAX_SERVER_DELAY) throw error;
+      if (delayMs > MAX_SERVER_DELAY_MS) throw error;
       context.onRetry?.({ error, attempt, delayMs });
       await context.sleep(delayMs);
     }

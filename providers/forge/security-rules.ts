@@ -1,4 +1,4 @@
-import { decodeDocument, type DecodedResource } from "./json-api";
+import type { DecodedResource } from "./json-api";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { CreateSecurityRuleRequest, UpdateSecurityRuleRequest } from "./types";
@@ -58,12 +58,11 @@ export class SecurityRulesApi {
     );
   }
 
-  async get(serverId: number, siteId: number, ruleId: number): Promise<SecurityRule> {
-    const body = await this.transport.send({
+  get(serverId: number, siteId: number, ruleId: number): Promise<SecurityRule> {
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.security-rules.show",
       params: { server: serverId, site: siteId, securityRule: ruleId },
-    });
-    return toSecurityRule(decodeDocument(body, "securityRules"));
+    }, "securityRules", toSecurityRule);
   }
 
   /** Async (202); poll `get` until `installed`. */
@@ -73,13 +72,12 @@ export class SecurityRulesApi {
       path: params.path,
       credentials: params.credentials.map(({ username, password }) => ({ username, password })),
     };
-    const body = await this.transport.send({
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.security-rules.store",
       params: { server: serverId, site: siteId },
       body: request,
       secrets: params.credentials.map((credential) => credential.password),
-    });
-    return toSecurityRule(decodeDocument(body, "securityRules"));
+    }, "securityRules", toSecurityRule);
   }
 
   /** Async (202, empty). */

@@ -191,13 +191,12 @@ export class SitesApi {
   }
 
   /** Starts the install (202); poll `get` until `status` is `installed`. */
-  async create(serverId: number, params: CreateSiteParams): Promise<Site> {
-    const body = await this.transport.send({
+  create(serverId: number, params: CreateSiteParams): Promise<Site> {
+    return this.transport.sendFor({
       operation: "organizations.servers.sites.store",
       params: { server: serverId },
       body: toCreateSiteRequest(params),
-    });
-    return toSite(decodeDocument(body, "sites"));
+    }, "sites", toSite);
   }
 
   /** Async (202, empty body). */

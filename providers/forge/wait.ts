@@ -32,13 +32,11 @@ export interface WaitForOptions {
   now?: () => number;
 }
 
-const DEFAULTS = {
+export const DEFAULT_WAIT_OPTIONS = {
   backoff: 1.5,
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
 } satisfies Partial<WaitForOptions>;
-// Aliased so same-module uses stay on the local constant (see rate-limiter.ts).
-export { DEFAULTS as DEFAULT_WAIT_OPTIONS };
 
 /**
  * Calls `check` until it reports done, pausing between calls with a growing interval. The last pause is cut
@@ -46,7 +44,7 @@ export { DEFAULTS as DEFAULT_WAIT_OPTIONS };
  * `ForgeWaitTimeoutError` naming `what` and the last status seen.
  */
 export async function waitFor<T>(check: () => Promise<WaitResult<T>>, options: WaitForOptions): Promise<T> {
-  const { sleep, now, backoff } = { ...DEFAULTS, ...options };
+  const { sleep, now, backoff } = { ...DEFAULT_WAIT_OPTIONS, ...options };
   const maxIntervalMs = options.maxIntervalMs ?? options.intervalMs * 4;
   if (!(options.timeoutMs >= 0) || !(options.intervalMs > 0) || !(backoff >= 1)) {
     throw new RangeError("waitFor needs `timeoutMs` >= 0, `intervalMs` > 0 and `backoff` >= 1");

@@ -15,7 +15,7 @@ import {
   waitFor,
   waitPending,
 } from "../forge";
-import { pollPacing } from "../runtime";
+import { pollPacing, deleteAndWaitGone } from "../runtime";
 import { type CertificateMode, assessCertificate } from "./rules";
 import { UserError } from "../common/user-error";
 
@@ -161,23 +161,11 @@ export async function waitUntilServing(
 /** Deletes the certificate and waits until Forge answers 404; an already missing one is done. */
 export async function removeCertificate(client: ForgeClient, where: DomainLocation, certificateId: number): Promise<void> {
   const { serverId, siteId, domainRecordId } = where;
-  try {
-    await client.certificates.delete(serverId, siteId, domainRecordId, certificateId);
-  } catch (error) {
-    if (isForgeNotFound(error)) return;
-    throw error;
-  }
-  await waitFor(
-    async () => {
-      try {
-        const certificate = await client.certificates.get(serverId, siteId, domainRecordId, certificateId);
-        return waitPending(certificate.status);
-      } catch (error) {
-        if (isForgeNotFound(error)) return waitDone(undefined);
-        throw error;
-      }
-    },
-    { what: `certificate ${certificateId} for \`${where.domain}\` to be removed`, timeoutMs: REMOVE_TIMEOUT_MS, ...pollPacing() },
+  await deleteAndWaitGone(
+    client,
+    () => client.certificates.delete(serverId, siteId, domainRecordId, certificateId),
+    () => client.certificates.get(serverId, siteId, domainRecordId, certificateId),
+    { subject: `certificate ${certificateId} for \`${where.domain}\``, timeoutMs: REMOVE_TIMEOUT_MS },
   );
 }
 

@@ -30,14 +30,12 @@ import {
   isAdoptable,
   planCertReplacement,
 } from "./rules";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, type ResourceArgs } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { CertificateMode, LetsEncryptCertInputs } from "./rules";
 
-export type LetsEncryptCertArgs = {
-  [K in keyof LetsEncryptCertInputs]: pulumi.Input<LetsEncryptCertInputs[K]>;
-};
+export type LetsEncryptCertArgs = ResourceArgs<LetsEncryptCertInputs>;
 
 export interface LetsEncryptCertOutputs extends LetsEncryptCertInputs {
   certificateId: number;

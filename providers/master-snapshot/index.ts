@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { inspectClone } from "../db-clone";
 import { type RefreshResult, dropOwnedStaging, refreshMaster } from "./refresh";
 import { type MasterSnapshotInputs, checkMasterSnapshotInputs, diffMasterSnapshot, needsRefresh, stagingDatabaseFor } from "./rules";
-import { type ProviderImplementation, createProviderShim, mysqlAccessFromStackConfig } from "../runtime";
+import { type ProviderImplementation, createProviderShim, mysqlAccessFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 
@@ -54,13 +54,7 @@ async function refresh(inputs: MasterSnapshotInputs): Promise<MasterSnapshotOutp
 }
 
 export const provider: ProviderImplementation<MasterSnapshotInputs, MasterSnapshotOutputs> = {
-  async check(_olds, news) {
-    return checkMasterSnapshotInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffMasterSnapshot({ ...olds }, { ...news });
-  },
+  ...pureCheckAndDiff(checkMasterSnapshotInputs, (olds, news) => diffMasterSnapshot({ ...olds }, { ...news })),
 
   async create(inputs) {
     assertInputs(inputs, "refresh");

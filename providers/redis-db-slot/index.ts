@@ -10,7 +10,7 @@
  *   never touched.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ProviderImplementation, createProviderShim, readStackConfig } from "../runtime";
+import { type ProviderImplementation, createProviderShim, pureCheckAndDiff, readStackConfig } from "../runtime";
 import { type RedisOnServer, describeClaim, findClaim, claimSlot, releaseSlot, withRedisOverSsh } from "../redis";
 import {
   type RedisDbSlotInputs,
@@ -53,13 +53,7 @@ function slotOf(id: string, props: Partial<RedisDbSlotOutputs>): number {
 }
 
 export const provider: ProviderImplementation<RedisDbSlotInputs, RedisDbSlotOutputs> = {
-  async check(_olds, news) {
-    return checkRedisDbSlotInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffRedisDbSlot(olds, news);
-  },
+  ...pureCheckAndDiff(checkRedisDbSlotInputs, diffRedisDbSlot),
 
   async create(inputs) {
     const { slot, claim } = await withRedisOverSsh(sshTargetFromStackConfig(), redisOnServer(inputs), (redis) =>

@@ -14,3 +14,6 @@ export { UNKNOWN_SENTINEL, containsUnknown, isUnknown } from "./unknowns";
 export { PartialFailureError, isPartialFailure, partialFailure } from "./partial-failure";
 export { forgeClientFromStackConfig, pollPacing } from "./forge-connection";
 export { mysqlAccessFromStackConfig } from "./mysql-access";
+export { deleteAndWaitGone, waitUntilGone } from "./forge-removal";
+export { pureCheckAndDiff } from "./pure-rules";
+export { type ResourceArgs, withSecretOutputs } from "./resource-args";

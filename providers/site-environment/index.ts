@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mergeDotenv, removeDotenvKeys } from "../common/dotenv";
 import { ForgeNotFoundError } from "../forge";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig } from "../runtime";
+import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff, type ResourceArgs, withSecretOutputs } from "../runtime";
 import { type SiteRef, describeSite, parseSiteDotenv, readSiteDotenv, writeSiteDotenv } from "./forge";
 import {
   type SiteEnvironmentInputs,
@@ -23,9 +23,7 @@ import { UserError } from "../common/user-error";
 
 export type { SiteEnvironmentInputs, SiteEnvironmentOutputs } from "./rules";
 
-export type SiteEnvironmentArgs = {
-  [K in keyof SiteEnvironmentInputs]: pulumi.Input<SiteEnvironmentInputs[K]>;
-};
+export type SiteEnvironmentArgs = ResourceArgs<SiteEnvironmentInputs>;
 
 function environmentId({ serverId, siteId }: SiteRef): string {
   return `servers/${serverId}/sites/${siteId}/environment`;
@@ -78,13 +76,7 @@ async function applyManagedKeys(
 }
 
 export const provider: ProviderImplementation<SiteEnvironmentInputs, SiteEnvironmentOutputs> = {
-  async check(_olds, news) {
-    return checkSiteEnvironmentInputs(news);
-  },
-
-  async diff(_id, olds, news) {
-    return diffSiteEnvironment(olds, news);
-  },
+  ...pureCheckAndDiff(checkSiteEnvironmentInputs, diffSiteEnvironment),
 
   async create(inputs) {
     const appKey = resolveAppKey(inputs.values, null);
@@ -146,7 +138,7 @@ export class SiteEnvironment extends pulumi.dynamic.Resource {
       createProviderShim("providers/site-environment"),
       name,
       { ...args, values: pulumi.secret(args.values), managedKeys: undefined, appKey: undefined, contentSha256: undefined },
-      { ...opts, additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "values", "appKey"])] },
+      withSecretOutputs(opts, ["values", "appKey"]),
       "forge",
       "SiteEnvironment",
     );

@@ -6,7 +6,7 @@ import { binaryPath, type BinaryPaths } from "./binaries";
 import { readSecretFile, writeSecretFile } from "./persistence";
 import { runCommand, spawnService, type StartedService } from "./process";
 import { waitUntilReady, withPortRetry } from "./readiness";
-import type { MariaDbEndpoint } from "./types";
+import type { MariaDbEndpoint, ServiceStartOptions } from "./types";
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -25,21 +25,16 @@ const FAST_INNODB_FLAGS = [
   "--innodb-buffer-pool-load-at-startup=OFF",
 ];
 
-export interface MariaDbStartOptions {
-  port: number | undefined;
-  /** Keep the data dir and root password (in `root-password`, 0600) and reuse them when they are already there. */
-  persistent: boolean;
-}
-
 /**
- * Initialises a data dir (or, when persistent, reuses the one an earlier run left) and runs mariadbd on 127.0.0.1 with
- * real grant tables. `--no-defaults` keeps the machine's /etc/mysql config (and any system server's socket or port) out.
+ * Initialises a data dir (or, when persistent, reuses the one an earlier run left, with its root password in
+ * `root-password`, 0600) and runs mariadbd on 127.0.0.1 with real grant tables. `--no-defaults` keeps the machine's
+ * /etc/mysql config (and any system server's socket or port) out.
  */
 export async function startMariaDb(
   serviceDir: string,
   socket: string,
   bins: BinaryPaths,
-  { port: fixedPort, persistent }: MariaDbStartOptions,
+  { port: fixedPort, persistent }: ServiceStartOptions,
 ): Promise<StartedService<MariaDbEndpoint>> {
   const dataDir = join(serviceDir, "data");
   const tmpDir = join(serviceDir, "tmp");

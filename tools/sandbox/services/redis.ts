@@ -6,22 +6,17 @@ import { binaryPath, type BinaryPaths } from "./binaries";
 import { readOrCreateSecret } from "./persistence";
 import { spawnService, type StartedService } from "./process";
 import { waitUntilReady, withPortRetry } from "./readiness";
-import type { RedisEndpoint } from "./types";
-
-export interface RedisStartOptions {
-  port: number | undefined;
-  /** Keep the data (append-only file) and the password (in `password`, 0600) and reuse them on the next start. */
-  persistent: boolean;
-}
+import type { RedisEndpoint, ServiceStartOptions } from "./types";
 
 /**
- * Runs redis-server on 127.0.0.1 with a password; without `persistent`, with no persistence at all. The settings go in
- * a 0600 config file rather than on the command line, so the password never shows up in `ps`.
+ * Runs redis-server on 127.0.0.1 with a password; without `persistent`, with no persistence at all, and with it, keeping
+ * the append-only file and the password (in `password`, 0600). The settings go in a 0600 config file rather than on
+ * the command line, so the password never shows up in `ps`.
  */
 export async function startRedis(
   serviceDir: string,
   bins: BinaryPaths,
-  { port: fixedPort, persistent }: RedisStartOptions,
+  { port: fixedPort, persistent }: ServiceStartOptions,
 ): Promise<StartedService<RedisEndpoint>> {
   const newPassword = () => randomBytes(24).toString("hex");
   const password = persistent ? readOrCreateSecret(join(serviceDir, "password"), newPassword) : newPassword();

@@ -6,7 +6,7 @@ import { Client } from "ssh2";
 import { binaryPath, type BinaryPaths } from "./binaries";
 import { runCommand, spawnService, type StartedService } from "./process";
 import { waitUntilReady, withPortRetry } from "./readiness";
-import type { SshEndpoint } from "./types";
+import type { SshEndpoint, ServiceStartOptions } from "./types";
 
 // sshd refuses to start as root without its privilege-separation directory, which systemd normally creates.
 const PRIVSEP_DIR = "/run/sshd";
@@ -16,20 +16,15 @@ export function sshFingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 
-export interface SshStartOptions {
-  port: number | undefined;
-  /** Keep the host and client keys and reuse them on the next start, so the fingerprint and login stay the same. */
-  persistent: boolean;
-}
-
 /**
  * Runs sshd on 127.0.0.1 that accepts only a generated client key, for the user running this process (root on the CI
- * machine: creating a dedicated user would change the machine's /etc/passwd, which outlives the run).
+ * machine: creating a dedicated user would change the machine's /etc/passwd, which outlives the run). `persistent`
+ * keeps the host and client keys, so the fingerprint and login stay the same.
  */
 export async function startSsh(
   serviceDir: string,
   bins: BinaryPaths,
-  { port: fixedPort, persistent }: SshStartOptions,
+  { port: fixedPort, persistent }: ServiceStartOptions,
 ): Promise<StartedService<SshEndpoint>> {
   const sshKeygen = binaryPath(bins, "ssh-keygen");
   const hostKeyPath = join(serviceDir, "ssh_host_ed25519_key");

@@ -3,6 +3,14 @@ export type ServiceName = "mariadb" | "redis" | "ssh";
 
 export const SERVICE_NAMES: readonly ServiceName[] = ["mariadb", "redis", "ssh"];
 
+/** How a local service starts. */
+export interface ServiceStartOptions {
+  /** The port to listen on; `undefined` picks a free one. */
+  port: number | undefined;
+  /** Keep the service's data and secrets in its directory and reuse them on the next start. */
+  persistent: boolean;
+}
+
 /** A MariaDB server with real grants; `user` may do anything, including `GRANT`. */
 export interface MariaDbEndpoint {
   host: "127.0.0.1";

@@ -1,9 +1,9 @@
-import { extend, initialValues, timeline, valuesAt } from "../async-clock";
+import { initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { BackgroundProcessRecord } from "../types";
-import { SERVER, need, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument } from "./list";
+import { SERVER, getRoute, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { listRoute } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentBackgroundProcess(ctx: RequestContext, process: BackgroundProcessRecord, initial = false): JsonApiResource {
@@ -66,41 +66,27 @@ function createProcess(ctx: RequestContext): { status: number; body: unknown } {
 function deleteProcess(ctx: RequestContext): { status: number } {
   const process = need(ctx.found.backgroundProcess, "backgroundProcess");
   if (process.lifecycle.goneAt === null) {
-    extend(process.lifecycle, ctx.now, { status: "removing" });
-    process.lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
+    beginRemoval(ctx, process.lifecycle);
   }
   return { status: 202 };
 }
 
 export const backgroundProcessRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SERVER}/background-processes`,
     scope: "server:view",
-    filters: ["user", "site_id", "directory"],
-    sorts: ["user"],
-    handler: (ctx) => {
-      const server = need(ctx.found.server, "server");
-      const processes = ctx.services.store.data.backgroundProcesses.filter((item) => item.serverId === server.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, processes, (process) => presentBackgroundProcess(ctx, process), {
-          filters: {
-            user: (process, value) => process.user === value,
-            site_id: (process, value) => String(process.siteId) === value,
-            directory: (process, value) => process.directory === value,
-          },
-          sorts: { user: (process) => process.user },
-        }),
-      };
+    items: (ctx) => ctx.services.store.data.backgroundProcesses.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    present: presentBackgroundProcess,
+    filters: {
+      user: (process, value) => process.user === value,
+      site_id: (process, value) => String(process.siteId) === value,
+      directory: (process, value) => process.directory === value,
     },
-  },
+    sorts: { user: (process) => process.user },
+  }),
   { method: "post", template: `${SERVER}/background-processes`, scope: "server:create-daemons", handler: createProcess },
-  {
-    method: "get",
-    template: `${SERVER}/background-processes/{backgroundProcess}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentBackgroundProcess(ctx, need(ctx.found.backgroundProcess, "backgroundProcess"))) }),
-  },
+  getRoute(`${SERVER}/background-processes/{backgroundProcess}`, "server:view", (ctx) =>
+    presentBackgroundProcess(ctx, need(ctx.found.backgroundProcess, "backgroundProcess")),
+  ),
   { method: "delete", template: `${SERVER}/background-processes/{backgroundProcess}`, scope: "server:delete-daemons", handler: deleteProcess },
 ];

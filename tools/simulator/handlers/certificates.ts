@@ -1,8 +1,8 @@
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { fieldError, notFound, validationError } from "../errors";
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { document, type JsonApiResource } from "../json-api";
 import type { CertificateRecord } from "../types";
-import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, getRoute, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
 import { stringField } from "./site-rules";
 
 const DOMAIN = `${SITE}/domains/{domainRecord}`;
@@ -11,24 +11,16 @@ const PREFERRED_CHAIN = "ISRG Root X1";
 
 export function presentCertificate(ctx: RequestContext, certificate: CertificateRecord, initial = false): JsonApiResource {
   const values = initial ? initialValues(certificate.lifecycle) : valuesAt(certificate.lifecycle, ctx.now);
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === certificate.siteId), "site of certificate");
-  return resource(
-    "certificates",
-    certificate.id,
-    {
-      // A clone copies another certificate; the resource reports the kind of certificate it is.
-      type: certificate.type === "clone" ? "existing" : certificate.type,
-      verification_method: certificate.verificationMethod,
-      key_type: certificate.keyType,
-      preferred_chain: certificate.preferredChain,
-      request_status: values.request_status,
-      status: values.status,
-      active: values.active,
-      created_at: iso(certificate.createdAt),
-      updated_at: iso(certificate.updatedAt),
-    },
-    url(ctx, `${sitePath(ctx, site)}/domains/${certificate.domainId}/certificates/${certificate.id}`),
-  );
+  return siteResource(ctx, "certificates", certificate, `domains/${certificate.domainId}/certificates/${certificate.id}`, {
+    // A clone copies another certificate; the resource reports the kind of certificate it is.
+    type: certificate.type === "clone" ? "existing" : certificate.type,
+    verification_method: certificate.verificationMethod,
+    key_type: certificate.keyType,
+    preferred_chain: certificate.preferredChain,
+    request_status: values.request_status,
+    status: values.status,
+    active: values.active,
+  });
 }
 
 function certificatesOf(ctx: RequestContext): CertificateRecord[] {
@@ -105,11 +97,8 @@ function certificateAction(ctx: RequestContext): { status: number } {
 
 function deleteCertificate(ctx: RequestContext): { status: number } {
   const certificate = need(ctx.found.certificate, "certificate");
-  const { now, services } = ctx;
   if (certificate.lifecycle.goneAt === null) {
-    const removal = services.clock.duration("remove");
-    extend(certificate.lifecycle, now, { status: "removing", active: false });
-    certificate.lifecycle.goneAt = now + removal;
+    beginRemoval(ctx, certificate.lifecycle, { active: false });
   }
   return { status: 202 };
 }
@@ -122,24 +111,11 @@ export const certificateRoutes: RouteDefinition[] = [
     handler: (ctx) => ({ status: 200, body: { data: certificatesOf(ctx).map((certificate) => presentCertificate(ctx, certificate)) } }),
   },
   { method: "post", template: `${DOMAIN}/certificates`, scope: "site:manage-ssl", handler: createCertificate },
-  {
-    method: "get",
-    template: `${DOMAIN}/certificate`,
-    scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, activeCertificate(ctx))) }),
-  },
-  {
-    method: "get",
-    template: `${DOMAIN}/certificates/active`,
-    scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, activeCertificate(ctx))) }),
-  },
-  {
-    method: "get",
-    template: `${DOMAIN}/certificates/{certificate}`,
-    scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: document(presentCertificate(ctx, need(ctx.found.certificate, "certificate"))) }),
-  },
+  getRoute(`${DOMAIN}/certificate`, "site:meta", (ctx) => presentCertificate(ctx, activeCertificate(ctx))),
+  getRoute(`${DOMAIN}/certificates/active`, "site:meta", (ctx) => presentCertificate(ctx, activeCertificate(ctx))),
+  getRoute(`${DOMAIN}/certificates/{certificate}`, "site:meta", (ctx) =>
+    presentCertificate(ctx, need(ctx.found.certificate, "certificate")),
+  ),
   { method: "delete", template: `${DOMAIN}/certificates/{certificate}`, scope: "site:manage-ssl", handler: deleteCertificate },
   { method: "post", template: `${DOMAIN}/certificates/{certificate}/actions`, scope: "site:meta", handler: certificateAction },
 ];

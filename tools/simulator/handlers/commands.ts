@@ -1,9 +1,9 @@
 import { timeline, valuesAt } from "../async-clock";
 import { fieldError } from "../errors";
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { resource, document, type JsonApiResource } from "../json-api";
 import type { CommandRecord } from "../types";
-import { SITE, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument, partial } from "./list";
+import { SITE, getRoute, siteResource, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
+import { partial, listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
 
 /** The user id the simulator reports for commands run through the API token. */
@@ -17,20 +17,12 @@ function secondsBetween(lifecycle: CommandRecord["lifecycle"], now: number): str
 }
 
 export function presentCommand(ctx: RequestContext, command: CommandRecord): JsonApiResource {
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === command.siteId), "site of command");
-  return resource(
-    "commands",
-    command.id,
-    {
-      command: command.command,
-      status: valuesAt(command.lifecycle, ctx.now).status,
-      duration: secondsBetween(command.lifecycle, ctx.now),
-      user_id: command.userId,
-      created_at: iso(command.createdAt),
-      updated_at: iso(command.updatedAt),
-    },
-    url(ctx, `${sitePath(ctx, site)}/commands/${command.id}`),
-  );
+  return siteResource(ctx, "commands", command, `commands/${command.id}`, {
+    command: command.command,
+    status: valuesAt(command.lifecycle, ctx.now).status,
+    duration: secondsBetween(command.lifecycle, ctx.now),
+    user_id: command.userId,
+  });
 }
 
 /** Forge answers a command with an empty 202; clients find it again by listing with a filter. */
@@ -63,36 +55,22 @@ function runCommand(ctx: RequestContext): { status: number } {
 
 export const commandRoutes: RouteDefinition[] = [
   { method: "post", template: `${SITE}/commands`, scope: "site:manage-commands", handler: runCommand },
-  {
-    method: "get",
+  listRoute({
     template: `${SITE}/commands`,
     scope: "server:view",
-    filters: ["user_id", "status", "command"],
-    sorts: ["status", "created_at", "updated_at"],
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const commands = ctx.services.store.data.commands.filter((item) => item.siteId === site.id);
-      const status = (command: CommandRecord): string => String(valuesAt(command.lifecycle, ctx.now).status);
-      return {
-        status: 200,
-        body: listDocument(ctx, commands, (command) => presentCommand(ctx, command), {
-          filters: {
-            user_id: (command, value) => String(command.userId) === value,
-            status: (command, value) => status(command) === value,
-            command: (command, value) => partial(command.command, value),
-          },
-          // Commands created in the same millisecond keep their creation order through the id.
-          sorts: { status, created_at: (command) => command.id, updated_at: (command) => command.updatedAt },
-        }),
-      };
+    items: (ctx) => ctx.services.store.data.commands.filter((item) => item.siteId === need(ctx.found.site, "site").id),
+    present: presentCommand,
+    filters: {
+      user_id: (command, value) => String(command.userId) === value,
+      status: (command, value, ctx) => statusAt(command, ctx) === value,
+      command: (command, value) => partial(command.command, value),
     },
-  },
-  {
-    method: "get",
-    template: `${SITE}/commands/{command}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentCommand(ctx, need(ctx.found.command, "command"))) }),
-  },
+    // Commands created in the same millisecond keep their creation order through the id.
+    sorts: { status: statusAt, created_at: (command) => command.id, updated_at: (command) => command.updatedAt },
+  }),
+  getRoute(`${SITE}/commands/{command}`, "server:view", (ctx) =>
+    presentCommand(ctx, need(ctx.found.command, "command")),
+  ),
   {
     method: "get",
     template: `${SITE}/commands/{command}/output`,

@@ -1,4 +1,5 @@
-import type { AsyncClock } from "../async-clock";
+import { extend, type AsyncClock } from "../async-clock";
+import { document, iso, resource, type JsonApiResource } from "../json-api";
 import type { Faults } from "../faults";
 import type { MariaDbEffects } from "../mariadb";
 import type { HttpMethod } from "../openapi-spec";
@@ -13,6 +14,7 @@ import type {
   DatabaseUserRecord,
   DeploymentRecord,
   DomainRecord,
+  Lifecycle,
   SecurityRuleRecord,
   ServerRecord,
   SiteRecord,
@@ -94,6 +96,41 @@ export function url(ctx: RequestContext, path: string): string {
 
 export function sitePath(ctx: RequestContext, site: SiteRecord): string {
   return `/orgs/${ctx.services.org}/servers/${site.serverId}/sites/${site.id}`;
+}
+
+/** A GET route answering 200 with the one resource `read` finds. */
+export function getRoute(template: string, scope: string, read: (ctx: RequestContext) => JsonApiResource): RouteDefinition {
+  return { method: "get", template, scope, handler: (ctx) => ({ status: 200, body: document(read(ctx)) }) };
+}
+
+/** A resource that lives under a site: its self link is below the site's path, and its timestamps come last. */
+export function siteResource(
+  ctx: RequestContext,
+  type: string,
+  record: { id: number; siteId: number; createdAt: number; updatedAt: number },
+  pathBelowSite: string,
+  attributes: Record<string, unknown>,
+): JsonApiResource {
+  const site = need(ctx.services.store.data.sites.find((item) => item.id === record.siteId), `site of ${type}`);
+  const timestamps = { created_at: iso(record.createdAt), updated_at: iso(record.updatedAt) };
+  return resource(type, record.id, { ...attributes, ...timestamps }, url(ctx, `${sitePath(ctx, site)}/${pathBelowSite}`));
+}
+
+/** A singleton below the request's site (its `.env`, deploy script, health check URL), identified by the site's id. */
+export function siteSingleton(
+  ctx: RequestContext,
+  type: string,
+  pathBelowSite: string,
+  attributes: (site: SiteRecord) => Record<string, unknown>,
+): JsonApiResource {
+  const site = need(ctx.found.site, "site");
+  return resource(type, site.id, attributes(site), url(ctx, `${sitePath(ctx, site)}/${pathBelowSite}`));
+}
+
+/** Forge's async delete: the record reads `removing` (with `values`) until the clock's removal delay, then is gone. */
+export function beginRemoval(ctx: RequestContext, lifecycle: Lifecycle, values: Record<string, string | boolean> = {}): void {
+  extend(lifecycle, ctx.now, { status: "removing", ...values });
+  lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
 }
 
 /** Marks the store changed, so the state file is rewritten after the request. */

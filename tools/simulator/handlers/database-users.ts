@@ -2,9 +2,9 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DatabaseUserRecord } from "../types";
-import { SERVER, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
-import { MAX_USER_NAME, sha256 } from "./databases";
-import { listDocument, partial } from "./list";
+import { SERVER, getRoute, beginRemoval, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { MAX_USER_NAME, SCHEMA_OBJECT_LIST_RULES, sha256 } from "./databases";
+import { listRoute } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentDatabaseUser(ctx: RequestContext, user: DatabaseUserRecord, initial = false): JsonApiResource {
@@ -95,44 +95,26 @@ async function updateUser(ctx: RequestContext): Promise<{ status: number }> {
 
 async function deleteUser(ctx: RequestContext): Promise<{ status: number }> {
   const user = need(ctx.found.databaseUser, "databaseUser");
-  const { now, services } = ctx;
+  const { services } = ctx;
   if (user.lifecycle.goneAt === null) {
     await services.mariadb.dropUser(user.name);
-    extend(user.lifecycle, now, { status: "removing" });
-    user.lifecycle.goneAt = now + services.clock.duration("remove");
+    beginRemoval(ctx, user.lifecycle);
   }
   return { status: 202 };
 }
 
 export const databaseUserRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SERVER}/database/users`,
     scope: "server:view",
-    filters: ["name", "status"],
-    sorts: ["name", "created_at", "updated_at"],
-    handler: (ctx) => {
-      const server = need(ctx.found.server, "server");
-      const users = ctx.services.store.data.databaseUsers.filter((item) => item.serverId === server.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, users, (user) => presentDatabaseUser(ctx, user), {
-          filters: {
-            name: (user, value) => partial(user.name, value),
-            status: (user, value) => valuesAt(user.lifecycle, ctx.now).status === value,
-          },
-          sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
-        }),
-      };
-    },
-  },
+    items: (ctx) => ctx.services.store.data.databaseUsers.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    present: presentDatabaseUser,
+    ...SCHEMA_OBJECT_LIST_RULES,
+  }),
   { method: "post", template: `${SERVER}/database/users`, scope: "server:create-databases", handler: createUser },
-  {
-    method: "get",
-    template: `${SERVER}/database/users/{databaseUser}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentDatabaseUser(ctx, need(ctx.found.databaseUser, "databaseUser"))) }),
-  },
+  getRoute(`${SERVER}/database/users/{databaseUser}`, "server:view", (ctx) =>
+    presentDatabaseUser(ctx, need(ctx.found.databaseUser, "databaseUser")),
+  ),
   { method: "put", template: `${SERVER}/database/users/{databaseUser}`, scope: "server:create-databases", handler: updateUser },
   { method: "delete", template: `${SERVER}/database/users/{databaseUser}`, scope: "server:delete-databases", handler: deleteUser },
 ];

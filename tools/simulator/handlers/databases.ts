@@ -1,10 +1,10 @@
 import * as crypto from "crypto";
-import { extend, initialValues, timeline, valuesAt } from "../async-clock";
+import { initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
-import type { DatabaseRecord, DatabaseUserRecord } from "../types";
-import { SERVER, need, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument, partial } from "./list";
+import type { DatabaseRecord, DatabaseUserRecord, Lifecycle } from "../types";
+import { SERVER, getRoute, beginRemoval, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { partial, listRoute } from "./list";
 import { stringField } from "./site-rules";
 
 /** MariaDB's own identifier limit; the spec's 63 is checked by the contract validator when the file is present. */
@@ -93,44 +93,39 @@ async function createDatabase(ctx: RequestContext): Promise<{ status: number; bo
 
 async function deleteDatabase(ctx: RequestContext): Promise<{ status: number }> {
   const database = need(ctx.found.database, "database");
-  const { now, services } = ctx;
+  const { services } = ctx;
   if (database.lifecycle.goneAt === null) {
     await services.mariadb.dropDatabase(database.name);
-    extend(database.lifecycle, now, { status: "removing" });
-    database.lifecycle.goneAt = now + services.clock.duration("remove");
+    beginRemoval(ctx, database.lifecycle);
     for (const user of services.store.data.databaseUsers) user.databaseIds = user.databaseIds.filter((id) => id !== database.id);
   }
   return { status: 202 };
 }
 
+/** Schemas and database users are listed alike: by name (partial) and status, sorted by name or time. */
+export const SCHEMA_OBJECT_LIST_RULES = {
+  filters: {
+    name: (item: { name: string }, value: string) => partial(item.name, value),
+    status: (item: { lifecycle: Lifecycle }, value: string, ctx: RequestContext) => valuesAt(item.lifecycle, ctx.now).status === value,
+  },
+  sorts: {
+    name: (item: { name: string }) => item.name,
+    created_at: (item: { createdAt: number }) => item.createdAt,
+    updated_at: (item: { updatedAt: number }) => item.updatedAt,
+  },
+};
+
 export const databaseRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SERVER}/database/schemas`,
     scope: "server:view",
-    filters: ["name", "status"],
-    sorts: ["name", "created_at", "updated_at"],
-    handler: (ctx) => {
-      const server = need(ctx.found.server, "server");
-      const databases = ctx.services.store.data.databases.filter((item) => item.serverId === server.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, databases, (database) => presentDatabase(ctx, database), {
-          filters: {
-            name: (database, value) => partial(database.name, value),
-            status: (database, value) => valuesAt(database.lifecycle, ctx.now).status === value,
-          },
-          sorts: { name: (item) => item.name, created_at: (item) => item.createdAt, updated_at: (item) => item.updatedAt },
-        }),
-      };
-    },
-  },
+    items: (ctx) => ctx.services.store.data.databases.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    present: presentDatabase,
+    ...SCHEMA_OBJECT_LIST_RULES,
+  }),
   { method: "post", template: `${SERVER}/database/schemas`, scope: "server:create-databases", handler: createDatabase },
-  {
-    method: "get",
-    template: `${SERVER}/database/schemas/{database}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentDatabase(ctx, need(ctx.found.database, "database"))) }),
-  },
+  getRoute(`${SERVER}/database/schemas/{database}`, "server:view", (ctx) =>
+    presentDatabase(ctx, need(ctx.found.database, "database")),
+  ),
   { method: "delete", template: `${SERVER}/database/schemas/{database}`, scope: "server:delete-databases", handler: deleteDatabase },
 ];

@@ -2,8 +2,8 @@ import { checkSyntax } from "../deploy-script";
 import { initialValues, timeline, valuesAt } from "../async-clock";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DeploymentRecord, Lifecycle, SiteRecord } from "../types";
-import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument } from "./list";
+import { SITE, getRoute, siteResource, siteSingleton, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { listRoute } from "./list";
 
 const IN_PROGRESS = ["queued", "pending", "deploying"];
 
@@ -30,21 +30,14 @@ export function presentDeployment(ctx: RequestContext, deployment: DeploymentRec
   // starts `started_at` is its creation time, and until it ends `ended_at` is its latest status change.
   const startedAt = times.get("deploying") ?? deployment.createdAt;
   const endedAt = Math.max(...times.values());
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === deployment.siteId), "site of deployment");
-  return resource(
-    "deployments",
-    deployment.id,
-    {
-      commit: { hash: null, author: null, message: null, branch: deployment.branch },
-      type: "manual",
-      status,
-      started_at: iso(startedAt),
-      ended_at: iso(endedAt),
-      created_at: iso(deployment.createdAt),
-      updated_at: iso(Math.max(deployment.updatedAt, endedAt)),
-    },
-    url(ctx, `${sitePath(ctx, site)}/deployments/${deployment.id}`),
-  );
+  const stamped = { ...deployment, updatedAt: Math.max(deployment.updatedAt, endedAt) };
+  return siteResource(ctx, "deployments", stamped, `deployments/${deployment.id}`, {
+    commit: { hash: null, author: null, message: null, branch: deployment.branch },
+    type: "manual",
+    status,
+    started_at: iso(startedAt),
+    ended_at: iso(endedAt),
+  });
 }
 
 async function createDeployment(ctx: RequestContext): Promise<{ status: number; body: unknown }> {
@@ -99,32 +92,19 @@ function setPushToDeploy(enabled: boolean) {
 }
 
 export const deploymentRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SITE}/deployments`,
     scope: "server:view",
-    filters: ["commit_hash", "commit_message", "commit_author"],
-    sorts: ["created_at"],
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const deployments = ctx.services.store.data.deployments.filter((item) => item.siteId === site.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, deployments, (deployment) => presentDeployment(ctx, deployment), {
-          // Simulated deployments carry no commit data, so commit filters match nothing.
-          filters: { commit_hash: () => false, commit_message: () => false, commit_author: () => false },
-          sorts: { created_at: (deployment) => deployment.id },
-        }),
-      };
-    },
-  },
+    items: (ctx) => ctx.services.store.data.deployments.filter((item) => item.siteId === need(ctx.found.site, "site").id),
+    present: presentDeployment,
+    // Simulated deployments carry no commit data, so commit filters match nothing.
+    filters: { commit_hash: () => false, commit_message: () => false, commit_author: () => false },
+    sorts: { created_at: (deployment) => deployment.id },
+  }),
   { method: "post", template: `${SITE}/deployments`, scope: "site:manage-deploys", handler: createDeployment },
-  {
-    method: "get",
-    template: `${SITE}/deployments/{deployment}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentDeployment(ctx, need(ctx.found.deployment, "deployment"))) }),
-  },
+  getRoute(`${SITE}/deployments/{deployment}`, "server:view", (ctx) =>
+    presentDeployment(ctx, need(ctx.found.deployment, "deployment")),
+  ),
   {
     method: "get",
     template: `${SITE}/deployments/{deployment}/log`,
@@ -149,12 +129,8 @@ export const deploymentRoutes: RouteDefinition[] = [
       const status = latest === undefined ? null : String(valuesAt(latest.lifecycle, ctx.now).status);
       const running = status !== null && IN_PROGRESS.includes(status);
       const startedAt = latest === undefined ? site.createdAt : statusTimes(latest.lifecycle, ctx.now).get("deploying") ?? latest.createdAt;
-      return {
-        status: 200,
-        body: document(
-          resource("deploymentStatuses", site.id, { status: running ? status : null, started_at: iso(startedAt) }, url(ctx, `${sitePath(ctx, site)}/deployments/status`)),
-        ),
-      };
+      const attributes = { status: running ? status : null, started_at: iso(startedAt) };
+      return { status: 200, body: document(siteSingleton(ctx, "deploymentStatuses", "deployments/status", () => attributes)) };
     },
   },
   { method: "post", template: `${SITE}/deployments/push-to-deploy`, scope: "site:manage-deploys", handler: setPushToDeploy(true) },

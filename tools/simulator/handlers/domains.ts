@@ -1,53 +1,32 @@
 import { valuesAt } from "../async-clock";
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import type { JsonApiResource } from "../json-api";
 import type { DomainRecord } from "../types";
-import { SITE, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument } from "./list";
+import { SITE, getRoute, siteResource, need, type RequestContext, type RouteDefinition } from "./context";
+import { listRoute } from "./list";
 
 export function presentDomain(ctx: RequestContext, domain: DomainRecord): JsonApiResource {
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === domain.siteId), "site of domain");
-  return resource(
-    "domainRecords",
-    domain.id,
-    {
-      name: domain.name,
-      type: domain.type,
-      status: valuesAt(domain.lifecycle, ctx.now).status,
-      www_redirect_type: domain.wwwRedirectType,
-      allow_wildcard_subdomains: domain.allowWildcardSubdomains,
-      created_at: iso(domain.createdAt),
-      updated_at: iso(domain.updatedAt),
-    },
-    url(ctx, `${sitePath(ctx, site)}/domains/${domain.id}`),
-  );
+  return siteResource(ctx, "domainRecords", domain, `domains/${domain.id}`, {
+    name: domain.name,
+    type: domain.type,
+    status: valuesAt(domain.lifecycle, ctx.now).status,
+    www_redirect_type: domain.wwwRedirectType,
+    allow_wildcard_subdomains: domain.allowWildcardSubdomains,
+  });
 }
 
 export const domainRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SITE}/domains`,
     scope: "site:meta",
-    filters: ["status", "type"],
-    sorts: ["name", "created_at"],
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const domains = ctx.services.store.data.domains.filter((domain) => domain.siteId === site.id);
-      return {
-        status: 200,
-        body: listDocument(ctx, domains, (domain) => presentDomain(ctx, domain), {
-          filters: {
-            type: (domain, value) => domain.type === value,
-            status: (domain, value) => valuesAt(domain.lifecycle, ctx.now).status === value,
-          },
-          sorts: { name: (domain) => domain.name, created_at: (domain) => domain.createdAt },
-        }),
-      };
+    items: (ctx) => ctx.services.store.data.domains.filter((domain) => domain.siteId === need(ctx.found.site, "site").id),
+    present: presentDomain,
+    filters: {
+      status: (domain, value, ctx) => valuesAt(domain.lifecycle, ctx.now).status === value,
+      type: (domain, value) => domain.type === value,
     },
-  },
-  {
-    method: "get",
-    template: `${SITE}/domains/{domainRecord}`,
-    scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: document(presentDomain(ctx, need(ctx.found.domainRecord, "domainRecord"))) }),
-  },
+    sorts: { name: (domain) => domain.name, created_at: (domain) => domain.createdAt },
+  }),
+  getRoute(`${SITE}/domains/{domainRecord}`, "site:meta", (ctx) =>
+    presentDomain(ctx, need(ctx.found.domainRecord, "domainRecord")),
+  ),
 ];

@@ -1,24 +1,14 @@
 import { fieldError } from "../errors";
-import { resource, document } from "../json-api";
-import { SITE, need, sitePath, touch, url, type RouteDefinition } from "./context";
+import { SITE, getRoute, need, siteSingleton, touch, type RouteDefinition } from "./context";
 
 /**
  * The spec's only per-site health operation: the URL Forge pings to decide whether the site is
  * healthy (`healthcheck_endpoint`). It reports no live health status.
  */
 export const healthcheckRoutes: RouteDefinition[] = [
-  {
-    method: "get",
-    template: `${SITE}/healthcheck`,
-    scope: "site:manage-project",
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      return {
-        status: 200,
-        body: document(resource("healthcheckEndpoints", site.id, { healthcheck_endpoint: site.healthcheckUrl }, url(ctx, `${sitePath(ctx, site)}/healthcheck`))),
-      };
-    },
-  },
+  getRoute(`${SITE}/healthcheck`, "site:manage-project", (ctx) =>
+    siteSingleton(ctx, "healthcheckEndpoints", "healthcheck", (site) => ({ healthcheck_endpoint: site.healthcheckUrl })),
+  ),
   {
     method: "put",
     template: `${SITE}/healthcheck`,

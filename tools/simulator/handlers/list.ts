@@ -1,12 +1,19 @@
+import { valuesAt } from "../async-clock";
 import type { JsonApiResource } from "../json-api";
+import type { Lifecycle } from "../types";
 import { pageSizeOf, paginate } from "../pagination";
-import { url, type RequestContext } from "./context";
+import { url, type RequestContext, type RouteDefinition } from "./context";
 
 export interface ListRules<T> {
   /** Filter name → predicate for the given value. */
   filters?: Record<string, (item: T, value: string) => boolean>;
   /** Sort name → key; the default order is by id (creation order). */
   sorts?: Record<string, (item: T) => string | number>;
+}
+
+/** The record's `status` at the request's time, for status filters and sorts. */
+export function statusAt(record: { lifecycle: Lifecycle }, ctx: RequestContext): string {
+  return String(valuesAt(record.lifecycle, ctx.now).status);
 }
 
 /** Free-text filters match partially and case-insensitively, as Forge's query builder does by default. */
@@ -65,4 +72,34 @@ export function listDocument<T>(
   const extra = included?.(page.items);
   if (extra !== undefined) body.included = extra;
   return body;
+}
+
+export interface ListRoute<T> {
+  template: string;
+  scope: string;
+  /** The records under the request's path (e.g. the server's databases), in creation order. */
+  items: (ctx: RequestContext) => T[];
+  present: (ctx: RequestContext, item: T) => JsonApiResource;
+  /** Filter name → predicate; the names are also the filters the route accepts. */
+  filters?: Record<string, (item: T, value: string, ctx: RequestContext) => boolean>;
+  /** Sort name → key; the names are also the sorts the route accepts. */
+  sorts?: Record<string, (item: T, ctx: RequestContext) => string | number>;
+}
+
+/** A paginated GET route that accepts exactly the filters and sorts it applies. */
+export function listRoute<T>({ template, scope, items, present, filters = {}, sorts = {} }: ListRoute<T>): RouteDefinition {
+  return {
+    method: "get",
+    template,
+    scope,
+    filters: Object.keys(filters),
+    sorts: Object.keys(sorts),
+    handler: (ctx) => {
+      const rules: ListRules<T> = {
+        filters: Object.fromEntries(Object.entries(filters).map(([name, test]) => [name, (item: T, value: string) => test(item, value, ctx)])),
+        sorts: Object.fromEntries(Object.entries(sorts).map(([name, key]) => [name, (item: T) => key(item, ctx)])),
+      };
+      return { status: 200, body: listDocument(ctx, items(ctx), (item) => present(ctx, item), rules) };
+    },
+  };
 }

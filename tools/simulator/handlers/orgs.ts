@@ -1,5 +1,5 @@
-import { iso, resource, document, type JsonApiResource } from "../json-api";
-import { ORG, url, type RequestContext, type RouteDefinition } from "./context";
+import { iso, resource, type JsonApiResource } from "../json-api";
+import { ORG, getRoute, url, type RequestContext, type RouteDefinition } from "./context";
 import { listDocument } from "./list";
 
 /** The simulator serves one organization; its creation time is fixed so responses are stable. */
@@ -22,10 +22,5 @@ export const orgRoutes: RouteDefinition[] = [
     scope: "organization:view",
     handler: (ctx) => ({ status: 200, body: listDocument(ctx, [ctx.services.org], () => presentOrg(ctx)) }),
   },
-  {
-    method: "get",
-    template: ORG,
-    scope: "organization:view",
-    handler: (ctx) => ({ status: 200, body: document(presentOrg(ctx)) }),
-  },
+  getRoute(ORG, "organization:view", (ctx) => presentOrg(ctx)),
 ];

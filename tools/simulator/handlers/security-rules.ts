@@ -1,21 +1,16 @@
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { document, type JsonApiResource } from "../json-api";
 import type { SecurityRuleRecord } from "../types";
-import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { SITE, getRoute, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
 import { sha256 } from "./databases";
-import { listDocument } from "./list";
+import { listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentSecurityRule(ctx: RequestContext, rule: SecurityRuleRecord, initial = false): JsonApiResource {
   const values = initial ? initialValues(rule.lifecycle) : valuesAt(rule.lifecycle, ctx.now);
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === rule.siteId), "site of security rule");
-  return resource(
-    "securityRules",
-    rule.id,
-    { name: rule.name, path: rule.path, status: values.status ?? null, created_at: iso(rule.createdAt), updated_at: iso(rule.updatedAt) },
-    url(ctx, `${sitePath(ctx, site)}/security-rules/${rule.id}`),
-  );
+  const attributes = { name: rule.name, path: rule.path, status: values.status ?? null };
+  return siteResource(ctx, "securityRules", rule, `security-rules/${rule.id}`, attributes);
 }
 
 /**
@@ -75,39 +70,24 @@ function updateRule(ctx: RequestContext): { status: number } {
 function deleteRule(ctx: RequestContext): { status: number } {
   const rule = need(ctx.found.securityRule, "securityRule");
   if (rule.lifecycle.goneAt === null) {
-    extend(rule.lifecycle, ctx.now, { status: "removing" });
-    rule.lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
+    beginRemoval(ctx, rule.lifecycle);
   }
   return { status: 202 };
 }
 
 export const securityRuleRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${SITE}/security-rules`,
     scope: "site:manage-security",
-    filters: ["path", "status"],
-    sorts: ["path", "status", "created_at", "updated_at"],
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const rules = ctx.services.store.data.securityRules.filter((item) => item.siteId === site.id);
-      const status = (rule: SecurityRuleRecord): string => String(valuesAt(rule.lifecycle, ctx.now).status);
-      return {
-        status: 200,
-        body: listDocument(ctx, rules, (rule) => presentSecurityRule(ctx, rule), {
-          filters: { path: (rule, value) => rule.path === value, status: (rule, value) => status(rule) === value },
-          sorts: { path: (rule) => rule.path ?? "", status, created_at: (rule) => rule.createdAt, updated_at: (rule) => rule.updatedAt },
-        }),
-      };
-    },
-  },
+    items: (ctx) => ctx.services.store.data.securityRules.filter((item) => item.siteId === need(ctx.found.site, "site").id),
+    present: presentSecurityRule,
+    filters: { path: (rule, value) => rule.path === value, status: (rule, value, ctx) => statusAt(rule, ctx) === value },
+    sorts: { path: (rule) => rule.path ?? "", status: statusAt, created_at: (rule) => rule.createdAt, updated_at: (rule) => rule.updatedAt },
+  }),
   { method: "post", template: `${SITE}/security-rules`, scope: "site:manage-security", handler: createRule },
-  {
-    method: "get",
-    template: `${SITE}/security-rules/{securityRule}`,
-    scope: "site:manage-security",
-    handler: (ctx) => ({ status: 200, body: document(presentSecurityRule(ctx, need(ctx.found.securityRule, "securityRule"))) }),
-  },
+  getRoute(`${SITE}/security-rules/{securityRule}`, "site:manage-security", (ctx) =>
+    presentSecurityRule(ctx, need(ctx.found.securityRule, "securityRule")),
+  ),
   { method: "put", template: `${SITE}/security-rules/{securityRule}`, scope: "site:manage-security", handler: updateRule },
   { method: "delete", template: `${SITE}/security-rules/{securityRule}`, scope: "site:manage-security", handler: deleteRule },
 ];

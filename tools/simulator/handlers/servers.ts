@@ -1,7 +1,7 @@
-import { iso, resource, document, type JsonApiResource } from "../json-api";
+import { iso, resource, type JsonApiResource } from "../json-api";
 import type { ServerRecord } from "../types";
-import { ORG, SERVER, need, url, type RequestContext, type RouteDefinition } from "./context";
-import { listDocument, partial } from "./list";
+import { ORG, SERVER, getRoute, need, url, type RequestContext, type RouteDefinition } from "./context";
+import { partial, listRoute } from "./list";
 
 export function presentServer(ctx: RequestContext, server: ServerRecord): JsonApiResource {
   return resource(
@@ -40,41 +40,30 @@ export function presentServer(ctx: RequestContext, server: ServerRecord): JsonAp
 }
 
 export const serverRoutes: RouteDefinition[] = [
-  {
-    method: "get",
+  listRoute({
     template: `${ORG}/servers`,
     scope: "server:view",
-    filters: ["ip_address", "name", "region", "size", "provider", "ubuntu_version", "php_version", "database_type"],
-    sorts: ["name", "provider", "ubuntu_version", "region", "php_version", "created_at", "updated_at"],
-    handler: (ctx) => ({
-      status: 200,
-      body: listDocument(ctx, ctx.services.store.data.servers, (server) => presentServer(ctx, server), {
-        filters: {
-          name: (server, value) => partial(server.name, value),
-          ip_address: (_server, value) => value === "127.0.0.1",
-          region: (_server, value) => value === "local",
-          size: (_server, value) => value === "custom",
-          provider: (_server, value) => value === "custom",
-          ubuntu_version: (_server, value) => value === "24.04",
-          php_version: (server, value) => server.phpVersion === value,
-          database_type: (server, value) => server.databaseType === value,
-        },
-        sorts: {
-          name: (server) => server.name,
-          provider: () => "custom",
-          ubuntu_version: () => "24.04",
-          region: () => "local",
-          php_version: (server) => server.phpVersion,
-          created_at: (server) => server.createdAt,
-          updated_at: (server) => server.createdAt,
-        },
-      }),
-    }),
-  },
-  {
-    method: "get",
-    template: SERVER,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentServer(ctx, need(ctx.found.server, "server"))) }),
-  },
+    items: (ctx) => ctx.services.store.data.servers,
+    present: presentServer,
+    filters: {
+      ip_address: (_server, value) => value === "127.0.0.1",
+      name: (server, value) => partial(server.name, value),
+      region: (_server, value) => value === "local",
+      size: (_server, value) => value === "custom",
+      provider: (_server, value) => value === "custom",
+      ubuntu_version: (_server, value) => value === "24.04",
+      php_version: (server, value) => server.phpVersion === value,
+      database_type: (server, value) => server.databaseType === value,
+    },
+    sorts: {
+      name: (server) => server.name,
+      provider: () => "custom",
+      ubuntu_version: () => "24.04",
+      region: () => "local",
+      php_version: (server) => server.phpVersion,
+      created_at: (server) => server.createdAt,
+      updated_at: (server) => server.createdAt,
+    },
+  }),
+  getRoute(SERVER, "server:view", (ctx) => presentServer(ctx, need(ctx.found.server, "server"))),
 ];

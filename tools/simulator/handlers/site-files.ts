@@ -1,27 +1,17 @@
 import { fieldError } from "../errors";
-import { resource, document } from "../json-api";
-import { SITE, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { document, type JsonApiResource } from "../json-api";
+import { SITE, getRoute, need, siteSingleton, touch, type RequestContext, type RouteDefinition } from "./context";
 
 /** The two files Forge keeps per site: the `.env` (raw text, replaced whole) and the deployment script. */
 
-function presentScript(ctx: RequestContext): Record<string, unknown> {
-  const site = need(ctx.found.site, "site");
-  return document(
-    resource("deploymentScripts", site.id, { content: site.deploymentScript, auto_source: site.autoSource }, url(ctx, `${sitePath(ctx, site)}/deployments/script`)),
-  );
+function presentScript(ctx: RequestContext): JsonApiResource {
+  return siteSingleton(ctx, "deploymentScripts", "deployments/script", (site) => ({ content: site.deploymentScript, auto_source: site.autoSource }));
 }
 
 export const siteFileRoutes: RouteDefinition[] = [
-  {
-    method: "get",
-    template: `${SITE}/environment`,
-    scope: "server:view",
-    handler: (ctx) => {
-      const site = need(ctx.found.site, "site");
-      const content = ctx.services.store.data.environments[String(site.id)] ?? "";
-      return { status: 200, body: document(resource("environments", site.id, { content }, url(ctx, `${sitePath(ctx, site)}/environment`))) };
-    },
-  },
+  getRoute(`${SITE}/environment`, "server:view", (ctx) =>
+    siteSingleton(ctx, "environments", "environment", (site) => ({ content: ctx.services.store.data.environments[String(site.id)] ?? "" })),
+  ),
   {
     method: "put",
     template: `${SITE}/environment`,
@@ -36,7 +26,7 @@ export const siteFileRoutes: RouteDefinition[] = [
       return { status: 202 };
     },
   },
-  { method: "get", template: `${SITE}/deployments/script`, scope: "server:view", handler: (ctx) => ({ status: 200, body: presentScript(ctx) }) },
+  getRoute(`${SITE}/deployments/script`, "server:view", presentScript),
   {
     method: "put",
     template: `${SITE}/deployments/script`,
@@ -49,7 +39,7 @@ export const siteFileRoutes: RouteDefinition[] = [
       if (typeof ctx.body.auto_source === "boolean") site.autoSource = ctx.body.auto_source;
       ctx.services.sandbox.writeDeployScript(site.serverId, site.name, content);
       touch(site, ctx.now);
-      return { status: 200, body: presentScript(ctx) };
+      return { status: 200, body: document(presentScript(ctx)) };
     },
   },
 ];

@@ -4,7 +4,7 @@ import { defaultDeployScript } from "../deploy-script";
 import { HttpError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DomainRecord, SiteRecord } from "../types";
-import { ORG, SERVER, SITE, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import { ORG, SERVER, SITE, getRoute, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
 import { presentDeployment, latestDeployment } from "./deployments";
 import { listDocument, partial, type ListRules } from "./list";
 import { presentSecurityRule } from "./security-rules";
@@ -231,12 +231,7 @@ export const siteRoutes: RouteDefinition[] = [
     includes: SUPPORTED_INCLUDES,
     handler: (ctx) => ({ status: 200, body: listSites(ctx, ctx.services.store.data.sites) }),
   },
-  {
-    method: "get",
-    template: `${ORG}/sites/{site}`,
-    scope: "server:view",
-    handler: (ctx) => ({ status: 200, body: document(presentSite(ctx, need(ctx.found.site, "site"))) }),
-  },
+  getRoute(`${ORG}/sites/{site}`, "server:view", (ctx) => presentSite(ctx, need(ctx.found.site, "site"))),
   {
     method: "get",
     template: `${SERVER}/sites`,
