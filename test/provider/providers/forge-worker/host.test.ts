@@ -1,7 +1,8 @@
-import { startSimulator, type Simulator } from "../../../../tools/simulator";
-import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../../support/simulator";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { Simulator } from "../../../../tools/simulator";
+import { SERVER_PATH, call, createSite } from "../../../support/simulator";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
+import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
 
 const PROCESSES_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
 const PROCESS_ROUTE = `${PROCESSES_ROUTE}/{backgroundProcess}`;
@@ -14,8 +15,8 @@ const COMMAND =
 
 type Props = Record<string, unknown>;
 
-
 describe("ForgeWorker through the real dynamic-provider host", () => {
+  let fixture: ForgeProviderHost;
   let sim: Simulator;
   let host: DynamicHost;
   let registration: CapturedRegistration;
@@ -42,57 +43,33 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
   };
 
   beforeAll(async () => {
-    sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", rateLimitPerMinute: 0, log: () => undefined });
-    expect(sim.contractCheck).toBe(true);
-    siteId = Number(await createSite(sim, "pr-12.preview.test", { is_isolated: true, isolated_user: USER }));
-    otherSiteId = Number(await createSite(sim, "pr-13.preview.test", { is_isolated: true, isolated_user: "shop-pr13" }));
-    registration = await captureRegistration(async () => {
-      const { ForgeWorker } = await import("../../../../providers/forge-worker");
-      return new ForgeWorker("worker", {
-        serverId: 1,
-        siteId,
-        name: NAME,
-        isolatedUser: USER,
-        directory: DIRECTORY,
-        phpVersion: "php84",
-        connection: "redis",
-        queues: "default",
-        processes: 1,
-        tries: 3,
-        timeoutSeconds: 60,
-        sleepSeconds: 3,
-      });
+    fixture = await startForgeProviderHost({
+      prepare: async (started) => {
+        siteId = Number(await createSite(started, "pr-12.preview.test", { is_isolated: true, isolated_user: USER }));
+        otherSiteId = Number(await createSite(started, "pr-13.preview.test", { is_isolated: true, isolated_user: "shop-pr13" }));
+      },
+      register: async () => {
+        const { ForgeWorker } = await import("../../../../providers/forge-worker");
+        return new ForgeWorker("worker", {
+          serverId: 1, siteId, name: NAME, isolatedUser: USER, directory: DIRECTORY, phpVersion: "php84", connection: "redis",
+          queues: "default", processes: 1, tries: 3, timeoutSeconds: 60, sleepSeconds: 3,
+        });
+      },
+      check: true,
     });
-    urn = urnFor(registration.type, registration.name);
-    host = await startDynamicHost({
-      config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
-      env: { FORGE_PREVIEWS_POLL_MS: "10" },
-    });
-    inputs = (await host.check(urn, {}, registration.inputs)).inputs;
+    ({ sim, host, registration, urn, inputs } = fixture);
   });
 
-  afterAll(async () => {
-    await host?.close();
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
-  describe("registration under mocks", () => {
-    it("registers forge:Worker with a shim that names only its module and holds no credential", () => {
-      expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Worker");
-      expect(registration.providerIsSecret).toBe(false);
-      expect(registration.providerText).toContain('implementationModule: "providers/forge-worker"');
-      expect(registration.providerText).not.toMatch(/setpriv|backgroundProcesses|forgeClientFromStackConfig/);
-      expect(registration.providerText).not.toContain(TOKEN);
-    });
+  it("registers as forge:Worker with its arguments as plain, non-secret inputs and nothing else", () => {
+    const { __provider: _provider, ...registered } = registration.inputs;
 
-    it("registers its arguments as plain, non-secret inputs and nothing else", () => {
-      const { __provider: _provider, ...registered } = registration.inputs;
-
-      expect(Object.keys(registered).sort()).toStrictEqual([
-        "connection", "directory", "isolatedUser", "name", "phpVersion", "processes", "queues", "serverId", "siteId",
-        "sleepSeconds", "timeoutSeconds", "tries",
-      ]);
-    });
+    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Worker");
+    expect(Object.keys(registered).sort()).toStrictEqual([
+      "connection", "directory", "isolatedUser", "name", "phpVersion", "processes", "queues", "serverId", "siteId",
+      "sleepSeconds", "timeoutSeconds", "tries",
+    ]);
   });
 
   describe("check and diff, which also run during preview", () => {
@@ -321,6 +298,6 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
   it("keeps the Forge token out of the host's logs", async () => {
     await host.waitForLog(/forge-worker: created background process/);
 
-    expect(host.logs()).not.toContain(TOKEN);
+    expect(host.logs()).not.toContain(fixture.token);
   });
 });
