@@ -58,9 +58,17 @@ const SAMPLES: Record<string, GuardSample> = {
 /** Fake credentials, set in the stack config and the environment of both the program and the host. */
 const CONFIG_TOKEN = "forge-token-XYZ-config";
 const ENV_TOKEN = "forge-token-XYZ-env";
+/** The server-side credentials, which the SSH and database resources read from the same stack config. */
+const SERVER_SECRETS = {
+  sshPrivateKey: "ssh-key-XYZ-config",
+  mysqlPassword: "mysql-password-XYZ-config",
+  redisPassword: "redis-password-XYZ-config",
+};
+const CONFIG = { forgeToken: CONFIG_TOKEN, ...SERVER_SECRETS };
 const SECRETS = {
   "config `forge-previews:forgeToken`": CONFIG_TOKEN,
   "env FORGE_API_TOKEN": ENV_TOKEN,
+  ...Object.fromEntries(Object.entries(SERVER_SECRETS).map(([key, value]) => [`config \`forge-previews:${key}\``, value])),
 };
 
 type ResourceConstructor = new (name: string, args: Record<string, unknown>) => pulumi.CustomResource;
@@ -72,7 +80,7 @@ async function captureSample(file: string, className: string, args: Record<strin
       const Resource = module[className] as ResourceConstructor;
       return new Resource(`guard-${className.toLowerCase()}`, args);
     },
-    { config: { forgeToken: CONFIG_TOKEN } },
+    { config: CONFIG },
   );
 }
 
@@ -87,7 +95,7 @@ describe("the dynamic provider guard", () => {
     const fs = await import("node:fs/promises");
     directory = await fs.mkdtemp(path.join(os.tmpdir(), "guard-"));
     host = await startDynamicHost({
-      config: { "forge-previews:forgeToken": CONFIG_TOKEN },
+      config: Object.fromEntries(Object.entries(CONFIG).map(([key, value]) => [`forge-previews:${key}`, value])),
       env: { FORGE_API_TOKEN: ENV_TOKEN },
     });
   });

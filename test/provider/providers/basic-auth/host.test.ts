@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
-import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
 import { type ForgeProviderHost, startForgeHost, startForgeProviderHost, startForgeSimulator } from "../../../support/provider-host";
 
@@ -19,7 +19,7 @@ describe("BasicAuth through the real dynamic-provider host", () => {
   let registration: CapturedRegistration;
   let inputs: Record<string, unknown>;
   let urn: string;
-  let seenOptions: pulumi.CustomResourceOptions | undefined;
+  const seenOptions: pulumi.CustomResourceOptions[] = [];
   let siteId: number;
   const passwordsSeen: string[] = [SHARED_PASSWORD];
 
@@ -49,11 +49,8 @@ describe("BasicAuth through the real dynamic-provider host", () => {
       },
       register: async () => {
         const { BasicAuth } = await import("../../../../providers/basic-auth");
-        const recordOptions: pulumi.ResourceTransformation = (args) => {
-          seenOptions = args.opts as pulumi.CustomResourceOptions;
-          return undefined;
-        };
-        return new BasicAuth("auth", { serverId: 1, siteId, name: OWN_NAME, username: "preview", password: null }, { transformations: [recordOptions] });
+        const options = { transformations: [recordOptions(seenOptions)] };
+        return new BasicAuth("auth", { serverId: 1, siteId, name: OWN_NAME, username: "preview", password: null }, options);
       },
       check: true,
     });
@@ -64,7 +61,7 @@ describe("BasicAuth through the real dynamic-provider host", () => {
 
   it("registers as forge:BasicAuth with the password input and the effective password output secret", () => {
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:BasicAuth");
-    expect(seenOptions?.additionalSecretOutputs).toStrictEqual(["password"]);
+    expect(seenOptions.map((options) => options.additionalSecretOutputs)).toStrictEqual([["password"]]);
     expect(registration.inputs.password).toMatchObject({ [SECRET_SIG_KEY]: expect.any(String), value: null });
   });
 

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Simulator } from "../../../../tools/simulator";
 import { ORG, SERVER_PATH, call, createSite, eventually } from "../../../support/simulator";
-import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
 import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
 import { parseWithPhpdotenv } from "../../../support/phpdotenv";
@@ -71,7 +71,7 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
   let registration: CapturedRegistration;
   let inputs: Record<string, unknown>;
   let urn: string;
-  let seenOptions: pulumi.CustomResourceOptions | undefined;
+  const seenOptions: pulumi.CustomResourceOptions[] = [];
   let siteId: number;
   const siteName = "pr-7.preview.test";
 
@@ -100,15 +100,8 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
       },
       register: async () => {
         const { SiteEnvironment } = await import("../../../../providers/site-environment");
-        const recordOptions: pulumi.ResourceTransformation = (args) => {
-          seenOptions = args.opts as pulumi.CustomResourceOptions;
-          return undefined;
-        };
-        return new SiteEnvironment(
-          "env",
-          { serverId: 1, siteId, values: VALUES },
-          { additionalSecretOutputs: ["contentSha256"], transformations: [recordOptions] },
-        );
+        const options = { additionalSecretOutputs: ["contentSha256"], transformations: [recordOptions(seenOptions)] };
+        return new SiteEnvironment("env", { serverId: 1, siteId, values: VALUES }, options);
       },
       check: true,
     });
@@ -127,7 +120,7 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     });
 
     it("declares values and appKey secret outputs, keeping the caller's own", () => {
-      expect(seenOptions?.additionalSecretOutputs).toStrictEqual(["contentSha256", "values", "appKey"]);
+      expect(seenOptions.map((options) => options.additionalSecretOutputs)).toStrictEqual([["contentSha256", "values", "appKey"]]);
     });
 
     it("registers values as a secret input", () => {
