@@ -167,6 +167,19 @@ describe("the dynamic provider guard", () => {
     await expect(failure).rejects.not.toThrow(CONFIG_TOKEN);
   });
 
+  it("reports a provider the SDK serialized as a secret, which means it captured a secret Output", async () => {
+    const registration = await captureSample("test/fixtures/providers/note-file.ts", "NoteFile", {
+      directory,
+      name: "marked",
+      body: "safe",
+      failAfterWrite: false,
+    });
+
+    await expect(assertProviderSafe({ host, registration: { ...registration, providerIsSecret: true }, secrets: SECRETS })).rejects.toThrow(
+      "pulumi-nodejs:dynamic/fixtures:NoteFile (guard-notefile): the SDK marked its serialized `__provider` secret",
+    );
+  });
+
   it("reports a provider whose create returns undefined, which the real host cannot encode", async () => {
     const registration = await captureSample("test/fixtures/providers/undefined-outputs.ts", "UndefinedOutputs", {
       label: "b",
