@@ -1,3 +1,4 @@
+import type { SshTarget } from "../../providers/ssh";
 import type { MariaDbEndpoint, RedisEndpoint, SshEndpoint } from "../../tools/sandbox/local-services";
 
 /** Set by global-setup.ts (or by whoever runs jest against services it started) to `describeServices()` JSON. */
@@ -66,6 +67,12 @@ export function testServices(): TestServices {
     );
   }
   return parseTestServices(raw);
+}
+
+/** The local sshd as a provider's SSH target: the login, its key and the pinned host key. */
+export function sshTarget(services: TestServices = testServices()): SshTarget {
+  const { ssh } = services;
+  return { host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ssh.privateKey, hostKeyFingerprint: ssh.hostKeyFingerprint };
 }
 
 /**

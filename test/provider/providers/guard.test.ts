@@ -142,13 +142,12 @@ describe("the dynamic provider guard", () => {
     });
   });
 
+  /** A well-behaved provider-kit resource that writes a note into the suite's directory. */
+  const captureNoteFile = (): Promise<CapturedRegistration> =>
+    captureSample("test/fixtures/providers/note-file.ts", "NoteFile", { directory, name: "guarded", body: "safe", failAfterWrite: false });
+
   it("passes a provider-kit shim that reads its credentials at call time", async () => {
-    const registration = await captureSample("test/fixtures/providers/note-file.ts", "NoteFile", {
-      directory,
-      name: "guarded",
-      body: "safe",
-      failAfterWrite: false,
-    });
+    const registration = await captureNoteFile();
 
     await expect(assertProviderSafe({ host, registration, secrets: SECRETS, create: true })).resolves.toBeUndefined();
   });
@@ -168,12 +167,7 @@ describe("the dynamic provider guard", () => {
   });
 
   it("reports a provider the SDK serialized as a secret, which means it captured a secret Output", async () => {
-    const registration = await captureSample("test/fixtures/providers/note-file.ts", "NoteFile", {
-      directory,
-      name: "marked",
-      body: "safe",
-      failAfterWrite: false,
-    });
+    const registration = await captureNoteFile();
 
     await expect(assertProviderSafe({ host, registration: { ...registration, providerIsSecret: true }, secrets: SECRETS })).rejects.toThrow(
       "pulumi-nodejs:dynamic/fixtures:NoteFile (guard-notefile): the SDK marked its serialized `__provider` secret",
