@@ -2,22 +2,12 @@ import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
 import { type ForgeProviderHost, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { FORGE_SITE_ARGS } from "../../../support/samples";
 import { ORG, TOKEN, call } from "../../../support/simulator";
 
 const SITES = `/orgs/${ORG}/servers/1/sites`;
-const OWNER_TAG = "forge-previews-customer-pr-123";
-
-const ARGS = {
-  serverId: 1,
-  domain: "pr-123.preview.example.test",
-  isolatedUser: "pr123",
-  phpVersion: "php84",
-  webDirectory: "/public",
-  repository: "acme/customer-app",
-  branch: "feature/login",
-  pushToDeploy: true,
-  ownerTag: OWNER_TAG,
-};
+const ARGS = { ...FORGE_SITE_ARGS, domain: "pr-123.preview.example.test" };
+const OWNER_TAG = ARGS.ownerTag;
 
 type Props = Record<string, unknown>;
 

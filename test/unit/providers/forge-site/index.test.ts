@@ -1,17 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { captureRegistration, type CapturedRegistration } from "../../../support/capture-provider";
-
-const ARGS = {
-  serverId: 1,
-  domain: "pr-123.preview.example.com",
-  isolatedUser: "pr123",
-  phpVersion: "php84",
-  webDirectory: "/public",
-  repository: "acme/customer-app",
-  branch: "feature/login",
-  pushToDeploy: true,
-  ownerTag: "forge-previews-customer-pr-123",
-};
+import { FORGE_SITE_ARGS as ARGS } from "../../../support/samples";
 
 describe("ForgeSite registration under mocks", () => {
   let registration: CapturedRegistration;
