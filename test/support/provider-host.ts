@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ForgeClient, SlidingWindowRateLimiter } from "../../providers/forge";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../tools/simulator";
 import { type CapturedRegistration, captureRegistration } from "./capture-provider";
-import { type DynamicHost, type DynamicHostOptions, startDynamicHost, urnFor } from "./dynamic-host";
+import { type DynamicHost, type DynamicHostCallError, type DynamicHostOptions, hostCallFailure, startDynamicHost, urnFor } from "./dynamic-host";
 import type { MockProgramOptions } from "./mock-program";
 import { serverSideConfig, testServices } from "./services";
 import { ORG, TOKEN } from "./simulator";
@@ -152,4 +152,20 @@ export function useGroupHost(fixture: () => ProviderHost): DynamicHost {
       return typeof value === "function" ? value.bind(current) : value;
     },
   });
+}
+
+/**
+ * Creates while the simulator fails the next async job started by a POST to `path` (or its OpenAPI route), as Forge does
+ * when an install fails. Returns the error with the id and partial state the engine keeps from it.
+ */
+export async function createFailingAsync(
+  fixture: ForgeProviderHost,
+  path: string,
+  inputs: Props,
+  host: DynamicHost = fixture.host,
+): Promise<{ error: DynamicHostCallError; id: string; state: Props }> {
+  fixture.sim.inject({ method: "POST", path, asyncOutcome: "failed" });
+  const error = await hostCallFailure(host.create(fixture.urn, inputs));
+  if (error.initFailure === undefined) throw new Error(`create failed without keeping a partial state: ${error.details}`);
+  return { error, id: error.initFailure.id, state: error.initFailure.properties };
 }

@@ -4,7 +4,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeHost, startForgeProviderHost, startForgeSimulator } from "../../../support/provider-host";
+import { type ForgeProviderHost, createFailingAsync, startForgeHost, startForgeProviderHost, startForgeSimulator } from "../../../support/provider-host";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SHARED_PASSWORD = "shared-SECRET-pass-5150";
@@ -245,17 +245,17 @@ describe("BasicAuth through the real dynamic-provider host", () => {
 
   it("keeps the id of a rule whose install failed, so a later delete removes it", async () => {
     const site = Number(await createSite(sim, "pr-12.preview.test"));
-    sim.inject({ method: "POST", path: "/orgs/{organization}/servers/{server}/sites/{site}/security-rules", asyncOutcome: "failed" });
+    const route = "/orgs/{organization}/servers/{server}/sites/{site}/security-rules";
 
-    const error = await failureOf(host.create(urn, withInputs({ siteId: site, password: SHARED_PASSWORD })));
+    const { error, id, state } = await createFailingAsync(fixture, route, withInputs({ siteId: site, password: SHARED_PASSWORD }));
 
     const [rule] = rulesOf(site);
-    expect(rule.status).toBe("failed");
-    expect(error.initFailure).toMatchObject({ id: String(rule.id), properties: { ruleId: rule.id, siteId: site, name: OWN_NAME } });
+    expect(rule).toMatchObject({ id: Number(id), status: "failed" });
+    expect(state).toMatchObject({ ruleId: rule.id, siteId: site, name: OWN_NAME });
     expect(error.details).toContain(`security rule ${rule.id} on site ${site} (server 1) ended \`failed\``);
     expect(error.details).not.toContain(SHARED_PASSWORD);
 
-    await host.delete(urn, error.initFailure?.id ?? "", error.initFailure?.properties ?? {});
+    await host.delete(urn, id, state);
     expect(rulesOf(site)).toStrictEqual([]);
   });
 

@@ -3,7 +3,7 @@ import type { Connection } from "mysql2/promise";
 import type { ForgeClient } from "../../../../providers/forge";
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
-import { DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
+import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
 import { type ForgeProviderHost, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
 import { testServices } from "../../../support/services";
 import { ORG } from "../../../support/simulator";
@@ -43,6 +43,16 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     seenPasswords.push(password as string);
     return password as string;
   };
+
+  /** Closes `host`, which must have logged `proof` (so its log is not empty), and checks no password reached a log. */
+  async function expectNoPasswordsSeen(host: DynamicHost, proof: RegExp): Promise<void> {
+    await host.close();
+    for (const secret of seenPasswords) {
+      expect(host.logs()).not.toContain(secret);
+      expect(JSON.stringify(sim.requests)).not.toContain(secret);
+    }
+    expect(host.logs()).toMatch(proof);
+  }
 
   async function schemaExists(name: string): Promise<boolean> {
     const [rows] = await root.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [name]);
@@ -269,12 +279,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("never shows a password in the host's logs or the request log", async () => {
-      await host.close();
-      for (const secret of seenPasswords) {
-        expect(host.logs()).not.toContain(secret);
-        expect(JSON.stringify(sim.requests)).not.toContain(secret);
-      }
-      expect(host.logs()).toMatch(/forge-database: created database schema/);
+      await expectNoPasswordsSeen(host, /forge-database: created database schema/);
     });
   });
 
@@ -422,12 +427,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("never shows a password in the host's logs or the request log", async () => {
-      await host.close();
-      for (const secret of seenPasswords) {
-        expect(host.logs()).not.toContain(secret);
-        expect(JSON.stringify(sim.requests)).not.toContain(secret);
-      }
-      expect(host.logs()).toMatch(/forge-database: adopted database user/);
+      await expectNoPasswordsSeen(host, /forge-database: adopted database user/);
     });
   });
 });

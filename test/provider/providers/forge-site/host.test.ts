@@ -1,7 +1,7 @@
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { type ForgeProviderHost, createFailingAsync, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
 import { FORGE_SITE_ARGS } from "../../../support/samples";
 import { ORG, TOKEN, call } from "../../../support/simulator";
 
@@ -282,21 +282,17 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
       expect(siteInSim(sim, other)?.status).toBe("installed");
     });
     it("keeps the id of a site whose install failed as a partial failure, which delete can still remove", async () => {
-      sim.inject({ method: "POST", path: SITES, asyncOutcome: "failed" });
+      const { error, id, state } = await createFailingAsync(fixture, SITES, inputs, host);
 
-      const error = await host.create(urn, inputs).catch((rejection: unknown) => rejection);
-
-      expect(error).toBeInstanceOf(DynamicHostCallError);
-      const failure = (error as DynamicHostCallError).initFailure;
       const [site] = sim.state().sites;
       expect(site.status).toBe("failed");
-      expect(failure).toStrictEqual({
+      expect(error.initFailure).toStrictEqual({
         id: String(site.id),
         properties: expect.objectContaining({ siteId: site.id, domain: ARGS.domain, ownerTag: OWNER_TAG, __provider: registration.providerText }),
         reasons: [expect.stringContaining(`Forge site \`${ARGS.domain}\` (site ${site.id}) failed to install (status \`failed\`)`)],
       });
 
-      await host.delete(urn, failure?.id ?? "", failure?.properties ?? {});
+      await host.delete(urn, id, state);
       expect(sim.state().sites).toStrictEqual([]);
     });
 

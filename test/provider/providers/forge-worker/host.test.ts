@@ -2,7 +2,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { type ForgeProviderHost, createFailingAsync, startForgeProviderHost } from "../../../support/provider-host";
 
 const PROCESSES_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
 const PROCESS_ROUTE = `${PROCESSES_ROUTE}/{backgroundProcess}`;
@@ -271,26 +271,15 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
 
   describe("a worker Supervisor cannot keep running", () => {
     it("fails naming the status, keeps the id in state, is replaced by the next diff and can be deleted", async () => {
-      sim.inject({ method: "POST", path: PROCESSES_ROUTE, asyncOutcome: "failed" });
+      const { error, id, state } = await createFailingAsync(fixture, PROCESSES_ROUTE, inputs);
 
-      const error = await failureOf(host.create(urn, inputs));
-
-      const [process] = sim.state().backgroundProcesses.filter((candidate) => candidate.status !== "removing");
-      expect(process.status).toBe("fatal");
+      const [process] = processes();
+      expect(process).toMatchObject({ id: Number(id), status: "fatal" });
       expect(error.details).toContain(`Worker \`${NAME}\` (background process ${process.id} on server 1) ended with status \`fatal\``);
-      expect(error.initFailure).toMatchObject({
-        id: String(process.id),
-        properties: { processId: process.id, status: "fatal", command: COMMAND, user: "root" },
-      });
-      const state = error.initFailure?.properties ?? {};
+      expect(state).toMatchObject({ processId: process.id, status: "fatal", command: COMMAND, user: "root" });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({ changes: "some", replaces: ["status"], deleteBeforeReplace: true });
 
-      expect(await host.diff(urn, String(process.id), state, inputs)).toStrictEqual({
-        changes: "some",
-        replaces: ["status"],
-        deleteBeforeReplace: true,
-      });
-
-      await host.delete(urn, String(process.id), state);
+      await host.delete(urn, id, state);
       expect(processes()).toStrictEqual([]);
     });
   });

@@ -2,7 +2,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { type ForgeProviderHost, createFailingAsync, startForgeProviderHost } from "../../../support/provider-host";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -242,26 +242,15 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
 
   describe("a certificate Let's Encrypt refuses", () => {
     it("fails naming the domain and status, keeps the id in state, is replaced by the next diff and can be deleted", async () => {
-      sim.inject({ method: "POST", path: CERTIFICATES_ROUTE, asyncOutcome: "failed" });
-
-      const error = await failureOf(host.create(urn, inputs));
+      const { error, id, state } = await createFailingAsync(fixture, CERTIFICATES_ROUTE, inputs);
 
       const [certificate] = certificates();
-      expect(certificate.status).toBe("failed");
+      expect(certificate).toMatchObject({ id: Number(id), status: "failed" });
       expect(error.details).toContain(`Certificate ${certificate.id} for \`${DOMAIN}\` ended with status \`failed\``);
-      expect(error.initFailure).toMatchObject({
-        id: String(certificate.id),
-        properties: { certificateId: certificate.id, domainRecordId, active: false, status: "failed" },
-      });
-      const state = error.initFailure?.properties ?? {};
+      expect(state).toMatchObject({ certificateId: certificate.id, domainRecordId, active: false, status: "failed" });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({ changes: "some", replaces: ["status"], deleteBeforeReplace: true });
 
-      expect(await host.diff(urn, String(certificate.id), state, inputs)).toStrictEqual({
-        changes: "some",
-        replaces: ["status"],
-        deleteBeforeReplace: true,
-      });
-
-      await host.delete(urn, String(certificate.id), state);
+      await host.delete(urn, id, state);
       expect(certificates()).toStrictEqual([]);
     });
   });
