@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
 import { CloneVerificationError, RemoteCommandError, cloneDatabase } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../../support/master-fixture";
+import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents, type Rows, rowsOf } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
 
@@ -13,14 +13,13 @@ jest.setTimeout(120_000);
 const MASTER = "verifyeng_master";
 const TARGETS = ["verifyeng_pr_1", "verifyeng_pr_2", "verifyeng_pr_3"];
 
-type Rows = Record<string, unknown>[];
 
 describe("verification catches a clone that differs from its source", () => {
   let conn: Connection;
   let runner: RecordingRunner;
   let session: SshSession;
 
-  const rows = async (sql: string): Promise<Rows> => (await conn.query(sql))[0] as Rows;
+  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
   const markOf = async (db: string): Promise<Rows> => rows(`SELECT owner, source, status FROM ${db}._forge_previews_clone`);
 
   async function cloneExpectingFailure(run: () => Promise<unknown>): Promise<CloneVerificationError> {

@@ -4,14 +4,13 @@ import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState } from "../../../support/master-fixture";
+import { connectAsRoot, countOf, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
 
 jest.setTimeout(120_000);
 
 type Props = Record<string, unknown>;
-type Rows = Record<string, unknown>[];
 
 /**
  * DbSnapshotClone through the real dynamic-provider host, cloning generated masters on the local MariaDB over the
@@ -34,12 +33,9 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
   let inputs: Props;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const rows = async (sql: string): Promise<Rows> => (await conn.query(sql))[0] as Rows;
-  const count = async (sql: string): Promise<number> => Number((await rows(sql))[0]?.n);
-  const tablesOf = async (db: string): Promise<Props> => {
-    const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, db))?.tables ?? {};
-    return tables;
-  };
+  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
+  const count = (sql: string): Promise<number> => countOf(conn, sql);
+  const tablesOf = (db: string): Promise<Props> => readTables(conn, db);
   const workDirs = (target: string): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`));
   const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
 

@@ -5,14 +5,13 @@ import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import { cloneDatabase } from "../../../../providers/db-clone";
 import { openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState } from "../../../support/master-fixture";
+import { connectAsRoot, countOf, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
 
 jest.setTimeout(120_000);
 
 type Props = Record<string, unknown>;
-type Rows = Record<string, unknown>[];
 
 const MASK = "UPDATE customers SET email = CONCAT('masked-', id, '@example.invalid')";
 
@@ -37,12 +36,10 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   let inputs: Props;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const rows = async (sql: string): Promise<Rows> => (await conn.query(sql))[0] as Rows;
-  const count = async (sql: string): Promise<number> => Number((await rows(sql))[0]?.n);
-  const rowCounts = async (db: string): Promise<Record<string, number>> => {
-    const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, db))?.tables ?? {};
-    return Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, t.rows]));
-  };
+  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
+  const count = (sql: string): Promise<number> => countOf(conn, sql);
+  const rowCounts = async (db: string): Promise<Record<string, number>> =>
+    Object.fromEntries(Object.entries(await readTables(conn, db)).map(([name, t]) => [name, t.rows]));
   const holdingSchemas = async (): Promise<string[]> => (await listDatabases(conn)).filter((name) => name.startsWith("fpold_"));
   const workDirs = (): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${app}`));
   const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
