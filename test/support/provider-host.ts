@@ -2,7 +2,16 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ForgeClient, SlidingWindowRateLimiter } from "../../providers/forge";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../tools/simulator";
 import { type CapturedRegistration, captureRegistration } from "./capture-provider";
-import { type DynamicHost, type DynamicHostCallError, type DynamicHostOptions, hostCallFailure, startDynamicHost, urnFor } from "./dynamic-host";
+import {
+  type CheckOutcome,
+  type DiffOutcome,
+  type DynamicHost,
+  type DynamicHostCallError,
+  type DynamicHostOptions,
+  hostCallFailure,
+  startDynamicHost,
+  urnFor,
+} from "./dynamic-host";
 import type { MockProgramOptions } from "./mock-program";
 import { serverSideConfig, testServices } from "./services";
 import { ORG, TOKEN } from "./simulator";
@@ -168,4 +177,26 @@ export async function createFailingAsync(
   const error = await hostCallFailure(host.create(fixture.urn, inputs));
   if (error.initFailure === undefined) throw new Error(`create failed without keeping a partial state: ${error.details}`);
   return { error, id: error.initFailure.id, state: error.initFailure.properties };
+}
+
+export interface PreviewOutcome {
+  checked: CheckOutcome;
+  diffed: DiffOutcome;
+  /** `METHOD path` of each Forge request check and diff made; they also run in preview, so there must be none. */
+  forgeRequests: string[];
+}
+
+/** Checks `news` and diffs the checked inputs against the state `olds` of object `id`, as `pulumi preview` does. */
+export async function preview(
+  fixture: ForgeProviderHost,
+  id: string,
+  olds: Props,
+  news: Props,
+  host: DynamicHost = fixture.host,
+): Promise<PreviewOutcome> {
+  const before = fixture.sim.requests.length;
+  const checked = await host.check(fixture.urn, {}, news);
+  const diffed = await host.diff(fixture.urn, id, olds, checked.inputs);
+  const forgeRequests = fixture.sim.requests.slice(before).map((request) => `${request.method} ${request.path}`);
+  return { checked, diffed, forgeRequests };
 }

@@ -4,7 +4,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, createFailingAsync, startForgeHost, startForgeProviderHost, startForgeSimulator } from "../../../support/provider-host";
+import { createFailingAsync, type ForgeProviderHost, preview, startForgeHost, startForgeProviderHost, startForgeSimulator } from "../../../support/provider-host";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SHARED_PASSWORD = "shared-SECRET-pass-5150";
@@ -77,16 +77,13 @@ describe("BasicAuth through the real dynamic-provider host", () => {
   });
 
   it("checks and diffs unknown preview inputs without any Forge request", async () => {
-    const before = sim.requests.length;
-    const preview = withInputs({ password: UNKNOWN, siteId: UNKNOWN });
     const olds = { ...inputs, ruleId: 1, password: "p", passwordGenerated: true };
 
-    const checked = await host.check(urn, {}, preview);
-    const diffed = await host.diff(urn, "1", olds, preview);
+    const { checked, diffed, forgeRequests } = await preview(fixture, "1", olds, withInputs({ password: UNKNOWN, siteId: UNKNOWN }));
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
-    expect(sim.requests.length).toBe(before);
+    expect(forgeRequests).toStrictEqual([]);
   });
 
   describe("lifecycle of one rule", () => {

@@ -3,7 +3,7 @@ import type { ForgeClient } from "../../../../providers/forge";
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
 import { ORG } from "../../../support/simulator";
 
 const SERVER_ID = 1;
@@ -107,12 +107,11 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
   it("checks and diffs unknown preview inputs without a single Forge request", async () => {
     const news = inputsFor(site, { commitSha: UNKNOWN, siteId: UNKNOWN });
 
-    const checked = await host.check(urn, {}, news);
-    const diffed = await host.diff(urn, String(site.siteId), { ...inputsFor(site), status: "finished" }, checked.inputs);
+    const { checked, diffed, forgeRequests } = await preview(fixture, String(site.siteId), { ...inputsFor(site), status: "finished" }, news, host);
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: false });
-    expect(sim.requests).toStrictEqual([]);
+    expect(forgeRequests).toStrictEqual([]);
   });
 
   it("creates: sets the script, deploys once, waits for `finished` and gets 200 from the health URL", async () => {

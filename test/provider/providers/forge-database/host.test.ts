@@ -4,7 +4,7 @@ import type { ForgeClient } from "../../../../providers/forge";
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
 import { testServices } from "../../../support/services";
 import { ORG } from "../../../support/simulator";
 
@@ -289,13 +289,12 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     it("checks and diffs unknown preview values without calling Forge", async () => {
       const unknowns = withInputs({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
 
-      const checked = await host.check(urn, {}, unknowns);
-      const diffed = await host.diff(urn, "5", { ...inputs, databaseId: 5, userId: 6, password: "x" }, unknowns);
+      const { checked, diffed, forgeRequests } = await preview(fixture, "5", { ...inputs, databaseId: 5, userId: 6, password: "x" }, unknowns, host);
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["name", "userName"], deleteBeforeReplace: true });
-      expect(sim.requests).toStrictEqual([]);
+      expect(forgeRequests).toStrictEqual([]);
     });
 
     it("fails check on a production database name, naming the field", async () => {

@@ -1,7 +1,7 @@
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, createFailingAsync, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
 import { FORGE_SITE_ARGS } from "../../../support/samples";
 import { ORG, TOKEN, call } from "../../../support/simulator";
 
@@ -79,13 +79,12 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     it("checks and diffs unknown preview values without sending Forge a single request", async () => {
       const news = withInputs({ domain: UNKNOWN, branch: UNKNOWN });
 
-      const checked = await host.check(urn, {}, news);
-      const diffed = await host.diff(urn, "7", { ...inputs, siteId: 7 }, news);
+      const { checked, diffed, forgeRequests } = await preview(fixture, "7", { ...inputs, siteId: 7 }, news, host);
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ domain: UNKNOWN, branch: UNKNOWN, sourceControlProvider: "github" });
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["domain"], deleteBeforeReplace: true });
-      expect(sim.requests).toStrictEqual([]);
+      expect(forgeRequests).toStrictEqual([]);
     });
   });
 

@@ -2,7 +2,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, createFailingAsync, startForgeProviderHost } from "../../../support/provider-host";
+import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
 
 const PROCESSES_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
 const PROCESS_ROUTE = `${PROCESSES_ROUTE}/{backgroundProcess}`;
@@ -99,16 +99,14 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     });
 
     it("passes unknown inputs through and plans a delete-first replacement without calling Forge", async () => {
-      const before = sim.requests.length;
-      const previewInputs = withInputs({ siteId: UNKNOWN, directory: UNKNOWN });
+      const olds = { ...inputs, processId: 41, command: COMMAND, user: "root", status: "running" };
 
-      const checked = await host.check(urn, {}, previewInputs);
-      const diffed = await host.diff(urn, "41", { ...inputs, processId: 41, command: COMMAND, user: "root", status: "running" }, previewInputs);
+      const { checked, diffed, forgeRequests } = await preview(fixture, "41", olds, withInputs({ siteId: UNKNOWN, directory: UNKNOWN }));
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ siteId: UNKNOWN, directory: UNKNOWN });
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId", "directory"], deleteBeforeReplace: true });
-      expect(sim.requests.length).toBe(before);
+      expect(forgeRequests).toStrictEqual([]);
     });
   });
 

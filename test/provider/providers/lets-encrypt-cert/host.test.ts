@@ -2,7 +2,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, createFailingAsync, startForgeProviderHost } from "../../../support/provider-host";
+import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -89,17 +89,14 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("passes unknown inputs through and plans a replacement without calling Forge", async () => {
-      const before = sim.requests.length;
-      const previewInputs = withInputs({ domain: UNKNOWN });
       const olds = { ...inputs, certificateId: 9, domainRecordId, active: true, expiresAt: null, status: "installed" };
 
-      const checked = await host.check(urn, {}, previewInputs);
-      const diffed = await host.diff(urn, "9", olds, previewInputs);
+      const { checked, diffed, forgeRequests } = await preview(fixture, "9", olds, withInputs({ domain: UNKNOWN }));
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ domain: UNKNOWN, cloneCertificateId: null });
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["domain"], deleteBeforeReplace: true });
-      expect(sim.requests.length).toBe(before);
+      expect(forgeRequests).toStrictEqual([]);
     });
   });
 

@@ -7,7 +7,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import { ORG, SERVER_PATH, call, createSite, eventually } from "../../../support/simulator";
 import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
 import { parseWithPhpdotenv } from "../../../support/phpdotenv";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -153,15 +153,13 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
   });
 
   it("checks and diffs unknown preview inputs without any Forge request", async () => {
-    const before = sim.requests.length;
-    const preview = withInputs({ siteId: UNKNOWN, values: { ...VALUES, DB_PASSWORD: UNKNOWN } });
+    const news = withInputs({ siteId: UNKNOWN, values: { ...VALUES, DB_PASSWORD: UNKNOWN } });
 
-    const checked = await host.check(urn, {}, preview);
-    const diffed = await host.diff(urn, "servers/1/sites/1/environment", { ...inputs, managedKeys: [], appKey: "k" }, preview);
+    const { checked, diffed, forgeRequests } = await preview(fixture, "servers/1/sites/1/environment", { ...inputs, managedKeys: [], appKey: "k" }, news);
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
-    expect(sim.requests.length).toBe(before);
+    expect(forgeRequests).toStrictEqual([]);
   });
 
   it("refuses to create on a site that does not exist, without writing", async () => {
