@@ -1,3 +1,4 @@
+import { isRecord } from "../../providers/common/narrow";
 import type { SshTarget } from "../../providers/ssh";
 import type { MariaDbEndpoint, RedisEndpoint, SshEndpoint } from "../../tools/sandbox/local-services";
 
@@ -10,12 +11,8 @@ export interface TestServices {
   ssh: SshEndpoint;
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
 function requireFields<T>(value: unknown, path: string, fields: Record<keyof T, "string" | "number">): T {
-  if (!isObject(value)) throw new Error(`${TEST_SERVICES_ENV} has no \`${path}\` object`);
+  if (!isRecord(value)) throw new Error(`${TEST_SERVICES_ENV} has no \`${path}\` object`);
   for (const [field, type] of Object.entries(fields)) {
     if (typeof value[field] !== type) throw new Error(`${TEST_SERVICES_ENV} has no ${type} \`${path}.${field}\``);
   }
@@ -31,7 +28,7 @@ export function parseTestServices(raw: string): TestServices {
   } catch (error) {
     throw new Error(`${TEST_SERVICES_ENV} is not JSON (${(error as Error).message})`);
   }
-  if (!isObject(parsed)) throw new Error(`${TEST_SERVICES_ENV} must be a JSON object`);
+  if (!isRecord(parsed)) throw new Error(`${TEST_SERVICES_ENV} must be a JSON object`);
   return {
     mariadb: requireFields<MariaDbEndpoint>(parsed.mariadb, "mariadb", {
       host: "string",

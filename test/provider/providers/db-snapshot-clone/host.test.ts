@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
-import { connectAsRoot, countOf, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
+import { connectAsRoot, countOf, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, readTables, rowsOf } from "../../../support/master-fixture";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
 
@@ -33,8 +33,6 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
   let inputs: Props;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
-  const count = (sql: string): Promise<number> => countOf(conn, sql);
   const tablesOf = (db: string): Promise<Props> => readTables(conn, db);
   const workDirs = (target: string): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`));
   const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
@@ -129,7 +127,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       expect(outs.rows).toBe(Object.values(await tablesOf(master)).reduce((sum: number, t) => sum + (t as { rows: number }).rows, 0));
       expect(outs.sourceSnapshotAt).toEqual(expect.stringMatching(/Z$/));
       expect(await tablesOf(pr(1))).toStrictEqual(await tablesOf(master));
-      expect(await rows(`SELECT owner, source, status FROM ${pr(1)}._forge_previews_clone`)).toStrictEqual([
+      expect(await rowsOf(conn, `SELECT owner, source, status FROM ${pr(1)}._forge_previews_clone`)).toStrictEqual([
         { owner: ownerTag, source: master, status: "verified" },
       ]);
       expect(workDirs(pr(1))).toStrictEqual([]);
@@ -145,7 +143,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       expect(diffed).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
       expect(read).toMatchObject({ id: pr(1), props: outs });
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
     });
 
     it("updates the method and scripts in place without touching the PR's data", async () => {
@@ -156,7 +154,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
       expect(updated.outs).toMatchObject({ method: "stream-dump", methodUsed: "transport", postCloneSql: news.postCloneSql, clonedAt: outs.clonedAt });
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
       outs = updated.outs;
       checkedInputs = news;
     });
@@ -165,7 +163,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const created = await host.create(urn, checkedInputs);
 
       expect(created.outs).toMatchObject({ methodUsed: "transport", tables: 7, clonedAt: outs.clonedAt });
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
     });
 
     it("replaces the clone with a fresh, masked copy of the newer master only when the reset token changes", async () => {
@@ -173,17 +171,17 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       const diffed = await host.diff(urn, pr(1), outs, news);
       await host.delete(urn, pr(1), outs);
-      const afterDelete = await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`);
+      const afterDelete = await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`);
       const created = await host.create(urn, news);
 
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["resetToken"], deleteBeforeReplace: true });
       expect(afterDelete).toBe(1);
       expect(created.outs).toMatchObject({ methodUsed: "stream-dump", methodReason: "requested as `stream-dump`", resetToken: "reset-1" });
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(0);
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(
-        await count(`SELECT COUNT(*) AS n FROM ${master}.customers`),
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(0);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(
+        await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers`),
       );
-      expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
       outs = created.outs;
     });
 

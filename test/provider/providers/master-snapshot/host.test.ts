@@ -36,8 +36,6 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   let inputs: Props;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
-  const count = (sql: string): Promise<number> => countOf(conn, sql);
   const rowCounts = async (db: string): Promise<Record<string, number>> =>
     Object.fromEntries(Object.entries(await readTables(conn, db)).map(([name, t]) => [name, t.rows]));
   const holdingSchemas = async (): Promise<string[]> => (await listDatabases(conn)).filter((name) => name.startsWith("fpold_"));
@@ -176,12 +174,12 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       expect(await rowCounts(master)).toStrictEqual(productionCounts);
       expect(outs.tables).toBe(Object.keys(productionCounts).length);
       expect(outs.rows).toBe(Object.values(productionCounts).reduce((sum, n) => sum + n, 0));
-      const customers = await count(`SELECT COUNT(*) AS n FROM ${production}.customers`);
+      const customers = await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers`);
       expect(customers).toBeGreaterThan(0);
-      expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
-      expect(await count(`SELECT COUNT(*) AS n FROM ${production}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
       expect(await readContents(conn, production)).toStrictEqual(productionBefore);
-      expect(await rows(`SELECT owner, source, status FROM ${master}._forge_previews_clone`)).toStrictEqual([
+      expect(await rowsOf(conn, `SELECT owner, source, status FROM ${master}._forge_previews_clone`)).toStrictEqual([
         { owner: "forge-previews-snapshots", source: production, status: "verified" },
       ]);
       expect(await readContents(conn, staging)).toBeNull();
@@ -192,7 +190,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
 
     it("seals the master, so a preview clone counts only itself and is compared with the seal", async () => {
       expect(outs.sealed).toBe(true);
-      const [mark] = await rows(`SELECT seal FROM ${master}._forge_previews_clone`);
+      const [mark] = await rowsOf(conn, `SELECT seal FROM ${master}._forge_previews_clone`);
       const seal = JSON.parse(String(mark?.seal)) as { tables: Record<string, { rows: number }> };
       expect(Object.fromEntries(Object.entries(seal.tables).map(([table, sealed]) => [table, sealed.rows]))).toStrictEqual(await rowCounts(master));
 
@@ -240,12 +238,12 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       await readLoop;
       await reader.end();
 
-      const customers = await count(`SELECT COUNT(*) AS n FROM ${production}.customers`);
+      const customers = await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers`);
       expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
       expect(updated.outs).toMatchObject({ refreshToken: "week-2", rows: (outs.rows as number) + 1, sealed: true });
       expect(Date.parse(updated.outs.snapshotAt as string)).toBeGreaterThan(Date.parse(outs.snapshotAt as string));
-      expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email = 'stale@example.test'`)).toBe(0);
-      expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email = 'stale@example.test'`)).toBe(0);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
       expect(await rowCounts(master)).toStrictEqual(await rowCounts(production));
       // The previous master (its rows plus the stale one) and the new one both hold `customers` rows, so every read
       // during the refresh sees exactly that: never a missing, empty or half-filled table.
