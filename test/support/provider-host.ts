@@ -59,6 +59,11 @@ export interface ForgeProviderHostOptions extends RegistrationOptions {
   prepare?: (sim: Simulator) => Promise<void>;
 }
 
+export interface ProviderHostOptions extends RegistrationOptions {
+  /** How to start the host. @default the project root, no stack config */
+  host?: DynamicHostOptions;
+}
+
 export interface ServerProviderHostOptions extends RegistrationOptions {
   /** The local-service credentials the host's stack config carries besides the sshd's. */
   services: { mysql?: boolean; redis?: boolean };
@@ -104,7 +109,12 @@ export async function startForgeProviderHost(options: ForgeProviderHostOptions):
 
 /** For resources that work on the server over SSH: the registration and a host pointed at the local services. */
 export async function startServerProviderHost(options: ServerProviderHostOptions): Promise<ProviderHost> {
-  return registerAndHost(options, { config: serverSideConfig(testServices(), options.services) }, {}, async () => undefined);
+  return startProviderHost({ ...options, host: { config: serverSideConfig(testServices(), options.services) } });
+}
+
+/** For any other resource, e.g. a test fixture: the registration and a host started with `options.host`. */
+export async function startProviderHost(options: ProviderHostOptions): Promise<ProviderHost> {
+  return registerAndHost(options, options.host ?? {}, {}, async () => undefined);
 }
 
 async function registerAndHost<Extra extends object>(
