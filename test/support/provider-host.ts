@@ -131,11 +131,18 @@ async function registerAndHost<Extra extends object>(
     hosts.push(host);
     return host;
   };
+  const close = async (): Promise<void> => {
+    for (const host of hosts) await host.close();
+  };
   const first = options.startHost === false ? undefined : await startHost();
   let inputs = registration.inputs;
   if (options.check === true) {
     if (first === undefined) throw new Error("`check: true` needs the first host; drop `startHost: false`");
-    inputs = (await first.check(urn, {}, registration.inputs)).inputs;
+    // A host that cannot check would otherwise outlive the suite's failed beforeAll.
+    inputs = (await first.check(urn, {}, registration.inputs).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    })).inputs;
   }
   return {
     ...extra,
@@ -148,7 +155,7 @@ async function registerAndHost<Extra extends object>(
     },
     startHost,
     async close() {
-      for (const host of hosts) await host.close();
+      await close();
       await closeRest();
     },
   };
