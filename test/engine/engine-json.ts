@@ -1,6 +1,7 @@
 // Narrowing of the JSON the `pulumi` CLI prints, into the few shapes engine tests assert on. Field names follow
 // the CLI's own types: apitype.EngineEvent (`up/refresh/destroy --json`, one event per line), display.PreviewDigest
 // (`preview --json`), stackSummaryJSON (`stack ls --json`) and apitype.UntypedDeployment (`stack export`).
+import { isRecord } from "../../providers/common/narrow";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -38,10 +39,6 @@ export interface StateResource {
   outputs: JsonObject;
 }
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function stringField(obj: JsonObject, key: string, what: string): string {
   const value = obj[key];
   if (typeof value !== "string") {
@@ -54,7 +51,7 @@ function countMap(value: unknown, what: string): Record<string, number> {
   if (value === undefined || value === null) {
     return {};
   }
-  if (!isObject(value)) {
+  if (!isRecord(value)) {
     throw new Error(`${what}: expected an object of counts, got ${JSON.stringify(value)}`);
   }
   const counts: Record<string, number> = {};
@@ -84,26 +81,26 @@ export function parseEngineEvents(stdout: string): OperationReport {
       continue;
     }
     const event = parseJson(line, "engine event line");
-    if (!isObject(event)) {
+    if (!isRecord(event)) {
       throw new Error(`engine event line is not an object: ${line.slice(0, 400)}`);
     }
-    if (isObject(event.summaryEvent)) {
+    if (isRecord(event.summaryEvent)) {
       report.changes = countMap(event.summaryEvent.resourceChanges, "summaryEvent.resourceChanges");
       sawSummary = true;
     }
-    if (isObject(event.resOutputsEvent) && isObject(event.resOutputsEvent.metadata)) {
+    if (isRecord(event.resOutputsEvent) && isRecord(event.resOutputsEvent.metadata)) {
       const meta = event.resOutputsEvent.metadata;
       const step: EngineStep = {
         op: stringField(meta, "op", "resOutputsEvent.metadata"),
         urn: stringField(meta, "urn", "resOutputsEvent.metadata"),
         type: stringField(meta, "type", "resOutputsEvent.metadata"),
       };
-      if (isObject(meta.new) && isObject(meta.new.outputs)) {
+      if (isRecord(meta.new) && isRecord(meta.new.outputs)) {
         step.outputs = meta.new.outputs;
       }
       report.steps.push(step);
     }
-    if (isObject(event.diagnosticEvent)) {
+    if (isRecord(event.diagnosticEvent)) {
       const d = event.diagnosticEvent;
       if (d.severity !== "debug" && d.ephemeral !== true) {
         report.diagnostics.push({
@@ -123,24 +120,24 @@ export function parseEngineEvents(stdout: string): OperationReport {
 /** Reads the single digest object printed by `preview --json`. */
 export function parsePreviewDigest(stdout: string): OperationReport {
   const digest = parseJson(stdout, "preview digest");
-  if (!isObject(digest)) {
+  if (!isRecord(digest)) {
     throw new Error(`preview digest is not an object: ${stdout.slice(0, 400)}`);
   }
   const steps: EngineStep[] = [];
   for (const raw of Array.isArray(digest.steps) ? digest.steps : []) {
-    if (!isObject(raw)) {
+    if (!isRecord(raw)) {
       throw new Error(`preview digest step is not an object: ${JSON.stringify(raw)}`);
     }
     const urn = stringField(raw, "urn", "preview step");
-    const newState = isObject(raw.newState) ? raw.newState : undefined;
+    const newState = isRecord(raw.newState) ? raw.newState : undefined;
     steps.push({
       op: stringField(raw, "op", "preview step"),
       urn,
       type: newState && typeof newState.type === "string" ? newState.type : (urn.split("::")[2] ?? ""),
-      ...(newState && isObject(newState.outputs) ? { outputs: newState.outputs } : {}),
+      ...(newState && isRecord(newState.outputs) ? { outputs: newState.outputs } : {}),
     });
   }
-  const diagnostics = (Array.isArray(digest.diagnostics) ? digest.diagnostics : []).filter(isObject).map((d) => ({
+  const diagnostics = (Array.isArray(digest.diagnostics) ? digest.diagnostics : []).filter(isRecord).map((d) => ({
     severity: String(d.severity),
     message: String(d.message),
     ...(typeof d.urn === "string" && d.urn !== "" ? { urn: d.urn } : {}),
@@ -155,7 +152,7 @@ export function parseStackList(stdout: string): StackSummary[] {
     throw new Error(`stack list is not an array: ${stdout.slice(0, 400)}`);
   }
   return list.map((raw) => {
-    if (!isObject(raw)) {
+    if (!isRecord(raw)) {
       throw new Error(`stack list entry is not an object: ${JSON.stringify(raw)}`);
     }
     return {
@@ -170,7 +167,7 @@ export function parseStackList(stdout: string): StackSummary[] {
 /** Reads `stack output --json`. */
 export function parseStackOutputs(stdout: string): JsonObject {
   const outputs = parseJson(stdout, "stack outputs");
-  if (!isObject(outputs)) {
+  if (!isRecord(outputs)) {
     throw new Error(`stack outputs are not an object: ${stdout.slice(0, 400)}`);
   }
   return outputs;
@@ -179,20 +176,20 @@ export function parseStackOutputs(stdout: string): JsonObject {
 /** Reads the resources of `stack export` (a v3 deployment). */
 export function parseStackExport(stdout: string): StateResource[] {
   const exported = parseJson(stdout, "stack export");
-  if (!isObject(exported) || !isObject(exported.deployment)) {
+  if (!isRecord(exported) || !isRecord(exported.deployment)) {
     throw new Error(`stack export has no \`deployment\`: ${stdout.slice(0, 400)}`);
   }
   const resources = exported.deployment.resources;
   return (Array.isArray(resources) ? resources : []).map((raw) => {
-    if (!isObject(raw)) {
+    if (!isRecord(raw)) {
       throw new Error(`exported resource is not an object: ${JSON.stringify(raw)}`);
     }
     return {
       urn: stringField(raw, "urn", "exported resource"),
       type: stringField(raw, "type", "exported resource"),
       ...(typeof raw.id === "string" ? { id: raw.id } : {}),
-      inputs: isObject(raw.inputs) ? raw.inputs : {},
-      outputs: isObject(raw.outputs) ? raw.outputs : {},
+      inputs: isRecord(raw.inputs) ? raw.inputs : {},
+      outputs: isRecord(raw.outputs) ? raw.outputs : {},
     };
   });
 }

@@ -42,3 +42,14 @@ export function describeRegistration(registration: pulumi.runtime.MockResourceAr
   }
   return { type: registration.type, name: registration.name, inputs, providerText: text, providerIsSecret: isSecret };
 }
+
+/**
+ * A transformation that records the options a resource's constructor passed to the SDK, e.g. the secret outputs it
+ * declares: mocks never apply resource options, so the registration does not show them.
+ */
+export function recordOptions(seen: pulumi.CustomResourceOptions[]): pulumi.ResourceTransformation {
+  return ({ opts }) => {
+    seen.push(opts as pulumi.CustomResourceOptions);
+    return undefined;
+  };
+}

@@ -1,13 +1,8 @@
 import { rmSync } from "node:fs";
 import { isPreviewDatabaseName } from "../../providers/common/ownership";
 import type { CloneOptions, CommandRunner, MysqlAccess, RunOptions, RunResult } from "../../providers/db-clone";
-import { SshSession, type SshTarget } from "../../providers/ssh";
-import { testServices } from "./services";
-
-export function sshTarget(): SshTarget {
-  const { ssh } = testServices();
-  return { host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ssh.privateKey, hostKeyFingerprint: ssh.hostKeyFingerprint };
-}
+import { SshSession } from "../../providers/ssh";
+import { sshTarget, testServices } from "./services";
 
 /** The test MariaDB's root account, reached over its socket on the "server" (this machine, through sshd). */
 export function rootAccess(): MysqlAccess {

@@ -199,11 +199,7 @@ export async function startDynamicHost(options: DynamicHostOptions = {}): Promis
       };
     },
     async diff(urn, id, oldOutputs, newInputs) {
-      const request = new proto.DiffRequest()
-        .setUrn(urn)
-        .setId(id)
-        .setOlds(toStruct(oldOutputs))
-        .setNews(toStruct(newInputs));
+      const request = withChange(new proto.DiffRequest(), urn, id, oldOutputs, newInputs);
       const response = await invoke("diff", client.diff, request);
       return {
         changes: describeChanges(response.getChanges()),
@@ -228,11 +224,7 @@ export async function startDynamicHost(options: DynamicHostOptions = {}): Promis
       };
     },
     async update(urn, id, oldOutputs, newInputs) {
-      const request = new proto.UpdateRequest()
-        .setUrn(urn)
-        .setId(id)
-        .setOlds(toStruct(oldOutputs))
-        .setNews(toStruct(newInputs));
+      const request = withChange(new proto.UpdateRequest(), urn, id, oldOutputs, newInputs);
       const response = await invoke("update", client.update, request);
       return { outs: response.getProperties()?.toJavaScript() ?? {} };
     },
@@ -297,6 +289,21 @@ function readPort(
 
 function toStruct(value: Props): Struct {
   return Struct.fromJavaScript(unwrapSecrets(value) as Parameters<typeof Struct.fromJavaScript>[0]);
+}
+
+/** Diff and Update name the same things: the resource, its recorded outputs and the new inputs. */
+function withChange<Request extends proto.DiffRequest | proto.UpdateRequest>(
+  request: Request,
+  urn: string,
+  id: string,
+  oldOutputs: Props,
+  newInputs: Props,
+): Request {
+  request.setUrn(urn);
+  request.setId(id);
+  request.setOlds(toStruct(oldOutputs));
+  request.setNews(toStruct(newInputs));
+  return request;
 }
 
 function describeChanges(changes: proto.DiffResponse.DiffChanges): DiffOutcome["changes"] {

@@ -168,11 +168,23 @@ export async function createEmptyDatabase(conn: Connection, name: string): Promi
   await conn.query(`DROP DATABASE IF EXISTS ${quoteName(name)}; CREATE DATABASE ${quoteName(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
 }
 
-type Rows = Record<string, unknown>[];
+export type Rows = Record<string, unknown>[];
 
-async function rowsOf(conn: Connection, sql: string, params: unknown[] = []): Promise<Rows> {
+/** The rows `sql` returns. */
+export async function rowsOf(conn: Connection, sql: string, params: unknown[] = []): Promise<Rows> {
   const [rows] = await conn.query(sql, params);
   return rows as Rows;
+}
+
+/** The `n` of the first row, for `SELECT COUNT(*) AS n ...`. */
+export async function countOf(conn: Connection, sql: string): Promise<number> {
+  return Number((await rowsOf(conn, sql))[0]?.n);
+}
+
+/** A database's tables (row counts and checksums) without the clone's own mark table; empty when it is missing. */
+export async function readTables(conn: Connection, name: string): Promise<DatabaseContents["tables"]> {
+  const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, name))?.tables ?? {};
+  return tables;
 }
 
 export interface DatabaseContents {

@@ -50,7 +50,7 @@ export interface ProviderSafetyCheck {
 /**
  * Returns what is wrong with a dynamic resource's provider, as sentences that name the credential's source but never
  * its value:
- * - its serialized `__provider` must not contain any of `secrets`;
+ * - its serialized `__provider` must not contain any of `secrets`, nor be marked secret (a captured secret Output);
  * - it must be a provider-kit shim, which makes outputs JSON-safe and reads credentials at call time;
  * - the host must load it and accept the registered inputs in `check`;
  * - with `create`, the host must be able to encode what create returns, and those outputs must not hold a secret;
@@ -69,6 +69,12 @@ export async function inspectProviderSafety(check: ProviderSafetyCheck): Promise
     problems.push(
       `${subject}: its serialized \`__provider\` contains the credential from ${source}; ` +
         "read credentials at call time with readStackConfig() or process.env instead of capturing them",
+    );
+  }
+  if (registration.providerIsSecret) {
+    problems.push(
+      `${subject}: the SDK marked its serialized \`__provider\` secret, so its provider captured a secret Output; ` +
+        "read credentials at call time instead",
     );
   }
   if (!/\bimplementationModule: "[^"]+"/.test(registration.providerText)) {

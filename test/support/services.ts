@@ -1,3 +1,5 @@
+import { isRecord } from "../../providers/common/narrow";
+import type { SshTarget } from "../../providers/ssh";
 import type { MariaDbEndpoint, RedisEndpoint, SshEndpoint } from "../../tools/sandbox/local-services";
 
 /** Set by global-setup.ts (or by whoever runs jest against services it started) to `describeServices()` JSON. */
@@ -9,12 +11,8 @@ export interface TestServices {
   ssh: SshEndpoint;
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
 function requireFields<T>(value: unknown, path: string, fields: Record<keyof T, "string" | "number">): T {
-  if (!isObject(value)) throw new Error(`${TEST_SERVICES_ENV} has no \`${path}\` object`);
+  if (!isRecord(value)) throw new Error(`${TEST_SERVICES_ENV} has no \`${path}\` object`);
   for (const [field, type] of Object.entries(fields)) {
     if (typeof value[field] !== type) throw new Error(`${TEST_SERVICES_ENV} has no ${type} \`${path}.${field}\``);
   }
@@ -30,7 +28,7 @@ export function parseTestServices(raw: string): TestServices {
   } catch (error) {
     throw new Error(`${TEST_SERVICES_ENV} is not JSON (${(error as Error).message})`);
   }
-  if (!isObject(parsed)) throw new Error(`${TEST_SERVICES_ENV} must be a JSON object`);
+  if (!isRecord(parsed)) throw new Error(`${TEST_SERVICES_ENV} must be a JSON object`);
   return {
     mariadb: requireFields<MariaDbEndpoint>(parsed.mariadb, "mariadb", {
       host: "string",
@@ -66,6 +64,12 @@ export function testServices(): TestServices {
     );
   }
   return parseTestServices(raw);
+}
+
+/** The local sshd as a provider's SSH target: the login, its key and the pinned host key. */
+export function sshTarget(services: TestServices = testServices()): SshTarget {
+  const { ssh } = services;
+  return { host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ssh.privateKey, hostKeyFingerprint: ssh.hostKeyFingerprint };
 }
 
 /**

@@ -58,9 +58,17 @@ const SAMPLES: Record<string, GuardSample> = {
 /** Fake credentials, set in the stack config and the environment of both the program and the host. */
 const CONFIG_TOKEN = "forge-token-XYZ-config";
 const ENV_TOKEN = "forge-token-XYZ-env";
+/** The server-side credentials, which the SSH and database resources read from the same stack config. */
+const SERVER_SECRETS = {
+  sshPrivateKey: "ssh-key-XYZ-config",
+  mysqlPassword: "mysql-password-XYZ-config",
+  redisPassword: "redis-password-XYZ-config",
+};
+const CONFIG = { forgeToken: CONFIG_TOKEN, ...SERVER_SECRETS };
 const SECRETS = {
   "config `forge-previews:forgeToken`": CONFIG_TOKEN,
   "env FORGE_API_TOKEN": ENV_TOKEN,
+  ...Object.fromEntries(Object.entries(SERVER_SECRETS).map(([key, value]) => [`config \`forge-previews:${key}\``, value])),
 };
 
 type ResourceConstructor = new (name: string, args: Record<string, unknown>) => pulumi.CustomResource;
@@ -72,7 +80,7 @@ async function captureSample(file: string, className: string, args: Record<strin
       const Resource = module[className] as ResourceConstructor;
       return new Resource(`guard-${className.toLowerCase()}`, args);
     },
-    { config: { forgeToken: CONFIG_TOKEN } },
+    { config: CONFIG },
   );
 }
 
@@ -87,7 +95,7 @@ describe("the dynamic provider guard", () => {
     const fs = await import("node:fs/promises");
     directory = await fs.mkdtemp(path.join(os.tmpdir(), "guard-"));
     host = await startDynamicHost({
-      config: { "forge-previews:forgeToken": CONFIG_TOKEN },
+      config: Object.fromEntries(Object.entries(CONFIG).map(([key, value]) => [`forge-previews:${key}`, value])),
       env: { FORGE_API_TOKEN: ENV_TOKEN },
     });
   });
@@ -134,13 +142,12 @@ describe("the dynamic provider guard", () => {
     });
   });
 
+  /** A well-behaved provider-kit resource that writes a note into the suite's directory. */
+  const captureNoteFile = (): Promise<CapturedRegistration> =>
+    captureSample("test/fixtures/providers/note-file.ts", "NoteFile", { directory, name: "guarded", body: "safe", failAfterWrite: false });
+
   it("passes a provider-kit shim that reads its credentials at call time", async () => {
-    const registration = await captureSample("test/fixtures/providers/note-file.ts", "NoteFile", {
-      directory,
-      name: "guarded",
-      body: "safe",
-      failAfterWrite: false,
-    });
+    const registration = await captureNoteFile();
 
     await expect(assertProviderSafe({ host, registration, secrets: SECRETS, create: true })).resolves.toBeUndefined();
   });
@@ -157,6 +164,14 @@ describe("the dynamic provider guard", () => {
     );
     await expect(failure).rejects.toThrow("its provider is not a provider-kit shim");
     await expect(failure).rejects.not.toThrow(CONFIG_TOKEN);
+  });
+
+  it("reports a provider the SDK serialized as a secret, which means it captured a secret Output", async () => {
+    const registration = await captureNoteFile();
+
+    await expect(assertProviderSafe({ host, registration: { ...registration, providerIsSecret: true }, secrets: SECRETS })).rejects.toThrow(
+      "pulumi-nodejs:dynamic/fixtures:NoteFile (guard-notefile): the SDK marked its serialized `__provider` secret",
+    );
   });
 
   it("reports a provider whose create returns undefined, which the real host cannot encode", async () => {

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { startSimulator, type Simulator } from "../../../../tools/simulator";
-import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../../support/simulator";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { Simulator } from "../../../../tools/simulator";
+import { SERVER_PATH, call, createSite } from "../../../support/simulator";
+import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
+import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
+import { createFailingAsync, type ForgeProviderHost, preview, startForgeHost, startForgeProviderHost, startForgeSimulator } from "../../../support/provider-host";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SHARED_PASSWORD = "shared-SECRET-pass-5150";
@@ -12,12 +13,13 @@ const OWN_NAME = "forge-previews";
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 describe("BasicAuth through the real dynamic-provider host", () => {
+  let fixture: ForgeProviderHost;
   let sim: Simulator;
   let host: DynamicHost;
   let registration: CapturedRegistration;
   let inputs: Record<string, unknown>;
   let urn: string;
-  let seenOptions: pulumi.CustomResourceOptions | undefined;
+  const seenOptions: pulumi.CustomResourceOptions[] = [];
   let siteId: number;
   const passwordsSeen: string[] = [SHARED_PASSWORD];
 
@@ -39,57 +41,28 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     const response = await call(sim, "PUT", `${rulesPath(site)}/${ruleId}`, { name, credentials: [{ username }] });
     if (response.status !== 202) throw new Error(`renaming the rule failed with ${response.status}`);
   };
-  const failureOf = (promise: Promise<unknown>): Promise<DynamicHostCallError> =>
-    promise.then(
-      () => {
-        throw new Error("expected the call to fail");
-      },
-      (error: unknown) => error as DynamicHostCallError,
-    );
 
   beforeAll(async () => {
-    sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", rateLimitPerMinute: 0, log: () => undefined });
-    expect(sim.contractCheck).toBe(true);
-    siteId = Number(await createSite(sim, "pr-7.preview.test"));
-    registration = await captureRegistration(async () => {
-      const { BasicAuth } = await import("../../../../providers/basic-auth");
-      return new BasicAuth(
-        "auth",
-        { serverId: 1, siteId, name: OWN_NAME, username: "preview", password: null },
-        {
-          transformations: [
-            (args) => {
-              seenOptions = args.opts as pulumi.CustomResourceOptions;
-              return undefined;
-            },
-          ],
-        },
-      );
+    fixture = await startForgeProviderHost({
+      prepare: async (started) => {
+        siteId = Number(await createSite(started, "pr-7.preview.test"));
+      },
+      register: async () => {
+        const { BasicAuth } = await import("../../../../providers/basic-auth");
+        const options = { transformations: [recordOptions(seenOptions)] };
+        return new BasicAuth("auth", { serverId: 1, siteId, name: OWN_NAME, username: "preview", password: null }, options);
+      },
+      check: true,
     });
-    urn = urnFor(registration.type, registration.name);
-    host = await startDynamicHost({
-      config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
-      env: { FORGE_PREVIEWS_POLL_MS: "10" },
-    });
-    inputs = (await host.check(urn, {}, registration.inputs)).inputs;
+    ({ sim, host, registration, urn, inputs } = fixture);
   });
 
-  afterAll(async () => {
-    await host?.close();
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
-  describe("registration under mocks", () => {
-    it("registers the forge:BasicAuth type with a provider-kit shim", () => {
-      expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:BasicAuth");
-      expect(registration.providerText).toContain('implementationModule: "providers/basic-auth"');
-      expect(registration.providerIsSecret).toBe(false);
-    });
-
-    it("declares the effective password a secret output and registers the password input as a secret", () => {
-      expect(seenOptions?.additionalSecretOutputs).toStrictEqual(["password"]);
-      expect(registration.inputs.password).toMatchObject({ [SECRET_SIG_KEY]: expect.any(String), value: null });
-    });
+  it("registers as forge:BasicAuth with the password input and the effective password output secret", () => {
+    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:BasicAuth");
+    expect(seenOptions.map((options) => options.additionalSecretOutputs)).toStrictEqual([["password"]]);
+    expect(registration.inputs.password).toMatchObject({ [SECRET_SIG_KEY]: expect.any(String), value: null });
   });
 
   it("refuses a username with a colon in check, without calling Forge", async () => {
@@ -104,16 +77,13 @@ describe("BasicAuth through the real dynamic-provider host", () => {
   });
 
   it("checks and diffs unknown preview inputs without any Forge request", async () => {
-    const before = sim.requests.length;
-    const preview = withInputs({ password: UNKNOWN, siteId: UNKNOWN });
     const olds = { ...inputs, ruleId: 1, password: "p", passwordGenerated: true };
 
-    const checked = await host.check(urn, {}, preview);
-    const diffed = await host.diff(urn, "1", olds, preview);
+    const { checked, diffed, forgeRequests } = await preview(fixture, "1", olds, withInputs({ password: UNKNOWN, siteId: UNKNOWN }));
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
-    expect(sim.requests.length).toBe(before);
+    expect(forgeRequests).toStrictEqual([]);
   });
 
   describe("lifecycle of one rule", () => {
@@ -272,17 +242,17 @@ describe("BasicAuth through the real dynamic-provider host", () => {
 
   it("keeps the id of a rule whose install failed, so a later delete removes it", async () => {
     const site = Number(await createSite(sim, "pr-12.preview.test"));
-    sim.inject({ method: "POST", path: "/orgs/{organization}/servers/{server}/sites/{site}/security-rules", asyncOutcome: "failed" });
+    const route = "/orgs/{organization}/servers/{server}/sites/{site}/security-rules";
 
-    const error = await failureOf(host.create(urn, withInputs({ siteId: site, password: SHARED_PASSWORD })));
+    const { error, id, state } = await createFailingAsync(fixture, route, withInputs({ siteId: site, password: SHARED_PASSWORD }));
 
     const [rule] = rulesOf(site);
-    expect(rule.status).toBe("failed");
-    expect(error.initFailure).toMatchObject({ id: String(rule.id), properties: { ruleId: rule.id, siteId: site, name: OWN_NAME } });
+    expect(rule).toMatchObject({ id: Number(id), status: "failed" });
+    expect(state).toMatchObject({ ruleId: rule.id, siteId: site, name: OWN_NAME });
     expect(error.details).toContain(`security rule ${rule.id} on site ${site} (server 1) ended \`failed\``);
     expect(error.details).not.toContain(SHARED_PASSWORD);
 
-    await host.delete(urn, error.initFailure?.id ?? "", error.initFailure?.properties ?? {});
+    await host.delete(urn, id, state);
     expect(rulesOf(site)).toStrictEqual([]);
   });
 
@@ -303,11 +273,8 @@ describe("BasicAuth through the real dynamic-provider host", () => {
   });
 
   it("polls a rule through installing and removing when Forge takes its time", async () => {
-    const slow = await startSimulator({ token: TOKEN, org: ORG, profile: "realistic", timeScale: 0.2, rateLimitPerMinute: 0, log: () => undefined });
-    const slowHost = await startDynamicHost({
-      config: { "forge-previews:forgeApiUrl": slow.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
-      env: { FORGE_PREVIEWS_POLL_MS: "10" },
-    });
+    const slow = await startForgeSimulator({ profile: "realistic", timeScale: 0.2 });
+    const slowHost = await startForgeHost(slow);
     try {
       const site = Number((await call(slow, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "pr-13.preview.test" })).json.data.id);
       const rulePath = (ruleId: string): string => `${rulesPath(site)}/${ruleId}`;

@@ -1,7 +1,7 @@
 import type { Connection } from "mysql2/promise";
 import { cloneDatabase } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../../support/master-fixture";
+import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents, readTables } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
 
@@ -79,7 +79,7 @@ describe("adoption and method detection", () => {
     expect(result.reason).toBe(
       "no transport: the MySQL account lacks RELOAD (FLUSH TABLES ... FOR EXPORT needs them); the source has 6 tables to load in parallel",
     );
-    const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, PR2))?.tables ?? {};
+    const tables = await readTables(conn, PR2);
     expect(tables).toStrictEqual((await readContents(conn, MASTER))?.tables);
   });
 });

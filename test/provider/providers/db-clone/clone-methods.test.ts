@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import { type CloneMethod, type CloneResult, cloneDatabase } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../../support/master-fixture";
+import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
 
@@ -12,7 +12,6 @@ jest.setTimeout(120_000);
 const MASTER = "clonemethods_master";
 const TARGETS: Record<CloneMethod, string> = { transport: "clonem_pr_1", "parallel-dump": "clonem_pr_2", "stream-dump": "clonem_pr_3" };
 
-type Rows = Record<string, unknown>[];
 
 describe("cloneDatabase with each method", () => {
   const { mariadb } = testServices();
@@ -21,7 +20,7 @@ describe("cloneDatabase with each method", () => {
   let session: SshSession;
   const results = new Map<CloneMethod, CloneResult>();
 
-  const rows = async (sql: string): Promise<Rows> => (await conn.query(sql))[0] as Rows;
+  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
 
   beforeAll(async () => {
     conn = await connectAsRoot();
@@ -118,7 +117,7 @@ describe("cloneDatabase with each method", () => {
 
       expect(outcomes.map((r) => r.method)).toStrictEqual(["transport", "transport"]);
       for (const target of targets) {
-        const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, target))?.tables ?? {};
+        const tables = await readTables(conn, target);
         expect(tables).toStrictEqual((await readContents(conn, MASTER))?.tables);
       }
     } finally {

@@ -1,7 +1,7 @@
 import type { Connection } from "mysql2/promise";
 import { CloneRefusedError, cloneDatabase, promoteClone, type PromoteOptions } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState } from "../../../support/master-fixture";
+import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, type Rows, rowsOf } from "../../../support/master-fixture";
 import { type RecordingRunner, openRunner, previewCloneOptions, rootAccess } from "../../../support/db-clone";
 
 jest.setTimeout(180_000);
@@ -12,7 +12,6 @@ const STAGING = "promo_master_next";
 const PR = "promo_pr_1";
 const SNAPSHOTS = "forge-previews-snapshots";
 
-type Rows = Record<string, unknown>[];
 
 /** How the snapshots stack refreshes a master: a consistent dump of production into staging, then promotion. */
 describe("refreshing a master: clone production into staging, then promoteClone", () => {
@@ -21,7 +20,7 @@ describe("refreshing a master: clone production into staging, then promoteClone"
   let session: SshSession;
   const masters = (name: string): boolean => name === MASTER || name === STAGING;
 
-  const rows = async (sql: string): Promise<Rows> => (await conn.query(sql))[0] as Rows;
+  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
   const withoutMark = async (db: string): Promise<unknown> => {
     const contents = await readContents(conn, db);
     if (contents === null) return null;

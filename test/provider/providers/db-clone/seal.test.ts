@@ -5,15 +5,7 @@ import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
 import { CloneRefusedError, CloneVerificationError, RemoteCommandError, cloneDatabase, sealDatabase } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import {
-  connectAsRoot,
-  createEmptyDatabase,
-  createMaster,
-  dropDatabases,
-  markAsVerifiedClone,
-  readContents,
-  readServerState,
-} from "../../../support/master-fixture";
+import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, markAsVerifiedClone, readServerState, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks, rootAccess } from "../../../support/db-clone";
 
@@ -23,7 +15,6 @@ const MASTER = "sealeng_master";
 const OWNER = "forge-previews-snapshots";
 const TARGETS = ["sealeng_pr_1", "sealeng_pr_2", "sealeng_pr_3", "sealeng_pr_4"];
 
-type Rows = Record<string, unknown>[];
 interface StoredSeal {
   sealedAt: string;
   tables: Record<string, { rows: number; checksum: string | null; file: string }>;
@@ -35,7 +26,7 @@ describe("a sealed master: clones compare with its seal while its files are unch
   let session: SshSession;
   const logs: string[] = [];
 
-  const rows = async (sql: string, params: unknown[] = []): Promise<Rows> => (await conn.query(sql, params))[0] as Rows;
+  const rows = (sql: string, params: unknown[] = []): Promise<Rows> => rowsOf(conn, sql, params);
   const storedSeal = async (): Promise<StoredSeal | null> => {
     const [row] = await rows(`SELECT seal FROM ${MASTER}._forge_previews_clone WHERE id = 1`);
     return row?.seal === null || row?.seal === undefined ? null : (JSON.parse(String(row.seal)) as StoredSeal);
@@ -155,7 +146,7 @@ describe("a sealed master: clones compare with its seal while its files are unch
     expect(countsOfMaster(from)).toStrictEqual([]);
     expect(logs).toContainEqual(expect.stringMatching(/^every table file of `sealeng_master` is unchanged since its seal of /));
     const dataOf = async (db: string) => {
-      const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, db))?.tables ?? {};
+      const tables = await readTables(conn, db);
       return tables;
     };
     expect(await dataOf("sealeng_pr_1")).toStrictEqual(await dataOf(MASTER));
@@ -195,7 +186,7 @@ describe("a sealed master: clones compare with its seal while its files are unch
 
     const result = await clone("sealeng_pr_1", { verify: "objects" });
 
-    const { _forge_previews_clone: _mark, ...master } = (await readContents(conn, MASTER))?.tables ?? {};
+    const master = await readTables(conn, MASTER);
     expect(result).toMatchObject({ method: "transport", verifiedWith: "objects", verifiedAgainst: "source" });
     expect(Object.fromEntries(result.tables.map((t) => [t.name, t.rows]))).toStrictEqual(
       Object.fromEntries(Object.entries(master).map(([name, table]) => [name, table.rows])),

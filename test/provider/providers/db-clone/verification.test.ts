@@ -2,9 +2,9 @@ import { readdirSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
-import { CloneVerificationError, RemoteCommandError, cloneDatabase } from "../../../../providers/db-clone";
+import { type CloneOptions, CloneVerificationError, RemoteCommandError, cloneDatabase } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents } from "../../../support/master-fixture";
+import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
 
@@ -13,18 +13,18 @@ jest.setTimeout(120_000);
 const MASTER = "verifyeng_master";
 const TARGETS = ["verifyeng_pr_1", "verifyeng_pr_2", "verifyeng_pr_3"];
 
-type Rows = Record<string, unknown>[];
 
 describe("verification catches a clone that differs from its source", () => {
   let conn: Connection;
   let runner: RecordingRunner;
   let session: SshSession;
 
-  const rows = async (sql: string): Promise<Rows> => (await conn.query(sql))[0] as Rows;
+  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
   const markOf = async (db: string): Promise<Rows> => rows(`SELECT owner, source, status FROM ${db}._forge_previews_clone`);
 
-  async function cloneExpectingFailure(run: () => Promise<unknown>): Promise<CloneVerificationError> {
-    const outcome = await run().then(() => "cloned", (error: unknown) => error);
+  /** Clones the master into `target`, expecting verification to fail, and returns that failure. */
+  async function cloneFailingVerification(target: string, options: Partial<CloneOptions>): Promise<CloneVerificationError> {
+    const outcome = await cloneDatabase(runner, previewCloneOptions(MASTER, target, options)).then(() => "cloned", (error: unknown) => error);
     expect(outcome).toBeInstanceOf(CloneVerificationError);
     return outcome as CloneVerificationError;
   }
@@ -44,15 +44,10 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("transport: a row changed in the clone before verification fails it by CHECKSUM TABLE, naming the table", async () => {
-    const error = await cloneExpectingFailure(() =>
-      cloneDatabase(
-        runner,
-        previewCloneOptions(MASTER, "verifyeng_pr_1", {
-          method: "transport",
-          hooks: { beforeVerify: async ({ target }) => void (await conn.query(`UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`)) },
-        }),
-      ),
-    );
+    const error = await cloneFailingVerification("verifyeng_pr_1", {
+      method: "transport",
+      hooks: { beforeVerify: async ({ target }) => void (await conn.query(`UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`)) },
+    });
 
     expect(error.problems).toStrictEqual([{ object: "customers", detail: expect.stringMatching(/^CHECKSUM TABLE \d+ in the source, \d+ in the clone$/) }]);
     expect(error.message).toMatch(/^Clone `verifyeng_pr_1` of `verifyeng_master` failed verification \(1 difference\): customers: CHECKSUM TABLE/);
@@ -60,15 +55,10 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("transport: the source changing between the file copy and verification is caught", async () => {
-    const error = await cloneExpectingFailure(() =>
-      cloneDatabase(
-        runner,
-        previewCloneOptions(MASTER, "verifyeng_pr_1", {
-          method: "transport",
-          hooks: { afterCopy: async ({ source }) => void (await conn.query(`UPDATE ${source}.products SET price = price + 1 WHERE id = 1`)) },
-        }),
-      ),
-    );
+    const error = await cloneFailingVerification("verifyeng_pr_1", {
+      method: "transport",
+      hooks: { afterCopy: async ({ source }) => void (await conn.query(`UPDATE ${source}.products SET price = price + 1 WHERE id = 1`)) },
+    });
     await conn.query(`UPDATE ${MASTER}.products SET price = price - 1 WHERE id = 1`);
 
     expect(error.problems.map((p) => p.object)).toStrictEqual(["products"]);
@@ -105,22 +95,17 @@ describe("verification catches a clone that differs from its source", () => {
     const result = await cloneDatabase(runner, previewCloneOptions(MASTER, "verifyeng_pr_1", { method: "transport" }));
 
     expect(result.method).toBe("transport");
-    const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, "verifyeng_pr_1"))?.tables ?? {};
+    const tables = await readTables(conn, "verifyeng_pr_1");
     expect(tables).toStrictEqual((await readContents(conn, MASTER))?.tables);
     expect(await markOf("verifyeng_pr_1")).toStrictEqual([{ owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "verified" }]);
   });
 
   it("parallel-dump: a deleted row is caught by row counts even without checksums", async () => {
-    const error = await cloneExpectingFailure(() =>
-      cloneDatabase(
-        runner,
-        previewCloneOptions(MASTER, "verifyeng_pr_2", {
-          method: "parallel-dump",
-          verify: "counts",
-          hooks: { beforeVerify: async ({ target }) => void (await conn.query(`DELETE FROM ${target}.audit_log WHERE id = 7`)) },
-        }),
-      ),
-    );
+    const error = await cloneFailingVerification("verifyeng_pr_2", {
+      method: "parallel-dump",
+      verify: "counts",
+      hooks: { beforeVerify: async ({ target }) => void (await conn.query(`DELETE FROM ${target}.audit_log WHERE id = 7`)) },
+    });
 
     expect(error.problems).toStrictEqual([{ object: "audit_log", detail: "120 rows in the source, 119 in the clone" }]);
   });
@@ -144,18 +129,13 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("stream-dump: a routine and a trigger missing from the clone are named", async () => {
-    const error = await cloneExpectingFailure(() =>
-      cloneDatabase(
-        runner,
-        previewCloneOptions(MASTER, "verifyeng_pr_3", {
-          method: "stream-dump",
-          hooks: {
-            beforeVerify: async ({ target }) =>
-              void (await conn.query(`DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`)),
-          },
-        }),
-      ),
-    );
+    const error = await cloneFailingVerification("verifyeng_pr_3", {
+      method: "stream-dump",
+      hooks: {
+        beforeVerify: async ({ target }) =>
+          void (await conn.query(`DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`)),
+      },
+    });
 
     expect(error.problems).toStrictEqual([
       { object: "trigger orders_status_audit (AFTER UPDATE on orders)", detail: "missing from the clone" },
@@ -164,19 +144,14 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("transport: a table missing from the clone is named, and the other tables are still compared", async () => {
-    const error = await cloneExpectingFailure(() =>
-      cloneDatabase(
-        runner,
-        previewCloneOptions(MASTER, "verifyeng_pr_3", {
-          method: "transport",
-          verify: "counts",
-          hooks: {
-            beforeVerify: async ({ target }) =>
-              void (await conn.query(`DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`)),
-          },
-        }),
-      ),
-    );
+    const error = await cloneFailingVerification("verifyeng_pr_3", {
+      method: "transport",
+      verify: "counts",
+      hooks: {
+        beforeVerify: async ({ target }) =>
+          void (await conn.query(`DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`)),
+      },
+    });
 
     expect(error.problems).toStrictEqual([
       { object: "table migrations", detail: "missing from the clone" },

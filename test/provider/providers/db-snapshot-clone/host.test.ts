@@ -2,15 +2,15 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, UNKNOWN, hostCallFailure, startDynamicHost, urnFor } from "../../../support/dynamic-host";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState } from "../../../support/master-fixture";
-import { expectNoServerSecrets, serverSideConfig, testServices } from "../../../support/services";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
+import { connectAsRoot, countOf, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, readTables, rowsOf } from "../../../support/master-fixture";
+import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
+import { expectNoServerSecrets, testServices } from "../../../support/services";
 
 jest.setTimeout(120_000);
 
 type Props = Record<string, unknown>;
-type Rows = Record<string, unknown>[];
 
 /**
  * DbSnapshotClone through the real dynamic-provider host, cloning generated masters on the local MariaDB over the
@@ -26,18 +26,14 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
   const ownerTag = `forge-previews-${app}-pr-1`;
   const all = [master, production, pr(1), pr(2), pr(3), pr(4), pr(5)];
   let conn: Connection;
+  let fixture: ProviderHost;
   let host: DynamicHost;
   let registration: CapturedRegistration;
   let urn: string;
   let inputs: Props;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const rows = async (sql: string): Promise<Rows> => (await conn.query(sql))[0] as Rows;
-  const count = async (sql: string): Promise<number> => Number((await rows(sql))[0]?.n);
-  const tablesOf = async (db: string): Promise<Props> => {
-    const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, db))?.tables ?? {};
-    return tables;
-  };
+  const tablesOf = (db: string): Promise<Props> => readTables(conn, db);
   const workDirs = (target: string): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`));
   const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
 
@@ -46,30 +42,26 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
     await createMaster(conn, { name: master, fulltext: true });
     await createMaster(conn, { name: production });
     for (const n of [1, 2, 3, 4]) await createEmptyDatabase(conn, pr(n));
-    registration = await captureRegistration(async () => {
-      const { DbSnapshotClone } = await import("../../../../providers/db-snapshot-clone");
-      return new DbSnapshotClone("clone", { app, source: master, target: pr(1), ownerTag, protectedDatabases: [master, production] });
+    fixture = await startServerProviderHost({
+      services: { mysql: true },
+      register: async () => {
+        const { DbSnapshotClone } = await import("../../../../providers/db-snapshot-clone");
+        return new DbSnapshotClone("clone", { app, source: master, target: pr(1), ownerTag, protectedDatabases: [master, production] });
+      },
+      stack: `${app}-pr-1`,
     });
-    const { __provider: _provider, ...args } = registration.inputs;
-    inputs = { ...args, __provider: registration.providerText };
-    urn = urnFor(registration.type, registration.name, `${app}-pr-1`);
-    host = await startDynamicHost({
-      config: serverSideConfig(services, { mysql: true }),
-    });
+    ({ host, registration, urn, inputs } = fixture);
   });
 
   afterAll(async () => {
     rmSync(`/tmp/forge-previews-export-${master}.lock`, { force: true });
-    await host?.close();
+    await fixture?.close();
     if (conn) await dropDatabases(conn, ...all);
     await conn?.end();
   });
 
-  it("registers forge:DbSnapshotClone with a shim that carries no credentials", () => {
+  it("registers as forge:DbSnapshotClone with only the given inputs, leaving defaults to check", () => {
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:DbSnapshotClone");
-    expect(registration.providerIsSecret).toBe(false);
-    expect(registration.providerText).toContain('implementationModule: "providers/db-snapshot-clone"');
-    expectNoSecrets(registration.providerText);
     expect(Object.keys(registration.inputs).sort()).toStrictEqual(["__provider", "app", "ownerTag", "protectedDatabases", "source", "target"]);
   });
 
@@ -135,7 +127,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       expect(outs.rows).toBe(Object.values(await tablesOf(master)).reduce((sum: number, t) => sum + (t as { rows: number }).rows, 0));
       expect(outs.sourceSnapshotAt).toEqual(expect.stringMatching(/Z$/));
       expect(await tablesOf(pr(1))).toStrictEqual(await tablesOf(master));
-      expect(await rows(`SELECT owner, source, status FROM ${pr(1)}._forge_previews_clone`)).toStrictEqual([
+      expect(await rowsOf(conn, `SELECT owner, source, status FROM ${pr(1)}._forge_previews_clone`)).toStrictEqual([
         { owner: ownerTag, source: master, status: "verified" },
       ]);
       expect(workDirs(pr(1))).toStrictEqual([]);
@@ -151,7 +143,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       expect(diffed).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
       expect(read).toMatchObject({ id: pr(1), props: outs });
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
     });
 
     it("updates the method and scripts in place without touching the PR's data", async () => {
@@ -162,7 +154,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
       expect(updated.outs).toMatchObject({ method: "stream-dump", methodUsed: "transport", postCloneSql: news.postCloneSql, clonedAt: outs.clonedAt });
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
       outs = updated.outs;
       checkedInputs = news;
     });
@@ -171,7 +163,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const created = await host.create(urn, checkedInputs);
 
       expect(created.outs).toMatchObject({ methodUsed: "transport", tables: 7, clonedAt: outs.clonedAt });
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
     });
 
     it("replaces the clone with a fresh, masked copy of the newer master only when the reset token changes", async () => {
@@ -179,17 +171,17 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       const diffed = await host.diff(urn, pr(1), outs, news);
       await host.delete(urn, pr(1), outs);
-      const afterDelete = await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`);
+      const afterDelete = await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`);
       const created = await host.create(urn, news);
 
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["resetToken"], deleteBeforeReplace: true });
       expect(afterDelete).toBe(1);
       expect(created.outs).toMatchObject({ methodUsed: "stream-dump", methodReason: "requested as `stream-dump`", resetToken: "reset-1" });
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(0);
-      expect(await count(`SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(
-        await count(`SELECT COUNT(*) AS n FROM ${master}.customers`),
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(0);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(
+        await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers`),
       );
-      expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
       outs = created.outs;
     });
 

@@ -2,6 +2,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { HealthCheckError, defaultHealthUrl, probeHealth, waitForHealthy } from "../../../../providers/deployment/health";
 import type { Simulator } from "../../../../tools/simulator";
+import { closedPort } from "../../../support/net";
 import { SERVER_PATH, call, createSite, startTestSimulator } from "../../../support/simulator";
 
 const FAST = { timeoutMs: 300, intervalMs: 20, maxIntervalMs: 40 };
@@ -78,10 +79,7 @@ describe("the deployment health check", () => {
   });
 
   it("reports a refused connection by its code", async () => {
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await closedPort();
 
     await expect(probeHealth(`http://127.0.0.1:${port}/up`, null)).resolves.toStrictEqual({ status: null, reason: "ECONNREFUSED" });
   });

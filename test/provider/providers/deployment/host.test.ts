@@ -1,11 +1,11 @@
 import { buildDeploymentScript, sha256Hex } from "../../../../providers/deployment/script";
-import { ForgeClient, SlidingWindowRateLimiter } from "../../../../providers/forge";
-import { startSimulator, type Simulator } from "../../../../tools/simulator";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { ForgeClient } from "../../../../providers/forge";
+import type { Simulator } from "../../../../tools/simulator";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
+import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { ORG } from "../../../support/simulator";
 
-const TOKEN = "forge-token-deploy-4f1a9c";
-const ORG = "acme";
 const SERVER_ID = 1;
 const SHA_1 = "1111111111111111111111111111111111111111";
 const SHA_2 = "2222222222222222222222222222222222222222";
@@ -17,6 +17,7 @@ const DEPLOYMENTS_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}/de
 
 type Props = Record<string, unknown>;
 
+let fixture: ForgeProviderHost;
 let sim: Simulator;
 let forge: ForgeClient;
 let registration: CapturedRegistration;
@@ -74,64 +75,43 @@ function scriptOf(siteId: number): string {
   return site.deploymentScript;
 }
 
-/** Each describe block gets its own host: the host's Forge client keeps Forge's 60 requests a minute per process. */
-async function startHost(): Promise<DynamicHost> {
-  return startDynamicHost({
-    config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
-    env: { FORGE_PREVIEWS_POLL_MS: "10" },
-  });
-}
-
 beforeAll(async () => {
-  sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", rateLimitPerMinute: 0, log: () => undefined });
-  forge = new ForgeClient({ token: TOKEN, org: ORG, baseUrl: sim.url, limiter: new SlidingWindowRateLimiter({ limit: 10_000 }) });
-  registration = await captureRegistration(async () => {
-    const { Deployment } = await import("../../../../providers/deployment");
-    return new Deployment("web", {
-      serverId: SERVER_ID,
-      siteId: 1,
-      siteDirectory: "/home/forge/pr-1.example.dev",
-      branch: "main",
-      commitSha: null,
-      redeployToken: "",
-      phpVersion: "php84",
-      extraScriptLines: [],
-      healthUrl: null,
-      healthAuth: null,
-      redactions: [],
-    });
+  // Each describe block gets its own host: the host's Forge client keeps Forge's 60 requests a minute per process.
+  fixture = await startForgeProviderHost({
+    register: async () => {
+      const { Deployment } = await import("../../../../providers/deployment");
+      return new Deployment("web", {
+        serverId: SERVER_ID, siteId: 1, siteDirectory: "/home/forge/pr-1.example.dev", branch: "main", commitSha: null,
+        redeployToken: "", phpVersion: "php84", extraScriptLines: [], healthUrl: null, healthAuth: null, redactions: [],
+      });
+    },
+    startHost: false,
   });
-  urn = urnFor(registration.type, registration.name);
+  ({ sim, registration, urn } = fixture);
+  forge = fixture.client();
 });
 
-afterAll(async () => {
-  await sim?.close();
-});
+afterAll(() => fixture?.close());
 
 describe("Deployment lifecycle through the real dynamic-provider host", () => {
-  let host: DynamicHost;
+  const host = useGroupHost(() => fixture);
   let site: { siteId: number; domain: string };
   let id: string;
   let outs: Props;
 
   beforeAll(async () => {
-    host = await startHost();
     site = await createPreviewSite();
     sim.clearRequests();
-  });
-  afterAll(async () => {
-    await host?.close();
   });
 
   it("checks and diffs unknown preview inputs without a single Forge request", async () => {
     const news = inputsFor(site, { commitSha: UNKNOWN, siteId: UNKNOWN });
 
-    const checked = await host.check(urn, {}, news);
-    const diffed = await host.diff(urn, String(site.siteId), { ...inputsFor(site), status: "finished" }, checked.inputs);
+    const { checked, diffed, forgeRequests } = await preview(fixture, String(site.siteId), { ...inputsFor(site), status: "finished" }, news, host);
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: false });
-    expect(sim.requests).toStrictEqual([]);
+    expect(forgeRequests).toStrictEqual([]);
   });
 
   it("creates: sets the script, deploys once, waits for `finished` and gets 200 from the health URL", async () => {
@@ -157,22 +137,15 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
       `POST ${sitePath}/deployments`,
       `GET ${sitePath}/deployments/${deployment.id}`,
     ]);
+    // The secret inputs are not echoed into the outputs.
+    const { healthAuth: _auth, redactions: _redactions, ...echoed } = inputsFor(site);
     expect(outs).toStrictEqual({
-      serverId: SERVER_ID,
-      siteId: site.siteId,
-      siteDirectory: `/home/forge/${site.domain}`,
-      branch: "feature/login",
-      commitSha: SHA_1,
-      redeployToken: "",
-      phpVersion: "php84",
-      extraScriptLines: ["npm ci"],
-      healthUrl: `http://127.0.0.1:${sim.port}/__sites/${site.domain}/up`,
+      ...echoed,
       deploymentId: deployment.id,
       status: "finished",
       deployedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       scriptSha256: sha256Hex(script),
       healthStatus: 200,
-      __provider: registration.providerText,
     });
   });
 
@@ -260,14 +233,7 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
 });
 
 describe("Deployment failures and health checks through the real dynamic-provider host", () => {
-  let host: DynamicHost;
-
-  beforeAll(async () => {
-    host = await startHost();
-  });
-  afterAll(async () => {
-    await host?.close();
-  });
+  const host = useGroupHost(() => fixture);
 
   it("fails a script bash -n rejects with the log tail, secrets redacted, and keeps the id for a retry", async () => {
     const site = await createPreviewSite();

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Connection } from "mysql2/promise";
-import { ForgeClient, SlidingWindowRateLimiter } from "../../../../providers/forge";
-import { type Simulator, startSimulator } from "../../../../tools/simulator";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { ForgeClient } from "../../../../providers/forge";
+import type { Simulator } from "../../../../tools/simulator";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
+import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
 import { testServices } from "../../../support/services";
+import { ORG } from "../../../support/simulator";
 
-const ORG = "acme";
-const TOKEN = "forge-token-db-4711";
 const SERVER_ID = 1;
 const USERS_ROUTE = "/orgs/{organization}/servers/{server}/database/users";
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
@@ -25,6 +25,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
   const names = (pr: number) => ({ name: `${app}_pr_${pr}`, userName: `${app}_pr${pr}` });
   const scratchSchema = `${app}_scratch`;
   const seenPasswords: string[] = [];
+  let fixture: ForgeProviderHost;
   let sim: Simulator;
   let root: Connection;
   let forge: ForgeClient;
@@ -33,15 +34,6 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
   let inputs: Props;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const startHost = (): Promise<DynamicHost> =>
-    startDynamicHost({
-      config: {
-        "forge-previews:forgeApiUrl": sim.url,
-        "forge-previews:forgeOrg": ORG,
-        "forge-previews:forgeToken": TOKEN,
-      },
-      env: { FORGE_PREVIEWS_POLL_MS: "10" },
-    });
   const calls = (): string[] => sim.requests.map((request) => `${request.method} ${request.route ?? request.path}`);
   const writes = (): string[] => calls().filter((call) => !call.startsWith("GET "));
   const simSchema = (name: string) => sim.state().databases.find((database) => database.name === name);
@@ -51,6 +43,16 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     seenPasswords.push(password as string);
     return password as string;
   };
+
+  /** Closes `host`, which must have logged `proof` (so its log is not empty), and checks no password reached a log. */
+  async function expectNoPasswordsSeen(host: DynamicHost, proof: RegExp): Promise<void> {
+    await host.close();
+    for (const secret of seenPasswords) {
+      expect(host.logs()).not.toContain(secret);
+      expect(JSON.stringify(sim.requests)).not.toContain(secret);
+    }
+    expect(host.logs()).toMatch(proof);
+  }
 
   async function schemaExists(name: string): Promise<boolean> {
     const [rows] = await root.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [name]);
@@ -110,52 +112,33 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     // Another database on the same server, which a preview's user must never reach.
     await root.query(`CREATE DATABASE \`${scratchSchema}\``);
     await root.query(`CREATE TABLE \`${scratchSchema}\`.notes (id INT)`);
-    sim = await startSimulator({
-      token: TOKEN,
-      org: ORG,
-      profile: "instant",
-      rateLimitPerMinute: 0,
-      mariadb: { host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password },
+    // One host per group below, so no host comes near its own limit of 60 Forge requests a minute.
+    fixture = await startForgeProviderHost({
+      simulator: { mariadb: { host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password } },
+      register: async () => {
+        const { ForgeDatabase } = await import("../../../../providers/forge-database");
+        return new ForgeDatabase("db", { serverId: SERVER_ID, ...names(12), protectedDatabases: [app, `${app}_master`] });
+      },
+      startHost: false,
     });
-    forge = new ForgeClient({
-      baseUrl: sim.url,
-      org: ORG,
-      token: TOKEN,
-      limiter: new SlidingWindowRateLimiter({ limit: 10_000 }),
-    });
-    registration = await captureRegistration(async () => {
-      const { ForgeDatabase } = await import("../../../../providers/forge-database");
-      return new ForgeDatabase("db", { serverId: SERVER_ID, ...names(12), protectedDatabases: [app, `${app}_master`] });
-    });
-    inputs = registration.inputs;
-    urn = urnFor(registration.type, registration.name);
+    ({ sim, registration, urn, inputs } = fixture);
+    forge = fixture.client();
   });
 
   afterAll(async () => {
     await sim?.purge();
-    await sim?.close();
+    await fixture?.close();
     await root?.query(`DROP DATABASE IF EXISTS \`${scratchSchema}\``);
     await root?.end();
   });
 
   beforeEach(() => sim.clearRequests());
 
-  it("runs with the simulator's contract check on", () => {
-    expect(sim.contractCheck).toBe(true);
-  });
-
   describe("lifecycle of one PR database", () => {
-    let host: DynamicHost;
+    const host = useGroupHost(() => fixture);
     let id: string;
     let outs: Props;
     let password: string;
-
-    beforeAll(async () => {
-      host = await startHost();
-    });
-    afterAll(async () => {
-      await host?.close();
-    });
 
     it("creates the schema and a user that logs in with the generated password and reaches only that schema", async () => {
       const checked = await host.check(urn, {}, inputs);
@@ -296,35 +279,22 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("never shows a password in the host's logs or the request log", async () => {
-      await host.close();
-      for (const secret of seenPasswords) {
-        expect(host.logs()).not.toContain(secret);
-        expect(JSON.stringify(sim.requests)).not.toContain(secret);
-      }
-      expect(host.logs()).toMatch(/forge-database: created database schema/);
+      await expectNoPasswordsSeen(host, /forge-database: created database schema/);
     });
   });
 
   describe("adoption, refusal and failures", () => {
-    let host: DynamicHost;
-
-    beforeAll(async () => {
-      host = await startHost();
-    });
-    afterAll(async () => {
-      await host?.close();
-    });
+    const host = useGroupHost(() => fixture);
 
     it("checks and diffs unknown preview values without calling Forge", async () => {
       const unknowns = withInputs({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
 
-      const checked = await host.check(urn, {}, unknowns);
-      const diffed = await host.diff(urn, "5", { ...inputs, databaseId: 5, userId: 6, password: "x" }, unknowns);
+      const { checked, diffed, forgeRequests } = await preview(fixture, "5", { ...inputs, databaseId: 5, userId: 6, password: "x" }, unknowns, host);
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["name", "userName"], deleteBeforeReplace: true });
-      expect(sim.requests).toStrictEqual([]);
+      expect(forgeRequests).toStrictEqual([]);
     });
 
     it("fails check on a production database name, naming the field", async () => {
@@ -456,12 +426,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("never shows a password in the host's logs or the request log", async () => {
-      await host.close();
-      for (const secret of seenPasswords) {
-        expect(host.logs()).not.toContain(secret);
-        expect(JSON.stringify(sim.requests)).not.toContain(secret);
-      }
-      expect(host.logs()).toMatch(/forge-database: adopted database user/);
+      await expectNoPasswordsSeen(host, /forge-database: adopted database user/);
     });
   });
 });

@@ -1,40 +1,19 @@
-import { startSimulator, type Simulator } from "../../../../tools/simulator";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { Simulator } from "../../../../tools/simulator";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
+import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { FORGE_SITE_ARGS } from "../../../support/samples";
+import { ORG, TOKEN, call } from "../../../support/simulator";
 
-const TOKEN = "forge-token-SITE-9f3b2c71";
-const ORG = "acme";
 const SITES = `/orgs/${ORG}/servers/1/sites`;
-const OWNER_TAG = "forge-previews-customer-pr-123";
-
-const ARGS = {
-  serverId: 1,
-  domain: "pr-123.preview.example.test",
-  isolatedUser: "pr123",
-  phpVersion: "php84",
-  webDirectory: "/public",
-  repository: "acme/customer-app",
-  branch: "feature/login",
-  pushToDeploy: true,
-  ownerTag: OWNER_TAG,
-};
+const ARGS = { ...FORGE_SITE_ARGS, domain: "pr-123.preview.example.test" };
+const OWNER_TAG = ARGS.ownerTag;
 
 type Props = Record<string, unknown>;
 
-/** Forge as seen from outside the provider: a raw API call with the test token. */
-async function forge(sim: Simulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: { Accept: "application/json", Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text === "" ? null : JSON.parse(text) };
-}
-
 /** A site made behind the provider's back, e.g. by an earlier run or by hand. */
 async function createSiteDirectly(sim: Simulator, name: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const response = await forge(sim, "POST", SITES, {
+  const response = await call(sim, "POST", SITES, {
     type: "laravel",
     name,
     is_isolated: true,
@@ -58,44 +37,30 @@ function calls(sim: Simulator): string[] {
 }
 
 describe("ForgeSite through the real dynamic-provider host against the simulator", () => {
+  let fixture: ForgeProviderHost;
   let sim: Simulator;
   let registration: CapturedRegistration;
   let urn: string;
   let inputs: Props;
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
 
-  /** One host per group, so no host comes near its own limit of 60 Forge requests a minute. */
-  const startHost = (): Promise<DynamicHost> =>
-    startDynamicHost({
-      config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
-      env: { FORGE_PREVIEWS_POLL_MS: "10" },
-    });
-
   beforeAll(async () => {
-    // The contract check is on (default openapiPath): every request the provider sends must match Forge's spec.
-    sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", rateLimitPerMinute: 0, log: () => undefined });
-    expect(sim.contractCheck).toBe(true);
-    registration = await captureRegistration(async () => {
-      const { ForgeSite } = await import("../../../../providers/forge-site");
-      return new ForgeSite("site", ARGS);
+    // One host per group below, so no host comes near its own limit of 60 Forge requests a minute.
+    fixture = await startForgeProviderHost({
+      register: async () => {
+        const { ForgeSite } = await import("../../../../providers/forge-site");
+        return new ForgeSite("site", ARGS);
+      },
+      startHost: false,
     });
-    inputs = registration.inputs;
-    urn = urnFor(registration.type, registration.name);
+    ({ sim, registration, urn, inputs } = fixture);
   });
 
-  afterAll(async () => {
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
   describe("checks and previews", () => {
-    let host: DynamicHost;
-    beforeAll(async () => {
-      host = await startHost();
-    });
+    const host = useGroupHost(() => fixture);
     beforeEach(() => sim.reset());
-    afterAll(async () => {
-      await host?.close();
-    });
 
     it("rejects invalid inputs with failures naming each field", async () => {
       const checked = await host.check(urn, {}, withInputs({ domain: "bad domain.example.test", branch: "-x", phpVersion: "8.4" }));
@@ -114,28 +79,23 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     it("checks and diffs unknown preview values without sending Forge a single request", async () => {
       const news = withInputs({ domain: UNKNOWN, branch: UNKNOWN });
 
-      const checked = await host.check(urn, {}, news);
-      const diffed = await host.diff(urn, "7", { ...inputs, siteId: 7 }, news);
+      const { checked, diffed, forgeRequests } = await preview(fixture, "7", { ...inputs, siteId: 7 }, news, host);
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ domain: UNKNOWN, branch: UNKNOWN, sourceControlProvider: "github" });
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["domain"], deleteBeforeReplace: true });
-      expect(sim.requests).toStrictEqual([]);
+      expect(forgeRequests).toStrictEqual([]);
     });
   });
 
   describe("lifecycle of one site", () => {
-    let host: DynamicHost;
+    const host = useGroupHost(() => fixture);
     let id: string;
     let outs: Props;
     beforeAll(async () => {
-      host = await startHost();
       sim.reset();
       const checked = await host.check(urn, {}, inputs);
       ({ id, outs } = await host.create(urn, checked.inputs));
-    });
-    afterAll(async () => {
-      await host?.close();
     });
 
     it("creates an isolated, tagged laravel site without zero-downtime releases and waits until it is installed", () => {
@@ -212,7 +172,7 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     });
 
     it("reads changes made in Forge back into the state, so refresh sees drift", async () => {
-      await forge(sim, "PUT", `${SITES}/${id}`, { php_version: "php82" });
+      await call(sim, "PUT", `${SITES}/${id}`, { php_version: "php82" });
 
       const read = await host.read(urn, id, outs);
 
@@ -243,14 +203,8 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
   });
 
   describe("replacement, drift, adoption, refusal, partial failure and secrets", () => {
-    let host: DynamicHost;
-    beforeAll(async () => {
-      host = await startHost();
-    });
+    const host = useGroupHost(() => fixture);
     beforeEach(() => sim.reset());
-    afterAll(async () => {
-      await host?.close();
-    });
 
     it("replaces a site under a new domain the way the engine does it: old site deleted first, then the new one created", async () => {
       const first = await host.create(urn, inputs);
@@ -267,7 +221,7 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
 
     it("drops a site deleted in Forge from the state on read", async () => {
       const { id, outs } = await host.create(urn, inputs);
-      await forge(sim, "DELETE", `${SITES}/${id}`);
+      await call(sim, "DELETE", `${SITES}/${id}`);
 
       expect((await host.read(urn, id, outs)).id).toBe("");
     });
@@ -327,21 +281,17 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
       expect(siteInSim(sim, other)?.status).toBe("installed");
     });
     it("keeps the id of a site whose install failed as a partial failure, which delete can still remove", async () => {
-      sim.inject({ method: "POST", path: SITES, asyncOutcome: "failed" });
+      const { error, id, state } = await createFailingAsync(fixture, SITES, inputs, host);
 
-      const error = await host.create(urn, inputs).catch((rejection: unknown) => rejection);
-
-      expect(error).toBeInstanceOf(DynamicHostCallError);
-      const failure = (error as DynamicHostCallError).initFailure;
       const [site] = sim.state().sites;
       expect(site.status).toBe("failed");
-      expect(failure).toStrictEqual({
+      expect(error.initFailure).toStrictEqual({
         id: String(site.id),
         properties: expect.objectContaining({ siteId: site.id, domain: ARGS.domain, ownerTag: OWNER_TAG, __provider: registration.providerText }),
         reasons: [expect.stringContaining(`Forge site \`${ARGS.domain}\` (site ${site.id}) failed to install (status \`failed\`)`)],
       });
 
-      await host.delete(urn, failure?.id ?? "", failure?.properties ?? {});
+      await host.delete(urn, id, state);
       expect(sim.state().sites).toStrictEqual([]);
     });
 

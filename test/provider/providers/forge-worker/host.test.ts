@@ -1,7 +1,8 @@
-import { startSimulator, type Simulator } from "../../../../tools/simulator";
-import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../../support/simulator";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { Simulator } from "../../../../tools/simulator";
+import { SERVER_PATH, call, createSite } from "../../../support/simulator";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
+import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
 
 const PROCESSES_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
 const PROCESS_ROUTE = `${PROCESSES_ROUTE}/{backgroundProcess}`;
@@ -14,8 +15,8 @@ const COMMAND =
 
 type Props = Record<string, unknown>;
 
-
 describe("ForgeWorker through the real dynamic-provider host", () => {
+  let fixture: ForgeProviderHost;
   let sim: Simulator;
   let host: DynamicHost;
   let registration: CapturedRegistration;
@@ -42,57 +43,33 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
   };
 
   beforeAll(async () => {
-    sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", rateLimitPerMinute: 0, log: () => undefined });
-    expect(sim.contractCheck).toBe(true);
-    siteId = Number(await createSite(sim, "pr-12.preview.test", { is_isolated: true, isolated_user: USER }));
-    otherSiteId = Number(await createSite(sim, "pr-13.preview.test", { is_isolated: true, isolated_user: "shop-pr13" }));
-    registration = await captureRegistration(async () => {
-      const { ForgeWorker } = await import("../../../../providers/forge-worker");
-      return new ForgeWorker("worker", {
-        serverId: 1,
-        siteId,
-        name: NAME,
-        isolatedUser: USER,
-        directory: DIRECTORY,
-        phpVersion: "php84",
-        connection: "redis",
-        queues: "default",
-        processes: 1,
-        tries: 3,
-        timeoutSeconds: 60,
-        sleepSeconds: 3,
-      });
+    fixture = await startForgeProviderHost({
+      prepare: async (started) => {
+        siteId = Number(await createSite(started, "pr-12.preview.test", { is_isolated: true, isolated_user: USER }));
+        otherSiteId = Number(await createSite(started, "pr-13.preview.test", { is_isolated: true, isolated_user: "shop-pr13" }));
+      },
+      register: async () => {
+        const { ForgeWorker } = await import("../../../../providers/forge-worker");
+        return new ForgeWorker("worker", {
+          serverId: 1, siteId, name: NAME, isolatedUser: USER, directory: DIRECTORY, phpVersion: "php84", connection: "redis",
+          queues: "default", processes: 1, tries: 3, timeoutSeconds: 60, sleepSeconds: 3,
+        });
+      },
+      check: true,
     });
-    urn = urnFor(registration.type, registration.name);
-    host = await startDynamicHost({
-      config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
-      env: { FORGE_PREVIEWS_POLL_MS: "10" },
-    });
-    inputs = (await host.check(urn, {}, registration.inputs)).inputs;
+    ({ sim, host, registration, urn, inputs } = fixture);
   });
 
-  afterAll(async () => {
-    await host?.close();
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
-  describe("registration under mocks", () => {
-    it("registers forge:Worker with a shim that names only its module and holds no credential", () => {
-      expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Worker");
-      expect(registration.providerIsSecret).toBe(false);
-      expect(registration.providerText).toContain('implementationModule: "providers/forge-worker"');
-      expect(registration.providerText).not.toMatch(/setpriv|backgroundProcesses|forgeClientFromStackConfig/);
-      expect(registration.providerText).not.toContain(TOKEN);
-    });
+  it("registers as forge:Worker with its arguments as plain, non-secret inputs and nothing else", () => {
+    const { __provider: _provider, ...registered } = registration.inputs;
 
-    it("registers its arguments as plain, non-secret inputs and nothing else", () => {
-      const { __provider: _provider, ...registered } = registration.inputs;
-
-      expect(Object.keys(registered).sort()).toStrictEqual([
-        "connection", "directory", "isolatedUser", "name", "phpVersion", "processes", "queues", "serverId", "siteId",
-        "sleepSeconds", "timeoutSeconds", "tries",
-      ]);
-    });
+    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Worker");
+    expect(Object.keys(registered).sort()).toStrictEqual([
+      "connection", "directory", "isolatedUser", "name", "phpVersion", "processes", "queues", "serverId", "siteId",
+      "sleepSeconds", "timeoutSeconds", "tries",
+    ]);
   });
 
   describe("check and diff, which also run during preview", () => {
@@ -122,16 +99,14 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     });
 
     it("passes unknown inputs through and plans a delete-first replacement without calling Forge", async () => {
-      const before = sim.requests.length;
-      const previewInputs = withInputs({ siteId: UNKNOWN, directory: UNKNOWN });
+      const olds = { ...inputs, processId: 41, command: COMMAND, user: "root", status: "running" };
 
-      const checked = await host.check(urn, {}, previewInputs);
-      const diffed = await host.diff(urn, "41", { ...inputs, processId: 41, command: COMMAND, user: "root", status: "running" }, previewInputs);
+      const { checked, diffed, forgeRequests } = await preview(fixture, "41", olds, withInputs({ siteId: UNKNOWN, directory: UNKNOWN }));
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ siteId: UNKNOWN, directory: UNKNOWN });
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId", "directory"], deleteBeforeReplace: true });
-      expect(sim.requests.length).toBe(before);
+      expect(forgeRequests).toStrictEqual([]);
     });
   });
 
@@ -294,26 +269,15 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
 
   describe("a worker Supervisor cannot keep running", () => {
     it("fails naming the status, keeps the id in state, is replaced by the next diff and can be deleted", async () => {
-      sim.inject({ method: "POST", path: PROCESSES_ROUTE, asyncOutcome: "failed" });
+      const { error, id, state } = await createFailingAsync(fixture, PROCESSES_ROUTE, inputs);
 
-      const error = await failureOf(host.create(urn, inputs));
-
-      const [process] = sim.state().backgroundProcesses.filter((candidate) => candidate.status !== "removing");
-      expect(process.status).toBe("fatal");
+      const [process] = processes();
+      expect(process).toMatchObject({ id: Number(id), status: "fatal" });
       expect(error.details).toContain(`Worker \`${NAME}\` (background process ${process.id} on server 1) ended with status \`fatal\``);
-      expect(error.initFailure).toMatchObject({
-        id: String(process.id),
-        properties: { processId: process.id, status: "fatal", command: COMMAND, user: "root" },
-      });
-      const state = error.initFailure?.properties ?? {};
+      expect(state).toMatchObject({ processId: process.id, status: "fatal", command: COMMAND, user: "root" });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({ changes: "some", replaces: ["status"], deleteBeforeReplace: true });
 
-      expect(await host.diff(urn, String(process.id), state, inputs)).toStrictEqual({
-        changes: "some",
-        replaces: ["status"],
-        deleteBeforeReplace: true,
-      });
-
-      await host.delete(urn, String(process.id), state);
+      await host.delete(urn, id, state);
       expect(processes()).toStrictEqual([]);
     });
   });
@@ -321,6 +285,6 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
   it("keeps the Forge token out of the host's logs", async () => {
     await host.waitForLog(/forge-worker: created background process/);
 
-    expect(host.logs()).not.toContain(TOKEN);
+    expect(host.logs()).not.toContain(fixture.token);
   });
 });

@@ -1,7 +1,8 @@
-import { startSimulator, type Simulator } from "../../../../tools/simulator";
-import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../../support/simulator";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { Simulator } from "../../../../tools/simulator";
+import { SERVER_PATH, call, createSite } from "../../../support/simulator";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
+import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -10,8 +11,8 @@ const DOMAIN = "pr-12.preview.test";
 
 type Props = Record<string, unknown>;
 
-
 describe("LetsEncryptCert through the real dynamic-provider host", () => {
+  let fixture: ForgeProviderHost;
   let sim: Simulator;
   let host: DynamicHost;
   let registration: CapturedRegistration;
@@ -45,49 +46,36 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
   };
 
   beforeAll(async () => {
-    sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", rateLimitPerMinute: 0, log: () => undefined });
-    expect(sim.contractCheck).toBe(true);
-    siteId = Number(await createSite(sim, DOMAIN, { is_isolated: true, isolated_user: "shop-pr12" }));
-    domainRecordId = await primaryDomainOf(siteId);
-    // The team's wildcard certificate lives on another site of the server; clone mode copies it.
-    const wildcardSite = Number(await createSite(sim, "wildcard.preview.test"));
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    wildcardCertificateId = await rawCertificate(wildcardSite, await primaryDomainOf(wildcardSite), {
-      type: "letsencrypt",
-      enable: true,
-      letsencrypt: { verification_method: "dns-01" },
+    fixture = await startForgeProviderHost({
+      prepare: async (started) => {
+        sim = started;
+        siteId = Number(await createSite(sim, DOMAIN, { is_isolated: true, isolated_user: "shop-pr12" }));
+        domainRecordId = await primaryDomainOf(siteId);
+        // The team's wildcard certificate lives on another site of the server; clone mode copies it.
+        const wildcardSite = Number(await createSite(sim, "wildcard.preview.test"));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        wildcardCertificateId = await rawCertificate(wildcardSite, await primaryDomainOf(wildcardSite), {
+          type: "letsencrypt",
+          enable: true,
+          letsencrypt: { verification_method: "dns-01" },
+        });
+      },
+      register: async () => {
+        const { LetsEncryptCert } = await import("../../../../providers/lets-encrypt-cert");
+        return new LetsEncryptCert("tls", { serverId: 1, siteId, domain: DOMAIN, mode: "letsencrypt", cloneCertificateId: null });
+      },
+      check: true,
     });
-    registration = await captureRegistration(async () => {
-      const { LetsEncryptCert } = await import("../../../../providers/lets-encrypt-cert");
-      return new LetsEncryptCert("tls", { serverId: 1, siteId, domain: DOMAIN, mode: "letsencrypt", cloneCertificateId: null });
-    });
-    urn = urnFor(registration.type, registration.name);
-    host = await startDynamicHost({
-      config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
-      env: { FORGE_PREVIEWS_POLL_MS: "10" },
-    });
-    inputs = (await host.check(urn, {}, registration.inputs)).inputs;
+    ({ host, registration, urn, inputs } = fixture);
   });
 
-  afterAll(async () => {
-    await host?.close();
-    await sim?.close();
-  });
+  afterAll(() => fixture?.close());
 
-  describe("registration under mocks", () => {
-    it("registers forge:LetsEncryptCert with a shim that names only its module and holds no credential", () => {
-      expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:LetsEncryptCert");
-      expect(registration.providerIsSecret).toBe(false);
-      expect(registration.providerText).toContain('implementationModule: "providers/lets-encrypt-cert"');
-      expect(registration.providerText).not.toMatch(/createLetsEncrypt|forgeClientFromStackConfig/);
-      expect(registration.providerText).not.toContain(TOKEN);
-    });
+  it("registers as forge:LetsEncryptCert with its arguments as plain, non-secret inputs and nothing else", () => {
+    const { __provider: _provider, ...registered } = registration.inputs;
 
-    it("registers its arguments as plain, non-secret inputs and nothing else", () => {
-      const { __provider: _provider, ...registered } = registration.inputs;
-
-      expect(registered).toStrictEqual({ serverId: 1, siteId, domain: DOMAIN, mode: "letsencrypt", cloneCertificateId: null });
-    });
+    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:LetsEncryptCert");
+    expect(registered).toStrictEqual({ serverId: 1, siteId, domain: DOMAIN, mode: "letsencrypt", cloneCertificateId: null });
   });
 
   describe("check and diff, which also run during preview", () => {
@@ -101,17 +89,14 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("passes unknown inputs through and plans a replacement without calling Forge", async () => {
-      const before = sim.requests.length;
-      const previewInputs = withInputs({ domain: UNKNOWN });
       const olds = { ...inputs, certificateId: 9, domainRecordId, active: true, expiresAt: null, status: "installed" };
 
-      const checked = await host.check(urn, {}, previewInputs);
-      const diffed = await host.diff(urn, "9", olds, previewInputs);
+      const { checked, diffed, forgeRequests } = await preview(fixture, "9", olds, withInputs({ domain: UNKNOWN }));
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ domain: UNKNOWN, cloneCertificateId: null });
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["domain"], deleteBeforeReplace: true });
-      expect(sim.requests.length).toBe(before);
+      expect(forgeRequests).toStrictEqual([]);
     });
   });
 
@@ -254,26 +239,15 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
 
   describe("a certificate Let's Encrypt refuses", () => {
     it("fails naming the domain and status, keeps the id in state, is replaced by the next diff and can be deleted", async () => {
-      sim.inject({ method: "POST", path: CERTIFICATES_ROUTE, asyncOutcome: "failed" });
-
-      const error = await failureOf(host.create(urn, inputs));
+      const { error, id, state } = await createFailingAsync(fixture, CERTIFICATES_ROUTE, inputs);
 
       const [certificate] = certificates();
-      expect(certificate.status).toBe("failed");
+      expect(certificate).toMatchObject({ id: Number(id), status: "failed" });
       expect(error.details).toContain(`Certificate ${certificate.id} for \`${DOMAIN}\` ended with status \`failed\``);
-      expect(error.initFailure).toMatchObject({
-        id: String(certificate.id),
-        properties: { certificateId: certificate.id, domainRecordId, active: false, status: "failed" },
-      });
-      const state = error.initFailure?.properties ?? {};
+      expect(state).toMatchObject({ certificateId: certificate.id, domainRecordId, active: false, status: "failed" });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({ changes: "some", replaces: ["status"], deleteBeforeReplace: true });
 
-      expect(await host.diff(urn, String(certificate.id), state, inputs)).toStrictEqual({
-        changes: "some",
-        replaces: ["status"],
-        deleteBeforeReplace: true,
-      });
-
-      await host.delete(urn, String(certificate.id), state);
+      await host.delete(urn, id, state);
       expect(certificates()).toStrictEqual([]);
     });
   });
@@ -294,6 +268,6 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
   it("keeps the Forge token out of the host's logs", async () => {
     await host.waitForLog(/lets-encrypt-cert: requested certificate/);
 
-    expect(host.logs()).not.toContain(TOKEN);
+    expect(host.logs()).not.toContain(fixture.token);
   });
 });

@@ -1,17 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import type { Connection } from "mysql2/promise";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, UNKNOWN, hostCallFailure, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import { cloneDatabase } from "../../../../providers/db-clone";
 import { openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState } from "../../../support/master-fixture";
-import { expectNoServerSecrets, serverSideConfig, testServices } from "../../../support/services";
+import { connectAsRoot, countOf, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
+import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
+import { expectNoServerSecrets, testServices } from "../../../support/services";
 
 jest.setTimeout(120_000);
 
 type Props = Record<string, unknown>;
-type Rows = Record<string, unknown>[];
 
 const MASK = "UPDATE customers SET email = CONCAT('masked-', id, '@example.invalid')";
 
@@ -29,18 +29,15 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   const foreign = `${app}_handmade`;
   const all = [production, master, staging, foreign, `${foreign}_fpstaging`, `${app}_pr_1`];
   let conn: Connection;
+  let fixture: ProviderHost;
   let host: DynamicHost;
   let registration: CapturedRegistration;
   let urn: string;
   let inputs: Props;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const rows = async (sql: string): Promise<Rows> => (await conn.query(sql))[0] as Rows;
-  const count = async (sql: string): Promise<number> => Number((await rows(sql))[0]?.n);
-  const rowCounts = async (db: string): Promise<Record<string, number>> => {
-    const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, db))?.tables ?? {};
-    return Object.fromEntries(Object.entries(tables).map(([name, t]) => [name, t.rows]));
-  };
+  const rowCounts = async (db: string): Promise<Record<string, number>> =>
+    Object.fromEntries(Object.entries(await readTables(conn, db)).map(([name, t]) => [name, t.rows]));
   const holdingSchemas = async (): Promise<string[]> => (await listDatabases(conn)).filter((name) => name.startsWith("fpold_"));
   const workDirs = (): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${app}`));
   const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
@@ -49,31 +46,27 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
     conn = await connectAsRoot();
     await dropDatabases(conn, ...all);
     await createMaster(conn, { name: production });
-    registration = await captureRegistration(async () => {
-      const { MasterSnapshot } = await import("../../../../providers/master-snapshot");
-      return new MasterSnapshot(`${app}-master`, {
-        app, productionDatabase: production, masterDatabase: master, maskingSql: [MASK], refreshToken: "week-1", protectedDatabases: ["other_live"],
-      });
+    fixture = await startServerProviderHost({
+      services: { mysql: true },
+      register: async () => {
+        const { MasterSnapshot } = await import("../../../../providers/master-snapshot");
+        return new MasterSnapshot(`${app}-master`, {
+          app, productionDatabase: production, masterDatabase: master, maskingSql: [MASK], refreshToken: "week-1", protectedDatabases: ["other_live"],
+        });
+      },
+      stack: "snapshots",
     });
-    const { __provider: _provider, ...args } = registration.inputs;
-    inputs = { ...args, __provider: registration.providerText };
-    urn = urnFor(registration.type, registration.name, "snapshots");
-    host = await startDynamicHost({
-      config: serverSideConfig(services, { mysql: true }),
-    });
+    ({ host, registration, urn, inputs } = fixture);
   });
 
   afterAll(async () => {
-    await host?.close();
+    await fixture?.close();
     if (conn) await dropDatabases(conn, ...all);
     await conn?.end();
   });
 
-  it("registers forge:MasterSnapshot with a shim that carries no credentials", () => {
+  it("registers as forge:MasterSnapshot with only the given inputs, leaving defaults to check", () => {
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:MasterSnapshot");
-    expect(registration.providerIsSecret).toBe(false);
-    expect(registration.providerText).toContain('implementationModule: "providers/master-snapshot"');
-    expectNoSecrets(registration.providerText);
     expect(Object.keys(registration.inputs).sort()).toStrictEqual([
       "__provider", "app", "maskingSql", "masterDatabase", "productionDatabase", "protectedDatabases", "refreshToken",
     ]);
@@ -181,12 +174,12 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       expect(await rowCounts(master)).toStrictEqual(productionCounts);
       expect(outs.tables).toBe(Object.keys(productionCounts).length);
       expect(outs.rows).toBe(Object.values(productionCounts).reduce((sum, n) => sum + n, 0));
-      const customers = await count(`SELECT COUNT(*) AS n FROM ${production}.customers`);
+      const customers = await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers`);
       expect(customers).toBeGreaterThan(0);
-      expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
-      expect(await count(`SELECT COUNT(*) AS n FROM ${production}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
       expect(await readContents(conn, production)).toStrictEqual(productionBefore);
-      expect(await rows(`SELECT owner, source, status FROM ${master}._forge_previews_clone`)).toStrictEqual([
+      expect(await rowsOf(conn, `SELECT owner, source, status FROM ${master}._forge_previews_clone`)).toStrictEqual([
         { owner: "forge-previews-snapshots", source: production, status: "verified" },
       ]);
       expect(await readContents(conn, staging)).toBeNull();
@@ -197,7 +190,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
 
     it("seals the master, so a preview clone counts only itself and is compared with the seal", async () => {
       expect(outs.sealed).toBe(true);
-      const [mark] = await rows(`SELECT seal FROM ${master}._forge_previews_clone`);
+      const [mark] = await rowsOf(conn, `SELECT seal FROM ${master}._forge_previews_clone`);
       const seal = JSON.parse(String(mark?.seal)) as { tables: Record<string, { rows: number }> };
       expect(Object.fromEntries(Object.entries(seal.tables).map(([table, sealed]) => [table, sealed.rows]))).toStrictEqual(await rowCounts(master));
 
@@ -245,12 +238,12 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       await readLoop;
       await reader.end();
 
-      const customers = await count(`SELECT COUNT(*) AS n FROM ${production}.customers`);
+      const customers = await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers`);
       expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
       expect(updated.outs).toMatchObject({ refreshToken: "week-2", rows: (outs.rows as number) + 1, sealed: true });
       expect(Date.parse(updated.outs.snapshotAt as string)).toBeGreaterThan(Date.parse(outs.snapshotAt as string));
-      expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email = 'stale@example.test'`)).toBe(0);
-      expect(await count(`SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email = 'stale@example.test'`)).toBe(0);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
       expect(await rowCounts(master)).toStrictEqual(await rowCounts(production));
       // The previous master (its rows plus the stale one) and the new one both hold `customers` rows, so every read
       // during the refresh sees exactly that: never a missing, empty or half-filled table.

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { type RedisClientType, createClient } from "redis";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, UNKNOWN, hostCallFailure, startDynamicHost, urnFor } from "../../../support/dynamic-host";
-import { expectNoServerSecrets, serverSideConfig, testServices } from "../../../support/services";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
+import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
+import { expectNoServerSecrets, testServices } from "../../../support/services";
 
 /**
  * forge:RedisDbSlot through the real dynamic-provider host, against the local sshd and Redis, with the claims in the
@@ -15,6 +16,7 @@ const RUN = randomBytes(4).toString("hex");
 const stackName = (label: string): string => `test-${RUN}-${label}`;
 
 describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
+  let fixture: ProviderHost;
   let host: DynamicHost;
   let registration: CapturedRegistration;
   let urn: string;
@@ -42,28 +44,22 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
   };
 
   beforeAll(async () => {
-    registration = await captureRegistration(async () => {
-      const { RedisDbSlot } = await import("../../../../providers/redis-db-slot");
-      return new RedisDbSlot("redis-slot", {
-        stack: stackName("main"),
-        app: "customer",
-        pr: 7,
-        firstSlot: 14,
-        lastSlot: 15,
-        redisPort: services.redis.port,
-      });
+    fixture = await startServerProviderHost({
+      services: { redis: true },
+      register: async () => {
+        const { RedisDbSlot } = await import("../../../../providers/redis-db-slot");
+        return new RedisDbSlot("redis-slot", {
+          stack: stackName("main"), app: "customer", pr: 7, firstSlot: 14, lastSlot: 15, redisPort: services.redis.port,
+        });
+      },
     });
-    urn = urnFor(registration.type, registration.name);
-    host = await startDynamicHost({
-      config: serverSideConfig(services, { redis: true }),
-    });
-    base = registration.inputs;
+    ({ host, registration, urn, inputs: base } = fixture);
     inspector = createClient({ socket: { host: "127.0.0.1", port: services.redis.port }, password: services.redis.password });
     await inspector.connect();
   });
 
   afterAll(async () => {
-    await host?.close();
+    await fixture?.close();
     if (inspector) {
       // Whatever a failed test left behind: this run's claims, and the keys it wrote into its databases.
       const leftovers = await storedClaims();
@@ -77,20 +73,10 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
     }
   });
 
-  describe("registration under mocks", () => {
-    it("registers the forge:RedisDbSlot type with a provider-kit shim and no credentials", () => {
-      expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:RedisDbSlot");
-      expect(registration.providerText).toContain('implementationModule: "providers/redis-db-slot"');
-      expect(registration.providerText).not.toMatch(/ssh2|readStackConfig|PRIVATE KEY/);
-      expect(registration.providerIsSecret).toBe(false);
-    });
-
-    it("registers only the given inputs, leaving defaults to check", () => {
-      expect(Object.keys(registration.inputs).sort()).toStrictEqual(
-        ["__provider", "app", "firstSlot", "lastSlot", "pr", "redisPort", "stack"],
-      );
-      expect(registration.inputs).toMatchObject({ stack: stackName("main"), app: "customer", pr: 7, firstSlot: 14, lastSlot: 15 });
-    });
+  it("registers as forge:RedisDbSlot with only the given inputs, leaving defaults to check", () => {
+    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:RedisDbSlot");
+    expect(Object.keys(registration.inputs).sort()).toStrictEqual(["__provider", "app", "firstSlot", "lastSlot", "pr", "redisPort", "stack"]);
+    expect(registration.inputs).toMatchObject({ stack: stackName("main"), app: "customer", pr: 7, firstSlot: 14, lastSlot: 15 });
   });
 
   describe("check and diff", () => {

@@ -1,5 +1,6 @@
-import { type Server, type Socket, connect, createServer } from "node:net";
+import { type Socket, connect } from "node:net";
 import { RedisCommandError, RespClient } from "../../../../providers/redis";
+import { type TcpServer, errorOf, startTcpServer } from "../../../support/net";
 import { testServices } from "../../../support/services";
 
 const { redis } = testServices();
@@ -9,15 +10,6 @@ function openSocket(port: number): Promise<Socket> {
     const socket = connect({ host: "127.0.0.1", port }, () => resolve(socket));
     socket.once("error", reject);
   });
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the promise to reject");
 }
 
 describe("RespClient against the local Redis", () => {
@@ -67,24 +59,16 @@ describe("RespClient against the local Redis", () => {
 });
 
 describe("RespClient against servers that misbehave", () => {
-  let server: Server;
+  let server: TcpServer;
   let port: number;
-  const sockets = new Set<Socket>();
   let onConnection: (socket: Socket) => void = () => undefined;
 
   beforeAll(async () => {
-    server = createServer((socket) => {
-      sockets.add(socket);
-      onConnection(socket);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.address() as { port: number }).port;
+    server = await startTcpServer((socket) => onConnection(socket));
+    ({ port } = server);
   });
 
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => server?.close());
 
   it("gives up on a reply after the command timeout and fails everything pending", async () => {
     onConnection = () => undefined;

@@ -12,18 +12,12 @@ import {
   releaseSlot,
   withRedisOverSsh,
 } from "../../../../providers/redis";
-import type { SshTarget } from "../../../../providers/ssh";
 import { UserError } from "../../../../providers/common/user-error";
-import { testServices } from "../../../support/services";
+import { errorOf } from "../../../support/net";
+import { sshTarget, testServices } from "../../../support/services";
 
 const services = testServices();
-const target: SshTarget = {
-  host: services.ssh.host,
-  port: services.ssh.port,
-  user: services.ssh.user,
-  privateKey: services.ssh.privateKey,
-  hostKeyFingerprint: services.ssh.hostKeyFingerprint,
-};
+const target = sshTarget(services);
 const onServer: RedisOnServer = { host: "127.0.0.1", port: services.redis.port, password: services.redis.password };
 // A registry of this file's own, so these tests never meet real claims or other test files' claims.
 const claimsKey = `forge-previews:test-slots:${randomBytes(6).toString("hex")}`;
@@ -33,15 +27,6 @@ const DATA_SLOTS = [12, 13];
 
 const overSsh = <T>(fn: (redis: RespClient) => Promise<T>): Promise<T> => withRedisOverSsh(target, onServer, fn);
 const request = (stack: string, firstSlot: number, lastSlot: number, pr = 1) => ({ stack, app: "customer", pr, firstSlot, lastSlot });
-
-async function errorOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the promise to reject");
-}
 
 describe("the Redis slot registry, over SSH", () => {
   /** A direct connection to the same Redis, to look at (and seed) what the registry did. */

@@ -2,13 +2,15 @@ import { createHmac } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
+import { type ProviderHost, startProviderHost } from "../../../support/provider-host";
 
 const SIGNING_KEY = "note-key-SECRET-4711";
 
 describe("a provider-kit shim driven through the real dynamic-provider host", () => {
   let directory: string;
+  let fixture: ProviderHost;
   let host: DynamicHost;
   let registration: CapturedRegistration;
   let urn: string;
@@ -21,17 +23,18 @@ describe("a provider-kit shim driven through the real dynamic-provider host", ()
 
   beforeAll(async () => {
     directory = await fs.mkdtemp(path.join(os.tmpdir(), "note-file-"));
-    registration = await captureRegistration(async () => {
-      const { NoteFile } = await import("../../../fixtures/providers/note-file");
-      return new NoteFile("greeting", { directory, name: "greeting", body: "hello", failAfterWrite: false });
+    fixture = await startProviderHost({
+      register: async () => {
+        const { NoteFile } = await import("../../../fixtures/providers/note-file");
+        return new NoteFile("greeting", { directory, name: "greeting", body: "hello", failAfterWrite: false });
+      },
+      host: { config: { "forge-previews:noteSigningKey": SIGNING_KEY } },
     });
-    inputs = registration.inputs;
-    urn = urnFor(registration.type, registration.name);
-    host = await startDynamicHost({ config: { "forge-previews:noteSigningKey": SIGNING_KEY } });
+    ({ host, registration, urn, inputs } = fixture);
   });
 
   afterAll(async () => {
-    await host?.close();
+    await fixture?.close();
     await fs.rm(directory, { recursive: true, force: true });
   });
 

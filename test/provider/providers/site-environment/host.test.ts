@@ -3,10 +3,11 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { startSimulator, type Simulator } from "../../../../tools/simulator";
-import { ORG, SERVER_PATH, TOKEN, call, createSite, eventually } from "../../../support/simulator";
-import { type CapturedRegistration, captureRegistration } from "../../../support/capture-provider";
-import { type DynamicHost, DynamicHostCallError, UNKNOWN, startDynamicHost, urnFor } from "../../../support/dynamic-host";
+import type { Simulator } from "../../../../tools/simulator";
+import { ORG, SERVER_PATH, call, createSite, eventually } from "../../../support/simulator";
+import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
+import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
+import { type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
 import { parseWithPhpdotenv } from "../../../support/phpdotenv";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -63,13 +64,14 @@ function nthMatch(pattern: RegExp, n: number): RegExp {
 }
 
 describe("SiteEnvironment through the real dynamic-provider host", () => {
+  let fixture: ForgeProviderHost;
   let sim: Simulator;
   let host: DynamicHost;
   let sandbox: string;
   let registration: CapturedRegistration;
   let inputs: Record<string, unknown>;
   let urn: string;
-  let seenOptions: pulumi.CustomResourceOptions | undefined;
+  const seenOptions: pulumi.CustomResourceOptions[] = [];
   let siteId: number;
   const siteName = "pr-7.preview.test";
 
@@ -90,49 +92,35 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
 
   beforeAll(async () => {
     sandbox = await fs.mkdtemp(path.join(os.tmpdir(), "site-env-"));
-    sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", sandboxRoot: sandbox, rateLimitPerMinute: 0, log: () => undefined });
-    expect(sim.contractCheck).toBe(true);
-    siteId = await newSite(siteName);
-    registration = await captureRegistration(async () => {
-      const { SiteEnvironment } = await import("../../../../providers/site-environment");
-      return new SiteEnvironment(
-        "env",
-        { serverId: 1, siteId, values: VALUES },
-        {
-          additionalSecretOutputs: ["contentSha256"],
-          transformations: [
-            (args) => {
-              seenOptions = args.opts as pulumi.CustomResourceOptions;
-              return undefined;
-            },
-          ],
-        },
-      );
+    fixture = await startForgeProviderHost({
+      simulator: { sandboxRoot: sandbox },
+      prepare: async (started) => {
+        sim = started;
+        siteId = await newSite(siteName);
+      },
+      register: async () => {
+        const { SiteEnvironment } = await import("../../../../providers/site-environment");
+        const options = { additionalSecretOutputs: ["contentSha256"], transformations: [recordOptions(seenOptions)] };
+        return new SiteEnvironment("env", { serverId: 1, siteId, values: VALUES }, options);
+      },
+      check: true,
     });
-    urn = urnFor(registration.type, registration.name);
-    host = await startDynamicHost({
-      config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
-      env: { FORGE_PREVIEWS_POLL_MS: "10" },
-    });
-    inputs = (await host.check(urn, {}, registration.inputs)).inputs;
+    ({ host, registration, urn, inputs } = fixture);
   });
 
   afterAll(async () => {
-    await host?.close();
-    await sim?.close();
+    await fixture?.close();
     if (sandbox) await fs.rm(sandbox, { recursive: true, force: true });
   });
 
   describe("registration under mocks", () => {
-    it("registers the forge:SiteEnvironment type with a provider-kit shim", () => {
+    it("registers as forge:SiteEnvironment, leaving the values out of the serialized provider", () => {
       expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:SiteEnvironment");
-      expect(registration.providerText).toContain('implementationModule: "providers/site-environment"');
-      expect(registration.providerIsSecret).toBe(false);
       expect(registration.providerText).not.toContain(DB_PASSWORD);
     });
 
     it("declares values and appKey secret outputs, keeping the caller's own", () => {
-      expect(seenOptions?.additionalSecretOutputs).toStrictEqual(["contentSha256", "values", "appKey"]);
+      expect(seenOptions.map((options) => options.additionalSecretOutputs)).toStrictEqual([["contentSha256", "values", "appKey"]]);
     });
 
     it("registers values as a secret input", () => {
@@ -165,15 +153,13 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
   });
 
   it("checks and diffs unknown preview inputs without any Forge request", async () => {
-    const before = sim.requests.length;
-    const preview = withInputs({ siteId: UNKNOWN, values: { ...VALUES, DB_PASSWORD: UNKNOWN } });
+    const news = withInputs({ siteId: UNKNOWN, values: { ...VALUES, DB_PASSWORD: UNKNOWN } });
 
-    const checked = await host.check(urn, {}, preview);
-    const diffed = await host.diff(urn, "servers/1/sites/1/environment", { ...inputs, managedKeys: [], appKey: "k" }, preview);
+    const { checked, diffed, forgeRequests } = await preview(fixture, "servers/1/sites/1/environment", { ...inputs, managedKeys: [], appKey: "k" }, news);
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
-    expect(sim.requests.length).toBe(before);
+    expect(forgeRequests).toStrictEqual([]);
   });
 
   it("refuses to create on a site that does not exist, without writing", async () => {

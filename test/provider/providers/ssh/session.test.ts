@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { type Server, type Socket, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -8,21 +7,15 @@ import {
   SshConnectError,
   SshHostKeyMismatchError,
   SshSession,
-  type SshTarget,
   SshTimeoutError,
   withRemoteSecretFile,
   withSsh,
 } from "../../../../providers/ssh";
-import { testServices } from "../../../support/services";
+import { type TcpServer, closedPort, errorOf, startTcpServer } from "../../../support/net";
+import { sshTarget, testServices } from "../../../support/services";
 
 const services = testServices();
-const target: SshTarget = {
-  host: services.ssh.host,
-  port: services.ssh.port,
-  user: services.ssh.user,
-  privateKey: services.ssh.privateKey,
-  hostKeyFingerprint: services.ssh.hostKeyFingerprint,
-};
+const target = sshTarget(services);
 
 /** Lines of the private key's base64 body; none of them may ever appear in an error. */
 const keyLines = services.ssh.privateKey.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----"));
@@ -44,15 +37,6 @@ async function isProcessGone(marker: string): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the promise to reject");
 }
 
 /** Whether any local process has `marker` as one of its arguments (the test sshd runs on this machine). */
@@ -132,32 +116,19 @@ describe("SshSession against a real sshd", () => {
   });
 
   describe("connection failures", () => {
-    let silent: Server;
+    let silent: TcpServer;
     let silentPort: number;
-    const accepted = new Set<Socket>();
 
     beforeAll(async () => {
       // Accepts TCP connections and never speaks, like a firewall that swallows packets after the handshake.
-      silent = createServer((socket) => {
-        accepted.add(socket);
-      });
-      await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-      silentPort = (silent.address() as { port: number }).port;
+      silent = await startTcpServer();
+      silentPort = silent.port;
     });
 
-    afterAll(async () => {
-      for (const socket of accepted) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    });
+    afterAll(() => silent?.close());
 
     it("names user, host and port when the port refuses connections", async () => {
-      const closed = await new Promise<number>((resolve) => {
-        const probe = createServer();
-        probe.listen(0, "127.0.0.1", () => {
-          const port = (probe.address() as { port: number }).port;
-          probe.close(() => resolve(port));
-        });
-      });
+      const closed = await closedPort();
       const error = await errorOf(SshSession.connect({ ...target, port: closed }));
 
       expect(error).toBeInstanceOf(SshConnectError);
@@ -315,13 +286,7 @@ describe("SshSession against a real sshd", () => {
     });
 
     it("names the destination when nothing listens there", async () => {
-      const closed = await new Promise<number>((resolve) => {
-        const probe = createServer();
-        probe.listen(0, "127.0.0.1", () => {
-          const port = (probe.address() as { port: number }).port;
-          probe.close(() => resolve(port));
-        });
-      });
+      const closed = await closedPort();
       const error = await errorOf(session.forwardOut("127.0.0.1", closed));
 
       expect(error.message).toContain(`could not open a channel to 127.0.0.1:${closed}`);

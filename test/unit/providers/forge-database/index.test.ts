@@ -1,44 +1,33 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { captureRegistration } from "../../../support/capture-provider";
+import { captureRegistration, recordOptions } from "../../../support/capture-provider";
 
 const args = { serverId: 7, name: "shop_pr_12", userName: "shop_pr12", protectedDatabases: ["shop", "shop_master"] };
 
-/** Mocks never apply resource options, so a transformation records the options the constructor passed to the SDK. */
-function recordOptions(into: pulumi.ResourceOptions[]): pulumi.ResourceTransformation {
-  return ({ opts }) => {
-    into.push(opts);
-    return undefined;
-  };
-}
-
 describe("ForgeDatabase registration under mocks", () => {
-  it("registers as forge:Database with a shim that names only its module", async () => {
+  it("registers as forge:Database with exactly its arguments as inputs", async () => {
     const registration = await captureRegistration(async () => {
       const { ForgeDatabase } = await import("../../../../providers/forge-database");
       return new ForgeDatabase("db", args);
     });
 
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Database");
-    expect(registration.providerIsSecret).toBe(false);
-    expect(registration.providerText).toContain('implementationModule: "providers/forge-database"');
-    expect(registration.providerText).not.toMatch(/ensureSchema|randomBytes|forgeClientFromStackConfig|databaseUsers/);
     const { __provider: _provider, ...inputs } = registration.inputs;
     expect(inputs).toStrictEqual(args);
   });
 
   it("declares the password a secret output", async () => {
-    const options: pulumi.ResourceOptions[] = [];
+    const options: pulumi.CustomResourceOptions[] = [];
     await captureRegistration(async () => {
       const { ForgeDatabase } = await import("../../../../providers/forge-database");
       return new ForgeDatabase("db", args, { transformations: [recordOptions(options)] });
     });
 
     expect(options).toHaveLength(1);
-    expect((options[0] as pulumi.CustomResourceOptions).additionalSecretOutputs).toStrictEqual(["password"]);
+    expect(options[0].additionalSecretOutputs).toStrictEqual(["password"]);
   });
 
   it("keeps secret outputs the caller declared", async () => {
-    const options: pulumi.ResourceOptions[] = [];
+    const options: pulumi.CustomResourceOptions[] = [];
     await captureRegistration(async () => {
       const { ForgeDatabase } = await import("../../../../providers/forge-database");
       return new ForgeDatabase("db", args, {
@@ -47,6 +36,6 @@ describe("ForgeDatabase registration under mocks", () => {
       });
     });
 
-    expect((options[0] as pulumi.CustomResourceOptions).additionalSecretOutputs).toStrictEqual(["userName", "password"]);
+    expect(options[0].additionalSecretOutputs).toStrictEqual(["userName", "password"]);
   });
 });

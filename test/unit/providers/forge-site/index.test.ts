@@ -1,41 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { captureRegistration, type CapturedRegistration } from "../../../support/capture-provider";
-
-const ARGS = {
-  serverId: 1,
-  domain: "pr-123.preview.example.com",
-  isolatedUser: "pr123",
-  phpVersion: "php84",
-  webDirectory: "/public",
-  repository: "acme/customer-app",
-  branch: "feature/login",
-  pushToDeploy: true,
-  ownerTag: "forge-previews-customer-pr-123",
-};
+import { FORGE_SITE_ARGS as ARGS } from "../../../support/samples";
 
 describe("ForgeSite registration under mocks", () => {
   let registration: CapturedRegistration;
   let site: pulumi.CustomResource;
 
   beforeAll(async () => {
-    registration = await captureRegistration(
-      async () => {
-        const { ForgeSite } = await import("../../../../providers/forge-site");
-        site = new ForgeSite("site", ARGS);
-        return site;
-      },
-      { config: { forgeToken: "forge-token-in-config-31337" } },
-    );
+    registration = await captureRegistration(async () => {
+      const { ForgeSite } = await import("../../../../providers/forge-site");
+      site = new ForgeSite("site", ARGS);
+      return site;
+    });
   });
 
   it("registers the type token forge:Site", () => {
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Site");
-  });
-
-  it("serializes a provider-kit shim naming only providers/forge-site, with no credential", () => {
-    expect(registration.providerIsSecret).toBe(false);
-    expect(registration.providerText).toContain('implementationModule: "providers/forge-site"');
-    expect(registration.providerText).not.toMatch(/forgeClientFromStackConfig|createSiteParams|forge-token-in-config/);
   });
 
   it("registers exactly the inputs, with github as the default source control provider", () => {

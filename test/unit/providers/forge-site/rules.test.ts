@@ -1,4 +1,4 @@
-import type { ForgeSiteInputs, ForgeSiteOutputs } from "../../../../providers/forge-site";
+import type { ForgeSiteOutputs } from "../../../../providers/forge-site";
 import {
   branchProblem,
   checkForgeSiteInputs,
@@ -9,19 +9,7 @@ import {
   webDirectoryProblem,
 } from "../../../../providers/forge-site/rules";
 import { UNKNOWN_SENTINEL } from "../../../../providers/runtime";
-
-const INPUTS: ForgeSiteInputs = {
-  serverId: 1,
-  domain: "pr-123.preview.example.com",
-  isolatedUser: "pr123",
-  phpVersion: "php84",
-  webDirectory: "/public",
-  repository: "acme/customer-app",
-  branch: "feature/login",
-  sourceControlProvider: "github",
-  pushToDeploy: true,
-  ownerTag: "forge-previews-customer-pr-123",
-};
+import { FORGE_SITE_INPUTS as INPUTS } from "../../../support/samples";
 
 const OUTPUTS: ForgeSiteOutputs = {
   ...INPUTS,

@@ -1,5 +1,4 @@
 import type { Site } from "../../../../providers/forge";
-import type { ForgeSiteInputs } from "../../../../providers/forge-site";
 import {
   ForgeSiteFailedError,
   createSiteParams,
@@ -13,19 +12,7 @@ import {
   siteProgress,
   updateSiteParams,
 } from "../../../../providers/forge-site/state";
-
-const INPUTS: ForgeSiteInputs = {
-  serverId: 1,
-  domain: "pr-123.preview.example.com",
-  isolatedUser: "pr123",
-  phpVersion: "php84",
-  webDirectory: "/public",
-  repository: "acme/customer-app",
-  branch: "feature/login",
-  sourceControlProvider: "github",
-  pushToDeploy: true,
-  ownerTag: "forge-previews-customer-pr-123",
-};
+import { FORGE_SITE_INPUTS as INPUTS } from "../../../support/samples";
 
 function siteLike(overrides: Partial<Site> = {}): Site {
   return {
