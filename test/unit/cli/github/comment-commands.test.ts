@@ -56,8 +56,9 @@ describe("parseCommentCommand", () => {
     expect(parseCommentCommand("/preview\n/destroy")).toMatchObject({ kind: "invalid", line: "/preview / /destroy" });
   });
 
-  it("keeps reading after a fence that was closed", () => {
-    expect(parseCommentCommand("```\ncode\n```\n> quote\n/update reset-db")).toMatchObject({ kind: "command", command: { name: "update", resetDatabase: true, line: "/update reset-db" } });
+  // The blank line ends the quote: without it, CommonMark (and GitHub) reads the command into the quote's paragraph.
+  it("keeps reading after a fence that was closed and a quote that was ended", () => {
+    expect(parseCommentCommand("```\ncode\n```\n> quote\n\n/update reset-db")).toMatchObject({ kind: "command", command: { name: "update", resetDatabase: true, line: "/update reset-db" } });
   });
 
   it("treats an unclosed fence as code to the end of the comment", () => {
