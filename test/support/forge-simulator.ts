@@ -2,6 +2,7 @@ import { startSimulator, type Simulator, type SimulatorOptions } from "../../too
 import {
   ForgeClient,
   SlidingWindowRateLimiter,
+  type CreateSiteParams,
   type ForgeClientOptions,
 } from "../../providers/forge";
 
@@ -76,4 +77,40 @@ export function resetHarness(harness: Harness): void {
   harness.sim.reset();
   harness.time.sleeps.splice(0);
   harness.logs.splice(0);
+}
+
+/** What a client suite works with: the file's simulator and a client made fresh for each test. */
+export interface HarnessContext {
+  readonly h: Harness;
+  readonly forge: ForgeClient;
+}
+
+/**
+ * Registers the hooks every client suite needs: one simulator for the file, reset before each test, with a new client.
+ * Read `h` and `forge` inside tests and hooks; they are set by the time those run.
+ */
+export function useHarness(options: Partial<SimulatorOptions> = {}): HarnessContext {
+  const context = {} as { h: Harness; forge: ForgeClient };
+  beforeAll(async () => {
+    context.h = await startHarness(options);
+  });
+  afterAll(async () => {
+    await context.h?.sim.close();
+  });
+  beforeEach(() => {
+    resetHarness(context.h);
+    context.forge = context.h.client();
+  });
+  return context;
+}
+
+/** {@link useHarness} plus a new site before each test, whose creation is cleared from the request log. */
+export function useHarnessWithSite(site: CreateSiteParams): HarnessContext & { readonly siteId: number; readonly sitePath: string } {
+  const context = useHarness() as HarnessContext & { siteId: number; sitePath: string };
+  beforeEach(async () => {
+    context.siteId = (await context.forge.sites.create(SERVER_ID, site)).id;
+    context.sitePath = `/orgs/${ORG}/servers/${SERVER_ID}/sites/${context.siteId}`;
+    context.h.sim.clearRequests();
+  });
+  return context;
 }
