@@ -1,21 +1,6 @@
 import { SlidingWindowRateLimiter, configuredRateLimit, setSharedRateLimiter, sharedRateLimiter } from "../../../../providers/forge";
+import { fakeTime } from "../../../support/fake-time";
 
-/** A manual clock: `sleep` advances time instead of waiting. */
-function fakeTime() {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    advance: (ms: number) => {
-      now += ms;
-    },
-    sleeps,
-  };
-}
 
 describe("SlidingWindowRateLimiter", () => {
   it("lets a burst up to the limit through, then waits for the oldest grant to leave the window", async () => {

@@ -1,17 +1,6 @@
 import { ForgeWaitTimeoutError, waitDone, waitFor, waitPending, type WaitResult } from "../../../../providers/forge";
+import { fakeTime } from "../../../support/fake-time";
 
-function fakeTime() {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
-  };
-}
 
 function statuses(...sequence: string[]) {
   let calls = 0;
