@@ -76,7 +76,7 @@ export function checkPreflightInputs(news: Record<string, unknown>): { inputs: P
   }
   for (const field of ["masterDatabase", "targetDatabase"] as const) {
     const value = inputs[field];
-    if (typeof value === "string" && value.trim() !== "" && !DB_NAME.test(value)) {
+    if (!isUnknown(value) && typeof value === "string" && value.trim() !== "" && !DB_NAME.test(value)) {
       failures.push({ property: field, reason: `\`${field}\` must be a MySQL database name of letters, digits and _ (at most 64)` });
     }
   }
