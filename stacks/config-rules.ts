@@ -9,6 +9,7 @@ import { detectLiveSecret } from "../providers/common/live-secrets";
 import { isPreviewDatabaseName } from "../providers/common/ownership";
 import { COMMIT_SHA, branchProblem } from "../providers/deployment/script";
 import { PROJECT_NAME } from "../providers/common/project";
+import { CONNECTION_ENV_KEYS, MAX_ENV_TOTAL_BYTES, envValueProblem } from "./app-env";
 import { SECRET_KEYS, configKey } from "./config-keys";
 import { findDatabaseUserClash } from "./naming";
 
@@ -77,6 +78,12 @@ const APP_NAME = /^[a-z][a-z0-9]{0,19}$/;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const ENV_KEY = /^[A-Z][A-Z0-9_]*$/;
 const SHA256_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+/** A malformed key as a message may show it: it may be half a `KEY=value` line, so only its leading key characters. */
+function describeEnvKey(key: string): string {
+  const lead = /^[A-Za-z0-9_]{0,40}/.exec(key)?.[0] ?? "";
+  return lead === key ? key : `${lead}…`;
+}
 
 /** Collects every problem instead of stopping at the first, then throws them together. */
 class Problems {
@@ -241,12 +248,24 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
     if (!isRecord(env)) {
       problems.add(`${at}.env`, "must be an object of KEY: value strings", "fix the apps entry");
     } else {
+      let totalBytes = 0;
       for (const [key, v] of Object.entries(env)) {
-        if (!ENV_KEY.test(key)) problems.add(`${at}.env.${key}`, "is not an upper-case .env key", "use names like `STRIPE_KEY`");
+        // Keys are named in messages, values never: overrides often hold credentials.
+        const valueProblem = typeof v === "string" ? envValueProblem(v) : null;
+        if (!ENV_KEY.test(key)) problems.add(`${at}.env.${describeEnvKey(key)}`, "is not an upper-case .env key (letters, digits and _, starting with a letter)", "use names like `STRIPE_KEY`");
         else if (MANAGED_ENV_KEYS.includes(key)) problems.add(`${at}.env.${key}`, "is set by the preview environment itself (it keeps previews away from production data)", "remove it from the app's env");
-        else if (typeof v !== "string") problems.add(`${at}.env.${key}`, "must be a string", "quote the value");
+        else if (key in CONNECTION_ENV_KEYS) {
+          problems.add(`${at}.env.${key}`, `${CONNECTION_ENV_KEYS[key]}; a preview must use only its own database and Redis`, "remove it from the app's env (the preview sets DB_* and REDIS_* itself)");
+        } else if (typeof v !== "string") problems.add(`${at}.env.${key}`, "must be a string", "quote the value");
+        else if (valueProblem !== null) problems.add(`${at}.env.${key}`, valueProblem, "fix or remove the value in the app's env");
         else if (detectLiveSecret(v)) problems.add(`${at}.env.${key}`, `looks like ${detectLiveSecret(v)}; a preview runs PR code on production-derived data`, "use the provider's test-mode key");
-        else app.env[key] = v;
+        else {
+          app.env[key] = v;
+          totalBytes += Buffer.byteLength(key, "utf8") + Buffer.byteLength(v, "utf8");
+        }
+      }
+      if (totalBytes > MAX_ENV_TOTAL_BYTES) {
+        problems.add(`${at}.env`, `holds ${totalBytes} bytes, more than the ${MAX_ENV_TOTAL_BYTES} the overrides may hold together`, "move large values out of .env");
       }
     }
   }

@@ -12,6 +12,7 @@ import { ForgeDatabase } from "../providers/forge-database";
 import { ForgeSite } from "../providers/forge-site";
 import { ForgeWorker } from "../providers/forge-worker";
 import { LetsEncryptCert } from "../providers/lets-encrypt-cert";
+import { Preflight } from "../providers/preflight";
 import { RedisDbSlot } from "../providers/redis-db-slot";
 import { SiteEnvironment } from "../providers/site-environment";
 import type { AppConfig } from "./config-rules";
@@ -48,7 +49,32 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
     super("forge:index:PreviewEnvironment", name, {}, opts);
     const { names, app, config } = args;
     const serverId = config.forge.serverId;
-    const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, ...extra });
+    // Everything that can be checked without a write is checked first; every other child waits for it, so a failed
+    // check creates nothing (issue #13).
+    const preflight = new Preflight(
+      `${name}-preflight`,
+      {
+        stack: names.stack,
+        serverId,
+        masterDatabase: app.masterDatabase,
+        targetDatabase: names.database,
+        firstSlot: config.redisSlots.first,
+        lastSlot: config.redisSlots.last,
+        redisPort: config.redisPort,
+        forgeApiUrl: config.forge.apiUrl,
+        forgeOrg: config.forge.org,
+        sshHost: config.ssh.host,
+        sshPort: config.ssh.port,
+        sshUser: config.ssh.user,
+        sshHostKeyFingerprint: config.ssh.hostKeyFingerprint,
+      },
+      { parent: this },
+    );
+    const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
+      parent: this,
+      ...extra,
+      dependsOn: [preflight, ...(Array.isArray(extra.dependsOn) ? extra.dependsOn : [])],
+    });
     // Production databases and every app's master: never a clone target, never dropped.
     const protectedDatabases = [...new Set([...config.productionDatabases, ...Object.values(config.apps).map((a) => a.masterDatabase)])].sort();
 
@@ -167,7 +193,7 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             proxied: false,
             comment: `forge-previews ${names.stack}`,
           },
-          { parent: this },
+          child(),
         )
       : null;
 

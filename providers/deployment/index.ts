@@ -150,7 +150,17 @@ export class Deployment extends pulumi.dynamic.Resource {
     super(
       createProviderShim("providers/deployment"),
       name,
-      { ...args, deploymentId: undefined, status: undefined, deployedAt: undefined, scriptSha256: undefined, healthStatus: undefined },
+      {
+        ...args,
+        // Secret as inputs too, whoever builds the args: the engine prints an input's value beside a check failure.
+        healthAuth: pulumi.secret(args.healthAuth),
+        redactions: pulumi.secret(args.redactions),
+        deploymentId: undefined,
+        status: undefined,
+        deployedAt: undefined,
+        scriptSha256: undefined,
+        healthStatus: undefined,
+      },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_INPUTS] },
       "forge",
       "Deployment",

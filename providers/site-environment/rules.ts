@@ -39,6 +39,15 @@ function checkPositiveInteger(field: string, value: unknown, what: string): Fail
   return [{ property: field, reason: `\`${field}\` must be a positive integer (${what})` }];
 }
 
+/**
+ * A malformed key as a reason may show it: it may be half a `KEY=value` line, and `values` is secret, so only its
+ * leading key characters.
+ */
+function describeKey(key: string): string {
+  const lead = /^[A-Za-z0-9_.]{0,40}/.exec(key)?.[0] ?? "";
+  return lead === key ? JSON.stringify(key) : `starting ${JSON.stringify(lead)}`;
+}
+
 /** True for a key Laravel's encrypter accepts: 16 or 32 bytes, raw or as `base64:<bytes>`. */
 export function isLaravelAppKey(key: string): boolean {
   if (key.startsWith("base64:")) {
@@ -106,7 +115,7 @@ export function checkSiteEnvironmentInputs(news: Record<string, unknown>): {
           failures.push({
             property: "values",
             reason:
-              `\`values\` key ${JSON.stringify(key)} is not a valid .env key: use letters, digits, \`_\` and \`.\`, ` +
+              `\`values\` key ${describeKey(key)} is not a valid .env key: use letters, digits, \`_\` and \`.\`, ` +
               "starting with a letter or `_`",
           });
           continue;

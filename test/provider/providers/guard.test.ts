@@ -53,6 +53,13 @@ const SAMPLES: Record<string, GuardSample> = {
   },
   RedisDbSlot: { args: { stack: "pr-1", app: "guard", pr: 1, firstSlot: 2, lastSlot: 15, redisHost: "127.0.0.1", redisPort: 6379 } },
   LetsEncryptCert: { args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null } },
+  Preflight: {
+    args: {
+      stack: "pr-1", serverId: 1, masterDatabase: "guard_master", targetDatabase: "guard_pr_1", firstSlot: 2, lastSlot: 15, redisPort: 6379,
+      forgeApiUrl: "https://forge.laravel.com/api", forgeOrg: "acme", sshHost: "203.0.113.10", sshPort: 22, sshUser: "forge",
+      sshHostKeyFingerprint: "SHA256:" + "A".repeat(43),
+    },
+  },
 };
 
 /** Fake credentials, set in the stack config and the environment of both the program and the host. */

@@ -79,6 +79,7 @@ describe("the pr-123 program under mocks", () => {
         "pulumi-nodejs:dynamic/forge:DbSnapshotClone pr-123-data",
         "pulumi-nodejs:dynamic/forge:Deployment pr-123-deployment",
         "pulumi-nodejs:dynamic/forge:LetsEncryptCert pr-123-certificate",
+        "pulumi-nodejs:dynamic/forge:Preflight pr-123-preflight",
         "pulumi-nodejs:dynamic/forge:RedisDbSlot pr-123-redis",
         "pulumi-nodejs:dynamic/forge:Site pr-123-site",
         "pulumi-nodejs:dynamic/forge:SiteEnvironment pr-123-env",

@@ -47,7 +47,7 @@ describe("checkSiteEnvironmentInputs", () => {
     [
       "values",
       { values: { ...baseValues, "BAD KEY": "x" } },
-      '`values` key "BAD KEY" is not a valid .env key: use letters, digits, `_` and `.`, starting with a letter or `_`',
+      '`values` key starting "BAD" is not a valid .env key: use letters, digits, `_` and `.`, starting with a letter or `_`',
     ],
     [
       "values",
