@@ -248,11 +248,11 @@ async function runEngine(
 
 /** A failed refresh changed nothing on Forge; the errors say what could not be read. */
 function refreshFailure(stack: string, report: ProgressReport, stderrTail: string, elapsedMs: number): UserError {
-  const detail = report.errors.length > 0 ? report.errors.map((e) => `  - ${e.replace(/\n/g, "\n    ")}`) : [stderrTail];
+  const detail =
+    report.errors.length > 0 ? ["Errors:", ...report.errors.map((e) => `  - ${e.replace(/\n/g, "\n    ")}`)] : stderrTail === "" ? [] : [stderrTail];
   return new UserError(
     [
       `\`pulumi refresh\` of stack ${stack} failed after ${formatDuration(elapsedMs)}; it changed nothing on Forge.`,
-      "Errors:",
       ...detail,
       "Fix the cause above and run `forge-previews refresh` again; `forge-previews doctor` checks the configuration and the server.",
     ].join("\n"),
