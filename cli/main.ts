@@ -11,6 +11,7 @@ import type { CliIo, CommandModule } from "./output";
 /** Loaded on use: a command pulls in only what it needs (doctor alone loads the Forge, SSH and Redis clients). */
 const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   up: () => import("./commands/up"),
+  refresh: () => import("./commands/refresh"),
   destroy: () => import("./commands/destroy"),
   list: () => import("./commands/list"),
   doctor: () => import("./commands/doctor"),

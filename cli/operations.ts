@@ -1,12 +1,13 @@
 /**
- * The operations on preview stacks that the commands and the GitHub automation share: bring a preview up, destroy
- * it, list them all. Each validates its input before anything runs, drives the `pulumi` CLI on the configured
- * backend, reports progress one line per resource step, and never returns or prints a secret value.
+ * The operations on preview stacks that the commands and the GitHub automation share: bring a preview up, refresh
+ * it, destroy it, list them all. Each validates its input before anything runs, drives the `pulumi` CLI on the
+ * configured backend, reports progress one line per resource step, and never returns or prints a secret value.
  */
 import { UserError } from "../providers/common/user-error";
+import { CapacityExceededError, checkCapacity } from "./capacity";
 import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
-import { EngineProgress, type PhaseTiming } from "./progress";
-import { PreviewOperationError } from "./pulumi/operation-error";
+import { EngineProgress, type PhaseTiming, type ProgressReport, formatDuration } from "./progress";
+import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
 import { applyPreviewConfig, newToken, parseEntries, readKeptValues, resolvePreviewConfig } from "./pulumi/preview-config";
 import { buildStackName, candidateStackNames } from "../stacks/naming";
 import { validatePreviewRef, validateUpRequest } from "./pulumi/preview-stack";
@@ -57,6 +58,13 @@ export interface DestroyResult {
   changes: Record<string, number>;
 }
 
+export interface RefreshResult {
+  stack: string;
+  timings: PhaseTiming[];
+  /** What the refresh found: `same` for objects as recorded, `update` for drifted ones, `delete` for gone ones. */
+  changes: Record<string, number>;
+}
+
 export interface DestroyOptions {
   /** Run the program first so the providers see the current configuration (e.g. a rotated token). */
   runProgram?: boolean;
@@ -101,6 +109,10 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
   const { names, source, existed } = await clock.run("validate", async () => {
     const existing = new Set((await listStacks(cli)).map((entry) => entry.name));
     const resolved = await resolvePreviewConfig(cli, ctx.env, req, existing);
+    // Before the stack or anything else is created; an existing preview is an update and always allowed.
+    const previews = [...existing].filter((name) => parsePreviewStack(name) !== null).map((name) => ({ stack: name }));
+    const capacity = checkCapacity(previews, resolved.names.stack, resolved.config.maxEnvironments);
+    if (!capacity.allowed) throw new CapacityExceededError(resolved.names.stack, capacity);
     return { ...resolved, existed: existing.has(resolved.names.stack) };
   });
   const stack = names.stack;
@@ -126,7 +138,10 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
     };
     await setTags(cli, stack, wanted, tags);
   });
-  const changes = await runEngine(cli, ctx, clock, "up", stack, ["up", "--stack", stack, "--yes", "--skip-preview", "--json"]);
+  // `--refresh` reads every object first, so one deleted or changed by hand on Forge is recreated or corrected by this
+  // update instead of being reported as unchanged (issue #13). It costs reads only, never a Forge write.
+  const args = ["up", "--refresh", "--stack", stack, "--yes", "--skip-preview", "--json"];
+  const changes = await runEngine(cli, ctx, clock, "up", stack, args);
   const outputs = await clock.run("read outputs", () => readOutputs(cli, stack));
   return { stack, outputs, timings: clock.timings, changes };
 }
@@ -150,6 +165,32 @@ export async function destroyPreview(ref: PreviewRef, ctx: OperationsContext, op
   const changes = await runEngine(cli, ctx, clock, "destroy", stack, args);
   await clock.run("remove stack", () => removeStack(cli, stack));
   return { stack, existed: true, timings: clock.timings, changes };
+}
+
+/**
+ * Reads every object of an existing preview from Forge, the server's MySQL and Redis, and records what it finds in the
+ * stack's state: one gone is dropped (the next `up` recreates it), one changed gets its current values. Changes
+ * nothing on Forge. A preview that does not exist is an error, since there is nothing to compare.
+ */
+export async function refreshPreview(ref: PreviewRef, ctx: OperationsContext): Promise<RefreshResult> {
+  const valid = validatePreviewRef(ref);
+  const cli = cliFor(ctx);
+  const clock = new Stopwatch();
+  const stacks = await clock.run("find stack", () => listStacks(cli));
+  const stack = await findExistingStack(cli, ctx, valid, new Set(stacks.map((entry) => entry.name)));
+  if (stack === null) {
+    throw new UserError(
+      `There is no preview ${expectedStackName(ctx, valid)} to refresh; \`forge-previews list\` shows the previews, ` +
+        "and `forge-previews up` creates one.",
+    );
+  }
+  await clock.run("prepare stack", async () => {
+    const source = readConfigSource(ctx.env);
+    const perStack = source.kind === "existing" ? {} : await readKeptValues(cli, ctx.projectDir, stack);
+    await applyPreviewConfig(cli, { projectDir: ctx.projectDir, env: ctx.env, stack, source, perStack });
+  });
+  const changes = await runEngine(cli, ctx, clock, "refresh", stack, ["refresh", "--stack", stack, "--yes", "--skip-preview", "--json"]);
+  return { stack, timings: clock.timings, changes };
 }
 
 export async function listPreviews(ctx: OperationsContext): Promise<PreviewSummary[]> {
@@ -176,7 +217,7 @@ async function runEngine(
   cli: PulumiCli,
   ctx: OperationsContext,
   clock: Stopwatch,
-  operation: "up" | "destroy",
+  operation: PreviewOperation | "refresh",
   stack: string,
   args: string[],
 ): Promise<Record<string, number>> {
@@ -199,9 +240,23 @@ async function runEngine(
     const tail = cli.redact(result.stderr.trim()).slice(-2000);
     // Pulumi checks the stack's config against Pulumi.yaml before any event; on a fresh machine that is the file.
     if (/is missing configuration values?/.test(tail)) throw new UserError(`${tail}\n${missingConfigHint(stack)}`);
+    if (operation === "refresh") throw refreshFailure(stack, report, tail, clock.elapsed());
     throw new PreviewOperationError(operation, stack, report, clock.timings, tail, clock.elapsed());
   }
   return report.changes;
+}
+
+/** A failed refresh changed nothing on Forge; the errors say what could not be read. */
+function refreshFailure(stack: string, report: ProgressReport, stderrTail: string, elapsedMs: number): UserError {
+  const detail =
+    report.errors.length > 0 ? ["Errors:", ...report.errors.map((e) => `  - ${e.replace(/\n/g, "\n    ")}`)] : stderrTail === "" ? [] : [stderrTail];
+  return new UserError(
+    [
+      `\`pulumi refresh\` of stack ${stack} failed after ${formatDuration(elapsedMs)}; it changed nothing on Forge.`,
+      ...detail,
+      "Fix the cause above and run `forge-previews refresh` again; `forge-previews doctor` checks the configuration and the server.",
+    ].join("\n"),
+  );
 }
 
 /** The existing stack of `ref`; for an app that may be the default one, `pr-<n>` counts when it records that app. */

@@ -15,7 +15,11 @@ export const usage = `Usage: forge-previews up --pr <n> --branch <branch> --sha 
   --app <app>         the app of the PR's repository (default: the default app, stack pr-<n>)
   --redeploy          deploy again even if the commit did not change
   --reset-database    clone the master database again, replacing the PR's data
-  --json              print the result as JSON (progress still goes to stderr)`;
+  --json              print the result as JSON (progress still goes to stderr)
+
+Every up reads the preview's objects first (the engine's \`--refresh\`), so one deleted or changed by hand on Forge is
+recreated or corrected. A new preview is refused, before anything is created, once \`maxEnvironments\` previews exist;
+an up of an existing preview is an update and always runs.`;
 
 const FLAGS = {
   pr: { type: "string", required: "the pull request number" },

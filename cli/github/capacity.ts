@@ -1,15 +1,8 @@
-/** The limit on live environments (`maxEnvironments`): a new preview is refused once the server holds that many. */
+/** How the GitHub automation words a refusal of `maxEnvironments` (the rule itself is `cli/capacity.ts`). */
+import type { CapacityCheck } from "../capacity";
 import type { PreviewSummary } from "./operations-port";
 
-export type CapacityCheck = { allowed: true } | { allowed: false; live: PreviewSummary[]; max: number };
-
-/** A PR whose stack already exists is never refused: `/preview` or `/update` on it replaces nothing new. */
-export function checkCapacity(previews: readonly PreviewSummary[], stack: string, max: number): CapacityCheck {
-  if (previews.some((p) => p.stack === stack)) return { allowed: true };
-  return previews.length >= max ? { allowed: false, live: [...previews], max } : { allowed: true };
-}
-
-export function describeCapacityRefusal(check: Extract<CapacityCheck, { allowed: false }>): string {
+export function describeCapacityRefusal(check: Extract<CapacityCheck<PreviewSummary>, { allowed: false }>): string {
   const rows = check.live
     .slice()
     .sort((a, b) => a.stack.localeCompare(b.stack))

@@ -5,7 +5,8 @@
  */
 import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
 import { evaluateBreaker, readDeploymentOutcomes } from "./breaker";
-import { checkCapacity, describeCapacityRefusal } from "./capacity";
+import { checkCapacity } from "../capacity";
+import { describeCapacityRefusal } from "./capacity";
 import { type CommentCommand, parseCommentCommand } from "./comment-commands";
 import type { CommentEvent } from "./event";
 import type { Permission, PullRequestInfo } from "./github-api";

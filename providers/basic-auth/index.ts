@@ -2,6 +2,7 @@
  * `forge:BasicAuth`: HTTP basic auth over a whole Forge site (a "security rule" without a path). The rule's name is
  * the ownership mark: create adopts a rule of that name on the site, and delete removes only a rule that still has it.
  */
+import { RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type BasicAuthInputs,
@@ -90,7 +91,7 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
       });
     } catch (error) {
       if (error instanceof ForgeNotFoundError) {
-        throw new UserError(`${describeRule(ref)} no longer exists; run \`pulumi refresh\` and then \`pulumi up\` to recreate it`);
+        throw new UserError(`${describeRule(ref)} no longer exists; ${RUN_UP_AGAIN}: it refreshes first, then recreates it`);
       }
       throw error;
     }

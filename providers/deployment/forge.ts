@@ -1,3 +1,4 @@
+import { NEXT_UP, RUN_UP_AGAIN } from "../common/cli-hints";
 import { type Deployment, type ForgeClient, ForgeNotFoundError, ForgeWaitTimeoutError, waitDone, waitFor, waitPending } from "../forge";
 import { pollPacing } from "../runtime";
 import type { DeploymentInputs } from "./rules";
@@ -98,7 +99,7 @@ export async function deployAndWait(
     );
   } catch (error) {
     if (!(error instanceof ForgeWaitTimeoutError)) throw error;
-    const message = `${error.message}. Forge stops a deployment after 10 minutes; the next \`pulumi up\` deploys again.`;
+    const message = `${error.message}. Forge stops a deployment after 10 minutes; ${NEXT_UP} deploys again.`;
     return { deploymentId: started.id, status: error.lastStatus ?? "queued", deployedAt: null, error: new Error(message) };
   }
   if (final.status === FINISHED) {
@@ -110,7 +111,7 @@ export async function deployAndWait(
   const message =
     `Deployment ${final.id} of site ${siteId} ended \`${final.status}\`. The end of its log (secrets redacted):\n` +
     `${indent(redactedLogTail(log, secrets))}\n` +
-    "Fix the cause and run `pulumi up` again: the next update deploys again even if nothing else changed.";
+    `Fix the cause, then ${RUN_UP_AGAIN}: the next update deploys again even if nothing else changed.`;
   return { deploymentId: final.id, status: final.status, deployedAt: null, error: new Error(redactSecrets(message, secrets)) };
 }
 

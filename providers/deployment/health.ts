@@ -1,4 +1,5 @@
 import { ForgeWaitTimeoutError, waitDone, waitFor, waitPending } from "../forge";
+import { NEXT_UP } from "../common/cli-hints";
 import { UserError } from "../common/user-error";
 
 /**
@@ -105,7 +106,7 @@ export async function waitForHealthy(
     const lastAnswer = last === null ? "none" : last.status === null ? last.reason : String(last.status);
     throw new HealthCheckError(
       `Health check of ${describeUrl} did not answer 200 within ${Math.round(error.waitedMs / 1000)} s ` +
-        `(last answer: ${lastAnswer}). Check the app's logs on the server; the next \`pulumi up\` checks again.`,
+        `(last answer: ${lastAnswer}). Check the app's logs on the server; ${NEXT_UP} checks again.`,
       last === null ? null : last.status,
     );
   }

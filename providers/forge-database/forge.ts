@@ -2,6 +2,7 @@
  * The Forge calls behind ForgeDatabase: find-or-create the schema, create or adopt the user, and drop both, each
  * waiting for Forge's async work to finish. Callers have already checked that the names belong to a preview.
  */
+import { RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import type { Database, DatabaseUser, ForgeClient } from "../forge";
 import { nullIfNotFound, waitDone, waitPending } from "../forge";
@@ -37,7 +38,7 @@ function waitSettled<T extends { status: string }>(
 
 function droppedWhileInstalling(what: string): Error {
   return new Error(
-    `Forge dropped ${what} while installing it; check the server's events in Forge, then run \`pulumi up\` again`,
+    `Forge dropped ${what} while installing it; check the server's events in Forge, then ${RUN_UP_AGAIN}`,
   );
 }
 

@@ -7,6 +7,7 @@
  * behind); a user that is gone only sets `userId` to null, so the schema and its data stay in state and the next `up`
  * recreates the user with the same password.
  */
+import { NEXT_UP, RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import type { ForgeClient } from "../forge";
 import { generateDatabasePassword } from "./password";
@@ -104,7 +105,7 @@ export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabase
     if (user === null && knownUserId !== null) {
       // The schema (the data) stays in state; `userId: null` makes the next diff an update that recreates the user
       // with the same password, so the app's .env keeps working.
-      pulumi.log.warn(`forge-database: database user \`${props.userName}\` is gone; \`pulumi up\` recreates it`);
+      pulumi.log.warn(`forge-database: database user \`${props.userName}\` is gone; ${NEXT_UP} recreates it`);
     }
     return { id, props: { ...props, userId: user === null ? null : user.id } };
   },
@@ -118,7 +119,7 @@ export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabase
     if (schema === null) {
       throw new UserError(
         `${describeSchema(olds.serverId, olds.name, olds.databaseId)} no longer exists, so its user cannot be ` +
-          "recreated; run `pulumi refresh` to drop it from state, then `pulumi up` to create it again",
+          `recreated; ${RUN_UP_AGAIN}: it refreshes first, then creates it again`,
       );
     }
     // Stable across updates: the app's .env already holds this password. A half-created state may lack one.

@@ -3,6 +3,7 @@
  * push-to-deploy so pushes redeploy it. The site carries `ownerTag` as a Forge tag; that tag is what lets this stack
  * adopt it after lost state and what `delete` checks before removing anything.
  */
+import { RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import { type ForgeClient, ForgeNotFoundError, type Site } from "../forge";
 import {
@@ -115,7 +116,7 @@ export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs>
     } catch (error) {
       if (!(error instanceof ForgeNotFoundError)) throw error;
       throw new UserError(
-        `Forge site ${id} (${news.domain}) no longer exists; run \`pulumi refresh\` to drop it from the state, then \`pulumi up\`.`,
+        `Forge site ${id} (${news.domain}) no longer exists; ${RUN_UP_AGAIN}: it refreshes first, then recreates the site.`,
       );
     }
     return { outs: await settle(client, site, news) };

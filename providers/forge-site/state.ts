@@ -2,6 +2,7 @@
  * Pure mapping between the `forge:Site` resource and Forge's site object: the create and update requests, the
  * outputs read back, when an install or update has finished, and who owns a site found by name.
  */
+import { previewCommand } from "../common/cli-hints";
 import type { CreateSiteParams, PhpVersion, Site, UpdateSiteParams, WaitResult } from "../forge";
 import { waitDone, waitPending } from "../forge";
 import type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";
@@ -131,7 +132,7 @@ export class ForgeSiteFailedError extends UserError {
   constructor(site: Site) {
     super(
       `Forge site \`${site.name}\` (site ${site.id}) failed to install (status \`failed\`); see the site's events in ` +
-        "Forge for the cause, then `pulumi destroy` removes it (or `pulumi up --replace` recreates it).",
+        `Forge for the cause, then ${previewCommand("destroy")} removes the preview, and \`forge-previews up\` creates it again.`,
     );
   }
 }

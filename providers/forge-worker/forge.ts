@@ -3,6 +3,7 @@
  * removing it. Forge's background-process resource has neither a name nor a site id attribute, so a process's site
  * is learned from the `filter[site_id]` list it appears in, and its name from the `--name=` option of its command.
  */
+import { NEXT_UP, RUN_UP_AGAIN, previewCommand, upperFirst } from "../common/cli-hints";
 import {
   type BackgroundProcess,
   type ForgeClient,
@@ -87,7 +88,7 @@ export async function waitUntilRunning(client: ForgeClient, where: WorkerLocatio
         if (!isForgeNotFound(error)) throw error;
         throw new WorkerFailedError(
           `Worker \`${where.name}\` (background process ${processId} on server ${where.serverId}) disappeared while ` +
-            "starting; run `pulumi refresh` and then `pulumi up` to recreate it.",
+            `starting; ${RUN_UP_AGAIN}: it refreshes first, then recreates it.`,
           "missing",
         );
       }
@@ -97,7 +98,7 @@ export async function waitUntilRunning(client: ForgeClient, where: WorkerLocatio
           `Worker \`${where.name}\` (background process ${processId} on server ${where.serverId}) ended with status ` +
             `\`${process.status}\`: Supervisor could not keep it running. Read its log in Forge (Server → Background ` +
             "processes → Log); the usual causes are a missing PHP version, a wrong directory or a failing `artisan`. " +
-            "The next `pulumi up` replaces it.",
+            `${upperFirst(NEXT_UP)} replaces it.`,
           process.status,
         );
       }
@@ -136,7 +137,7 @@ export async function assertOwnedProcess(client: ForgeClient, where: WorkerLocat
     throw new UserError(
       `Background process ${processId} on server ${where.serverId} is not worker \`${where.name}\` of site ` +
         `${where.siteId} any more, so it is left alone. If the worker was removed by hand, drop it from the state ` +
-        "with `pulumi refresh` or `pulumi state delete <urn>`.",
+        `with ${previewCommand("refresh")}, or with \`pulumi state delete <urn>\` if it still holds the id (our CLI has no command for that).`,
     );
   }
   return true;

@@ -32,6 +32,7 @@
  * whose Forge-generated parts (program name, log paths) the API does not expose, and Forge's own record of command,
  * user and processes would not follow it. A short gap while the worker is replaced only delays queued jobs.
  */
+import { previewCommand } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import { isForgeNotFound } from "../forge";
 import {
@@ -81,7 +82,7 @@ const FORGE_USER = "root";
 function parseProcessId(id: string): number {
   const processId = Number(id);
   if (!Number.isSafeInteger(processId) || processId <= 0) {
-    throw new Error(`ForgeWorker id \`${id}\` is not a Forge background-process id; run \`pulumi refresh\``);
+    throw new Error(`ForgeWorker id \`${id}\` is not a Forge background-process id; run ${previewCommand("refresh")}`);
   }
   return processId;
 }

@@ -3,6 +3,7 @@
  * server, site and domain record; Forge answers 404 for a certificate that is not on that record, which is what keeps
  * reads and deletes to this site's certificates.
  */
+import { NEXT_UP, RUN_UP_AGAIN, upperFirst } from "../common/cli-hints";
 import {
   type Certificate,
   type CreateCertificateRequest,
@@ -62,7 +63,7 @@ export async function findPrimaryDomain(
   throw new UserError(
     actual === undefined
       ? `Site ${siteId} on server ${serverId} has no primary domain record yet; a certificate can only be requested ` +
-          "once the site has finished installing. Run `pulumi up` again when it has."
+          `once the site has finished installing. When it has, ${RUN_UP_AGAIN}.`
       : `Site ${siteId} on server ${serverId} has the primary domain \`${actual.name}\`, not \`${domain}\`; pass the ` +
           "site's own domain as `domain`.",
   );
@@ -127,7 +128,7 @@ export async function waitUntilServing(
         if (!isForgeNotFound(error)) throw error;
         throw new CertificateFailedError(
           `Certificate ${certificateId} for \`${where.domain}\` disappeared before it was installed; Forge removes a ` +
-            "certificate whose request it gave up on. Run `pulumi refresh` and then `pulumi up` to request another.",
+            `certificate whose request it gave up on. To request another, ${RUN_UP_AGAIN}.`,
           "missing",
         );
       }
@@ -137,7 +138,7 @@ export async function waitUntilServing(
         throw new CertificateFailedError(
           `Certificate ${certificateId} for \`${where.domain}\` ended with status \`${progress.status}\`. For Let's ` +
             `Encrypt, check that DNS for ${where.domain} points at the server and that port 80 answers; a clone needs ` +
-            "a source certificate that covers the domain. The next `pulumi up` replaces it.",
+            `a source certificate that covers the domain. ${upperFirst(NEXT_UP)} replaces it.`,
           progress.status,
         );
       }

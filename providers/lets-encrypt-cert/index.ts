@@ -11,6 +11,7 @@
  * otherwise. Every change replaces the certificate; see `planCertReplacement` for the order. Delete addresses the
  * certificate through this site's domain record and checks that the record still has this domain first.
  */
+import { previewCommand } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import type { Certificate, ForgeClient } from "../forge";
 import { isForgeNotFound } from "../forge";
@@ -74,7 +75,7 @@ function locationOf(props: LetsEncryptCertOutputs): DomainLocation {
 function parseCertificateId(id: string): number {
   const certificateId = Number(id);
   if (!Number.isSafeInteger(certificateId) || certificateId <= 0) {
-    throw new Error(`LetsEncryptCert id \`${id}\` is not a Forge certificate id; run \`pulumi refresh\``);
+    throw new Error(`LetsEncryptCert id \`${id}\` is not a Forge certificate id; run ${previewCommand("refresh")}`);
   }
   return certificateId;
 }
@@ -162,7 +163,7 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
       throw new UserError(
         `Domain record ${where.domainRecordId} of site ${where.siteId} is now \`${recordName}\`, not \`${props.domain}\`, ` +
           `so certificate ${certificateId} is left alone. Remove it in Forge if it is a leftover, then drop it from the ` +
-          "state with `pulumi refresh`.",
+          `state with ${previewCommand("refresh")}.`,
       );
     }
     await removeCertificate(client, where, certificateId);

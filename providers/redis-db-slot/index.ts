@@ -9,6 +9,7 @@
  * - delete: empties the database and releases the claim, only while this stack holds it; another stack's database is
  *   never touched.
  */
+import { previewCommand } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import { type ProviderImplementation, createProviderShim, pureCheckAndDiff, readStackConfig } from "../runtime";
 import { type RedisOnServer, describeClaim, findClaim, claimSlot, releaseSlot, withRedisOverSsh } from "../redis";
@@ -47,7 +48,7 @@ function redisOnServer(inputs: Pick<RedisDbSlotInputs, "redisHost" | "redisPort"
 function slotOf(id: string, props: Partial<RedisDbSlotOutputs>): number {
   const slot = typeof props.slot === "number" ? props.slot : Number(id);
   if (!Number.isInteger(slot) || slot < 0) {
-    throw new Error(`RedisDbSlot id \`${id}\` is not a Redis database index; run \`pulumi refresh\``);
+    throw new Error(`RedisDbSlot id \`${id}\` is not a Redis database index; run ${previewCommand("refresh")}`);
   }
   return slot;
 }
@@ -80,7 +81,7 @@ export const provider: ProviderImplementation<RedisDbSlotInputs, RedisDbSlotOutp
     if (claim === null || claim.stack !== news.stack) {
       throw new UserError(
         `Redis database ${slot} is no longer held by stack ${news.stack} (${claim === null ? "nobody holds it" : `held by ${describeClaim(claim)}`}); ` +
-          "run `pulumi refresh` so it is claimed again",
+          `run ${previewCommand("refresh", news)} (or \`up\` again, which refreshes first) so it is claimed again`,
       );
     }
     return { outs: { ...news, slot, claimedAt: claim.claimedAt } satisfies RedisDbSlotOutputs };

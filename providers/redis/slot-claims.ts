@@ -1,3 +1,4 @@
+import { previewCommand } from "../common/cli-hints";
 import { UserError } from "../common/user-error";
 
 /** Who holds a Redis database: one field of the claims hash, stored as JSON. */
@@ -63,15 +64,20 @@ function formatExhausted(first: number, last: number, stack: string, blocked: re
     .sort((a, b) => a.slot - b.slot)
     .map((entry) =>
       entry.kind === "claimed"
-        ? `  - database ${entry.slot}: held by ${describeClaim(entry.claim)}`
+        ? `  - database ${entry.slot}: held by ${describeClaim(entry.claim)}${freedBy(entry.claim)}`
         : `  - database ${entry.slot}: unclaimed but holds ${entry.keys} key${entry.keys === 1 ? "" : "s"}, so it is never taken`,
     );
   return [
     `No free Redis database in ${first}-${last} for stack ${stack}:`,
     ...lines,
-    "Destroy a preview that is no longer needed (`pulumi destroy --stack <stack>`), widen `redisSlotRange`, " +
-      "or empty an unclaimed database that nothing uses.",
+    `Destroy a preview that is no longer needed (${previewCommand("destroy")}, or comment \`/destroy\` on its PR), ` +
+      "widen `redisSlotRange`, or empty an unclaimed database that nothing uses.",
   ].join("\n");
+}
+
+/** The command that frees a holder's database: destroying its preview releases the claim. */
+function freedBy(claim: SlotClaim | null): string {
+  return claim === null ? "" : `; ${previewCommand("destroy", claim)} frees it`;
 }
 
 /** This stack already holds a database, but not one inside the requested range. */

@@ -2,6 +2,7 @@
  * `forge:SiteEnvironment`: the keys this stack manages in a Forge site's `.env`. Forge only replaces the file whole,
  * so every write reads the file, changes the managed keys and writes it back, keeping every other line as it was.
  */
+import { RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import { mergeDotenv, removeDotenvKeys } from "../common/dotenv";
 import { ForgeNotFoundError } from "../forge";
@@ -89,7 +90,7 @@ export const provider: ProviderImplementation<SiteEnvironmentInputs, SiteEnviron
       news,
       appKey,
       keysNoLongerManaged(olds, news.values),
-      "run `pulumi refresh` so the state forgets it, then `pulumi up` recreates the site",
+      `${RUN_UP_AGAIN}: it refreshes first, so the site is recreated`,
     );
     return { outs };
   },

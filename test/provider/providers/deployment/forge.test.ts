@@ -50,7 +50,7 @@ describe("deployment steps against the simulator", () => {
     expect(run.error?.message).toMatch(
       new RegExp(`^Timed out after 0 s waiting for deployment ${deployment.id} of site ${inputs.siteId} to finish \\(last status \`queued\`\\)\\. `),
     );
-    expect(run.error?.message).toContain("the next `pulumi up` deploys again");
+    expect(run.error?.message).toContain("the next `up` (`forge-previews up`, or `/update` on the PR) deploys again");
   });
 
   it("writes the script only when Forge holds a different one, ignoring CRLF line ends", async () => {

@@ -129,10 +129,11 @@ describe("the Redis slot registry, over SSH", () => {
     expect(error.message).toBe(
       [
         "No free Redis database in 12-13 for stack pr-2:",
-        "  - database 12: held by stack pr-1 (app customer, PR 1, claimed at 2025-01-01T10:00:00.000Z)",
+        "  - database 12: held by stack pr-1 (app customer, PR 1, claimed at 2025-01-01T10:00:00.000Z); " +
+          "`forge-previews destroy --app customer --pr 1` frees it",
         "  - database 13: unclaimed but holds 1 key, so it is never taken",
-        "Destroy a preview that is no longer needed (`pulumi destroy --stack <stack>`), widen `redisSlotRange`, " +
-          "or empty an unclaimed database that nothing uses.",
+        "Destroy a preview that is no longer needed (`forge-previews destroy --app <app> --pr <n>`, or comment " +
+          "`/destroy` on its PR), widen `redisSlotRange`, or empty an unclaimed database that nothing uses.",
       ].join("\n"),
     );
     expect(Object.keys(await storedClaims()).sort()).toStrictEqual(["12", "5"]);

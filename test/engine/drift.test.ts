@@ -1,0 +1,292 @@
+// Drift and capacity through the operations CLI (cli/operations.ts, as the commands and the GitHub automation call
+// it) on a real preview stack: a site deleted by hand on Forge is recreated with everything that hangs off it by the
+// next `up`, a no-change `up` still writes nothing, `refresh` is a command of its own, and `maxEnvironments` is
+// enforced by `up` itself before anything is created (issue #13).
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { CapacityExceededError } from "../../cli/capacity";
+import { SECRET_ENV } from "../../cli/cli-config";
+import { type OperationsContext, createOperationsContext, destroyPreview, upPreview } from "../../cli/operations";
+import { PulumiCli } from "../../cli/pulumi/runner";
+import { parseDotenv } from "../../providers/common/dotenv";
+import { MANAGED_ENV_KEYS } from "../../stacks/config-rules";
+import { buildPreviewNames } from "../../stacks/naming";
+import { type EmbeddedDefault, SANDBOX_APP, SANDBOX_DOMAIN, startEmbeddedDefault } from "../../tools/sandbox/embedded-default";
+import type { RecordedRequest } from "../../tools/simulator";
+import { testServices } from "../support/services";
+import { parseStackExport } from "./engine-json";
+import { SLOT_CLAIMS_KEY, forgeWrites, stackObjects, stateMismatches } from "./preview-workspace";
+import { pulumiBinDir, repoRoot } from "./pulumi-engine";
+import { createClient } from "redis";
+import { createConnection } from "mysql2/promise";
+
+// Every engine command starts the CLI, the language host, ts-node and the provider host from scratch.
+jest.setTimeout(600_000);
+
+const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks", "node_modules"];
+const SHA = "4141414141414141414141414141414141414141";
+const BRANCH = "feature/drift";
+const names = buildPreviewNames({ app: SANDBOX_APP, pr: 41, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+const refusedNames = buildPreviewNames({ app: SANDBOX_APP, pr: 42, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+
+/** Requests to Forge's API, leaving out the health checks the deployment sends to the site itself. */
+const forgeRequests = (requests: readonly RecordedRequest[]): RecordedRequest[] => requests.filter((r) => r.path.startsWith("/orgs/"));
+const forgeReads = (requests: readonly RecordedRequest[]): string[] => forgeRequests(requests).filter((r) => r.method === "GET").map((r) => `GET ${r.route ?? r.path}`);
+
+function runBin(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(repoRoot, "bin", "forge-previews"), args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("drift and capacity through forge-previews up", () => {
+  let scratch: string;
+  let project: string;
+  let embedded: EmbeddedDefault;
+  let env: Record<string, string>;
+  let ops: OperationsContext;
+  let pulumi: PulumiCli;
+  /** Every site id pr-41 has had, so objects left on a deleted site are still found. */
+  const siteIds = new Set<number>();
+
+  const request = { app: null, pr: 41, branch: BRANCH, sha: SHA };
+  const sim = () => embedded.simulator;
+  const currentSite = () => {
+    const sites = sim()
+      .state()
+      .sites.filter((site) => site.name === names.domain);
+    expect(sites).toHaveLength(1);
+    siteIds.add(sites[0]!.id);
+    return sites[0]!;
+  };
+  const stackNames = async (): Promise<string[]> =>
+    (JSON.parse((await pulumi.runChecked(["stack", "ls", "--json"], "")).stdout) as Array<{ name: string }>).map((s) => s.name).sort();
+  const exportStack = async () => parseStackExport((await pulumi.runChecked(["stack", "export", "--stack", names.stack], "")).stdout);
+  const secretOutputs = async (): Promise<Record<string, unknown>> =>
+    JSON.parse((await pulumi.runChecked(["stack", "output", "--stack", names.stack, "--json", "--show-secrets"], "")).stdout) as Record<string, unknown>;
+  const redisClaims = async (): Promise<Record<string, string>> => {
+    const { host, port, password } = embedded.services.redis;
+    const client = createClient({ socket: { host, port }, password });
+    await client.connect();
+    try {
+      return await client.hGetAll(SLOT_CLAIMS_KEY);
+    } finally {
+      await client.quit();
+    }
+  };
+  const mariaDbSchemas = async (): Promise<string[]> => {
+    const { host, port, user, password } = embedded.services.mariadb;
+    const connection = await createConnection({ host, port, user, password });
+    try {
+      const [rows] = await connection.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)", [
+        names.database,
+        refusedNames.database,
+      ]);
+      return (rows as Array<{ name: string }>).map((row) => row.name).sort();
+    } finally {
+      await connection.end();
+    }
+  };
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), "drift-engine-"));
+    project = path.join(scratch, "project");
+    await mkdir(project);
+    for (const entry of PROJECT_ENTRIES) await symlink(path.join(repoRoot, entry), path.join(project, entry));
+    await mkdir(path.join(scratch, "simulator"));
+    embedded = await startEmbeddedDefault({ dir: path.join(scratch, "simulator"), services: testServices() });
+    const binDir = await pulumiBinDir();
+    // A developer's own Pulumi login, backend or token must not reach these stacks.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === "string" && !e[0].startsWith("PULUMI_")));
+    const baseEnv = {
+      ...inherited,
+      ...embedded.env,
+      PULUMI_BACKEND_URL: `file://${path.join(scratch, "backend")}`,
+      PULUMI_CONFIG_PASSPHRASE: "drift-engine-test",
+      PULUMI_HOME: path.join(scratch, "pulumi-home"),
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_CLI_BIN_DIR: binDir,
+    };
+    await mkdir(path.join(scratch, "backend"));
+    // Databases 12-13 are the engine tests' own; one environment at most, so a second PR is past the limit.
+    const plain: Record<string, unknown> = { redisSlotRange: "12-13", maxEnvironments: "1" };
+    env = { ...baseEnv };
+    for (const [key, entry] of Object.entries(embedded.stackConfig)) {
+      if (key === "branch") continue;
+      if (entry.secret) env[SECRET_ENV[key] ?? `missing-variable-for-${key}`] = entry.value;
+      else plain[key] ??= entry.objectValue ?? entry.value;
+    }
+    env.FORGE_PREVIEWS_CONFIG = JSON.stringify(plain);
+    ops = await createOperationsContext({ cwd: project, env });
+    pulumi = new PulumiCli({ cwd: project, binDir, env: baseEnv });
+
+    await upPreview(request, ops);
+    currentSite();
+  });
+
+  afterAll(async () => {
+    try {
+      // pr-42 exists only if the capacity check let it through; its Redis claim must not outlive this file either.
+      for (const pr of [41, 42]) if (ops) await destroyPreview({ app: null, pr }, ops).catch(() => undefined);
+    } finally {
+      // A test that failed half-way must not leave schemas or users to the test files after it.
+      await embedded?.simulator.purge();
+      await embedded?.stop();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a new preview past maxEnvironments before creating anything: no stack, no Forge request, no data", async () => {
+    const before = sim().requests.length;
+    const claimsBefore = await redisClaims();
+
+    const refused = upPreview({ app: null, pr: 42, branch: BRANCH, sha: SHA }, ops);
+
+    await expect(refused).rejects.toBeInstanceOf(CapacityExceededError);
+    await expect(refused).rejects.toThrow(
+      "All 1 preview environments are in use (`maxEnvironments` is 1), so pr-42 was not created; nothing was changed. Existing previews: pr-41.",
+    );
+    expect(await stackNames()).toEqual(["pr-41"]);
+    expect(forgeRequests(sim().requests.slice(before))).toEqual([]);
+    expect(sim().state().sites.map((s) => s.name)).not.toContain(refusedNames.domain);
+    expect(await redisClaims()).toEqual(claimsBefore);
+    expect(await mariaDbSchemas()).toEqual([names.database]);
+  });
+
+  it("recreates a site deleted by hand, with its certificate, basic auth, .env, deployment and worker, on the next up of the same commit", async () => {
+    const deleted = currentSite();
+    const workerBefore = stackObjects(sim().state(), names, siteIds).backgroundProcesses;
+    expect(workerBefore).toEqual([expect.objectContaining({ status: "running", siteId: deleted.id })]);
+    const token = embedded.stackConfig.forgeToken?.value ?? "";
+    const response = await fetch(`${sim().url}/orgs/${embedded.stackConfig.forgeOrg?.value}/servers/${deleted.serverId}/sites/${deleted.id}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.api+json" },
+    });
+    expect(response.status).toBe(202);
+    const deadline = Date.now() + 10_000;
+    while (sim().state().sites.some((site) => site.id === deleted.id)) {
+      if (Date.now() > deadline) throw new Error(`site ${deleted.id} is still on the simulator 10 s after its delete`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    // The same request as the first up: nothing in the configuration changed, only Forge did. pr-41 exists, so the
+    // limit of one environment does not refuse it.
+    const result = await upPreview(request, ops);
+
+    expect(result.changes.create).toBeGreaterThanOrEqual(5);
+    const site = currentSite();
+    expect(site.id).not.toBe(deleted.id);
+    expect(site).toMatchObject({ status: "installed", repository: { branch: BRANCH } });
+    expect(result.outputs.siteId).toBe(site.id);
+    const exported = await exportStack();
+    expect(stateMismatches(exported, sim().state())).toEqual([]);
+    // Every site-bound resource in the state points at the new site, none at the deleted one.
+    expect(exported.find((r) => r.type === "pulumi-nodejs:dynamic/forge:Site")?.id).toBe(String(site.id));
+    const siteBound = exported.filter((r) => typeof r.outputs.siteId === "number" && /^pulumi-nodejs:dynamic\/forge:(?!Site$)/.test(r.type));
+    expect(siteBound.map((r) => r.type.replace("pulumi-nodejs:dynamic/", "")).sort()).toEqual([
+      "forge:BasicAuth",
+      "forge:Deployment",
+      "forge:LetsEncryptCert",
+      "forge:SiteEnvironment",
+      "forge:Worker",
+    ]);
+    for (const resource of siteBound) expect({ type: resource.type, siteId: resource.outputs.siteId }).toEqual({ type: resource.type, siteId: site.id });
+
+    const onNewSite = stackObjects(sim().state(), names, new Set([site.id]));
+    expect(onNewSite.certificates).toEqual([expect.objectContaining({ status: "installed" })]);
+    expect(onNewSite.securityRules).toEqual([expect.objectContaining({ status: "installed" })]);
+    expect(onNewSite.deployments).toEqual([expect.objectContaining({ status: "finished", branch: BRANCH })]);
+    // The worker is server-level on Forge, so it outlived its site: it was replaced, and only the new one is left.
+    expect(stackObjects(sim().state(), names, siteIds).backgroundProcesses).toEqual([expect.objectContaining({ status: "running", siteId: site.id })]);
+    expect(onNewSite.backgroundProcesses[0]?.id).not.toBe(workerBefore[0]?.id);
+
+    // The new site's .env carries the preview's own database, user, password and Redis database.
+    const outputs = await secretOutputs();
+    const dotenv = parseDotenv(await readFile(path.join(site.sandboxPath ?? "", ".env"), "utf8"));
+    expect([...dotenv.keys()]).toEqual(expect.arrayContaining([...MANAGED_ENV_KEYS]));
+    expect(Object.fromEntries(["APP_URL", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_DB"].map((k) => [k, dotenv.get(k)]))).toEqual({
+      APP_URL: outputs.url,
+      DB_DATABASE: names.database,
+      DB_USERNAME: names.databaseUser,
+      DB_PASSWORD: outputs.databasePassword,
+      REDIS_DB: String(outputs.redisDb),
+    });
+    // The preview answers behind its basic auth.
+    const visit = (auth?: string) =>
+      fetch(`http://127.0.0.1:${sim().port}/__sites/${names.domain}/up`, { headers: auth ? { Authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {} });
+    expect((await visit()).status).toBe(401);
+    expect((await visit(`${String(outputs.basicAuthUser)}:${String(outputs.basicAuthPassword)}`)).status).toBe(200);
+  });
+
+  it("sends Forge no write on a no-change up, and its refresh costs a fixed number of reads", async () => {
+    const before = sim().requests.length;
+    const result = await upPreview(request, ops);
+    const refreshingUp = sim().requests.slice(before);
+
+    expect(Object.keys(result.changes)).toEqual(["same"]);
+    expect(forgeWrites(forgeRequests(refreshingUp))).toEqual([]);
+
+    // The same update without the refresh, straight through the engine, for comparison.
+    const plainStart = sim().requests.length;
+    const plain = await pulumi.run(["up", "--stack", names.stack, "--yes", "--skip-preview", "--json"]);
+    expect(plain.exitCode).toBe(0);
+    const plainUp = sim().requests.slice(plainStart);
+    expect(forgeWrites(forgeRequests(plainUp))).toEqual([]);
+
+    // Measured: an up without refresh reads nothing from Forge (diff is pure), and the refresh reads each Forge
+    // object once: 9 GETs (site, .env, basic-auth rule, certificate, the deployment's site and the deployment, worker,
+    // schema and user); at Forge's 60 requests a minute, 9 s of budget at most. The Redis claim and the clone are read
+    // over SSH, not from Forge.
+    expect(forgeReads(plainUp)).toEqual([]);
+    expect(forgeReads(refreshingUp).sort()).toEqual([
+      "GET /orgs/{organization}/servers/{server}/background-processes/{backgroundProcess}",
+      "GET /orgs/{organization}/servers/{server}/database/schemas/{database}",
+      "GET /orgs/{organization}/servers/{server}/database/users/{databaseUser}",
+      "GET /orgs/{organization}/servers/{server}/sites/{site}/deployments/{deployment}",
+      "GET /orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}/certificates/{certificate}",
+      "GET /orgs/{organization}/servers/{server}/sites/{site}/environment",
+      "GET /orgs/{organization}/servers/{server}/sites/{site}/security-rules/{securityRule}",
+      "GET /orgs/{organization}/sites/{site}",
+      "GET /orgs/{organization}/sites/{site}",
+    ]);
+  });
+
+  it("refreshes a preview with the refresh command, reading Forge and writing nothing", async () => {
+    const before = sim().requests.length;
+
+    const run = await runBin(["refresh", "--app", SANDBOX_APP, "--pr", "41"], project, env);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^Preview pr-41 refreshed \(\d+ same\)\.$/);
+    const requests = forgeRequests(sim().requests.slice(before));
+    expect(forgeWrites(requests)).toEqual([]);
+    // The same 9 reads as the refresh inside `up`.
+    expect(forgeReads(requests)).toHaveLength(9);
+  });
+
+  it("destroys the recreated preview leaving nothing on Forge, MariaDB or Redis, the deleted site's objects included", async () => {
+    const result = await destroyPreview({ app: null, pr: 41 }, ops);
+
+    expect(result.existed).toBe(true);
+    expect(await stackNames()).toEqual([]);
+    expect(stackObjects(sim().state(), names, siteIds)).toEqual({
+      sites: [],
+      databases: [],
+      databaseUsers: [],
+      backgroundProcesses: [],
+      securityRules: [],
+      certificates: [],
+      deployments: [],
+    });
+    expect(await mariaDbSchemas()).toEqual([]);
+    expect(Object.values(await redisClaims()).filter((claim) => claim.includes(`"stack":"${names.stack}"`))).toEqual([]);
+  });
+});
