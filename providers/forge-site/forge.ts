@@ -65,6 +65,12 @@ export function findTaggedSite(client: ForgeClient, serverId: number, domain: st
   return listTaggedSites(client, serverId, domain).find(({ site }) => site.name === domain);
 }
 
+/** The site named exactly `inputs.domain` that carries this stack's tag, or `undefined`. */
+export async function findOwnSite(client: ForgeClient, inputs: Pick<ForgeSiteInputs, "serverId" | "domain" | "ownerTag">): Promise<Site | undefined> {
+  const found = await findTaggedSite(client, inputs.serverId, inputs.domain);
+  return found !== undefined && found.tags.includes(inputs.ownerTag) ? found.site : undefined;
+}
+
 /** `client.sites.get`, with a 404 as `undefined`. */
 export async function getSiteOrUndefined(client: ForgeClient, siteId: number): Promise<Site | undefined> {
   try {
