@@ -5,6 +5,7 @@
  */
 import { UserError } from "../providers/common/user-error";
 import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
+import { sweepLeftovers } from "./leftovers";
 import { EngineProgress, type PhaseTiming } from "./progress";
 import { PreviewOperationError } from "./pulumi/operation-error";
 import { applyPreviewConfig, newToken, parseEntries, readKeptValues, resolvePreviewConfig } from "./pulumi/preview-config";
@@ -148,6 +149,7 @@ export async function destroyPreview(ref: PreviewRef, ctx: OperationsContext, op
   });
   const args = ["destroy", "--stack", stack, "--yes", "--skip-preview", "--json", ...(options.runProgram ? ["--run-program"] : [])];
   const changes = await runEngine(cli, ctx, clock, "destroy", stack, args);
+  await clock.run("remove leftovers", () => sweepLeftovers(cli, stack, ctx));
   await clock.run("remove stack", () => removeStack(cli, stack));
   return { stack, existed: true, timings: clock.timings, changes };
 }
