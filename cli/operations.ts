@@ -6,6 +6,7 @@
 import { UserError } from "../providers/common/user-error";
 import { CapacityExceededError, checkCapacity } from "./capacity";
 import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
+import { sweepLeftovers } from "./leftovers";
 import { EngineProgress, type PhaseTiming, type ProgressReport, formatDuration } from "./progress";
 import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
 import { applyPreviewConfig, newToken, parseEntries, readKeptValues, resolvePreviewConfig } from "./pulumi/preview-config";
@@ -163,6 +164,7 @@ export async function destroyPreview(ref: PreviewRef, ctx: OperationsContext, op
   });
   const args = ["destroy", "--stack", stack, "--yes", "--skip-preview", "--json", ...(options.runProgram ? ["--run-program"] : [])];
   const changes = await runEngine(cli, ctx, clock, "destroy", stack, args);
+  await clock.run("remove leftovers", () => sweepLeftovers(cli, stack, ctx));
   await clock.run("remove stack", () => removeStack(cli, stack));
   return { stack, existed: true, timings: clock.timings, changes };
 }

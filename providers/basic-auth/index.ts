@@ -13,7 +13,7 @@ import {
   resolvePassword,
 } from "./rules";
 import { type RuleRef, describeRule, findRule, waitRuleGone, waitRuleInstalled } from "./forge";
-import { type ForgeClient, ForgeNotFoundError, type SecurityRule } from "../forge";
+import { type ForgeClient, ForgeNotFoundError, type SecurityRule, createOrFindAfterLostAnswer } from "../forge";
 import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff, type ResourceArgs, withSecretOutputs } from "../runtime";
 import { UserError } from "../common/user-error";
 
@@ -61,11 +61,31 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
     const { password, passwordGenerated } = resolvePassword(inputs.password, null);
     const credentials = [{ username: inputs.username, password }];
     let ruleId: number;
+    let verb: string;
     if (decision.kind === "adopt") {
       ruleId = decision.rule.id;
+      verb = "adopted";
       await client.securityRules.update(inputs.serverId, inputs.siteId, ruleId, { name: inputs.name, path: null, credentials });
     } else {
-      ruleId = (await client.securityRules.create(inputs.serverId, inputs.siteId, { name: inputs.name, credentials })).id;
+      const { object: rule, lost } = await createOrFindAfterLostAnswer({
+        what: `a security rule on ${describeSite(inputs)}`,
+        mark: `its name ${JSON.stringify(inputs.name)}`,
+        create: () => client.securityRules.create(inputs.serverId, inputs.siteId, { name: inputs.name, credentials }),
+        find: async () => (await listRules(client, inputs)).find((candidate) => candidate.name === inputs.name),
+      });
+      ruleId = rule.id;
+      verb = "installed";
+      if (lost !== null) {
+        verb = "recovered";
+        pulumi.log.info(`basic-auth: the answer to creating the rule was lost (${lost.message}); found rule ${ruleId} by its name`);
+        // Whatever made it, the rule ends with these credentials; it exists, so a failure keeps its id.
+        try {
+          await client.securityRules.update(inputs.serverId, inputs.siteId, ruleId, { name: inputs.name, path: null, credentials });
+        } catch (error) {
+          const { serverId, siteId, name, username } = inputs;
+          throw partialFailure(String(ruleId), { serverId, siteId, name, username, ruleId, password, passwordGenerated }, error);
+        }
+      }
     }
     const outs: BasicAuthOutputs = {
       serverId: inputs.serverId,
@@ -76,7 +96,7 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
       password,
       passwordGenerated,
     };
-    return { id: String(ruleId), outs: await settle(client, outs, decision.kind === "adopt" ? "adopted" : "installed") };
+    return { id: String(ruleId), outs: await settle(client, outs, verb) };
   },
 
   async update(_id, olds, news) {

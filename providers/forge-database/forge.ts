@@ -5,7 +5,7 @@
 import { RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import type { Database, DatabaseUser, ForgeClient } from "../forge";
-import { nullIfNotFound, waitDone, waitPending } from "../forge";
+import { createOrFindAfterLostAnswer, nullIfNotFound, waitDone, waitPending } from "../forge";
 import { pollPacing, waitUntilGone } from "../runtime";
 
 /** Forge installs a schema or user in seconds; five minutes means it is stuck. */
@@ -57,8 +57,14 @@ export async function ensureSchema(forge: ForgeClient, serverId: number, name: s
     }
     // It was being removed (a replace or a destroy that did not finish): make a new one under the same name.
   }
-  const created = await forge.databases.create(serverId, { name });
+  const { object: created, lost } = await createOrFindAfterLostAnswer({
+    what: describeSchema(serverId, name),
+    mark: `its name \`${name}\`, which only this preview has`,
+    create: () => forge.databases.create(serverId, { name }),
+    find: () => forge.databases.findByName(serverId, name),
+  });
   const what = describeSchema(serverId, name, created.id);
+  if (lost !== null) pulumi.log.info(`forge-database: the answer to creating it was lost (${lost.message}); found ${what} by its name and kept it`);
   const installed = await waitSettled(forge, what, () => forge.databases.get(serverId, created.id));
   if (installed === null) throw droppedWhileInstalling(what);
   pulumi.log.info(`forge-database: created ${what}`);
@@ -76,21 +82,36 @@ export async function ensureUser(
   password: string,
   databaseId: number,
 ): Promise<DatabaseUser> {
-  const existing = await forge.databaseUsers.findByName(serverId, userName);
-  if (existing !== undefined) {
+  const adopt = async (existing: DatabaseUser): Promise<DatabaseUser | null> => {
     const what = describeUser(serverId, userName, existing.id);
     const get = (): Promise<DatabaseUser> => forge.databaseUsers.get(serverId, existing.id);
     // Forge refuses changes to a user it is still installing or updating.
-    if ((await waitSettled(forge, what, get)) !== null) {
-      await forge.databaseUsers.update(serverId, existing.id, { password, databaseIds: [databaseId] });
-      const adopted = await waitSettled(forge, what, get);
-      if (adopted === null) throw droppedWhileInstalling(what);
-      pulumi.log.info(`forge-database: adopted ${what}, with a new password and access to database ${databaseId} only`);
-      return adopted;
-    }
+    if ((await waitSettled(forge, what, get)) === null) return null;
+    await forge.databaseUsers.update(serverId, existing.id, { password, databaseIds: [databaseId] });
+    const adopted = await waitSettled(forge, what, get);
+    if (adopted === null) throw droppedWhileInstalling(what);
+    pulumi.log.info(`forge-database: adopted ${what}, with a new password and access to database ${databaseId} only`);
+    return adopted;
+  };
+  const existing = await forge.databaseUsers.findByName(serverId, userName);
+  if (existing !== undefined) {
+    const adopted = await adopt(existing);
+    if (adopted !== null) return adopted;
   }
-  const created = await forge.databaseUsers.create(serverId, { name: userName, password, databaseIds: [databaseId] });
+  const { object: created, lost } = await createOrFindAfterLostAnswer({
+    what: describeUser(serverId, userName),
+    mark: `its name \`${userName}\`, which only this preview has`,
+    create: () => forge.databaseUsers.create(serverId, { name: userName, password, databaseIds: [databaseId] }),
+    find: () => forge.databaseUsers.findByName(serverId, userName),
+  });
   const what = describeUser(serverId, userName, created.id);
+  if (lost !== null) {
+    // The lost request may or may not be what made this user; adopting it sets the password and grants either way.
+    pulumi.log.info(`forge-database: the answer to creating ${what} was lost (${lost.message}); found it by its name`);
+    const adopted = await adopt(created);
+    if (adopted === null) throw droppedWhileInstalling(what);
+    return adopted;
+  }
   const installed = await waitSettled(forge, what, () => forge.databaseUsers.get(serverId, created.id));
   if (installed === null) throw droppedWhileInstalling(what);
   pulumi.log.info(`forge-database: created ${what}`);

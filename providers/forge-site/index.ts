@@ -5,7 +5,7 @@
  */
 import { RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
-import { type ForgeClient, ForgeNotFoundError, type Site } from "../forge";
+import { type ForgeClient, ForgeNotFoundError, type Site, createOrFindAfterLostAnswer } from "../forge";
 import {
   type ForgeSiteInputs,
   type ForgeSiteOutputs,
@@ -13,7 +13,7 @@ import {
   checkForgeSiteInputs,
   diffForgeSite,
 } from "./rules";
-import { findTaggedSite, getSiteOrUndefined, waitForSiteGone, waitForSiteReady } from "./forge";
+import { findOwnSite, findTaggedSite, getSiteOrUndefined, waitForSiteGone, waitForSiteReady } from "./forge";
 import {
   createSiteParams,
   foreignSiteMessage,
@@ -96,7 +96,13 @@ export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs>
       return { id: String(outs.siteId), outs };
     }
     log(`creating site ${inputs.domain} on server ${inputs.serverId}`);
-    const created = await client.sites.create(inputs.serverId, createSiteParams(inputs));
+    const { object: created, lost } = await createOrFindAfterLostAnswer({
+      what: `site \`${inputs.domain}\` on server ${inputs.serverId}`,
+      mark: `the tag \`${inputs.ownerTag}\``,
+      create: () => client.sites.create(inputs.serverId, createSiteParams(inputs)),
+      find: () => findOwnSite(client, inputs),
+    });
+    if (lost !== null) log(`the answer to creating site ${inputs.domain} was lost (${lost.message}); found it as site ${created.id} by its tag and kept it`);
     const outs = await settle(client, created, inputs);
     log(`site ${outs.siteId} (${outs.domain}) is installed`);
     return { id: String(outs.siteId), outs };

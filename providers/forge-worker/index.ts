@@ -34,7 +34,7 @@
  */
 import { previewCommand } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
-import { isForgeNotFound } from "../forge";
+import { createOrFindAfterLostAnswer, isForgeNotFound } from "../forge";
 import {
   STOP_GRACE_SECONDS,
   WORKER_FIELDS,
@@ -152,22 +152,33 @@ export const provider: ProviderImplementation<ForgeWorkerInputs, ForgeWorkerOutp
       await removeProcess(client, where, stale.id);
     }
 
-    const process =
-      adoptable ??
-      (await client.backgroundProcesses.create(inputs.serverId, {
-        name: inputs.name,
-        command,
-        user: FORGE_USER,
-        processes: inputs.processes,
-        siteId: inputs.siteId,
-        directory: inputs.directory,
-        startsecs: 1,
-        stopwaitsecs: inputs.timeoutSeconds + STOP_GRACE_SECONDS,
-        stopsignal: "SIGTERM",
-      }));
-    pulumi.log.info(
-      `forge-worker: ${adoptable ? "adopted" : "created"} background process ${process.id} named ${inputs.name}`,
-    );
+    let process = adoptable;
+    let verb = "adopted";
+    if (process === undefined) {
+      const { object, lost } = await createOrFindAfterLostAnswer({
+        what: `a background process on site ${inputs.siteId} (server ${inputs.serverId})`,
+        mark: `its worker name \`${inputs.name}\``,
+        create: () =>
+          client.backgroundProcesses.create(inputs.serverId, {
+            name: inputs.name,
+            command,
+            user: FORGE_USER,
+            processes: inputs.processes,
+            siteId: inputs.siteId,
+            directory: inputs.directory,
+            startsecs: 1,
+            stopwaitsecs: inputs.timeoutSeconds + STOP_GRACE_SECONDS,
+            stopsignal: "SIGTERM",
+          }),
+        // The stale ones were removed above, so a process with this name and command on the site is the one asked for.
+        find: async () =>
+          (await findNamedProcesses(client, where)).onSite.find((candidate) => candidate.command === command && candidate.status !== "removing"),
+      });
+      process = object;
+      verb = lost === null ? "created" : "recovered";
+      if (lost !== null) pulumi.log.info(`forge-worker: the answer to creating the worker's process was lost (${lost.message})`);
+    }
+    pulumi.log.info(`forge-worker: ${verb} background process ${process.id} named ${inputs.name}`);
     const outs = await settle(client, inputs, process);
     return { id: String(process.id), outs: outs satisfies ForgeWorkerOutputs };
   },

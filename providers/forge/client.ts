@@ -47,7 +47,7 @@ export interface ForgeClientOptions {
   baseUrl?: string;
   /** Organization slug, needed by every `/orgs/{org}/...` call. @default `process.env.FORGE_ORG` */
   org?: string;
-  /** Per-request timeout. @default 30000 */
+  /** Per-request timeout. @default `process.env.FORGE_TIMEOUT_MS` or 30000 */
   timeoutMs?: number;
   /** @default { attempts: 5, baseDelayMs: 1000, maxDelayMs: 30000 } */
   retry?: Partial<RetryOptions>;
@@ -122,7 +122,7 @@ export class ForgeClient implements ForgeTransport {
     // Listed one by one rather than spread from `options`, so the token cannot end up in `settings`.
     this.#settings = {
       baseUrl: (options.baseUrl ?? process.env.FORGE_API_URL ?? defaults.baseUrl).replace(/\/+$/, ""),
-      timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+      timeoutMs: options.timeoutMs ?? timeoutFromEnv() ?? defaults.timeoutMs,
       pageSize: options.pageSize ?? defaults.pageSize,
       retry: { ...defaults.retry, ...definedOnly(options.retry ?? {}) },
       sleep: options.sleep ?? defaults.sleep,
@@ -249,6 +249,14 @@ function describeFailure(error: ForgeError): string {
   if (error instanceof ForgeTimeoutError) return `timed out after ${error.timeoutMs} ms`;
   if (error instanceof ForgeNetworkError) return `network error ${error.code ?? ""}`.trim();
   return error.message;
+}
+
+/** `FORGE_TIMEOUT_MS`, when it is a positive whole number of milliseconds. */
+function timeoutFromEnv(): number | null {
+  const raw = process.env.FORGE_TIMEOUT_MS?.trim();
+  if (raw === undefined || raw === "") return null;
+  if (!/^[1-9]\d*$/.test(raw)) throw new ForgeConfigError(`FORGE_TIMEOUT_MS must be a whole number of milliseconds, not ${JSON.stringify(raw)}`);
+  return Number(raw);
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -1,5 +1,6 @@
-import { decodeDocument, type DecodedResource } from "./json-api";
-import type { Paginated } from "./paginate";
+import { isRecord } from "../common/narrow";
+import { decodeDocument, decodePage, type DecodedResource } from "./json-api";
+import { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type {
   CreateSiteRequest,
@@ -45,6 +46,13 @@ export interface Site {
   deploymentUrl: string | null;
   healthcheckUrl: string | null;
   createdAt: string | null;
+}
+
+/** A site with the names of its tags (the ownership mark previews put on their sites). */
+export interface TaggedSite {
+  site: Site;
+  /** Tag names, from `include=tags`. */
+  tags: string[];
 }
 
 export interface ListSitesParams {
@@ -179,6 +187,28 @@ export class SitesApi {
     );
   }
 
+  /**
+   * Sites on one server whose name contains `name`, each with its tag names. Get-site takes no `include`, so tags are
+   * only readable through the list: `relationships.tags` holds tag ids and `included` the `tags` resources naming them.
+   */
+  listWithTags(serverId: number, name: string): Paginated<TaggedSite> {
+    return new Paginated(async (cursor) => {
+      const body = await this.transport.send({
+        operation: "organizations.servers.sites.index",
+        params: { server: serverId },
+        query: { "filter[name]": name, include: "tags", "page[cursor]": cursor ?? undefined },
+      });
+      const page = decodePage(body, "sites");
+      const tagNames = includedTagNames(body);
+      const items = page.items.map((resource) => {
+        const ids = resource.relationships.tags;
+        const tags = (Array.isArray(ids) ? ids : []).flatMap((id) => tagNames.get(id) ?? []);
+        return { site: toSite(resource), tags };
+      });
+      return { items, nextCursor: page.nextCursor };
+    });
+  }
+
   /** The site whose domain is exactly `name`, or `undefined`; the look-up half of look-up-and-adopt. */
   findByName(serverId: number, name: string): Promise<Site | undefined> {
     return this.list(serverId, { name }).find((site) => site.name === name);
@@ -216,4 +246,16 @@ export class SitesApi {
   async delete(serverId: number, siteId: number): Promise<void> {
     await this.transport.send({ operation: "organizations.servers.sites.destroy", params: { server: serverId, site: siteId } });
   }
+}
+
+/** Tag id to name, from a document's `included` array; other included types are skipped. */
+function includedTagNames(body: unknown): Map<number, string> {
+  const names = new Map<number, string>();
+  const included = isRecord(body) && Array.isArray(body.included) ? body.included : [];
+  for (const item of included) {
+    if (!isRecord(item) || item.type !== "tags" || !isRecord(item.attributes)) continue;
+    const id = typeof item.id === "string" && /^\d+$/.test(item.id) ? Number(item.id) : null;
+    if (id !== null && typeof item.attributes.name === "string") names.set(id, item.attributes.name);
+  }
+  return names;
 }

@@ -14,7 +14,7 @@
 import { previewCommand } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import type { Certificate, ForgeClient } from "../forge";
-import { isForgeNotFound } from "../forge";
+import { createOrFindAfterLostAnswer, isForgeNotFound } from "../forge";
 import {
   type DomainLocation,
   fetchCertificate,
@@ -27,8 +27,10 @@ import {
 import {
   CERT_FIELDS,
   type LetsEncryptCertInputs,
+  certificateTypeFor,
   checkCertInputs,
   isAdoptable,
+  isFailedStatus,
   planCertReplacement,
 } from "./rules";
 import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, type ResourceArgs } from "../runtime";
@@ -117,10 +119,24 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
     const adoptable = existing
       .filter((certificate) => isAdoptable(certificate, inputs.mode))
       .sort((a, b) => Number(b.active) - Number(a.active))[0];
-    const certificate = adoptable ?? (await requestCertificate(client, where, inputs.mode, inputs.cloneCertificateId));
-    pulumi.log.info(
-      `lets-encrypt-cert: ${adoptable ? "adopted" : "requested"} certificate ${certificate.id} for ${inputs.domain}`,
-    );
+    let certificate = adoptable;
+    let verb = "adopted";
+    if (certificate === undefined) {
+      const { object, lost } = await createOrFindAfterLostAnswer({
+        what: `a certificate for \`${inputs.domain}\` on site ${inputs.siteId}`,
+        mark: `the site's own domain record ${record.id} (\`${inputs.domain}\`)`,
+        create: () => requestCertificate(client, where, inputs.mode, inputs.cloneCertificateId),
+        // Nothing of this kind was there a moment ago, so one that is there now came from the request.
+        find: async () =>
+          (await client.certificates.list(inputs.serverId, inputs.siteId, record.id).all()).find(
+            (candidate) => candidate.type === certificateTypeFor(inputs.mode) && !isFailedStatus(candidate.status),
+          ),
+      });
+      certificate = object;
+      verb = lost === null ? "requested" : "recovered";
+      if (lost !== null) pulumi.log.info(`lets-encrypt-cert: the answer to requesting a certificate was lost (${lost.message})`);
+    }
+    pulumi.log.info(`lets-encrypt-cert: ${verb} certificate ${certificate.id} for ${inputs.domain}`);
     const outs = await settle(client, inputs, where, certificate);
     return { id: String(certificate.id), outs: outs satisfies LetsEncryptCertOutputs };
   },

@@ -18,7 +18,7 @@ import { Store } from "./store";
 import type { FaultSpec, Lifecycle, Observed, RecordedRequest, SimulatorState } from "./types";
 
 export type { SimulatorOptions, MariaDbConnection } from "./options";
-export type { FaultSpec, RecordedRequest, SimulatorState } from "./types";
+export type { FaultSpec, LostAnswer, RecordedRequest, SimulatorState } from "./types";
 
 export interface Simulator {
   /** "http://127.0.0.1:<port>/api", the client's baseUrl. */

@@ -10,7 +10,7 @@ import type { SpecOperation } from "./openapi-spec";
 import { checkVocabulary } from "./query-vocabulary";
 import type { RateLimiter } from "./rate-limit";
 import type { Router } from "./router";
-import type { RecordedRequest } from "./types";
+import type { FaultSpec, RecordedRequest } from "./types";
 
 export interface Pipeline {
   services: Services;
@@ -41,7 +41,12 @@ interface Answer {
   injected?: boolean;
 }
 
-async function answer(p: Pipeline, method: string, path: string, query: Record<string, string>, raw: string, header: string | undefined, record: RecordedRequest): Promise<Answer> {
+/** The `lostAnswer` fault a request took, if any; filled in by `answer`, which may throw after taking it. */
+interface LostSlot {
+  fault?: FaultSpec;
+}
+
+async function answer(p: Pipeline, method: string, path: string, query: Record<string, string>, raw: string, header: string | undefined, record: RecordedRequest, lost: LostSlot): Promise<Answer> {
   const { services } = p;
   authenticate(header, p.token);
   const now = services.clock.now();
@@ -54,8 +59,12 @@ async function answer(p: Pipeline, method: string, path: string, query: Record<s
   const template = match.kind === "not-found" ? null : match.template;
   if (template !== null) record.route = template;
   const fault = p.faults.takeResponseFault(method, path, template);
-  if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
-  if (fault?.status !== undefined) {
+  if (fault?.lostAnswer !== undefined) {
+    // Carried out as usual below; handleRequest then keeps the answer from the client.
+    lost.fault = fault;
+    record.lostAnswer = fault.lostAnswer;
+  } else if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
+  if (fault?.status !== undefined && fault.lostAnswer === undefined) {
     const headers = { ...(fault.status === 429 ? { "Retry-After": "1" } : {}), ...fault.headers };
     return { status: fault.status, body: fault.body ?? { message: STATUS_TEXT[fault.status] ?? "Injected fault." }, headers, injected: true };
   }
@@ -97,6 +106,27 @@ async function answer(p: Pipeline, method: string, path: string, query: Record<s
   return { status: result.status, body: result.body, operation };
 }
 
+/**
+ * Keeps an answer back: resolves false once the client closes the connection (it gave up waiting), or true after
+ * `delayMs` if it is still waiting, for an answer that arrives late. Without `delayMs` only the client ends the wait.
+ */
+function heldUntil(res: ServerResponse, delayMs: number | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (res.socket === null || res.socket.destroyed) {
+      resolve(false);
+      return;
+    }
+    const timer = delayMs === undefined ? undefined : setTimeout(() => finish(true), delayMs);
+    const onClose = (): void => finish(false);
+    const finish = (stillWaiting: boolean): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      res.off("close", onClose);
+      resolve(stillWaiting && !res.destroyed);
+    };
+    res.once("close", onClose);
+  });
+}
+
 /** Runs one request through auth, rate limit, faults, routing, scopes, validation and the handler. */
 export async function handleRequest(p: Pipeline, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const at = Date.now();
@@ -109,10 +139,11 @@ export async function handleRequest(p: Pipeline, req: IncomingMessage, res: Serv
   p.requests.push(record);
 
   let result: Answer;
+  const lost: LostSlot = {};
   try {
     const raw = await readBody(req);
     if (!isApi) throw new HttpError(404, `Not found: the Forge API lives under /api.`);
-    result = await answer(p, method, path, query, raw, req.headers.authorization, record);
+    result = await answer(p, method, path, query, raw, req.headers.authorization, record, lost);
   } catch (error) {
     if (error instanceof HttpError) {
       result = { status: error.status, body: error.body(), headers: error.headers };
@@ -121,9 +152,21 @@ export async function handleRequest(p: Pipeline, req: IncomingMessage, res: Serv
       result = { status: 500, body: { message: "Server Error" } };
     }
   }
+  record.status = result.status;
+  if (lost.fault !== undefined) {
+    const { lostAnswer, delayMs, status } = lost.fault;
+    if (lostAnswer === "reset") {
+      res.socket?.destroy();
+      return;
+    }
+    if (lostAnswer === "timeout" && !(await heldUntil(res, delayMs))) return;
+    if (lostAnswer === "server-error") {
+      const code = status ?? 500;
+      result = { status: code, body: lost.fault.body ?? { message: STATUS_TEXT[code] ?? "Injected fault." }, headers: lost.fault.headers, injected: true };
+    }
+  }
   const now = p.services.clock.now();
   const headers = { ...p.limiter.headers(now), ...result.headers };
-  record.status = result.status;
   if (p.checkResponses && p.validator !== null && record.route !== undefined && result.injected !== true) {
     const operation = result.operation ?? p.validator.operation(method, record.route);
     if (operation !== undefined && (result.status < 300 || operation.responses.has(result.status))) {

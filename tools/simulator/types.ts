@@ -192,7 +192,15 @@ export interface RecordedRequest {
   route?: string;
   /** Top-level JSON body keys; values are never recorded because they carry passwords and `.env` text. */
   bodyKeys?: string[];
+  /** Set when a `lostAnswer` fault carried the request out and then kept its answer from the client. */
+  lostAnswer?: LostAnswer;
 }
+
+/**
+ * How a carried-out request's answer is lost: `timeout` holds it unanswered (for `delayMs`, else until the client
+ * gives up), `reset` drops the connection, `server-error` answers `status` (default 500) instead of the real answer.
+ */
+export type LostAnswer = "timeout" | "reset" | "server-error";
 
 export interface FaultSpec {
   method?: string;
@@ -206,4 +214,6 @@ export interface FaultSpec {
   delayMs?: number;
   /** The asynchronous object the matching request creates ends in its failure state. */
   asyncOutcome?: "failed";
+  /** The request is carried out (a create creates its object), then its answer never reaches the client. */
+  lostAnswer?: LostAnswer;
 }
