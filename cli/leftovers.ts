@@ -26,7 +26,8 @@ import { UserError } from "../providers/common/user-error";
 import { listClaims, releaseSlot, withRedisOverSsh } from "../providers/redis";
 import type { SshTarget } from "../providers/ssh";
 import type { PlainConfig } from "../stacks/config-rules";
-import { type PreviewNames, parseStackName } from "../stacks/naming";
+import { type PreviewNames, buildWorkerName, parseStackName } from "../stacks/naming";
+import { workerNameOf } from "../providers/common/worker-name";
 import { type ConfigEntries, type Env, fullKey, secretEntriesFromEnv } from "./cli-config";
 import { parseEntries } from "./pulumi/preview-config";
 import { resolvePreviewNames } from "./pulumi/preview-stack";
@@ -43,15 +44,6 @@ export interface LeftoverContext {
   forgeClient?: { timeoutMs?: number };
 }
 
-/** The worker name the preview environment gives its queue worker (stacks/preview-environment.ts). */
-export function workerNameFor(stack: string): string {
-  return `forge-previews-${stack}-worker`;
-}
-
-function workerNameOf(command: string): string | null {
-  const token = command.split(/\s+/).find((word) => word.startsWith("--name="));
-  return token === undefined ? null : token.slice("--name=".length);
-}
 
 /**
  * Removes what `stack` left behind outside its state and returns one line per removed object (also sent to
@@ -144,13 +136,13 @@ class Sweep {
   }
 
   private async ownProcesses(): Promise<BackgroundProcess[]> {
-    const worker = workerNameFor(this.stack);
+    const worker = buildWorkerName(this.stack);
     const all = await this.onServer(() => this.client.backgroundProcesses.list(this.serverId).all());
     return all.filter((process) => workerNameOf(process.command) === worker);
   }
 
   private async removeProcess(process: BackgroundProcess): Promise<void> {
-    const what = `Forge background process ${process.id} (worker \`${workerNameFor(this.stack)}\`)`;
+    const what = `Forge background process ${process.id} (worker \`${buildWorkerName(this.stack)}\`)`;
     if (process.status !== "removing") await nullIfNotFound(this.client.backgroundProcesses.delete(this.serverId, process.id));
     await this.waitGone(what, () => this.client.backgroundProcesses.get(this.serverId, process.id));
     this.report(what);

@@ -110,6 +110,11 @@ export function buildPreviewNames(input: { app: string; pr: number | string; isD
   };
 }
 
+/** The queue worker's name (its `--name=` on Forge), which `destroy`'s sweep also looks for. */
+export function buildWorkerName(stack: string): string {
+  return `forge-previews-${stack}-worker`;
+}
+
 export { isPreviewDatabaseName } from "../providers/common/ownership";
 
 export type ParsedStackName = { kind: "preview"; app: string | null; pr: number } | { kind: "snapshots" };

@@ -18,7 +18,7 @@ import { SiteEnvironment } from "../providers/site-environment";
 import type { AppConfig } from "./config-rules";
 import type { PreviewConfig } from "./config";
 import { buildEnvironmentValues } from "./environment-values";
-import type { PreviewNames } from "./naming";
+import { type PreviewNames, buildWorkerName } from "./naming";
 
 export interface PreviewEnvironmentArgs {
   /** Every name of this environment, from `buildPreviewNames`. */
@@ -243,7 +243,7 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
       {
         serverId,
         siteId: site.siteId,
-        name: `forge-previews-${names.stack}-worker`,
+        name: buildWorkerName(names.stack),
         isolatedUser: names.linuxUser,
         directory: site.siteDirectory,
         phpVersion: app.phpVersion,

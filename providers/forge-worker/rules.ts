@@ -169,11 +169,4 @@ export function buildWorkerCommand(settings: WorkerSettings): string {
   return buildWorkerArgv(settings).map(quoteArgument).join(" ");
 }
 
-/**
- * The worker name a command carries in its `--name=` option, or null. Forge's background-process resource has no
- * name attribute, so this option is how a process shows which preview's worker it is.
- */
-export function workerNameOf(command: string): string | null {
-  const token = command.split(/\s+/).find((word) => word.startsWith("--name="));
-  return token === undefined ? null : token.slice("--name=".length);
-}
+export { workerNameOf } from "../common/worker-name";

@@ -11,6 +11,8 @@ const SKIPPED = [path.join("cli", "pulumi")];
 /** Lines that name a `pulumi` command without telling anyone to run it where our CLI has one. */
 const NOT_HINTS: ReadonlyArray<[file: string, text: string, why: string]> = [
   ["cli/commands/doctor.ts", "`pulumi up -s snapshots`", "the snapshots stack has no forge-previews command"],
+  ["providers/preflight/checks.ts", "`pulumi up -s snapshots`", "the snapshots stack has no forge-previews command"],
+  ["providers/preflight/checks.ts", "\\`pulumi up -s snapshots\\`", "the same, inside a template string"],
   ["cli/commands/sandbox.ts", "runs \\`pulumi up\\`", "says what the sandbox command itself runs"],
   ["cli/operations.ts", "`\\`pulumi refresh\\` of stack", "names the engine command that failed"],
 ];
