@@ -47,7 +47,7 @@ async function settle(client: ForgeClient, outs: BasicAuthOutputs, verb: string)
   } catch (error) {
     throw partialFailure(String(outs.ruleId), { ...outs }, error);
   }
-  pulumi.log.info(`basic-auth: ${verb} ${describeRule(ref)} named ${JSON.stringify(outs.name)}`);
+  void pulumi.log.info(`basic-auth: ${verb} ${describeRule(ref)} named ${JSON.stringify(outs.name)}`);
   return outs;
 }
 
@@ -77,7 +77,7 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
       verb = "installed";
       if (lost !== null) {
         verb = "recovered";
-        pulumi.log.info(`basic-auth: the answer to creating the rule was lost (${lost.message}); found rule ${ruleId} by its name`);
+        void pulumi.log.info(`basic-auth: the answer to creating the rule was lost (${lost.message}); found rule ${ruleId} by its name`);
         // Whatever made it, the rule ends with these credentials; it exists, so a failure keeps its id.
         try {
           await client.securityRules.update(inputs.serverId, inputs.siteId, ruleId, { name: inputs.name, path: null, credentials });
@@ -145,7 +145,7 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
       throw error;
     }
     await waitRuleGone(client, ref);
-    pulumi.log.info(`basic-auth: removed ${describeRule(ref)}`);
+    void pulumi.log.info(`basic-auth: removed ${describeRule(ref)}`);
   },
 };
 

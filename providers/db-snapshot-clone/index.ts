@@ -99,7 +99,7 @@ export const provider: ProviderImplementation<DbSnapshotCloneInputs, DbSnapshotC
         adopt: true,
         postCloneSql: inputs.postCloneSql,
         access,
-        log: (message) => pulumi.log.info(`db-snapshot-clone: ${message}`),
+        log: (message) => void pulumi.log.info(`db-snapshot-clone: ${message}`),
       }),
     );
     // A failed clone throws without an id: the target keeps this stack's mark (status `failed`), so the next `up`
@@ -114,7 +114,7 @@ export const provider: ProviderImplementation<DbSnapshotCloneInputs, DbSnapshotC
     if (!found.exists) return { id: "" };
     if (found.mark === null || found.mark.owner !== props.ownerTag) {
       // The data is still there (the app may have wiped and re-migrated it); only a fresh clone needs the mark.
-      pulumi.log.warn(`db-snapshot-clone: \`${props.target}\` no longer carries this stack's clone mark; a new resetToken will be refused until it is empty`);
+      void pulumi.log.warn(`db-snapshot-clone: \`${props.target}\` no longer carries this stack's clone mark; a new resetToken will be refused until it is empty`);
     }
     return { id, props };
   },
@@ -140,7 +140,7 @@ export const provider: ProviderImplementation<DbSnapshotCloneInputs, DbSnapshotC
       );
     } catch (error) {
       // Leftover temp files are not worth blocking a stack's destroy over.
-      pulumi.log.warn(`db-snapshot-clone: could not remove temporary files of \`${props.target}\`: ${(error as Error).message}`);
+      void pulumi.log.warn(`db-snapshot-clone: could not remove temporary files of \`${props.target}\`: ${(error as Error).message}`);
     }
   },
 };

@@ -70,7 +70,7 @@ async function converge(inputs: DeploymentInputs, previous: DeploymentOutputs | 
     try {
       await assertDeployableSite(client, inputs);
       const wrote = await ensureDeploymentScript(client, inputs, script);
-      pulumi.log.info(
+      void pulumi.log.info(
         `deployment: site ${inputs.siteId}: ${wrote ? "script updated, " : ""}deploying ${inputs.commitSha ?? `the head of ${inputs.branch}`}`,
       );
       run = await deployAndWait(client, inputs, secrets);
@@ -87,7 +87,7 @@ async function converge(inputs: DeploymentInputs, previous: DeploymentOutputs | 
       healthStatus: null,
     };
     if (run.error !== null) throw partialFailure(id, outs, run.error);
-    pulumi.log.info(`deployment: site ${inputs.siteId}: deployment ${run.deploymentId} finished`);
+    void pulumi.log.info(`deployment: site ${inputs.siteId}: deployment ${run.deploymentId} finished`);
   } else {
     outs = { ...previous, ...publicInputs(inputs), scriptSha256 };
   }

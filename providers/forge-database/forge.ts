@@ -52,7 +52,7 @@ export async function ensureSchema(forge: ForgeClient, serverId: number, name: s
     const what = describeSchema(serverId, name, existing.id);
     const settled = await waitSettled(forge, what, () => forge.databases.get(serverId, existing.id));
     if (settled !== null) {
-      pulumi.log.info(`forge-database: adopted ${what}`);
+      void pulumi.log.info(`forge-database: adopted ${what}`);
       return settled;
     }
     // It was being removed (a replace or a destroy that did not finish): make a new one under the same name.
@@ -64,10 +64,10 @@ export async function ensureSchema(forge: ForgeClient, serverId: number, name: s
     find: () => forge.databases.findByName(serverId, name),
   });
   const what = describeSchema(serverId, name, created.id);
-  if (lost !== null) pulumi.log.info(`forge-database: the answer to creating it was lost (${lost.message}); found ${what} by its name and kept it`);
+  if (lost !== null) void pulumi.log.info(`forge-database: the answer to creating it was lost (${lost.message}); found ${what} by its name and kept it`);
   const installed = await waitSettled(forge, what, () => forge.databases.get(serverId, created.id));
   if (installed === null) throw droppedWhileInstalling(what);
-  pulumi.log.info(`forge-database: created ${what}`);
+  void pulumi.log.info(`forge-database: created ${what}`);
   return installed;
 }
 
@@ -90,7 +90,7 @@ export async function ensureUser(
     await forge.databaseUsers.update(serverId, existing.id, { password, databaseIds: [databaseId] });
     const adopted = await waitSettled(forge, what, get);
     if (adopted === null) throw droppedWhileInstalling(what);
-    pulumi.log.info(`forge-database: adopted ${what}, with a new password and access to database ${databaseId} only`);
+    void pulumi.log.info(`forge-database: adopted ${what}, with a new password and access to database ${databaseId} only`);
     return adopted;
   };
   const existing = await forge.databaseUsers.findByName(serverId, userName);
@@ -107,14 +107,14 @@ export async function ensureUser(
   const what = describeUser(serverId, userName, created.id);
   if (lost !== null) {
     // The lost request may or may not be what made this user; adopting it sets the password and grants either way.
-    pulumi.log.info(`forge-database: the answer to creating ${what} was lost (${lost.message}); found it by its name`);
+    void pulumi.log.info(`forge-database: the answer to creating ${what} was lost (${lost.message}); found it by its name`);
     const adopted = await adopt(created);
     if (adopted === null) throw droppedWhileInstalling(what);
     return adopted;
   }
   const installed = await waitSettled(forge, what, () => forge.databaseUsers.get(serverId, created.id));
   if (installed === null) throw droppedWhileInstalling(what);
-  pulumi.log.info(`forge-database: created ${what}`);
+  void pulumi.log.info(`forge-database: created ${what}`);
   return installed;
 }
 
@@ -142,12 +142,12 @@ export async function dropUser(forge: ForgeClient, serverId: number, userName: s
   if (user === undefined || user === null) return;
   const what = describeUser(serverId, userName, user.id);
   if (user.name !== userName) {
-    pulumi.log.warn(`forge-database: left ${describeUser(serverId, user.name, user.id)} alone: it is not \`${userName}\``);
+    void pulumi.log.warn(`forge-database: left ${describeUser(serverId, user.name, user.id)} alone: it is not \`${userName}\``);
     return;
   }
   if (user.status !== "removing") await nullIfNotFound(forge.databaseUsers.delete(serverId, user.id));
   await waitUntilGone(forge, () => forge.databaseUsers.get(serverId, user.id), { subject: what, timeoutMs: SETTLE_TIMEOUT_MS });
-  pulumi.log.info(`forge-database: dropped ${what}`);
+  void pulumi.log.info(`forge-database: dropped ${what}`);
 }
 
 /** Drops the schema with this id, if it still carries this name, and waits until Forge has removed it. */
@@ -156,10 +156,10 @@ export async function dropSchema(forge: ForgeClient, serverId: number, name: str
   if (schema === null) return;
   const what = describeSchema(serverId, name, databaseId);
   if (schema.name !== name) {
-    pulumi.log.warn(`forge-database: left ${describeSchema(serverId, schema.name, databaseId)} alone: it is not \`${name}\``);
+    void pulumi.log.warn(`forge-database: left ${describeSchema(serverId, schema.name, databaseId)} alone: it is not \`${name}\``);
     return;
   }
   if (schema.status !== "removing") await nullIfNotFound(forge.databases.delete(serverId, databaseId));
   await waitUntilGone(forge, () => forge.databases.get(serverId, databaseId), { subject: what, timeoutMs: SETTLE_TIMEOUT_MS });
-  pulumi.log.info(`forge-database: dropped ${what}`);
+  void pulumi.log.info(`forge-database: dropped ${what}`);
 }

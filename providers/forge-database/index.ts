@@ -105,7 +105,7 @@ export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabase
     if (user === null && knownUserId !== null) {
       // The schema (the data) stays in state; `userId: null` makes the next diff an update that recreates the user
       // with the same password, so the app's .env keeps working.
-      pulumi.log.warn(`forge-database: database user \`${props.userName}\` is gone; ${NEXT_UP} recreates it`);
+      void pulumi.log.warn(`forge-database: database user \`${props.userName}\` is gone; ${NEXT_UP} recreates it`);
     }
     return { id, props: { ...props, userId: user === null ? null : user.id } };
   },

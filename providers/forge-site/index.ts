@@ -38,7 +38,7 @@ export type ForgeSiteArgs = {
 
 
 function log(message: string): void {
-  pulumi.log.info(`forge-site: ${message}`);
+  void pulumi.log.info(`forge-site: ${message}`);
 }
 
 function siteIdOf(id: string): number {

@@ -148,7 +148,7 @@ export const provider: ProviderImplementation<ForgeWorkerInputs, ForgeWorkerOutp
         !FAILED_STATUSES.includes(process.status),
     );
     for (const stale of found.onSite.filter((process) => process !== adoptable)) {
-      pulumi.log.info(`forge-worker: removing stale background process ${stale.id} named ${inputs.name}`);
+      void pulumi.log.info(`forge-worker: removing stale background process ${stale.id} named ${inputs.name}`);
       await removeProcess(client, where, stale.id);
     }
 
@@ -176,9 +176,9 @@ export const provider: ProviderImplementation<ForgeWorkerInputs, ForgeWorkerOutp
       });
       process = object;
       verb = lost === null ? "created" : "recovered";
-      if (lost !== null) pulumi.log.info(`forge-worker: the answer to creating the worker's process was lost (${lost.message})`);
+      if (lost !== null) void pulumi.log.info(`forge-worker: the answer to creating the worker's process was lost (${lost.message})`);
     }
-    pulumi.log.info(`forge-worker: ${verb} background process ${process.id} named ${inputs.name}`);
+    void pulumi.log.info(`forge-worker: ${verb} background process ${process.id} named ${inputs.name}`);
     const outs = await settle(client, inputs, process);
     return { id: String(process.id), outs: outs satisfies ForgeWorkerOutputs };
   },
@@ -219,7 +219,7 @@ export const provider: ProviderImplementation<ForgeWorkerInputs, ForgeWorkerOutp
     const processId = parseProcessId(id);
     if (!(await assertOwnedProcess(client, where, processId))) return;
     await removeProcess(client, where, processId);
-    pulumi.log.info(`forge-worker: removed background process ${processId} named ${props.name}`);
+    void pulumi.log.info(`forge-worker: removed background process ${processId} named ${props.name}`);
   },
 };
 

@@ -134,9 +134,9 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
       });
       certificate = object;
       verb = lost === null ? "requested" : "recovered";
-      if (lost !== null) pulumi.log.info(`lets-encrypt-cert: the answer to requesting a certificate was lost (${lost.message})`);
+      if (lost !== null) void pulumi.log.info(`lets-encrypt-cert: the answer to requesting a certificate was lost (${lost.message})`);
     }
-    pulumi.log.info(`lets-encrypt-cert: ${verb} certificate ${certificate.id} for ${inputs.domain}`);
+    void pulumi.log.info(`lets-encrypt-cert: ${verb} certificate ${certificate.id} for ${inputs.domain}`);
     const outs = await settle(client, inputs, where, certificate);
     return { id: String(certificate.id), outs: outs satisfies LetsEncryptCertOutputs };
   },
@@ -183,7 +183,7 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
       );
     }
     await removeCertificate(client, where, certificateId);
-    pulumi.log.info(`lets-encrypt-cert: removed certificate ${certificateId} for ${props.domain}`);
+    void pulumi.log.info(`lets-encrypt-cert: removed certificate ${certificateId} for ${props.domain}`);
   },
 };
 

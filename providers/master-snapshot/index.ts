@@ -40,7 +40,7 @@ function assertInputs(inputs: MasterSnapshotInputs, action: string): void {
 async function refresh(inputs: MasterSnapshotInputs): Promise<MasterSnapshotOutputs> {
   const access = mysqlAccessFromStackConfig();
   const result = await withSsh(sshTargetFromStackConfig(), (session) =>
-    refreshMaster(session, inputs, access, (message) => pulumi.log.info(`master-snapshot ${inputs.app}: ${message}`)),
+    refreshMaster(session, inputs, access, (message) => void pulumi.log.info(`master-snapshot ${inputs.app}: ${message}`)),
   );
   return {
     app: inputs.app,
@@ -81,9 +81,9 @@ export const provider: ProviderImplementation<MasterSnapshotInputs, MasterSnapsh
     try {
       await withSsh(sshTargetFromStackConfig(), (session) => dropOwnedStaging(session, mysqlAccessFromStackConfig(), staging));
     } catch (error) {
-      pulumi.log.warn(`master-snapshot ${props.app}: could not remove the staging copy \`${staging}\`: ${(error as Error).message}`);
+      void pulumi.log.warn(`master-snapshot ${props.app}: could not remove the staging copy \`${staging}\`: ${(error as Error).message}`);
     }
-    pulumi.log.info(`master-snapshot ${props.app}: \`${props.masterDatabase}\` is left in place; drop it by hand if no preview needs it`);
+    void pulumi.log.info(`master-snapshot ${props.app}: \`${props.masterDatabase}\` is left in place; drop it by hand if no preview needs it`);
   },
 };
 

@@ -16,8 +16,8 @@ export type PreflightArgs = ResourceArgs<PreflightInputs>;
 
 async function checked(inputs: PreflightInputs): Promise<PreflightOutputs> {
   const findings = await runPreflight(inputs);
-  for (const note of findings.notes) pulumi.log.info(`preflight: ${note}`);
-  for (const warning of findings.warnings) pulumi.log.warn(`preflight: ${warning}`);
+  for (const note of findings.notes) void pulumi.log.info(`preflight: ${note}`);
+  for (const warning of findings.warnings) void pulumi.log.warn(`preflight: ${warning}`);
   return {
     ...inputs,
     checkedAt: new Date().toISOString(),

@@ -93,7 +93,7 @@ export const provider: ProviderImplementation<RedisDbSlotInputs, RedisDbSlotOutp
       releaseSlot(redis, slot, props.stack),
     );
     if (released.outcome === "foreign") {
-      pulumi.log.warn(
+      void pulumi.log.warn(
         `redis-db-slot: database ${slot} is held by ${describeClaim(released.claim)}, not stack ${props.stack}; ` +
           "left it and its keys alone",
       );

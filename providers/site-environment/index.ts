@@ -61,7 +61,7 @@ async function applyManagedKeys(
     contentSha256: sha256Hex(next),
   };
   if (next === current) {
-    pulumi.log.info(`site-environment: the .env of ${describeSite(site)} already holds the ${outs.managedKeys.length} managed keys`);
+    void pulumi.log.info(`site-environment: the .env of ${describeSite(site)} already holds the ${outs.managedKeys.length} managed keys`);
     return { id, outs };
   }
   try {
@@ -69,7 +69,7 @@ async function applyManagedKeys(
   } catch (error) {
     throw partialFailure(id, { ...outs }, error);
   }
-  pulumi.log.info(
+  void pulumi.log.info(
     `site-environment: wrote ${outs.managedKeys.length} managed keys to the .env of ${describeSite(site)}` +
       (removed.length > 0 ? ` and removed ${removed.join(", ")}` : ""),
   );
@@ -118,7 +118,7 @@ export const provider: ProviderImplementation<SiteEnvironmentInputs, SiteEnviron
       if (error instanceof ForgeNotFoundError) return;
       throw error;
     }
-    pulumi.log.info(`site-environment: removed the managed keys from the .env of ${describeSite(site)}`);
+    void pulumi.log.info(`site-environment: removed the managed keys from the .env of ${describeSite(site)}`);
   },
 };
 
