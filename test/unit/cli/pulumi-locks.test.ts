@@ -14,6 +14,7 @@ import {
   parseLockFailure,
   runClearingStaleLocks,
 } from "../../../cli/pulumi/locks";
+import { main } from "../../../cli/main";
 import { PulumiCli } from "../../../cli/pulumi/runner";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -177,5 +178,40 @@ describe("the workflows that run pulumi", () => {
 
     expect(timeouts.length).toBeGreaterThan(0);
     for (const { job, minutes } of timeouts) expect({ job, ok: typeof minutes === "number" && minutes <= FOREIGN_LOCK_MAX_AGE_MINUTES }).toEqual({ job, ok: true });
+  });
+});
+
+describe("forge-previews unlock", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "locks-unlock-"));
+    writeFileSync(path.join(dir, "pulumi"), FAKE_PULUMI);
+    chmodSync(path.join(dir, "pulumi"), 0o755);
+    writeFileSync(path.join(dir, "locked"), LOCKED(2499));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function unlock(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const env = { PATH: process.env.PATH ?? "", FAKE_DIR: dir, PULUMI_CLI_BIN_DIR: dir, PULUMI_BACKEND_URL: `file://${dir}/backend`, PULUMI_CONFIG_PASSPHRASE: "x", FORGE_PREVIEWS_PROJECT_DIR: ROOT };
+    const code = await main(["unlock", ...args], { out: (t) => out.push(t), err: (t) => err.push(t), env, cwd: dir });
+    return { code, out, err };
+  }
+
+  it("runs `pulumi cancel` on the stack it names", async () => {
+    const { code, out } = await unlock(["--stack", "pr-7"]);
+
+    expect({ code, out }).toEqual({ code: 0, out: ["Stack pr-7 is unlocked."] });
+    expect(readFileSync(path.join(dir, "calls"), "utf8")).toBe("cancel --stack pr-7 --yes --non-interactive --color never\n");
+    expect(existsSync(path.join(dir, "locked"))).toBe(false);
+  });
+
+  it("refuses a stack name this project does not build, before running pulumi", async () => {
+    const { code, err } = await unlock(["--stack", "production"]);
+
+    expect(code).toBe(2);
+    expect(err.join("\n")).toMatch(/Stack name "production" is not one this project builds/);
+    expect(existsSync(path.join(dir, "calls"))).toBe(false);
   });
 });
