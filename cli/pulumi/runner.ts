@@ -113,7 +113,13 @@ export class PulumiCli {
       };
       for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
       // Past its deadline the whole session goes, pulumi included.
-      const timer = call.timeoutMs === undefined ? undefined : setTimeout(() => reaper?.reap(), call.timeoutMs);
+      const timer =
+        call.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              child.kill("SIGKILL");
+              reaper?.reap();
+            }, call.timeoutMs);
       const finish = (): void => {
         if (timer) clearTimeout(timer);
         for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
