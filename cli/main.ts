@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   sandbox: () => import("./commands/sandbox"),
   github: () => import("./commands/github"),
   sweep: () => import("./commands/sweep"),
+  unlock: () => import("./commands/unlock"),
 };
 
 async function loadCommand(name: string): Promise<CommandModule | null> {

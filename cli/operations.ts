@@ -8,6 +8,7 @@ import { CapacityExceededError, checkCapacity } from "./capacity";
 import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
 import { sweepLeftovers } from "./leftovers";
 import { EngineProgress, type PhaseTiming, type ProgressReport, formatDuration } from "./progress";
+import { runClearingStaleLocks } from "./pulumi/locks";
 import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
 import { applyPreviewConfig, newToken, parseEntries, readKeptValues, resolvePreviewConfig } from "./pulumi/preview-config";
 import { buildStackName, candidateStackNames } from "../stacks/naming";
@@ -226,14 +227,15 @@ async function runEngine(
   const progress = new EngineProgress({ redact: (text) => cli.redact(text) });
   const emit = (lines: string[]): void => lines.forEach((line) => ctx.onProgress?.(line));
   ctx.onProgress?.(`pulumi ${operation} ${stack}`);
+  // A lock left by a killed run is cleared, and said so; a live one is a StackLockedError naming `unlock`.
   const result = await clock.run(`pulumi ${operation}`, () =>
-    cli.run(args, {
+    runClearingStaleLocks(cli, stack, args, {
       onStdoutLine: (line) => emit(progress.accept(line)),
       onStderrLine: (line) => {
         const text = cli.redact(line).trim();
         if (text !== "") ctx.onProgress?.(`        ${text}`);
       },
-    }),
+    }, (line) => ctx.onProgress?.(line)),
   );
   const report = progress.report();
   const stepIndex = clock.timings.length - 1;

@@ -4,6 +4,7 @@
  * command and the tail of its stderr with every known secret value removed.
  */
 import { spawn } from "node:child_process";
+import type { Socket } from "node:net";
 import * as path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { redactText } from "../../providers/common/redact";
@@ -53,6 +54,8 @@ export class PulumiCommandError extends UserError {
 
 /** Forwarded to a running `pulumi`, which cancels an update cleanly (and keeps its state consistent) on SIGINT. */
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+/** Set once this process was told to stop: no further `pulumi` is started. */
+let stoppedBy: NodeJS.Signals | null = null;
 const STDERR_TAIL_CHARS = 3000;
 
 export class PulumiCli {
@@ -72,37 +75,62 @@ export class PulumiCli {
     return redactText(text, this.secrets);
   }
 
-  /** Runs `pulumi <args>`; resolves whatever the exit code. */
+  /**
+   * Runs `pulumi <args>`; resolves whatever the exit code.
+   *
+   * Stopping: SIGINT or SIGTERM to this process goes to `pulumi` alone, as SIGINT the first time (it cancels the
+   * update, lets the steps in flight finish, saves the state and releases the stack lock) and as received after that
+   * (it terminates). Not to its process group: pulumi starts each plugin in a group of its own, and a provider host
+   * interrupted mid-request loses Forge's answer. Whatever is left of pulumi's session when it ends, or when this
+   * process dies, is killed by {@link startSessionReaper} (issue #13).
+   */
   run(args: readonly string[], call: PulumiCallOptions = {}): Promise<PulumiResult> {
     // Global flags go before a `--`, after which everything is positional.
     const end = args.includes("--") ? args.indexOf("--") : args.length;
     const argv = [...args.slice(0, end), "--non-interactive", "--color", "never", ...args.slice(end)];
+    if (stoppedBy !== null) {
+      return Promise.reject(new UserError(`Stopped by ${stoppedBy}; \`pulumi ${describeArgs(args)}\` was not started.`));
+    }
     return new Promise((resolve, reject) => {
       const child = spawn(path.join(this.options.binDir, "pulumi"), argv, {
         cwd: this.options.cwd,
         env: this.env,
         stdio: ["pipe", "pipe", "pipe"],
-        // Its own process group: a Ctrl-C in a terminal reaches it only through the forwarding below, once. A second
-        // SIGINT would make pulumi stop at once instead of finishing the steps in flight and saving the state.
+        // A session of its own (setsid): a Ctrl-C in a terminal reaches pulumi only through the forwarding below,
+        // once (a second SIGINT makes it stop at once); and everything it starts stays in that session, where the
+        // reaper finds it.
         detached: true,
       });
+      const reaper = child.pid === undefined ? null : startSessionReaper(child.pid);
       const stdout = new LineCollector(call.onStdoutLine);
       const stderr = new LineCollector(call.onStderrLine);
       child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+      let forwarded = 0;
       const forward = (signal: NodeJS.Signals): void => {
-        child.kill(signal);
+        stoppedBy ??= signal;
+        child.kill(forwarded++ === 0 ? "SIGINT" : signal);
       };
       for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-      const timer = call.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), call.timeoutMs);
+      // Past its deadline the whole session goes, pulumi included.
+      const timer =
+        call.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              child.kill("SIGKILL");
+              reaper?.reap();
+            }, call.timeoutMs);
       const finish = (): void => {
         if (timer) clearTimeout(timer);
         for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+        reaper?.reap();
       };
       child.once("error", (error) => {
         finish();
         reject(new UserError(`Could not start ${path.join(this.options.binDir, "pulumi")} (${error.message}); build it with \`bash scripts/pulumi-cli.sh\`.`));
       });
+      // What pulumi leaves behind may hold its stdout open, and so delay "close", until it is killed.
+      child.once("exit", () => reaper?.reap());
       child.once("close", (exitCode, signal) => {
         finish();
         resolve({ args, exitCode, signal, stdout: stdout.end(), stderr: stderr.end() });
@@ -135,6 +163,49 @@ export class PulumiCli {
     const tail = this.redact(result.stderr.trim()).slice(-STDERR_TAIL_CHARS);
     return new PulumiCommandError(`\`pulumi ${describeArgs(result.args)}\` ${how}${tail ? `:\n${tail}` : ""}\n${next}`, result);
   }
+}
+
+/**
+ * Kills every process left in the session `sid` (a `pulumi` and all it started: the language host, the program,
+ * provider plugins and dynamic-provider hosts) once its stdin ends: when {@link SessionReaper.reap} closes it, or when
+ * this process dies in any way, SIGKILL included, since the kernel then closes it. A watchdog of its own, because
+ * nothing in this process runs after a SIGKILL, and `PR_SET_PDEATHSIG` (`setpriv --pdeathsig`) would reach pulumi
+ * alone: its children would be re-parented and live on. It runs in a session of its own and ignores the job-control
+ * signals, so a Ctrl-C or a group kill aimed at this process does not take it away first.
+ *
+ * Linux: members are found by the session field of /proc/<pid>/stat, which a re-parented orphan keeps. Elsewhere only
+ * pulumi's own process group can be killed.
+ */
+const REAPER_SCRIPT = `trap '' INT TERM HUP
+sid=$1
+cat >/dev/null 2>&1
+if [ ! -r /proc/self/stat ]; then kill -KILL -- "-$sid" 2>/dev/null; exit 0; fi
+for round in 1 2 3 4 5; do
+  found=
+  for f in /proc/[0-9]*/stat; do
+    IFS= read -r line < "$f" 2>/dev/null || continue
+    set -- \${line##*) }
+    if [ "$4" = "$sid" ] && [ "$1" != Z ]; then p=\${f#/proc/}; kill -KILL "\${p%/stat}" 2>/dev/null && found=1; fi
+  done
+  [ -z "$found" ] && exit 0
+done`;
+
+interface SessionReaper {
+  /** Kills what is left of the session now (at once, or once pulumi has ended). */
+  reap(): void;
+}
+
+function startSessionReaper(sid: number): SessionReaper {
+  const reaper = spawn("/bin/sh", ["-c", REAPER_SCRIPT, "forge-previews-reaper", String(sid)], {
+    stdio: ["pipe", "ignore", "ignore"],
+    detached: true,
+  });
+  reaper.once("error", () => undefined);
+  reaper.stdin.on("error", () => undefined);
+  // Neither it nor its pipe keeps this process alive (a piped stdin is a net.Socket).
+  reaper.unref();
+  (reaper.stdin as Socket).unref();
+  return { reap: () => reaper.stdin.destroy() };
 }
 
 /** The arguments as shown in messages; only flags and names are ever passed, never a secret value. */
