@@ -46,8 +46,9 @@ describe("a preview stack written by the flat providers/ layout", () => {
       for (const bag of [resource.inputs, resource.outputs] as Array<Json | undefined>) {
         const current = bag?.__provider;
         if (bag === undefined || typeof current !== "string") continue;
+        // A resource added since (the preflight) has no previous text: an old stack gets it on its first `up`.
         const old = previous[implementationModuleOf(current)];
-        if (old === undefined) throw new Error(`no previous-layout text for ${implementationModuleOf(current)}`);
+        if (old === undefined) continue;
         bag.__provider = old;
         rewritten += 1;
       }
@@ -75,17 +76,21 @@ describe("a preview stack written by the flat providers/ layout", () => {
     await engine?.dispose();
   });
 
-  it("has a previous-layout shim for every dynamic resource the program declares", async () => {
+  it("still declares every dynamic resource the previous layout wrote into state", async () => {
     const modules = new Set((await shimTextsInState()).map(implementationModuleOf));
 
-    expect(modules.size).toBeGreaterThan(5);
-    for (const module of modules) expect(Object.keys(previous)).toContain(module);
+    expect(Object.keys(previous).length).toBeGreaterThan(5);
+    for (const module of Object.keys(previous)) {
+      if (module === "providers/master-snapshot") continue; // the snapshots stack's, not a preview's
+      expect(modules).toContain(module);
+    }
     for (const text of Object.values(previous)) expect(text).toContain('path.resolve(process.cwd(), "providers/provider-kit")');
   });
 
   it("refreshes with the previous shims in state, finding every object and writing nothing to Forge", async () => {
     expect(await restorePreviousShims()).toBeGreaterThan(5);
-    for (const text of await shimTextsInState()) expect(Object.values(previous)).toContain(text);
+    const texts = await shimTextsInState();
+    for (const text of texts.filter((t) => implementationModuleOf(t) in previous)) expect(Object.values(previous)).toContain(text);
     const before = engine.sim.requests.length;
 
     const report = await engine.workspace.refresh(STACK);
