@@ -2,49 +2,26 @@
 // embedded default (the Forge simulator, and this run's sshd, MariaDB and Redis standing in for the server).
 // One preview is brought up from shared configuration given in the environment, another from configuration already
 // on its stack, whose first update fails; both are listed, then destroyed (twice for the first: a no-op success).
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import * as path from "node:path";
-import { SECRET_ENV } from "../../cli/cli-config";
 import { run as runListCommand } from "../../cli/commands/list";
 import { type OperationsContext, PreviewOperationError, createOperationsContext, destroyPreview, upPreview } from "../../cli/operations";
 import type { CliIo } from "../../cli/output";
 import { applyPreviewConfig, resolvePreviewConfig } from "../../cli/pulumi/preview-config";
 import { PulumiCli } from "../../cli/pulumi/runner";
 import { createStack } from "../../cli/pulumi/stacks";
-import { type EmbeddedDefault, startEmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
-import { testServices } from "../support/services";
-import { pulumiBinDir, repoRoot } from "./pulumi-engine";
+import { type EmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
+import { type CliProject, runBin, startCliProject } from "./cli-project";
 
 // Every engine command starts the CLI, the language host, ts-node and the provider host from scratch.
 jest.setTimeout(600_000);
 
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks", "node_modules"];
 const SHA_GOOD = "1111111111111111111111111111111111111111";
 const SHA_BROKEN = "2222222222222222222222222222222222222222";
 
-interface BinRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runBin(args: string[], cwd: string, env: Record<string, string>): Promise<BinRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(repoRoot, "bin", "forge-previews"), args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe("the operations CLI on real preview stacks", () => {
-  let scratch: string;
+  let cli: CliProject;
   let project: string;
   let embedded: EmbeddedDefault;
   let baseEnv: Record<string, string>;
@@ -59,41 +36,12 @@ describe("the operations CLI on real preview stacks", () => {
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    scratch = await mkdtemp(path.join(tmpdir(), "cli-engine-"));
-    project = path.join(scratch, "project");
-    await mkdir(project);
-    for (const entry of PROJECT_ENTRIES) await symlink(path.join(repoRoot, entry), path.join(project, entry));
-    embedded = await startEmbeddedDefault({ dir: path.join(scratch, "simulator"), services: testServices() });
-    const binDir = await pulumiBinDir();
-    // A developer's own Pulumi login, backend or token must not reach these stacks.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === "string" && !e[0].startsWith("PULUMI_")));
-    baseEnv = {
-      ...inherited,
-      ...embedded.env,
-      PULUMI_BACKEND_URL: `file://${path.join(scratch, "backend")}`,
-      PULUMI_CONFIG_PASSPHRASE: "cli-engine-test",
-      PULUMI_HOME: path.join(scratch, "pulumi-home"),
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_CLI_BIN_DIR: binDir,
-    };
-    await mkdir(path.join(scratch, "backend"));
-    const plain: Record<string, unknown> = {};
-    sharedEnv = { ...baseEnv };
-    for (const [key, entry] of Object.entries(embedded.stackConfig)) {
-      if (key === "branch") continue;
-      if (entry.secret) {
-        const variable = SECRET_ENV[key];
-        if (variable === undefined) throw new Error(`no environment variable carries the secret \`${key}\``);
-        sharedEnv[variable] = entry.value;
-        secrets.push(entry.value);
-      } else {
-        plain[key] = entry.objectValue ?? entry.value;
-      }
-    }
-    sharedEnv.FORGE_PREVIEWS_CONFIG = JSON.stringify(plain);
+    cli = await startCliProject("cli-engine");
+    ({ project, embedded, baseEnv, env: sharedEnv } = cli);
+    secrets.push(...cli.secrets);
     shared = await createOperationsContext({ cwd: project, env: sharedEnv, onProgress: (line) => progress.push(line) });
     ownConfig = await createOperationsContext({ cwd: project, env: baseEnv, onProgress: (line) => failedProgress.push(line) });
-    pulumi = new PulumiCli({ cwd: project, binDir, env: baseEnv });
+    pulumi = new PulumiCli({ cwd: project, binDir: cli.binDir, env: baseEnv });
 
     // pr-32 is configured by hand, as an operator would, with a server id Forge does not know.
     await pulumi.runChecked(["stack", "init", "pr-32"], "");
@@ -108,8 +56,7 @@ describe("the operations CLI on real preview stacks", () => {
 
   afterAll(async () => {
     await failedUp;
-    await embedded?.stop();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    await cli?.dispose();
   });
 
   async function stackNames(): Promise<string[]> {
@@ -155,18 +102,20 @@ describe("the operations CLI on real preview stacks", () => {
     expect(embedded.simulator.requests.filter((r) => r.method === "POST" && r.path.endsWith("/deployments")).length).toBe(deploymentsBefore);
   });
 
-  it("records a failed first update of a stack configured by hand, keeping what it created", async () => {
+  it("records a failed first update of a stack configured by hand: its preflight refuses the unknown server", async () => {
     await pulumi.runChecked(["stack", "init", "scratch"], "");
     const failure = await failedUp;
 
     expect(failure).toBeInstanceOf(PreviewOperationError);
     const error = failure as PreviewOperationError;
     expect(error.stackName).toBe("pr-32");
-    expect(error.failedSteps).toContainEqual({ op: "create", type: "forge:Site", name: "pr-32-site" });
-    expect(error.errors.join("\n")).toMatch(/404/);
+    expect(error.failedSteps).toContainEqual({ op: "create", type: "forge:Preflight", name: "pr-32-preflight" });
+    expect(error.errors.join("\n")).toMatch(/server 99/);
     expect(error.message).toMatch(/^`pulumi up` of stack pr-32 failed after /);
     expect(error.message).toMatch(/Fix the cause above, then run the same `up` again/);
-    expect(failedProgress).toContainEqual(expect.stringMatching(/FAILED {4}create forge:Site pr-32-site/));
+    expect(failedProgress).toContainEqual(expect.stringMatching(/FAILED {4}create forge:Preflight pr-32-preflight/));
+    // The preflight fails before any write, so the server Forge does not know was never asked to create anything.
+    expect(embedded.simulator.requests.filter((r) => r.method !== "GET" && r.path.includes("/servers/99/"))).toEqual([]);
     expect((await pulumi.runChecked(["config", "get", "branch", "--stack", "pr-32"], "")).stdout.trim()).toBe("feature/broken");
   });
 

@@ -2,30 +2,25 @@
 // it) on a real preview stack: a site deleted by hand on Forge is recreated with everything that hangs off it by the
 // next `up`, a no-change `up` still writes nothing, `refresh` is a command of its own, and `maxEnvironments` is
 // enforced by `up` itself before anything is created (issue #13).
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { CapacityExceededError } from "../../cli/capacity";
-import { SECRET_ENV } from "../../cli/cli-config";
 import { type OperationsContext, createOperationsContext, destroyPreview, upPreview } from "../../cli/operations";
 import { PulumiCli } from "../../cli/pulumi/runner";
 import { parseDotenv } from "../../providers/common/dotenv";
 import { MANAGED_ENV_KEYS } from "../../stacks/config-rules";
 import { buildPreviewNames } from "../../stacks/naming";
-import { type EmbeddedDefault, SANDBOX_APP, SANDBOX_DOMAIN, startEmbeddedDefault } from "../../tools/sandbox/embedded-default";
+import { type EmbeddedDefault, SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
 import type { RecordedRequest } from "../../tools/simulator";
-import { testServices } from "../support/services";
+import { type CliProject, runBin, startCliProject } from "./cli-project";
 import { parseStackExport } from "./engine-json";
 import { SLOT_CLAIMS_KEY, forgeWrites, stackObjects, stateMismatches } from "./preview-workspace";
-import { pulumiBinDir, repoRoot } from "./pulumi-engine";
 import { createClient } from "redis";
 import { createConnection } from "mysql2/promise";
 
 // Every engine command starts the CLI, the language host, ts-node and the provider host from scratch.
 jest.setTimeout(600_000);
 
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks", "node_modules"];
 const SHA = "4141414141414141414141414141414141414141";
 const BRANCH = "feature/drift";
 const names = buildPreviewNames({ app: SANDBOX_APP, pr: 41, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
@@ -35,20 +30,8 @@ const refusedNames = buildPreviewNames({ app: SANDBOX_APP, pr: 42, isDefaultApp:
 const forgeRequests = (requests: readonly RecordedRequest[]): RecordedRequest[] => requests.filter((r) => r.path.startsWith("/orgs/"));
 const forgeReads = (requests: readonly RecordedRequest[]): string[] => forgeRequests(requests).filter((r) => r.method === "GET").map((r) => `GET ${r.route ?? r.path}`);
 
-function runBin(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(repoRoot, "bin", "forge-previews"), args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe("drift and capacity through forge-previews up", () => {
-  let scratch: string;
+  let cli: CliProject;
   let project: string;
   let embedded: EmbeddedDefault;
   let env: Record<string, string>;
@@ -97,36 +80,11 @@ describe("drift and capacity through forge-previews up", () => {
   };
 
   beforeAll(async () => {
-    scratch = await mkdtemp(path.join(tmpdir(), "drift-engine-"));
-    project = path.join(scratch, "project");
-    await mkdir(project);
-    for (const entry of PROJECT_ENTRIES) await symlink(path.join(repoRoot, entry), path.join(project, entry));
-    await mkdir(path.join(scratch, "simulator"));
-    embedded = await startEmbeddedDefault({ dir: path.join(scratch, "simulator"), services: testServices() });
-    const binDir = await pulumiBinDir();
-    // A developer's own Pulumi login, backend or token must not reach these stacks.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === "string" && !e[0].startsWith("PULUMI_")));
-    const baseEnv = {
-      ...inherited,
-      ...embedded.env,
-      PULUMI_BACKEND_URL: `file://${path.join(scratch, "backend")}`,
-      PULUMI_CONFIG_PASSPHRASE: "drift-engine-test",
-      PULUMI_HOME: path.join(scratch, "pulumi-home"),
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_CLI_BIN_DIR: binDir,
-    };
-    await mkdir(path.join(scratch, "backend"));
     // Databases 12-13 are the engine tests' own; one environment at most, so a second PR is past the limit.
-    const plain: Record<string, unknown> = { redisSlotRange: "12-13", maxEnvironments: "1" };
-    env = { ...baseEnv };
-    for (const [key, entry] of Object.entries(embedded.stackConfig)) {
-      if (key === "branch") continue;
-      if (entry.secret) env[SECRET_ENV[key] ?? `missing-variable-for-${key}`] = entry.value;
-      else plain[key] ??= entry.objectValue ?? entry.value;
-    }
-    env.FORGE_PREVIEWS_CONFIG = JSON.stringify(plain);
+    cli = await startCliProject("drift-engine", { config: { redisSlotRange: "12-13", maxEnvironments: "1" } });
+    ({ project, embedded, env } = cli);
     ops = await createOperationsContext({ cwd: project, env });
-    pulumi = new PulumiCli({ cwd: project, binDir, env: baseEnv });
+    pulumi = new PulumiCli({ cwd: project, binDir: cli.binDir, env: cli.baseEnv });
 
     await upPreview(request, ops);
     currentSite();
@@ -139,8 +97,7 @@ describe("drift and capacity through forge-previews up", () => {
     } finally {
       // A test that failed half-way must not leave schemas or users to the test files after it.
       await embedded?.simulator.purge();
-      await embedded?.stop();
-      if (scratch) await rm(scratch, { recursive: true, force: true });
+      await cli?.dispose();
     }
   });
 

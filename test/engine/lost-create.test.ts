@@ -1,59 +1,31 @@
 // `POST sites` carried out by Forge but answered after the client's timeout, under the real pulumi engine and the
 // operations CLI: `up` keeps the site it finds by its owner tag, and when even that look-up fails, `destroy` finds the
 // site by its tag afterwards. Either way nothing of the preview is left on the simulator, in MariaDB or in Redis.
-import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import { createClient } from "redis";
-import { SECRET_ENV } from "../../cli/cli-config";
 import { type OperationsContext, PreviewOperationError, createOperationsContext, destroyPreview, upPreview } from "../../cli/operations";
-import { type EmbeddedDefault, startEmbeddedDefault } from "../../tools/sandbox/embedded-default";
+import type { EmbeddedDefault } from "../../tools/sandbox/embedded-default";
 import { testServices } from "../support/services";
-import { pulumiBinDir, repoRoot } from "./pulumi-engine";
+import { type CliProject, startCliProject } from "./cli-project";
 
 jest.setTimeout(600_000);
 
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks", "node_modules"];
 const SHA = "3333333333333333333333333333333333333333";
 const SITES_ROUTE = "/orgs/{organization}/servers/{server}/sites";
 /** The providers' Forge client gives up after this long, so a held answer costs seconds, not the default 30. */
 const CLIENT_TIMEOUT_MS = "3000";
 
 describe("a site created while the client timed out, through up and destroy", () => {
-  let scratch: string;
+  let cli: CliProject;
   let embedded: EmbeddedDefault;
   let ctx: OperationsContext;
   let root: Connection;
   const progress: string[] = [];
 
   beforeAll(async () => {
-    scratch = await mkdtemp(path.join(tmpdir(), "lost-create-"));
-    const project = path.join(scratch, "project");
-    await mkdir(project);
-    for (const entry of PROJECT_ENTRIES) await symlink(path.join(repoRoot, entry), path.join(project, entry));
-    embedded = await startEmbeddedDefault({ dir: path.join(scratch, "simulator"), services: testServices() });
-    await mkdir(path.join(scratch, "backend"));
-    // A developer's own Pulumi login, backend or token must not reach these stacks.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === "string" && !e[0].startsWith("PULUMI_")));
-    const env: Record<string, string> = {
-      ...inherited,
-      ...embedded.env,
-      FORGE_TIMEOUT_MS: CLIENT_TIMEOUT_MS,
-      PULUMI_BACKEND_URL: `file://${path.join(scratch, "backend")}`,
-      PULUMI_CONFIG_PASSPHRASE: "lost-create-test",
-      PULUMI_HOME: path.join(scratch, "pulumi-home"),
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_CLI_BIN_DIR: await pulumiBinDir(),
-    };
-    const plain: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(embedded.stackConfig)) {
-      if (key === "branch") continue;
-      if (entry.secret) env[SECRET_ENV[key] as string] = entry.value;
-      else plain[key] = entry.objectValue ?? entry.value;
-    }
-    env.FORGE_PREVIEWS_CONFIG = JSON.stringify(plain);
-    ctx = await createOperationsContext({ cwd: project, env, onProgress: (line) => progress.push(line) });
+    cli = await startCliProject("lost-create", { extraEnv: { FORGE_TIMEOUT_MS: CLIENT_TIMEOUT_MS } });
+    embedded = cli.embedded;
+    ctx = await createOperationsContext({ cwd: cli.project, env: cli.env, onProgress: (line) => progress.push(line) });
     const { mariadb } = testServices();
     const mysql = await import("mysql2/promise");
     root = await mysql.createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password });
@@ -61,8 +33,7 @@ describe("a site created while the client timed out, through up and destroy", ()
 
   afterAll(async () => {
     await root?.end();
-    await embedded?.stop();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    await cli?.dispose();
   });
 
   /** Everything of PR `pr` that could outlive its stack: Forge objects, MariaDB schema and user, the Redis claim. */

@@ -4,24 +4,20 @@
 // that lock, says so, and removes everything from the simulator, MariaDB and Redis.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createConnection } from "mysql2/promise";
 import { createClient } from "redis";
-import { SECRET_ENV } from "../../cli/cli-config";
 import { type OperationsContext, createOperationsContext, destroyPreview, upPreview } from "../../cli/operations";
 import { StackLockedError } from "../../cli/pulumi/locks";
 import { PulumiCli } from "../../cli/pulumi/runner";
 import { SLOT_CLAIMS_KEY } from "../../providers/redis";
 import { buildPreviewNames } from "../../stacks/naming";
-import { type EmbeddedDefault, SANDBOX_APP, SANDBOX_DOMAIN, startEmbeddedDefault } from "../../tools/sandbox/embedded-default";
-import { testServices } from "../support/services";
-import { pulumiBinDir, repoRoot } from "./pulumi-engine";
+import { type EmbeddedDefault, SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
+import { type CliProject, startCliProject } from "./cli-project";
+import { repoRoot } from "./pulumi-engine";
 
 jest.setTimeout(600_000);
 
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks", "node_modules"];
 const STACK = "pr-41";
 const names = buildPreviewNames({ app: SANDBOX_APP, pr: 41, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
 
@@ -60,7 +56,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | null | fals
 }
 
 describe("stack locks on real preview stacks", () => {
-  let scratch: string;
+  let cli: CliProject;
   let project: string;
   let lockDir: string;
   let embedded: EmbeddedDefault;
@@ -78,41 +74,18 @@ describe("stack locks on real preview stacks", () => {
   }
 
   beforeAll(async () => {
-    scratch = await mkdtemp(path.join(tmpdir(), "stale-lock-"));
-    project = path.join(scratch, "project");
-    await mkdir(project);
-    for (const entry of PROJECT_ENTRIES) await symlink(path.join(repoRoot, entry), path.join(project, entry));
-    embedded = await startEmbeddedDefault({ dir: path.join(scratch, "simulator"), services: testServices() });
-    const binDir = await pulumiBinDir();
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === "string" && !e[0].startsWith("PULUMI_")));
-    env = {
-      ...inherited,
-      ...embedded.env,
-      PULUMI_BACKEND_URL: `file://${path.join(scratch, "backend")}`,
-      PULUMI_CONFIG_PASSPHRASE: "stale-lock-test",
-      PULUMI_HOME: path.join(scratch, "pulumi-home"),
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_CLI_BIN_DIR: binDir,
-    };
+    cli = await startCliProject("stale-lock");
+    ({ project, embedded, env } = cli);
     // Where pulumi 3.276's DIY backend keeps the stack's lock: .pulumi/locks/<org>/<project>/<stack>/<uuid>.json.
-    lockDir = path.join(scratch, "backend", ".pulumi", "locks", "organization", "forge-previews", STACK);
-    await mkdir(path.join(scratch, "backend"));
-    const plain: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(embedded.stackConfig)) {
-      if (key === "branch") continue;
-      if (entry.secret) env[SECRET_ENV[key] ?? `missing-variable-for-${key}`] = entry.value;
-      else plain[key] = entry.objectValue ?? entry.value;
-    }
-    env.FORGE_PREVIEWS_CONFIG = JSON.stringify(plain);
+    lockDir = path.join(cli.scratch, "backend", ".pulumi", "locks", "organization", "forge-previews", STACK);
     ctx = await createOperationsContext({ cwd: project, env, onProgress: (line) => progress.push(line) });
-    pulumi = new PulumiCli({ cwd: project, binDir, env });
+    pulumi = new PulumiCli({ cwd: project, binDir: cli.binDir, env });
     await upPreview({ app: null, pr: 41, branch: "feature/locks", sha: "1".repeat(40) }, ctx);
   });
 
   afterAll(async () => {
     for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await embedded?.stop();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    await cli?.dispose();
   });
 
   it("leaves a lock whose pulumi still runs, and the error names the command that clears it", async () => {
