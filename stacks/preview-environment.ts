@@ -89,7 +89,9 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
           webDirectory: app.webDirectory,
           repository: app.repository,
           branch: args.branch,
-          pushToDeploy: true,
+          // Off: with a commit the deploy script pins `git reset --hard <sha>`, so a push would make Forge redeploy
+          // the old commit, racing our own deployment. One owner of deployments: the pipeline, which a push reaches.
+          pushToDeploy: false,
           ownerTag: names.ownerTag,
         },
         child(),

@@ -21,10 +21,15 @@ export interface DeploymentScriptInputs {
 export const LARAVEL_STEPS = [
   "$FORGE_COMPOSER install --no-interaction --prefer-dist --optimize-autoloader --no-dev",
   "",
-  // Forge's default script reloads PHP-FPM so OPcache drops the old code; the flock keeps concurrent deploys on the
-  // same server from reloading at once.
+  // Forge's default script reloads PHP-FPM so OPcache drops the old code, under a flock so concurrent deploys on the
+  // same server do not reload at once. Its lock is `9>/tmp/fpmlock`, but this script runs as the site's isolated user:
+  // that file may already exist, made 0644 by `forge` or another site's user, and opening it for writing is refused
+  // (so is any open with O_CREAT under `fs.protected_regular`), which `set -e` turns into a failed deployment. A lock
+  // file in `$HOME` would not fail but would only serialise this one site, which Forge already does. So the lock is
+  // taken on `/` opened read-only: flock needs no write access, every user can open it, nobody owns or creates a file,
+  // and every preview on the server still waits for the others' reloads.
   "( flock -w 10 9 || exit 1",
-  "    echo 'Restarting FPM...'; sudo -S service $FORGE_PHP_FPM reload ) 9>/tmp/fpmlock",
+  "    echo 'Restarting FPM...'; sudo -S service $FORGE_PHP_FPM reload ) 9</",
   "",
   "$FORGE_PHP artisan migrate --force",
   "$FORGE_PHP artisan config:cache",

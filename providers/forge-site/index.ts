@@ -1,6 +1,6 @@
 /**
  * `forge:Site`: one preview's Forge site, isolated under its own Linux user, cloned from the PR branch, with
- * push-to-deploy so pushes redeploy it. The site carries `ownerTag` as a Forge tag; that tag is what lets this stack
+ * push-to-deploy as `pushToDeploy` says (previews turn it off: the pipeline deploys). The site carries `ownerTag` as a Forge tag; that tag is what lets this stack
  * adopt it after lost state and what `delete` checks before removing anything.
  */
 import { RUN_UP_AGAIN } from "../common/cli-hints";

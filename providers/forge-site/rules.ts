@@ -160,7 +160,7 @@ export interface ForgeSiteInputs {
   /** The PR's head branch. */
   branch: string;
   sourceControlProvider: ForgeSiteSourceControl;
-  /** Forge redeploys on every push to `branch`. */
+  /** Forge redeploys on every push to `branch`; changed in place. Previews keep it off, as their pipeline deploys. */
   pushToDeploy: boolean;
   /** The Forge tag marking the site as this stack's, e.g. `forge-previews-customer-pr-123`. */
   ownerTag: string;

@@ -95,7 +95,7 @@ describe("the pr-123 program under mocks", () => {
       isolatedUser: "customer-pr123",
       repository: "acme/customer",
       branch: "feature/checkout",
-      pushToDeploy: true,
+      pushToDeploy: false,
       ownerTag: "forge-previews-customer-pr-123",
     });
     expect(mocks.registration("pr-123-database").inputs).toMatchObject({
