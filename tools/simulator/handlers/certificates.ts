@@ -13,7 +13,7 @@ export function presentCertificate(ctx: RequestContext, certificate: Certificate
   const values = initial ? initialValues(certificate.lifecycle) : valuesAt(certificate.lifecycle, ctx.now);
   return siteResource(ctx, "certificates", certificate, `domains/${certificate.domainId}/certificates/${certificate.id}`, {
     // A clone copies another certificate; the resource reports the kind of certificate it is.
-    type: certificate.type === "clone" ? "existing" : certificate.type,
+    type: certificate.type === "clone" ? ctx.services.quirks.cloneCertificateType ?? "existing" : certificate.type,
     verification_method: certificate.verificationMethod,
     key_type: certificate.keyType,
     preferred_chain: certificate.preferredChain,
