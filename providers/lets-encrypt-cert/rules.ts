@@ -90,9 +90,14 @@ export function planCertReplacement(
   return { replaces, deleteBeforeReplace: replaces.length > 0 && !targetSurelyChanges };
 }
 
-/** What Forge calls a certificate made in each mode: a clone reports itself as an `existing` certificate. */
-export function certificateTypeFor(mode: CertificateMode): string {
-  return mode === "clone" ? "existing" : "letsencrypt";
+/**
+ * Whether a certificate on the site's own domain record is of the kind `mode` makes. A Let's Encrypt request reports
+ * `letsencrypt`. The response enum has no `clone`, so what a clone reports is Forge's choice: `existing`, or the type
+ * of the certificate it copied (`letsencrypt` for a copied wildcard). The domain record is this preview's, so in clone
+ * mode any certificate on it is taken, whatever type it reports.
+ */
+export function isOfMode(certificate: Pick<Certificate, "type">, mode: CertificateMode): boolean {
+  return mode === "clone" || certificate.type === "letsencrypt";
 }
 
 export function isFailedStatus(status: string): boolean {
@@ -101,7 +106,7 @@ export function isFailedStatus(status: string): boolean {
 
 /** A certificate this resource may take over: the right kind, and serving or on its way to serving. */
 export function isAdoptable(certificate: Certificate, mode: CertificateMode): boolean {
-  if (certificate.type !== certificateTypeFor(mode) || isFailedStatus(certificate.status)) return false;
+  if (!isOfMode(certificate, mode) || isFailedStatus(certificate.status)) return false;
   return certificate.active || certificate.status === "installing";
 }
 
