@@ -106,7 +106,10 @@ describe("which existing certificate may be adopted", () => {
     ["a failed one", { status: "failed", active: false }, "letsencrypt", false],
     ["one of another kind", { type: "csr" }, "letsencrypt", false],
     ["an active clone (Forge reports it as existing)", { type: "existing" }, "clone", true],
-    ["a Let's Encrypt certificate in clone mode", {}, "clone", false],
+    // The response enum has no `clone`: a clone may report the type of the certificate it copied.
+    ["a clone that reports the Let's Encrypt type of its source", {}, "clone", true],
+    ["a failed clone", { type: "letsencrypt", status: "failed", active: false }, "clone", false],
+    ["an existing certificate in Let's Encrypt mode", { type: "existing" }, "letsencrypt", false],
   ])("%s: %s", (_case, overrides, mode, expected) => {
     expect(isAdoptable(certificate(overrides), mode)).toBe(expected);
   });
