@@ -91,13 +91,16 @@ export function planCertReplacement(
 }
 
 /**
- * Whether a certificate on the site's own domain record is of the kind `mode` makes. A Let's Encrypt request reports
- * `letsencrypt`. The response enum has no `clone`, so what a clone reports is Forge's choice: `existing`, or the type
- * of the certificate it copied (`letsencrypt` for a copied wildcard). The domain record is this preview's, so in clone
- * mode any certificate on it is taken, whatever type it reports.
+ * Whether a certificate on the site's own domain record is of the kind `mode` makes. A Let's Encrypt request of this
+ * resource reports `letsencrypt`, verified by `http-01`. The response enum has no `clone`, so what a clone reports is
+ * Forge's choice: `existing`, or the type of the certificate it copied. The usual source is a wildcard, which only
+ * `dns-01` can verify, so a clone is an `existing` certificate or a `letsencrypt` one not verified by `http-01`; that
+ * keeps the certificate of an earlier `letsencrypt` mode, still serving during a switch to clone, from being taken.
  */
-export function isOfMode(certificate: Pick<Certificate, "type">, mode: CertificateMode): boolean {
-  return mode === "clone" || certificate.type === "letsencrypt";
+export function isOfMode(certificate: Pick<Certificate, "type" | "verificationMethod">, mode: CertificateMode): boolean {
+  const ownLetsEncrypt = certificate.type === "letsencrypt" && certificate.verificationMethod === "http-01";
+  if (mode === "letsencrypt") return certificate.type === "letsencrypt";
+  return certificate.type === "existing" || (certificate.type === "letsencrypt" && !ownLetsEncrypt);
 }
 
 export function isFailedStatus(status: string): boolean {

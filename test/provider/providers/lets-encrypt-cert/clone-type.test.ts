@@ -101,4 +101,18 @@ describe("LetsEncryptCert in clone mode against a Forge that reports clones as `
     expect(writes()).toStrictEqual([`POST ${certificatesPath(siteId, domainRecordId)}`]);
     expect(certificates()).toMatchObject([{ id: Number(recovered.id), type: "clone" }]);
   });
+
+  it("does not take the Let's Encrypt certificate of an earlier mode, still serving while it switches to clone", async () => {
+    await host.delete(urn, (await host.create(urn, inputs)).id, outs);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const earlier = await call(sim, "POST", certificatesPath(siteId, domainRecordId), { type: "letsencrypt", enable: true });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    sim.clearRequests();
+
+    const clone = await host.create(urn, inputs);
+
+    expect(clone.id).not.toBe(earlier.json.data.id);
+    expect(writes()).toStrictEqual([`POST ${certificatesPath(siteId, domainRecordId)}`]);
+    expect(certificates().map((certificate) => certificate.type).sort()).toStrictEqual(["clone", "letsencrypt"]);
+  });
 });

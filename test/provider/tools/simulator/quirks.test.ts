@@ -69,10 +69,10 @@ describe("simulator: quirks of the real Forge, each switchable on its own", () =
     expect(seen.rule).toMatchObject({ name: "preview", status: null });
   });
 
-  it("cloneCertificateType reports a clone as that type", async () => {
+  it("cloneCertificateType `letsencrypt` reports a clone as its source: that type, the source's verification and key", async () => {
     const seen = await observeWith({ quirks: { cloneCertificateType: "letsencrypt" } });
 
-    expect(seen.clone.type).toBe("letsencrypt");
+    expect(seen.clone).toMatchObject({ type: "letsencrypt", verification_method: "dns-01", key_type: "ecdsa" });
   });
 
   it("the hostile profile turns every quirk on, and a single quirk can still be turned off in it", async () => {
