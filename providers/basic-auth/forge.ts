@@ -27,13 +27,23 @@ export async function findRule(client: ForgeClient, ref: RuleRef): Promise<Secur
   }
 }
 
-/** Polls until the rule is `installed`; a `failed` rule or one that vanished ends the wait with an error. */
+/** Whether the site's list of security rules holds the rule. */
+async function isListed(client: ForgeClient, ref: RuleRef): Promise<boolean> {
+  return (await client.securityRules.list(ref.serverId, ref.siteId).find((rule) => rule.id === ref.ruleId)) !== undefined;
+}
+
+/**
+ * Polls until the rule is `installed`; a `failed` rule or one that vanished ends the wait with an error. The spec
+ * makes `status` nullable, and a Forge that reports null may never report anything else, so a null-status rule that
+ * the site's rule list holds counts as installed rather than being waited on.
+ */
 export async function waitRuleInstalled(client: ForgeClient, ref: RuleRef): Promise<SecurityRule> {
   return waitFor(
     async () => {
       const rule = await findRule(client, ref);
       if (rule === null) throw new Error(`${describeRule(ref)} disappeared while it was being installed`);
       if (rule.status === "installed") return waitDone(rule);
+      if (rule.status === null && (await isListed(client, ref))) return waitDone(rule);
       if (rule.status === "failed") {
         throw new Error(
           `${describeRule(ref)} ended \`failed\`: Forge could not install the basic auth; check the site's Security tab ` +

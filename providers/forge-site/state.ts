@@ -66,14 +66,45 @@ export function repositoryPathOf(reported: string): string {
   return path.replace(/\/+$/, "").replace(/\.git$/, "");
 }
 
-/** The in-place fields where Forge's site differs from the inputs; empty when nothing needs changing. */
-export function updateSiteParams(site: Site, inputs: ForgeSiteInputs): UpdateSiteParams {
+/**
+ * Forge's spelling of a PHP version (`php84`, as its create and update take it) from any form a site may report:
+ * `php84`, `8.4`, `PHP 8.4`, `php8.4`. SiteResource types `php_version` as a free string and other v2 resources say
+ * `8.4`, so every comparison and output goes through here. Unrecognised forms and null pass through unchanged.
+ */
+export function normalizePhpVersion(reported: string | null): string | null {
+  if (reported === null) return null;
+  const match = /^(?:php)?\s*(\d)\.?(\d{1,2})$/i.exec(reported.trim());
+  return match === null ? reported : `php${match[1]}${match[2]}`;
+}
+
+/**
+ * Fields Forge may leave `null` for good: `quick_deploy` stays null until Forge installs the repository webhook.
+ * A null there says nothing about what was asked, so it is neither compared nor waited on (see `unechoedFields`).
+ */
+function echoedQuickDeploy(site: Site): boolean | null {
+  return site.quickDeploy;
+}
+
+/**
+ * The in-place fields where Forge's site differs from the inputs; empty when nothing needs changing. Where Forge
+ * reports `quick_deploy` as null, `pushToDeploy` is sent only when `previous` (the last applied inputs) shows that
+ * it changed: otherwise every run would send it again.
+ */
+export function updateSiteParams(site: Site, inputs: ForgeSiteInputs, previous?: Pick<ForgeSiteInputs, "pushToDeploy">): UpdateSiteParams {
   const params: UpdateSiteParams = {};
-  if (site.phpVersion !== inputs.phpVersion) params.phpVersion = inputs.phpVersion as PhpVersion;
+  if (normalizePhpVersion(site.phpVersion) !== inputs.phpVersion) params.phpVersion = inputs.phpVersion as PhpVersion;
   if (site.webDirectory !== inputs.webDirectory) params.directory = inputs.webDirectory;
   if (site.repository?.branch !== inputs.branch) params.repositoryBranch = inputs.branch;
-  if (site.quickDeploy !== inputs.pushToDeploy) params.pushToDeploy = inputs.pushToDeploy;
+  const quickDeploy = echoedQuickDeploy(site);
+  const pushToDeployChanged =
+    quickDeploy === null ? previous !== undefined && previous.pushToDeploy !== inputs.pushToDeploy : quickDeploy !== inputs.pushToDeploy;
+  if (pushToDeployChanged) params.pushToDeploy = inputs.pushToDeploy;
   return params;
+}
+
+/** Requested fields that Forge does not report back (null), so a settled site cannot show them applied. */
+export function unechoedFields(site: Site): string[] {
+  return echoedQuickDeploy(site) === null ? ["pushToDeploy"] : [];
 }
 
 /** Identity fields where an existing site differs from the inputs, as `field (Forge has x)` phrases. */
@@ -95,7 +126,7 @@ export function outputsFromSite(site: Site, fallback: ForgeSiteInputs): ForgeSit
     serverId: site.serverId ?? fallback.serverId,
     domain: site.name,
     isolatedUser: user,
-    phpVersion: site.phpVersion ?? fallback.phpVersion,
+    phpVersion: normalizePhpVersion(site.phpVersion) ?? fallback.phpVersion,
     webDirectory: site.webDirectory ?? fallback.webDirectory,
     repository: site.repository?.url ? repositoryPathOf(site.repository.url) : fallback.repository,
     branch: site.repository?.branch ?? fallback.branch,
@@ -152,6 +183,7 @@ export function siteProgress(site: Site, inputs: ForgeSiteInputs | null): WaitRe
   if (site.status === "failed") throw new ForgeSiteFailedError(site);
   const repository = site.repository;
   const repositoryReady = repository !== null && (repository.status === "installed" || (repository.status === null && repository.url !== null));
+  // Only fields Forge echoes are waited on; `previous` is left out, so a null `quick_deploy` never holds the wait.
   const pending = inputs === null ? [] : Object.keys(updateSiteParams(site, inputs)).map((field) => `${field} not yet applied`);
   if (READY_STATUSES.has(site.status) && repositoryReady && pending.length === 0) return waitDone(site);
   return waitPending(progressOf(site, pending));

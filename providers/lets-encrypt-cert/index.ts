@@ -27,10 +27,10 @@ import {
 import {
   CERT_FIELDS,
   type LetsEncryptCertInputs,
-  certificateTypeFor,
   checkCertInputs,
   isAdoptable,
   isFailedStatus,
+  isOfMode,
   planCertReplacement,
 } from "./rules";
 import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, type ResourceArgs } from "../runtime";
@@ -129,7 +129,7 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
         // Nothing of this kind was there a moment ago, so one that is there now came from the request.
         find: async () =>
           (await client.certificates.list(inputs.serverId, inputs.siteId, record.id).all()).find(
-            (candidate) => candidate.type === certificateTypeFor(inputs.mode) && !isFailedStatus(candidate.status),
+            (candidate) => isOfMode(candidate, inputs.mode) && !isFailedStatus(candidate.status),
           ),
       });
       certificate = object;

@@ -90,9 +90,17 @@ export function planCertReplacement(
   return { replaces, deleteBeforeReplace: replaces.length > 0 && !targetSurelyChanges };
 }
 
-/** What Forge calls a certificate made in each mode: a clone reports itself as an `existing` certificate. */
-export function certificateTypeFor(mode: CertificateMode): string {
-  return mode === "clone" ? "existing" : "letsencrypt";
+/**
+ * Whether a certificate on the site's own domain record is of the kind `mode` makes. A Let's Encrypt request of this
+ * resource reports `letsencrypt`, verified by `http-01`. The response enum has no `clone`, so what a clone reports is
+ * Forge's choice: `existing`, or the type of the certificate it copied. The usual source is a wildcard, which only
+ * `dns-01` can verify, so a clone is an `existing` certificate or a `letsencrypt` one not verified by `http-01`; that
+ * keeps the certificate of an earlier `letsencrypt` mode, still serving during a switch to clone, from being taken.
+ */
+export function isOfMode(certificate: Pick<Certificate, "type" | "verificationMethod">, mode: CertificateMode): boolean {
+  const ownLetsEncrypt = certificate.type === "letsencrypt" && certificate.verificationMethod === "http-01";
+  if (mode === "letsencrypt") return certificate.type === "letsencrypt";
+  return certificate.type === "existing" || (certificate.type === "letsencrypt" && !ownLetsEncrypt);
 }
 
 export function isFailedStatus(status: string): boolean {
@@ -101,7 +109,7 @@ export function isFailedStatus(status: string): boolean {
 
 /** A certificate this resource may take over: the right kind, and serving or on its way to serving. */
 export function isAdoptable(certificate: Certificate, mode: CertificateMode): boolean {
-  if (certificate.type !== certificateTypeFor(mode) || isFailedStatus(certificate.status)) return false;
+  if (!isOfMode(certificate, mode) || isFailedStatus(certificate.status)) return false;
   return certificate.active || certificate.status === "installing";
 }
 

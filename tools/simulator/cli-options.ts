@@ -8,7 +8,7 @@ export const USAGE = `Usage: npx ts-node tools/simulator/main.ts [options]
   --scopes a,b          token scopes (env FORGE_SIMULATOR_SCOPES; default: all)
   --org SLUG            organization slug (env FORGE_SIMULATOR_ORG; default acme)
   --server ID:NAME      a server; repeat for more (env FORGE_SIMULATOR_SERVERS="1:preview-1,2:preview-2")
-  --profile P           instant | realistic (env FORGE_SIMULATOR_PROFILE; default realistic)
+  --profile P           instant | realistic | hostile (env FORGE_SIMULATOR_PROFILE; default realistic)
   --time-scale X        multiplies realistic durations (env FORGE_SIMULATOR_TIME_SCALE; default 1)
   --page-size N         default page size (env FORGE_SIMULATOR_PAGE_SIZE; default 30)
   --rate-limit N        requests per minute, 0 = off (env FORGE_SIMULATOR_RATE_LIMIT; default 60)
@@ -60,7 +60,9 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): Simulat
   });
   const token = values.token ?? env.FORGE_SIMULATOR_TOKEN ?? "";
   const profile = values.profile ?? env.FORGE_SIMULATOR_PROFILE ?? "realistic";
-  if (profile !== "instant" && profile !== "realistic") throw new Error(`\`--profile\` must be \`instant\` or \`realistic\`, got \`${profile}\`.`);
+  if (profile !== "instant" && profile !== "realistic" && profile !== "hostile") {
+    throw new Error(`\`--profile\` must be \`instant\`, \`realistic\` or \`hostile\`, got \`${profile}\`.`);
+  }
   const scopes = values.scopes ?? env.FORGE_SIMULATOR_SCOPES;
   const openapi = values.openapi ?? env.FORGE_OPENAPI_PATH;
   const mariadb = values.mariadb ?? env.FORGE_SIMULATOR_MARIADB;

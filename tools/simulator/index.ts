@@ -19,6 +19,7 @@ import type { FaultSpec, Lifecycle, Observed, RecordedRequest, SimulatorState } 
 
 export type { SimulatorOptions, MariaDbConnection } from "./options";
 export type { FaultSpec, LostAnswer, RecordedRequest, SimulatorState } from "./types";
+export { HOSTILE_QUIRKS, type Quirks } from "./quirks";
 
 export interface Simulator {
   /** "http://127.0.0.1:<port>/api", the client's baseUrl. */
@@ -82,7 +83,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let apiUrl = "";
   const services: Services = {
     store,
-    clock: new AsyncClock(opts.profile, opts.timeScale),
+    // The hostile profile keeps Forge-like durations; its difference is in the quirks.
+    clock: new AsyncClock(opts.profile === "instant" ? "instant" : "realistic", opts.timeScale),
+    quirks: opts.quirks,
     faults,
     mariadb,
     sandbox,

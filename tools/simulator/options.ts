@@ -1,4 +1,5 @@
 import * as path from "path";
+import { type Quirks, resolveQuirks } from "./quirks";
 
 export interface MariaDbConnection {
   host: string;
@@ -18,8 +19,10 @@ export interface SimulatorOptions {
   org: string;
   /** @default [{ id: 1, name: "preview-1" }] */
   servers?: Array<{ id: number; name: string; phpVersion?: string; databaseType?: string }>;
-  /** @default "instant" */
-  profile?: "instant" | "realistic";
+  /** `hostile` is `realistic` with every quirk on. @default "instant" */
+  profile?: "instant" | "realistic" | "hostile";
+  /** Real-Forge behaviours to show, over the profile's (none, or all for `hostile`); see quirks.ts. */
+  quirks?: Partial<Quirks>;
   /** Multiplies every realistic duration, so benchmarks keep Forge's ratios at a faster pace. @default 1 */
   timeScale?: number;
   /** @default 30 */
@@ -44,7 +47,7 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<SimulatorOptions, "openapiPath">> & { openapiPath: string | null };
+export type ResolvedOptions = Required<Omit<SimulatorOptions, "openapiPath" | "quirks">> & { openapiPath: string | null; quirks: Quirks };
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -66,6 +69,9 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
   }
   const timeScale = opts.timeScale ?? 1;
   if (!(timeScale > 0)) throw new Error("Simulator option `timeScale` must be a positive number.");
+  if (opts.profile !== undefined && !["instant", "realistic", "hostile"].includes(opts.profile)) {
+    throw new Error("Simulator option `profile` must be `instant`, `realistic` or `hostile`.");
+  }
   const pageSize = opts.pageSize ?? 30;
   const maxPageSize = Math.max(opts.maxPageSize ?? 100, pageSize);
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error("Simulator option `pageSize` must be a positive integer.");
@@ -76,6 +82,7 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     org: opts.org,
     servers: opts.servers ?? [{ id: 1, name: "preview-1" }],
     profile: opts.profile ?? "instant",
+    quirks: resolveQuirks(opts.profile ?? "instant", opts.quirks),
     timeScale,
     pageSize,
     maxPageSize,

@@ -13,7 +13,7 @@ export function presentCertificate(ctx: RequestContext, certificate: Certificate
   const values = initial ? initialValues(certificate.lifecycle) : valuesAt(certificate.lifecycle, ctx.now);
   return siteResource(ctx, "certificates", certificate, `domains/${certificate.domainId}/certificates/${certificate.id}`, {
     // A clone copies another certificate; the resource reports the kind of certificate it is.
-    type: certificate.type === "clone" ? "existing" : certificate.type,
+    type: certificate.type === "clone" ? ctx.services.quirks.cloneCertificateType ?? "existing" : certificate.type,
     verification_method: certificate.verificationMethod,
     key_type: certificate.keyType,
     preferred_chain: certificate.preferredChain,
@@ -46,14 +46,20 @@ function createCertificate(ctx: RequestContext): { status: number; body: unknown
   const letsencrypt = typeof body.letsencrypt === "object" && body.letsencrypt !== null ? (body.letsencrypt as Record<string, unknown>) : {};
   const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
   const enable = body.enable === true;
+  // A clone that reports its source's type (the quirk) also reports how the source was verified and its key.
+  const clone = typeof body.clone === "object" && body.clone !== null ? (body.clone as Record<string, unknown>) : {};
+  const cloned =
+    type === "clone" && services.quirks.cloneCertificateType === "letsencrypt"
+      ? services.store.data.certificates.find((item) => item.id === clone.certificate_id && item.type === "letsencrypt")
+      : undefined;
   const half = Math.round(services.clock.duration("certificate") / 2);
   const certificate: CertificateRecord = {
     id: services.store.nextId(),
     siteId: site.id,
     domainId: domain.id,
     type,
-    verificationMethod: type === "letsencrypt" ? stringField(letsencrypt, "verification_method") ?? "http-01" : null,
-    keyType: type === "letsencrypt" ? stringField(letsencrypt, "key_type") ?? "ecdsa" : null,
+    verificationMethod: type === "letsencrypt" ? stringField(letsencrypt, "verification_method") ?? "http-01" : cloned?.verificationMethod ?? null,
+    keyType: type === "letsencrypt" ? stringField(letsencrypt, "key_type") ?? "ecdsa" : cloned?.keyType ?? null,
     // The spec pins `preferred_chain` to this constant for every certificate (it is not nullable in practice).
     preferredChain: stringField(letsencrypt, "preferred_chain") ?? PREFERRED_CHAIN,
     createdAt: now,

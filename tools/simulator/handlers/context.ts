@@ -4,6 +4,7 @@ import type { Faults } from "../faults";
 import type { MariaDbEffects } from "../mariadb";
 import type { HttpMethod } from "../openapi-spec";
 import type { QueryVocabulary } from "../query-vocabulary";
+import type { Quirks } from "../quirks";
 import type { SandboxFiles } from "../sandbox-files";
 import type { Store } from "../store";
 import type {
@@ -25,6 +26,8 @@ export interface Services {
   store: Store;
   clock: AsyncClock;
   faults: Faults;
+  /** Real-Forge behaviours switched on for this simulator. */
+  quirks: Quirks;
   mariadb: MariaDbEffects;
   sandbox: SandboxFiles;
   org: string;

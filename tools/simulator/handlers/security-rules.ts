@@ -9,7 +9,7 @@ import { stringField } from "./site-rules";
 
 export function presentSecurityRule(ctx: RequestContext, rule: SecurityRuleRecord, initial = false): JsonApiResource {
   const values = initial ? initialValues(rule.lifecycle) : valuesAt(rule.lifecycle, ctx.now);
-  const attributes = { name: rule.name, path: rule.path, status: values.status ?? null };
+  const attributes = { name: rule.name, path: rule.path, status: ctx.services.quirks.securityRuleStatusNull ? null : values.status ?? null };
   return siteResource(ctx, "securityRules", rule, `security-rules/${rule.id}`, attributes);
 }
 

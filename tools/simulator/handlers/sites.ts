@@ -9,6 +9,7 @@ import { presentDeployment, latestDeployment } from "./deployments";
 import { listDocument, partial, type ListRules } from "./list";
 import { presentSecurityRule } from "./security-rules";
 import { presentServer } from "./servers";
+import { phpVersionAs } from "../quirks";
 import { SITE_TYPES, booleanField, defaultEnvironment, existingDatabaseName, siteNameFrom, stringField } from "./site-rules";
 import { includedTags, tagRelationship } from "./site-tags";
 
@@ -88,9 +89,9 @@ export function presentSite(ctx: RequestContext, site: SiteRecord, initial = fal
       web_directory: site.webDirectory,
       root_directory: site.rootDirectory,
       aliases: [],
-      php_version: site.phpVersion,
+      php_version: phpVersionAs(site.phpVersion, ctx.services.quirks.phpVersionForm),
       deployment_status: deploymentStatus(ctx, site),
-      quick_deploy: site.pushToDeploy,
+      quick_deploy: ctx.services.quirks.quickDeployNullUntilWebhook ? null : site.pushToDeploy,
       isolated: site.isolated,
       shared_paths: site.sharedPaths,
       repository: {

@@ -40,9 +40,13 @@ describe("simulator command-line options", () => {
     expect(options.servers).toBeUndefined();
   });
 
+  it("takes the hostile profile from FORGE_SIMULATOR_PROFILE", () => {
+    expect(parseCliOptions([], { FORGE_SIMULATOR_TOKEN: "t", FORGE_SIMULATOR_PROFILE: "hostile" }).profile).toBe("hostile");
+  });
+
   it.each([
     [["--server", "preview"], "`--server` takes ID:NAME"],
-    [["--profile", "slow"], "`--profile` must be `instant` or `realistic`"],
+    [["--profile", "slow"], "`--profile` must be `instant`, `realistic` or `hostile`"],
     [["--mariadb", "localhost"], "`--mariadb` takes HOST:PORT"],
     [["--port", "eighty"], "`--port` must be a whole number"],
     [["--unknown"], "Unknown option"],

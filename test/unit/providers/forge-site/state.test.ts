@@ -104,10 +104,17 @@ describe("updateSiteParams", () => {
     });
   });
 
-  it("treats push-to-deploy that Forge reports as null as off", () => {
-    expect(updateSiteParams(siteLike({ quickDeploy: null }), { ...INPUTS, pushToDeploy: false })).toStrictEqual({
-      pushToDeploy: false,
-    });
+  // Forge leaves quick_deploy null until its webhook exists, so null says nothing about what was asked.
+  it("sends push-to-deploy that Forge reports as null only when the previous inputs show it changed", () => {
+    const site = siteLike({ quickDeploy: null });
+
+    expect(updateSiteParams(site, { ...INPUTS, pushToDeploy: false })).toStrictEqual({});
+    expect(updateSiteParams(site, { ...INPUTS, pushToDeploy: false }, { pushToDeploy: false })).toStrictEqual({});
+    expect(updateSiteParams(site, { ...INPUTS, pushToDeploy: false }, { pushToDeploy: true })).toStrictEqual({ pushToDeploy: false });
+  });
+
+  it.each([["php84"], ["8.4"], ["PHP 8.4"], ["php8.4"]])("reads the PHP version `%s` as `php84`", (reported) => {
+    expect(updateSiteParams(siteLike({ phpVersion: reported }), { ...INPUTS, phpVersion: "php84" })).not.toHaveProperty("phpVersion");
   });
 });
 

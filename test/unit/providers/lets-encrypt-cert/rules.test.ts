@@ -106,7 +106,12 @@ describe("which existing certificate may be adopted", () => {
     ["a failed one", { status: "failed", active: false }, "letsencrypt", false],
     ["one of another kind", { type: "csr" }, "letsencrypt", false],
     ["an active clone (Forge reports it as existing)", { type: "existing" }, "clone", true],
-    ["a Let's Encrypt certificate in clone mode", {}, "clone", false],
+    // The response enum has no `clone`: a clone may report the type of the certificate it copied.
+    ["a clone that reports the Let's Encrypt type of its wildcard source", { verificationMethod: "dns-01" }, "clone", true],
+    ["a clone that reports a Let's Encrypt type and no verification", { verificationMethod: null }, "clone", true],
+    ["this resource's own http-01 Let's Encrypt certificate in clone mode", { verificationMethod: "http-01" }, "clone", false],
+    ["a failed clone", { verificationMethod: "dns-01", status: "failed", active: false }, "clone", false],
+    ["an existing certificate in Let's Encrypt mode", { type: "existing" }, "letsencrypt", false],
   ])("%s: %s", (_case, overrides, mode, expected) => {
     expect(isAdoptable(certificate(overrides), mode)).toBe(expected);
   });
