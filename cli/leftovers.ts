@@ -22,6 +22,7 @@ import {
   waitPending,
 } from "../providers/forge";
 import { isPreviewDatabaseName } from "../providers/common/ownership";
+import { isRecord } from "../providers/common/narrow";
 import { UserError } from "../providers/common/user-error";
 import { listClaims, releaseSlot, withRedisOverSsh } from "../providers/redis";
 import type { SshTarget } from "../providers/ssh";
@@ -44,6 +45,11 @@ export interface LeftoverContext {
   forgeClient?: { timeoutMs?: number };
 }
 
+/** True when the stack has ever run an update; one that only refreshed (or never ran) cannot have created anything. */
+async function hasRunAnUpdate(cli: PulumiCli, stack: string): Promise<boolean> {
+  const history = await cli.json(["stack", "history", "--stack", stack, "--json"], "run `forge-previews destroy` again");
+  return Array.isArray(history) && history.some((entry) => isRecord(entry) && entry.kind === "update");
+}
 
 /**
  * Removes what `stack` left behind outside its state and returns one line per removed object (also sent to
@@ -52,6 +58,8 @@ export interface LeftoverContext {
  */
 export async function sweepLeftovers(cli: PulumiCli, stack: string, ctx: LeftoverContext): Promise<string[]> {
   let secrets: string[] = [];
+  // Such a stack may not even have the configuration that reaches Forge, and there is nothing to look for.
+  if (!(await hasRunAnUpdate(cli, stack))) return [];
   try {
     const entries: ConfigEntries = { ...(await readConfig(cli, stack, { showSecrets: true })), ...secretEntriesFromEnv(ctx.env) };
     secrets = Object.values(entries).filter((entry) => entry.secret && entry.value !== "").map((entry) => entry.value);

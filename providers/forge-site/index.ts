@@ -54,11 +54,12 @@ function siteIdOf(id: string): number {
  * until Forge reports them) and returns the outputs. Any failure here leaves a site that exists, so it is reported as
  * a partial failure that keeps the id in the state, where `destroy` can still find it.
  */
-async function settle(client: ForgeClient, site: Site, inputs: ForgeSiteInputs): Promise<ForgeSiteOutputs> {
+async function settle(client: ForgeClient, site: Site, inputs: ForgeSiteInputs, previous?: ForgeSiteInputs): Promise<ForgeSiteOutputs> {
   try {
-    // Forge applies create-time settings during the install, so compare only once it is done.
+    // Forge applies create-time settings during the install, so compare only once it is done. Where Forge does not
+    // echo push-to-deploy (null), the previous inputs say whether it is being changed.
     const installed = await waitForSiteReady(client, site, null);
-    const changes = updateSiteParams(installed, inputs);
+    const changes = updateSiteParams(installed, inputs, previous);
     if (Object.keys(changes).length === 0) return outputsFor(inputs, installed);
     log(`updating ${Object.keys(changes).join(", ")} of site ${site.id} (${site.name})`);
     await client.sites.update(inputs.serverId, site.id, changes);
@@ -114,7 +115,7 @@ export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs>
     return { id, props: outputsFromSite(site, props) };
   },
 
-  async update(id, _olds, news) {
+  async update(id, olds, news) {
     const client = forgeClientFromStackConfig();
     let site: Site;
     try {
@@ -125,7 +126,7 @@ export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs>
         `Forge site ${id} (${news.domain}) no longer exists; ${RUN_UP_AGAIN}: it refreshes first, then recreates the site.`,
       );
     }
-    return { outs: await settle(client, site, news) };
+    return { outs: await settle(client, site, news, olds) };
   },
 
   async delete(id, props) {

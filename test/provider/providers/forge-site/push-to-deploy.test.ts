@@ -12,7 +12,11 @@ type Props = Record<string, unknown>;
  * Previews made before push-to-deploy was turned off have it on in Forge. The next `up` must switch it off on the same
  * site: replacing it would delete the preview's site, and with it the deployed code, to change one flag.
  */
-describe("ForgeSite switching push-to-deploy off on an existing site", () => {
+describe.each([
+  ["Forge reports push-to-deploy", {}],
+  // Real Forge may leave quick_deploy null until its webhook is installed: the previous inputs then say what changed.
+  ["Forge reports push-to-deploy as null", { quickDeployNullUntilWebhook: true }],
+])("ForgeSite switching push-to-deploy off on an existing site when %s", (_case, quirks) => {
   let fixture: ForgeProviderHost;
   let sim: Simulator;
   let urn: string;
@@ -20,6 +24,7 @@ describe("ForgeSite switching push-to-deploy off on an existing site", () => {
 
   beforeAll(async () => {
     fixture = await startForgeProviderHost({
+      simulator: { quirks },
       register: async () => {
         const { ForgeSite } = await import("../../../../providers/forge-site");
         return new ForgeSite("site", ARGS);

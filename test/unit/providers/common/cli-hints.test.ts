@@ -13,6 +13,7 @@ const NOT_HINTS: ReadonlyArray<[file: string, text: string, why: string]> = [
   ["cli/commands/doctor.ts", "`pulumi up -s snapshots`", "the snapshots stack has no forge-previews command"],
   ["providers/preflight/checks.ts", "`pulumi up -s snapshots`", "the snapshots stack has no forge-previews command"],
   ["providers/preflight/checks.ts", "\\`pulumi up -s snapshots\\`", "the same, inside a template string"],
+  ["cli/commands/unlock.ts", "Runs \\`pulumi cancel\\`, which deletes", "says what the unlock command itself runs"],
   ["cli/commands/sandbox.ts", "runs \\`pulumi up\\`", "says what the sandbox command itself runs"],
   ["cli/operations.ts", "`\\`pulumi refresh\\` of stack", "names the engine command that failed"],
 ];
