@@ -7,7 +7,7 @@ import { UserError } from "../providers/common/user-error";
 import { CapacityExceededError, checkCapacity } from "./capacity";
 import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
 import { sweepLeftovers } from "./leftovers";
-import { EngineProgress, type PhaseTiming, type ProgressReport, formatDuration } from "./progress";
+import { EngineProgress, type PhaseTiming } from "./progress";
 import { runClearingStaleLocks } from "./pulumi/locks";
 import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
 import { applyPreviewConfig, newToken, parseEntries, readKeptValues, resolvePreviewConfig } from "./pulumi/preview-config";
@@ -220,7 +220,7 @@ async function runEngine(
   cli: PulumiCli,
   ctx: OperationsContext,
   clock: Stopwatch,
-  operation: PreviewOperation | "refresh",
+  operation: PreviewOperation,
   stack: string,
   args: string[],
 ): Promise<Record<string, number>> {
@@ -244,24 +244,11 @@ async function runEngine(
     const tail = cli.redact(result.stderr.trim()).slice(-2000);
     // Pulumi checks the stack's config against Pulumi.yaml before any event; on a fresh machine that is the file.
     if (/is missing configuration values?/.test(tail)) throw new UserError(`${tail}\n${missingConfigHint(stack)}`);
-    if (operation === "refresh") throw refreshFailure(stack, report, tail, clock.elapsed());
     throw new PreviewOperationError(operation, stack, report, clock.timings, tail, clock.elapsed());
   }
   return report.changes;
 }
 
-/** A failed refresh changed nothing on Forge; the errors say what could not be read. */
-function refreshFailure(stack: string, report: ProgressReport, stderrTail: string, elapsedMs: number): UserError {
-  const detail =
-    report.errors.length > 0 ? ["Errors:", ...report.errors.map((e) => `  - ${e.replace(/\n/g, "\n    ")}`)] : stderrTail === "" ? [] : [stderrTail];
-  return new UserError(
-    [
-      `\`pulumi refresh\` of stack ${stack} failed after ${formatDuration(elapsedMs)}; it changed nothing on Forge.`,
-      ...detail,
-      "Fix the cause above and run `forge-previews refresh` again; `forge-previews doctor` checks the configuration and the server.",
-    ].join("\n"),
-  );
-}
 
 /** The existing stack of `ref`; for an app that may be the default one, `pr-<n>` counts when it records that app. */
 async function findExistingStack(cli: PulumiCli, ctx: OperationsContext, ref: PreviewRef, existing: ReadonlySet<string>): Promise<string | null> {

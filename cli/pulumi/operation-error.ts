@@ -1,11 +1,11 @@
 /**
- * A failed `pulumi up` or `destroy` of a preview: which steps failed, the engine's errors (redacted), the timings so
+ * A failed `pulumi up`, `destroy` or `refresh` of a preview: which steps failed, the engine's errors (redacted), the timings so
  * far, and what to do next. Callers that report on a PR read the fields; people read the message.
  */
 import { UserError } from "../../providers/common/user-error";
 import { type FailedStep, type PhaseTiming, type ProgressReport, formatDuration } from "../progress";
 
-export type PreviewOperation = "up" | "destroy";
+export type PreviewOperation = "up" | "destroy" | "refresh";
 
 const NEXT_STEP: Record<PreviewOperation, string> = {
   up:
@@ -15,6 +15,9 @@ const NEXT_STEP: Record<PreviewOperation, string> = {
     "Fix the cause above and run `destroy` again; it continues with what is left. Destroy runs the providers with the " +
     "configuration recorded at the last `up`, so after rotating the Forge token or the SSH key run `up` once (or " +
     "`destroy --run-program`) first.",
+  refresh:
+    "A refresh changes nothing on Forge. Fix the cause above and run `forge-previews refresh` again; " +
+    "`forge-previews doctor` checks the configuration and the server.",
 };
 
 export class PreviewOperationError extends UserError {
