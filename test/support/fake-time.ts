@@ -1,6 +1,9 @@
-/** A manual clock for code that takes `now` and `sleep`: `sleep` advances time instead of waiting, and is recorded. */
-export function fakeTime() {
-  let now = 0;
+/**
+ * A manual clock for code that takes `now` and `sleep`, starting at `start`: `sleep` advances time instead of waiting,
+ * and is recorded.
+ */
+export function fakeTime(start = 0) {
+  let now = start;
   const sleeps: number[] = [];
   return {
     now: () => now,
@@ -14,3 +17,5 @@ export function fakeTime() {
     sleeps,
   };
 }
+
+export type FakeTime = ReturnType<typeof fakeTime>;

@@ -1,3 +1,4 @@
+import { type FakeTime, fakeTime } from "./fake-time";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../../tools/simulator";
 import {
   ForgeClient,
@@ -12,20 +13,10 @@ export const ORG = "acme";
 export const SERVER_ID = 1;
 
 /**
- * Virtual time for the client: retry delays and rate-limiter waits advance it instead of blocking, and
- * each wait is recorded so tests can assert how long the client chose to wait.
+ * Virtual time for the client, from the real clock on: retry delays and rate-limiter waits advance it instead of
+ * blocking, and each wait is recorded so tests can assert how long the client chose to wait.
  */
-export class VirtualTime {
-  private current = Date.now();
-  readonly sleeps: number[] = [];
-
-  readonly now = (): number => this.current;
-
-  readonly sleep = async (ms: number): Promise<void> => {
-    this.sleeps.push(ms);
-    this.current += ms;
-  };
-}
+export type VirtualTime = FakeTime;
 
 export interface Harness {
   sim: Simulator;
@@ -48,7 +39,7 @@ export async function startHarness(options: Partial<SimulatorOptions> = {}): Pro
   });
   const harness: Harness = {
     sim,
-    time: new VirtualTime(),
+    time: fakeTime(Date.now()),
     logs: [],
     client(clientOptions = {}) {
       const { time, logs } = harness;
