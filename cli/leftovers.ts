@@ -22,7 +22,6 @@ import {
   waitPending,
 } from "../providers/forge";
 import { isPreviewDatabaseName } from "../providers/common/ownership";
-import { isRecord } from "../providers/common/narrow";
 import { UserError } from "../providers/common/user-error";
 import { listClaims, releaseSlot, withRedisOverSsh } from "../providers/redis";
 import type { SshTarget } from "../providers/ssh";
@@ -34,6 +33,7 @@ import { parseEntries } from "./pulumi/preview-config";
 import { resolvePreviewNames } from "./pulumi/preview-stack";
 import type { PulumiCli } from "./pulumi/runner";
 import { readConfig } from "./pulumi/stack-config";
+import { hasRunAnUpdate } from "./pulumi/stacks";
 
 /** Forge removes a site, schema, user or process within minutes; past this, something is stuck. */
 const REMOVAL_TIMEOUT_MS = 10 * 60_000;
@@ -43,12 +43,6 @@ export interface LeftoverContext {
   onProgress?(line: string): void;
   /** Overrides for the Forge client (tests pass a fast one). */
   forgeClient?: { timeoutMs?: number };
-}
-
-/** True when the stack has ever run an update; one that only refreshed (or never ran) cannot have created anything. */
-async function hasRunAnUpdate(cli: PulumiCli, stack: string): Promise<boolean> {
-  const history = await cli.json(["stack", "history", "--stack", stack, "--json"], "run `forge-previews destroy` again");
-  return Array.isArray(history) && history.some((entry) => isRecord(entry) && entry.kind === "update");
 }
 
 /**

@@ -88,6 +88,12 @@ export async function readOutputs(cli: PulumiCli, stack: string): Promise<Record
   return isRecord(outputs) ? outputs : {};
 }
 
+/** True when the stack has ever run an update; one that only refreshed (or never ran) cannot have created anything. */
+export async function hasRunAnUpdate(cli: PulumiCli, stack: string): Promise<boolean> {
+  const history = await cli.json(["stack", "history", "--json", "--stack", stack], BACKEND_HINT);
+  return Array.isArray(history) && history.some((entry) => isRecord(entry) && entry.kind === "update");
+}
+
 export async function readLastUpdate(cli: PulumiCli, stack: string): Promise<LastUpdate | null> {
   const history = await cli.json(["stack", "history", "--json", "--page-size", "1", "--stack", stack], BACKEND_HINT);
   const last = Array.isArray(history) ? history.find(isRecord) : undefined;
