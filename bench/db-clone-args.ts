@@ -10,7 +10,8 @@ export interface BenchArgs {
   methods: RequestedMethod[];
 }
 
-export const USAGE = "usage: npx ts-node --transpile-only bench/db-clone.ts [--size-gb 1] [--runs 1] [--methods stream-dump,parallel-dump,transport,auto]";
+export const USAGE =
+  "usage: npx ts-node --transpile-only bench/db-clone.ts [--size-gb 1] [--runs 1] [--methods stream-dump,parallel-dump,transport,auto]";
 
 // The pipe first: every other row is compared with it.
 const DEFAULT_METHODS: RequestedMethod[] = ["stream-dump", "parallel-dump", "transport", "auto"];
@@ -47,10 +48,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   }
 
   const rawMethods = valueOf(argv, "--methods");
-  const methods = rawMethods === undefined ? DEFAULT_METHODS : rawMethods.split(",").map((m) => m.trim()).filter((m) => m !== "");
+  const methods =
+    rawMethods === undefined
+      ? DEFAULT_METHODS
+      : rawMethods
+          .split(",")
+          .map((m) => m.trim())
+          .filter((m) => m !== "");
   const unknown = methods.filter((m) => !isRequestedMethod(m));
   if (unknown.length > 0 || methods.length === 0) {
-    throw new Error(`--methods takes a comma-separated list of ${REQUESTED_METHODS.join(", ")}; not ${JSON.stringify(rawMethods)}`);
+    throw new Error(
+      `--methods takes a comma-separated list of ${REQUESTED_METHODS.join(", ")}; not ${JSON.stringify(rawMethods)}`,
+    );
   }
   return { sizeGb, runs, methods: [...new Set(methods)] as RequestedMethod[] };
 }

@@ -14,7 +14,9 @@ export interface Tablespaces {
 /** The `.ibd` files of one database in the data dir (the bench runs as the server's user, on the server). */
 export function tablespacesOf(dataDir: string, database: string): Tablespaces {
   const dir = join(dataDir, database);
-  const paths = readdirSync(dir).filter((f) => f.endsWith(".ibd")).map((f) => join(dir, f));
+  const paths = readdirSync(dir)
+    .filter((f) => f.endsWith(".ibd"))
+    .map((f) => join(dir, f));
   if (paths.length === 0) throw new Error(`${dir} holds no .ibd files; is innodb_file_per_table on?`);
   return { paths, bytes: paths.reduce((sum, p) => sum + statSync(p).size, 0) };
 }
@@ -30,7 +32,10 @@ export async function dropPageCache(): Promise<{ dropped: boolean; detail: strin
     return { dropped: true, detail: "dropped before each timed run (sync; echo 3 > /proc/sys/vm/drop_caches)" };
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    return { dropped: false, detail: `could not be dropped (${String(code ?? error)}): runs read the master from a warm page cache` };
+    return {
+      dropped: false,
+      detail: `could not be dropped (${String(code ?? error)}): runs read the master from a warm page cache`,
+    };
   }
 }
 

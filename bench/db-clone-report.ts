@@ -14,7 +14,9 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error("median of no values");
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export interface Row {
@@ -27,7 +29,12 @@ export interface Row {
 }
 
 /** One row per measurement; the ratios are null when the pipe or the raw copy was not measured. */
-export function buildRows(measurements: readonly Measurement[], bytes: number, pipeLabel: string, rawLabel: string): Row[] {
+export function buildRows(
+  measurements: readonly Measurement[],
+  bytes: number,
+  pipeLabel: string,
+  rawLabel: string,
+): Row[] {
   const medianOf = (label: string): number | null => {
     const m = measurements.find((x) => x.label === label);
     return m === undefined ? null : median(m.seconds);
@@ -52,10 +59,22 @@ export function buildRows(measurements: readonly Measurement[], bytes: number, p
 export function formatTable(rows: readonly Row[]): string {
   const header = ["method", "seconds", "min-max", "MB/s", "x faster than pipe", "x raw copy"];
   const ratio = (v: number | null): string => (v === null ? "n/a" : `${v.toFixed(1)}x`);
-  const body = rows.map((r) => [r.label, r.seconds.toFixed(2), r.range, r.mbPerSecond.toFixed(0), ratio(r.fasterThanPipe), ratio(r.rawCopyMultiple)]);
+  const body = rows.map((r) => [
+    r.label,
+    r.seconds.toFixed(2),
+    r.range,
+    r.mbPerSecond.toFixed(0),
+    ratio(r.fasterThanPipe),
+    ratio(r.rawCopyMultiple),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] as string).length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(" | ")} |`;
-  return [line(header), `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`, ...body.map(line)].join("\n");
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(" | ")} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`,
+    ...body.map(line),
+  ].join("\n");
 }
 
 /** The verdict lines for `auto`; each says which bound was checked and with what numbers. */
@@ -69,7 +88,9 @@ export function checkTargets(auto: Row | undefined): { lines: string[]; met: boo
   } else {
     const ok = auto.fasterThanPipe >= TARGET_FASTER_THAN_PIPE;
     met &&= ok;
-    lines.push(`target auto >= ${TARGET_FASTER_THAN_PIPE}x faster than the pipe: ${ok ? "MET" : "MISSED"} (${auto.fasterThanPipe.toFixed(1)}x)`);
+    lines.push(
+      `target auto >= ${TARGET_FASTER_THAN_PIPE}x faster than the pipe: ${ok ? "MET" : "MISSED"} (${auto.fasterThanPipe.toFixed(1)}x)`,
+    );
   }
   if (auto.rawCopyMultiple === null) {
     lines.push("target auto <= 3x the raw copy: not checked (raw copy was not measured)");
@@ -77,7 +98,9 @@ export function checkTargets(auto: Row | undefined): { lines: string[]; met: boo
   } else {
     const ok = auto.rawCopyMultiple <= TARGET_MAX_RAW_COPY_MULTIPLE;
     met &&= ok;
-    lines.push(`target auto <= ${TARGET_MAX_RAW_COPY_MULTIPLE}x the raw copy: ${ok ? "MET" : "MISSED"} (${auto.rawCopyMultiple.toFixed(2)}x)`);
+    lines.push(
+      `target auto <= ${TARGET_MAX_RAW_COPY_MULTIPLE}x the raw copy: ${ok ? "MET" : "MISSED"} (${auto.rawCopyMultiple.toFixed(2)}x)`,
+    );
   }
   return { lines, met };
 }

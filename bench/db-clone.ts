@@ -15,7 +15,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Connection, createConnection } from "mysql2/promise";
-import { type CloneResult, type RequestedMethod, type VerifyLevel, cloneDatabase, sealDatabase } from "../providers/db-clone";
+import {
+  type CloneResult,
+  type RequestedMethod,
+  type VerifyLevel,
+  cloneDatabase,
+  sealDatabase,
+} from "../providers/db-clone";
 import { SshSession } from "../providers/ssh";
 import { type LocalServices, type MariaDbEndpoint, startLocalServices } from "../tools/sandbox/local-services";
 import { createMaster, markAsVerifiedClone } from "../test/support/master-fixture";
@@ -57,7 +63,12 @@ class BenchDatabase {
     await this.stop();
     this.services = await startLocalServices({ only: ["mariadb"], dir: this.dir, persistent: true });
     const m = this.endpoint;
-    this.connection = await createConnection({ socketPath: m.socket, user: m.user, password: m.password, multipleStatements: true });
+    this.connection = await createConnection({
+      socketPath: m.socket,
+      user: m.user,
+      password: m.password,
+      multipleStatements: true,
+    });
     await this.conn.query(`SET GLOBAL innodb_buffer_pool_size = ${BUFFER_POOL_BYTES}`);
     // The resize runs in the background; an empty pool grows in well under a second.
     for (let i = 0; i < 300; i++) {
@@ -65,7 +76,9 @@ class BenchDatabase {
       if (Number((rows as { size: unknown }[])[0]?.size) >= BUFFER_POOL_BYTES) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`innodb_buffer_pool_size did not reach ${BUFFER_POOL_BYTES} bytes within 30 s; see ${this.dir}/mariadb/mariadb.log`);
+    throw new Error(
+      `innodb_buffer_pool_size did not reach ${BUFFER_POOL_BYTES} bytes within 30 s; see ${this.dir}/mariadb/mariadb.log`,
+    );
   }
 
   async stop(): Promise<void> {
@@ -113,7 +126,11 @@ function serverTablespaceBytes(db: BenchDatabase): number {
  * than linearly with the fixture's scale (about scale^0.8 from 0.1 to 1 GB: fixed extents, denser pages at size), so
  * two small probes fit bytes = c * scale^k, which predicts a little over the target; a short master is regenerated.
  */
-async function generateMaster(db: BenchDatabase, bytes: number, log: (line: string) => void): Promise<{ scale: number; seconds: number }> {
+async function generateMaster(
+  db: BenchDatabase,
+  bytes: number,
+  log: (line: string) => void,
+): Promise<{ scale: number; seconds: number }> {
   // Above fixture scale ~680 the fixture's order times (one hour apart) run past TIMESTAMP's end in 2038; a
   // non-strict session stores those as zero dates with a warning instead of failing. Size and shape stay the same.
   await db.conn.query("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'");
@@ -144,7 +161,12 @@ interface Run {
   dataPathSeconds: number | null;
 }
 
-async function timeClone(session: SshSession, db: BenchDatabase, method: RequestedMethod, verify: VerifyLevel): Promise<Run> {
+async function timeClone(
+  session: SshSession,
+  db: BenchDatabase,
+  method: RequestedMethod,
+  verify: VerifyLevel,
+): Promise<Run> {
   const m = db.endpoint;
   const start = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
@@ -174,7 +196,9 @@ async function timeClone(session: SshSession, db: BenchDatabase, method: Request
 }
 
 function describeMachine(): string {
-  const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
   let memory = "";
   try {
     const total = /MemTotal:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1];
@@ -228,7 +252,9 @@ async function main(): Promise<void> {
     const generation = await generateMaster(db, wantBytes, log);
     const files = tablespacesOf(db.endpoint.dataDir, MASTER);
     const rows = await db.rowCount(MASTER);
-    log(`generated in ${generation.seconds.toFixed(1)} s (fixture scale ${generation.scale}): ${files.bytes} bytes, ${rows} rows`);
+    log(
+      `generated in ${generation.seconds.toFixed(1)} s (fixture scale ${generation.scale}): ${files.bytes} bytes, ${rows} rows`,
+    );
     // As the snapshots stack leaves a master: marked as its verified clone, then sealed.
     await markAsVerifiedClone(db.conn, MASTER, MASTER_OWNER);
     const m = db.endpoint;
@@ -269,7 +295,9 @@ async function main(): Promise<void> {
         measurements.find((m) => m.label === method)?.seconds.push(seconds);
         if (method === "auto" && dataPathSeconds !== null) autoDataPath.push(dataPathSeconds);
         chosen.set(method, result);
-        log(`run ${run}/${args.runs} ${method} (verify counts): ${seconds.toFixed(2)} s, ${result.method}, ${result.rows} rows, against ${result.verifiedAgainst}`);
+        log(
+          `run ${run}/${args.runs} ${method} (verify counts): ${seconds.toFixed(2)} s, ${result.method}, ${result.rows} rows, against ${result.verifiedAgainst}`,
+        );
         if (result.rows !== rows) throw new Error(`${method} cloned ${result.rows} rows, the master has ${rows}`);
       }
       if (autoCounts !== undefined) {
@@ -282,7 +310,9 @@ async function main(): Promise<void> {
         try {
           const withoutSeal = await timeClone(session, db, "auto", "counts");
           unsealed.seconds.push(withoutSeal.seconds);
-          log(`run ${run}/${args.runs} auto (verify counts, master not sealed): ${withoutSeal.seconds.toFixed(2)} s, against ${withoutSeal.result.verifiedAgainst}`);
+          log(
+            `run ${run}/${args.runs} auto (verify counts, master not sealed): ${withoutSeal.seconds.toFixed(2)} s, against ${withoutSeal.result.verifiedAgainst}`,
+          );
         } finally {
           await db.restoreSeal(kept);
         }
@@ -309,7 +339,10 @@ async function main(): Promise<void> {
       "",
     ];
     if (pick !== undefined) {
-      const fallback = pick.fallbackTables.length === 0 ? "" : `; fallback tables: ${pick.fallbackTables.map((t) => `${t.name} (${t.reason})`).join(", ")}`;
+      const fallback =
+        pick.fallbackTables.length === 0
+          ? ""
+          : `; fallback tables: ${pick.fallbackTables.map((t) => `${t.name} (${t.reason})`).join(", ")}`;
       out.push(`auto chose ${pick.method}: ${pick.reason}${fallback}`);
     }
     if (checksum.seconds.length > 0 && autoCounts !== undefined) {
@@ -324,7 +357,8 @@ async function main(): Promise<void> {
     if (unsealed.seconds.length > 0 && autoCounts !== undefined) {
       const pipeRow = tableRows.find((r) => r.label === PIPE);
       const without = median(unsealed.seconds);
-      const versusPipe = pipeRow === undefined ? "" : `, ${(pipeRow.seconds / without).toFixed(1)}x faster than the pipe`;
+      const versusPipe =
+        pipeRow === undefined ? "" : `, ${(pipeRow.seconds / without).toFixed(1)}x faster than the pipe`;
       out.push(`auto with the master not sealed (the master counted again): ${without.toFixed(2)} s${versusPipe}`);
     }
     const verdict = checkTargets(auto);
@@ -335,7 +369,9 @@ async function main(): Promise<void> {
       out.push(...describeDataPath(median(autoDataPath), pipeRow.seconds, rawRow.seconds));
     }
     if (args.sizeGb < 1) {
-      out.push(`targets are set at 1 GB; at ${args.sizeGb} GB fixed per-clone costs dominate, so they are reported, not judged`);
+      out.push(
+        `targets are set at 1 GB; at ${args.sizeGb} GB fixed per-clone costs dominate, so they are reported, not judged`,
+      );
     } else if (!verdict.met) {
       process.exitCode = 1;
     }

@@ -26,7 +26,8 @@ export interface StateDependencies {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function stepMetadata(event: Json, key: string): { op: string; urn: string; type: string } | null {
   const inner = event[key];
@@ -58,7 +59,9 @@ export function parseDependencies(exportJson: string): StateDependencies[] {
   const resources = isObject(exported) && isObject(exported.deployment) ? exported.deployment.resources : undefined;
   if (!Array.isArray(resources)) throw new Error("`pulumi stack export` printed no `deployment.resources`");
   return resources.filter(isObject).map((resource) => {
-    const dependencies = Array.isArray(resource.dependencies) ? resource.dependencies.filter((d): d is string => typeof d === "string") : [];
+    const dependencies = Array.isArray(resource.dependencies)
+      ? resource.dependencies.filter((d): d is string => typeof d === "string")
+      : [];
     const parent = typeof resource.parent === "string" ? [resource.parent] : [];
     return { urn: String(resource.urn), dependsOn: [...dependencies, ...parent] };
   });
@@ -69,7 +72,10 @@ export function parseDependencies(exportJson: string): StateDependencies[] {
  * its dependencies finished last (the one it was still waiting for). Components and the stack only wrap their
  * children, so they are skipped.
  */
-export function criticalPath(spans: readonly ResourceSpan[], dependencies: readonly StateDependencies[]): ResourceSpan[] {
+export function criticalPath(
+  spans: readonly ResourceSpan[],
+  dependencies: readonly StateDependencies[],
+): ResourceSpan[] {
   const isCustom = (span: ResourceSpan): boolean => span.type.startsWith("pulumi-nodejs:dynamic/");
   const byUrn = new Map(spans.map((span) => [span.urn, span]));
   const dependsOn = new Map(dependencies.map((d) => [d.urn, d.dependsOn]));
@@ -86,10 +92,17 @@ export function criticalPath(spans: readonly ResourceSpan[], dependencies: reado
     return found;
   };
   const latest = (candidates: ResourceSpan[]): ResourceSpan | undefined =>
-    candidates.reduce<ResourceSpan | undefined>((best, span) => (best === undefined || span.end > best.end ? span : best), undefined);
+    candidates.reduce<ResourceSpan | undefined>(
+      (best, span) => (best === undefined || span.end > best.end ? span : best),
+      undefined,
+    );
 
   const chain: ResourceSpan[] = [];
-  for (let current = latest(spans.filter(isCustom)); current !== undefined; current = latest(customDependencies(current.urn))) {
+  for (
+    let current = latest(spans.filter(isCustom));
+    current !== undefined;
+    current = latest(customDependencies(current.urn))
+  ) {
     chain.unshift(current);
   }
   return chain;

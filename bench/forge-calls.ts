@@ -21,7 +21,9 @@ const emptyCounts = (): CallCounts => ({ write: 0, read: 0, poll: 0, rateLimited
  * Every non-GET is a write. A GET of one object (its route ends in an id) that was already fetched is a poll: the
  * client repeating it to watch a status; the first GET of an object, and every list, is a read.
  */
-export function classifyCalls(requests: readonly RecordedRequest[]): Array<{ request: RecordedRequest; kind: CallKind }> {
+export function classifyCalls(
+  requests: readonly RecordedRequest[],
+): Array<{ request: RecordedRequest; kind: CallKind }> {
   const fetched = new Set<string>();
   return requests.map((request) => {
     if (request.method !== "GET") return { request, kind: "write" };
@@ -60,7 +62,8 @@ const FAMILIES: Record<string, RegExp> = {
 export function attributeCall(request: RecordedRequest, spans: readonly ResourceSpan[]): ResourceSpan | null {
   for (const span of spans) {
     const family = FAMILIES[span.type.replace("pulumi-nodejs:dynamic/forge:", "")];
-    if (family && family.test(request.route ?? "") && request.at >= span.start - 50 && request.at <= span.end) return span;
+    if (family && family.test(request.route ?? "") && request.at >= span.start - 50 && request.at <= span.end)
+      return span;
   }
   return null;
 }

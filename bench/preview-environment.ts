@@ -22,7 +22,15 @@ import { type ResourceSpan, type StampedLine, criticalPath, parseDependencies, r
 import { type CallCounts, callsByResource, classifyCalls, countCalls } from "./forge-calls";
 
 const STACK = "pr-1";
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks", "node_modules"];
+const PROJECT_ENTRIES = [
+  "Pulumi.yaml",
+  "index.ts",
+  "package.json",
+  "tsconfig.json",
+  "providers",
+  "stacks",
+  "node_modules",
+];
 /** Forge's first poll pause, as `pollPacing()` uses it against Forge itself. */
 const FORGE_POLL_MS = 2_000;
 const FORGE_RATE_WINDOW_MS = 60_000;
@@ -31,7 +39,8 @@ function parseTimeScale(argv: readonly string[]): number {
   const index = argv.indexOf("--time-scale");
   const raw = index >= 0 ? argv[index + 1] : (process.env.BENCH_TIME_SCALE ?? "0.25");
   const scale = Number(raw);
-  if (!(scale > 0 && scale <= 1)) throw new Error(`--time-scale must be a number above 0 and at most 1, not ${JSON.stringify(raw)}`);
+  if (!(scale > 0 && scale <= 1))
+    throw new Error(`--time-scale must be a number above 0 and at most 1, not ${JSON.stringify(raw)}`);
   return scale;
 }
 
@@ -44,7 +53,11 @@ interface PulumiResult {
 /** Runs the CLI, stamping each stdout line as it arrives. Arguments are never echoed: some carry secrets. */
 function runPulumi(binDir: string, cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<PulumiResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(binDir, "pulumi"), [...args, "--non-interactive"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(path.join(binDir, "pulumi"), [...args, "--non-interactive"], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const lines: StampedLine[] = [];
     const stderr: Buffer[] = [];
     createInterface({ input: child.stdout }).on("line", (text) => lines.push({ at: Date.now(), text }));
@@ -54,7 +67,13 @@ function runPulumi(binDir: string, cwd: string, env: NodeJS.ProcessEnv, args: st
   });
 }
 
-async function mustRun(binDir: string, cwd: string, env: NodeJS.ProcessEnv, args: string[], what: string): Promise<PulumiResult> {
+async function mustRun(
+  binDir: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  what: string,
+): Promise<PulumiResult> {
   const result = await runPulumi(binDir, cwd, env, args);
   if (result.code !== 0) {
     const output = [result.stderr, ...result.lines.map((l) => l.text)].join("\n").slice(-4000);
@@ -79,22 +98,35 @@ function printReport(input: {
   perResource: Map<string, CallCounts>;
 }): void {
   const { scale, started, finished, firstCall, lastCall, totals, spans, chain, perResource } = input;
-  const row = (cells: string[], widths: number[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const row = (cells: string[], widths: number[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   console.log(`\nForge calls (one environment)`);
-  for (const [label, value] of [["writes", totals.write], ["reads", totals.read], ["polls", totals.poll], ["total", totals.write + totals.read + totals.poll], ["429 received", totals.rateLimited]] as const) {
+  for (const [label, value] of [
+    ["writes", totals.write],
+    ["reads", totals.read],
+    ["polls", totals.poll],
+    ["total", totals.write + totals.read + totals.poll],
+    ["429 received", totals.rateLimited],
+  ] as const) {
     console.log(`  ${label.padEnd(14)}${String(value).padStart(5)}`);
   }
   console.log(`\nWall time of \`pulumi up\`: ${seconds(finished - started)} s`);
   console.log(`  engine start-up until the first Forge call: ${seconds(firstCall - started)} s`);
-  console.log(`  first to last Forge call: ${seconds(lastCall - firstCall)} s (about ${seconds((lastCall - firstCall) / scale)} s at Forge's pace)`);
+  console.log(
+    `  first to last Forge call: ${seconds(lastCall - firstCall)} s (about ${seconds((lastCall - firstCall) / scale)} s at Forge's pace)`,
+  );
   const widths = [44, 7, 7, 9, 9, 9];
   const critical = new Set(chain.map((span) => span.urn));
   console.log(`\nResources (seconds since \`up\` started; * marks the critical path, each waiting for the * above it)`);
   console.log(`  ${row(["resource", "start", "end", "duration", "at Forge", "w/r/poll"], widths)}`);
-  for (const span of spans.filter((s) => s.type.startsWith("pulumi-nodejs:dynamic/")).sort((a, b) => a.start - b.start)) {
+  for (const span of spans
+    .filter((s) => s.type.startsWith("pulumi-nodejs:dynamic/"))
+    .sort((a, b) => a.start - b.start)) {
     const name = `${critical.has(span.urn) ? "*" : " "} ${shortType(span.type)} ${span.urn.split("::").at(-1) ?? ""}`;
     const duration = span.end - span.start;
-    console.log(`  ${row([name, seconds(span.start - started), seconds(span.end - started), seconds(duration), seconds(duration / scale), calls(perResource.get(span.urn))], widths)}`);
+    console.log(
+      `  ${row([name, seconds(span.start - started), seconds(span.end - started), seconds(duration), seconds(duration / scale), calls(perResource.get(span.urn))], widths)}`,
+    );
   }
   console.log(`  critical path: ${chain.map((span) => shortType(span.type)).join(" → ")}`);
   const unattributed = perResource.get("");
@@ -112,7 +144,12 @@ async function main(): Promise<void> {
     const embedded = await startEmbeddedDefault({
       dir: path.join(root, "simulator"),
       services: { mariadb: services.mariadb!, redis: services.redis!, ssh: services.ssh! },
-      simulator: { profile: "realistic", timeScale: scale, rateLimitPerMinute: 60, rateLimitWindowMs: FORGE_RATE_WINDOW_MS * scale },
+      simulator: {
+        profile: "realistic",
+        timeScale: scale,
+        rateLimitPerMinute: 60,
+        rateLimitWindowMs: FORGE_RATE_WINDOW_MS * scale,
+      },
     });
     try {
       const project = path.join(root, "project");
@@ -133,12 +170,26 @@ async function main(): Promise<void> {
       };
       await mkdir(path.join(root, "state"));
       await mustRun(binDir, project, env, ["stack", "init", STACK], `stack init ${STACK}`);
-      await mustRun(binDir, project, env, ["config", "set-all", "--stack", STACK, "--json", toConfigJson(PROJECT, embedded.stackConfig)], "config set-all");
-      console.log(`bench: rate limit 60 requests per ${seconds(FORGE_RATE_WINDOW_MS * scale)} s, first poll pause ${env.FORGE_PREVIEWS_POLL_MS} ms; running \`pulumi up\``);
+      await mustRun(
+        binDir,
+        project,
+        env,
+        ["config", "set-all", "--stack", STACK, "--json", toConfigJson(PROJECT, embedded.stackConfig)],
+        "config set-all",
+      );
+      console.log(
+        `bench: rate limit 60 requests per ${seconds(FORGE_RATE_WINDOW_MS * scale)} s, first poll pause ${env.FORGE_PREVIEWS_POLL_MS} ms; running \`pulumi up\``,
+      );
 
       embedded.simulator.clearRequests();
       const started = Date.now();
-      const up = await mustRun(binDir, project, env, ["up", "--stack", STACK, "--yes", "--skip-preview", "--json"], `up --stack ${STACK}`);
+      const up = await mustRun(
+        binDir,
+        project,
+        env,
+        ["up", "--stack", STACK, "--yes", "--skip-preview", "--json"],
+        `up --stack ${STACK}`,
+      );
       const finished = Date.now();
       const exported = await mustRun(binDir, project, env, ["stack", "export", "--stack", STACK], "stack export");
 
@@ -159,7 +210,9 @@ async function main(): Promise<void> {
         perResource: callsByResource(classified, spans),
       });
       if (totals.rateLimited > 0) {
-        throw new Error(`Forge answered 429 Too Many Requests ${totals.rateLimited} time(s): the environment needs more than Forge's 60 requests a minute`);
+        throw new Error(
+          `Forge answered 429 Too Many Requests ${totals.rateLimited} time(s): the environment needs more than Forge's 60 requests a minute`,
+        );
       }
       console.log("bench: no 429 received");
     } finally {

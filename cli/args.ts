@@ -12,11 +12,18 @@ export type FlagSpec = { type: "boolean" } | { type: "string"; required?: string
 export type FlagsSpec = Readonly<Record<string, FlagSpec>>;
 
 export type FlagValues<T extends FlagsSpec> = {
-  [K in keyof T]: T[K] extends { type: "boolean" } ? boolean : T[K] extends { required: string } ? string : string | undefined;
+  [K in keyof T]: T[K] extends { type: "boolean" }
+    ? boolean
+    : T[K] extends { required: string }
+      ? string
+      : string | undefined;
 };
 
 /** Reads `argv` against `spec`: an unknown flag, a flag without its value or a missing required flag is a UsageError. */
-export function parseCommandLine<T extends FlagsSpec>(argv: readonly string[], spec: T): { values: FlagValues<T>; positionals: string[] } {
+export function parseCommandLine<T extends FlagsSpec>(
+  argv: readonly string[],
+  spec: T,
+): { values: FlagValues<T>; positionals: string[] } {
   return readCommandLine(argv, spec, true);
 }
 
@@ -25,15 +32,24 @@ export function parseFlags<T extends FlagsSpec>(argv: readonly string[], spec: T
   return readCommandLine(argv, spec, false).values;
 }
 
-function readCommandLine<T extends FlagsSpec>(argv: readonly string[], spec: T, allowPositionals: boolean): { values: FlagValues<T>; positionals: string[] } {
+function readCommandLine<T extends FlagsSpec>(
+  argv: readonly string[],
+  spec: T,
+  allowPositionals: boolean,
+): { values: FlagValues<T>; positionals: string[] } {
   const types = Object.fromEntries(Object.entries(spec).map(([name, flag]) => [name, { type: flag.type }]));
   const { values: raw, positionals } = parseOptions(argv, types);
-  if (!allowPositionals && positionals.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}.`);
+  if (!allowPositionals && positionals.length > 0)
+    throw new UsageError(`Unexpected argument ${JSON.stringify(positionals[0])}.`);
   const values: Record<string, string | boolean | undefined> = {};
   for (const [name, flag] of Object.entries(spec)) {
     const value = raw[name];
     if (flag.type === "boolean") values[name] = value === true;
-    else values[name] = flag.required === undefined ? (value as string | undefined) : requireOption(value as string | undefined, `--${name}`, flag.required);
+    else
+      values[name] =
+        flag.required === undefined
+          ? (value as string | undefined)
+          : requireOption(value as string | undefined, `--${name}`, flag.required);
   }
   return { values: values as FlagValues<T>, positionals };
 }

@@ -8,7 +8,11 @@ import { UserError } from "../providers/common/user-error";
 export type CapacityCheck<T extends { stack: string }> = { allowed: true } | { allowed: false; live: T[]; max: number };
 
 /** Whether `stack` may come up next to `previews` (the existing preview stacks) under a limit of `max`. */
-export function checkCapacity<T extends { stack: string }>(previews: readonly T[], stack: string, max: number): CapacityCheck<T> {
+export function checkCapacity<T extends { stack: string }>(
+  previews: readonly T[],
+  stack: string,
+  max: number,
+): CapacityCheck<T> {
   if (previews.some((p) => p.stack === stack)) return { allowed: true };
   return previews.length >= max ? { allowed: false, live: [...previews], max } : { allowed: true };
 }

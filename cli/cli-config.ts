@@ -42,9 +42,7 @@ export interface BackendSettings {
 
 /** Where a stack's shared configuration comes from. */
 export type ConfigSource =
-  | { kind: "shared"; entries: ConfigEntries; origin: string }
-  | { kind: "stack"; stack: string }
-  | { kind: "existing" };
+  { kind: "shared"; entries: ConfigEntries; origin: string } | { kind: "stack"; stack: string } | { kind: "existing" };
 
 export function fullKey(key: string): string {
   return key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
@@ -82,7 +80,9 @@ export function readBackendSettings(env: Env): BackendSettings {
     try {
       readFileSync(passphraseFile);
     } catch {
-      throw new UserError(`PULUMI_CONFIG_PASSPHRASE_FILE names ${passphraseFile}, which cannot be read; point it at the passphrase file.`);
+      throw new UserError(
+        `PULUMI_CONFIG_PASSPHRASE_FILE names ${passphraseFile}, which cannot be read; point it at the passphrase file.`,
+      );
     }
   }
   return { backendUrl, secretsProvider };
@@ -104,12 +104,17 @@ export function secretValuesFromEnv(env: Env): string[] {
 }
 
 /** Shared configuration from the file or variable, plus the secret variables; else a stack to copy from. */
-export function readConfigSource(env: Env, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): ConfigSource {
+export function readConfigSource(
+  env: Env,
+  readFile: (path: string) => string = (p) => readFileSync(p, "utf8"),
+): ConfigSource {
   const file = nonEmpty(env, CONFIG_ENV.file);
   const inline = nonEmpty(env, CONFIG_ENV.inline);
   const stack = nonEmpty(env, CONFIG_ENV.stack);
   if ([file, inline, stack].filter((v) => v !== null).length > 1) {
-    throw new UserError(`Set only one of ${CONFIG_ENV.file}, ${CONFIG_ENV.inline} and ${CONFIG_ENV.stack}; they are alternative sources of the shared configuration.`);
+    throw new UserError(
+      `Set only one of ${CONFIG_ENV.file}, ${CONFIG_ENV.inline} and ${CONFIG_ENV.stack}; they are alternative sources of the shared configuration.`,
+    );
   }
   if (stack !== null) return { kind: "stack", stack };
   if (file === null && inline === null) return { kind: "existing" };
@@ -120,7 +125,9 @@ export function readConfigSource(env: Env, readFile: (path: string) => string = 
     try {
       text = readFile(file);
     } catch (error) {
-      throw new UserError(`${origin} cannot be read (${(error as Error).message}); point it at the shared configuration file.`);
+      throw new UserError(
+        `${origin} cannot be read (${(error as Error).message}); point it at the shared configuration file.`,
+      );
     }
   } else {
     origin = CONFIG_ENV.inline;
@@ -143,7 +150,9 @@ export function parseSharedConfig(text: string, origin: string): ConfigEntries {
   // A copy of a stack file keeps its keys under `config:`; no project key is called `config`.
   const map = isRecord(parsed) && isRecord(parsed.config) ? parsed.config : parsed;
   if (!isRecord(map)) {
-    throw new UserError(`${origin} must be a map of config keys to values, e.g. \`{"forgeOrg": "acme", "forgeServerId": 123456}\`.`);
+    throw new UserError(
+      `${origin} must be a map of config keys to values, e.g. \`{"forgeOrg": "acme", "forgeServerId": 123456}\`.`,
+    );
   }
   const problems: string[] = [];
   const entries: ConfigEntries = {};
@@ -156,7 +165,9 @@ export function parseSharedConfig(text: string, origin: string): ConfigEntries {
     } else if ((PER_STACK_KEYS as readonly string[]).includes(key)) {
       problems.push(`\`${key}\` is set per stack by the CLI; remove it`);
     } else if (isRecord(value) && "secure" in value) {
-      problems.push(`\`${key}\` holds an encrypted value, which only its own stack can read; give it in plain text or as a secret variable`);
+      problems.push(
+        `\`${key}\` holds an encrypted value, which only its own stack can read; give it in plain text or as a secret variable`,
+      );
     } else if (value === null || value === undefined) {
       problems.push(`\`${key}\` has no value; remove it or give one`);
     } else if (typeof value === "object") {
@@ -166,7 +177,9 @@ export function parseSharedConfig(text: string, origin: string): ConfigEntries {
     }
   }
   if (problems.length > 0) {
-    throw new UserError(`${origin} has ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    throw new UserError(
+      `${origin} has ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
   }
   return entries;
 }
@@ -196,7 +209,10 @@ type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>
 type ParsedValues<T extends OptionSpec> = { [K in keyof T]?: T[K]["type"] extends "string" ? string : boolean };
 
 /** `util.parseArgs` with strict checking, its errors turned into a UsageError that names the option. */
-export function parseOptions<T extends OptionSpec>(argv: readonly string[], spec: T): { values: ParsedValues<T>; positionals: string[] } {
+export function parseOptions<T extends OptionSpec>(
+  argv: readonly string[],
+  spec: T,
+): { values: ParsedValues<T>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options: spec, strict: true, allowPositionals: true });
     return { values: values as ParsedValues<T>, positionals };

@@ -55,13 +55,19 @@ export async function sweepLeftovers(cli: PulumiCli, stack: string, ctx: Leftove
   // Such a stack may not even have the configuration that reaches Forge, and there is nothing to look for.
   if (!(await hasRunAnUpdate(cli, stack))) return [];
   try {
-    const entries: ConfigEntries = { ...(await readConfig(cli, stack, { showSecrets: true })), ...secretEntriesFromEnv(ctx.env) };
-    secrets = Object.values(entries).filter((entry) => entry.secret && entry.value !== "").map((entry) => entry.value);
+    const entries: ConfigEntries = {
+      ...(await readConfig(cli, stack, { showSecrets: true })),
+      ...secretEntriesFromEnv(ctx.env),
+    };
+    secrets = Object.values(entries)
+      .filter((entry) => entry.secret && entry.value !== "")
+      .map((entry) => entry.value);
     const config = parseEntries(entries, { kind: "existing" });
     const parsed = parseStackName(stack, config.snapshotsStack);
     if (parsed.kind !== "preview") throw new Error(`${stack} is not a preview stack`);
     const names = resolvePreviewNames({ app: parsed.app, pr: parsed.pr }, config);
-    if (names.stack !== stack) throw new Error(`the configuration names this preview's stack ${names.stack}, not ${stack}`);
+    if (names.stack !== stack)
+      throw new Error(`the configuration names this preview's stack ${names.stack}, not ${stack}`);
     const secret = (key: string): string | null => entries[fullKey(key)]?.value || null;
     const sweep = new Sweep(stack, names, config, secret, ctx);
     await sweep.forge();
@@ -125,7 +131,13 @@ class Sweep {
         const found = await nullIfNotFound(read());
         return found === null ? waitDone(undefined) : waitPending(found.status);
       },
-      { what: `${what} to be removed`, timeoutMs: REMOVAL_TIMEOUT_MS, intervalMs: this.pollMs, maxIntervalMs: this.pollMs * 5, backoff: 1.5 },
+      {
+        what: `${what} to be removed`,
+        timeoutMs: REMOVAL_TIMEOUT_MS,
+        intervalMs: this.pollMs,
+        maxIntervalMs: this.pollMs * 5,
+        backoff: 1.5,
+      },
     );
   }
 
@@ -145,7 +157,8 @@ class Sweep {
 
   private async removeProcess(process: BackgroundProcess): Promise<void> {
     const what = `Forge background process ${process.id} (worker \`${buildWorkerName(this.stack)}\`)`;
-    if (process.status !== "removing") await nullIfNotFound(this.client.backgroundProcesses.delete(this.serverId, process.id));
+    if (process.status !== "removing")
+      await nullIfNotFound(this.client.backgroundProcesses.delete(this.serverId, process.id));
     await this.waitGone(what, () => this.client.backgroundProcesses.get(this.serverId, process.id));
     this.report(what);
   }
@@ -156,7 +169,9 @@ class Sweep {
     const candidates = await this.onServer(() => this.client.sites.listWithTags(this.serverId, label).all());
     const named = candidates.filter(({ site }) => site.name.startsWith(label));
     for (const { site } of named.filter(({ tags }) => !tags.includes(this.names.ownerTag))) {
-      this.warn(`Forge site ${site.id} (${site.name}) lacks this stack's tag \`${this.names.ownerTag}\`, so it is not this preview's`);
+      this.warn(
+        `Forge site ${site.id} (${site.name}) lacks this stack's tag \`${this.names.ownerTag}\`, so it is not this preview's`,
+      );
     }
     return named.filter(({ tags }) => tags.includes(this.names.ownerTag));
   }
@@ -166,7 +181,9 @@ class Sweep {
     const domains = (await nullIfNotFound(this.client.domains.list(this.serverId, site.id).all())) ?? [];
     let certificates = 0;
     for (const domain of domains) {
-      certificates += ((await nullIfNotFound(this.client.certificates.list(this.serverId, site.id, domain.id).all())) ?? []).length;
+      certificates += (
+        (await nullIfNotFound(this.client.certificates.list(this.serverId, site.id, domain.id).all())) ?? []
+      ).length;
     }
     if (site.status !== "removing" && site.status !== "uninstalling") {
       await nullIfNotFound(this.client.sites.delete(this.serverId, site.id));
@@ -181,7 +198,10 @@ class Sweep {
 
   /** Names in the previews' namespace, built for this stack, and never a production database or a master. */
   private protectedNames(): Set<string> {
-    return new Set([...this.config.productionDatabases, ...Object.values(this.config.apps).map((app) => app.masterDatabase)]);
+    return new Set([
+      ...this.config.productionDatabases,
+      ...Object.values(this.config.apps).map((app) => app.masterDatabase),
+    ]);
   }
 
   private async removeDatabaseUser(): Promise<void> {
@@ -210,9 +230,16 @@ class Sweep {
 
   async redis(): Promise<void> {
     const privateKey = this.secret("sshPrivateKey");
-    if (privateKey === null) throw new Error("sshPrivateKey is not set, so the Redis claims on the server cannot be checked");
+    if (privateKey === null)
+      throw new Error("sshPrivateKey is not set, so the Redis claims on the server cannot be checked");
     const { ssh } = this.config;
-    const target: SshTarget = { host: ssh.host, port: ssh.port, user: ssh.user, privateKey, hostKeyFingerprint: ssh.hostKeyFingerprint };
+    const target: SshTarget = {
+      host: ssh.host,
+      port: ssh.port,
+      user: ssh.user,
+      privateKey,
+      hostKeyFingerprint: ssh.hostKeyFingerprint,
+    };
     const password = this.secret("redisPassword");
     const redis = { host: "127.0.0.1", port: this.config.redisPort, ...(password !== null ? { password } : {}) };
     const released = await withRedisOverSsh(target, redis, async (client) => {
@@ -224,6 +251,7 @@ class Sweep {
       }
       return slots;
     });
-    for (const slot of released) this.report(`Redis database ${slot} (claimed by stack ${this.stack}), emptied and released`);
+    for (const slot of released)
+      this.report(`Redis database ${slot} (claimed by stack ${this.stack}), emptied and released`);
   }
 }

@@ -81,7 +81,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 1;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.err(clean(`error: unexpected failure, which is a bug in forge-previews; please report it with this output:\n${detail}`));
+    io.err(
+      clean(
+        `error: unexpected failure, which is a bug in forge-previews; please report it with this output:\n${detail}`,
+      ),
+    );
     return 1;
   }
 }

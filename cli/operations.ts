@@ -10,7 +10,13 @@ import { sweepLeftovers } from "./leftovers";
 import { EngineProgress, type PhaseTiming } from "./progress";
 import { runClearingStaleLocks } from "./pulumi/locks";
 import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
-import { applyPreviewConfig, newToken, parseEntries, readKeptValues, resolvePreviewConfig } from "./pulumi/preview-config";
+import {
+  applyPreviewConfig,
+  newToken,
+  parseEntries,
+  readKeptValues,
+  resolvePreviewConfig,
+} from "./pulumi/preview-config";
 import { buildStackName, candidateStackNames } from "../stacks/naming";
 import { validatePreviewRef, validateUpRequest } from "./pulumi/preview-stack";
 import { PREVIEW_TAGS, type PreviewSummary, buildPreviewSummary, parsePreviewStack } from "./pulumi/preview-summary";
@@ -148,7 +154,11 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
   return { stack, outputs, timings: clock.timings, changes };
 }
 
-export async function destroyPreview(ref: PreviewRef, ctx: OperationsContext, options: DestroyOptions = {}): Promise<DestroyResult> {
+export async function destroyPreview(
+  ref: PreviewRef,
+  ctx: OperationsContext,
+  options: DestroyOptions = {},
+): Promise<DestroyResult> {
   const valid = validatePreviewRef(ref);
   const cli = cliFor(ctx);
   const clock = new Stopwatch();
@@ -163,7 +173,15 @@ export async function destroyPreview(ref: PreviewRef, ctx: OperationsContext, op
     const perStack = source.kind === "existing" ? {} : await readKeptValues(cli, ctx.projectDir, stack);
     await applyPreviewConfig(cli, { projectDir: ctx.projectDir, env: ctx.env, stack, source, perStack });
   });
-  const args = ["destroy", "--stack", stack, "--yes", "--skip-preview", "--json", ...(options.runProgram ? ["--run-program"] : [])];
+  const args = [
+    "destroy",
+    "--stack",
+    stack,
+    "--yes",
+    "--skip-preview",
+    "--json",
+    ...(options.runProgram ? ["--run-program"] : []),
+  ];
   const changes = await runEngine(cli, ctx, clock, "destroy", stack, args);
   await clock.run("remove leftovers", () => sweepLeftovers(cli, stack, ctx));
   await clock.run("remove stack", () => removeStack(cli, stack));
@@ -192,7 +210,14 @@ export async function refreshPreview(ref: PreviewRef, ctx: OperationsContext): P
     const perStack = source.kind === "existing" ? {} : await readKeptValues(cli, ctx.projectDir, stack);
     await applyPreviewConfig(cli, { projectDir: ctx.projectDir, env: ctx.env, stack, source, perStack });
   });
-  const changes = await runEngine(cli, ctx, clock, "refresh", stack, ["refresh", "--stack", stack, "--yes", "--skip-preview", "--json"]);
+  const changes = await runEngine(cli, ctx, clock, "refresh", stack, [
+    "refresh",
+    "--stack",
+    stack,
+    "--yes",
+    "--skip-preview",
+    "--json",
+  ]);
   return { stack, timings: clock.timings, changes };
 }
 
@@ -229,13 +254,19 @@ async function runEngine(
   ctx.onProgress?.(`pulumi ${operation} ${stack}`);
   // A lock left by a killed run is cleared, and said so; a live one is a StackLockedError naming `unlock`.
   const result = await clock.run(`pulumi ${operation}`, () =>
-    runClearingStaleLocks(cli, stack, args, {
-      onStdoutLine: (line) => emit(progress.accept(line)),
-      onStderrLine: (line) => {
-        const text = cli.redact(line).trim();
-        if (text !== "") ctx.onProgress?.(`        ${text}`);
+    runClearingStaleLocks(
+      cli,
+      stack,
+      args,
+      {
+        onStdoutLine: (line) => emit(progress.accept(line)),
+        onStderrLine: (line) => {
+          const text = cli.redact(line).trim();
+          if (text !== "") ctx.onProgress?.(`        ${text}`);
+        },
       },
-    }, (line) => ctx.onProgress?.(line)),
+      (line) => ctx.onProgress?.(line),
+    ),
   );
   const report = progress.report();
   const stepIndex = clock.timings.length - 1;
@@ -249,9 +280,13 @@ async function runEngine(
   return report.changes;
 }
 
-
 /** The existing stack of `ref`; for an app that may be the default one, `pr-<n>` counts when it records that app. */
-async function findExistingStack(cli: PulumiCli, ctx: OperationsContext, ref: PreviewRef, existing: ReadonlySet<string>): Promise<string | null> {
+async function findExistingStack(
+  cli: PulumiCli,
+  ctx: OperationsContext,
+  ref: PreviewRef,
+  existing: ReadonlySet<string>,
+): Promise<string | null> {
   const [own, fallback] = candidateStackNames({ app: ref.app, pr: ref.pr });
   if (own !== undefined && existing.has(own)) return own;
   if (fallback === undefined || !existing.has(fallback)) return null;

@@ -38,7 +38,14 @@ export function sanitizeCell(text: string): string {
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const clean = [headers, ...rows].map((row) => row.map(sanitizeCell));
   const widths = headers.map((_, column) => Math.max(...clean.map((row) => (row[column] ?? "").length)));
-  return clean.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
+  return clean
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function formatAge(days: number | null): string {
@@ -53,11 +60,26 @@ export function formatLastUpdate(iso: string | null, now: number): string {
   if (Number.isNaN(at)) return sanitizeCell(iso);
   const stamp = new Date(at).toISOString().slice(0, 16).replace("T", " ");
   const minutes = Math.max(0, Math.round((now - at) / 60_000));
-  const ago = minutes < 60 ? `${minutes}m` : minutes < 48 * 60 ? `${Math.floor(minutes / 60)}h` : `${Math.floor(minutes / 1440)}d`;
+  const ago =
+    minutes < 60
+      ? `${minutes}m`
+      : minutes < 48 * 60
+        ? `${Math.floor(minutes / 60)}h`
+        : `${Math.floor(minutes / 1440)}d`;
   return `${stamp} (${ago} ago)`;
 }
 
-const PREVIEW_HEADERS = ["STACK", "APP", "PR", "BRANCH", "STATUS", "AGE", "LAST UPDATE (UTC)", "RESOURCES", "URL"] as const;
+const PREVIEW_HEADERS = [
+  "STACK",
+  "APP",
+  "PR",
+  "BRANCH",
+  "STATUS",
+  "AGE",
+  "LAST UPDATE (UTC)",
+  "RESOURCES",
+  "URL",
+] as const;
 
 export function formatPreviewTable(previews: readonly PreviewSummary[], now: number): string {
   if (previews.length === 0) return "No preview stacks.";
@@ -83,14 +105,18 @@ export function formatOutputs(stack: string, outputs: Record<string, unknown>): 
   if (keys.length === 0) return "(no outputs)";
   const rows = keys.map((key) => {
     const value = outputs[key];
-    if (value === SECRET_PLACEHOLDER) return [key, `${SECRET_PLACEHOLDER} (pulumi stack output ${key} --show-secrets --stack ${stack})`];
+    if (value === SECRET_PLACEHOLDER)
+      return [key, `${SECRET_PLACEHOLDER} (pulumi stack output ${key} --show-secrets --stack ${stack})`];
     return [key, typeof value === "string" ? value : JSON.stringify(value)];
   });
   return formatTable(["OUTPUT", "VALUE"], rows);
 }
 
 export function formatTimings(timings: readonly PhaseTiming[]): string {
-  return formatTable(["PHASE", "TIME"], timings.map((t) => [t.phase, formatDuration(t.ms)]));
+  return formatTable(
+    ["PHASE", "TIME"],
+    timings.map((t) => [t.phase, formatDuration(t.ms)]),
+  );
 }
 
 export function formatChanges(changes: Readonly<Record<string, number>>): string {

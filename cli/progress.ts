@@ -144,7 +144,9 @@ export class EngineProgress {
       this.state.errors.push(text);
     }
     const mark = severity === "error" ? "error:" : severity.startsWith("warning") ? "warning:" : "·";
-    return text.split("\n").map((part, index) => this.line(at, `${index === 0 ? mark : " ".repeat(mark.length)} ${part}`));
+    return text
+      .split("\n")
+      .map((part, index) => this.line(at, `${index === 0 ? mark : " ".repeat(mark.length)} ${part}`));
   }
 
   private line(at: number, text: string): string {

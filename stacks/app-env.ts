@@ -42,6 +42,7 @@ export const MAX_ENV_TOTAL_BYTES = 128 * 1024;
 export function envValueProblem(value: string): string | null {
   if (value.includes("\0")) return "contains a NUL character, which a .env file cannot hold";
   const bytes = Buffer.byteLength(value, "utf8");
-  if (bytes > MAX_ENV_VALUE_BYTES) return `is ${bytes} bytes long, more than the ${MAX_ENV_VALUE_BYTES} a .env value may hold here`;
+  if (bytes > MAX_ENV_VALUE_BYTES)
+    return `is ${bytes} bytes long, more than the ${MAX_ENV_VALUE_BYTES} a .env value may hold here`;
   return null;
 }

@@ -40,15 +40,29 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   plain("forgeApiUrl", "https://forge.laravel.com/api"),
   plain("forgeOrg", "acme", true),
   plain("forgeServerId", "123456", true),
-  secret("forgeToken", "FORGE_TOKEN", "create a token in Forge (Account → API) and set it with `pulumi config set --secret forgeToken`", true),
+  secret(
+    "forgeToken",
+    "FORGE_TOKEN",
+    "create a token in Forge (Account → API) and set it with `pulumi config set --secret forgeToken`",
+    true,
+  ),
   plain("previewDomain", "staging.example.com", true),
   plain("defaultApp", "customer"),
-  plainWithFix("apps", "set it with `pulumi config set --path 'apps.customer.repository' acme/customer` (and masterDatabase)", true),
+  plainWithFix(
+    "apps",
+    "set it with `pulumi config set --path 'apps.customer.repository' acme/customer` (and masterDatabase)",
+    true,
+  ),
   plain("phpVersion", "php84"),
   plain("sshHost", "203.0.113.10", true),
   plain("sshPort", "22"),
   plain("sshUser", "forge"),
-  secret("sshPrivateKey", "FORGE_PREVIEWS_SSH_PRIVATE_KEY", "set it with `pulumi config set --secret sshPrivateKey < ~/.ssh/forge_previews`", true),
+  secret(
+    "sshPrivateKey",
+    "FORGE_PREVIEWS_SSH_PRIVATE_KEY",
+    "set it with `pulumi config set --secret sshPrivateKey < ~/.ssh/forge_previews`",
+    true,
+  ),
   plain("sshHostKeyFingerprint", "SHA256:...", true),
   plain("mysqlUser", "forge"),
   plain("mysqlSocket", '""'),
@@ -69,7 +83,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   plainWithFix("cloudflareZoneId", "copy it from the Cloudflare dashboard's Overview page"),
   secret("redisPassword", "FORGE_PREVIEWS_REDIS_PASSWORD", "set it with `pulumi config set --secret redisPassword`"),
   secret("mysqlPassword", "FORGE_PREVIEWS_MYSQL_PASSWORD", "set it with `pulumi config set --secret mysqlPassword`"),
-  secret("basicAuthPassword", "FORGE_PREVIEWS_BASIC_AUTH_PASSWORD", "set it with `pulumi config set --secret basicAuthPassword`"),
+  secret(
+    "basicAuthPassword",
+    "FORGE_PREVIEWS_BASIC_AUTH_PASSWORD",
+    "set it with `pulumi config set --secret basicAuthPassword`",
+  ),
 ];
 
 const BY_KEY = new Map(CONFIG_KEYS.map((entry) => [entry.key, entry]));

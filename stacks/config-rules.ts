@@ -66,10 +66,24 @@ export type RawConfig = Readonly<Record<string, unknown>>;
 
 /** Keys the preview environment writes into `.env` itself; an app override must not redirect them. */
 export const MANAGED_ENV_KEYS: readonly string[] = [
-  "APP_NAME", "APP_ENV", "APP_KEY", "APP_URL", "APP_DEBUG",
-  "DB_CONNECTION", "DB_HOST", "DB_PORT", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD",
-  "REDIS_DB", "REDIS_CACHE_DB", "REDIS_PREFIX", "CACHE_PREFIX",
-  "QUEUE_CONNECTION", "SESSION_DRIVER", "MAIL_MAILER",
+  "APP_NAME",
+  "APP_ENV",
+  "APP_KEY",
+  "APP_URL",
+  "APP_DEBUG",
+  "DB_CONNECTION",
+  "DB_HOST",
+  "DB_PORT",
+  "DB_DATABASE",
+  "DB_USERNAME",
+  "DB_PASSWORD",
+  "REDIS_DB",
+  "REDIS_CACHE_DB",
+  "REDIS_PREFIX",
+  "CACHE_PREFIX",
+  "QUEUE_CONNECTION",
+  "SESSION_DRIVER",
+  "MAIL_MAILER",
 ];
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -114,14 +128,22 @@ function readInteger(raw: RawConfig, key: string, problems: Problems, min: numbe
   const value = raw[key];
   const parsed = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value;
   if (typeof parsed === "number" && Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
-  problems.add(key, value === undefined ? "is missing" : `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`, setHint(key));
+  problems.add(
+    key,
+    value === undefined ? "is missing" : `must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`,
+    setHint(key),
+  );
   return min;
 }
 
 function readEnum<T extends string>(raw: RawConfig, key: string, allowed: readonly T[], problems: Problems): T {
   const value = raw[key];
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-  problems.add(key, `must be one of ${allowed.map((a) => `\`${a}\``).join(", ")}, not ${JSON.stringify(value)}`, setHint(key));
+  problems.add(
+    key,
+    `must be one of ${allowed.map((a) => `\`${a}\``).join(", ")}, not ${JSON.stringify(value)}`,
+    setHint(key),
+  );
   return allowed[0];
 }
 
@@ -142,10 +164,18 @@ function parseApiUrl(raw: RawConfig, problems: Problems): string {
   }
   const isLocal = url.hostname === "127.0.0.1" || url.hostname === "localhost";
   if (url.protocol !== "https:" && !(isLocal && url.protocol === "http:")) {
-    problems.add("forgeApiUrl", "must use https (plain http is only accepted for 127.0.0.1, the local simulator)", "use the https:// URL");
+    problems.add(
+      "forgeApiUrl",
+      "must use https (plain http is only accepted for 127.0.0.1, the local simulator)",
+      "use the https:// URL",
+    );
   }
   if (/\/api\/v1\/?$/.test(url.pathname)) {
-    problems.add("forgeApiUrl", "points at Forge's legacy /api/v1, which is shut down", "use the org-scoped API root, https://forge.laravel.com/api");
+    problems.add(
+      "forgeApiUrl",
+      "points at Forge's legacy /api/v1, which is shut down",
+      "use the org-scoped API root, https://forge.laravel.com/api",
+    );
   }
   return value.replace(/\/+$/, "");
 }
@@ -160,10 +190,18 @@ function parseRedisSlots(raw: RawConfig, problems: Problems): { first: number; l
   const first = Number(match[1]);
   const last = Number(match[2]);
   if (first > last) {
-    problems.add("redisSlotRange", `starts after it ends (${first} > ${last})`, setHint("redisSlotRange", `${last}-${first}`));
+    problems.add(
+      "redisSlotRange",
+      `starts after it ends (${first} > ${last})`,
+      setHint("redisSlotRange", `${last}-${first}`),
+    );
   }
   if (first < 2) {
-    problems.add("redisSlotRange", "includes Redis database 0 or 1, which Laravel production uses for REDIS_DB and REDIS_CACHE_DB", setHint("redisSlotRange"));
+    problems.add(
+      "redisSlotRange",
+      "includes Redis database 0 or 1, which Laravel production uses for REDIS_DB and REDIS_CACHE_DB",
+      setHint("redisSlotRange"),
+    );
   }
   return { first, last };
 }
@@ -172,7 +210,7 @@ function parseQueue(value: unknown, at: string, problems: Problems): QueueConfig
   const queue = { connection: "redis", queues: "default", processes: 1, tries: 3 };
   if (value === undefined) return queue;
   if (!isRecord(value)) {
-    problems.add(at, "must be an object like {\"processes\": 1}", "fix the apps entry");
+    problems.add(at, 'must be an object like {"processes": 1}', "fix the apps entry");
     return queue;
   }
   for (const key of ["connection", "queues"] as const) {
@@ -181,7 +219,10 @@ function parseQueue(value: unknown, at: string, problems: Problems): QueueConfig
     if (typeof v === "string" && /^[A-Za-z0-9_,:-]+$/.test(v)) queue[key] = v;
     else problems.add(`${at}.${key}`, "must be letters, digits, `_`, `-`, `:` or `,`", "fix the apps entry");
   }
-  for (const [key, max] of [["processes", 8], ["tries", 100]] as const) {
+  for (const [key, max] of [
+    ["processes", 8],
+    ["tries", 100],
+  ] as const) {
     const v = value[key];
     if (v === undefined) continue;
     if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= max) queue[key] = v;
@@ -193,15 +234,31 @@ function parseQueue(value: unknown, at: string, problems: Problems): QueueConfig
 function parseApp(name: string, value: unknown, defaults: { phpVersion: string }, problems: Problems): AppConfig {
   const at = `apps.${name}`;
   const app: AppConfig = {
-    name, repository: "", masterDatabase: "", productionDatabase: null, phpVersion: defaults.phpVersion,
-    webDirectory: "/public", healthPath: "/up", deployScriptExtras: [], env: {},
-    queue: { connection: "redis", queues: "default", processes: 1, tries: 3 }, maskingSql: null,
+    name,
+    repository: "",
+    masterDatabase: "",
+    productionDatabase: null,
+    phpVersion: defaults.phpVersion,
+    webDirectory: "/public",
+    healthPath: "/up",
+    deployScriptExtras: [],
+    env: {},
+    queue: { connection: "redis", queues: "default", processes: 1, tries: 3 },
+    maskingSql: null,
   };
   if (!APP_NAME.test(name)) {
-    problems.add(at, "has a name that is not 1-20 lowercase letters and digits starting with a letter (it becomes part of DNS, MySQL and Linux names)", "rename the key");
+    problems.add(
+      at,
+      "has a name that is not 1-20 lowercase letters and digits starting with a letter (it becomes part of DNS, MySQL and Linux names)",
+      "rename the key",
+    );
   }
   if (!isRecord(value)) {
-    problems.add(at, "must be an object with at least `repository` and `masterDatabase`", "see Pulumi.yaml's description of `apps`");
+    problems.add(
+      at,
+      "must be an object with at least `repository` and `masterDatabase`",
+      "see Pulumi.yaml's description of `apps`",
+    );
     return app;
   }
   const str = (key: string): string | undefined => {
@@ -213,15 +270,33 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
   };
   const repository = str("repository");
   if (repository !== undefined && REPOSITORY.test(repository)) app.repository = repository;
-  else problems.add(`${at}.repository`, repository === undefined ? "is missing" : `must be \`owner/name\`, not ${JSON.stringify(repository)}`, "add the GitHub repository");
+  else
+    problems.add(
+      `${at}.repository`,
+      repository === undefined ? "is missing" : `must be \`owner/name\`, not ${JSON.stringify(repository)}`,
+      "add the GitHub repository",
+    );
   const master = str("masterDatabase");
   if (master !== undefined && DB_IDENTIFIER.test(master)) app.masterDatabase = master;
-  else problems.add(`${at}.masterDatabase`, master === undefined ? "is missing" : `must be a MySQL name of letters, digits and _ (at most 64), not ${JSON.stringify(master)}`, "name the snapshot database to clone");
+  else
+    problems.add(
+      `${at}.masterDatabase`,
+      master === undefined
+        ? "is missing"
+        : `must be a MySQL name of letters, digits and _ (at most 64), not ${JSON.stringify(master)}`,
+      "name the snapshot database to clone",
+    );
   const production = str("productionDatabase");
   if (production !== undefined) {
     if (DB_IDENTIFIER.test(production)) app.productionDatabase = production;
-    else problems.add(`${at}.productionDatabase`, "must be a MySQL name of letters, digits and _", "fix the apps entry");
-    if (production === master) problems.add(`${at}.masterDatabase`, "is the production database itself", "clone from a snapshot master, never from production");
+    else
+      problems.add(`${at}.productionDatabase`, "must be a MySQL name of letters, digits and _", "fix the apps entry");
+    if (production === master)
+      problems.add(
+        `${at}.masterDatabase`,
+        "is the production database itself",
+        "clone from a snapshot master, never from production",
+      );
   }
   const php = str("phpVersion");
   if (php !== undefined) {
@@ -240,8 +315,14 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
   }
   const extras = value["deployScriptExtras"];
   if (extras !== undefined) {
-    if (Array.isArray(extras) && extras.every((l) => typeof l === "string" && !/[\n\r\0]/.test(l))) app.deployScriptExtras = extras as string[];
-    else problems.add(`${at}.deployScriptExtras`, "must be an array of single-line strings", "put one shell command per item");
+    if (Array.isArray(extras) && extras.every((l) => typeof l === "string" && !/[\n\r\0]/.test(l)))
+      app.deployScriptExtras = extras as string[];
+    else
+      problems.add(
+        `${at}.deployScriptExtras`,
+        "must be an array of single-line strings",
+        "put one shell command per item",
+      );
   }
   const env = value["env"];
   if (env !== undefined) {
@@ -252,20 +333,44 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
       for (const [key, v] of Object.entries(env)) {
         // Keys are named in messages, values never: overrides often hold credentials.
         const valueProblem = typeof v === "string" ? envValueProblem(v) : null;
-        if (!ENV_KEY.test(key)) problems.add(`${at}.env.${describeEnvKey(key)}`, "is not an upper-case .env key (letters, digits and _, starting with a letter)", "use names like `STRIPE_KEY`");
-        else if (MANAGED_ENV_KEYS.includes(key)) problems.add(`${at}.env.${key}`, "is set by the preview environment itself (it keeps previews away from production data)", "remove it from the app's env");
+        if (!ENV_KEY.test(key))
+          problems.add(
+            `${at}.env.${describeEnvKey(key)}`,
+            "is not an upper-case .env key (letters, digits and _, starting with a letter)",
+            "use names like `STRIPE_KEY`",
+          );
+        else if (MANAGED_ENV_KEYS.includes(key))
+          problems.add(
+            `${at}.env.${key}`,
+            "is set by the preview environment itself (it keeps previews away from production data)",
+            "remove it from the app's env",
+          );
         else if (key in CONNECTION_ENV_KEYS) {
-          problems.add(`${at}.env.${key}`, `${CONNECTION_ENV_KEYS[key]}; a preview must use only its own database and Redis`, "remove it from the app's env (the preview sets DB_* and REDIS_* itself)");
+          problems.add(
+            `${at}.env.${key}`,
+            `${CONNECTION_ENV_KEYS[key]}; a preview must use only its own database and Redis`,
+            "remove it from the app's env (the preview sets DB_* and REDIS_* itself)",
+          );
         } else if (typeof v !== "string") problems.add(`${at}.env.${key}`, "must be a string", "quote the value");
-        else if (valueProblem !== null) problems.add(`${at}.env.${key}`, valueProblem, "fix or remove the value in the app's env");
-        else if (detectLiveSecret(v)) problems.add(`${at}.env.${key}`, `looks like ${detectLiveSecret(v)}; a preview runs PR code on production-derived data`, "use the provider's test-mode key");
+        else if (valueProblem !== null)
+          problems.add(`${at}.env.${key}`, valueProblem, "fix or remove the value in the app's env");
+        else if (detectLiveSecret(v))
+          problems.add(
+            `${at}.env.${key}`,
+            `looks like ${detectLiveSecret(v)}; a preview runs PR code on production-derived data`,
+            "use the provider's test-mode key",
+          );
         else {
           app.env[key] = v;
           totalBytes += Buffer.byteLength(key, "utf8") + Buffer.byteLength(v, "utf8");
         }
       }
       if (totalBytes > MAX_ENV_TOTAL_BYTES) {
-        problems.add(`${at}.env`, `holds ${totalBytes} bytes, more than the ${MAX_ENV_TOTAL_BYTES} the overrides may hold together`, "move large values out of .env");
+        problems.add(
+          `${at}.env`,
+          `holds ${totalBytes} bytes, more than the ${MAX_ENV_TOTAL_BYTES} the overrides may hold together`,
+          "move large values out of .env",
+        );
       }
     }
   }
@@ -286,10 +391,16 @@ function parseApps(raw: RawConfig, phpVersion: string, problems: Problems): Reco
     }
   }
   if (!isRecord(value) || Object.keys(value).length === 0) {
-    problems.add("apps", value === undefined ? "is missing" : "must be an object with at least one app", setHint("apps"));
+    problems.add(
+      "apps",
+      value === undefined ? "is missing" : "must be an object with at least one app",
+      setHint("apps"),
+    );
     return {};
   }
-  return Object.fromEntries(Object.entries(value).map(([name, app]) => [name, parseApp(name, app, { phpVersion }, problems)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([name, app]) => [name, parseApp(name, app, { phpVersion }, problems)]),
+  );
 }
 
 /**
@@ -326,55 +437,90 @@ export const CONFIG_DEFAULTS = {
 
 /** Validates the raw configuration and returns it typed, or throws one ConfigError listing every problem. */
 export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<string>): PlainConfig {
-  const raw: RawConfig = { ...CONFIG_DEFAULTS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+  const raw: RawConfig = {
+    ...CONFIG_DEFAULTS,
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+  };
   const problems = new Problems();
   const apiUrl = parseApiUrl(raw, problems);
   const org = readString(raw, "forgeOrg", problems);
   if (org !== "" && !/^[a-z0-9][a-z0-9-]*$/.test(org)) {
-    problems.add("forgeOrg", `must be the organization slug (lowercase letters, digits, dashes), not ${JSON.stringify(org)}`, "copy the slug from `GET /api/orgs`");
+    problems.add(
+      "forgeOrg",
+      `must be the organization slug (lowercase letters, digits, dashes), not ${JSON.stringify(org)}`,
+      "copy the slug from `GET /api/orgs`",
+    );
   }
   const serverId = readInteger(raw, "forgeServerId", problems, 1, Number.MAX_SAFE_INTEGER);
 
   const previewDomain = readString(raw, "previewDomain", problems).toLowerCase();
   if (previewDomain !== "" && !isDnsName(previewDomain)) {
-    problems.add("previewDomain", `is not a DNS name with at least two labels (${JSON.stringify(previewDomain)})`, setHint("previewDomain"));
+    problems.add(
+      "previewDomain",
+      `is not a DNS name with at least two labels (${JSON.stringify(previewDomain)})`,
+      setHint("previewDomain"),
+    );
   } else if (previewDomain.length > 253 - 64) {
-    problems.add("previewDomain", "leaves no room for the per-preview label under the 253-character DNS limit", "use a shorter domain");
+    problems.add(
+      "previewDomain",
+      "leaves no room for the per-preview label under the 253-character DNS limit",
+      "use a shorter domain",
+    );
   }
 
   const phpVersion = readString(raw, "phpVersion", problems);
-  if (phpVersion !== "" && !/^php\d{2}$/.test(phpVersion)) problems.add("phpVersion", `must look like \`php84\`, not ${JSON.stringify(phpVersion)}`, setHint("phpVersion"));
+  if (phpVersion !== "" && !/^php\d{2}$/.test(phpVersion))
+    problems.add("phpVersion", `must look like \`php84\`, not ${JSON.stringify(phpVersion)}`, setHint("phpVersion"));
   const apps = parseApps(raw, phpVersion, problems);
 
   const clash = findDatabaseUserClash(Object.keys(apps));
   if (clash) {
-    problems.add(`apps.${clash[1]}`, `shares its 16-character database user names with \`${clash[0]}\``, "rename one of the two apps");
+    problems.add(
+      `apps.${clash[1]}`,
+      `shares its 16-character database user names with \`${clash[0]}\``,
+      "rename one of the two apps",
+    );
   }
 
   const defaultAppRaw = typeof raw["defaultApp"] === "string" ? (raw["defaultApp"] as string).trim() : "";
   let defaultApp: string | null = null;
   if (defaultAppRaw !== "") {
     if (apps[defaultAppRaw]) defaultApp = defaultAppRaw;
-    else problems.add("defaultApp", `names no app in \`apps\` (${JSON.stringify(defaultAppRaw)})`, `use one of: ${Object.keys(apps).join(", ") || "(none configured)"}`);
+    else
+      problems.add(
+        "defaultApp",
+        `names no app in \`apps\` (${JSON.stringify(defaultAppRaw)})`,
+        `use one of: ${Object.keys(apps).join(", ") || "(none configured)"}`,
+      );
   } else if (Object.keys(apps).length === 1) {
     defaultApp = Object.keys(apps)[0];
   }
 
   const sshHost = readString(raw, "sshHost", problems);
-  if (sshHost !== "" && !/^[A-Za-z0-9.:-]+$/.test(sshHost)) problems.add("sshHost", "must be a host name or IP address", setHint("sshHost"));
+  if (sshHost !== "" && !/^[A-Za-z0-9.:-]+$/.test(sshHost))
+    problems.add("sshHost", "must be a host name or IP address", setHint("sshHost"));
   const sshPort = readInteger(raw, "sshPort", problems, 1, 65535);
   const sshUser = readString(raw, "sshUser", problems);
-  if (sshUser !== "" && !LINUX_USER.test(sshUser)) problems.add("sshUser", "must be a Linux user name", setHint("sshUser"));
+  if (sshUser !== "" && !LINUX_USER.test(sshUser))
+    problems.add("sshUser", "must be a Linux user name", setHint("sshUser"));
   const fingerprint = readString(raw, "sshHostKeyFingerprint", problems);
   if (fingerprint !== "" && !SHA256_FINGERPRINT.test(fingerprint)) {
-    problems.add("sshHostKeyFingerprint", "must be a SHA256 fingerprint as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it (SHA256: and 43 characters)", "run that on the server and copy the second field");
+    problems.add(
+      "sshHostKeyFingerprint",
+      "must be a SHA256 fingerprint as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it (SHA256: and 43 characters)",
+      "run that on the server and copy the second field",
+    );
   }
 
   const redisSlots = parseRedisSlots(raw, problems);
   const maxEnvironments = readInteger(raw, "maxEnvironments", problems, 1, 1000);
   const slotCount = redisSlots.last - redisSlots.first + 1;
   if (slotCount > 0 && maxEnvironments > slotCount) {
-    problems.add("maxEnvironments", `is ${maxEnvironments} but redisSlotRange holds only ${slotCount} Redis databases, one per environment`, `lower it to ${slotCount} or widen redisSlotRange`);
+    problems.add(
+      "maxEnvironments",
+      `is ${maxEnvironments} but redisSlotRange holds only ${slotCount} Redis databases, one per environment`,
+      `lower it to ${slotCount} or widen redisSlotRange`,
+    );
   }
 
   const basicAuthMode = readEnum(raw, "basicAuthMode", ["generated", "shared", "off"] as const, problems);
@@ -389,25 +535,43 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   const certificateMode = readEnum(raw, "certificateMode", ["letsencrypt", "clone", "off"] as const, problems);
   const wildcardId = readInteger(raw, "wildcardCertificateId", problems, 0, Number.MAX_SAFE_INTEGER);
   if (certificateMode === "clone" && wildcardId === 0) {
-    problems.add("wildcardCertificateId", "is required when certificateMode is `clone`", "set it to the id of the wildcard certificate already on the server");
+    problems.add(
+      "wildcardCertificateId",
+      "is required when certificateMode is `clone`",
+      "set it to the id of the wildcard certificate already on the server",
+    );
   }
 
   const productionDatabases = raw["productionDatabases"] ?? [];
   const production: string[] = [];
-  if (Array.isArray(productionDatabases) && productionDatabases.every((d) => typeof d === "string" && DB_IDENTIFIER.test(d))) {
+  if (
+    Array.isArray(productionDatabases) &&
+    productionDatabases.every((d) => typeof d === "string" && DB_IDENTIFIER.test(d))
+  ) {
     production.push(...(productionDatabases as string[]));
   } else {
     problems.add("productionDatabases", "must be an array of MySQL database names", setHint("productionDatabases"));
   }
   for (const app of Object.values(apps)) {
-    for (const [field, name] of [["masterDatabase", app.masterDatabase], ["productionDatabase", app.productionDatabase]] as const) {
+    for (const [field, name] of [
+      ["masterDatabase", app.masterDatabase],
+      ["productionDatabase", app.productionDatabase],
+    ] as const) {
       if (name && isPreviewDatabaseName(name)) {
-        problems.add(`apps.${app.name}.${field}`, `(${name}) has the form of a preview database name, which previews own and drop`, "rename that database or pick another one");
+        problems.add(
+          `apps.${app.name}.${field}`,
+          `(${name}) has the form of a preview database name, which previews own and drop`,
+          "rename that database or pick another one",
+        );
       }
     }
     if (app.productionDatabase) production.push(app.productionDatabase);
     if (app.masterDatabase && production.includes(app.masterDatabase)) {
-      problems.add(`apps.${app.name}.masterDatabase`, `is a production database (${app.masterDatabase})`, "clone from a snapshot master, never from production");
+      problems.add(
+        `apps.${app.name}.masterDatabase`,
+        `is a production database (${app.masterDatabase})`,
+        "clone from a snapshot master, never from production",
+      );
     }
   }
 
@@ -415,12 +579,17 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   const cloudflareEnabled = raw["cloudflareDns"] === true || raw["cloudflareDns"] === "true";
   const zoneId = typeof raw["cloudflareZoneId"] === "string" ? (raw["cloudflareZoneId"] as string).trim() : "";
   if (cloudflareEnabled && !/^[a-f0-9]{32}$/.test(zoneId)) {
-    problems.add("cloudflareZoneId", "must be the 32-character zone id when cloudflareDns is true", setHint("cloudflareZoneId"));
+    problems.add(
+      "cloudflareZoneId",
+      "must be the 32-character zone id when cloudflareDns is true",
+      setHint("cloudflareZoneId"),
+    );
   }
 
   const branch = typeof raw["branch"] === "string" ? (raw["branch"] as string) : "";
   const branchIssue = branch === "" ? null : branchProblem(branch);
-  if (branchIssue) problems.add("branch", `${branchIssue}, so it is not a git branch name`, "set it to the PR's head branch");
+  if (branchIssue)
+    problems.add("branch", `${branchIssue}, so it is not a git branch name`, "set it to the PR's head branch");
   const commitSha = typeof raw["commitSha"] === "string" ? (raw["commitSha"] as string).trim() : "";
   if (commitSha !== "" && !COMMIT_SHA.test(commitSha)) {
     problems.add("commitSha", "must be a full commit id (40 or 64 hex digits) or empty", "set it to the PR's head SHA");
@@ -429,22 +598,36 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   for (const key of ["redeployToken", "databaseResetToken"]) {
     const value = raw[key];
     if (typeof value === "string" && /^[A-Za-z0-9._:-]{0,100}$/.test(value)) tokens[key] = value;
-    else problems.add(key, "must be up to 100 letters, digits, `.`, `_`, `:` or `-`", "use e.g. a timestamp or a run id");
+    else
+      problems.add(key, "must be up to 100 letters, digits, `.`, `_`, `:` or `-`", "use e.g. a timestamp or a run id");
   }
   const healthUrlTemplate = readString(raw, "healthUrlTemplate", problems);
-  if (healthUrlTemplate !== "" && !/^(https:\/\/|http:\/\/127\.0\.0\.1[:/])[^\s]*\{domain\}[^\s]*$/.test(healthUrlTemplate)) {
-    problems.add("healthUrlTemplate", "must be an https URL (http only for 127.0.0.1) containing `{domain}`", setHint("healthUrlTemplate"));
+  if (
+    healthUrlTemplate !== "" &&
+    !/^(https:\/\/|http:\/\/127\.0\.0\.1[:/])[^\s]*\{domain\}[^\s]*$/.test(healthUrlTemplate)
+  ) {
+    problems.add(
+      "healthUrlTemplate",
+      "must be an https URL (http only for 127.0.0.1) containing `{domain}`",
+      setHint("healthUrlTemplate"),
+    );
   }
   const redisPort = readInteger(raw, "redisPort", problems, 1, 65535);
   const mysqlUser = readString(raw, "mysqlUser", problems);
-  if (mysqlUser !== "" && !/^[A-Za-z0-9_.-]{1,80}$/.test(mysqlUser)) problems.add("mysqlUser", "must be a MySQL account name", setHint("mysqlUser"));
+  if (mysqlUser !== "" && !/^[A-Za-z0-9_.-]{1,80}$/.test(mysqlUser))
+    problems.add("mysqlUser", "must be a MySQL account name", setHint("mysqlUser"));
   for (const key of ["mysqlSocket", "mysqlDataDir"]) {
     const value = raw[key];
     if (typeof value !== "string" || (value !== "" && !/^\/[A-Za-z0-9_./-]+$/.test(value))) {
       problems.add(key, "must be empty or an absolute path without spaces", setHint(key));
     }
   }
-  const cloneMethod = readEnum(raw, "cloneMethod", ["auto", "transport", "parallel-dump", "stream-dump"] as const, problems);
+  const cloneMethod = readEnum(
+    raw,
+    "cloneMethod",
+    ["auto", "transport", "parallel-dump", "stream-dump"] as const,
+    problems,
+  );
 
   for (const { key, required, fix } of SECRET_KEYS) {
     if (required && !secretsSet.has(key)) problems.add(key, "is missing", fix);

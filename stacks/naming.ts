@@ -58,7 +58,10 @@ export function validateAppName(app: unknown): string {
 
 /** Short, stable digest of the app name for names too tight to hold it whole. */
 function appDigest(app: string, length: number): string {
-  return BigInt("0x" + createHash("sha256").update(app).digest("hex").slice(0, 16)).toString(36).padStart(length, "0").slice(-length);
+  return BigInt("0x" + createHash("sha256").update(app).digest("hex").slice(0, 16))
+    .toString(36)
+    .padStart(length, "0")
+    .slice(-length);
 }
 
 /**
@@ -92,7 +95,12 @@ export function candidateStackNames(ref: PreviewRef): string[] {
   return ref.app === null ? [buildStackName(ref)] : [buildStackName(ref), buildStackName({ app: null, pr: ref.pr })];
 }
 
-export function buildPreviewNames(input: { app: string; pr: number | string; isDefaultApp: boolean; previewDomain: string }): PreviewNames {
+export function buildPreviewNames(input: {
+  app: string;
+  pr: number | string;
+  isDefaultApp: boolean;
+  previewDomain: string;
+}): PreviewNames {
   const app = validateAppName(input.app);
   const pr = validatePrNumber(input.pr);
   const stack = buildStackName({ app: input.isDefaultApp ? null : app, pr });

@@ -76,7 +76,9 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
       dependsOn: [preflight, ...(Array.isArray(extra.dependsOn) ? extra.dependsOn : [])],
     });
     // Production databases and every app's master: never a clone target, never dropped.
-    const protectedDatabases = [...new Set([...config.productionDatabases, ...Object.values(config.apps).map((a) => a.masterDatabase)])].sort();
+    const protectedDatabases = [
+      ...new Set([...config.productionDatabases, ...Object.values(config.apps).map((a) => a.masterDatabase)]),
+    ].sort();
 
     const createSite = (): ForgeSite =>
       new ForgeSite(
@@ -152,7 +154,15 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         serverId,
         siteId: site.siteId,
         values: pulumi
-          .all([site.url, database.name, database.userName, database.password, database.host, database.port, redis.slot])
+          .all([
+            site.url,
+            database.name,
+            database.userName,
+            database.password,
+            database.host,
+            database.port,
+            redis.slot,
+          ])
           .apply(([url, dbName, dbUser, dbPassword, dbHost, dbPort, slot]) =>
             buildEnvironmentValues({
               names,
@@ -230,13 +240,21 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         healthUrl,
         // Secret explicitly: these carry passwords whatever the children declare.
         healthAuth: basicAuth
-          ? pulumi.secret(pulumi.all([basicAuth.username, basicAuth.password]).apply(([username, password]) => ({ username, password })))
+          ? pulumi.secret(
+              pulumi
+                .all([basicAuth.username, basicAuth.password])
+                .apply(([username, password]) => ({ username, password })),
+            )
           : null,
-        redactions: pulumi.secret(pulumi.all([database.password, environment.appKey]).apply((secrets) => secrets.filter((s) => s !== ""))),
+        redactions: pulumi.secret(
+          pulumi.all([database.password, environment.appKey]).apply((secrets) => secrets.filter((s) => s !== "")),
+        ),
       },
       // The code must see its .env and its data (migrations run on the clone), and the health check goes through basic
       // auth and TLS once those exist.
-      child({ dependsOn: [environment, clone, ...(basicAuth ? [basicAuth] : []), ...(certificate ? [certificate] : [])] }),
+      child({
+        dependsOn: [environment, clone, ...(basicAuth ? [basicAuth] : []), ...(certificate ? [certificate] : [])],
+      }),
     );
 
     // The worker runs `artisan`, which exists once the first deployment has checked the code out.

@@ -29,7 +29,10 @@ export function buildSnapshotsStack(
     if (app.productionDatabase === null) continue;
     // Every production database and every other app's master is off limits to this app's refresh.
     const protectedDatabases = [
-      ...new Set([...config.productionDatabases, ...apps.filter((other) => other.name !== app.name).map((other) => other.masterDatabase)]),
+      ...new Set([
+        ...config.productionDatabases,
+        ...apps.filter((other) => other.name !== app.name).map((other) => other.masterDatabase),
+      ]),
     ].sort();
     const master = new MasterSnapshot(`${app.name}-master`, {
       app: app.name,
@@ -39,7 +42,13 @@ export function buildSnapshotsStack(
       refreshToken,
       protectedDatabases,
     });
-    snapshots[app.name] = { snapshotAt: master.snapshotAt, bytes: master.bytes, tables: master.tables, rows: master.rows, sealed: master.sealed };
+    snapshots[app.name] = {
+      snapshotAt: master.snapshotAt,
+      bytes: master.bytes,
+      tables: master.tables,
+      rows: master.rows,
+      sealed: master.sealed,
+    };
   }
   return { snapshots };
 }

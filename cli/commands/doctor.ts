@@ -6,14 +6,30 @@
 import { randomBytes } from "node:crypto";
 import { promises as dns } from "node:dns";
 import { buildOptionFile } from "../../providers/db-clone";
-import { ForgeApiError, ForgeAuthError, ForgeClient, type ForgeClientOptions, ForgeNotFoundError, FORGE_OPERATIONS } from "../../providers/forge";
+import {
+  ForgeApiError,
+  ForgeAuthError,
+  ForgeClient,
+  type ForgeClientOptions,
+  ForgeNotFoundError,
+  FORGE_OPERATIONS,
+} from "../../providers/forge";
 import { redactText } from "../../providers/common/redact";
 import { withRedisOverSsh } from "../../providers/redis";
 import { SshHostKeyMismatchError, type SshTarget, withRemoteSecretFile, withSsh } from "../../providers/ssh";
 import { configKey } from "../../stacks/config-keys";
 import type { PlainConfig } from "../../stacks/config-rules";
 import { parseFlags } from "../args";
-import { type ConfigEntries, type ConfigSource, type Env, UsageError, fullKey, readBackendSettings, readConfigSource, secretEntriesFromEnv } from "../cli-config";
+import {
+  type ConfigEntries,
+  type ConfigSource,
+  type Env,
+  UsageError,
+  fullKey,
+  readBackendSettings,
+  readConfigSource,
+  secretEntriesFromEnv,
+} from "../cli-config";
 import { type CliIo, formatTable, toJson } from "../output";
 import { parseEntries } from "../pulumi/preview-config";
 import { parsePreviewStack } from "../pulumi/preview-summary";
@@ -68,7 +84,12 @@ class Checks {
   constructor(private readonly secrets: () => readonly string[]) {}
 
   /** Runs `fn` unless `ready` is false; returns its value, or undefined when it failed or was skipped. */
-  async run<T>(name: string, ready: boolean, fix: string, fn: () => Promise<{ detail: string; value: T }>): Promise<T | undefined> {
+  async run<T>(
+    name: string,
+    ready: boolean,
+    fix: string,
+    fn: () => Promise<{ detail: string; value: T }>,
+  ): Promise<T | undefined> {
     if (!ready) {
       this.results.push({ name, status: "skip", detail: SKIPPED, fix: null });
       return undefined;
@@ -102,118 +123,235 @@ function describeBackend(url: string): string {
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
   let entries: ConfigEntries = secretEntriesFromEnv(options.env);
-  const checks = new Checks(() => Object.values(entries).filter((e) => e.secret).map((e) => e.value));
+  const checks = new Checks(() =>
+    Object.values(entries)
+      .filter((e) => e.secret)
+      .map((e) => e.value),
+  );
   const secret = (key: string): string | null => entries[fullKey(key)]?.value || null;
-  const plain = (key: string): string | null => (entries[fullKey(key)]?.secret ? null : entries[fullKey(key)]?.value || null);
+  const plain = (key: string): string | null =>
+    entries[fullKey(key)]?.secret ? null : entries[fullKey(key)]?.value || null;
 
-  const cli = await checks.run("backend", true, "set PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE (or _FILE), and the backend's own credentials (e.g. AWS_* for s3://)", async () => {
-    const { backendUrl } = readBackendSettings(options.env);
-    const runner = pulumiFor(resolveProjectContext({ env: options.env, cwd: options.cwd, checkConfigSource: false }), []);
-    const stacks = await listStacks(runner);
-    const previews = stacks.filter((s) => parsePreviewStack(s.name) !== null).length;
-    const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
-    return { detail: `${describeBackend(backendUrl)}: ${count(stacks.length, "stack")}, ${count(previews, "preview")}`, value: runner };
-  });
+  const cli = await checks.run(
+    "backend",
+    true,
+    "set PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE (or _FILE), and the backend's own credentials (e.g. AWS_* for s3://)",
+    async () => {
+      const { backendUrl } = readBackendSettings(options.env);
+      const runner = pulumiFor(
+        resolveProjectContext({ env: options.env, cwd: options.cwd, checkConfigSource: false }),
+        [],
+      );
+      const stacks = await listStacks(runner);
+      const previews = stacks.filter((s) => parsePreviewStack(s.name) !== null).length;
+      const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+      return {
+        detail: `${describeBackend(backendUrl)}: ${count(stacks.length, "stack")}, ${count(previews, "preview")}`,
+        value: runner,
+      };
+    },
+  );
 
   let source: ConfigSource | null = null;
   try {
     source = options.stack !== undefined ? { kind: "stack", stack: options.stack } : readConfigSource(options.env);
   } catch (error) {
-    checks.results.push({ name: "configuration", status: "fail", detail: (error as Error).message, fix: "fix the variable named above" });
+    checks.results.push({
+      name: "configuration",
+      status: "fail",
+      detail: (error as Error).message,
+      fix: "fix the variable named above",
+    });
   }
-  const config = source === null ? undefined : await checks.run("configuration", source.kind === "shared" || cli !== undefined, "fix the keys named above", async () => {
-    entries = await readSource(source as ConfigSource, cli, options.env);
-    const parsed = parseEntries(entries, source as ConfigSource);
-    const apps = Object.keys(parsed.apps).map((app) => (app === parsed.defaultApp ? `${app} (default)` : app)).join(", ");
-    return { detail: `apps ${apps}; server ${parsed.forge.serverId}; previews under ${parsed.previewDomain}`, value: parsed };
-  });
+  const config =
+    source === null
+      ? undefined
+      : await checks.run(
+          "configuration",
+          source.kind === "shared" || cli !== undefined,
+          "fix the keys named above",
+          async () => {
+            entries = await readSource(source as ConfigSource, cli, options.env);
+            const parsed = parseEntries(entries, source as ConfigSource);
+            const apps = Object.keys(parsed.apps)
+              .map((app) => (app === parsed.defaultApp ? `${app} (default)` : app))
+              .join(", ");
+            return {
+              detail: `apps ${apps}; server ${parsed.forge.serverId}; previews under ${parsed.previewDomain}`,
+              value: parsed,
+            };
+          },
+        );
 
-  const client = await checks.run("forge token", config !== undefined, "check forgeApiUrl and the network", async () => {
-    const c = config as PlainConfig;
-    const forge = new ForgeClient({ baseUrl: c.forge.apiUrl, org: c.forge.org, token: () => secret("forgeToken") ?? undefined, retry: { attempts: 2 }, timeoutMs: 15_000, ...options.forgeClient });
-    try {
-      const org = await forge.organizations.get(c.forge.org);
-      return { detail: `works for organization "${org.name}" (${org.slug}) at ${c.forge.apiUrl}`, value: forge };
-    } catch (error) {
-      throw explainForgeError(error, `organization \`${c.forge.org}\``, "set forgeOrg to a slug that `GET /api/orgs` lists");
-    }
-  });
+  const client = await checks.run(
+    "forge token",
+    config !== undefined,
+    "check forgeApiUrl and the network",
+    async () => {
+      const c = config as PlainConfig;
+      const forge = new ForgeClient({
+        baseUrl: c.forge.apiUrl,
+        org: c.forge.org,
+        token: () => secret("forgeToken") ?? undefined,
+        retry: { attempts: 2 },
+        timeoutMs: 15_000,
+        ...options.forgeClient,
+      });
+      try {
+        const org = await forge.organizations.get(c.forge.org);
+        return { detail: `works for organization "${org.name}" (${org.slug}) at ${c.forge.apiUrl}`, value: forge };
+      } catch (error) {
+        throw explainForgeError(
+          error,
+          `organization \`${c.forge.org}\``,
+          "set forgeOrg to a slug that `GET /api/orgs` lists",
+        );
+      }
+    },
+  );
 
   const server = await checks.run("forge server", client !== undefined, "check forgeServerId", async () => {
     const c = config as PlainConfig;
     const forge = client as ForgeClient;
     try {
       const found = await forge.servers.get(c.forge.serverId);
-      if (found.revoked) throw new CheckFailure(`server ${found.id} (${found.name}) has revoked Forge's access`, "reconnect the server in Forge");
-      if (!found.isReady) throw new CheckFailure(`server ${found.id} (${found.name}) is not ready`, "wait until Forge finishes provisioning it");
+      if (found.revoked)
+        throw new CheckFailure(
+          `server ${found.id} (${found.name}) has revoked Forge's access`,
+          "reconnect the server in Forge",
+        );
+      if (!found.isReady)
+        throw new CheckFailure(
+          `server ${found.id} (${found.name}) is not ready`,
+          "wait until Forge finishes provisioning it",
+        );
       for await (const page of forge.sites.list(found.id, { pageSize: 1 }).pages()) {
         void page;
         break;
       }
       const writes = requiredScopes().filter((s) => !s.endsWith(":view"));
-      return { detail: `${found.id} (${found.name}, ${found.ipAddress ?? "no IP"}) is ready; read scopes work, write scopes (${writes.join(", ")}) are checked on first use`, value: found };
+      return {
+        detail: `${found.id} (${found.name}, ${found.ipAddress ?? "no IP"}) is ready; read scopes work, write scopes (${writes.join(", ")}) are checked on first use`,
+        value: found,
+      };
     } catch (error) {
-      throw explainForgeError(error, `server ${c.forge.serverId}`, "set forgeServerId to the id Forge shows for the server");
+      throw explainForgeError(
+        error,
+        `server ${c.forge.serverId}`,
+        "set forgeServerId to the id Forge shows for the server",
+      );
     }
   });
 
-  const target = await checks.run("ssh", config !== undefined, "add the public half of sshPrivateKey to ~/.ssh/authorized_keys of sshUser on the server (Forge: Server → SSH Keys)", async () => {
-    const c = config as PlainConfig;
-    const key = secret("sshPrivateKey");
-    if (key === null) throw new CheckFailure("sshPrivateKey is not set", `set ${configKey("sshPrivateKey").env} (or the stack's sshPrivateKey secret)`);
-    const ssh: SshTarget = { host: c.ssh.host, port: c.ssh.port, user: c.ssh.user, privateKey: key, hostKeyFingerprint: c.ssh.hostKeyFingerprint, connectTimeoutMs: 15_000 };
-    try {
-      await withSsh(ssh, (session) => session.execChecked(["true"], { timeoutMs: 15_000 }));
-    } catch (error) {
-      if (error instanceof SshHostKeyMismatchError) throw new CheckFailure(error.message, "update sshHostKeyFingerprint only after checking the key on the server");
-      throw error;
-    }
-    return { detail: `${c.ssh.user}@${c.ssh.host}:${c.ssh.port} logged in; host key ${c.ssh.hostKeyFingerprint} verified`, value: ssh };
-  });
-
-  await checks.run("master databases", target !== undefined, "run the snapshots stack (`pulumi up -s snapshots`) or fix apps.<app>.masterDatabase", async () => {
-    const c = config as PlainConfig;
-    const masters = Object.values(c.apps).map((app) => app.masterDatabase);
-    const access = { user: plain("mysqlUser") ?? "forge", password: secret("mysqlPassword"), socket: plain("mysqlSocket"), dataDir: null };
-    const listed = await withSsh(target as SshTarget, (session) =>
-      withRemoteSecretFile(session, buildOptionFile(access), (file) =>
-        session.execChecked(["mysql", `--defaults-extra-file=${file}`, "--batch", "--skip-column-names"], { stdin: "SHOW DATABASES;\n", timeoutMs: 30_000 }),
-      ),
-    );
-    const present = new Set(listed.stdout.split("\n").map((line) => line.trim()));
-    const missing = masters.filter((name) => !present.has(name));
-    if (missing.length > 0) throw new Error(`missing on the server: ${missing.join(", ")}`);
-    return { detail: `${masters.join(", ")} present (as MySQL user ${access.user})`, value: true };
-  });
-
-  await checks.run("redis", target !== undefined, "check redisPort and redisPassword (requirepass in redis.conf)", async () => {
-    const c = config as PlainConfig;
-    const redis = { host: "127.0.0.1", port: c.redisPort, password: secret("redisPassword") ?? undefined };
-    await withRedisOverSsh(target as SshTarget, redis, async (client) => {
-      const pong = await client.command(["PING"]);
-      if (pong !== "PONG") throw new Error(`PING answered ${JSON.stringify(pong)}`);
+  const target = await checks.run(
+    "ssh",
+    config !== undefined,
+    "add the public half of sshPrivateKey to ~/.ssh/authorized_keys of sshUser on the server (Forge: Server → SSH Keys)",
+    async () => {
+      const c = config as PlainConfig;
+      const key = secret("sshPrivateKey");
+      if (key === null)
+        throw new CheckFailure(
+          "sshPrivateKey is not set",
+          `set ${configKey("sshPrivateKey").env} (or the stack's sshPrivateKey secret)`,
+        );
+      const ssh: SshTarget = {
+        host: c.ssh.host,
+        port: c.ssh.port,
+        user: c.ssh.user,
+        privateKey: key,
+        hostKeyFingerprint: c.ssh.hostKeyFingerprint,
+        connectTimeoutMs: 15_000,
+      };
       try {
-        await client.command(["SELECT", c.redisSlots.last]);
+        await withSsh(ssh, (session) => session.execChecked(["true"], { timeoutMs: 15_000 }));
       } catch (error) {
-        throw new CheckFailure(`database ${c.redisSlots.last} cannot be selected (${(error as Error).message})`, "raise `databases` in redis.conf or narrow redisSlotRange");
+        if (error instanceof SshHostKeyMismatchError)
+          throw new CheckFailure(
+            error.message,
+            "update sshHostKeyFingerprint only after checking the key on the server",
+          );
+        throw error;
       }
-    });
-    return { detail: `answers on 127.0.0.1:${c.redisPort} through SSH; databases ${c.redisSlots.first}-${c.redisSlots.last} exist`, value: true };
-  });
+      return {
+        detail: `${c.ssh.user}@${c.ssh.host}:${c.ssh.port} logged in; host key ${c.ssh.hostKeyFingerprint} verified`,
+        value: ssh,
+      };
+    },
+  );
+
+  await checks.run(
+    "master databases",
+    target !== undefined,
+    "run the snapshots stack (`pulumi up -s snapshots`) or fix apps.<app>.masterDatabase",
+    async () => {
+      const c = config as PlainConfig;
+      const masters = Object.values(c.apps).map((app) => app.masterDatabase);
+      const access = {
+        user: plain("mysqlUser") ?? "forge",
+        password: secret("mysqlPassword"),
+        socket: plain("mysqlSocket"),
+        dataDir: null,
+      };
+      const listed = await withSsh(target as SshTarget, (session) =>
+        withRemoteSecretFile(session, buildOptionFile(access), (file) =>
+          session.execChecked(["mysql", `--defaults-extra-file=${file}`, "--batch", "--skip-column-names"], {
+            stdin: "SHOW DATABASES;\n",
+            timeoutMs: 30_000,
+          }),
+        ),
+      );
+      const present = new Set(listed.stdout.split("\n").map((line) => line.trim()));
+      const missing = masters.filter((name) => !present.has(name));
+      if (missing.length > 0) throw new Error(`missing on the server: ${missing.join(", ")}`);
+      return { detail: `${masters.join(", ")} present (as MySQL user ${access.user})`, value: true };
+    },
+  );
+
+  await checks.run(
+    "redis",
+    target !== undefined,
+    "check redisPort and redisPassword (requirepass in redis.conf)",
+    async () => {
+      const c = config as PlainConfig;
+      const redis = { host: "127.0.0.1", port: c.redisPort, password: secret("redisPassword") ?? undefined };
+      await withRedisOverSsh(target as SshTarget, redis, async (client) => {
+        const pong = await client.command(["PING"]);
+        if (pong !== "PONG") throw new Error(`PING answered ${JSON.stringify(pong)}`);
+        try {
+          await client.command(["SELECT", c.redisSlots.last]);
+        } catch (error) {
+          throw new CheckFailure(
+            `database ${c.redisSlots.last} cannot be selected (${(error as Error).message})`,
+            "raise `databases` in redis.conf or narrow redisSlotRange",
+          );
+        }
+      });
+      return {
+        detail: `answers on 127.0.0.1:${c.redisPort} through SSH; databases ${c.redisSlots.first}-${c.redisSlots.last} exist`,
+        value: true,
+      };
+    },
+  );
 
   await checks.run("dns", config !== undefined, "add a wildcard record", async () => {
     const c = config as PlainConfig;
-    if (c.cloudflare.enabled) return { detail: `cloudflareDns: each preview gets its own record in zone ${c.cloudflare.zoneId}`, value: true };
+    if (c.cloudflare.enabled)
+      return { detail: `cloudflareDns: each preview gets its own record in zone ${c.cloudflare.zoneId}`, value: true };
     const name = `doctor-${randomBytes(4).toString("hex")}.${c.previewDomain}`;
     const fix = `add a wildcard record \`*.${c.previewDomain}\` pointing at the server${server?.ipAddress ? ` (${server.ipAddress})` : ""}, or set cloudflareDns`;
     let addresses: string[];
     try {
       addresses = await (options.lookup ?? defaultLookup)(name);
     } catch (error) {
-      throw new CheckFailure(`${name} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, fix);
+      throw new CheckFailure(
+        `${name} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        fix,
+      );
     }
     const ip = server?.ipAddress ?? null;
-    if (ip !== null && !addresses.includes(ip)) throw new CheckFailure(`${name} resolves to ${addresses.join(", ")}, not the server's ${ip}`, fix);
+    if (ip !== null && !addresses.includes(ip))
+      throw new CheckFailure(`${name} resolves to ${addresses.join(", ")}, not the server's ${ip}`, fix);
     return { detail: `${name} resolves to ${addresses.join(", ")} (wildcard record)`, value: true };
   });
 
@@ -227,7 +365,10 @@ async function defaultLookup(host: string): Promise<string[]> {
 async function readSource(source: ConfigSource, cli: PulumiCli | undefined, env: Env): Promise<ConfigEntries> {
   if (source.kind === "shared") return source.entries;
   if (source.kind === "existing" || cli === undefined) {
-    throw new CheckFailure("no configuration was given", `${missingConfigHint("<stack>")} Or pass --stack <a stack that has the configuration>.`);
+    throw new CheckFailure(
+      "no configuration was given",
+      `${missingConfigHint("<stack>")} Or pass --stack <a stack that has the configuration>.`,
+    );
   }
   return { ...(await readConfig(cli, source.stack, { showSecrets: true })), ...secretEntriesFromEnv(env) };
 }
@@ -235,11 +376,16 @@ async function readSource(source: ConfigSource, cli: PulumiCli | undefined, env:
 function explainForgeError(error: unknown, what: string, notFoundFix: string): unknown {
   if (error instanceof ForgeAuthError) {
     const fix = `create a Forge API token with the scopes ${requiredScopes().join(", ")} and set it in ${configKey("forgeToken").env} (or the stack's forgeToken secret)`;
-    const problem = error.status === 401 ? "Forge rejected the token (401: wrong, expired or revoked)" : `the token lacks a scope for ${what} (403; needs ${error.requiredScopes.join(", ")})`;
+    const problem =
+      error.status === 401
+        ? "Forge rejected the token (401: wrong, expired or revoked)"
+        : `the token lacks a scope for ${what} (403; needs ${error.requiredScopes.join(", ")})`;
     return new CheckFailure(problem, fix);
   }
-  if (error instanceof ForgeNotFoundError) return new CheckFailure(`Forge knows no ${what} for this token (404)`, notFoundFix);
-  if (error instanceof ForgeApiError) return new CheckFailure(error.message, "see Forge's status page, then run doctor again");
+  if (error instanceof ForgeNotFoundError)
+    return new CheckFailure(`Forge knows no ${what} for this token (404)`, notFoundFix);
+  if (error instanceof ForgeApiError)
+    return new CheckFailure(error.message, "see Forge's status page, then run doctor again");
   return error;
 }
 

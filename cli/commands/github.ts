@@ -34,7 +34,9 @@ async function readPayload(path: string): Promise<unknown> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new UserError(`Cannot read the event payload ${path} (${error instanceof Error ? error.message : String(error)}); pass --event-path or run inside a workflow.`);
+    throw new UserError(
+      `Cannot read the event payload ${path} (${error instanceof Error ? error.message : String(error)}); pass --event-path or run inside a workflow.`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -53,7 +55,8 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
     const values = parseFlags(argv, FLAGS);
     const eventPath = values["event-path"] ?? deps.env.GITHUB_EVENT_PATH;
     const eventName = values["event-name"] ?? deps.env.GITHUB_EVENT_NAME;
-    if (!eventPath || !eventName) throw new UserError(`No event given: pass --event-path and --event-name (or run inside a workflow).\n\n${usage}`);
+    if (!eventPath || !eventName)
+      throw new UserError(`No event given: pass --event-path and --event-name (or run inside a workflow).\n\n${usage}`);
     const event = parseEvent(eventName, await readPayload(eventPath));
     const log = (line: string) => deps.out(redactor.redact(line));
     if (event.kind === "ignored") {
@@ -62,7 +65,9 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
     }
     if (event.kind === "comment" && (event.author.isBot || parseCommentCommand(event.body).kind === "none")) {
       // Most comments are conversation: they need no config, no token and no Pulumi.
-      log(`github: nothing to do: ${event.author.isBot ? `comment by the bot ${event.author.login}` : "no command in the comment"}`);
+      log(
+        `github: nothing to do: ${event.author.isBot ? `comment by the bot ${event.author.login}` : "no command in the comment"}`,
+      );
       return 0;
     }
     if (event.kind === "pull-request-closed" && event.isFork) {
@@ -71,7 +76,11 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       return 0;
     }
     const config = readProjectConfig(deps.env);
-    const target = resolveAppForRepository(config, event.repo.fullName, values.app ?? deps.env.FORGE_PREVIEWS_APP ?? null);
+    const target = resolveAppForRepository(
+      config,
+      event.repo.fullName,
+      values.app ?? deps.env.FORGE_PREVIEWS_APP ?? null,
+    );
     const ctx: HandlerContext = {
       api: createRepoApi(createClientFromEnv(deps), event.repo),
       ops: deps.ops,
@@ -84,7 +93,8 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       log,
       writeSummary: summaryWriter(deps.env),
     };
-    const result = event.kind === "comment" ? await handleComment(ctx, event) : await handlePullRequestClosed(ctx, event);
+    const result =
+      event.kind === "comment" ? await handleComment(ctx, event) : await handlePullRequestClosed(ctx, event);
     log(`github: ${result.outcome}`);
     return result.exitCode;
   });

@@ -24,15 +24,28 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const { positionals } = parseCommandLine(argv, {});
   const action = positionals[0] ?? "up";
   if (positionals.length > 1 || !(ACTIONS as readonly string[]).includes(action)) {
-    throw new UsageError(`Unknown sandbox action ${JSON.stringify(positionals.join(" "))}; use \`sandbox up\` or \`sandbox destroy\`.`);
+    throw new UsageError(
+      `Unknown sandbox action ${JSON.stringify(positionals.join(" "))}; use \`sandbox up\` or \`sandbox destroy\`.`,
+    );
   }
-  const env = Object.fromEntries(Object.entries(io.env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  const env = Object.fromEntries(
+    Object.entries(io.env).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), path.join(PACKAGE_ROOT, "tools", "sandbox", "main.ts"), action], {
-      cwd: PACKAGE_ROOT,
-      env: { ...env, TS_NODE_PROJECT: path.join(PACKAGE_ROOT, "tsconfig.json") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "-r",
+        require.resolve("ts-node/register/transpile-only"),
+        path.join(PACKAGE_ROOT, "tools", "sandbox", "main.ts"),
+        action,
+      ],
+      {
+        cwd: PACKAGE_ROOT,
+        env: { ...env, TS_NODE_PROJECT: path.join(PACKAGE_ROOT, "tsconfig.json") },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const stdout = new LineCollector((line) => io.out(line));
     const stderr = new LineCollector((line) => io.err(line));
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));

@@ -29,7 +29,9 @@ const FLAGS = {
 function readDays(value: string | undefined, flag: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > 3650) {
-    throw new UserError(`\`--${flag}\` must be a whole number of days from ${min} to 3650, not ${JSON.stringify(value)}.`);
+    throw new UserError(
+      `\`--${flag}\` must be a whole number of days from ${min} to 3650, not ${JSON.stringify(value)}.`,
+    );
   }
   return Number(value);
 }
@@ -44,13 +46,16 @@ export function runSweepCommand(argv: string[], deps: WorkflowCommandDeps): Prom
     const values = parseFlags(argv, FLAGS);
     const ttlDays = readDays(values["ttl-days"], "ttl-days", SWEEP_DEFAULTS.ttlDays, 1);
     const warnDays = readDays(values["warn-days"], "warn-days", SWEEP_DEFAULTS.warnDays, 0);
-    if (warnDays >= ttlDays) throw new UserError(`\`--warn-days\` (${warnDays}) must be less than \`--ttl-days\` (${ttlDays}).`);
+    if (warnDays >= ttlDays)
+      throw new UserError(`\`--warn-days\` (${warnDays}) must be less than \`--ttl-days\` (${ttlDays}).`);
     const keepLabel = values["keep-label"] ?? SWEEP_DEFAULTS.keepLabel;
     const config = readProjectConfig(deps.env);
     const client = createClientFromEnv(deps);
     const log = (line: string) => deps.out(redactor.redact(line));
     const dryRun = values["dry-run"];
-    log(`sweep: TTL ${ttlDays} days, warning ${warnDays} days before, \`${keepLabel}\` exempts${dryRun ? "; dry run, nothing is changed" : ""}`);
+    log(
+      `sweep: TTL ${ttlDays} days, warning ${warnDays} days before, \`${keepLabel}\` exempts${dryRun ? "; dry run, nothing is changed" : ""}`,
+    );
     const { exitCode, entries } = await runSweep({
       ops: deps.ops,
       opsContext: await deps.createOperationsContext(),
@@ -65,7 +70,9 @@ export function runSweepCommand(argv: string[], deps: WorkflowCommandDeps): Prom
       options: { ttlDays, warnDays, keepLabel },
     });
     const count = (action: string) => entries.filter((e) => e.plan.action === action).length;
-    log(`sweep: ${entries.length} previews; ${dryRun ? "would destroy" : "destroy"} ${count("destroy")}, ${dryRun ? "would warn" : "warn"} ${count("warn")}, keep ${count("keep")}, skip ${count("skip")}`);
+    log(
+      `sweep: ${entries.length} previews; ${dryRun ? "would destroy" : "destroy"} ${count("destroy")}, ${dryRun ? "would warn" : "warn"} ${count("warn")}, keep ${count("keep")}, skip ${count("skip")}`,
+    );
     return exitCode;
   });
 }

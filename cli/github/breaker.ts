@@ -33,7 +33,11 @@ export interface DeploymentOutcome {
 export type BreakerState = { open: false } | { open: true; until: Date; failures: DeploymentOutcome[] };
 
 /** `outcomes` newest first. */
-export function evaluateBreaker(outcomes: readonly DeploymentOutcome[], now: Date, options: BreakerOptions = BREAKER_DEFAULTS): BreakerState {
+export function evaluateBreaker(
+  outcomes: readonly DeploymentOutcome[],
+  now: Date,
+  options: BreakerOptions = BREAKER_DEFAULTS,
+): BreakerState {
   const failures: DeploymentOutcome[] = [];
   for (const outcome of outcomes) {
     if (outcome.outcome === "success") break;
@@ -41,23 +45,42 @@ export function evaluateBreaker(outcomes: readonly DeploymentOutcome[], now: Dat
   }
   if (failures.length < options.threshold) return { open: false };
   const until = new Date(failures[0].at.getTime() + options.pauseMs);
-  return until.getTime() > now.getTime() ? { open: true, until, failures: failures.slice(0, options.threshold) } : { open: false };
+  return until.getTime() > now.getTime()
+    ? { open: true, until, failures: failures.slice(0, options.threshold) }
+    : { open: false };
 }
 
 /** The finished outcomes of recent preview deployments, newest first, reading only as far as the breaker needs. */
-export async function readDeploymentOutcomes(api: RepoApi, now: Date, options: BreakerOptions = BREAKER_DEFAULTS): Promise<DeploymentOutcome[]> {
+export async function readDeploymentOutcomes(
+  api: RepoApi,
+  now: Date,
+  options: BreakerOptions = BREAKER_DEFAULTS,
+): Promise<DeploymentOutcome[]> {
   const deployments = (await api.listDeployments({ perPage: options.lookback }))
     .filter((d) => d.environment.startsWith(ENVIRONMENT_PREFIX))
     .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   const outcomes: DeploymentOutcome[] = [];
   for (const deployment of deployments) {
-    const statuses = (await api.listDeploymentStatuses(deployment.id, 10)).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    const statuses = (await api.listDeploymentStatuses(deployment.id, 10)).sort(
+      (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt),
+    );
     const finished = statuses.find((s) => s.state === "success" || s.state === "failure" || s.state === "error");
     let outcome: DeploymentOutcome | null = null;
     if (finished) {
-      outcome = { environment: deployment.environment, outcome: finished.state === "success" ? "success" : "failure", at: new Date(finished.createdAt) };
-    } else if (now.getTime() - Date.parse(deployment.createdAt) > options.abandonedAfterMs && statuses[0]?.state !== "inactive") {
-      outcome = { environment: deployment.environment, outcome: "failure", at: new Date(Date.parse(deployment.createdAt) + options.abandonedAfterMs) };
+      outcome = {
+        environment: deployment.environment,
+        outcome: finished.state === "success" ? "success" : "failure",
+        at: new Date(finished.createdAt),
+      };
+    } else if (
+      now.getTime() - Date.parse(deployment.createdAt) > options.abandonedAfterMs &&
+      statuses[0]?.state !== "inactive"
+    ) {
+      outcome = {
+        environment: deployment.environment,
+        outcome: "failure",
+        at: new Date(Date.parse(deployment.createdAt) + options.abandonedAfterMs),
+      };
     }
     if (!outcome) continue;
     outcomes.push(outcome);

@@ -24,9 +24,7 @@ export interface CommentCommand {
 }
 
 export type ParsedComment =
-  | { kind: "none" }
-  | { kind: "command"; command: CommentCommand }
-  | { kind: "invalid"; line: string; problem: string };
+  { kind: "none" } | { kind: "command"; command: CommentCommand } | { kind: "invalid"; line: string; problem: string };
 
 const OPTIONS: Record<CommandName, readonly string[]> = {
   preview: ["reset-db"],
@@ -44,7 +42,22 @@ export const COMMAND_HELP =
 const markdown = new MarkdownIt("default", { html: true, linkify: false, typographer: false }).disable("text_join");
 
 // Elements that never take content; every other open tag stays open until its end tag or the end of the comment.
-const VOID_ELEMENTS = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]);
+const VOID_ELEMENTS = new Set([
+  "area",
+  "base",
+  "br",
+  "col",
+  "embed",
+  "hr",
+  "img",
+  "input",
+  "link",
+  "meta",
+  "param",
+  "source",
+  "track",
+  "wbr",
+]);
 const HTML_TAG = /<(\/?)([A-Za-z][A-Za-z0-9-]*)(?:[\s/][^<>]*)?>/g;
 
 /**
@@ -108,7 +121,8 @@ function plainTextLines(body: string): string[] {
   const plain: string[] = [];
   tokens.forEach((token, index) => {
     if (token.type === "html_block" && token.level === 0) open.read(token.content);
-    const topLevelParagraph = token.type === "inline" && tokens[index - 1]?.type === "paragraph_open" && tokens[index - 1].level === 0;
+    const topLevelParagraph =
+      token.type === "inline" && tokens[index - 1]?.type === "paragraph_open" && tokens[index - 1].level === 0;
     if (!topLevelParagraph) return;
     let line: string[] | null = null;
     let lineStart = true;
@@ -141,7 +155,10 @@ function parseLine(line: string): ParsedComment | null {
   let resetDatabase = false;
   for (const option of words.slice(1)) {
     if (!OPTIONS[name].includes(option)) {
-      const allowed = OPTIONS[name].length > 0 ? `it accepts only ${OPTIONS[name].map((o) => `\`${o}\``).join(", ")}` : "it takes no options";
+      const allowed =
+        OPTIONS[name].length > 0
+          ? `it accepts only ${OPTIONS[name].map((o) => `\`${o}\``).join(", ")}`
+          : "it takes no options";
       return { kind: "invalid", line, problem: `\`/${name}\` does not know the option \`${option}\`; ${allowed}.` };
     }
     if (option === "reset-db") resetDatabase = true;

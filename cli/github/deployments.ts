@@ -15,7 +15,10 @@ export interface DeploymentHandle {
   environment: string;
 }
 
-export async function startDeployment(api: RepoApi, input: { stack: string; pr: number; sha: string; runUrl: string | null }): Promise<DeploymentHandle> {
+export async function startDeployment(
+  api: RepoApi,
+  input: { stack: string; pr: number; sha: string; runUrl: string | null },
+): Promise<DeploymentHandle> {
   const environment = environmentName(input.stack);
   const id = await api.createDeployment({
     ref: input.sha,
@@ -23,7 +26,11 @@ export async function startDeployment(api: RepoApi, input: { stack: string; pr: 
     description: `Preview of PR #${input.pr}`,
     payload: { stack: input.stack, pr: input.pr },
   });
-  await api.createDeploymentStatus(id, { state: "in_progress", description: "Deploying the preview", ...(input.runUrl ? { logUrl: input.runUrl } : {}) });
+  await api.createDeploymentStatus(id, {
+    state: "in_progress",
+    description: "Deploying the preview",
+    ...(input.runUrl ? { logUrl: input.runUrl } : {}),
+  });
   return { id, environment };
 }
 
@@ -44,6 +51,10 @@ export async function finishDeployment(
 export async function deactivateEnvironment(api: RepoApi, stack: string, runUrl: string | null): Promise<boolean> {
   const [latest] = await api.listDeployments({ environment: environmentName(stack), perPage: 1 });
   if (!latest) return false;
-  await api.createDeploymentStatus(latest.id, { state: "inactive", description: "Preview removed", ...(runUrl ? { logUrl: runUrl } : {}) });
+  await api.createDeploymentStatus(latest.id, {
+    state: "inactive",
+    description: "Preview removed",
+    ...(runUrl ? { logUrl: runUrl } : {}),
+  });
   return true;
 }

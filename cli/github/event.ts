@@ -42,14 +42,17 @@ export function parseEvent(eventName: string, payload: unknown): ParsedEvent {
   if (!isObject(payload)) return { kind: "ignored", reason: `${what} is not a JSON object` };
   const action = pickOptional(payload, "action");
   if (eventName === "issue_comment") {
-    if (action !== "created") return { kind: "ignored", reason: `comment ${String(action)}, only new comments carry commands` };
-    if (!isObject(pickOptional(payload, "issue.pull_request"))) return { kind: "ignored", reason: "the comment is on an issue, not a pull request" };
+    if (action !== "created")
+      return { kind: "ignored", reason: `comment ${String(action)}, only new comments carry commands` };
+    if (!isObject(pickOptional(payload, "issue.pull_request")))
+      return { kind: "ignored", reason: "the comment is on an issue, not a pull request" };
     return {
       kind: "comment",
       repo: parseRepoRef(pickString(payload, "repository.full_name", what)),
       pr: pickNumber(payload, "issue.number", what),
       commentId: pickNumber(payload, "comment.id", what),
-      body: typeof pick(payload, "comment.body", what) === "string" ? (pick(payload, "comment.body", what) as string) : "",
+      body:
+        typeof pick(payload, "comment.body", what) === "string" ? (pick(payload, "comment.body", what) as string) : "",
       author: {
         login: pickString(payload, "comment.user.login", what),
         isBot: pickOptional(payload, "comment.user.type") === "Bot",
@@ -57,7 +60,11 @@ export function parseEvent(eventName: string, payload: unknown): ParsedEvent {
     };
   }
   if (eventName === "pull_request" || eventName === "pull_request_target") {
-    if (action !== "closed") return { kind: "ignored", reason: `pull request ${String(action)}; only \`closed\` needs work (it destroys the preview)` };
+    if (action !== "closed")
+      return {
+        kind: "ignored",
+        reason: `pull request ${String(action)}; only \`closed\` needs work (it destroys the preview)`,
+      };
     const base = pickString(payload, "pull_request.base.repo.full_name", what);
     const head = pickOptional(payload, "pull_request.head.repo.full_name");
     return {
@@ -68,5 +75,8 @@ export function parseEvent(eventName: string, payload: unknown): ParsedEvent {
       isFork: typeof head !== "string" || head.toLowerCase() !== base.toLowerCase(),
     };
   }
-  return { kind: "ignored", reason: `event \`${eventName}\` is not one this workflow handles (issue_comment, pull_request closed)` };
+  return {
+    kind: "ignored",
+    reason: `event \`${eventName}\` is not one this workflow handles (issue_comment, pull_request closed)`,
+  };
 }

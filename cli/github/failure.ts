@@ -40,13 +40,28 @@ function failedStepsOf(error: unknown): string | null {
   const steps = (error as { failedSteps: unknown }).failedSteps;
   if (!Array.isArray(steps)) return null;
   const names = steps
-    .filter((s): s is { op: string; type: string; name: string } => typeof s === "object" && s !== null && ["op", "type", "name"].every((k) => typeof (s as Record<string, unknown>)[k] === "string"))
+    .filter(
+      (s): s is { op: string; type: string; name: string } =>
+        typeof s === "object" &&
+        s !== null &&
+        ["op", "type", "name"].every((k) => typeof (s as Record<string, unknown>)[k] === "string"),
+    )
     .map((s) => `${s.op} ${s.type} ${s.name}`);
   return names.length > 0 ? names.join("; ") : null;
 }
 
-export function describeFailure(error: unknown, progress: ProgressTail, fallbackStep: string, redactor: Redactor): { step: string; excerpt: string } {
-  const step = failedStepsOf(error) ?? stringProperty(error, "step") ?? stringProperty(error, "phase") ?? progress.last ?? fallbackStep;
+export function describeFailure(
+  error: unknown,
+  progress: ProgressTail,
+  fallbackStep: string,
+  redactor: Redactor,
+): { step: string; excerpt: string } {
+  const step =
+    failedStepsOf(error) ??
+    stringProperty(error, "step") ??
+    stringProperty(error, "phase") ??
+    progress.last ??
+    fallbackStep;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const log = stringProperty(error, "log") ?? stringProperty(error, "stderrTail");
   const text = [...progress.all(), ...(log ? [log] : []), message].join("\n");

@@ -27,7 +27,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     userAgent: "forge-previews",
     retry: { retryAfterBaseValue: options.retryBaseMs ?? 1000, retries: options.retries ?? 3 },
     // Octokit logs failed requests itself; the handlers report them once, with context, instead.
-    log: { debug: () => undefined, info: () => undefined, warn: (message: string) => console.warn(message), error: () => undefined },
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => console.warn(message),
+      error: () => undefined,
+    },
   });
 }
 
@@ -82,8 +87,16 @@ export interface RepoApi {
   updateComment(commentId: number, body: string): Promise<void>;
   /** The token's own login, or null for tokens that cannot ask (a workflow's GITHUB_TOKEN). */
   getAuthenticatedLogin(): Promise<string | null>;
-  createDeployment(input: { ref: string; environment: string; description: string; payload: Record<string, string | number> }): Promise<number>;
-  createDeploymentStatus(id: number, input: { state: DeploymentState; environmentUrl?: string; logUrl?: string; description: string }): Promise<void>;
+  createDeployment(input: {
+    ref: string;
+    environment: string;
+    description: string;
+    payload: Record<string, string | number>;
+  }): Promise<number>;
+  createDeploymentStatus(
+    id: number,
+    input: { state: DeploymentState; environmentUrl?: string; logUrl?: string; description: string },
+  ): Promise<void>;
   /** Newest first; one page. */
   listDeployments(input: { environment?: string; perPage: number }): Promise<DeploymentInfo[]>;
   /** Newest first; one page. */
@@ -91,7 +104,9 @@ export interface RepoApi {
 }
 
 function statusOf(error: unknown): number | null {
-  return typeof error === "object" && error !== null && "status" in error && typeof error.status === "number" ? error.status : null;
+  return typeof error === "object" && error !== null && "status" in error && typeof error.status === "number"
+    ? error.status
+    : null;
 }
 
 function toAuthor(user: { login: string; type?: string } | null | undefined): CommentAuthor | null {
@@ -139,9 +154,14 @@ export function createRepoApi(client: GitHubClient, repo: RepoRef): RepoApi {
       await client.rest.reactions.createForIssueComment({ ...base, comment_id: commentId, content });
     },
     async *listIssueComments(pr) {
-      const pages = client.paginate.iterator(client.rest.issues.listComments, { ...base, issue_number: pr, per_page: 100 });
+      const pages = client.paginate.iterator(client.rest.issues.listComments, {
+        ...base,
+        issue_number: pr,
+        per_page: 100,
+      });
       for await (const page of pages) {
-        for (const comment of page.data) yield { id: comment.id, body: comment.body ?? "", author: toAuthor(comment.user) };
+        for (const comment of page.data)
+          yield { id: comment.id, body: comment.body ?? "", author: toAuthor(comment.user) };
       }
     },
     async createComment(pr, body) {
@@ -193,11 +213,19 @@ export function createRepoApi(client: GitHubClient, repo: RepoRef): RepoApi {
       });
     },
     async listDeployments(input) {
-      const { data } = await client.rest.repos.listDeployments({ ...base, per_page: input.perPage, ...(input.environment ? { environment: input.environment } : {}) });
+      const { data } = await client.rest.repos.listDeployments({
+        ...base,
+        per_page: input.perPage,
+        ...(input.environment ? { environment: input.environment } : {}),
+      });
       return data.map((d) => ({ id: d.id, environment: d.environment, createdAt: d.created_at }));
     },
     async listDeploymentStatuses(id, perPage) {
-      const { data } = await client.rest.repos.listDeploymentStatuses({ ...base, deployment_id: id, per_page: perPage });
+      const { data } = await client.rest.repos.listDeploymentStatuses({
+        ...base,
+        deployment_id: id,
+        per_page: perPage,
+      });
       return data.map((s) => ({ state: s.state, createdAt: s.created_at }));
     },
   };

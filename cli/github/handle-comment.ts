@@ -46,18 +46,30 @@ async function checkBreaker(ctx: HandlerContext): Promise<string | null> {
   );
 }
 
-async function runCommand(ctx: HandlerContext, event: CommentEvent, command: CommentCommand, pull: PullRequestInfo): Promise<HandlerResult> {
+async function runCommand(
+  ctx: HandlerContext,
+  event: CommentEvent,
+  command: CommentCommand,
+  pull: PullRequestInfo,
+): Promise<HandlerResult> {
   const stack = stackFor(ctx.config, ctx.target, event.pr);
   if (command.name === "destroy") {
     const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
-    const result = await runDestroy(ctx, sticky, { pr: event.pr, stack, reason: `\`/destroy\` by @${event.author.login}`, requested: true });
+    const result = await runDestroy(ctx, sticky, {
+      pr: event.pr,
+      stack,
+      reason: `\`/destroy\` by @${event.author.login}`,
+      requested: true,
+    });
     await ctx.api.addReaction(event.commentId, result.ok ? "rocket" : "-1");
     return result;
   }
   // The branch name is the PR author's text and ends up in a deploy script: refused here unless it is a plain ref name.
   const problem = branchProblem(pull.headRef);
-  if (problem) return refuse(ctx, event, `The PR's branch name ${problem}, so it cannot be deployed; rename the branch.`);
-  if (!COMMIT_SHA.test(pull.headSha)) return refuse(ctx, event, `GitHub reported a head commit that is not a commit id; comment again.`);
+  if (problem)
+    return refuse(ctx, event, `The PR's branch name ${problem}, so it cannot be deployed; rename the branch.`);
+  if (!COMMIT_SHA.test(pull.headSha))
+    return refuse(ctx, event, `GitHub reported a head commit that is not a commit id; comment again.`);
   const paused = await checkBreaker(ctx);
   if (paused) return refuse(ctx, event, paused);
   const capacity = checkCapacity(await ctx.ops.listPreviews(ctx.opsContext), stack, ctx.config.maxEnvironments);
@@ -74,24 +86,41 @@ async function runCommand(ctx: HandlerContext, event: CommentEvent, command: Com
 }
 
 export async function handleComment(ctx: HandlerContext, event: CommentEvent): Promise<HandlerResult> {
-  if (event.author.isBot) return { exitCode: 0, outcome: `comment by the bot ${event.author.login}; bots cannot run commands` };
+  if (event.author.isBot)
+    return { exitCode: 0, outcome: `comment by the bot ${event.author.login}; bots cannot run commands` };
   const parsed = parseCommentCommand(event.body);
   if (parsed.kind === "none") return { exitCode: 0, outcome: "no command in the comment" };
   // Acknowledged before any check, so the commenter sees at once that the comment was read.
   await ctx.api.addReaction(event.commentId, "eyes");
   if (parsed.kind === "invalid") return refuse(ctx, event, `\`${parsed.line}\` was not run: ${parsed.problem}`);
   const { command } = parsed;
-  ctx.log(`command /${command.name}${command.resetDatabase ? " reset-db" : ""} from @${event.author.login} on PR #${event.pr}`);
+  ctx.log(
+    `command /${command.name}${command.resetDatabase ? " reset-db" : ""} from @${event.author.login} on PR #${event.pr}`,
+  );
 
   const permission = await ctx.api.getPermission(event.author.login);
   if (!WRITE_PERMISSIONS.includes(permission)) {
-    return refuse(ctx, event, `@${event.author.login} cannot run \`/${command.name}\`: it needs write access to ${event.repo.fullName} (they have \`${permission}\`).`);
+    return refuse(
+      ctx,
+      event,
+      `@${event.author.login} cannot run \`/${command.name}\`: it needs write access to ${event.repo.fullName} (they have \`${permission}\`).`,
+    );
   }
   const pull = await ctx.api.getPull(event.pr);
-  if (!pull) return refuse(ctx, event, `PR #${event.pr} could not be read with the workflow's token; check its \`pull-requests: read\` permission.`);
-  if (pull.headRepo === null || pull.headRepo.toLowerCase() !== pull.baseRepo.toLowerCase()) return refuse(ctx, event, describeFork(pull));
+  if (!pull)
+    return refuse(
+      ctx,
+      event,
+      `PR #${event.pr} could not be read with the workflow's token; check its \`pull-requests: read\` permission.`,
+    );
+  if (pull.headRepo === null || pull.headRepo.toLowerCase() !== pull.baseRepo.toLowerCase())
+    return refuse(ctx, event, describeFork(pull));
   if (pull.state !== "open" && command.name !== "destroy") {
-    return refuse(ctx, event, `PR #${event.pr} is ${pull.merged ? "merged" : "closed"}, so it gets no preview; \`/destroy\` still removes one left behind.`);
+    return refuse(
+      ctx,
+      event,
+      `PR #${event.pr} is ${pull.merged ? "merged" : "closed"}, so it gets no preview; \`/destroy\` still removes one left behind.`,
+    );
   }
   return runCommand(ctx, event, command, pull);
 }

@@ -41,17 +41,36 @@ export async function runUp(
   input: { head: PullHead; stack: string; redeploy: boolean; resetDatabase: boolean },
 ): Promise<HandlerResult & { ok: boolean }> {
   const { head, stack } = input;
-  const deployment: DeploymentHandle = await startDeployment(ctx.api, { stack, pr: head.pr, sha: head.sha, runUrl: ctx.runUrl });
+  const deployment: DeploymentHandle = await startDeployment(ctx.api, {
+    stack,
+    pr: head.pr,
+    sha: head.sha,
+    runUrl: ctx.runUrl,
+  });
   sticky.update({
-    stack, app: ctx.target.app, status: "deploying", branch: head.branch, commit: head.sha, runUrl: ctx.runUrl,
-    updatedAt: ctx.now().toISOString(), failure: null, notice: null, timings: [],
+    stack,
+    app: ctx.target.app,
+    status: "deploying",
+    branch: head.branch,
+    commit: head.sha,
+    runUrl: ctx.runUrl,
+    updatedAt: ctx.now().toISOString(),
+    failure: null,
+    notice: null,
+    timings: [],
   });
   await sticky.save();
   const tail = new ProgressTail();
   const started = Date.now();
   try {
     const result = await ctx.ops.upPreview(
-      { ...previewRef(ctx, head.pr), branch: head.branch, sha: head.sha, redeploy: input.redeploy, resetDatabase: input.resetDatabase },
+      {
+        ...previewRef(ctx, head.pr),
+        branch: head.branch,
+        sha: head.sha,
+        redeploy: input.redeploy,
+        resetDatabase: input.resetDatabase,
+      },
       withProgress(ctx, tail),
     );
     // Before anything prints or posts an output, the runner learns every secret among them.
@@ -74,7 +93,12 @@ export async function runUp(
     return { ok: true, exitCode: 0, outcome: `${stack} is ready${url ? ` at ${url}` : ""}` };
   } catch (error) {
     const failure = describeFailure(error, tail, "pulumi up", ctx.redactor);
-    sticky.update({ status: "failed", failure, updatedAt: ctx.now().toISOString(), timings: [{ phase: "up (failed)", ms: Date.now() - started }] });
+    sticky.update({
+      status: "failed",
+      failure,
+      updatedAt: ctx.now().toISOString(),
+      timings: [{ phase: "up (failed)", ms: Date.now() - started }],
+    });
     await sticky.save();
     await finishDeployment(ctx.api, deployment, { ok: false, step: failure.step, runUrl: ctx.runUrl });
     await summarize(ctx, sticky);
@@ -112,16 +136,33 @@ export async function runDestroy(
         failure: null,
         expiryWarning: null,
         timings: [{ phase: "destroy", ms: Date.now() - started }],
-        notice: { kind: "info", text: result.existed ? `Removed: ${input.reason}.` : `There was no preview to remove (${input.reason}).`, at: ctx.now().toISOString() },
+        notice: {
+          kind: "info",
+          text: result.existed ? `Removed: ${input.reason}.` : `There was no preview to remove (${input.reason}).`,
+          at: ctx.now().toISOString(),
+        },
       });
       await sticky.save();
       await summarize(ctx, sticky);
     }
-    return { ok: true, exitCode: 0, outcome: result.existed ? `${input.stack} destroyed (${input.reason})` : `${input.stack} did not exist; nothing to destroy` };
+    return {
+      ok: true,
+      exitCode: 0,
+      outcome: result.existed
+        ? `${input.stack} destroyed (${input.reason})`
+        : `${input.stack} did not exist; nothing to destroy`,
+    };
   } catch (error) {
     const failure = describeFailure(error, tail, "pulumi destroy", ctx.redactor);
     if (shouldComment) {
-      sticky.update({ stack: input.stack, app: ctx.target.app, status: "destroy-failed", failure, runUrl: ctx.runUrl, updatedAt: ctx.now().toISOString() });
+      sticky.update({
+        stack: input.stack,
+        app: ctx.target.app,
+        status: "destroy-failed",
+        failure,
+        runUrl: ctx.runUrl,
+        updatedAt: ctx.now().toISOString(),
+      });
       await sticky.save();
       await summarize(ctx, sticky);
     }

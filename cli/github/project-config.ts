@@ -33,27 +33,45 @@ export interface AppTarget {
  * `repository` is this repository. A named app must belong to this repository, so one repository cannot act on
  * another's previews.
  */
-export function resolveAppForRepository(config: PlainConfig, repoFullName: string, requested: string | null): AppTarget {
+export function resolveAppForRepository(
+  config: PlainConfig,
+  repoFullName: string,
+  requested: string | null,
+): AppTarget {
   const matching = Object.values(config.apps).filter((a) => a.repository.toLowerCase() === repoFullName.toLowerCase());
   let app: string;
   if (requested !== null && requested !== "") {
     const configured = config.apps[requested];
-    if (!configured) throw new UserError(`App \`${requested}\` (the workflow's \`app\` input) is not in the \`apps\` config; configured: ${Object.keys(config.apps).join(", ")}.`);
+    if (!configured)
+      throw new UserError(
+        `App \`${requested}\` (the workflow's \`app\` input) is not in the \`apps\` config; configured: ${Object.keys(config.apps).join(", ")}.`,
+      );
     if (configured.repository.toLowerCase() !== repoFullName.toLowerCase()) {
-      throw new UserError(`App \`${requested}\` belongs to ${configured.repository}, not ${repoFullName}; fix the workflow's \`app\` input or the app's \`repository\`.`);
+      throw new UserError(
+        `App \`${requested}\` belongs to ${configured.repository}, not ${repoFullName}; fix the workflow's \`app\` input or the app's \`repository\`.`,
+      );
     }
     app = requested;
   } else if (matching.length === 1) {
     app = matching[0].name;
   } else if (matching.length === 0) {
-    throw new UserError(`No app in the \`apps\` config has \`repository: ${repoFullName}\`; add one, or set the workflow's \`app\` input.`);
+    throw new UserError(
+      `No app in the \`apps\` config has \`repository: ${repoFullName}\`; add one, or set the workflow's \`app\` input.`,
+    );
   } else {
-    throw new UserError(`Several apps have \`repository: ${repoFullName}\` (${matching.map((a) => a.name).join(", ")}); set the workflow's \`app\` input to choose one.`);
+    throw new UserError(
+      `Several apps have \`repository: ${repoFullName}\` (${matching.map((a) => a.name).join(", ")}); set the workflow's \`app\` input to choose one.`,
+    );
   }
   const isDefaultApp = app === config.defaultApp;
   return { app, isDefaultApp, refApp: isDefaultApp ? null : app };
 }
 
 export function stackFor(config: PlainConfig, target: AppTarget, pr: number): string {
-  return buildPreviewNames({ app: target.app, pr, isDefaultApp: target.isDefaultApp, previewDomain: config.previewDomain }).stack;
+  return buildPreviewNames({
+    app: target.app,
+    pr,
+    isDefaultApp: target.isDefaultApp,
+    previewDomain: config.previewDomain,
+  }).stack;
 }

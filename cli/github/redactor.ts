@@ -9,8 +9,15 @@ import { SECRET_KEYS } from "../../stacks/config-keys";
 /** Env vars whose values are secrets wherever they are set: the stacks' secrets and the backend's credentials. */
 export const SECRET_ENV_NAMES: readonly string[] = [
   ...SECRET_KEYS.flatMap(({ env }) => (env === null ? [] : [env])),
-  "GITHUB_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL",
-  "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_KEY", "GOOGLE_CREDENTIALS",
+  "GITHUB_TOKEN",
+  "PULUMI_CONFIG_PASSPHRASE",
+  "PULUMI_ACCESS_TOKEN",
+  "PULUMI_BACKEND_URL",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AZURE_STORAGE_KEY",
+  "GOOGLE_CREDENTIALS",
 ];
 
 /**
@@ -40,7 +47,13 @@ export class Redactor {
     if (value.trim() === "" || this.secrets.has(value)) return;
     this.secrets.add(value);
     // The runner masks line by line, so a multi-line secret (an SSH key) is registered per line too.
-    const parts = [value, ...value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= MIN_SECRET_LENGTH)];
+    const parts = [
+      value,
+      ...value
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l.length >= MIN_SECRET_LENGTH),
+    ];
     for (const part of new Set(parts)) {
       if (part !== value) this.secrets.add(part);
       this.emit(`::add-mask::${escapeCommandValue(part)}`);
@@ -50,7 +63,8 @@ export class Redactor {
   addFromEnv(env: Readonly<Record<string, string | undefined>>): void {
     for (const [name, value] of Object.entries(env)) {
       if (value === undefined || value === "") continue;
-      if (SECRET_ENV_NAMES.includes(name) || (SECRET_ENV_NAME.test(name) && value.length >= MIN_GUESSED_SECRET_LENGTH)) this.add(value);
+      if (SECRET_ENV_NAMES.includes(name) || (SECRET_ENV_NAME.test(name) && value.length >= MIN_GUESSED_SECRET_LENGTH))
+        this.add(value);
     }
   }
 

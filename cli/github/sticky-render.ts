@@ -57,7 +57,10 @@ export function renderStatus(state: StickyState): string {
     if (state.commit) rows.push(["Commit", code(state.commit)]);
     if (state.snapshot) rows.push(["Database snapshot", cell(state.snapshot)]);
     if (state.basicAuthUser && state.status === "ready" && state.stack) {
-      rows.push(["Basic auth", `user ${code(state.basicAuthUser)}, the password from \`pulumi stack output basicAuthPassword --show-secrets -s ${state.stack}\``]);
+      rows.push([
+        "Basic auth",
+        `user ${code(state.basicAuthUser)}, the password from \`pulumi stack output basicAuthPassword --show-secrets -s ${state.stack}\``,
+      ]);
     }
     if (state.updatedAt) rows.push(["Updated", state.updatedAt]);
     if (state.runUrl) rows.push(["Run", `[workflow run](${state.runUrl})`]);
@@ -66,17 +69,27 @@ export function renderStatus(state: StickyState): string {
   }
   if (state.timings.length > 0) {
     const total = state.timings.reduce((sum, t) => sum + t.ms, 0);
-    lines.push(`**Timings:** ${state.timings.map((t) => `${cell(t.phase)} ${formatDuration(t.ms)}`).join(" · ")} · total ${formatDuration(total)}`);
+    lines.push(
+      `**Timings:** ${state.timings.map((t) => `${cell(t.phase)} ${formatDuration(t.ms)}`).join(" · ")} · total ${formatDuration(total)}`,
+    );
     lines.push("");
   }
   if (state.failure) {
     lines.push(`**Failed step:** ${code(state.failure.step)}${state.runUrl ? ` ([full log](${state.runUrl}))` : ""}`);
     lines.push("");
-    lines.push("<details><summary>Log excerpt (secrets removed)</summary>", "", fenced(state.failure.excerpt), "", "</details>");
+    lines.push(
+      "<details><summary>Log excerpt (secrets removed)</summary>",
+      "",
+      fenced(state.failure.excerpt),
+      "",
+      "</details>",
+    );
     lines.push("");
   }
   if (state.expiryWarning && state.notice?.kind !== "expiry" && state.status === "ready") {
-    lines.push(`<sub>Scheduled for removal after ${state.expiryWarning.destroyAfter} unless updated or labelled \`keep-preview\`.</sub>`);
+    lines.push(
+      `<sub>Scheduled for removal after ${state.expiryWarning.destroyAfter} unless updated or labelled \`keep-preview\`.</sub>`,
+    );
     lines.push("");
   }
   lines.push(`<sub>${COMMAND_HELP}</sub>`);

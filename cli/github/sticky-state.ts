@@ -37,8 +37,22 @@ export interface StickyState {
 
 export function emptyState(pr: number): StickyState {
   return {
-    version: 1, pr, stack: null, app: null, status: "none", url: null, branch: null, commit: null, snapshot: null,
-    basicAuthUser: null, timings: [], updatedAt: null, runUrl: null, failure: null, notice: null, expiryWarning: null,
+    version: 1,
+    pr,
+    stack: null,
+    app: null,
+    status: "none",
+    url: null,
+    branch: null,
+    commit: null,
+    snapshot: null,
+    basicAuthUser: null,
+    timings: [],
+    updatedAt: null,
+    runUrl: null,
+    failure: null,
+    notice: null,
+    expiryWarning: null,
   };
 }
 
@@ -58,14 +72,35 @@ export function decodeState(body: string, pr: number): StickyState {
   const end = body.indexOf(" -->", start);
   let raw: unknown;
   try {
-    raw = JSON.parse(Buffer.from(body.slice(start + STATE_PREFIX.length, end < 0 ? undefined : end), "base64").toString("utf8"));
+    raw = JSON.parse(
+      Buffer.from(body.slice(start + STATE_PREFIX.length, end < 0 ? undefined : end), "base64").toString("utf8"),
+    );
   } catch {
     return state;
   }
   if (!isObject(raw) || raw.version !== 1) return state;
-  const statuses: readonly PreviewStatus[] = ["deploying", "ready", "failed", "destroying", "destroyed", "destroy-failed", "none"];
-  if (typeof raw.status === "string" && (statuses as readonly string[]).includes(raw.status)) state.status = raw.status as PreviewStatus;
-  for (const key of ["stack", "app", "url", "branch", "commit", "snapshot", "basicAuthUser", "updatedAt", "runUrl"] as const) {
+  const statuses: readonly PreviewStatus[] = [
+    "deploying",
+    "ready",
+    "failed",
+    "destroying",
+    "destroyed",
+    "destroy-failed",
+    "none",
+  ];
+  if (typeof raw.status === "string" && (statuses as readonly string[]).includes(raw.status))
+    state.status = raw.status as PreviewStatus;
+  for (const key of [
+    "stack",
+    "app",
+    "url",
+    "branch",
+    "commit",
+    "snapshot",
+    "basicAuthUser",
+    "updatedAt",
+    "runUrl",
+  ] as const) {
     state[key] = str(raw[key]);
   }
   if (Array.isArray(raw.timings)) {
@@ -77,12 +112,26 @@ export function decodeState(body: string, pr: number): StickyState {
     state.failure = { step: raw.failure.step, excerpt: raw.failure.excerpt };
   }
   const notice = raw.notice;
-  if (isObject(notice) && typeof notice.text === "string" && typeof notice.at === "string" && ["refused", "expiry", "info"].includes(String(notice.kind))) {
+  if (
+    isObject(notice) &&
+    typeof notice.text === "string" &&
+    typeof notice.at === "string" &&
+    ["refused", "expiry", "info"].includes(String(notice.kind))
+  ) {
     state.notice = { kind: notice.kind as Notice["kind"], text: notice.text, at: notice.at };
   }
   const warning = raw.expiryWarning;
-  if (isObject(warning) && typeof warning.lastUpdate === "string" && typeof warning.warnedAt === "string" && typeof warning.destroyAfter === "string") {
-    state.expiryWarning = { lastUpdate: warning.lastUpdate, warnedAt: warning.warnedAt, destroyAfter: warning.destroyAfter };
+  if (
+    isObject(warning) &&
+    typeof warning.lastUpdate === "string" &&
+    typeof warning.warnedAt === "string" &&
+    typeof warning.destroyAfter === "string"
+  ) {
+    state.expiryWarning = {
+      lastUpdate: warning.lastUpdate,
+      warnedAt: warning.warnedAt,
+      destroyAfter: warning.destroyAfter,
+    };
   }
   return state;
 }

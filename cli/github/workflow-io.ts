@@ -34,9 +34,15 @@ function createRedactor(io: CommandIo): Redactor {
 export function createClientFromEnv(io: CommandIo): GitHubClient {
   const token = io.env.GITHUB_TOKEN ?? "";
   if (token === "") {
-    throw new UserError("`GITHUB_TOKEN` is not set; in a workflow pass `${{ github.token }}` (or a token for the app repositories to sweep), locally `export GITHUB_TOKEN=$(gh auth token)`.");
+    throw new UserError(
+      "`GITHUB_TOKEN` is not set; in a workflow pass `${{ github.token }}` (or a token for the app repositories to sweep), locally `export GITHUB_TOKEN=$(gh auth token)`.",
+    );
   }
-  return createGitHubClient({ token, baseUrl: io.env.GITHUB_API_URL || "https://api.github.com", retryBaseMs: io.retryBaseMs });
+  return createGitHubClient({
+    token,
+    baseUrl: io.env.GITHUB_API_URL || "https://api.github.com",
+    retryBaseMs: io.retryBaseMs,
+  });
 }
 
 /** Appends to the job summary when the run has one (`GITHUB_STEP_SUMMARY`); a no-op elsewhere. */
@@ -51,7 +57,11 @@ export function summaryWriter(env: Env): (markdown: string) => Promise<void> {
  * Runs a workflow command with a redactor primed from the environment. Whatever it throws ends the command here
  * rather than in main, so that in Actions the message becomes an `::error::` annotation.
  */
-export async function runReported(io: CommandIo, command: string, body: (redactor: Redactor) => Promise<number>): Promise<number> {
+export async function runReported(
+  io: CommandIo,
+  command: string,
+  body: (redactor: Redactor) => Promise<number>,
+): Promise<number> {
   let redactor: Redactor | null = null;
   try {
     redactor = createRedactor(io);
@@ -63,8 +73,15 @@ export async function runReported(io: CommandIo, command: string, body: (redacto
 
 /** Prints an error that ends a command: a UserError as its message, anything else with its stack, both redacted. */
 function reportFatal(io: CommandIo, redactor: Redactor | null, command: string, error: unknown): number {
-  const text = error instanceof UserError ? `${command}: ${error.message}` : `${command} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  const text =
+    error instanceof UserError
+      ? `${command}: ${error.message}`
+      : `${command} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   const clean = redactor ? redactor.redact(text) : text;
-  io.out(io.env.GITHUB_ACTIONS === "true" ? `::error::${clean.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}` : clean);
+  io.out(
+    io.env.GITHUB_ACTIONS === "true"
+      ? `::error::${clean.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}`
+      : clean,
+  );
   return 1;
 }

@@ -27,7 +27,9 @@ function stepData(event: unknown): StepEventData | null {
 
 function counts(value: unknown): Record<string, number> {
   if (!isRecord(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === "number"));
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === "number"),
+  );
 }
 
 /** One line of `--json` output as an event, or null when the line is blank or not a JSON object. */
@@ -59,7 +61,11 @@ export function parseEngineEvent(line: string): EngineEvent | null {
   }
   const summary = event.summaryEvent;
   if (isRecord(summary)) {
-    return { kind: "summary", changes: counts(summary.resourceChanges), result: typeof summary.result === "string" ? summary.result : null };
+    return {
+      kind: "summary",
+      changes: counts(summary.resourceChanges),
+      result: typeof summary.result === "string" ? summary.result : null,
+    };
   }
   return { kind: "other" };
 }

@@ -66,7 +66,10 @@ export function judgeLock(lock: StackLock, judge: LockJudge): LockVerdict {
   }
   const minutes = Math.floor((judge.now.getTime() - lock.takenAt.getTime()) / 60_000);
   return minutes > FOREIGN_LOCK_MAX_AGE_MINUTES
-    ? { stale: true, reason: `was taken ${minutes} min ago on another machine, longer than any job runs (${FOREIGN_LOCK_MAX_AGE_MINUTES} min)` }
+    ? {
+        stale: true,
+        reason: `was taken ${minutes} min ago on another machine, longer than any job runs (${FOREIGN_LOCK_MAX_AGE_MINUTES} min)`,
+      }
     : { stale: false, reason: `was taken ${minutes} min ago on another machine, where a job may still run` };
 }
 
@@ -100,7 +103,10 @@ export class StackLockedError extends UserError {
     readonly stackName: string,
     readonly locks: ReadonlyArray<StackLock & LockVerdict>,
   ) {
-    const holders = locks.length > 0 ? locks.map((l) => `  - ${describeHolder(l)}, which ${l.reason}: ${l.url}`).join("\n") : "  (its holder could not be read)";
+    const holders =
+      locks.length > 0
+        ? locks.map((l) => `  - ${describeHolder(l)}, which ${l.reason}: ${l.url}`).join("\n")
+        : "  (its holder could not be read)";
     super(
       `Stack ${stackName} is locked by another \`pulumi\` run:\n${holders}\n` +
         "Wait for it to end, then run the command again. If nothing runs it any more (its job was killed, its machine " +
@@ -116,9 +122,13 @@ export function unlockCommand(stack: string): string {
 
 /** Deletes every lock of `stack` (`pulumi cancel`, which on a DIY backend only removes the lock files). */
 export async function cancelStackLocks(cli: PulumiCli, stack: string): Promise<void> {
-  await cli.runChecked(["cancel", "--stack", stack, "--yes"], `The lock of stack ${stack} was not cleared; run \`${unlockCommand(stack)}\` again.`, {
-    timeoutMs: 120_000,
-  });
+  await cli.runChecked(
+    ["cancel", "--stack", stack, "--yes"],
+    `The lock of stack ${stack} was not cleared; run \`${unlockCommand(stack)}\` again.`,
+    {
+      timeoutMs: 120_000,
+    },
+  );
 }
 
 /**
@@ -154,9 +164,15 @@ export async function runClearingStaleLocks(
       held.forEach((l) => call.onStderrLine?.(l));
       return result;
     }
-    const judged = locks.map((lock) => ({ ...lock, ...judgeLock(lock, { ...judge, now: attempt === 1 ? judge.now : new Date() }) }));
+    const judged = locks.map((lock) => ({
+      ...lock,
+      ...judgeLock(lock, { ...judge, now: attempt === 1 ? judge.now : new Date() }),
+    }));
     if (attempt > 1 || judged.length === 0 || judged.some((l) => !l.stale)) throw new StackLockedError(stack, judged);
-    for (const lock of judged) log(`stack ${stack} was locked by ${describeHolder(lock)}, which ${lock.reason}; clearing the lock with \`pulumi cancel\``);
+    for (const lock of judged)
+      log(
+        `stack ${stack} was locked by ${describeHolder(lock)}, which ${lock.reason}; clearing the lock with \`pulumi cancel\``,
+      );
     await cancelStackLocks(cli, stack);
   }
 }

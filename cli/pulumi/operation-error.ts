@@ -45,12 +45,20 @@ export class PreviewOperationError extends UserError {
   }
 }
 
-function describe(operation: PreviewOperation, stack: string, report: ProgressReport, stderrTail: string, elapsedMs: number): string {
+function describe(
+  operation: PreviewOperation,
+  stack: string,
+  report: ProgressReport,
+  stderrTail: string,
+  elapsedMs: number,
+): string {
   const counts = Object.entries(report.changes)
     .filter(([op]) => op !== "same")
     .map(([op, n]) => `${n} ${op}`)
     .join(", ");
-  const lines = [`\`pulumi ${operation}\` of stack ${stack} failed after ${formatDuration(elapsedMs)}${counts ? ` (${counts})` : ""}.`];
+  const lines = [
+    `\`pulumi ${operation}\` of stack ${stack} failed after ${formatDuration(elapsedMs)}${counts ? ` (${counts})` : ""}.`,
+  ];
   if (report.failedSteps.length > 0) {
     lines.push(`Failed: ${report.failedSteps.map((s) => `${s.op} ${s.type} ${s.name}`).join("; ")}.`);
   }

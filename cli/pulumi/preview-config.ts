@@ -20,7 +20,14 @@ import {
 } from "../cli-config";
 import { type ValidPreviewRef, resolvePreviewNames } from "./preview-stack";
 import type { PulumiCli } from "./runner";
-import { clearLocalConfig, copyConfig, missingConfigHint, readConfig, readLocalPlainValues, writeConfig } from "./stack-config";
+import {
+  clearLocalConfig,
+  copyConfig,
+  missingConfigHint,
+  readConfig,
+  readLocalPlainValues,
+  writeConfig,
+} from "./stack-config";
 import { readLastUpdate } from "./stacks";
 
 export type PerStackKey = (typeof PER_STACK_KEYS)[number];
@@ -33,7 +40,12 @@ export interface ResolvedPreviewConfig {
 }
 
 /** The configuration for `ref` and the preview's names; throws a UserError naming the fix for anything missing. */
-export async function resolvePreviewConfig(cli: PulumiCli, env: Env, ref: ValidPreviewRef, existing: ReadonlySet<string>): Promise<ResolvedPreviewConfig> {
+export async function resolvePreviewConfig(
+  cli: PulumiCli,
+  env: Env,
+  ref: ValidPreviewRef,
+  existing: ReadonlySet<string>,
+): Promise<ResolvedPreviewConfig> {
   const source = readConfigSource(env);
   let entries: ConfigEntries;
   if (source.kind === "shared") {
@@ -59,7 +71,12 @@ export function parseEntries(entries: ConfigEntries, source: ConfigSource): Plai
     return parsePlainConfig(raw, secretsSet);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    const origin = source.kind === "shared" ? source.origin : source.kind === "stack" ? `stack ${source.stack}` : "the stack's own configuration";
+    const origin =
+      source.kind === "shared"
+        ? source.origin
+        : source.kind === "stack"
+          ? `stack ${source.stack}`
+          : "the stack's own configuration";
     throw new UserError(`${error.message}\n(configuration from ${origin})`);
   }
 }
@@ -69,14 +86,18 @@ function requireSecretVariables(entries: ConfigEntries, origin: string): void {
   const missing = SECRET_KEYS.filter(({ key, required }) => required && entries[fullKey(key)] === undefined);
   if (missing.length > 0) {
     const variables = missing.map(({ key, env }) => `${env ?? key} (${key})`).join(", ");
-    throw new UserError(`The shared configuration (${origin}) needs its secrets from the environment; set ${variables}.`);
+    throw new UserError(
+      `The shared configuration (${origin}) needs its secrets from the environment; set ${variables}.`,
+    );
   }
 }
 
 /** The per-stack values a stack already has: from its local file, else from the config of its last update. */
 export async function readKeptValues(cli: PulumiCli, projectDir: string, stack: string): Promise<PerStackValues> {
   const pick = (values: Record<string, string>): PerStackValues =>
-    Object.fromEntries(PER_STACK_KEYS.flatMap((key) => (values[fullKey(key)] === undefined ? [] : [[key, values[fullKey(key)]]])));
+    Object.fromEntries(
+      PER_STACK_KEYS.flatMap((key) => (values[fullKey(key)] === undefined ? [] : [[key, values[fullKey(key)]]])),
+    );
   const local = pick(readLocalPlainValues(projectDir, stack) ?? {});
   if (PER_STACK_KEYS.every((key) => local[key] !== undefined)) return local;
   const last = await readLastUpdate(cli, stack);

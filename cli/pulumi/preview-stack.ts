@@ -43,26 +43,49 @@ export function validateUpRequest(request: {
 }): ValidUpRequest {
   const ref = validatePreviewRef(request);
   const { branch, sha } = request;
-  if (typeof branch !== "string") throw new UserError(`The branch must be the PR's head branch name, not ${quote(branch)}.`);
+  if (typeof branch !== "string")
+    throw new UserError(`The branch must be the PR's head branch name, not ${quote(branch)}.`);
   const problem = branchProblem(branch);
   if (problem !== null) {
-    throw new UserError(`The branch ${quote(branch)} ${problem}, so it is not a git branch name; pass the PR's head branch.`);
+    throw new UserError(
+      `The branch ${quote(branch)} ${problem}, so it is not a git branch name; pass the PR's head branch.`,
+    );
   }
   if (typeof sha !== "string" || !COMMIT_SHA.test(sha)) {
-    throw new UserError(`The commit must be the full id of the PR's head commit (40 or 64 hex digits), not ${quote(sha)}.`);
+    throw new UserError(
+      `The commit must be the full id of the PR's head commit (40 or 64 hex digits), not ${quote(sha)}.`,
+    );
   }
-  return { ...ref, branch, sha: sha.toLowerCase(), redeploy: request.redeploy === true, resetDatabase: request.resetDatabase === true };
+  return {
+    ...ref,
+    branch,
+    sha: sha.toLowerCase(),
+    redeploy: request.redeploy === true,
+    resetDatabase: request.resetDatabase === true,
+  };
 }
 
 /** The names of the preview `ref` asks for, or a UserError when its app is not configured. */
-export function resolvePreviewNames(ref: ValidPreviewRef, config: Pick<PlainConfig, "apps" | "defaultApp" | "previewDomain">): PreviewNames {
+export function resolvePreviewNames(
+  ref: ValidPreviewRef,
+  config: Pick<PlainConfig, "apps" | "defaultApp" | "previewDomain">,
+): PreviewNames {
   const configured = Object.keys(config.apps);
   const app = ref.app ?? config.defaultApp;
   if (app === null) {
-    throw new UserError(`No app was given and no default app is set while ${configured.length} apps are configured; pass the app (one of: ${configured.join(", ")}).`);
+    throw new UserError(
+      `No app was given and no default app is set while ${configured.length} apps are configured; pass the app (one of: ${configured.join(", ")}).`,
+    );
   }
   if (!config.apps[app]) {
-    throw new UserError(`App \`${app}\` is not configured (configured: ${configured.join(", ") || "none"}); add it under \`apps\` in the shared configuration.`);
+    throw new UserError(
+      `App \`${app}\` is not configured (configured: ${configured.join(", ") || "none"}); add it under \`apps\` in the shared configuration.`,
+    );
   }
-  return buildPreviewNames({ app, pr: ref.pr, isDefaultApp: app === config.defaultApp, previewDomain: config.previewDomain });
+  return buildPreviewNames({
+    app,
+    pr: ref.pr,
+    isDefaultApp: app === config.defaultApp,
+    previewDomain: config.previewDomain,
+  });
 }

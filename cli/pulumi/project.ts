@@ -34,16 +34,24 @@ export function findProjectDir(start: string): string | null {
 }
 
 /** `checkConfigSource: false` leaves a bad configuration source to be reported by whoever reads it (doctor). */
-export function resolveProjectContext(options: { cwd?: string; env?: Env; projectDir?: string; checkConfigSource?: boolean } = {}): ProjectContext {
+export function resolveProjectContext(
+  options: { cwd?: string; env?: Env; projectDir?: string; checkConfigSource?: boolean } = {},
+): ProjectContext {
   const given = options.env ?? process.env;
   const env: Record<string, string> = Object.fromEntries(
     Object.entries(given).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
   );
   readBackendSettings(env);
   if (options.checkConfigSource !== false) readConfigSource(env);
-  const projectDir = options.projectDir ?? env.FORGE_PREVIEWS_PROJECT_DIR ?? findProjectDir(options.cwd ?? process.cwd()) ?? PACKAGE_ROOT;
+  const projectDir =
+    options.projectDir ??
+    env.FORGE_PREVIEWS_PROJECT_DIR ??
+    findProjectDir(options.cwd ?? process.cwd()) ??
+    PACKAGE_ROOT;
   if (!isThisProject(projectDir)) {
-    throw new UserError(`${projectDir} holds no Pulumi.yaml of project ${PROJECT_NAME}; run the CLI from a checkout of forge-previews or set FORGE_PREVIEWS_PROJECT_DIR.`);
+    throw new UserError(
+      `${projectDir} holds no Pulumi.yaml of project ${PROJECT_NAME}; run the CLI from a checkout of forge-previews or set FORGE_PREVIEWS_PROJECT_DIR.`,
+    );
   }
   const pulumiBinDir = env.PULUMI_CLI_BIN_DIR ?? locatePulumiBinDir();
   return {

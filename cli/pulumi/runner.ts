@@ -89,7 +89,9 @@ export class PulumiCli {
     const end = args.includes("--") ? args.indexOf("--") : args.length;
     const argv = [...args.slice(0, end), "--non-interactive", "--color", "never", ...args.slice(end)];
     if (stoppedBy !== null) {
-      return Promise.reject(new UserError(`Stopped by ${stoppedBy}; \`pulumi ${describeArgs(args)}\` was not started.`));
+      return Promise.reject(
+        new UserError(`Stopped by ${stoppedBy}; \`pulumi ${describeArgs(args)}\` was not started.`),
+      );
     }
     return new Promise((resolve, reject) => {
       const child = spawn(path.join(this.options.binDir, "pulumi"), argv, {
@@ -127,7 +129,11 @@ export class PulumiCli {
       };
       child.once("error", (error) => {
         finish();
-        reject(new UserError(`Could not start ${path.join(this.options.binDir, "pulumi")} (${error.message}); build it with \`bash scripts/pulumi-cli.sh\`.`));
+        reject(
+          new UserError(
+            `Could not start ${path.join(this.options.binDir, "pulumi")} (${error.message}); build it with \`bash scripts/pulumi-cli.sh\`.`,
+          ),
+        );
       });
       // What pulumi leaves behind may hold its stdout open, and so delay "close", until it is killed.
       child.once("exit", () => reaper?.reap());
@@ -161,7 +167,10 @@ export class PulumiCli {
   failure(result: PulumiResult, next: string): PulumiCommandError {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
     const tail = this.redact(result.stderr.trim()).slice(-STDERR_TAIL_CHARS);
-    return new PulumiCommandError(`\`pulumi ${describeArgs(result.args)}\` ${how}${tail ? `:\n${tail}` : ""}\n${next}`, result);
+    return new PulumiCommandError(
+      `\`pulumi ${describeArgs(result.args)}\` ${how}${tail ? `:\n${tail}` : ""}\n${next}`,
+      result,
+    );
   }
 }
 

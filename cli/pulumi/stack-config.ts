@@ -15,7 +15,9 @@ import type { PulumiCli } from "./runner";
 export const HIDDEN_SECRET = "\u0000hidden";
 
 export function missingConfigHint(stack: string): string {
-  const secrets = SECRET_KEYS.filter((entry) => entry.required).map((entry) => entry.env).join(", ");
+  const secrets = SECRET_KEYS.filter((entry) => entry.required)
+    .map((entry) => entry.env)
+    .join(", ");
   return (
     `Stack ${stack} has no complete configuration on this machine (a fresh runner has no Pulumi.${stack}.yaml). Give the ` +
     `shared configuration with ${CONFIG_ENV.file} or ${CONFIG_ENV.inline} (secrets in ${secrets}, ...), or name a stack ` +
@@ -24,7 +26,11 @@ export function missingConfigHint(stack: string): string {
 }
 
 /** `pulumi config --json` of `stack`, Pulumi.yaml defaults included; hidden secrets carry {@link HIDDEN_SECRET}. */
-export async function readConfig(cli: PulumiCli, stack: string, options: { showSecrets?: boolean } = {}): Promise<ConfigEntries> {
+export async function readConfig(
+  cli: PulumiCli,
+  stack: string,
+  options: { showSecrets?: boolean } = {},
+): Promise<ConfigEntries> {
   const args = ["config", "--json", "--stack", stack, ...(options.showSecrets ? ["--show-secrets"] : [])];
   const parsed = await cli.json(args, missingConfigHint(stack));
   const entries: ConfigEntries = {};
@@ -33,7 +39,11 @@ export async function readConfig(cli: PulumiCli, stack: string, options: { showS
     if (!isRecord(raw)) continue;
     const secret = raw.secret === true;
     if (typeof raw.value === "string") {
-      entries[key] = { value: raw.value, secret, ...(raw.objectValue !== undefined ? { objectValue: raw.objectValue } : {}) };
+      entries[key] = {
+        value: raw.value,
+        secret,
+        ...(raw.objectValue !== undefined ? { objectValue: raw.objectValue } : {}),
+      };
     } else if (secret) {
       entries[key] = { value: HIDDEN_SECRET, secret };
     }
@@ -51,7 +61,9 @@ export function readLocalPlainValues(projectDir: string, stack: string): Record<
   if (!existsSync(file)) return null;
   const parsed: unknown = parseYaml(readFileSync(file, "utf8"));
   const config = isRecord(parsed) && isRecord(parsed.config) ? parsed.config : {};
-  return Object.fromEntries(Object.entries(config).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  return Object.fromEntries(
+    Object.entries(config).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }
 
 /**
@@ -77,15 +89,22 @@ export async function writeConfig(cli: PulumiCli, stack: string, entries: Config
   }
   const next = `Could not write the configuration of stack ${stack}; check the backend and the passphrase with \`forge-previews doctor\`.`;
   if (Object.keys(plain).length > 0) {
-    await cli.runChecked(["config", "set-all", "--stack", stack, "--json", JSON.stringify(plain)], next, { timeoutMs: 120_000 });
+    await cli.runChecked(["config", "set-all", "--stack", stack, "--json", JSON.stringify(plain)], next, {
+      timeoutMs: 120_000,
+    });
   }
   for (const [key, value] of secrets) {
     // `config set` drops exactly one trailing newline from stdin; adding one keeps a key file's own newline.
-    await cli.runChecked(["config", "set", "--secret", "--stack", stack, key], next, { stdin: `${value}\n`, timeoutMs: 120_000 });
+    await cli.runChecked(["config", "set", "--secret", "--stack", stack, key], next, {
+      stdin: `${value}\n`,
+      timeoutMs: 120_000,
+    });
   }
 }
 
 /** Copies every key of `from` to `to`, secrets re-encrypted by the CLI without passing through this process. */
 export async function copyConfig(cli: PulumiCli, from: string, to: string): Promise<void> {
-  await cli.runChecked(["config", "cp", "--stack", from, "--dest", to], missingConfigHint(from), { timeoutMs: 120_000 });
+  await cli.runChecked(["config", "cp", "--stack", from, "--dest", to], missingConfigHint(from), {
+    timeoutMs: 120_000,
+  });
 }

@@ -55,7 +55,9 @@ export async function stackExists(cli: PulumiCli, stack: string): Promise<boolea
 
 export async function createStack(cli: PulumiCli, stack: string, secretsProvider: string | null): Promise<void> {
   const provider = secretsProvider === null ? [] : ["--secrets-provider", secretsProvider];
-  await cli.runChecked(["stack", "init", stack, ...provider], `Could not create stack ${stack}; ${BACKEND_HINT}`, { timeoutMs: 120_000 });
+  await cli.runChecked(["stack", "init", stack, ...provider], `Could not create stack ${stack}; ${BACKEND_HINT}`, {
+    timeoutMs: 120_000,
+  });
 }
 
 export async function removeStack(cli: PulumiCli, stack: string): Promise<void> {
@@ -69,16 +71,27 @@ export async function removeStack(cli: PulumiCli, stack: string): Promise<void> 
 export async function readTags(cli: PulumiCli, stack: string): Promise<Record<string, string>> {
   const tags = await cli.json(["stack", "tag", "ls", "--json", "--stack", stack], BACKEND_HINT);
   if (!isRecord(tags)) return {};
-  return Object.fromEntries(Object.entries(tags).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  return Object.fromEntries(
+    Object.entries(tags).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }
 
 /** Sets the tags whose value differs from `current` (one CLI call each, so unchanged ones cost nothing). */
-export async function setTags(cli: PulumiCli, stack: string, wanted: Record<string, string>, current: Record<string, string>): Promise<void> {
+export async function setTags(
+  cli: PulumiCli,
+  stack: string,
+  wanted: Record<string, string>,
+  current: Record<string, string>,
+): Promise<void> {
   for (const [name, value] of Object.entries(wanted)) {
     if (current[name] === value) continue;
-    await cli.runChecked(["stack", "tag", "set", "--stack", stack, name, "--", value], `Could not tag stack ${stack}; ${BACKEND_HINT}`, {
-      timeoutMs: 120_000,
-    });
+    await cli.runChecked(
+      ["stack", "tag", "set", "--stack", stack, name, "--", value],
+      `Could not tag stack ${stack}; ${BACKEND_HINT}`,
+      {
+        timeoutMs: 120_000,
+      },
+    );
   }
 }
 

@@ -36,12 +36,23 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function planSweep(facts: SweepFacts, now: Date, options: SweepOptions = SWEEP_DEFAULTS): SweepAction {
   const { preview, pull } = facts;
-  if (facts.repository === null) return { action: "skip", reason: `app \`${preview.app}\` is not in the \`apps\` config, so its PR cannot be checked` };
+  if (facts.repository === null)
+    return {
+      action: "skip",
+      reason: `app \`${preview.app}\` is not in the \`apps\` config, so its PR cannot be checked`,
+    };
   if (preview.status === "in-progress") return { action: "skip", reason: "an update is running on the stack" };
   if (pull === undefined || pull === null) {
-    return { action: "skip", reason: `PR ${facts.repository}#${preview.pr} cannot be read with the token (deleted, or no access); left alone` };
+    return {
+      action: "skip",
+      reason: `PR ${facts.repository}#${preview.pr} cannot be read with the token (deleted, or no access); left alone`,
+    };
   }
-  if (pull.state === "closed") return { action: "destroy", reason: `PR ${facts.repository}#${preview.pr} is ${pull.merged ? "merged" : "closed"}` };
+  if (pull.state === "closed")
+    return {
+      action: "destroy",
+      reason: `PR ${facts.repository}#${preview.pr} is ${pull.merged ? "merged" : "closed"}`,
+    };
   if (pull.labels.includes(options.keepLabel)) return { action: "keep", reason: `labelled \`${options.keepLabel}\`` };
   if (preview.lastUpdate === null || Number.isNaN(Date.parse(preview.lastUpdate))) {
     return { action: "skip", reason: "the stack's last update time is unknown" };
@@ -54,11 +65,18 @@ export function planSweep(facts: SweepFacts, now: Date, options: SweepOptions = 
   if (warning) {
     const destroyAfter = Date.parse(warning.destroyAfter);
     if (now.getTime() >= destroyAfter && now.getTime() >= expiresAt) {
-      return { action: "destroy", reason: `not updated for ${idleDays} days (TTL ${options.ttlDays}); warned at ${warning.warnedAt}` };
+      return {
+        action: "destroy",
+        reason: `not updated for ${idleDays} days (TTL ${options.ttlDays}); warned at ${warning.warnedAt}`,
+      };
     }
-    return { action: "keep", reason: `warned at ${warning.warnedAt}; removal after ${new Date(Math.max(destroyAfter, expiresAt)).toISOString()}` };
+    return {
+      action: "keep",
+      reason: `warned at ${warning.warnedAt}; removal after ${new Date(Math.max(destroyAfter, expiresAt)).toISOString()}`,
+    };
   }
-  if (now.getTime() < warnFrom) return { action: "keep", reason: `updated ${idleDays} days ago; expires ${new Date(expiresAt).toISOString()}` };
+  if (now.getTime() < warnFrom)
+    return { action: "keep", reason: `updated ${idleDays} days ago; expires ${new Date(expiresAt).toISOString()}` };
   // Never removed without a warning at least warnDays old, even when sweep did not run in time to warn earlier.
   const destroyAfter = new Date(Math.max(expiresAt, now.getTime() + options.warnDays * DAY_MS));
   return { action: "warn", reason: `not updated for ${idleDays} days (TTL ${options.ttlDays})`, destroyAfter };

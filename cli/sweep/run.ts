@@ -35,7 +35,11 @@ export interface SweepEntry {
   result: "done" | "failed" | null;
 }
 
-function warningText(preview: PreviewSummary, plan: Extract<SweepAction, { action: "warn" }>, options: SweepOptions): string {
+function warningText(
+  preview: PreviewSummary,
+  plan: Extract<SweepAction, { action: "warn" }>,
+  options: SweepOptions,
+): string {
   return (
     `The preview \`${preview.stack}\` has not been updated for a while (${plan.reason}) and will be removed after ` +
     `${plan.destroyAfter.toISOString()}. Comment \`/update\` to keep it for another ${options.ttlDays} days, ` +
@@ -43,7 +47,12 @@ function warningText(preview: PreviewSummary, plan: Extract<SweepAction, { actio
   );
 }
 
-async function carryOut(ctx: SweepContext, entry: SweepEntry, api: RepoApi, sticky: StickyComment | null): Promise<void> {
+async function carryOut(
+  ctx: SweepContext,
+  entry: SweepEntry,
+  api: RepoApi,
+  sticky: StickyComment | null,
+): Promise<void> {
   const { preview, plan } = entry;
   if (plan.action === "warn") {
     const comment = sticky ?? (await StickyComment.load(api, preview.pr, ctx.redactor));
@@ -52,7 +61,11 @@ async function carryOut(ctx: SweepContext, entry: SweepEntry, api: RepoApi, stic
     // A separate comment notifies the PR's participants; the sticky comment records the warning for the next run.
     await api.createComment(preview.pr, ctx.redactor.redact(`⏰ ${text}`));
     comment.update({
-      expiryWarning: { lastUpdate: preview.lastUpdate ?? at, warnedAt: at, destroyAfter: plan.destroyAfter.toISOString() },
+      expiryWarning: {
+        lastUpdate: preview.lastUpdate ?? at,
+        warnedAt: at,
+        destroyAfter: plan.destroyAfter.toISOString(),
+      },
       notice: { kind: "expiry", text, at },
     });
     await comment.save();
@@ -73,7 +86,12 @@ async function carryOut(ctx: SweepContext, entry: SweepEntry, api: RepoApi, stic
     writeSummary: async () => undefined,
   };
   const comment = sticky ?? (await StickyComment.load(api, preview.pr, ctx.redactor));
-  const result = await runDestroy(handlerContext, comment, { pr: preview.pr, stack: preview.stack, reason: `removed by sweep: ${plan.reason}`, requested: false });
+  const result = await runDestroy(handlerContext, comment, {
+    pr: preview.pr,
+    stack: preview.stack,
+    reason: `removed by sweep: ${plan.reason}`,
+    requested: false,
+  });
   if (!result.ok) throw new Error(result.outcome);
 }
 
@@ -88,19 +106,36 @@ export async function runSweep(ctx: SweepContext): Promise<{ exitCode: number; e
     let sticky: StickyComment | null = null;
     try {
       if (repository === null) {
-        entry = { preview, plan: planSweep({ preview, repository, warning: null }, ctx.now(), ctx.options), result: null };
+        entry = {
+          preview,
+          plan: planSweep({ preview, repository, warning: null }, ctx.now(), ctx.options),
+          result: null,
+        };
       } else {
         if (!apis.has(repository)) apis.set(repository, ctx.repoApi(parseRepoRef(repository).fullName));
         api = apis.get(repository) as RepoApi;
         const pull = await api.getPull(preview.pr);
         if (pull && pull.state === "open") sticky = await StickyComment.load(api, preview.pr, ctx.redactor);
-        const plan = planSweep({ preview, repository, pull, warning: sticky?.state.expiryWarning ?? null }, ctx.now(), ctx.options);
+        const plan = planSweep(
+          { preview, repository, pull, warning: sticky?.state.expiryWarning ?? null },
+          ctx.now(),
+          ctx.options,
+        );
         entry = { preview, plan, result: null };
       }
     } catch (error) {
-      entry = { preview, plan: { action: "skip", reason: `checking the PR failed: ${ctx.redactor.redact(error instanceof Error ? error.message : String(error))}` }, result: "failed" };
+      entry = {
+        preview,
+        plan: {
+          action: "skip",
+          reason: `checking the PR failed: ${ctx.redactor.redact(error instanceof Error ? error.message : String(error))}`,
+        },
+        result: "failed",
+      };
     }
-    ctx.log(`${ctx.dryRun ? "would " : ""}${entry.plan.action.padEnd(7)} ${preview.stack.padEnd(24)} ${entry.plan.reason}`);
+    ctx.log(
+      `${ctx.dryRun ? "would " : ""}${entry.plan.action.padEnd(7)} ${preview.stack.padEnd(24)} ${entry.plan.reason}`,
+    );
     if (!ctx.dryRun && api && (entry.plan.action === "destroy" || entry.plan.action === "warn")) {
       try {
         await carryOut(ctx, entry, api, sticky);
@@ -117,6 +152,16 @@ export async function runSweep(ctx: SweepContext): Promise<{ exitCode: number; e
 }
 
 export function renderSweepSummary(entries: readonly SweepEntry[], dryRun: boolean): string {
-  const rows = entries.map((e) => `| \`${e.preview.stack}\` | ${e.plan.action} | ${e.plan.reason.replace(/\|/g, "\\|")} | ${e.result ?? (dryRun ? "dry run" : "-")} |`);
-  return [`### Preview sweep${dryRun ? " (dry run)" : ""}`, "", "| stack | action | why | result |", "|---|---|---|---|", ...rows, ""].join("\n");
+  const rows = entries.map(
+    (e) =>
+      `| \`${e.preview.stack}\` | ${e.plan.action} | ${e.plan.reason.replace(/\|/g, "\\|")} | ${e.result ?? (dryRun ? "dry run" : "-")} |`,
+  );
+  return [
+    `### Preview sweep${dryRun ? " (dry run)" : ""}`,
+    "",
+    "| stack | action | why | result |",
+    "|---|---|---|---|",
+    ...rows,
+    "",
+  ].join("\n");
 }

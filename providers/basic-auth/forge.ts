@@ -29,7 +29,9 @@ export async function findRule(client: ForgeClient, ref: RuleRef): Promise<Secur
 
 /** Whether the site's list of security rules holds the rule. */
 async function isListed(client: ForgeClient, ref: RuleRef): Promise<boolean> {
-  return (await client.securityRules.list(ref.serverId, ref.siteId).find((rule) => rule.id === ref.ruleId)) !== undefined;
+  return (
+    (await client.securityRules.list(ref.serverId, ref.siteId).find((rule) => rule.id === ref.ruleId)) !== undefined
+  );
 }
 
 /**

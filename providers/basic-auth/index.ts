@@ -14,7 +14,15 @@ import {
 } from "./rules";
 import { type RuleRef, describeRule, findRule, waitRuleGone, waitRuleInstalled } from "./forge";
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule, createOrFindAfterLostAnswer } from "../forge";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff, type ResourceArgs, withSecretOutputs } from "../runtime";
+import {
+  type ProviderImplementation,
+  createProviderShim,
+  partialFailure,
+  forgeClientFromStackConfig,
+  pureCheckAndDiff,
+  type ResourceArgs,
+  withSecretOutputs,
+} from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { BasicAuthInputs, BasicAuthOutputs } from "./rules";
@@ -65,7 +73,11 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
     if (decision.kind === "adopt") {
       ruleId = decision.rule.id;
       verb = "adopted";
-      await client.securityRules.update(inputs.serverId, inputs.siteId, ruleId, { name: inputs.name, path: null, credentials });
+      await client.securityRules.update(inputs.serverId, inputs.siteId, ruleId, {
+        name: inputs.name,
+        path: null,
+        credentials,
+      });
     } else {
       const { object: rule, lost } = await createOrFindAfterLostAnswer({
         what: `a security rule on ${describeSite(inputs)}`,
@@ -77,13 +89,23 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
       verb = "installed";
       if (lost !== null) {
         verb = "recovered";
-        void pulumi.log.info(`basic-auth: the answer to creating the rule was lost (${lost.message}); found rule ${ruleId} by its name`);
+        void pulumi.log.info(
+          `basic-auth: the answer to creating the rule was lost (${lost.message}); found rule ${ruleId} by its name`,
+        );
         // Whatever made it, the rule ends with these credentials; it exists, so a failure keeps its id.
         try {
-          await client.securityRules.update(inputs.serverId, inputs.siteId, ruleId, { name: inputs.name, path: null, credentials });
+          await client.securityRules.update(inputs.serverId, inputs.siteId, ruleId, {
+            name: inputs.name,
+            path: null,
+            credentials,
+          });
         } catch (error) {
           const { serverId, siteId, name, username } = inputs;
-          throw partialFailure(String(ruleId), { serverId, siteId, name, username, ruleId, password, passwordGenerated }, error);
+          throw partialFailure(
+            String(ruleId),
+            { serverId, siteId, name, username, ruleId, password, passwordGenerated },
+            error,
+          );
         }
       }
     }
@@ -111,7 +133,9 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
       });
     } catch (error) {
       if (error instanceof ForgeNotFoundError) {
-        throw new UserError(`${describeRule(ref)} no longer exists; ${RUN_UP_AGAIN}: it refreshes first, then recreates it`);
+        throw new UserError(
+          `${describeRule(ref)} no longer exists; ${RUN_UP_AGAIN}: it refreshes first, then recreates it`,
+        );
       }
       throw error;
     }
@@ -120,7 +144,11 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
   },
 
   async read(id, props) {
-    const rule = await findRule(forgeClientFromStackConfig(), { serverId: props.serverId, siteId: props.siteId, ruleId: props.ruleId });
+    const rule = await findRule(forgeClientFromStackConfig(), {
+      serverId: props.serverId,
+      siteId: props.siteId,
+      ruleId: props.ruleId,
+    });
     if (rule === null) return { id: "" };
     // Forge never returns credentials, so only the name can drift visibly.
     return { id, props: { ...props, name: rule.name, ruleId: rule.id } };

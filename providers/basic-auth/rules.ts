@@ -51,7 +51,12 @@ function checkPositiveInteger(field: string, value: unknown, what: string): Fail
 function checkName(name: unknown): Failure[] {
   if (isUnknown(name)) return [];
   if (typeof name !== "string" || name.trim() === "" || [...name].length > MAX_NAME_LENGTH || CONTROL.test(name)) {
-    return [{ property: "name", reason: `\`name\` must be 1-${MAX_NAME_LENGTH} characters without line breaks (the security rule's name in Forge)` }];
+    return [
+      {
+        property: "name",
+        reason: `\`name\` must be 1-${MAX_NAME_LENGTH} characters without line breaks (the security rule's name in Forge)`,
+      },
+    ];
   }
   return [];
 }
@@ -59,10 +64,17 @@ function checkName(name: unknown): Failure[] {
 function checkUsername(username: unknown): Failure[] {
   if (isUnknown(username)) return [];
   if (typeof username !== "string" || username === "" || [...username].length > MAX_USERNAME_LENGTH) {
-    return [{ property: "username", reason: `\`username\` must be 1-${MAX_USERNAME_LENGTH} characters (Forge's limit)` }];
+    return [
+      { property: "username", reason: `\`username\` must be 1-${MAX_USERNAME_LENGTH} characters (Forge's limit)` },
+    ];
   }
   if (username.includes(":") || CONTROL.test(username)) {
-    return [{ property: "username", reason: "`username` cannot contain `:` or control characters: HTTP basic auth splits on the first `:`" }];
+    return [
+      {
+        property: "username",
+        reason: "`username` cannot contain `:` or control characters: HTTP basic auth splits on the first `:`",
+      },
+    ];
   }
   return [];
 }
@@ -70,7 +82,12 @@ function checkUsername(username: unknown): Failure[] {
 function checkPassword(password: unknown): Failure[] {
   if (isUnknown(password) || password === null) return [];
   if (typeof password !== "string" || password === "") {
-    return [{ property: "password", reason: "`password` must be a non-empty string, or null to generate one for this environment" }];
+    return [
+      {
+        property: "password",
+        reason: "`password` must be a non-empty string, or null to generate one for this environment",
+      },
+    ];
   }
   if (CONTROL.test(password)) {
     return [{ property: "password", reason: "`password` cannot contain control characters (line breaks, tabs)" }];
@@ -134,7 +151,8 @@ export function diffBasicAuth(olds: BasicAuthOutputs, news: BasicAuthInputs): pu
   return { changes, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 };
 }
 
-export type AdoptionDecision = { kind: "create" } | { kind: "adopt"; rule: ExistingRule } | { kind: "refuse"; reason: string };
+export type AdoptionDecision =
+  { kind: "create" } | { kind: "adopt"; rule: ExistingRule } | { kind: "refuse"; reason: string };
 
 /**
  * Which existing rule create may take over. A rule named `name` is this stack's (the name is the ownership mark) and

@@ -27,12 +27,16 @@ export function quoteDotenvValue(value: string): string {
   // phpdotenv splits lines before parsing and takes any line holding `="` with a single unescaped `"` for the start of
   // a multi-line value, so a `"` inside single quotes can swallow the following lines: only quote-free values go there.
   if (!/['"\n\r]/.test(value)) return `'${value}'`;
-  const escaped = value.replace(/[\\"$\n\r\t]/g, (c) => ({ "\\": "\\\\", '"': '\\"', $: "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] as string);
+  const escaped = value.replace(
+    /[\\"$\n\r\t]/g,
+    (c) => ({ "\\": "\\\\", '"': '\\"', $: "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] as string,
+  );
   return `"${escaped}"`;
 }
 
 export function formatDotenvLine(key: string, value: string): string {
-  if (!KEY.test(key)) throw new DotenvSyntaxError(`${JSON.stringify(key)} is not a valid .env key (letters, digits, _ and . only).`);
+  if (!KEY.test(key))
+    throw new DotenvSyntaxError(`${JSON.stringify(key)} is not a valid .env key (letters, digits, _ and . only).`);
   return `${key}=${quoteDotenvValue(value)}`;
 }
 
@@ -50,7 +54,8 @@ function parseValue(text: string, start: number, key: string): ParsedValue {
     let j = from;
     while (j < text.length && text[j] !== "\n") {
       if (text[j] === "#") return text.indexOf("\n", j) === -1 ? text.length : text.indexOf("\n", j);
-      if (text[j] !== " " && text[j] !== "\t" && text[j] !== "\r") throw new DotenvSyntaxError(`Unexpected text after the quoted value of ${key}.`);
+      if (text[j] !== " " && text[j] !== "\t" && text[j] !== "\r")
+        throw new DotenvSyntaxError(`Unexpected text after the quoted value of ${key}.`);
       j++;
     }
     return j;
@@ -70,14 +75,32 @@ function parseValue(text: string, start: number, key: string): ParsedValue {
         continue;
       }
       const next = text[++j];
-      const escapes: Record<string, string> = { '"': '"', "\\": "\\", $: "$", n: "\n", r: "\r", t: "\t", f: "\f", v: "\v" };
-      if (next === undefined || !(next in escapes)) throw new DotenvSyntaxError(`Unexpected escape sequence in the value of ${key}.`);
+      const escapes: Record<string, string> = {
+        '"': '"',
+        "\\": "\\",
+        $: "$",
+        n: "\n",
+        r: "\r",
+        t: "\t",
+        f: "\f",
+        v: "\v",
+      };
+      if (next === undefined || !(next in escapes))
+        throw new DotenvSyntaxError(`Unexpected escape sequence in the value of ${key}.`);
       value += escapes[next];
     }
     throw new DotenvSyntaxError(`Missing closing quote in the value of ${key}.`);
   }
   let j = i;
-  while (j < text.length && text[j] !== "\n" && text[j] !== "#" && text[j] !== " " && text[j] !== "\t" && text[j] !== "\r") j++;
+  while (
+    j < text.length &&
+    text[j] !== "\n" &&
+    text[j] !== "#" &&
+    text[j] !== " " &&
+    text[j] !== "\t" &&
+    text[j] !== "\r"
+  )
+    j++;
   const value = text.slice(i, j);
   return { value, end: skipToLineEnd(j) };
 }
@@ -144,7 +167,9 @@ export function mergeDotenv(text: string, managed: Readonly<Record<string, strin
 /** Removes keys from `.env` text, keeping every other line as written. */
 export function removeDotenvKeys(text: string, keys: Iterable<string>): string {
   const drop = new Set(keys);
-  const kept = splitLines(text).filter((line) => line.key === null || !drop.has(line.key)).map((line) => line.raw);
+  const kept = splitLines(text)
+    .filter((line) => line.key === null || !drop.has(line.key))
+    .map((line) => line.raw);
   while (kept.length > 0 && kept[kept.length - 1].trim() === "") kept.pop();
   return kept.length === 0 ? "" : kept.join("\n") + "\n";
 }

@@ -14,6 +14,7 @@ export const LINUX_USER = /^[a-z][-a-z0-9_]{0,31}$/;
 /** Why `user` is not a Linux user name, or null. */
 export function linuxUserProblem(user: string): string | null {
   if (user.length > LINUX_USER_MAX_LENGTH) return `must be at most ${LINUX_USER_MAX_LENGTH} characters`;
-  if (!LINUX_USER.test(user)) return "must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`";
+  if (!LINUX_USER.test(user))
+    return "must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`";
   return null;
 }

@@ -24,7 +24,8 @@ export function pickString(value: unknown, path: string, what: string): string {
 
 export function pickNumber(value: unknown, path: string, what: string): number {
   const found = pick(value, path, what);
-  if (typeof found !== "number" || !Number.isFinite(found)) throw new UserError(`${what}: \`${path}\` must be a number, not ${typeof found}.`);
+  if (typeof found !== "number" || !Number.isFinite(found))
+    throw new UserError(`${what}: \`${path}\` must be a number, not ${typeof found}.`);
   return found;
 }
 

@@ -38,7 +38,11 @@ const GENERIC_PATTERNS: readonly Pattern[] = [
   // Laravel APP_KEY values and other base64: keys, wherever they appear.
   { pattern: /\bbase64:[A-Za-z0-9+/=]{16,}/g, replace: REDACTED },
   // Well-known token formats: GitHub, GitLab, Slack, AWS access key ids.
-  { pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b/g, replace: REDACTED },
+  {
+    pattern:
+      /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16})\b/g,
+    replace: REDACTED,
+  },
   // key=value and key: value where the key names a secret (DB_PASSWORD=…, "token": "…", --password=…).
   {
     pattern: new RegExp(String.raw`(${SECRET_KEY}["']?\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s"',;&|)]+)`, "gi"),
@@ -110,7 +114,11 @@ export function envValues(content: string): string[] {
  */
 export function redactedLogTail(log: string, secrets: readonly string[], lines = LOG_TAIL_LINES): string {
   const all = redactSecrets(log, secrets).replace(/\r\n?/g, "\n").replace(/\n+$/, "").split("\n");
-  const tail = all.slice(-lines).map((line) => (line.length > MAX_LINE_LENGTH ? `${line.slice(0, MAX_LINE_LENGTH)}…` : line));
+  const tail = all
+    .slice(-lines)
+    .map((line) => (line.length > MAX_LINE_LENGTH ? `${line.slice(0, MAX_LINE_LENGTH)}…` : line));
   const skipped = all.length - tail.length;
-  return [...(skipped > 0 ? [`… (${skipped} earlier line${skipped === 1 ? "" : "s"} not shown)`] : []), ...tail].join("\n");
+  return [...(skipped > 0 ? [`… (${skipped} earlier line${skipped === 1 ? "" : "s"} not shown)`] : []), ...tail].join(
+    "\n",
+  );
 }

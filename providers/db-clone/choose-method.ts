@@ -111,7 +111,8 @@ export function chooseMethod(inputs: MethodInputs): MethodPlan {
   if (inputs.liveSource) {
     return {
       method: "stream-dump",
-      reason: "the source is live: only one --single-transaction dump reads it consistently without blocking its writes",
+      reason:
+        "the source is live: only one --single-transaction dump reads it consistently without blocking its writes",
       fileTables: [],
       fallbackTables: [],
     };
@@ -119,11 +120,19 @@ export function chooseMethod(inputs: MethodInputs): MethodPlan {
   const unavailable = transportUnavailable(inputs);
   const plan = unavailable === null ? planTransport(inputs, inputs.tablespaceFiles ?? new Set()) : null;
   if (plan !== null) {
-    return { ...plan, reason: `transportable tablespaces are possible (file access, privileges, file-per-table)${describeFallbacks(plan.fallbackTables)}` };
+    return {
+      ...plan,
+      reason: `transportable tablespaces are possible (file access, privileges, file-per-table)${describeFallbacks(plan.fallbackTables)}`,
+    };
   }
   const noTransport = unavailable ?? "no table of the source can be transported";
   if (inputs.tables.length >= 2) {
-    return { method: "parallel-dump", reason: `no transport: ${noTransport}; the source has ${inputs.tables.length} tables to load in parallel`, fileTables: [], fallbackTables: [] };
+    return {
+      method: "parallel-dump",
+      reason: `no transport: ${noTransport}; the source has ${inputs.tables.length} tables to load in parallel`,
+      fileTables: [],
+      fallbackTables: [],
+    };
   }
   return {
     method: "stream-dump",

@@ -41,17 +41,30 @@ function adoptableResult(mark: CloneMark | null, options: CloneOptions): CloneRe
   if (mark === null || mark.status !== "verified" || mark.source !== options.source) return null;
   if (mark.resetTokenSha256 !== hashResetToken(options.resetToken ?? "")) return null;
   const result = mark.result as Partial<CloneResult> | null;
-  if (result === null || typeof result !== "object" || result.target !== options.target || !Array.isArray(result.tables)) return null;
+  if (
+    result === null ||
+    typeof result !== "object" ||
+    result.target !== options.target ||
+    !Array.isArray(result.tables)
+  )
+    return null;
   return { ...(result as CloneResult), adopted: true };
 }
 
 async function runPostCloneSql(mysql: RemoteMysql, target: string, scripts: readonly string[]): Promise<void> {
   for (const [index, script] of scripts.entries()) {
     try {
-      await mysql.execute(script, { step: `Post-clone SQL script ${index + 1} of ${scripts.length}`, database: target });
+      await mysql.execute(script, {
+        step: `Post-clone SQL script ${index + 1} of ${scripts.length}`,
+        database: target,
+      });
     } catch (error) {
       if (error instanceof RemoteCommandError) {
-        throw new RemoteCommandError(`${error.step} in \`${target}\` (the clone is kept but marked failed)`, error.exitCode, error.stderrTail);
+        throw new RemoteCommandError(
+          `${error.step} in \`${target}\` (the clone is kept but marked failed)`,
+          error.exitCode,
+          error.stderrTail,
+        );
       }
       throw error;
     }
@@ -65,7 +78,12 @@ function wantsTablespaceFiles(options: CloneOptions): boolean {
 }
 
 /** `listed`: the source's `.ibd` files as the session listed them; undefined when the method choice did not ask. */
-function planClone(options: CloneOptions, facts: ServerFacts, source: SchemaInventory, listed: Set<string> | null | undefined): MethodPlan {
+function planClone(
+  options: CloneOptions,
+  facts: ServerFacts,
+  source: SchemaInventory,
+  listed: Set<string> | null | undefined,
+): MethodPlan {
   const files = facts.fileAccess !== "none" ? (listed ?? null) : null;
   return chooseMethod({
     requested: options.method ?? "auto",
@@ -126,21 +144,34 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
     log(`cloning \`${source}\` into \`${target}\` by ${plan.method}: ${plan.reason}`);
     const startedAt = new Date().toISOString();
     const sourceSnapshotAt = sourceMark?.dataAsOf ?? newestTableTime(sourceInv);
-    const dataAsOf = sourceMark?.dataAsOf ?? (options.liveSource === true ? startedAt : (sourceSnapshotAt ?? startedAt));
+    const dataAsOf =
+      sourceMark?.dataAsOf ?? (options.liveSource === true ? startedAt : (sourceSnapshotAt ?? startedAt));
 
     // First writes, sent ahead of the method's first step: everything above only read.
-    const mark = startMarkSql(target, { owner, source, resetTokenSha256: hashResetToken(options.resetToken ?? ""), startedAt, dataAsOf });
+    const mark = startMarkSql(target, {
+      owner,
+      source,
+      resetTokenSha256: hashResetToken(options.resetToken ?? ""),
+      startedAt,
+      dataAsOf,
+    });
     const prepare: RemoteStep[] = [];
-    if (state.kind === "missing") prepare.push(mysql.sqlStep(createDatabaseSql(target, sourceInv), { step: `Creating database \`${target}\``, write: true }));
+    if (state.kind === "missing")
+      prepare.push(
+        mysql.sqlStep(createDatabaseSql(target, sourceInv), { step: `Creating database \`${target}\``, write: true }),
+      );
     if (state.kind === "ours" && targetInventory !== null && facts.fileAccess !== "none") {
       prepare.push(removeAllExportMetadataStep(facts.fileAccess, facts.dataDir, target));
     }
     prepare.push(
-      mysql.sqlStep(state.kind === "ours" && targetInventory !== null ? `${emptySchemaSql(targetInventory)}\n${mark}` : mark, {
-        step: `Marking \`${target}\` as this stack's clone in progress${state.kind === "ours" ? " (after emptying the previous clone)" : ""}`,
-        database: target,
-        write: true,
-      }),
+      mysql.sqlStep(
+        state.kind === "ours" && targetInventory !== null ? `${emptySchemaSql(targetInventory)}\n${mark}` : mark,
+        {
+          step: `Marking \`${target}\` as this stack's clone in progress${state.kind === "ours" ? " (after emptying the previous clone)" : ""}`,
+          database: target,
+          write: true,
+        },
+      ),
     );
 
     const hookContext: HookContext = { runner, source, target, method: plan.method, dataDir: facts.dataDir };
@@ -187,7 +218,9 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
         adopted: false,
       };
       await finishMark(mysql, target, "verified", finishedAt, { ...result, adopted: undefined });
-      log(`cloned ${result.tables.length} tables, ${result.rows} rows in ${result.seconds} s; verified (${verifiedWith})`);
+      log(
+        `cloned ${result.tables.length} tables, ${result.rows} rows in ${result.seconds} s; verified (${verifiedWith})`,
+      );
       return result;
     } catch (error) {
       await finishMark(mysql, target, "failed", new Date().toISOString(), null).catch(() => undefined);

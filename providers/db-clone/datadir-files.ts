@@ -21,8 +21,15 @@ export function privileged(access: FileAccess, argv: readonly string[]): string[
  * Splits tables into at most `streams` groups of about equal `weight` (heaviest first onto the lightest group): bytes
  * for a copy, rows for a COUNT(*).
  */
-export function balanceTables<T extends { name: string }>(tables: readonly T[], streams: number, weight: (table: T) => number): string[][] {
-  const groups = Array.from({ length: Math.max(1, Math.min(streams, tables.length)) }, () => ({ weight: 0, names: [] as string[] }));
+export function balanceTables<T extends { name: string }>(
+  tables: readonly T[],
+  streams: number,
+  weight: (table: T) => number,
+): string[][] {
+  const groups = Array.from({ length: Math.max(1, Math.min(streams, tables.length)) }, () => ({
+    weight: 0,
+    names: [] as string[],
+  }));
   for (const table of [...tables].sort((a, b) => weight(b) - weight(a))) {
     const lightest = groups.reduce((min, group) => (group.weight < min.weight ? group : min));
     lightest.weight += weight(table);
@@ -39,7 +46,8 @@ const EXPORT_LOCK_WAIT_S = 3600;
  * copies. Transport clones and the seal take it.
  */
 export function underExportLock(source: string, command: string): string {
-  if (!PLAIN_NAME.test(source)) throw new Error(`export locks are only taken for plain database names, not ${JSON.stringify(source)}`);
+  if (!PLAIN_NAME.test(source))
+    throw new Error(`export locks are only taken for plain database names, not ${JSON.stringify(source)}`);
   return `lock="\${TMPDIR:-/tmp}/forge-previews-export-${source}.lock"; flock -w ${EXPORT_LOCK_WAIT_S} "$lock" ${command}`;
 }
 
@@ -51,7 +59,18 @@ const FILE_IDENTITY_MARK = "@@fp-file";
  * rewritten, replaced or restored gets another (see seal.ts).
  */
 function fileIdentitiesFind(dir: string): string[] {
-  return ["find", dir, "-maxdepth", "1", "-type", "f", "-name", "*.ibd", "-printf", `${FILE_IDENTITY_MARK}\\t%f\\t%D:%i:%s:%T@:%C@\\n`];
+  return [
+    "find",
+    dir,
+    "-maxdepth",
+    "1",
+    "-type",
+    "f",
+    "-name",
+    "*.ibd",
+    "-printf",
+    `${FILE_IDENTITY_MARK}\\t%f\\t%D:%i:%s:%T@:%C@\\n`,
+  ];
 }
 
 /** The identity listing of {@link fileIdentitiesFind}, run as the datadir's owner. */
@@ -77,7 +96,12 @@ export function parseFileIdentities(output: string): Map<string, string> {
  * writes; two roughly halve the copy), gives the copies the target directory's owner, and touches `marker` only if
  * all of that worked (the mysql client ignores a failed `system` command, so the marker is the proof).
  */
-export function buildCopyScript(sourceDir: string, targetDir: string, groups: readonly (readonly string[])[], marker: string): string {
+export function buildCopyScript(
+  sourceDir: string,
+  targetDir: string,
+  groups: readonly (readonly string[])[],
+  marker: string,
+): string {
   const q = (path: string): string => buildShellCommand([path]);
   const copyOf = (tables: readonly string[]): string =>
     `cp -- ${tables.flatMap((t) => [q(`${sourceDir}/${t}.ibd`), q(`${sourceDir}/${t}.cfg`)]).join(" ")} ${q(`${targetDir}/`)}`;
@@ -100,7 +124,12 @@ export function buildCopyScript(sourceDir: string, targetDir: string, groups: re
 }
 
 /** The command removing the `.cfg` files of `tables` from `dataDir/schema`. */
-export function removeExportMetadataArgv(access: FileAccess, dataDir: string, schema: string, tables: readonly string[]): string[] {
+export function removeExportMetadataArgv(
+  access: FileAccess,
+  dataDir: string,
+  schema: string,
+  tables: readonly string[],
+): string[] {
   return privileged(access, ["rm", "-f", "--", ...tables.map((t) => `${dataDir}/${schema}/${t}.cfg`)]);
 }
 
@@ -113,16 +142,26 @@ export async function removeExportMetadata(
   tables: readonly string[],
 ): Promise<void> {
   if (tables.length === 0) return;
-  const result = await runner.exec(removeExportMetadataArgv(access, dataDir, schema, tables), { timeoutMs: FILE_TIMEOUT_MS });
+  const result = await runner.exec(removeExportMetadataArgv(access, dataDir, schema, tables), {
+    timeoutMs: FILE_TIMEOUT_MS,
+  });
   if (result.exitCode !== 0) {
-    throw new RemoteCommandError(`Removing export metadata (.cfg) from \`${schema}\``, result.exitCode, tailOfStderr(result.stderr));
+    throw new RemoteCommandError(
+      `Removing export metadata (.cfg) from \`${schema}\``,
+      result.exitCode,
+      tailOfStderr(result.stderr),
+    );
   }
 }
 
 /** The command removing every `.cfg` left in `dataDir/schema` (after an interrupted transport). */
 function removeAllExportMetadataArgv(access: FileAccess, dataDir: string, schema: string): string[] {
   const dir = buildShellCommand([`${dataDir}/${schema}`]);
-  return privileged(access, ["sh", "-c", `test -d ${dir} || exit 0; find ${dir} -mindepth 1 -maxdepth 1 -type f -name '*.cfg' -delete`]);
+  return privileged(access, [
+    "sh",
+    "-c",
+    `test -d ${dir} || exit 0; find ${dir} -mindepth 1 -maxdepth 1 -type f -name '*.cfg' -delete`,
+  ]);
 }
 
 /** A step removing every `.cfg` left in `dataDir/schema`, ahead of a fresh clone into it. */
@@ -134,6 +173,11 @@ export function removeAllExportMetadataStep(access: FileAccess, dataDir: string,
 }
 
 /** Removes every `.cfg` left in `dataDir/schema` (after an interrupted transport); best effort. */
-export async function removeAllExportMetadata(runner: CommandRunner, access: FileAccess, dataDir: string, schema: string): Promise<void> {
+export async function removeAllExportMetadata(
+  runner: CommandRunner,
+  access: FileAccess,
+  dataDir: string,
+  schema: string,
+): Promise<void> {
   await runner.exec(removeAllExportMetadataArgv(access, dataDir, schema), { timeoutMs: FILE_TIMEOUT_MS });
 }

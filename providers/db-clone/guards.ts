@@ -36,7 +36,9 @@ export function findNameProblems(rules: NameRules): string[] {
   }
   // MySQL on case-insensitive file systems (lower_case_table_names) treats Shop and shop as one database.
   if (rules.protectedDatabases.some((name) => name.toLowerCase() === target.toLowerCase())) {
-    problems.push(`target database \`${target}\` is listed in \`protectedDatabases\` (production or a snapshot master) and is never written`);
+    problems.push(
+      `target database \`${target}\` is listed in \`protectedDatabases\` (production or a snapshot master) and is never written`,
+    );
   }
   if (source.toLowerCase() === target.toLowerCase()) {
     problems.push(`target database \`${target}\` is the source itself`);
@@ -47,7 +49,9 @@ export function findNameProblems(rules: NameRules): string[] {
 export function assertNamesAllowed(rules: NameRules): void {
   const problems = findNameProblems(rules);
   if (problems.length > 0) {
-    throw new CloneRefusedError(`Refusing to clone \`${rules.source}\` into \`${rules.target}\`: ${problems.join("; ")}.`);
+    throw new CloneRefusedError(
+      `Refusing to clone \`${rules.source}\` into \`${rules.target}\`: ${problems.join("; ")}.`,
+    );
   }
 }
 

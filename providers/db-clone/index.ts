@@ -8,7 +8,15 @@ export { sealDatabase, type SealOptions, type SealResult } from "./seal";
 export { inspectClone, removeCloneLeftovers, type CloneInspection } from "./maintenance";
 export { chooseMethod, transportBlocker, type MethodInputs, type MethodPlan } from "./choose-method";
 export { findNameProblems, type NameRules } from "./guards";
-export { MARK_TABLE, hashResetToken, readMark, startMarkSql, type CloneMark, type MarkStatus, type MasterSeal } from "./mark";
+export {
+  MARK_TABLE,
+  hashResetToken,
+  readMark,
+  startMarkSql,
+  type CloneMark,
+  type MarkStatus,
+  type MasterSeal,
+} from "./mark";
 export { withCloneSession } from "./session";
 export { PLAIN_NAME, SYSTEM_SCHEMAS, quoteIdentifier } from "./sql";
 export { buildOptionFile } from "./remote-mysql";

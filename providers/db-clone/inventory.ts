@@ -79,22 +79,25 @@ export async function readInventory(mysql: RemoteMysql, schema: string): Promise
 
 /** The inventory of `schema` from rows of {@link inventorySql} (possibly mixed with other rows), or null if it is missing. */
 export function parseInventory(rows: readonly string[][], schema: string): SchemaInventory | null {
-  const of = (kind: string): string[][] => rows.filter((row) => row[0] === kind && row[1] === schema).map((row) => row.slice(2));
+  const of = (kind: string): string[][] =>
+    rows.filter((row) => row[0] === kind && row[1] === schema).map((row) => row.slice(2));
   const [found] = of("S");
   if (found === undefined) return null;
   const fulltext = new Set(of("F").map(([name]) => name ?? ""));
   const partitioned = new Set(of("P").map(([name]) => name ?? ""));
-  const all = of("T").map(([name = "", type = "", engine = "", bytes, createOptions = "", createdAt = "", estimatedRows = "0"]) => ({
-    name,
-    type,
-    engine: engine === "" ? null : engine,
-    bytes: parseCount(bytes, `the size of table \`${name}\``),
-    estimatedRows: parseCount(estimatedRows, `the estimated rows of table \`${name}\``),
-    createOptions,
-    createdAt: createdAt === "" || createdAt === "NULL" ? null : Math.floor(Number(createdAt)),
-    hasFulltext: fulltext.has(name),
-    partitioned: partitioned.has(name),
-  }));
+  const all = of("T").map(
+    ([name = "", type = "", engine = "", bytes, createOptions = "", createdAt = "", estimatedRows = "0"]) => ({
+      name,
+      type,
+      engine: engine === "" ? null : engine,
+      bytes: parseCount(bytes, `the size of table \`${name}\``),
+      estimatedRows: parseCount(estimatedRows, `the estimated rows of table \`${name}\``),
+      createOptions,
+      createdAt: createdAt === "" || createdAt === "NULL" ? null : Math.floor(Number(createdAt)),
+      hasFulltext: fulltext.has(name),
+      partitioned: partitioned.has(name),
+    }),
+  );
   return {
     name: schema,
     charset: found[1] ?? "utf8mb4",
@@ -123,11 +126,19 @@ export function describeContents(inventory: SchemaInventory, limit = 5): string 
     ...inventory.routines.map((r) => r.name),
     ...inventory.events,
   ];
-  const shown = names.slice(0, limit).map((n) => `\`${n}\``).join(", ");
+  const shown = names
+    .slice(0, limit)
+    .map((n) => `\`${n}\``)
+    .join(", ");
   return `${names.length} object${names.length === 1 ? "" : "s"} (${shown}${names.length > limit ? ", …" : ""})`;
 }
 
 /** True when the schema holds nothing but (possibly) the clone mark. */
 export function isEmptySchema(inventory: SchemaInventory): boolean {
-  return inventory.tables.length === 0 && inventory.views.length === 0 && inventory.routines.length === 0 && inventory.events.length === 0;
+  return (
+    inventory.tables.length === 0 &&
+    inventory.views.length === 0 &&
+    inventory.routines.length === 0 &&
+    inventory.events.length === 0
+  );
 }

@@ -13,13 +13,22 @@ export interface CloneInspection {
 }
 
 function assertPlain(target: string): void {
-  if (!PLAIN_NAME.test(target)) throw new Error(`database name ${JSON.stringify(target)} must be 1-64 letters, digits or underscores`);
+  if (!PLAIN_NAME.test(target))
+    throw new Error(`database name ${JSON.stringify(target)} must be 1-64 letters, digits or underscores`);
 }
 
 /** Whether `target` exists and what its clone mark says; writes nothing but a temporary option file. */
-export async function inspectClone(runner: CommandRunner, options: { access: MysqlAccess; target: string }): Promise<CloneInspection> {
+export async function inspectClone(
+  runner: CommandRunner,
+  options: { access: MysqlAccess; target: string },
+): Promise<CloneInspection> {
   assertPlain(options.target);
-  const request = { access: options.access, workDirFor: options.target, grantsFor: options.target, schemas: [options.target] };
+  const request = {
+    access: options.access,
+    workDirFor: options.target,
+    grantsFor: options.target,
+    schemas: [options.target],
+  };
   return withCloneSession(runner, request, async ({ mysql, inventories }) => {
     const inventory = inventories.get(options.target) ?? null;
     if (inventory === null) return { exists: false, mark: null };
@@ -39,7 +48,8 @@ export async function removeCloneLeftovers(
   const workDirs = await removeLeftoverWorkDirs(runner, options.target);
   const request = { access: options.access, workDirFor: options.target, grantsFor: options.target, schemas: [] };
   await withCloneSession(runner, request, async ({ facts }) => {
-    if (facts.fileAccess !== "none") await removeAllExportMetadata(runner, facts.fileAccess, facts.dataDir, options.target);
+    if (facts.fileAccess !== "none")
+      await removeAllExportMetadata(runner, facts.fileAccess, facts.dataDir, options.target);
   });
   return { workDirs };
 }

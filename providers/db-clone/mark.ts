@@ -54,7 +54,11 @@ export function parseSeal(text: string): MasterSeal | null {
     const tables: Record<string, SealedTable> = {};
     for (const [name, table] of Object.entries(value.tables as Record<string, Partial<SealedTable>>)) {
       if (!Number.isSafeInteger(table.rows) || typeof table.file !== "string") return null;
-      tables[name] = { rows: table.rows as number, checksum: typeof table.checksum === "string" ? table.checksum : null, file: table.file };
+      tables[name] = {
+        rows: table.rows as number,
+        checksum: typeof table.checksum === "string" ? table.checksum : null,
+        file: table.file,
+      };
     }
     return { sealedAt: value.sealedAt, tables };
   } catch {
@@ -83,7 +87,17 @@ export async function readMark(mysql: RemoteMysql, inventory: SchemaInventory): 
   );
   const [row] = rows;
   if (row === undefined) return null;
-  const [owner = "", source = "", resetTokenSha256 = "", status = "", startedAt, finishedAt, dataAsOf, result = "", seal = ""] = row;
+  const [
+    owner = "",
+    source = "",
+    resetTokenSha256 = "",
+    status = "",
+    startedAt,
+    finishedAt,
+    dataAsOf,
+    result = "",
+    seal = "",
+  ] = row;
   let parsed: unknown = null;
   if (result !== "") {
     try {
@@ -129,7 +143,7 @@ export function startMarkSql(
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='forge-previews clone mark: which stack owns this database; never copied';",
     `REPLACE INTO ${markSql(target)} (id, owner, source, reset_token_sha256, status, started_at, data_as_of) VALUES (1, ` +
       `${sqlString(mark.owner)}, ${sqlString(mark.source)}, ${sqlString(mark.resetTokenSha256)}, 'cloning', ` +
-    `${sqlString(isoToUtc(mark.startedAt))}, ${dataAsOf});`,
+      `${sqlString(isoToUtc(mark.startedAt))}, ${dataAsOf});`,
   ].join("\n");
 }
 

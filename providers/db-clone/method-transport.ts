@@ -24,14 +24,22 @@ import {
 import type { MethodContext, MethodMeasures } from "./method-context";
 import type { RemoteStep } from "./remote-steps";
 import { RemoteCommandError } from "./errors";
-import { copyProgrammableObjectsStep, copyTableDefinitionsStep, emptySchemaSql, loadTablesInParallel } from "./schema-objects";
+import {
+  copyProgrammableObjectsStep,
+  copyTableDefinitionsStep,
+  emptySchemaSql,
+  loadTablesInParallel,
+} from "./schema-objects";
 import { checkSeal, describeUnvouched } from "./seal";
 import { qualified, quoteIdentifier } from "./sql";
 import { type SchemaMeasure, measureSql, readMeasures, sourceMeasureSteps } from "./verify";
 
 /** ALTER TABLE ... DISCARD TABLESPACE for each table, with foreign-key checks off (they refuse DISCARD otherwise). */
 function discardSql(tables: readonly string[]): string {
-  return ["SET SESSION foreign_key_checks = 0;", ...tables.map((t) => `ALTER TABLE ${quoteIdentifier(t)} DISCARD TABLESPACE;`)].join("\n");
+  return [
+    "SET SESSION foreign_key_checks = 0;",
+    ...tables.map((t) => `ALTER TABLE ${quoteIdentifier(t)} DISCARD TABLESPACE;`),
+  ].join("\n");
 }
 
 /**
@@ -45,12 +53,25 @@ function exportAndCopySteps(ctx: MethodContext, tables: readonly string[]): Remo
   const script = `${workDir}/copy-tablespaces.sh`;
   const marker = `${workDir}/copied`;
   const wanted = new Set(tables);
-  const groups = balanceTables(ctx.source.tables.filter((t) => wanted.has(t.name)), ctx.parallelism, (t) => t.bytes);
+  const groups = balanceTables(
+    ctx.source.tables.filter((t) => wanted.has(t.name)),
+    ctx.parallelism,
+    (t) => t.bytes,
+  );
   const body = buildCopyScript(`${facts.dataDir}/${source}`, `${facts.dataDir}/${ctx.target}`, groups, marker);
   const runCopy = buildShellCommand(facts.fileAccess === "sudo" ? ["sudo", "-n", "sh", script] : ["sh", script]);
-  const sql = [`FLUSH TABLES ${tables.map((t) => qualified(source, t)).join(", ")} FOR EXPORT;`, `system ${runCopy}`, "UNLOCK TABLES;", ""].join("\n");
+  const sql = [
+    `FLUSH TABLES ${tables.map((t) => qualified(source, t)).join(", ")} FOR EXPORT;`,
+    `system ${runCopy}`,
+    "UNLOCK TABLES;",
+    "",
+  ].join("\n");
   return [
-    { step: `Writing the copy script into ${workDir}`, command: `umask 077 && cat > ${buildShellCommand([script])}`, stdin: body },
+    {
+      step: `Writing the copy script into ${workDir}`,
+      command: `umask 077 && cat > ${buildShellCommand([script])}`,
+      stdin: body,
+    },
     {
       step: `Copying the tablespace files of \`${source}\` under FLUSH TABLES ... FOR EXPORT`,
       // One export of a source at a time (see underExportLock). The client ignores a failed `system` command; the
@@ -67,7 +88,12 @@ function exportAndCopySteps(ctx: MethodContext, tables: readonly string[]): Remo
  * copies the triggers, routines and events (one step, so the source can be measured alongside all of it). With
  * `progressDir`, each import is followed by a file `imported.<i>` there and the end of the session by `import.end`.
  */
-function importStep(ctx: MethodContext, tables: readonly string[], objects: RemoteStep | undefined, progressDir?: string): RemoteStep {
+function importStep(
+  ctx: MethodContext,
+  tables: readonly string[],
+  objects: RemoteStep | undefined,
+  progressDir?: string,
+): RemoteStep {
   const { mysql, facts, target } = ctx;
   const then = objects === undefined ? "" : ` && ${objects.command}`;
   const q = (path: string): string => buildShellCommand([path]);
@@ -101,7 +127,10 @@ function countWhileImportingSteps(ctx: MethodContext, tables: readonly string[],
   const ready =
     `ready() { until [ -e ${dir}/imported.$1 ] || [ -e ${dir}/import.end ]; do read -r -t 0.01 -u 9 || :; done; ` +
     `[ -e ${dir}/imported.$1 ] && mkdir ${dir}/claim.$1 2>/dev/null; }`;
-  const feed = tables.map((t, i) => `ready ${i} && printf '%s\\n' ${buildShellCommand([measureSql(target, [t], true, ctx.verify === "checksum")])}`);
+  const feed = tables.map(
+    (t, i) =>
+      `ready ${i} && printf '%s\\n' ${buildShellCommand([measureSql(target, [t], true, ctx.verify === "checksum")])}`,
+  );
   return Array.from({ length: Math.min(PIPELINE_COUNTERS, tables.length) }, (_, i) => {
     const idle = buildShellCommand([`${progressDir}/idle.${i}`]);
     return {
@@ -119,18 +148,29 @@ function countWhileImportingSteps(ctx: MethodContext, tables: readonly string[],
  */
 async function emptyFailedImport(ctx: MethodContext): Promise<void> {
   const { source, target } = ctx;
-  const foreignKeys = source.foreignKeys.map((fk) => (fk.referencedSchema === source.name ? { ...fk, referencedSchema: target } : fk));
+  const foreignKeys = source.foreignKeys.map((fk) =>
+    fk.referencedSchema === source.name ? { ...fk, referencedSchema: target } : fk,
+  );
   const leftovers = { ...source, name: target, foreignKeys, routines: [], events: [] };
   await ctx.mysql
-    .execute(emptySchemaSql(leftovers), { step: `Dropping the tables of the failed import in \`${target}\``, database: target })
-    .catch((error: unknown) => ctx.log(`could not drop the tables of the failed import in \`${target}\`: ${(error as Error).message}`));
+    .execute(emptySchemaSql(leftovers), {
+      step: `Dropping the tables of the failed import in \`${target}\``,
+      database: target,
+    })
+    .catch((error: unknown) =>
+      ctx.log(`could not drop the tables of the failed import in \`${target}\`: ${(error as Error).message}`),
+    );
 }
 
 /**
  * Runs the import step beside `others` (measuring sessions) in one round trip and returns the others' outputs; a
  * failed import leaves no tables behind (see {@link emptyFailedImport}).
  */
-async function importBeside(ctx: MethodContext, imports: RemoteStep, others: readonly RemoteStep[]): Promise<(string | undefined)[]> {
+async function importBeside(
+  ctx: MethodContext,
+  imports: RemoteStep,
+  others: readonly RemoteStep[],
+): Promise<(string | undefined)[]> {
   try {
     const [, ...outputs] = await ctx.mysql.runSteps([[imports, ...others]]);
     return outputs;
@@ -152,11 +192,20 @@ function importOrder(ctx: MethodContext, tables: readonly string[]): string[] {
  */
 function sourceFromSeal(ctx: MethodContext, copyOutput: string): SchemaMeasure | null {
   if (ctx.seal === null || ctx.verify === "objects") return null;
-  const check = checkSeal(ctx.seal, parseFileIdentities(copyOutput), ctx.source.tables.map((t) => t.name), ctx.verify);
+  const check = checkSeal(
+    ctx.seal,
+    parseFileIdentities(copyOutput),
+    ctx.source.tables.map((t) => t.name),
+    ctx.verify,
+  );
   if (check.measure === null) {
-    ctx.log(`measuring \`${ctx.source.name}\` itself: its seal of ${ctx.seal.sealedAt} does not cover ${describeUnvouched(check.unvouched)}`);
+    ctx.log(
+      `measuring \`${ctx.source.name}\` itself: its seal of ${ctx.seal.sealedAt} does not cover ${describeUnvouched(check.unvouched)}`,
+    );
   } else {
-    ctx.log(`every table file of \`${ctx.source.name}\` is unchanged since its seal of ${ctx.seal.sealedAt}: comparing the clone with the seal`);
+    ctx.log(
+      `every table file of \`${ctx.source.name}\` is unchanged since its seal of ${ctx.seal.sealedAt}: comparing the clone with the seal`,
+    );
   }
   return check.measure;
 }
@@ -175,13 +224,19 @@ export async function cloneByTransport(ctx: MethodContext): Promise<MethodMeasur
     const outputs = await mysql.runSteps([
       ...ctx.prepare,
       copyTableDefinitionsStep(mysql, source, target),
-      mysql.sqlStep(discardSql(plan.fileTables), { step: `Discarding the new tablespaces in \`${target}\``, database: target, write: true }),
+      mysql.sqlStep(discardSql(plan.fileTables), {
+        step: `Discarding the new tablespaces in \`${target}\``,
+        database: target,
+        write: true,
+      }),
       ...exportAndCopySteps(ctx, plan.fileTables),
     ]);
     copyOutput = outputs[outputs.length - 1] ?? "";
     await ctx.afterCopy();
   } catch (error) {
-    await removeExportMetadata(mysql.runner, facts.fileAccess, facts.dataDir, target, plan.fileTables).catch(() => undefined);
+    await removeExportMetadata(mysql.runner, facts.fileAccess, facts.dataDir, target, plan.fileTables).catch(
+      () => undefined,
+    );
     throw error;
   }
   const [objects] = copyProgrammableObjectsStep(mysql, ctx.source, target);
@@ -191,19 +246,31 @@ export async function cloneByTransport(ctx: MethodContext): Promise<MethodMeasur
   if (allAtOnce && (sealed !== null || ctx.verify === "objects")) {
     const order = importOrder(ctx, plan.fileTables);
     ctx.log(`importing ${order.length} tablespaces into \`${target}\` and counting each as it arrives`);
-    const outputs = await importBeside(ctx, importStep(ctx, order, objects, ctx.workDir), countWhileImportingSteps(ctx, order, ctx.workDir));
+    const outputs = await importBeside(
+      ctx,
+      importStep(ctx, order, objects, ctx.workDir),
+      countWhileImportingSteps(ctx, order, ctx.workDir),
+    );
     const sealedAt = sealed === null ? null : (ctx.seal?.sealedAt ?? null);
     const sourceLabel = sealedAt === null ? undefined : `the seal of \`${source}\` (${sealedAt})`;
     return { source: sealed, clone: readMeasures(outputs, target), sealedAt, sourceLabel };
   }
 
   const measure = sourceMeasureSteps(mysql, ctx.source, ctx.verify);
-  ctx.log(`importing ${plan.fileTables.length} tablespaces into \`${target}\`${measure.length > 0 ? ` while measuring \`${source}\`` : ""}`);
+  ctx.log(
+    `importing ${plan.fileTables.length} tablespaces into \`${target}\`${measure.length > 0 ? ` while measuring \`${source}\`` : ""}`,
+  );
   const measured = await importBeside(ctx, importStep(ctx, plan.fileTables, allAtOnce ? objects : undefined), measure);
   if (!allAtOnce) {
     ctx.log(`loading ${plan.fallbackTables.length} tables through dump/load`);
     const names = new Set(plan.fallbackTables.map((t) => t.name));
-    await loadTablesInParallel(mysql, source, target, ctx.source.tables.filter((t) => names.has(t.name)), ctx.parallelism);
+    await loadTablesInParallel(
+      mysql,
+      source,
+      target,
+      ctx.source.tables.filter((t) => names.has(t.name)),
+      ctx.parallelism,
+    );
     if (objects !== undefined) await mysql.runSteps([objects]);
   }
   return { source: measure.length > 0 ? readMeasures(measured, source) : null, clone: null, sealedAt: null };

@@ -61,7 +61,13 @@ export class RemoteMysql {
   ) {}
 
   /** Writes the option file into `workDir` (removed with it) and returns a client bound to it. */
-  static async open(runner: CommandRunner, clients: MysqlClients, access: MysqlAccess, workDir: string, stepTimeoutMs: number): Promise<RemoteMysql> {
+  static async open(
+    runner: CommandRunner,
+    clients: MysqlClients,
+    access: MysqlAccess,
+    workDir: string,
+    stepTimeoutMs: number,
+  ): Promise<RemoteMysql> {
     const optionFile = await writePrivateFile(runner, workDir, OPTION_FILE, buildOptionFile(access));
     return RemoteMysql.attach(runner, clients, optionFile, stepTimeoutMs);
   }
@@ -90,7 +96,14 @@ export class RemoteMysql {
 
   /** The argv of mysqldump with `args` (options, database, tables). */
   dumpArgv(args: readonly string[]): string[] {
-    return [this.clients.dump, `--defaults-extra-file=${this.optionFile}`, "--no-tablespaces", "--skip-dump-date", ...this.settings.dumpArgs, ...args];
+    return [
+      this.clients.dump,
+      `--defaults-extra-file=${this.optionFile}`,
+      "--no-tablespaces",
+      "--skip-dump-date",
+      ...this.settings.dumpArgs,
+      ...args,
+    ];
   }
 
   /** The argv of a mysql client that loads into `database`, without writing the binary log when possible. */
@@ -120,7 +133,10 @@ export class RemoteMysql {
 
   /** Runs SQL that writes; the session skips the binary log when it may. */
   async execute(sql: string, options: StepOptions): Promise<void> {
-    await this.query(this.withoutBinlog(sql), { ...options, timeoutMs: options.timeoutMs ?? this.settings.stepTimeoutMs });
+    await this.query(this.withoutBinlog(sql), {
+      ...options,
+      timeoutMs: options.timeoutMs ?? this.settings.stepTimeoutMs,
+    });
   }
 
   /** Streams `mysqldump <args>` into `mysql <into>` on the server; a failure of either side fails the step. */
@@ -150,7 +166,11 @@ export class RemoteMysql {
 
   /** Runs `plan` in one round trip (see remote-steps.ts); returns the outputs of the steps that asked for theirs. */
   async runSteps(plan: StepPlan): Promise<(string | undefined)[]> {
-    return runSteps(this.runner, plan, { workDir: this.workDir, timeoutMs: this.settings.stepTimeoutMs, maxOutputBytes: MAX_QUERY_OUTPUT });
+    return runSteps(this.runner, plan, {
+      workDir: this.workDir,
+      timeoutMs: this.settings.stepTimeoutMs,
+      maxOutputBytes: MAX_QUERY_OUTPUT,
+    });
   }
 
   /** Runs a bash script on the server (bash for `pipefail`); its stdout is returned. */

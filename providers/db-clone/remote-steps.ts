@@ -43,12 +43,17 @@ interface Numbered {
 function hereDocument(step: RemoteStep, delimiter: string): { redirect: string; body: string } {
   if (step.stdin === undefined) return { redirect: "</dev/null", body: "" };
   const text = step.stdin.endsWith("\n") ? step.stdin : `${step.stdin}\n`;
-  if (text.split("\n").includes(delimiter)) throw new Error(`the input of step "${step.step}" contains the batch's here-document delimiter`);
+  if (text.split("\n").includes(delimiter))
+    throw new Error(`the input of step "${step.step}" contains the batch's here-document delimiter`);
   return { redirect: `<<'${delimiter}'`, body: `${text}${delimiter}\n` };
 }
 
 /** Builds the bash script for `plan`; every marker carries `nonce`, so no step's output can be mistaken for one. */
-export function buildStepScript(plan: StepPlan, nonce: string, workDir: string): { script: string; steps: RemoteStep[] } {
+export function buildStepScript(
+  plan: StepPlan,
+  nonce: string,
+  workDir: string,
+): { script: string; steps: RemoteStep[] } {
   const steps: RemoteStep[] = [];
   const numbered = plan.map((entry) =>
     (Array.isArray(entry) ? entry : [entry]).map((step: RemoteStep): Numbered => {
@@ -56,24 +61,30 @@ export function buildStepScript(plan: StepPlan, nonce: string, workDir: string):
       return { index: steps.length - 1, step };
     }),
   );
-  if (steps.length === 0 || steps.length > MAX_STEPS) throw new Error(`a step batch holds 1 to ${MAX_STEPS} steps, not ${steps.length}`);
+  if (steps.length === 0 || steps.length > MAX_STEPS)
+    throw new Error(`a step batch holds 1 to ${MAX_STEPS} steps, not ${steps.length}`);
   const dir = buildShellCommand([workDir]);
   const file = (kind: string, index: number): string => `${dir}/step-${nonce}.${index}.${kind}`;
-  const failed = (index: number, rc: string): string => `printf '\\n@@fp-${nonce} failed %d %d\\n' ${index} ${rc} >&2; exit 97`;
+  const failed = (index: number, rc: string): string =>
+    `printf '\\n@@fp-${nonce} failed %d %d\\n' ${index} ${rc} >&2; exit 97`;
   const lines = ["set -o pipefail"];
   for (const group of numbered) {
     if (group.length === 1) {
       const [{ index, step }] = group as [Numbered];
       const input = hereDocument(step, `FP_IN_${nonce}_${index}`);
       const out = step.output === true ? `>${file("out", index)}` : ">/dev/null";
-      lines.push(`( ${step.command}\n) ${input.redirect} ${out} || { rc=$?; ${failed(index, "$rc")}; }\n${input.body}`.trimEnd());
+      lines.push(
+        `( ${step.command}\n) ${input.redirect} ${out} || { rc=$?; ${failed(index, "$rc")}; }\n${input.body}`.trimEnd(),
+      );
       continue;
     }
     // Parallel: each in a background subshell with its own stdout, stderr and exit status files.
     for (const { index, step } of group) {
       const input = hereDocument(step, `FP_IN_${nonce}_${index}`);
       const out = step.output === true ? file("out", index) : "/dev/null";
-      lines.push(`( ( ${step.command}\n) ${input.redirect} >${out} 2>${file("err", index)}; echo $? >${file("rc", index)} ) &\n${input.body}`.trimEnd());
+      lines.push(
+        `( ( ${step.command}\n) ${input.redirect} >${out} 2>${file("err", index)}; echo $? >${file("rc", index)} ) &\n${input.body}`.trimEnd(),
+      );
     }
     lines.push("wait");
     for (const { index } of group) {
@@ -85,7 +96,9 @@ export function buildStepScript(plan: StepPlan, nonce: string, workDir: string):
   // Outputs go out last, length-prefixed, so a step's own output can hold anything.
   for (const { index, step } of steps.map((s, i) => ({ index: i, step: s }))) {
     if (step.output !== true) continue;
-    lines.push(`printf '@@fp-${nonce} output %d %d\\n' ${index} "$(wc -c <${file("out", index)})"; cat ${file("out", index)}`);
+    lines.push(
+      `printf '@@fp-${nonce} output %d %d\\n' ${index} "$(wc -c <${file("out", index)})"; cat ${file("out", index)}`,
+    );
   }
   lines.push(`rm -f ${dir}/step-${nonce}.*`, "exit 0", "");
   return { script: lines.join("\n"), steps };
@@ -109,17 +122,29 @@ export function parseStepOutputs(stdout: Buffer, nonce: string, count: number): 
 }
 
 /** Runs `plan` in one round trip and returns each step's output (for steps with `output: true`). */
-export async function runSteps(runner: CommandRunner, plan: StepPlan, options: StepBatchOptions): Promise<(string | undefined)[]> {
+export async function runSteps(
+  runner: CommandRunner,
+  plan: StepPlan,
+  options: StepBatchOptions,
+): Promise<(string | undefined)[]> {
   const nonce = randomBytes(8).toString("hex");
   const { script, steps } = buildStepScript(plan, nonce, options.workDir);
-  const result = await runner.exec(["bash", "-s"], { stdin: script, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes });
+  const result = await runner.exec(["bash", "-s"], {
+    stdin: script,
+    timeoutMs: options.timeoutMs,
+    maxOutputBytes: options.maxOutputBytes,
+  });
   if (result.exitCode !== 0) {
     const marker = new RegExp(`\\n?@@fp-${nonce} failed (\\d+) (\\d+)\\n?`);
     const match = marker.exec(result.stderr);
     const failedStep = match === null ? undefined : steps[Number(match[1])];
     if (match === null || failedStep === undefined) {
       const names = steps.map((s) => s.step).join("; ");
-      throw new RemoteCommandError(`A batch of steps on the database server (${names})`, result.exitCode, tailOfStderr(result.stderr));
+      throw new RemoteCommandError(
+        `A batch of steps on the database server (${names})`,
+        result.exitCode,
+        tailOfStderr(result.stderr),
+      );
     }
     throw new RemoteCommandError(failedStep.step, Number(match[2]), tailOfStderr(result.stderr.replace(marker, "\n")));
   }

@@ -28,7 +28,11 @@ export function copyTableDefinitionsStep(mysql: RemoteMysql, source: string, tar
  * created earlier would fire for every loaded row. `--events` is only passed when there are events, because it needs
  * the EVENT privilege.
  */
-export function copyProgrammableObjectsStep(mysql: RemoteMysql, inventory: SchemaInventory, target: string): RemoteStep[] {
+export function copyProgrammableObjectsStep(
+  mysql: RemoteMysql,
+  inventory: SchemaInventory,
+  target: string,
+): RemoteStep[] {
   if (inventory.triggers.length === 0 && inventory.routines.length === 0 && inventory.events.length === 0) return [];
   const source = inventory.name;
   return [
@@ -88,10 +92,15 @@ export async function loadTablesInParallel(
  * for a lock (until the server restarts) while a still-discarded table references it; dropping that table first
  * does not wait.
  */
-export function referencingTablesFirst(tables: readonly string[], foreignKeys: SchemaInventory["foreignKeys"], schema: string): string[] {
+export function referencingTablesFirst(
+  tables: readonly string[],
+  foreignKeys: SchemaInventory["foreignKeys"],
+  schema: string,
+): string[] {
   const referencedBy = new Map<string, Set<string>>(tables.map((t) => [t, new Set<string>()]));
   for (const fk of foreignKeys) {
-    if (fk.referencedSchema === schema && fk.table !== fk.referencedTable) referencedBy.get(fk.referencedTable)?.add(fk.table);
+    if (fk.referencedSchema === schema && fk.table !== fk.referencedTable)
+      referencedBy.get(fk.referencedTable)?.add(fk.table);
   }
   const ordered: string[] = [];
   const placed = new Set<string>();
@@ -117,8 +126,12 @@ export function emptySchemaSql(inventory: SchemaInventory): string {
   return [
     "SET SESSION foreign_key_checks = 0;",
     ...inventory.views.map((view) => `DROP VIEW IF EXISTS ${qualified(target, view)};`),
-    ...referencingTablesFirst(tables, inventory.foreignKeys, target).map((name) => `DROP TABLE IF EXISTS ${qualified(target, name)};`),
-    ...inventory.routines.map((r) => `DROP ${r.type === "FUNCTION" ? "FUNCTION" : "PROCEDURE"} IF EXISTS ${qualified(target, r.name)};`),
+    ...referencingTablesFirst(tables, inventory.foreignKeys, target).map(
+      (name) => `DROP TABLE IF EXISTS ${qualified(target, name)};`,
+    ),
+    ...inventory.routines.map(
+      (r) => `DROP ${r.type === "FUNCTION" ? "FUNCTION" : "PROCEDURE"} IF EXISTS ${qualified(target, r.name)};`,
+    ),
     ...inventory.events.map((event) => `DROP EVENT IF EXISTS ${qualified(target, event)};`),
     "SET SESSION foreign_key_checks = 1;",
   ].join("\n");
@@ -127,7 +140,10 @@ export function emptySchemaSql(inventory: SchemaInventory): string {
 /** The statement creating `target` with the source's character set and collation. */
 export function createDatabaseSql(target: string, like: SchemaInventory): string {
   const word = /^[A-Za-z0-9_]+$/;
-  const options = word.test(like.charset) && word.test(like.collation) ? ` CHARACTER SET ${like.charset} COLLATE ${like.collation}` : "";
+  const options =
+    word.test(like.charset) && word.test(like.collation)
+      ? ` CHARACTER SET ${like.charset} COLLATE ${like.collation}`
+      : "";
   return `CREATE DATABASE ${quoteIdentifier(target)}${options};`;
 }
 

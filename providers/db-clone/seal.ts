@@ -33,7 +33,12 @@ export interface SealCheck {
 }
 
 /** Compares the identities a clone read under its export lock with the seal, for every table of the source. */
-export function checkSeal(seal: MasterSeal, identities: ReadonlyMap<string, string>, tables: readonly string[], level: VerifyLevel): SealCheck {
+export function checkSeal(
+  seal: MasterSeal,
+  identities: ReadonlyMap<string, string>,
+  tables: readonly string[],
+  level: VerifyLevel,
+): SealCheck {
   const measure: SchemaMeasure = { counts: new Map(), sums: new Map() };
   const unvouched: SealCheck["unvouched"] = [];
   for (const table of tables) {
@@ -42,7 +47,8 @@ export function checkSeal(seal: MasterSeal, identities: ReadonlyMap<string, stri
     if (sealed === undefined) unvouched.push({ table, why: "not in the seal" });
     else if (identity === undefined) unvouched.push({ table, why: "its file was not listed" });
     else if (identity !== sealed.file) unvouched.push({ table, why: "its file changed since the seal" });
-    else if (level === "checksum" && sealed.checksum === null) unvouched.push({ table, why: "the seal has no checksum for it" });
+    else if (level === "checksum" && sealed.checksum === null)
+      unvouched.push({ table, why: "the seal has no checksum for it" });
     else {
       measure.counts.set(table, sealed.rows);
       if (sealed.checksum !== null) measure.sums.set(table, sealed.checksum);
@@ -96,7 +102,11 @@ function parseSealOutput(output: string, schema: string, tables: readonly string
     const file = identities.get(table);
     const count = counts.get(table);
     if (file === undefined || count === undefined) {
-      throw new RemoteCommandError(`Sealing \`${schema}\``, 1, `no ${file === undefined ? "file identity" : "row count"} was read for \`${table}\``);
+      throw new RemoteCommandError(
+        `Sealing \`${schema}\``,
+        1,
+        `no ${file === undefined ? "file identity" : "row count"} was read for \`${table}\``,
+      );
     }
     const checksum = sums.get(table);
     sealed[table] = { rows: count, checksum: checksum === undefined || checksum === "NULL" ? null : checksum, file };
@@ -105,7 +115,12 @@ function parseSealOutput(output: string, schema: string, tables: readonly string
 }
 
 /** Stores the seal in the database's clone mark, adding the mark's `seal` column when an older mark lacks it. */
-async function storeSeal(mysql: RemoteMysql, schema: string, inventory: SchemaInventory, seal: MasterSeal | null): Promise<void> {
+async function storeSeal(
+  mysql: RemoteMysql,
+  schema: string,
+  inventory: SchemaInventory,
+  seal: MasterSeal | null,
+): Promise<void> {
   const mark = qualified(schema, MARK_TABLE);
   const addColumn = inventory.markHasSeal ? [] : [`ALTER TABLE ${mark} ADD COLUMN seal LONGTEXT NULL;`];
   const value = seal === null ? "NULL" : sqlString(JSON.stringify(seal));
@@ -134,15 +149,23 @@ export async function sealDatabase(runner: CommandRunner, options: SealOptions):
     const inventory = inventories.get(database) ?? null;
     const mark = inventory?.hasMark ? await readMark(mysql, inventory) : null;
     if (inventory === null || mark?.owner !== owner || mark.status !== "verified") {
-      const held = inventory === null ? "does not exist" : mark === null ? "has no clone mark" : `is marked by \`${mark.owner}\` (${mark.status})`;
-      throw new CloneRefusedError(`Refusing to seal \`${database}\`: it ${held}, and only a verified clone by \`${owner}\` is sealed.`);
+      const held =
+        inventory === null
+          ? "does not exist"
+          : mark === null
+            ? "has no clone mark"
+            : `is marked by \`${mark.owner}\` (${mark.status})`;
+      throw new CloneRefusedError(
+        `Refusing to seal \`${database}\`: it ${held}, and only a verified clone by \`${owner}\` is sealed.`,
+      );
     }
     const files = tablespaceFiles ?? new Set<string>();
     const tables = inventory.tables.filter((t) => files.has(t.name) && !t.partitioned).map((t) => t.name);
     const left = inventory.tables.filter((t) => !tables.includes(t.name)).map((t) => t.name);
     if (facts.fileAccess === "none" || tables.length === 0) {
       await storeSeal(mysql, database, inventory, null);
-      const why = facts.fileAccess === "none" ? "the SSH user can read no file in the datadir" : "no table has its own .ibd file";
+      const why =
+        facts.fileAccess === "none" ? "the SSH user can read no file in the datadir" : "no table has its own .ibd file";
       return { sealed: false, tables: 0, detail: why };
     }
     const sealedAt = new Date().toISOString();
@@ -156,7 +179,8 @@ export async function sealDatabase(runner: CommandRunner, options: SealOptions):
       },
     ]);
     await storeSeal(mysql, database, inventory, { sealedAt, tables: parseSealOutput(output, database, tables) });
-    const detail = left.length === 0 ? "" : `not sealed (no .ibd file of their own): ${left.map((t) => `\`${t}\``).join(", ")}`;
+    const detail =
+      left.length === 0 ? "" : `not sealed (no .ibd file of their own): ${left.map((t) => `\`${t}\``).join(", ")}`;
     options.log?.(`sealed \`${database}\`: ${tables.length} tables${detail === "" ? "" : `; ${detail}`}`);
     return { sealed: true, tables: tables.length, detail };
   });

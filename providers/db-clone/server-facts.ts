@@ -67,7 +67,8 @@ export function parseShellFacts(stdout: string): ShellFacts {
   return { clients: { mysql, dump }, fileAccess };
 }
 
-const GRANTEE = "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')";
+const GRANTEE =
+  "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')";
 
 /** Statements asking the server about itself and this account; `grantsFor` is the database whose grants matter. */
 export function serverFactsSql(grantsFor: string): string {
@@ -82,12 +83,20 @@ export function serverFactsSql(grantsFor: string): string {
  * The facts from rows of {@link serverFactsSql} (possibly mixed with other rows); `sessionMaySkipBinlog` says whether
  * `SET SESSION sql_log_bin = 0` worked for this account.
  */
-export function parseServerFacts(rows: readonly string[][], shell: ShellFacts, dataDirOverride: string | null, sessionMaySkipBinlog: boolean): ServerFacts {
+export function parseServerFacts(
+  rows: readonly string[][],
+  shell: ShellFacts,
+  dataDirOverride: string | null,
+  sessionMaySkipBinlog: boolean,
+): ServerFacts {
   const server = rows.find((row) => row[0] === "server");
   if (server === undefined) throw new Error("The server did not answer SELECT VERSION()");
   const [, version = "", comment = "", dataDir = "", filePerTable = "", logBin = "", account = ""] = server;
   const globalPrivileges = new Set(rows.filter((row) => row[0] === "global").map((row) => row[1] ?? ""));
-  const sourcePrivileges = new Set([...globalPrivileges, ...rows.filter((row) => row[0] === "schema").map((row) => row[1] ?? "")]);
+  const sourcePrivileges = new Set([
+    ...globalPrivileges,
+    ...rows.filter((row) => row[0] === "schema").map((row) => row[1] ?? ""),
+  ]);
   const binlog = logBin === "1" || logBin.toUpperCase() === "ON";
   return {
     ...shell,

@@ -8,7 +8,14 @@ import { buildShellCommand } from "../ssh";
 import { RemoteCommandError } from "./errors";
 import { type SchemaInventory, inventorySql, parseInventory } from "./inventory";
 import { OPTION_FILE, RemoteMysql, buildOptionFile } from "./remote-mysql";
-import { SHELL_PROBE, type ServerFacts, parseServerFacts, parseShellFacts, serverFactsSql, settingsFor } from "./server-facts";
+import {
+  SHELL_PROBE,
+  type ServerFacts,
+  parseServerFacts,
+  parseShellFacts,
+  serverFactsSql,
+  settingsFor,
+} from "./server-facts";
 import { PLAIN_NAME, parseBatchRows } from "./sql";
 import type { CommandRunner, MysqlAccess } from "./types";
 import { withWorkDir } from "./work-dir";
@@ -75,7 +82,8 @@ function factsScript(sql: string, files: string): string {
  * sudo, after {@link FILES_MARK}; says so when the directory is missing or the listing failed (its stderr follows).
  */
 function listFilesScript(schema: string, dataDirOverride: string | null): string {
-  if (!PLAIN_NAME.test(schema)) throw new Error(`tablespace files are only listed for plain database names, not ${JSON.stringify(schema)}`);
+  if (!PLAIN_NAME.test(schema))
+    throw new Error(`tablespace files are only listed for plain database names, not ${JSON.stringify(schema)}`);
   const find = `test -d "$1" || exit 3; find "$1" -mindepth 1 -maxdepth 1 -type f -name '*.ibd' -printf '%f\\n'`;
   return [
     `dd=${dataDirOverride === null ? "''" : buildShellCommand([dataDirOverride])}`,
@@ -98,7 +106,11 @@ function parseFiles(lines: readonly string[], schema: string): Set<string> | nul
   return new Set(lines.filter((line) => line.endsWith(".ibd")).map((line) => line.slice(0, -".ibd".length)));
 }
 
-export async function withCloneSession<T>(runner: CommandRunner, request: SessionRequest, fn: (session: CloneSession) => Promise<T>): Promise<T> {
+export async function withCloneSession<T>(
+  runner: CommandRunner,
+  request: SessionRequest,
+  fn: (session: CloneSession) => Promise<T>,
+): Promise<T> {
   const sql = [serverFactsSql(request.grantsFor), ...request.schemas.map(inventorySql)].join("\n");
   const files = request.listFilesOf === undefined ? "" : listFilesScript(request.listFilesOf, request.access.dataDir);
   if (sql.split("\n").includes(SQL_END)) throw new Error("the server facts query contains its here-document delimiter");
@@ -113,11 +125,20 @@ export async function withCloneSession<T>(runner: CommandRunner, request: Sessio
       const filesAt = answer.indexOf(FILES_MARK);
       const lines = filesAt < 0 ? answer : answer.slice(0, filesAt);
       const tablespaceFiles =
-        request.listFilesOf === undefined ? undefined : filesAt < 0 ? null : parseFiles(answer.slice(filesAt + 1), request.listFilesOf);
+        request.listFilesOf === undefined
+          ? undefined
+          : filesAt < 0
+            ? null
+            : parseFiles(answer.slice(filesAt + 1), request.listFilesOf);
       const maySkipBinlog = lines.includes(SKIP_BINLOG_MARK);
       const rows = parseBatchRows(lines.filter((line) => line !== SKIP_BINLOG_MARK).join("\n"));
       const facts = parseServerFacts(rows, shell, request.access.dataDir, maySkipBinlog);
-      const base = RemoteMysql.attach(runner, shell.clients, `${workDir}/${OPTION_FILE}`, request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+      const base = RemoteMysql.attach(
+        runner,
+        shell.clients,
+        `${workDir}/${OPTION_FILE}`,
+        request.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      );
       const inventories = new Map(request.schemas.map((schema) => [schema, parseInventory(rows, schema)] as const));
       return fn({ mysql: base.withSettings(settingsFor(facts)), facts, workDir, inventories, tablespaceFiles });
     },

@@ -21,20 +21,30 @@ function compareNames(kind: string, source: readonly string[], clone: readonly s
   const inClone = new Set(clone);
   const inSource = new Set(source);
   return [
-    ...source.filter((name) => !inClone.has(name)).map((name) => ({ object: `${kind} ${name}`, detail: "missing from the clone" })),
-    ...clone.filter((name) => !inSource.has(name)).map((name) => ({ object: `${kind} ${name}`, detail: "in the clone but not in the source" })),
+    ...source
+      .filter((name) => !inClone.has(name))
+      .map((name) => ({ object: `${kind} ${name}`, detail: "missing from the clone" })),
+    ...clone
+      .filter((name) => !inSource.has(name))
+      .map((name) => ({ object: `${kind} ${name}`, detail: "in the clone but not in the source" })),
   ];
 }
 
 /** Objects of both schemas, compared by name and (triggers, routines) by what they are attached to. */
 export function compareObjects(source: SchemaInventory, clone: SchemaInventory): VerificationProblem[] {
-  const triggerKey = (t: SchemaInventory["triggers"][number]): string => `${t.name} (${t.timing} ${t.event} on ${t.table})`;
+  const triggerKey = (t: SchemaInventory["triggers"][number]): string =>
+    `${t.name} (${t.timing} ${t.event} on ${t.table})`;
   const routineKey = (r: SchemaInventory["routines"][number]): string => `${r.type.toLowerCase()} ${r.name}`;
   const expectedFk = (fk: SchemaInventory["foreignKeys"][number]): string =>
     `${fk.table}.${fk.name} -> ${fk.referencedSchema === source.name ? clone.name : fk.referencedSchema}.${fk.referencedTable}`;
-  const actualFk = (fk: SchemaInventory["foreignKeys"][number]): string => `${fk.table}.${fk.name} -> ${fk.referencedSchema}.${fk.referencedTable}`;
+  const actualFk = (fk: SchemaInventory["foreignKeys"][number]): string =>
+    `${fk.table}.${fk.name} -> ${fk.referencedSchema}.${fk.referencedTable}`;
   return [
-    ...compareNames("table", source.tables.map((t) => t.name), clone.tables.map((t) => t.name)),
+    ...compareNames(
+      "table",
+      source.tables.map((t) => t.name),
+      clone.tables.map((t) => t.name),
+    ),
     ...compareNames("view", source.views, clone.views),
     ...compareNames("trigger", source.triggers.map(triggerKey), clone.triggers.map(triggerKey)),
     ...compareNames("routine", source.routines.map(routineKey), clone.routines.map(routineKey)),
@@ -43,7 +53,11 @@ export function compareObjects(source: SchemaInventory, clone: SchemaInventory):
   ];
 }
 
-export async function countRows(mysql: RemoteMysql, schema: string, tables: readonly string[]): Promise<Map<string, number>> {
+export async function countRows(
+  mysql: RemoteMysql,
+  schema: string,
+  tables: readonly string[],
+): Promise<Map<string, number>> {
   if (tables.length === 0) return new Map();
   const sql = `${tables.map((t) => `SELECT ${sqlString(t)}, COUNT(*) FROM ${qualified(schema, t)}`).join("\nUNION ALL ")};`;
   const rows = await mysql.query(sql, { step: `Counting the rows of \`${schema}\``, database: schema });
@@ -67,9 +81,12 @@ interface Measured {
 export function measureSql(schema: string, tables: readonly string[], counts: boolean, checksums: boolean): string {
   const statements: string[] = [];
   if (counts && tables.length > 0) {
-    statements.push(`${tables.map((t) => `SELECT 'C', ${sqlString(t)}, COUNT(*) FROM ${qualified(schema, t)}`).join("\nUNION ALL ")};`);
+    statements.push(
+      `${tables.map((t) => `SELECT 'C', ${sqlString(t)}, COUNT(*) FROM ${qualified(schema, t)}`).join("\nUNION ALL ")};`,
+    );
   }
-  if (checksums && tables.length > 0) statements.push(`CHECKSUM TABLE ${tables.map((t) => qualified(schema, t)).join(", ")};`);
+  if (checksums && tables.length > 0)
+    statements.push(`CHECKSUM TABLE ${tables.map((t) => qualified(schema, t)).join(", ")};`);
   return statements.join("\n");
 }
 
@@ -103,7 +120,13 @@ const MEASURE_STREAMS = 2;
  * CHECKSUM TABLE (it reads every row), estimated rows for COUNT(*) (it walks the smallest index). The clone is always
  * counted (its rows are reported); the source not at all for `objects`.
  */
-function measureSteps(mysql: RemoteMysql, schema: string, tables: readonly TableInfo[], level: VerifyLevel, side: "source" | "clone"): RemoteStep[] {
+function measureSteps(
+  mysql: RemoteMysql,
+  schema: string,
+  tables: readonly TableInfo[],
+  level: VerifyLevel,
+  side: "source" | "clone",
+): RemoteStep[] {
   const counts = side === "clone" || level !== "objects";
   const checksums = level === "checksum";
   if (!counts && !checksums) return [];
@@ -208,7 +231,14 @@ async function inventoryThenMeasure(
     step: `Listing the objects of the clone \`${cloneName}\``,
   });
   const cloneTables = new Set(parseInventory(rows, cloneName)?.tables.map((t) => t.name) ?? []);
-  const plan = measurePlan(mysql, source, cloneName, source.tables.filter((t) => cloneTables.has(t.name)), level, prior);
+  const plan = measurePlan(
+    mysql,
+    source,
+    cloneName,
+    source.tables.filter((t) => cloneTables.has(t.name)),
+    level,
+    prior,
+  );
   return { rows, measured: plan.read(plan.steps.length === 0 ? [] : await mysql.runSteps([plan.steps])) };
 }
 
@@ -226,31 +256,51 @@ export async function verifyClone(
   prior: PriorMeasures = NOTHING_MEASURED,
 ): Promise<Verification> {
   const { rows, measured } =
-    (await inventoryAndMeasure(mysql, source, cloneName, level, prior)) ?? (await inventoryThenMeasure(mysql, source, cloneName, level, prior));
+    (await inventoryAndMeasure(mysql, source, cloneName, level, prior)) ??
+    (await inventoryThenMeasure(mysql, source, cloneName, level, prior));
   const clone = parseInventory(rows, cloneName);
-  if (clone === null) return { tables: [], problems: [{ object: null, detail: `database \`${cloneName}\` disappeared during the clone` }] };
+  if (clone === null)
+    return {
+      tables: [],
+      problems: [{ object: null, detail: `database \`${cloneName}\` disappeared during the clone` }],
+    };
   const viewsReadingSource = rows
     .filter((row) => row[0] === "VS")
-    .map(([, name = ""]) => ({ object: `view ${name}`, detail: `reads from the source \`${source.name}\` instead of the clone` }));
+    .map(([, name = ""]) => ({
+      object: `view ${name}`,
+      detail: `reads from the source \`${source.name}\` instead of the clone`,
+    }));
   const problems = [...compareObjects(source, clone), ...viewsReadingSource];
   const cloneTables = new Set(clone.tables.map((t) => t.name));
   const common = source.tables.map((t) => t.name).filter((name) => cloneTables.has(name));
   const compareData = level !== "objects";
   const { counts: sourceCounts, sums: sourceSums } = measured.source;
-  const inSource = prior.sourceLabel === undefined || prior.source === null ? "in the source" : `in ${prior.sourceLabel}`;
+  const inSource =
+    prior.sourceLabel === undefined || prior.source === null ? "in the source" : `in ${prior.sourceLabel}`;
   const { counts: cloneCounts, sums: cloneSums } = measured.clone;
   const tables: TableResult[] = common.map((name) => {
     const rows = cloneCounts.get(name) ?? 0;
     if (compareData && sourceCounts.get(name) !== rows) {
-      problems.push({ object: name, detail: `${sourceCounts.get(name) ?? "?"} rows ${inSource}, ${rows} in the clone` });
+      problems.push({
+        object: name,
+        detail: `${sourceCounts.get(name) ?? "?"} rows ${inSource}, ${rows} in the clone`,
+      });
     } else if (level === "checksum") {
       const expected = sourceSums.get(name);
       const actual = cloneSums.get(name);
       if (expected === undefined || expected === "NULL" || expected !== actual) {
-        problems.push({ object: name, detail: `CHECKSUM TABLE ${expected ?? "?"} ${inSource}, ${actual ?? "?"} in the clone` });
+        problems.push({
+          object: name,
+          detail: `CHECKSUM TABLE ${expected ?? "?"} ${inSource}, ${actual ?? "?"} in the clone`,
+        });
       }
     }
-    return { name, rows, checksum: level === "checksum" ? (cloneSums.get(name) ?? null) : null, copiedBy: copiedBy(name) };
+    return {
+      name,
+      rows,
+      checksum: level === "checksum" ? (cloneSums.get(name) ?? null) : null,
+      copiedBy: copiedBy(name),
+    };
   });
   return { tables, problems };
 }

@@ -37,7 +37,8 @@ export async function withWorkDir<T>(
   setup?: WorkDirSetup,
 ): Promise<T> {
   assertPlainTarget(target);
-  if (setup !== undefined && !/^[A-Za-z0-9._-]+$/.test(setup.file.name)) throw new Error(`unsafe file name ${JSON.stringify(setup.file.name)}`);
+  if (setup !== undefined && !/^[A-Za-z0-9._-]+$/.test(setup.file.name))
+    throw new Error(`unsafe file name ${JSON.stringify(setup.file.name)}`);
   const create = `umask 077 && d=$(mktemp -d "\${TMPDIR:-/tmp}/${WORK_DIR_PREFIX}${target}.XXXXXXXX") && printf '%s\\n' "$d"`;
   const script = setup === undefined ? create : `${create} && cat > "$d/${setup.file.name}" && {\n${setup.script}\n}`;
   const made = await runner.exec(["sh", "-c", script], { stdin: setup?.file.contents, timeoutMs: SHORT_TIMEOUT_MS });
@@ -45,9 +46,18 @@ export async function withWorkDir<T>(
   const created = MKTEMP_PATH.test(dir);
   try {
     if (!created) {
-      throw new RemoteCommandError("Preparing a work directory on the database server (mktemp -d)", made.exitCode, tailOfStderr(made.stderr));
+      throw new RemoteCommandError(
+        "Preparing a work directory on the database server (mktemp -d)",
+        made.exitCode,
+        tailOfStderr(made.stderr),
+      );
     }
-    if (made.exitCode !== 0) throw new RemoteCommandError(setup?.step ?? "Preparing a work directory on the database server", made.exitCode, tailOfStderr(made.stderr));
+    if (made.exitCode !== 0)
+      throw new RemoteCommandError(
+        setup?.step ?? "Preparing a work directory on the database server",
+        made.exitCode,
+        tailOfStderr(made.stderr),
+      );
     return await fn(dir, rest.join("\n"));
   } finally {
     if (created) await runner.exec(["rm", "-rf", "--", dir], { timeoutMs: SHORT_TIMEOUT_MS }).catch(() => undefined);
@@ -55,7 +65,12 @@ export async function withWorkDir<T>(
 }
 
 /** Writes `contents` (sent on stdin, so never on a command line) to a 0600 file inside `dir` and returns its path. */
-export async function writePrivateFile(runner: CommandRunner, dir: string, name: string, contents: string): Promise<string> {
+export async function writePrivateFile(
+  runner: CommandRunner,
+  dir: string,
+  name: string,
+  contents: string,
+): Promise<string> {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`unsafe file name ${JSON.stringify(name)}`);
   const path = `${dir}/${name}`;
   const result = await runner.exec(["sh", "-c", `umask 077 && cat > ${buildShellCommand([path])}`], {
@@ -63,7 +78,11 @@ export async function writePrivateFile(runner: CommandRunner, dir: string, name:
     timeoutMs: SHORT_TIMEOUT_MS,
   });
   if (result.exitCode !== 0) {
-    throw new RemoteCommandError(`Writing ${path} on the database server`, result.exitCode, tailOfStderr(result.stderr));
+    throw new RemoteCommandError(
+      `Writing ${path} on the database server`,
+      result.exitCode,
+      tailOfStderr(result.stderr),
+    );
   }
   return path;
 }
@@ -79,7 +98,11 @@ export async function removeLeftoverWorkDirs(runner: CommandRunner, target: stri
     `-print -exec rm -rf {} +`;
   const result = await runner.exec(["sh", "-c", script], { timeoutMs: SHORT_TIMEOUT_MS });
   if (result.exitCode !== 0) {
-    throw new RemoteCommandError(`Removing leftover clone work directories of \`${target}\``, result.exitCode, tailOfStderr(result.stderr));
+    throw new RemoteCommandError(
+      `Removing leftover clone work directories of \`${target}\``,
+      result.exitCode,
+      tailOfStderr(result.stderr),
+    );
   }
   return result.stdout.split("\n").filter((line) => line !== "").length;
 }

@@ -10,9 +10,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { cloneDatabase, inspectClone, removeCloneLeftovers, type CloneResult } from "../db-clone";
-import { type DbSnapshotCloneInputs, PREVIEW_TARGET_RULE, checkDbSnapshotCloneInputs, diffDbSnapshotClone } from "./rules";
+import {
+  type DbSnapshotCloneInputs,
+  PREVIEW_TARGET_RULE,
+  checkDbSnapshotCloneInputs,
+  diffDbSnapshotClone,
+} from "./rules";
 import { isPreviewDatabaseName } from "../common/ownership";
-import { type ProviderImplementation, createProviderShim, mysqlAccessFromStackConfig, pureCheckAndDiff } from "../runtime";
+import {
+  type ProviderImplementation,
+  createProviderShim,
+  mysqlAccessFromStackConfig,
+  pureCheckAndDiff,
+} from "../runtime";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 
@@ -49,7 +59,9 @@ export interface DbSnapshotCloneOutputs extends DbSnapshotCloneInputs {
 function assertInputs(inputs: DbSnapshotCloneInputs, action: string): void {
   const { failures } = checkDbSnapshotCloneInputs({ ...inputs });
   if (failures.length > 0) {
-    throw new UserError(`Refusing to ${action} the clone of \`${inputs.source}\` into \`${inputs.target}\`: ${failures.map((f) => f.reason).join("; ")}`);
+    throw new UserError(
+      `Refusing to ${action} the clone of \`${inputs.source}\` into \`${inputs.target}\`: ${failures.map((f) => f.reason).join("; ")}`,
+    );
   }
 }
 
@@ -114,7 +126,9 @@ export const provider: ProviderImplementation<DbSnapshotCloneInputs, DbSnapshotC
     if (!found.exists) return { id: "" };
     if (found.mark === null || found.mark.owner !== props.ownerTag) {
       // The data is still there (the app may have wiped and re-migrated it); only a fresh clone needs the mark.
-      void pulumi.log.warn(`db-snapshot-clone: \`${props.target}\` no longer carries this stack's clone mark; a new resetToken will be refused until it is empty`);
+      void pulumi.log.warn(
+        `db-snapshot-clone: \`${props.target}\` no longer carries this stack's clone mark; a new resetToken will be refused until it is empty`,
+      );
     }
     return { id, props };
   },
@@ -140,7 +154,9 @@ export const provider: ProviderImplementation<DbSnapshotCloneInputs, DbSnapshotC
       );
     } catch (error) {
       // Leftover temp files are not worth blocking a stack's destroy over.
-      void pulumi.log.warn(`db-snapshot-clone: could not remove temporary files of \`${props.target}\`: ${(error as Error).message}`);
+      void pulumi.log.warn(
+        `db-snapshot-clone: could not remove temporary files of \`${props.target}\`: ${(error as Error).message}`,
+      );
     }
   },
 };

@@ -35,7 +35,9 @@ const OWNER_TAG = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$/;
 type Failure = pulumi.dynamic.CheckFailure;
 
 function isStringList(value: unknown): boolean {
-  return isUnknown(value) || (Array.isArray(value) && value.every((item) => isUnknown(item) || typeof item === "string"));
+  return (
+    isUnknown(value) || (Array.isArray(value) && value.every((item) => isUnknown(item) || typeof item === "string"))
+  );
 }
 
 // Stand-ins for a value the preview does not know yet: valid, and unequal to anything real, so only the known
@@ -46,10 +48,14 @@ const UNKNOWN_TARGET = "unknown_pr_1";
 function checkNames(inputs: Record<string, unknown>): Failure[] {
   const { app, source, target, protectedDatabases } = inputs;
   const failures: Failure[] = [];
-  if (!isUnknown(source) && typeof source !== "string") failures.push({ property: "source", reason: "`source` must be the master database's name" });
-  if (!isUnknown(target) && typeof target !== "string") failures.push({ property: "target", reason: "`target` must be the PR database's name" });
+  if (!isUnknown(source) && typeof source !== "string")
+    failures.push({ property: "source", reason: "`source` must be the master database's name" });
+  if (!isUnknown(target) && typeof target !== "string")
+    failures.push({ property: "target", reason: "`target` must be the PR database's name" });
   if (failures.length > 0 || (isUnknown(source) && isUnknown(target))) return failures;
-  const protectedList = Array.isArray(protectedDatabases) ? protectedDatabases.filter((p): p is string => typeof p === "string" && !isUnknown(p)) : [];
+  const protectedList = Array.isArray(protectedDatabases)
+    ? protectedDatabases.filter((p): p is string => typeof p === "string" && !isUnknown(p))
+    : [];
   for (const problem of findNameProblems({
     source: isUnknown(source) ? UNKNOWN_SOURCE : (source as string),
     target: isUnknown(target) ? UNKNOWN_TARGET : (target as string),
@@ -61,14 +67,27 @@ function checkNames(inputs: Record<string, unknown>): Failure[] {
     if (isUnknown(inputs[property])) continue;
     failures.push({ property, reason: problem.replace(/^(source|target) database/, "`$1` database") });
   }
-  if (typeof app === "string" && APP.test(app) && typeof target === "string" && !isUnknown(target) && isPreviewDatabaseName(target) && !target.startsWith(`${app}_pr_`)) {
-    failures.push({ property: "target", reason: `\`target\` ${JSON.stringify(target)} is not a PR database of app \`${app}\` (\`${app}_pr_<n>\`)` });
+  if (
+    typeof app === "string" &&
+    APP.test(app) &&
+    typeof target === "string" &&
+    !isUnknown(target) &&
+    isPreviewDatabaseName(target) &&
+    !target.startsWith(`${app}_pr_`)
+  ) {
+    failures.push({
+      property: "target",
+      reason: `\`target\` ${JSON.stringify(target)} is not a PR database of app \`${app}\` (\`${app}_pr_<n>\`)`,
+    });
   }
   return failures;
 }
 
 /** `check`: defaults applied and every problem, each naming its field. */
-export function checkDbSnapshotCloneInputs(news: Record<string, unknown>): { inputs: DbSnapshotCloneInputs; failures: Failure[] } {
+export function checkDbSnapshotCloneInputs(news: Record<string, unknown>): {
+  inputs: DbSnapshotCloneInputs;
+  failures: Failure[];
+} {
   const inputs = {
     app: news.app,
     source: news.source,
@@ -82,11 +101,17 @@ export function checkDbSnapshotCloneInputs(news: Record<string, unknown>): { inp
   };
   const failures: Failure[] = [];
   if (!isUnknown(inputs.app) && (typeof inputs.app !== "string" || !APP.test(inputs.app))) {
-    failures.push({ property: "app", reason: "`app` must be 1-20 lower-case letters and digits, starting with a letter" });
+    failures.push({
+      property: "app",
+      reason: "`app` must be 1-20 lower-case letters and digits, starting with a letter",
+    });
   }
   failures.push(...checkNames(inputs));
   if (!isUnknown(inputs.method) && !REQUESTED_METHODS.includes(inputs.method as RequestedMethod)) {
-    failures.push({ property: "method", reason: `\`method\` must be one of ${REQUESTED_METHODS.map((m) => `\`${m}\``).join(", ")}` });
+    failures.push({
+      property: "method",
+      reason: `\`method\` must be one of ${REQUESTED_METHODS.map((m) => `\`${m}\``).join(", ")}`,
+    });
   }
   if (!isStringList(inputs.postCloneSql)) {
     failures.push({ property: "postCloneSql", reason: "`postCloneSql` must be a list of SQL scripts (strings)" });
@@ -95,7 +120,10 @@ export function checkDbSnapshotCloneInputs(news: Record<string, unknown>): { inp
     failures.push({ property: "resetToken", reason: "`resetToken` must be a string; change it to get a fresh clone" });
   }
   if (!isUnknown(inputs.ownerTag) && (typeof inputs.ownerTag !== "string" || !OWNER_TAG.test(inputs.ownerTag))) {
-    failures.push({ property: "ownerTag", reason: "`ownerTag` must be the preview's owner tag (letters, digits, `.`, `_`, `:`, `-`; up to 255)" });
+    failures.push({
+      property: "ownerTag",
+      reason: "`ownerTag` must be the preview's owner tag (letters, digits, `.`, `_`, `:`, `-`; up to 255)",
+    });
   }
   if (!isStringList(inputs.protectedDatabases)) {
     failures.push({ property: "protectedDatabases", reason: "`protectedDatabases` must be a list of database names" });
@@ -126,5 +154,9 @@ export function diffDbSnapshotClone(
   const updates = UPDATE_FIELDS.filter((field) => containsUnknown(news[field]) || !sameValue(news[field], olds[field]));
   // The old clone's delete touches no data and the new one overwrites the same database, so order only matters for
   // the leftovers the delete removes: do it first.
-  return { changes: replaces.length > 0 || updates.length > 0, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 };
+  return {
+    changes: replaces.length > 0 || updates.length > 0,
+    replaces: [...replaces],
+    deleteBeforeReplace: replaces.length > 0,
+  };
 }

@@ -1,5 +1,13 @@
 import { NEXT_UP, RUN_UP_AGAIN } from "../common/cli-hints";
-import { type Deployment, type ForgeClient, ForgeNotFoundError, ForgeWaitTimeoutError, waitDone, waitFor, waitPending } from "../forge";
+import {
+  type Deployment,
+  type ForgeClient,
+  ForgeNotFoundError,
+  ForgeWaitTimeoutError,
+  waitDone,
+  waitFor,
+  waitPending,
+} from "../forge";
 import { pollPacing } from "../runtime";
 import type { DeploymentInputs } from "./rules";
 import { redactedLogTail, redactSecrets } from "../common/redact";
@@ -43,7 +51,9 @@ export async function assertDeployableSite(client: ForgeClient, inputs: Deployme
     throw error;
   }
   if (site.serverId !== null && site.serverId !== inputs.serverId) {
-    throw new UserError(`Site ${inputs.siteId} (${site.name}) is on server ${site.serverId}, not \`serverId\` ${inputs.serverId}.`);
+    throw new UserError(
+      `Site ${inputs.siteId} (${site.name}) is on server ${site.serverId}, not \`serverId\` ${inputs.serverId}.`,
+    );
   }
   if (site.zeroDowntimeDeployments) {
     throw new UserError(
@@ -61,7 +71,11 @@ export async function assertDeployableSite(client: ForgeClient, inputs: Deployme
 }
 
 /** Sets the site's deployment script when Forge holds anything else; returns whether it wrote. */
-export async function ensureDeploymentScript(client: ForgeClient, inputs: DeploymentInputs, script: string): Promise<boolean> {
+export async function ensureDeploymentScript(
+  client: ForgeClient,
+  inputs: DeploymentInputs,
+  script: string,
+): Promise<boolean> {
   const current = await client.deployments.getScript(inputs.serverId, inputs.siteId);
   // Forge may store the script with CRLF line ends; that is not a difference worth a write.
   if ((current.content ?? "").replace(/\r\n/g, "\n") === script) return false;
@@ -100,19 +114,32 @@ export async function deployAndWait(
   } catch (error) {
     if (!(error instanceof ForgeWaitTimeoutError)) throw error;
     const message = `${error.message}. Forge stops a deployment after 10 minutes; ${NEXT_UP} deploys again.`;
-    return { deploymentId: started.id, status: error.lastStatus ?? "queued", deployedAt: null, error: new Error(message) };
+    return {
+      deploymentId: started.id,
+      status: error.lastStatus ?? "queued",
+      deployedAt: null,
+      error: new Error(message),
+    };
   }
   if (final.status === FINISHED) {
     return { deploymentId: final.id, status: final.status, deployedAt: final.endedAt, error: null };
   }
-  const log = await client.deployments.getLog(serverId, siteId, final.id).catch(
-    (logError: unknown) => `(the deployment log could not be read: ${logError instanceof Error ? logError.message : String(logError)})`,
-  );
+  const log = await client.deployments
+    .getLog(serverId, siteId, final.id)
+    .catch(
+      (logError: unknown) =>
+        `(the deployment log could not be read: ${logError instanceof Error ? logError.message : String(logError)})`,
+    );
   const message =
     `Deployment ${final.id} of site ${siteId} ended \`${final.status}\`. The end of its log (secrets redacted):\n` +
     `${indent(redactedLogTail(log, secrets))}\n` +
     `Fix the cause, then ${RUN_UP_AGAIN}: the next update deploys again even if nothing else changed.`;
-  return { deploymentId: final.id, status: final.status, deployedAt: null, error: new Error(redactSecrets(message, secrets)) };
+  return {
+    deploymentId: final.id,
+    status: final.status,
+    deployedAt: null,
+    error: new Error(redactSecrets(message, secrets)),
+  };
 }
 
 function indent(text: string): string {

@@ -45,7 +45,11 @@ export class HealthCheckError extends UserError {
   }
 }
 
-export async function probeHealth(url: string, auth: HealthAuth | null, timeoutMs = REQUEST_TIMEOUT_MS): Promise<HealthProbe> {
+export async function probeHealth(
+  url: string,
+  auth: HealthAuth | null,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<HealthProbe> {
   const headers: Record<string, string> = { Accept: "application/json, text/html;q=0.9" };
   if (auth !== null) {
     headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}`;

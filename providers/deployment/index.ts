@@ -13,7 +13,15 @@ import {
 import { assertDeployableSite, deployAndWait, ensureDeploymentScript, redactedError, secretsOf } from "./forge";
 import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pollPacing, pureCheckAndDiff, type ResourceArgs } from "../runtime";
+import {
+  type ProviderImplementation,
+  createProviderShim,
+  partialFailure,
+  forgeClientFromStackConfig,
+  pollPacing,
+  pureCheckAndDiff,
+  type ResourceArgs,
+} from "../runtime";
 
 export type { DeploymentInputs, DeploymentOutputs } from "./rules";
 
@@ -28,7 +36,6 @@ export type { DeploymentInputs, DeploymentOutputs } from "./rules";
 
 export type DeploymentArgs = ResourceArgs<DeploymentInputs>;
 
-
 const SECRET_INPUTS = ["healthAuth", "redactions"];
 
 function publicInputs(inputs: DeploymentInputs): Omit<DeploymentInputs, "healthAuth" | "redactions"> {
@@ -37,19 +44,30 @@ function publicInputs(inputs: DeploymentInputs): Omit<DeploymentInputs, "healthA
 }
 
 /** Polls the health URL; returns the status to record and, when it is not 200, the redacted error. */
-async function checkHealth(inputs: DeploymentInputs, secrets: string[]): Promise<{ healthStatus: number | null; error: Error | null }> {
+async function checkHealth(
+  inputs: DeploymentInputs,
+  secrets: string[],
+): Promise<{ healthStatus: number | null; error: Error | null }> {
   if (inputs.healthUrl === null) return { healthStatus: null, error: null };
   try {
     const pacing = pollPacing();
     const status = await waitForHealthy(
       inputs.healthUrl,
       inputs.healthAuth,
-      { timeoutMs: HEALTH_TIMEOUT_MS, intervalMs: pacing.intervalMs, maxIntervalMs: pacing.maxIntervalMs, backoff: pacing.backoff },
+      {
+        timeoutMs: HEALTH_TIMEOUT_MS,
+        intervalMs: pacing.intervalMs,
+        maxIntervalMs: pacing.maxIntervalMs,
+        backoff: pacing.backoff,
+      },
       redactSecrets(inputs.healthUrl, secrets),
     );
     return { healthStatus: status, error: null };
   } catch (error) {
-    return { healthStatus: error instanceof HealthCheckError ? error.lastStatus : null, error: redactedError(error, secrets) };
+    return {
+      healthStatus: error instanceof HealthCheckError ? error.lastStatus : null,
+      error: redactedError(error, secrets),
+    };
   }
 }
 

@@ -1,6 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PHP_VERSIONS } from "../forge";
-import { buildDeploymentScript, branchProblem, COMMIT_SHA, scriptLineProblem, sha256Hex, siteDirectoryProblem } from "./script";
+import {
+  buildDeploymentScript,
+  branchProblem,
+  COMMIT_SHA,
+  scriptLineProblem,
+  sha256Hex,
+  siteDirectoryProblem,
+} from "./script";
 import type { HealthAuth } from "./health";
 import { containsUnknown, isUnknown } from "../runtime";
 
@@ -13,11 +20,19 @@ export const FINISHED = "finished";
 
 function positiveId(value: unknown, property: string, failures: Failure[]): void {
   if (!isUnknown(value) && !(typeof value === "number" && Number.isSafeInteger(value) && value > 0)) {
-    failures.push({ property, reason: `\`${property}\` must be the positive integer id Forge gave the ${property.replace(/Id$/, "")}` });
+    failures.push({
+      property,
+      reason: `\`${property}\` must be the positive integer id Forge gave the ${property.replace(/Id$/, "")}`,
+    });
   }
 }
 
-function stringList(value: unknown, property: string, failures: Failure[], lineRule?: (line: string) => string | null): unknown {
+function stringList(
+  value: unknown,
+  property: string,
+  failures: Failure[],
+  lineRule?: (line: string) => string | null,
+): unknown {
   if (value === undefined || value === null) return [];
   if (isUnknown(value)) return value;
   if (!Array.isArray(value)) {
@@ -52,20 +67,31 @@ function checkHealthUrl(value: unknown, failures: Failure[]): void {
   if (url.protocol !== "http:" && url.protocol !== "https:") failures.push({ property: "healthUrl", reason });
   else if (url.username !== "" || url.password !== "") {
     // Credentials in the URL would be stored in plain state; `healthAuth` is a secret input.
-    failures.push({ property: "healthUrl", reason: "`healthUrl` must not carry credentials; pass them in `healthAuth`" });
+    failures.push({
+      property: "healthUrl",
+      reason: "`healthUrl` must not carry credentials; pass them in `healthAuth`",
+    });
   }
 }
 
 function checkHealthAuth(value: unknown, failures: Failure[]): void {
   if (value === null || containsUnknown(value)) return;
-  const auth = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  const auth =
+    value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   const { username, password } = auth ?? {};
   // The values are secret, so reasons describe them without quoting them.
   if (typeof username !== "string" || username === "" || username.includes(":") || username.length > 255) {
-    failures.push({ property: "healthAuth", reason: "`healthAuth.username` must be a non-empty string without `:` (at most 255 characters), or `healthAuth` null" });
+    failures.push({
+      property: "healthAuth",
+      reason:
+        "`healthAuth.username` must be a non-empty string without `:` (at most 255 characters), or `healthAuth` null",
+    });
   }
   if (typeof password !== "string" || password === "") {
-    failures.push({ property: "healthAuth", reason: "`healthAuth.password` must be a non-empty string, or `healthAuth` null" });
+    failures.push({
+      property: "healthAuth",
+      reason: "`healthAuth.password` must be a non-empty string, or `healthAuth` null",
+    });
   }
 }
 
@@ -84,19 +110,28 @@ export function checkDeploymentInputs(news: Record<string, unknown>): pulumi.dyn
     const problem = typeof branch === "string" ? branchProblem(branch) : "must be a string";
     if (problem !== null) {
       const shown = typeof branch === "string" ? ` (got ${JSON.stringify(branch)})` : "";
-      failures.push({ property: "branch", reason: `\`branch\` ${problem}${shown}; pass the pull request's head branch as git names it` });
+      failures.push({
+        property: "branch",
+        reason: `\`branch\` ${problem}${shown}; pass the pull request's head branch as git names it`,
+      });
     }
   }
 
   let commitSha: unknown = news.commitSha ?? null;
   if (typeof commitSha === "string" && COMMIT_SHA.test(commitSha)) commitSha = commitSha.toLowerCase();
   else if (commitSha !== null && !isUnknown(commitSha)) {
-    failures.push({ property: "commitSha", reason: "`commitSha` must be a full commit id (40 or 64 hex digits), or null to deploy the branch head" });
+    failures.push({
+      property: "commitSha",
+      reason: "`commitSha` must be a full commit id (40 or 64 hex digits), or null to deploy the branch head",
+    });
   }
 
   const redeployToken: unknown = news.redeployToken ?? "";
   if (!isUnknown(redeployToken) && (typeof redeployToken !== "string" || redeployToken.length > 255)) {
-    failures.push({ property: "redeployToken", reason: "`redeployToken` must be a string of at most 255 characters; change it to force a new deployment" });
+    failures.push({
+      property: "redeployToken",
+      reason: "`redeployToken` must be a string of at most 255 characters; change it to force a new deployment",
+    });
   }
   if (!isUnknown(phpVersion) && !(PHP_VERSIONS as readonly unknown[]).includes(phpVersion)) {
     failures.push({ property: "phpVersion", reason: `\`phpVersion\` must be one of ${PHP_VERSIONS.join(", ")}` });
@@ -144,7 +179,9 @@ const TRIGGER_FIELDS = ["commitSha", "redeployToken"] as const;
  * they cannot be compared; they take effect with the next deployment.
  */
 export function diffDeployment(olds: DeploymentOutputs, news: DeploymentInputs): pulumi.dynamic.DiffResult {
-  const replaces = (["serverId", "siteId"] as const).filter((field) => isUnknown(news[field]) || news[field] !== olds[field]);
+  const replaces = (["serverId", "siteId"] as const).filter(
+    (field) => isUnknown(news[field]) || news[field] !== olds[field],
+  );
   const changed = [...new Set([...SCRIPT_FIELDS, ...TRIGGER_FIELDS, "healthUrl" as const])].filter(
     (field) => containsUnknown(news[field]) || JSON.stringify(news[field]) !== JSON.stringify(olds[field]),
   );

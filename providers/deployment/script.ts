@@ -47,7 +47,10 @@ export function buildDeploymentScript(inputs: DeploymentScriptInputs): string {
   const checkout =
     inputs.commitSha === null
       ? [`git pull origin ${quoteShellArgument(inputs.branch)}`]
-      : [`git fetch origin ${quoteShellArgument(inputs.branch)}`, `git reset --hard ${quoteShellArgument(inputs.commitSha)}`];
+      : [
+          `git fetch origin ${quoteShellArgument(inputs.branch)}`,
+          `git reset --hard ${quoteShellArgument(inputs.commitSha)}`,
+        ];
   const lines = [
     "# Managed by forge-previews: edits made in Forge are replaced on the next deployment.",
     // The PHP version is part of the script so that changing it redeploys: Composer resolves for the running PHP.
@@ -101,7 +104,8 @@ export const COMMIT_SHA = /^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/;
 export function siteDirectoryProblem(directory: string): string | null {
   if (!directory.startsWith("/")) return "must be an absolute path such as `/home/forge/pr-7.example.dev`";
   if (!/^[A-Za-z0-9._\-/]+$/.test(directory)) return "may only contain letters, digits, `.`, `_`, `-` and `/`";
-  if (directory.split("/").some((part) => part === "." || part === "..")) return "must not contain `.` or `..` components";
+  if (directory.split("/").some((part) => part === "." || part === ".."))
+    return "must not contain `.` or `..` components";
   if (directory.length > 1 && directory.endsWith("/")) return "must not end with `/`";
   return null;
 }

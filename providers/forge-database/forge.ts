@@ -11,7 +11,6 @@ import { pollPacing, waitUntilGone } from "../runtime";
 /** Forge installs a schema or user in seconds; five minutes means it is stuck. */
 const SETTLE_TIMEOUT_MS = 5 * 60_000;
 
-
 export function describeSchema(serverId: number, name: string, id?: number): string {
   return `database schema \`${name}\`${id === undefined ? "" : ` (id ${id})`} on Forge server ${serverId}`;
 }
@@ -64,7 +63,10 @@ export async function ensureSchema(forge: ForgeClient, serverId: number, name: s
     find: () => forge.databases.findByName(serverId, name),
   });
   const what = describeSchema(serverId, name, created.id);
-  if (lost !== null) void pulumi.log.info(`forge-database: the answer to creating it was lost (${lost.message}); found ${what} by its name and kept it`);
+  if (lost !== null)
+    void pulumi.log.info(
+      `forge-database: the answer to creating it was lost (${lost.message}); found ${what} by its name and kept it`,
+    );
   const installed = await waitSettled(forge, what, () => forge.databases.get(serverId, created.id));
   if (installed === null) throw droppedWhileInstalling(what);
   void pulumi.log.info(`forge-database: created ${what}`);
@@ -90,7 +92,9 @@ export async function ensureUser(
     await forge.databaseUsers.update(serverId, existing.id, { password, databaseIds: [databaseId] });
     const adopted = await waitSettled(forge, what, get);
     if (adopted === null) throw droppedWhileInstalling(what);
-    void pulumi.log.info(`forge-database: adopted ${what}, with a new password and access to database ${databaseId} only`);
+    void pulumi.log.info(
+      `forge-database: adopted ${what}, with a new password and access to database ${databaseId} only`,
+    );
     return adopted;
   };
   const existing = await forge.databaseUsers.findByName(serverId, userName);
@@ -107,7 +111,9 @@ export async function ensureUser(
   const what = describeUser(serverId, userName, created.id);
   if (lost !== null) {
     // The lost request may or may not be what made this user; adopting it sets the password and grants either way.
-    void pulumi.log.info(`forge-database: the answer to creating ${what} was lost (${lost.message}); found it by its name`);
+    void pulumi.log.info(
+      `forge-database: the answer to creating ${what} was lost (${lost.message}); found it by its name`,
+    );
     const adopted = await adopt(created);
     if (adopted === null) throw droppedWhileInstalling(what);
     return adopted;
@@ -119,13 +125,23 @@ export async function ensureUser(
 }
 
 /** The schema with this id if it still exists under this name; null when it is gone or the id now names another. */
-export async function findSchemaById(forge: ForgeClient, serverId: number, id: number, name: string): Promise<Database | null> {
+export async function findSchemaById(
+  forge: ForgeClient,
+  serverId: number,
+  id: number,
+  name: string,
+): Promise<Database | null> {
   const found = await nullIfNotFound(forge.databases.get(serverId, id));
   return found !== null && found.name === name && found.status !== "removing" ? found : null;
 }
 
 /** The user with this id if it still exists under this name; null when it is gone or the id now names another. */
-export async function findUserById(forge: ForgeClient, serverId: number, id: number, name: string): Promise<DatabaseUser | null> {
+export async function findUserById(
+  forge: ForgeClient,
+  serverId: number,
+  id: number,
+  name: string,
+): Promise<DatabaseUser | null> {
   const found = await nullIfNotFound(forge.databaseUsers.get(serverId, id));
   return found !== null && found.name === name && found.status !== "removing" ? found : null;
 }
@@ -134,7 +150,12 @@ export async function findUserById(forge: ForgeClient, serverId: number, id: num
  * Drops the user and waits until Forge has removed it. Without a known id (a create that failed half-way) the user
  * is looked up by its exact name, which only this preview can have.
  */
-export async function dropUser(forge: ForgeClient, serverId: number, userName: string, userId: number | null): Promise<void> {
+export async function dropUser(
+  forge: ForgeClient,
+  serverId: number,
+  userName: string,
+  userId: number | null,
+): Promise<void> {
   const user =
     userId === null
       ? await forge.databaseUsers.findByName(serverId, userName)
@@ -142,24 +163,39 @@ export async function dropUser(forge: ForgeClient, serverId: number, userName: s
   if (user === undefined || user === null) return;
   const what = describeUser(serverId, userName, user.id);
   if (user.name !== userName) {
-    void pulumi.log.warn(`forge-database: left ${describeUser(serverId, user.name, user.id)} alone: it is not \`${userName}\``);
+    void pulumi.log.warn(
+      `forge-database: left ${describeUser(serverId, user.name, user.id)} alone: it is not \`${userName}\``,
+    );
     return;
   }
   if (user.status !== "removing") await nullIfNotFound(forge.databaseUsers.delete(serverId, user.id));
-  await waitUntilGone(forge, () => forge.databaseUsers.get(serverId, user.id), { subject: what, timeoutMs: SETTLE_TIMEOUT_MS });
+  await waitUntilGone(forge, () => forge.databaseUsers.get(serverId, user.id), {
+    subject: what,
+    timeoutMs: SETTLE_TIMEOUT_MS,
+  });
   void pulumi.log.info(`forge-database: dropped ${what}`);
 }
 
 /** Drops the schema with this id, if it still carries this name, and waits until Forge has removed it. */
-export async function dropSchema(forge: ForgeClient, serverId: number, name: string, databaseId: number): Promise<void> {
+export async function dropSchema(
+  forge: ForgeClient,
+  serverId: number,
+  name: string,
+  databaseId: number,
+): Promise<void> {
   const schema = await nullIfNotFound(forge.databases.get(serverId, databaseId));
   if (schema === null) return;
   const what = describeSchema(serverId, name, databaseId);
   if (schema.name !== name) {
-    void pulumi.log.warn(`forge-database: left ${describeSchema(serverId, schema.name, databaseId)} alone: it is not \`${name}\``);
+    void pulumi.log.warn(
+      `forge-database: left ${describeSchema(serverId, schema.name, databaseId)} alone: it is not \`${name}\``,
+    );
     return;
   }
   if (schema.status !== "removing") await nullIfNotFound(forge.databases.delete(serverId, databaseId));
-  await waitUntilGone(forge, () => forge.databases.get(serverId, databaseId), { subject: what, timeoutMs: SETTLE_TIMEOUT_MS });
+  await waitUntilGone(forge, () => forge.databases.get(serverId, databaseId), {
+    subject: what,
+    timeoutMs: SETTLE_TIMEOUT_MS,
+  });
   void pulumi.log.info(`forge-database: dropped ${what}`);
 }

@@ -11,22 +11,17 @@ import { NEXT_UP, RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import type { ForgeClient } from "../forge";
 import { generateDatabasePassword } from "./password";
+import { type ForgeDatabaseInputs, checkForgeDatabaseInputs, diffForgeDatabase, findOwnershipProblems } from "./rules";
+import { describeSchema, dropSchema, dropUser, ensureSchema, ensureUser, findSchemaById, findUserById } from "./forge";
 import {
-  type ForgeDatabaseInputs,
-  checkForgeDatabaseInputs,
-  diffForgeDatabase,
-  findOwnershipProblems,
-} from "./rules";
-import {
-  describeSchema,
-  dropSchema,
-  dropUser,
-  ensureSchema,
-  ensureUser,
-  findSchemaById,
-  findUserById,
-} from "./forge";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff, type ResourceArgs, withSecretOutputs } from "../runtime";
+  type ProviderImplementation,
+  createProviderShim,
+  partialFailure,
+  forgeClientFromStackConfig,
+  pureCheckAndDiff,
+  type ResourceArgs,
+  withSecretOutputs,
+} from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeDatabaseInputs } from "./rules";
@@ -58,7 +53,12 @@ function assertOwnable(props: ForgeDatabaseInputs, action: string): void {
   }
 }
 
-function outputsOf(inputs: ForgeDatabaseInputs, databaseId: number, userId: number | null, password: string): ForgeDatabaseOutputs {
+function outputsOf(
+  inputs: ForgeDatabaseInputs,
+  databaseId: number,
+  userId: number | null,
+  password: string,
+): ForgeDatabaseOutputs {
   return {
     serverId: inputs.serverId,
     name: inputs.name,
@@ -123,7 +123,8 @@ export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabase
       );
     }
     // Stable across updates: the app's .env already holds this password. A half-created state may lack one.
-    const password = typeof olds.password === "string" && olds.password !== "" ? olds.password : generateDatabasePassword();
+    const password =
+      typeof olds.password === "string" && olds.password !== "" ? olds.password : generateDatabasePassword();
     return { outs: await attachUser(forge, { ...outs, password }) };
   },
 

@@ -33,7 +33,8 @@ export function prNumberOf(name: string, kind: "database" | "user"): number | nu
   return match ? Number(match[1]) : null;
 }
 
-const DATABASE_NAME_HINT = "a preview database name `<app>_pr_<n>` (app: a lower-case letter, then up to 19 letters or digits)";
+const DATABASE_NAME_HINT =
+  "a preview database name `<app>_pr_<n>` (app: a lower-case letter, then up to 19 letters or digits)";
 const USER_NAME_HINT = `a preview user name \`<app>_pr<n>\` of at most ${MAX_USER_NAME_LENGTH} characters`;
 const NEVER_PRODUCTION = "production is never a target";
 
@@ -71,7 +72,11 @@ export function findOwnershipProblems(inputs: Record<string, unknown>): pulumi.d
         property: "userName",
         reason: `\`userName\` ${JSON.stringify(userName)} is listed in \`protectedDatabases\`; ${NEVER_PRODUCTION}`,
       });
-    } else if (typeof name === "string" && isPreviewDatabaseName(name) && prNumberOf(name, "database") !== prNumberOf(userName, "user")) {
+    } else if (
+      typeof name === "string" &&
+      isPreviewDatabaseName(name) &&
+      prNumberOf(name, "database") !== prNumberOf(userName, "user")
+    ) {
       failures.push({
         property: "userName",
         reason: `\`userName\` ${JSON.stringify(userName)} belongs to another pull request than \`name\` ${JSON.stringify(name)}; pass the names buildPreviewNames gives for one PR`,
@@ -87,7 +92,10 @@ function checkServerId(value: unknown): pulumi.dynamic.CheckFailure[] {
 }
 
 function checkProtectedList(value: unknown): pulumi.dynamic.CheckFailure[] {
-  if (isUnknown(value) || (Array.isArray(value) && value.every((item) => isUnknown(item) || typeof item === "string"))) {
+  if (
+    isUnknown(value) ||
+    (Array.isArray(value) && value.every((item) => isUnknown(item) || typeof item === "string"))
+  ) {
     return [];
   }
   return [

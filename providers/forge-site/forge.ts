@@ -26,7 +26,10 @@ export function findTaggedSite(client: ForgeClient, serverId: number, domain: st
 }
 
 /** The site named exactly `inputs.domain` that carries this stack's tag, or `undefined`. */
-export async function findOwnSite(client: ForgeClient, inputs: Pick<ForgeSiteInputs, "serverId" | "domain" | "ownerTag">): Promise<Site | undefined> {
+export async function findOwnSite(
+  client: ForgeClient,
+  inputs: Pick<ForgeSiteInputs, "serverId" | "domain" | "ownerTag">,
+): Promise<Site | undefined> {
   const found = await findTaggedSite(client, inputs.serverId, inputs.domain);
   return found !== undefined && found.tags.includes(inputs.ownerTag) ? found.site : undefined;
 }
@@ -70,6 +73,14 @@ export async function waitForSiteReady(
 }
 
 /** Polls until get-site answers 404. */
-export function waitForSiteGone(client: ForgeClient, siteId: number, domain: string, timeoutMs = SITE_REMOVAL_TIMEOUT_MS): Promise<void> {
-  return waitUntilGone(client, () => client.sites.get(siteId), { subject: `Forge site ${siteId} (${domain})`, timeoutMs });
+export function waitForSiteGone(
+  client: ForgeClient,
+  siteId: number,
+  domain: string,
+  timeoutMs = SITE_REMOVAL_TIMEOUT_MS,
+): Promise<void> {
+  return waitUntilGone(client, () => client.sites.get(siteId), {
+    subject: `Forge site ${siteId} (${domain})`,
+    timeoutMs,
+  });
 }

@@ -23,11 +23,16 @@ import {
   outputsFromSite,
   updateSiteParams,
 } from "./state";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff } from "../runtime";
+import {
+  type ProviderImplementation,
+  createProviderShim,
+  partialFailure,
+  forgeClientFromStackConfig,
+  pureCheckAndDiff,
+} from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";
-
 
 export type ForgeSiteArgs = {
   [K in Exclude<keyof ForgeSiteInputs, "sourceControlProvider">]: pulumi.Input<ForgeSiteInputs[K]>;
@@ -36,7 +41,6 @@ export type ForgeSiteArgs = {
   sourceControlProvider?: pulumi.Input<ForgeSiteSourceControl>;
 };
 
-
 function log(message: string): void {
   void pulumi.log.info(`forge-site: ${message}`);
 }
@@ -44,7 +48,9 @@ function log(message: string): void {
 function siteIdOf(id: string): number {
   const siteId = Number(id);
   if (!Number.isSafeInteger(siteId) || siteId <= 0) {
-    throw new Error(`forge-site: the state holds \`${id}\` as the site id; expected a Forge site id (a positive integer)`);
+    throw new Error(
+      `forge-site: the state holds \`${id}\` as the site id; expected a Forge site id (a positive integer)`,
+    );
   }
   return siteId;
 }
@@ -54,7 +60,12 @@ function siteIdOf(id: string): number {
  * until Forge reports them) and returns the outputs. Any failure here leaves a site that exists, so it is reported as
  * a partial failure that keeps the id in the state, where `destroy` can still find it.
  */
-async function settle(client: ForgeClient, site: Site, inputs: ForgeSiteInputs, previous?: ForgeSiteInputs): Promise<ForgeSiteOutputs> {
+async function settle(
+  client: ForgeClient,
+  site: Site,
+  inputs: ForgeSiteInputs,
+  previous?: ForgeSiteInputs,
+): Promise<ForgeSiteOutputs> {
   try {
     // Forge applies create-time settings during the install, so compare only once it is done. Where Forge does not
     // echo push-to-deploy (null), the previous inputs say whether it is being changed.
@@ -103,7 +114,10 @@ export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs>
       create: () => client.sites.create(inputs.serverId, createSiteParams(inputs)),
       find: () => findOwnSite(client, inputs),
     });
-    if (lost !== null) log(`the answer to creating site ${inputs.domain} was lost (${lost.message}); found it as site ${created.id} by its tag and kept it`);
+    if (lost !== null)
+      log(
+        `the answer to creating site ${inputs.domain} was lost (${lost.message}); found it as site ${created.id} by its tag and kept it`,
+      );
     const outs = await settle(client, created, inputs);
     log(`site ${outs.siteId} (${outs.domain}) is installed`);
     return { id: String(outs.siteId), outs };

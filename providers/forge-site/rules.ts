@@ -14,7 +14,14 @@ export type ForgeSiteSourceControl = (typeof SOURCE_CONTROL_PROVIDERS)[number];
  * server, and tags can only be set when the site is created. Changing one replaces the site, old one first, because
  * the domain and the isolated user are unique on a server.
  */
-export const REPLACE_FIELDS = ["serverId", "domain", "isolatedUser", "repository", "sourceControlProvider", "ownerTag"] as const;
+export const REPLACE_FIELDS = [
+  "serverId",
+  "domain",
+  "isolatedUser",
+  "repository",
+  "sourceControlProvider",
+  "ownerTag",
+] as const;
 
 /** Fields `PUT …/sites/{site}` changes in place (`php_version`, `directory`, `repository_branch`, `push_to_deploy`). */
 export const UPDATE_FIELDS = ["phpVersion", "webDirectory", "branch", "pushToDeploy"] as const;
@@ -66,7 +73,8 @@ export function branchProblem(branch: string): string | null {
   if (branch.includes("..")) return "must not contain `..`";
   if (branch.includes("@{")) return "must not contain `@{`";
   if (branch.startsWith("-")) return "must not start with `-`";
-  if (branch.startsWith("/") || branch.endsWith("/") || branch.includes("//")) return "must not start or end with `/` or contain `//`";
+  if (branch.startsWith("/") || branch.endsWith("/") || branch.includes("//"))
+    return "must not start or end with `/` or contain `//`";
   if (branch.endsWith(".")) return "must not end with `.`";
   for (const part of branch.split("/")) {
     if (part.startsWith(".")) return "must not have a path component starting with `.`";

@@ -90,14 +90,20 @@ function echoedQuickDeploy(site: Site): boolean | null {
  * reports `quick_deploy` as null, `pushToDeploy` is sent only when `previous` (the last applied inputs) shows that
  * it changed: otherwise every run would send it again.
  */
-export function updateSiteParams(site: Site, inputs: ForgeSiteInputs, previous?: Pick<ForgeSiteInputs, "pushToDeploy">): UpdateSiteParams {
+export function updateSiteParams(
+  site: Site,
+  inputs: ForgeSiteInputs,
+  previous?: Pick<ForgeSiteInputs, "pushToDeploy">,
+): UpdateSiteParams {
   const params: UpdateSiteParams = {};
   if (normalizePhpVersion(site.phpVersion) !== inputs.phpVersion) params.phpVersion = inputs.phpVersion as PhpVersion;
   if (site.webDirectory !== inputs.webDirectory) params.directory = inputs.webDirectory;
   if (site.repository?.branch !== inputs.branch) params.repositoryBranch = inputs.branch;
   const quickDeploy = echoedQuickDeploy(site);
   const pushToDeployChanged =
-    quickDeploy === null ? previous !== undefined && previous.pushToDeploy !== inputs.pushToDeploy : quickDeploy !== inputs.pushToDeploy;
+    quickDeploy === null
+      ? previous !== undefined && previous.pushToDeploy !== inputs.pushToDeploy
+      : quickDeploy !== inputs.pushToDeploy;
   if (pushToDeployChanged) params.pushToDeploy = inputs.pushToDeploy;
   return params;
 }
@@ -111,7 +117,9 @@ export function unechoedFields(site: Site): string[] {
 export function identityMismatches(site: Site, inputs: ForgeSiteInputs): string[] {
   const mismatches: string[] = [];
   if (!site.isolated || site.user !== inputs.isolatedUser) {
-    mismatches.push(`\`isolatedUser\` (Forge runs it as \`${site.user ?? "unknown"}\`${site.isolated ? "" : ", not isolated"})`);
+    mismatches.push(
+      `\`isolatedUser\` (Forge runs it as \`${site.user ?? "unknown"}\`${site.isolated ? "" : ", not isolated"})`,
+    );
   }
   const repository = site.repository?.url ? repositoryPathOf(site.repository.url) : null;
   if (repository !== inputs.repository) mismatches.push(`\`repository\` (Forge has \`${repository ?? "none"}\`)`);
@@ -154,7 +162,13 @@ export function outputsFor(inputs: ForgeSiteInputs, site: Site): ForgeSiteOutput
 }
 
 /** Site statuses of a site that finished installing; later ones come from deployments and maintenance mode. */
-const READY_STATUSES: ReadonlySet<string> = new Set(["installed", "deployed", "never-deployed", "deploying", "maintenance"]);
+const READY_STATUSES: ReadonlySet<string> = new Set([
+  "installed",
+  "deployed",
+  "never-deployed",
+  "deploying",
+  "maintenance",
+]);
 
 /** A site that Forge gave up installing (or updating); waiting longer will not help. */
 export class ForgeSiteFailedError extends UserError {
@@ -182,9 +196,12 @@ function progressOf(site: Site, waitingFor: string[]): string {
 export function siteProgress(site: Site, inputs: ForgeSiteInputs | null): WaitResult<Site> {
   if (site.status === "failed") throw new ForgeSiteFailedError(site);
   const repository = site.repository;
-  const repositoryReady = repository !== null && (repository.status === "installed" || (repository.status === null && repository.url !== null));
+  const repositoryReady =
+    repository !== null &&
+    (repository.status === "installed" || (repository.status === null && repository.url !== null));
   // Only fields Forge echoes are waited on; `previous` is left out, so a null `quick_deploy` never holds the wait.
-  const pending = inputs === null ? [] : Object.keys(updateSiteParams(site, inputs)).map((field) => `${field} not yet applied`);
+  const pending =
+    inputs === null ? [] : Object.keys(updateSiteParams(site, inputs)).map((field) => `${field} not yet applied`);
   if (READY_STATUSES.has(site.status) && repositoryReady && pending.length === 0) return waitDone(site);
   return waitPending(progressOf(site, pending));
 }

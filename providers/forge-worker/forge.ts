@@ -4,14 +4,7 @@
  * is learned from the `filter[site_id]` list it appears in, and its name from the `--name=` option of its command.
  */
 import { NEXT_UP, RUN_UP_AGAIN, previewCommand, upperFirst } from "../common/cli-hints";
-import {
-  type BackgroundProcess,
-  type ForgeClient,
-  isForgeNotFound,
-  waitDone,
-  waitFor,
-  waitPending,
-} from "../forge";
+import { type BackgroundProcess, type ForgeClient, isForgeNotFound, waitDone, waitFor, waitPending } from "../forge";
 import { pollPacing, deleteAndWaitGone } from "../runtime";
 import { workerNameOf } from "./rules";
 import { UserError } from "../common/user-error";
@@ -47,7 +40,6 @@ export interface NamedProcesses {
   elsewhere: BackgroundProcess[];
 }
 
-
 export async function findNamedProcesses(client: ForgeClient, where: WorkerLocation): Promise<NamedProcesses> {
   const named = (process: BackgroundProcess): boolean => workerNameOf(process.command) === where.name;
   const siteProcesses = await client.backgroundProcesses.list(where.serverId, { siteId: where.siteId }).all();
@@ -78,7 +70,11 @@ export function statusAfter(error: unknown, fallback: string): string {
   return typeof lastStatus === "string" ? lastStatus : fallback;
 }
 
-export async function waitUntilRunning(client: ForgeClient, where: WorkerLocation, processId: number): Promise<BackgroundProcess> {
+export async function waitUntilRunning(
+  client: ForgeClient,
+  where: WorkerLocation,
+  processId: number,
+): Promise<BackgroundProcess> {
   return waitFor(
     async () => {
       let process: BackgroundProcess;
@@ -104,7 +100,11 @@ export async function waitUntilRunning(client: ForgeClient, where: WorkerLocatio
       }
       return waitPending(process.status);
     },
-    { what: `worker \`${where.name}\` (background process ${processId}) to run`, timeoutMs: RUN_TIMEOUT_MS, ...pollPacing() },
+    {
+      what: `worker \`${where.name}\` (background process ${processId}) to run`,
+      timeoutMs: RUN_TIMEOUT_MS,
+      ...pollPacing(),
+    },
   );
 }
 
@@ -122,7 +122,11 @@ export async function removeProcess(client: ForgeClient, where: WorkerLocation, 
  * Proves that `processId` is this worker before anything deletes it: it must be listed under the site and carry the
  * worker's name. Returns false when the process is already gone.
  */
-export async function assertOwnedProcess(client: ForgeClient, where: WorkerLocation, processId: number): Promise<boolean> {
+export async function assertOwnedProcess(
+  client: ForgeClient,
+  where: WorkerLocation,
+  processId: number,
+): Promise<boolean> {
   let process: BackgroundProcess;
   try {
     process = await client.backgroundProcesses.get(where.serverId, processId);

@@ -88,15 +88,27 @@ function parseProcessId(id: string): number {
 }
 
 function outputsFor(inputs: ForgeWorkerInputs, process: BackgroundProcess): ForgeWorkerOutputs {
-  const settings = Object.fromEntries(WORKER_FIELDS.map((field) => [field, inputs[field]])) as unknown as WorkerSettings;
-  return { ...settings, processId: process.id, command: process.command, user: process.user ?? FORGE_USER, status: process.status };
+  const settings = Object.fromEntries(
+    WORKER_FIELDS.map((field) => [field, inputs[field]]),
+  ) as unknown as WorkerSettings;
+  return {
+    ...settings,
+    processId: process.id,
+    command: process.command,
+    user: process.user ?? FORGE_USER,
+    status: process.status,
+  };
 }
 
 /**
  * Waits for the process to run. Past this point the process exists, so a failure keeps its id in state (with the
  * status it ended in, which makes the next diff replace a failed one) instead of forgetting it.
  */
-async function settle(client: ForgeClient, inputs: ForgeWorkerInputs, process: BackgroundProcess): Promise<ForgeWorkerOutputs> {
+async function settle(
+  client: ForgeClient,
+  inputs: ForgeWorkerInputs,
+  process: BackgroundProcess,
+): Promise<ForgeWorkerOutputs> {
   const where = { serverId: inputs.serverId, siteId: inputs.siteId, name: inputs.name };
   try {
     return outputsFor(inputs, await waitUntilRunning(client, where, process.id));
@@ -172,11 +184,14 @@ export const provider: ProviderImplementation<ForgeWorkerInputs, ForgeWorkerOutp
           }),
         // The stale ones were removed above, so a process with this name and command on the site is the one asked for.
         find: async () =>
-          (await findNamedProcesses(client, where)).onSite.find((candidate) => candidate.command === command && candidate.status !== "removing"),
+          (await findNamedProcesses(client, where)).onSite.find(
+            (candidate) => candidate.command === command && candidate.status !== "removing",
+          ),
       });
       process = object;
       verb = lost === null ? "created" : "recovered";
-      if (lost !== null) void pulumi.log.info(`forge-worker: the answer to creating the worker's process was lost (${lost.message})`);
+      if (lost !== null)
+        void pulumi.log.info(`forge-worker: the answer to creating the worker's process was lost (${lost.message})`);
     }
     void pulumi.log.info(`forge-worker: ${verb} background process ${process.id} named ${inputs.name}`);
     const outs = await settle(client, inputs, process);

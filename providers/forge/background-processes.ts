@@ -75,10 +75,14 @@ export class BackgroundProcessesApi {
   }
 
   get(serverId: number, processId: number): Promise<BackgroundProcess> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.background-processes.show",
-      params: { server: serverId, backgroundProcess: processId },
-    }, "backgroundProcesses", toBackgroundProcess);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.background-processes.show",
+        params: { server: serverId, backgroundProcess: processId },
+      },
+      "backgroundProcesses",
+      toBackgroundProcess,
+    );
   }
 
   /** Async (202); poll `get` until `installed` or `running`. */
@@ -94,11 +98,15 @@ export class BackgroundProcessesApi {
       stopwaitsecs: params.stopwaitsecs,
       stopsignal: params.stopsignal,
     };
-    return this.transport.sendFor({
-      operation: "organizations.servers.background-processes.store",
-      params: { server: serverId },
-      body: request,
-    }, "backgroundProcesses", toBackgroundProcess);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.background-processes.store",
+        params: { server: serverId },
+        body: request,
+      },
+      "backgroundProcesses",
+      toBackgroundProcess,
+    );
   }
 
   async delete(serverId: number, processId: number): Promise<void> {

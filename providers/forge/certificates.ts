@@ -68,18 +68,26 @@ export class CertificatesApi {
   }
 
   get(serverId: number, siteId: number, domainId: number, certificateId: number): Promise<Certificate> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.domains.certificates.show",
-      params: { ...path(serverId, siteId, domainId), certificate: certificateId },
-    }, "certificates", toCertificate);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.domains.certificates.show",
+        params: { ...path(serverId, siteId, domainId), certificate: certificateId },
+      },
+      "certificates",
+      toCertificate,
+    );
   }
 
   /** The certificate currently serving the domain; a `ForgeNotFoundError` when there is none. */
   getActive(serverId: number, siteId: number, domainId: number): Promise<Certificate> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.domains.certificates.active",
-      params: path(serverId, siteId, domainId),
-    }, "certificates", toCertificate);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.domains.certificates.active",
+        params: path(serverId, siteId, domainId),
+      },
+      "certificates",
+      toCertificate,
+    );
   }
 
   /** Requests a Let's Encrypt certificate for the domain record (202); poll `get` until installed and active. */

@@ -142,7 +142,19 @@ export class ForgeClient implements ForgeTransport {
   /** A client for another organization, sharing every other option (and the rate limiter). */
   withOrg(org: string): ForgeClient {
     const { baseUrl, timeoutMs, pageSize, retry, sleep, random, now, logger, limiter } = this.#settings;
-    return new ForgeClient({ token: this.#readToken, org, baseUrl, timeoutMs, pageSize, retry, sleep, random, now, logger, limiter });
+    return new ForgeClient({
+      token: this.#readToken,
+      org,
+      baseUrl,
+      timeoutMs,
+      pageSize,
+      retry,
+      sleep,
+      random,
+      now,
+      logger,
+      limiter,
+    });
   }
 
   async send<Op extends ForgeOperationId>(request: ForgeRequest<Op>): Promise<unknown> {
@@ -168,7 +180,14 @@ export class ForgeClient implements ForgeTransport {
         const took = now() - started;
         if (outcome.kind === "transport") {
           logger.debug(`${label} failed after ${took} ms: ${redactText(outcome.message, secrets)}`);
-          throw createForgeError({ ...outcome, kind: "transport", method, path, timeoutMs: this.#settings.timeoutMs, secrets });
+          throw createForgeError({
+            ...outcome,
+            kind: "transport",
+            method,
+            path,
+            timeoutMs: this.#settings.timeoutMs,
+            secrets,
+          });
         }
         logger.debug(`${label} -> ${outcome.status} in ${took} ms`);
         const parsed = parseBody(outcome.bodyText, outcome.status);
@@ -196,7 +215,9 @@ export class ForgeClient implements ForgeTransport {
         onRetry: ({ error, attempt, delayMs }) => {
           // Every client in the process holds back, not just this request: the limit is per token.
           if (error instanceof ForgeRateLimitError) limiter.pauseFor(delayMs);
-          logger.warn(`${label}: ${describeFailure(error)}; retry ${attempt} of ${retry.attempts - 1} in ${delayMs} ms`);
+          logger.warn(
+            `${label}: ${describeFailure(error)}; retry ${attempt} of ${retry.attempts - 1} in ${delayMs} ms`,
+          );
         },
       },
     );
@@ -255,7 +276,8 @@ function describeFailure(error: ForgeError): string {
 function timeoutFromEnv(): number | null {
   const raw = process.env.FORGE_TIMEOUT_MS?.trim();
   if (raw === undefined || raw === "") return null;
-  if (!/^[1-9]\d*$/.test(raw)) throw new ForgeConfigError(`FORGE_TIMEOUT_MS must be a whole number of milliseconds, not ${JSON.stringify(raw)}`);
+  if (!/^[1-9]\d*$/.test(raw))
+    throw new ForgeConfigError(`FORGE_TIMEOUT_MS must be a whole number of milliseconds, not ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 

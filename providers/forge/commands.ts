@@ -78,10 +78,14 @@ export class CommandsApi {
   }
 
   get(serverId: number, siteId: number, commandId: number): Promise<SiteCommand> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.commands.show",
-      params: { server: serverId, site: siteId, command: commandId },
-    }, "commands", toSiteCommand);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.commands.show",
+        params: { server: serverId, site: siteId, command: commandId },
+      },
+      "commands",
+      toSiteCommand,
+    );
   }
 
   async getOutput(serverId: number, siteId: number, commandId: number): Promise<string> {

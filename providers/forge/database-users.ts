@@ -59,10 +59,14 @@ export class DatabaseUsersApi {
   }
 
   get(serverId: number, userId: number): Promise<DatabaseUser> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.database.users.show",
-      params: { server: serverId, databaseUser: userId },
-    }, "databaseUsers", toDatabaseUser);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.database.users.show",
+        params: { server: serverId, databaseUser: userId },
+      },
+      "databaseUsers",
+      toDatabaseUser,
+    );
   }
 
   /** Async (202); poll `get` until `installed`. */
@@ -73,12 +77,16 @@ export class DatabaseUsersApi {
       read_only: params.readOnly,
       database_ids: params.databaseIds,
     };
-    return this.transport.sendFor({
-      operation: "organizations.servers.database.users.store",
-      params: { server: serverId },
-      body: request,
-      secrets: [params.password],
-    }, "databaseUsers", toDatabaseUser);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.database.users.store",
+        params: { server: serverId },
+        body: request,
+        secrets: [params.password],
+      },
+      "databaseUsers",
+      toDatabaseUser,
+    );
   }
 
   /** Async (202, empty). `databaseIds` replaces the user's list of databases. */

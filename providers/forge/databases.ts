@@ -57,21 +57,29 @@ export class DatabasesApi {
   }
 
   get(serverId: number, databaseId: number): Promise<Database> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.database.schemas.show",
-      params: { server: serverId, database: databaseId },
-    }, "databases", toDatabase);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.database.schemas.show",
+        params: { server: serverId, database: databaseId },
+      },
+      "databases",
+      toDatabase,
+    );
   }
 
   /** Async (202); poll `get` until `installed`. */
   create(serverId: number, params: CreateDatabaseParams): Promise<Database> {
     const request: CreateDatabaseRequest = { name: params.name, user: params.user, password: params.password };
-    return this.transport.sendFor({
-      operation: "organizations.servers.database.schemas.store",
-      params: { server: serverId },
-      body: request,
-      secrets: params.password ? [params.password] : [],
-    }, "databases", toDatabase);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.database.schemas.store",
+        params: { server: serverId },
+        body: request,
+        secrets: params.password ? [params.password] : [],
+      },
+      "databases",
+      toDatabase,
+    );
   }
 
   /** Async (202); poll `get` until it answers 404. */

@@ -87,17 +87,25 @@ export class DeploymentsApi {
 
   /** Triggers a deployment (202) and returns it; poll `get` until a final status. */
   create(serverId: number, siteId: number): Promise<Deployment> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.deployments.store",
-      params: { server: serverId, site: siteId },
-    }, "deployments", toDeployment);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.deployments.store",
+        params: { server: serverId, site: siteId },
+      },
+      "deployments",
+      toDeployment,
+    );
   }
 
   get(serverId: number, siteId: number, deploymentId: number): Promise<Deployment> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.deployments.show",
-      params: { server: serverId, site: siteId, deployment: deploymentId },
-    }, "deployments", toDeployment);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.deployments.show",
+        params: { server: serverId, site: siteId, deployment: deploymentId },
+      },
+      "deployments",
+      toDeployment,
+    );
   }
 
   /** The deployment's output text. */
@@ -128,7 +136,11 @@ export class DeploymentsApi {
   }
 
   /** Synchronous (200): returns the stored script. */
-  async updateScript(serverId: number, siteId: number, params: UpdateDeploymentScriptParams): Promise<DeploymentScript> {
+  async updateScript(
+    serverId: number,
+    siteId: number,
+    params: UpdateDeploymentScriptParams,
+  ): Promise<DeploymentScript> {
     const request: UpdateDeploymentScriptRequest = { content: params.content, auto_source: params.autoSource };
     const body = await this.transport.send({
       operation: "organizations.servers.sites.deployments.script.update",

@@ -55,9 +55,13 @@ export class DomainsApi {
   }
 
   get(serverId: number, siteId: number, domainId: number): Promise<DomainRecord> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.domains.show",
-      params: { server: serverId, site: siteId, domainRecord: domainId },
-    }, "domainRecords", toDomainRecord);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.domains.show",
+        params: { server: serverId, site: siteId, domainRecord: domainId },
+      },
+      "domainRecords",
+      toDomainRecord,
+    );
   }
 }

@@ -46,7 +46,13 @@ export function createForgeError(failure: ForgeFailure): ForgeError {
     if (failure.timedOut) {
       return new ForgeTimeoutError(failure.method, failure.path, failure.code, failure.timeoutMs, cause);
     }
-    return new ForgeNetworkError(failure.method, failure.path, failure.code, `\`${failure.method} ${failure.path}\` failed: ${message}`, cause);
+    return new ForgeNetworkError(
+      failure.method,
+      failure.path,
+      failure.code,
+      `\`${failure.method} ${failure.path}\` failed: ${message}`,
+      cause,
+    );
   }
 
   const body = redactValue(failure.body, failure.secrets);
@@ -107,7 +113,8 @@ function firstFieldError(fieldErrors: Record<string, string[]>): string | undefi
 }
 
 function readMessage(body: unknown): string | undefined {
-  if (isRecord(body) && typeof body.message === "string" && body.message.trim()) return stripPeriod(body.message.trim());
+  if (isRecord(body) && typeof body.message === "string" && body.message.trim())
+    return stripPeriod(body.message.trim());
   // A proxy in front of Forge may answer with HTML or plain text.
   if (typeof body === "string" && body.trim()) return body.replace(/\s+/g, " ").trim().slice(0, 200);
   return undefined;

@@ -2,8 +2,18 @@ import type { ForgeOperationId } from "./operations";
 
 /** Which error it is, readable even where `instanceof` cannot work (two copies of this module). */
 export type ForgeErrorKind =
-  | "forge" | "config" | "decode" | "api" | "validation" | "auth" | "not-found" | "rate-limit" | "server"
-  | "network" | "timeout" | "wait-timeout";
+  | "forge"
+  | "config"
+  | "decode"
+  | "api"
+  | "validation"
+  | "auth"
+  | "not-found"
+  | "rate-limit"
+  | "server"
+  | "network"
+  | "timeout"
+  | "wait-timeout";
 
 /**
  * Base of every error the Forge client throws. None of them holds request headers, request bodies or the

@@ -28,7 +28,14 @@ export { Paginated, findFirst, listAll } from "./paginate";
 export type { Page, PageFetcher } from "./paginate";
 export { DEFAULT_WAIT_OPTIONS, waitDone, waitFor, waitPending } from "./wait";
 export type { WaitForOptions, WaitResult } from "./wait";
-export { AttributeReader, decodeDocument, decodePage, decodeResource, decodeSingletonAttributes, parseId } from "./json-api";
+export {
+  AttributeReader,
+  decodeDocument,
+  decodePage,
+  decodeResource,
+  decodeSingletonAttributes,
+  parseId,
+} from "./json-api";
 export type { DecodedPage, DecodedResource } from "./json-api";
 export { FORGE_OPERATIONS, scopesFor } from "./operations";
 export type { ForgeOperation, ForgeOperationId, OperationPathParams } from "./operations";

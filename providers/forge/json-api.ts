@@ -156,7 +156,9 @@ export class AttributeReader {
     const value = this.values[key];
     if (value === undefined || value === null) return null;
     if (test(value)) return value;
-    throw new ForgeDecodeError(`Forge returned ${this.where} with \`${key}\` that is not ${expected} (got ${describe(value)})`);
+    throw new ForgeDecodeError(
+      `Forge returned ${this.where} with \`${key}\` that is not ${expected} (got ${describe(value)})`,
+    );
   }
 }
 

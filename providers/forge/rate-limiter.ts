@@ -83,7 +83,9 @@ export function configuredRateLimit(env: NodeJS.ProcessEnv = process.env): numbe
   const raw = env.FORGE_PREVIEWS_RATE_LIMIT;
   if (raw === undefined || raw === "") return 60;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) {
-    throw new RangeError(`FORGE_PREVIEWS_RATE_LIMIT must be a whole number of requests a minute, not ${JSON.stringify(raw)}`);
+    throw new RangeError(
+      `FORGE_PREVIEWS_RATE_LIMIT must be a whole number of requests a minute, not ${JSON.stringify(raw)}`,
+    );
   }
   return Number(raw);
 }

@@ -1,10 +1,4 @@
-import {
-  ForgeApiError,
-  ForgeNetworkError,
-  ForgeRateLimitError,
-  ForgeServerError,
-  type ForgeError,
-} from "./errors";
+import { ForgeApiError, ForgeNetworkError, ForgeRateLimitError, ForgeServerError, type ForgeError } from "./errors";
 
 /** The only place in the client that loops on errors. Waiting for a status is `wait.ts`, not this. */
 

@@ -39,7 +39,12 @@ export interface UpdateSecurityRuleParams {
 
 export function toSecurityRule(resource: DecodedResource): SecurityRule {
   const a = resource.attributes;
-  return { id: resource.id, name: a.string("name"), path: a.optionalString("path"), status: a.optionalString("status") };
+  return {
+    id: resource.id,
+    name: a.string("name"),
+    path: a.optionalString("path"),
+    status: a.optionalString("status"),
+  };
 }
 
 export class SecurityRulesApi {
@@ -59,10 +64,14 @@ export class SecurityRulesApi {
   }
 
   get(serverId: number, siteId: number, ruleId: number): Promise<SecurityRule> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.security-rules.show",
-      params: { server: serverId, site: siteId, securityRule: ruleId },
-    }, "securityRules", toSecurityRule);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.security-rules.show",
+        params: { server: serverId, site: siteId, securityRule: ruleId },
+      },
+      "securityRules",
+      toSecurityRule,
+    );
   }
 
   /** Async (202); poll `get` until `installed`. */
@@ -72,12 +81,16 @@ export class SecurityRulesApi {
       path: params.path,
       credentials: params.credentials.map(({ username, password }) => ({ username, password })),
     };
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.security-rules.store",
-      params: { server: serverId, site: siteId },
-      body: request,
-      secrets: params.credentials.map((credential) => credential.password),
-    }, "securityRules", toSecurityRule);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.security-rules.store",
+        params: { server: serverId, site: siteId },
+        body: request,
+        secrets: params.credentials.map((credential) => credential.password),
+      },
+      "securityRules",
+      toSecurityRule,
+    );
   }
 
   /** Async (202, empty). */

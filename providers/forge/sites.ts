@@ -181,7 +181,12 @@ export class SitesApi {
   /** Sites on every server of the organization. */
   listInOrg(params: Omit<ListSitesParams, "sort"> = {}): Paginated<Site> {
     return this.transport.list(
-      { operation: "organizations.sites.index", params: {}, query: { "filter[name]": params.name }, pageSize: params.pageSize },
+      {
+        operation: "organizations.sites.index",
+        params: {},
+        query: { "filter[name]": params.name },
+        pageSize: params.pageSize,
+      },
       "sites",
       toSite,
     );
@@ -222,11 +227,15 @@ export class SitesApi {
 
   /** Starts the install (202); poll `get` until `status` is `installed`. */
   create(serverId: number, params: CreateSiteParams): Promise<Site> {
-    return this.transport.sendFor({
-      operation: "organizations.servers.sites.store",
-      params: { server: serverId },
-      body: toCreateSiteRequest(params),
-    }, "sites", toSite);
+    return this.transport.sendFor(
+      {
+        operation: "organizations.servers.sites.store",
+        params: { server: serverId },
+        body: toCreateSiteRequest(params),
+      },
+      "sites",
+      toSite,
+    );
   }
 
   /** Async (202, empty body). */
@@ -239,12 +248,19 @@ export class SitesApi {
       push_to_deploy: params.pushToDeploy,
       repository_branch: params.repositoryBranch,
     };
-    await this.transport.send({ operation: "organizations.servers.sites.update", params: { server: serverId, site: siteId }, body });
+    await this.transport.send({
+      operation: "organizations.servers.sites.update",
+      params: { server: serverId, site: siteId },
+      body,
+    });
   }
 
   /** Async (202); the site reports `removing` until `get` answers 404. */
   async delete(serverId: number, siteId: number): Promise<void> {
-    await this.transport.send({ operation: "organizations.servers.sites.destroy", params: { server: serverId, site: siteId } });
+    await this.transport.send({
+      operation: "organizations.servers.sites.destroy",
+      params: { server: serverId, site: siteId },
+    });
   }
 }
 

@@ -62,20 +62,49 @@ export interface MessageErrorBody {
 // ---- Enums ---------------------------------------------------------------------------------------
 
 export const SITE_TYPES = [
-  "laravel", "symfony", "statamic", "wordpress", "phpmyadmin", "php", "nextjs", "nuxtjs", "static-html", "other",
+  "laravel",
+  "symfony",
+  "statamic",
+  "wordpress",
+  "phpmyadmin",
+  "php",
+  "nextjs",
+  "nuxtjs",
+  "static-html",
+  "other",
   "custom",
 ] as const;
 export type SiteType = (typeof SITE_TYPES)[number];
 
 export const SITE_STATUSES = [
-  "installed", "creating", "removing", "installing", "uninstalling", "deployed", "never-deployed", "deploying",
-  "failed", "maintenance",
+  "installed",
+  "creating",
+  "removing",
+  "installing",
+  "uninstalling",
+  "deployed",
+  "never-deployed",
+  "deploying",
+  "failed",
+  "maintenance",
 ] as const;
 export type SiteStatus = (typeof SITE_STATUSES)[number];
 
 export const PHP_VERSIONS = [
-  "php5", "php56-old", "php56", "php70", "php71", "php72", "php73", "php74", "php80", "php81", "php82", "php83",
-  "php84", "php85",
+  "php5",
+  "php56-old",
+  "php56",
+  "php70",
+  "php71",
+  "php72",
+  "php73",
+  "php74",
+  "php80",
+  "php81",
+  "php82",
+  "php83",
+  "php84",
+  "php85",
 ] as const;
 export type PhpVersion = (typeof PHP_VERSIONS)[number];
 
@@ -85,7 +114,15 @@ export type SourceControlProvider = "github" | "gitlab" | "bitbucket" | "gitlab-
 export type RepositoryStatus = "installed" | "installing" | "removing";
 
 export const DOMAIN_RECORD_STATUSES = [
-  "pending", "connecting", "enabled", "removing", "securing", "updating", "disabling", "disabled", "enabling",
+  "pending",
+  "connecting",
+  "enabled",
+  "removing",
+  "securing",
+  "updating",
+  "disabling",
+  "disabled",
+  "enabling",
 ] as const;
 export type DomainRecordStatus = (typeof DOMAIN_RECORD_STATUSES)[number];
 export type DomainRecordType = "primary" | "alias";
@@ -97,13 +134,36 @@ export type CertificateKeyType = "ecdsa" | "rsa";
 export type CertificateRequestStatus = "verifying" | "creating" | "created";
 /** `ResourceState` in the spec; certificates use it for `status`. */
 export type ResourceState =
-  | "installing" | "installed" | "removing" | "restarting" | "stopping" | "stopped" | "starting" | "syncing"
-  | "updating" | "disabling" | "disabled" | "enabling" | "running" | "restoring" | "deleting" | "failed" | "success"
-  | "failed-unknown" | "failed-runner" | "renewing";
+  | "installing"
+  | "installed"
+  | "removing"
+  | "restarting"
+  | "stopping"
+  | "stopped"
+  | "starting"
+  | "syncing"
+  | "updating"
+  | "disabling"
+  | "disabled"
+  | "enabling"
+  | "running"
+  | "restoring"
+  | "deleting"
+  | "failed"
+  | "success"
+  | "failed-unknown"
+  | "failed-runner"
+  | "renewing";
 export type CertificateAction = "enable" | "disable";
 
 export const DEPLOYMENT_STATUSES = [
-  "cancelled", "deploying", "failed", "failed-build", "finished", "pending", "queued",
+  "cancelled",
+  "deploying",
+  "failed",
+  "failed-build",
+  "finished",
+  "pending",
+  "queued",
 ] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
@@ -111,8 +171,18 @@ export type DatabaseStatus = "installing" | "installed" | "removing";
 export type DatabaseUserStatus = "installed" | "updating" | "installing" | "removing";
 
 export type BackgroundProcessStatus =
-  | "installing" | "installed" | "removing" | "restarting" | "starting" | "stopping" | "running" | "stopped"
-  | "backoff" | "exited" | "fatal" | "unknown";
+  | "installing"
+  | "installed"
+  | "removing"
+  | "restarting"
+  | "starting"
+  | "stopping"
+  | "running"
+  | "stopped"
+  | "backoff"
+  | "exited"
+  | "fatal"
+  | "unknown";
 export type BackgroundProcessUser = "root" | "forge";
 export type BackgroundProcessAction = "restart" | "stop" | "start" | "empty-log";
 

@@ -36,7 +36,6 @@ export interface ObservedCertificate extends Certificate {
 const ISSUE_TIMEOUT_MS = 5 * 60_000;
 const REMOVE_TIMEOUT_MS = 3 * 60_000;
 
-
 /** A certificate did not become usable; `status` is the state Forge reported. */
 export class CertificateFailedError extends UserError {
   override readonly name = "CertificateFailedError";
@@ -76,7 +75,12 @@ export async function fetchCertificate(
 ): Promise<ObservedCertificate> {
   const body = await client.send({
     operation: "organizations.servers.sites.domains.certificates.show",
-    params: { server: where.serverId, site: where.siteId, domainRecord: where.domainRecordId, certificate: certificateId },
+    params: {
+      server: where.serverId,
+      site: where.siteId,
+      domainRecord: where.domainRecordId,
+      certificate: certificateId,
+    },
   });
   const resource = decodeDocument(body, "certificates");
   return { ...toCertificate(resource), expiresAt: resource.attributes.optionalString("expires_at") };
@@ -100,7 +104,11 @@ export async function requestCertificate(
   if (cloneCertificateId === null) {
     throw new UserError("`cloneCertificateId` must be set when `mode` is `clone`");
   }
-  const request: CreateCertificateRequest = { type: "clone", enable: true, clone: { certificate_id: cloneCertificateId } };
+  const request: CreateCertificateRequest = {
+    type: "clone",
+    enable: true,
+    clone: { certificate_id: cloneCertificateId },
+  };
   const body = await client.send({
     operation: "organizations.servers.sites.domains.certificates.store",
     params: { server: where.serverId, site: where.siteId, domainRecord: where.domainRecordId },
@@ -144,7 +152,13 @@ export async function waitUntilServing(
       }
       if (progress.kind === "needs-enable") {
         if (!enableSent) {
-          await client.certificates.runAction(where.serverId, where.siteId, where.domainRecordId, certificateId, "enable");
+          await client.certificates.runAction(
+            where.serverId,
+            where.siteId,
+            where.domainRecordId,
+            certificateId,
+            "enable",
+          );
           enableSent = true;
         }
         return waitPending("installed");
@@ -160,7 +174,11 @@ export async function waitUntilServing(
 }
 
 /** Deletes the certificate and waits until Forge answers 404; an already missing one is done. */
-export async function removeCertificate(client: ForgeClient, where: DomainLocation, certificateId: number): Promise<void> {
+export async function removeCertificate(
+  client: ForgeClient,
+  where: DomainLocation,
+  certificateId: number,
+): Promise<void> {
   const { serverId, siteId, domainRecordId } = where;
   await deleteAndWaitGone(
     client,

@@ -33,7 +33,13 @@ import {
   isOfMode,
   planCertReplacement,
 } from "./rules";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, type ResourceArgs } from "../runtime";
+import {
+  type ProviderImplementation,
+  createProviderShim,
+  partialFailure,
+  forgeClientFromStackConfig,
+  type ResourceArgs,
+} from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { CertificateMode, LetsEncryptCertInputs } from "./rules";
@@ -58,8 +64,14 @@ interface Observed {
   expiresAt?: string | null;
 }
 
-function outputsFor(inputs: LetsEncryptCertInputs, domainRecordId: number, certificate: Observed): LetsEncryptCertOutputs {
-  const plain = Object.fromEntries(CERT_FIELDS.map((field) => [field, inputs[field]])) as unknown as LetsEncryptCertInputs;
+function outputsFor(
+  inputs: LetsEncryptCertInputs,
+  domainRecordId: number,
+  certificate: Observed,
+): LetsEncryptCertOutputs {
+  const plain = Object.fromEntries(
+    CERT_FIELDS.map((field) => [field, inputs[field]]),
+  ) as unknown as LetsEncryptCertInputs;
   return {
     ...plain,
     certificateId: certificate.id,
@@ -95,7 +107,10 @@ async function settle(
   try {
     return outputsFor(inputs, where.domainRecordId, await waitUntilServing(client, where, certificate.id));
   } catch (error) {
-    const outs = outputsFor(inputs, where.domainRecordId, { ...certificate, status: statusAfter(error, certificate.status) });
+    const outs = outputsFor(inputs, where.domainRecordId, {
+      ...certificate,
+      status: statusAfter(error, certificate.status),
+    });
     throw partialFailure(String(certificate.id), outs, error);
   }
 }
@@ -107,7 +122,11 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
 
   async diff(_id, olds, news) {
     const plan = planCertReplacement({ ...olds }, { ...news }, typeof olds.status === "string" ? olds.status : null);
-    return { changes: plan.replaces.length > 0, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
+    return {
+      changes: plan.replaces.length > 0,
+      replaces: plan.replaces,
+      deleteBeforeReplace: plan.deleteBeforeReplace,
+    };
   },
 
   async create(inputs) {
@@ -134,7 +153,8 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
       });
       certificate = object;
       verb = lost === null ? "requested" : "recovered";
-      if (lost !== null) void pulumi.log.info(`lets-encrypt-cert: the answer to requesting a certificate was lost (${lost.message})`);
+      if (lost !== null)
+        void pulumi.log.info(`lets-encrypt-cert: the answer to requesting a certificate was lost (${lost.message})`);
     }
     void pulumi.log.info(`lets-encrypt-cert: ${verb} certificate ${certificate.id} for ${inputs.domain}`);
     const outs = await settle(client, inputs, where, certificate);

@@ -43,14 +43,15 @@ export function checkCertInputs(news: Record<string, unknown>): {
     failures.push({ property, reason });
   };
   for (const field of ["serverId", "siteId"] as const) {
-    if (!isUnknown(inputs[field]) && !isPositiveInteger(inputs[field])) fail(field, `\`${field}\` must be a positive whole number`);
+    if (!isUnknown(inputs[field]) && !isPositiveInteger(inputs[field]))
+      fail(field, `\`${field}\` must be a positive whole number`);
   }
   const { domain, mode, cloneCertificateId } = inputs;
   if (!isUnknown(domain) && (typeof domain !== "string" || !HOSTNAME.test(domain))) {
     fail(
       "domain",
       "`domain` must be a lower-case host name such as `pr-12.preview.example.com` (no wildcard: http-01 cannot " +
-        "verify one; use `mode: \"clone\"` with a wildcard certificate instead)",
+        'verify one; use `mode: "clone"` with a wildcard certificate instead)',
     );
   }
   if (!isUnknown(mode) && !CERTIFICATE_MODES.includes(mode as CertificateMode)) {
@@ -58,10 +59,13 @@ export function checkCertInputs(news: Record<string, unknown>): {
   }
   if (!isUnknown(cloneCertificateId) && !isUnknown(mode)) {
     if (mode === "clone" && !isPositiveInteger(cloneCertificateId)) {
-      fail("cloneCertificateId", "`cloneCertificateId` must be the id of the certificate to copy when `mode` is `clone`");
+      fail(
+        "cloneCertificateId",
+        "`cloneCertificateId` must be the id of the certificate to copy when `mode` is `clone`",
+      );
     }
     if (mode === "letsencrypt" && cloneCertificateId !== null) {
-      fail("cloneCertificateId", "`cloneCertificateId` is only used with `mode: \"clone\"`; set it to null");
+      fail("cloneCertificateId", '`cloneCertificateId` is only used with `mode: "clone"`; set it to null');
     }
   }
   return { inputs: inputs as unknown as LetsEncryptCertInputs, failures };
@@ -97,7 +101,10 @@ export function planCertReplacement(
  * `dns-01` can verify, so a clone is an `existing` certificate or a `letsencrypt` one not verified by `http-01`; that
  * keeps the certificate of an earlier `letsencrypt` mode, still serving during a switch to clone, from being taken.
  */
-export function isOfMode(certificate: Pick<Certificate, "type" | "verificationMethod">, mode: CertificateMode): boolean {
+export function isOfMode(
+  certificate: Pick<Certificate, "type" | "verificationMethod">,
+  mode: CertificateMode,
+): boolean {
   const ownLetsEncrypt = certificate.type === "letsencrypt" && certificate.verificationMethod === "http-01";
   if (mode === "letsencrypt") return certificate.type === "letsencrypt";
   return certificate.type === "existing" || (certificate.type === "letsencrypt" && !ownLetsEncrypt);

@@ -12,8 +12,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { inspectClone } from "../db-clone";
 import { type RefreshResult, dropOwnedStaging, refreshMaster } from "./refresh";
-import { type MasterSnapshotInputs, checkMasterSnapshotInputs, diffMasterSnapshot, needsRefresh, stagingDatabaseFor } from "./rules";
-import { type ProviderImplementation, createProviderShim, mysqlAccessFromStackConfig, pureCheckAndDiff } from "../runtime";
+import {
+  type MasterSnapshotInputs,
+  checkMasterSnapshotInputs,
+  diffMasterSnapshot,
+  needsRefresh,
+  stagingDatabaseFor,
+} from "./rules";
+import {
+  type ProviderImplementation,
+  createProviderShim,
+  mysqlAccessFromStackConfig,
+  pureCheckAndDiff,
+} from "../runtime";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 
@@ -40,7 +51,12 @@ function assertInputs(inputs: MasterSnapshotInputs, action: string): void {
 async function refresh(inputs: MasterSnapshotInputs): Promise<MasterSnapshotOutputs> {
   const access = mysqlAccessFromStackConfig();
   const result = await withSsh(sshTargetFromStackConfig(), (session) =>
-    refreshMaster(session, inputs, access, (message) => void pulumi.log.info(`master-snapshot ${inputs.app}: ${message}`)),
+    refreshMaster(
+      session,
+      inputs,
+      access,
+      (message) => void pulumi.log.info(`master-snapshot ${inputs.app}: ${message}`),
+    ),
   );
   return {
     app: inputs.app,
@@ -79,11 +95,17 @@ export const provider: ProviderImplementation<MasterSnapshotInputs, MasterSnapsh
     // The master stays: previews clone it and it outlives this stack. Only a staging copy of ours may go.
     const staging = stagingDatabaseFor(props.masterDatabase);
     try {
-      await withSsh(sshTargetFromStackConfig(), (session) => dropOwnedStaging(session, mysqlAccessFromStackConfig(), staging));
+      await withSsh(sshTargetFromStackConfig(), (session) =>
+        dropOwnedStaging(session, mysqlAccessFromStackConfig(), staging),
+      );
     } catch (error) {
-      void pulumi.log.warn(`master-snapshot ${props.app}: could not remove the staging copy \`${staging}\`: ${(error as Error).message}`);
+      void pulumi.log.warn(
+        `master-snapshot ${props.app}: could not remove the staging copy \`${staging}\`: ${(error as Error).message}`,
+      );
     }
-    void pulumi.log.info(`master-snapshot ${props.app}: \`${props.masterDatabase}\` is left in place; drop it by hand if no preview needs it`);
+    void pulumi.log.info(
+      `master-snapshot ${props.app}: \`${props.masterDatabase}\` is left in place; drop it by hand if no preview needs it`,
+    );
   },
 };
 
@@ -105,7 +127,16 @@ export class MasterSnapshot extends pulumi.dynamic.Resource {
     super(
       createProviderShim("providers/master-snapshot"),
       name,
-      { ...args, snapshotAt: undefined, bytes: undefined, tables: undefined, rows: undefined, seconds: undefined, method: undefined, sealed: undefined },
+      {
+        ...args,
+        snapshotAt: undefined,
+        bytes: undefined,
+        tables: undefined,
+        rows: undefined,
+        seconds: undefined,
+        method: undefined,
+        sealed: undefined,
+      },
       opts,
       "forge",
       "MasterSnapshot",

@@ -5,7 +5,16 @@
  * is never half-written: until the promotion it holds the previous snapshot untouched, and a failure before then
  * drops the staging copy again.
  */
-import { cloneDatabase, promoteClone, sealDatabase, readMark, withCloneSession, quoteIdentifier, type CommandRunner, type MysqlAccess } from "../db-clone";
+import {
+  cloneDatabase,
+  promoteClone,
+  sealDatabase,
+  readMark,
+  withCloneSession,
+  quoteIdentifier,
+  type CommandRunner,
+  type MysqlAccess,
+} from "../db-clone";
 import { type MasterSnapshotInputs, SNAPSHOT_OWNER, stagingDatabaseFor } from "./rules";
 
 export interface RefreshResult {
@@ -39,7 +48,9 @@ export async function dropOwnedStaging(runner: CommandRunner, access: MysqlAcces
           "rename or drop it by hand, then run the refresh again.",
       );
     }
-    await mysql.execute(`DROP DATABASE ${quoteIdentifier(staging)};`, { step: `Dropping the staging copy \`${staging}\`` });
+    await mysql.execute(`DROP DATABASE ${quoteIdentifier(staging)};`, {
+      step: `Dropping the staging copy \`${staging}\``,
+    });
     return true;
   });
 }
@@ -54,7 +65,8 @@ export async function refreshMaster(
   const staging = stagingDatabaseFor(master);
   // Never a target besides the two names this refresh owns: production and other apps' masters are refused by name.
   const protectedDatabases = [...new Set([inputs.productionDatabase, ...inputs.protectedDatabases])];
-  if (await dropOwnedStaging(runner, access, staging)) log(`removed the staging copy \`${staging}\` an earlier refresh left`);
+  if (await dropOwnedStaging(runner, access, staging))
+    log(`removed the staging copy \`${staging}\` an earlier refresh left`);
   const startedAt = Date.now();
   let cloned;
   try {
@@ -110,7 +122,12 @@ export async function refreshMaster(
  * Seals the promoted master. A master that could not be sealed is still a good master (previews then count it), so a
  * failure here is logged, not thrown.
  */
-async function sealMaster(runner: CommandRunner, access: MysqlAccess, master: string, log: (message: string) => void): Promise<boolean> {
+async function sealMaster(
+  runner: CommandRunner,
+  access: MysqlAccess,
+  master: string,
+  log: (message: string) => void,
+): Promise<boolean> {
   try {
     const seal = await sealDatabase(runner, { database: master, owner: SNAPSHOT_OWNER, access, log });
     if (!seal.sealed) log(`\`${master}\` is not sealed (${seal.detail}); previews will count its rows`);
@@ -121,9 +138,15 @@ async function sealMaster(runner: CommandRunner, access: MysqlAccess, master: st
   }
 }
 
-async function dropStagingAfterFailure(runner: CommandRunner, access: MysqlAccess, staging: string, log: (message: string) => void): Promise<void> {
+async function dropStagingAfterFailure(
+  runner: CommandRunner,
+  access: MysqlAccess,
+  staging: string,
+  log: (message: string) => void,
+): Promise<void> {
   try {
-    if (await dropOwnedStaging(runner, access, staging)) log(`dropped the staging copy \`${staging}\` after the failure`);
+    if (await dropOwnedStaging(runner, access, staging))
+      log(`dropped the staging copy \`${staging}\` after the failure`);
   } catch (cleanup) {
     // The original failure matters more; the next refresh drops the copy before starting.
     log(`could not drop the staging copy \`${staging}\`: ${(cleanup as Error).message}`);

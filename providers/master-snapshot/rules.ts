@@ -38,11 +38,15 @@ const APP = /^[a-z][a-z0-9]{0,19}$/;
 type Failure = pulumi.dynamic.CheckFailure;
 
 function isStringList(value: unknown): boolean {
-  return isUnknown(value) || (Array.isArray(value) && value.every((item) => isUnknown(item) || typeof item === "string"));
+  return (
+    isUnknown(value) || (Array.isArray(value) && value.every((item) => isUnknown(item) || typeof item === "string"))
+  );
 }
 
 function knownStrings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string" && !isUnknown(item)) : [];
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === "string" && !isUnknown(item))
+    : [];
 }
 
 function isSystemSchema(name: string): boolean {
@@ -57,9 +61,20 @@ function sameName(a: string, b: string): boolean {
 function checkProduction(value: unknown): Failure[] {
   if (isUnknown(value)) return [];
   if (typeof value !== "string" || !PLAIN_NAME.test(value)) {
-    return [{ property: "productionDatabase", reason: "`productionDatabase` must be the production database's name (1-64 letters, digits or underscores)" }];
+    return [
+      {
+        property: "productionDatabase",
+        reason: "`productionDatabase` must be the production database's name (1-64 letters, digits or underscores)",
+      },
+    ];
   }
-  if (isSystemSchema(value)) return [{ property: "productionDatabase", reason: `\`productionDatabase\` \`${value}\` is a system schema of the server` }];
+  if (isSystemSchema(value))
+    return [
+      {
+        property: "productionDatabase",
+        reason: `\`productionDatabase\` \`${value}\` is a system schema of the server`,
+      },
+    ];
   return [];
 }
 
@@ -68,24 +83,49 @@ function checkMaster(inputs: Record<string, unknown>): Failure[] {
   if (isUnknown(master)) return [];
   const fail = (reason: string): Failure => ({ property: "masterDatabase", reason });
   if (typeof master !== "string" || !PLAIN_NAME.test(master) || master.length > MAX_MASTER_LENGTH) {
-    return [fail(`\`masterDatabase\` must be 1-${MAX_MASTER_LENGTH} letters, digits or underscores (its staging copy adds \`${STAGING_SUFFIX}\`)`)];
+    return [
+      fail(
+        `\`masterDatabase\` must be 1-${MAX_MASTER_LENGTH} letters, digits or underscores (its staging copy adds \`${STAGING_SUFFIX}\`)`,
+      ),
+    ];
   }
   const failures: Failure[] = [];
-  if (isSystemSchema(master)) failures.push(fail(`\`masterDatabase\` \`${master}\` is a system schema of the server and is never written`));
-  if (isPreviewDatabaseName(master)) failures.push(fail(`\`masterDatabase\` \`${master}\` is a preview database name (\`<app>_pr_<n>\`); name the app's master instead`));
+  if (isSystemSchema(master))
+    failures.push(fail(`\`masterDatabase\` \`${master}\` is a system schema of the server and is never written`));
+  if (isPreviewDatabaseName(master))
+    failures.push(
+      fail(
+        `\`masterDatabase\` \`${master}\` is a preview database name (\`<app>_pr_<n>\`); name the app's master instead`,
+      ),
+    );
   if (typeof production === "string" && sameName(master, production)) {
-    failures.push(fail(`\`masterDatabase\` \`${master}\` is the production database itself; production is only ever read`));
+    failures.push(
+      fail(`\`masterDatabase\` \`${master}\` is the production database itself; production is only ever read`),
+    );
   }
   const staging = stagingDatabaseFor(master);
   for (const name of knownStrings(protectedDatabases)) {
-    if (sameName(name, master)) failures.push(fail(`\`masterDatabase\` \`${master}\` is listed in \`protectedDatabases\` (production or another app's master) and is never written`));
-    if (sameName(name, staging)) failures.push(fail(`the staging copy \`${staging}\` of \`masterDatabase\` is listed in \`protectedDatabases\`; rename the master`));
+    if (sameName(name, master))
+      failures.push(
+        fail(
+          `\`masterDatabase\` \`${master}\` is listed in \`protectedDatabases\` (production or another app's master) and is never written`,
+        ),
+      );
+    if (sameName(name, staging))
+      failures.push(
+        fail(
+          `the staging copy \`${staging}\` of \`masterDatabase\` is listed in \`protectedDatabases\`; rename the master`,
+        ),
+      );
   }
   return failures;
 }
 
 /** `check`: defaults applied (no masking, empty token, nothing protected) and every problem, each naming its field. */
-export function checkMasterSnapshotInputs(news: Record<string, unknown>): { inputs: MasterSnapshotInputs; failures: Failure[] } {
+export function checkMasterSnapshotInputs(news: Record<string, unknown>): {
+  inputs: MasterSnapshotInputs;
+  failures: Failure[];
+} {
   const inputs = {
     app: news.app,
     productionDatabase: news.productionDatabase,
@@ -96,12 +136,19 @@ export function checkMasterSnapshotInputs(news: Record<string, unknown>): { inpu
   };
   const failures: Failure[] = [];
   if (!isUnknown(inputs.app) && (typeof inputs.app !== "string" || !APP.test(inputs.app))) {
-    failures.push({ property: "app", reason: "`app` must be 1-20 lower-case letters and digits, starting with a letter" });
+    failures.push({
+      property: "app",
+      reason: "`app` must be 1-20 lower-case letters and digits, starting with a letter",
+    });
   }
   failures.push(...checkProduction(inputs.productionDatabase), ...checkMaster(inputs));
-  if (!isStringList(inputs.maskingSql)) failures.push({ property: "maskingSql", reason: "`maskingSql` must be a list of SQL scripts (strings)" });
+  if (!isStringList(inputs.maskingSql))
+    failures.push({ property: "maskingSql", reason: "`maskingSql` must be a list of SQL scripts (strings)" });
   if (!isUnknown(inputs.refreshToken) && typeof inputs.refreshToken !== "string") {
-    failures.push({ property: "refreshToken", reason: "`refreshToken` must be a string; a new value refreshes the master" });
+    failures.push({
+      property: "refreshToken",
+      reason: "`refreshToken` must be a string; a new value refreshes the master",
+    });
   }
   if (!isStringList(inputs.protectedDatabases)) {
     failures.push({ property: "protectedDatabases", reason: "`protectedDatabases` must be a list of database names" });

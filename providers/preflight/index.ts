@@ -59,7 +59,14 @@ export class Preflight extends pulumi.dynamic.Resource {
     super(
       createProviderShim("providers/preflight"),
       name,
-      { ...args, checkedAt: undefined, serverName: undefined, masterSealedAt: undefined, masterDataAsOf: undefined, redisSlot: undefined },
+      {
+        ...args,
+        checkedAt: undefined,
+        serverName: undefined,
+        masterSealedAt: undefined,
+        masterDataAsOf: undefined,
+        redisSlot: undefined,
+      },
       opts,
       "forge",
       "Preflight",

@@ -44,7 +44,16 @@ export interface PreflightOutputs extends PreflightInputs {
 
 type Failure = pulumi.dynamic.CheckFailure;
 
-const STRING_FIELDS = ["stack", "masterDatabase", "targetDatabase", "forgeApiUrl", "forgeOrg", "sshHost", "sshUser", "sshHostKeyFingerprint"] as const;
+const STRING_FIELDS = [
+  "stack",
+  "masterDatabase",
+  "targetDatabase",
+  "forgeApiUrl",
+  "forgeOrg",
+  "sshHost",
+  "sshUser",
+  "sshHostKeyFingerprint",
+] as const;
 const INTEGER_FIELDS = [
   ["serverId", 1, Number.MAX_SAFE_INTEGER],
   ["firstSlot", 0, 1023],
@@ -77,10 +86,17 @@ export function checkPreflightInputs(news: Record<string, unknown>): { inputs: P
   for (const field of ["masterDatabase", "targetDatabase"] as const) {
     const value = inputs[field];
     if (!isUnknown(value) && typeof value === "string" && value.trim() !== "" && !DB_NAME.test(value)) {
-      failures.push({ property: field, reason: `\`${field}\` must be a MySQL database name of letters, digits and _ (at most 64)` });
+      failures.push({
+        property: field,
+        reason: `\`${field}\` must be a MySQL database name of letters, digits and _ (at most 64)`,
+      });
     }
   }
-  if (typeof inputs.firstSlot === "number" && typeof inputs.lastSlot === "number" && inputs.firstSlot > inputs.lastSlot) {
+  if (
+    typeof inputs.firstSlot === "number" &&
+    typeof inputs.lastSlot === "number" &&
+    inputs.firstSlot > inputs.lastSlot
+  ) {
     failures.push({ property: "lastSlot", reason: "`lastSlot` must not be below `firstSlot`" });
   }
   return { inputs: inputs as unknown as PreflightInputs, failures };

@@ -66,7 +66,9 @@ export const provider: ProviderImplementation<RedisDbSlotInputs, RedisDbSlotOutp
 
   async read(id, props) {
     const slot = slotOf(id, props);
-    const claim = await withRedisOverSsh(sshTargetFromStackConfig(), redisOnServer(props), (redis) => findClaim(redis, slot));
+    const claim = await withRedisOverSsh(sshTargetFromStackConfig(), redisOnServer(props), (redis) =>
+      findClaim(redis, slot),
+    );
     if (claim === null || claim.stack !== props.stack) return { id: "" };
     return { id, props: { ...props, slot, claimedAt: claim.claimedAt } satisfies RedisDbSlotOutputs };
   },
@@ -75,9 +77,13 @@ export const provider: ProviderImplementation<RedisDbSlotInputs, RedisDbSlotOutp
     const slot = slotOf(id, olds);
     if (!isSlotInside(slot, news)) {
       // diff replaces in this case; reaching here means the engine was told otherwise.
-      throw new Error(`Redis database ${slot} is outside ${news.firstSlot}-${news.lastSlot}; this change needs a replacement`);
+      throw new Error(
+        `Redis database ${slot} is outside ${news.firstSlot}-${news.lastSlot}; this change needs a replacement`,
+      );
     }
-    const claim = await withRedisOverSsh(sshTargetFromStackConfig(), redisOnServer(news), (redis) => findClaim(redis, slot));
+    const claim = await withRedisOverSsh(sshTargetFromStackConfig(), redisOnServer(news), (redis) =>
+      findClaim(redis, slot),
+    );
     if (claim === null || claim.stack !== news.stack) {
       throw new UserError(
         `Redis database ${slot} is no longer held by stack ${news.stack} (${claim === null ? "nobody holds it" : `held by ${describeClaim(claim)}`}); ` +

@@ -49,7 +49,10 @@ function isInteger(value: unknown, min: number, max: number): value is number {
 }
 
 /** Applies defaults and validates; unknown values pass through untouched (they are checked again at `up`). */
-export function checkRedisDbSlotInputs(news: Record<string, unknown>): { inputs: RedisDbSlotInputs; failures: Failure[] } {
+export function checkRedisDbSlotInputs(news: Record<string, unknown>): {
+  inputs: RedisDbSlotInputs;
+  failures: Failure[];
+} {
   const inputs: Record<string, unknown> = {};
   for (const field of INPUT_FIELDS) {
     const value = news[field];
@@ -63,7 +66,10 @@ export function checkRedisDbSlotInputs(news: Record<string, unknown>): { inputs:
     fail("stack", "`stack` must be the Pulumi stack name (letters, digits, `-`, `_`, `.`), e.g. `pr-123`");
   }
   if (typeof inputs.app !== "string" || !APP.test(inputs.app)) {
-    fail("app", "`app` must be a lower-case app name of 1-20 letters and digits starting with a letter, e.g. `customer`");
+    fail(
+      "app",
+      "`app` must be a lower-case app name of 1-20 letters and digits starting with a letter, e.g. `customer`",
+    );
   }
   if (!isInteger(inputs.pr, 1, 9_999_999)) fail("pr", "`pr` must be a pull request number (a positive integer)");
   const rangeReason = `must be an integer from ${LOWEST_PREVIEW_SLOT} to ${HIGHEST_SLOT}; databases 0 and 1 are production's REDIS_DB and REDIS_CACHE_DB`;
@@ -72,7 +78,10 @@ export function checkRedisDbSlotInputs(news: Record<string, unknown>): { inputs:
   if (!firstOk) fail("firstSlot", `\`firstSlot\` ${rangeReason}`);
   if (!lastOk) fail("lastSlot", `\`lastSlot\` ${rangeReason}`);
   if (firstOk && lastOk && (inputs.firstSlot as number) > (inputs.lastSlot as number)) {
-    fail("lastSlot", `\`lastSlot\` (${String(inputs.lastSlot)}) must not be below \`firstSlot\` (${String(inputs.firstSlot)})`);
+    fail(
+      "lastSlot",
+      `\`lastSlot\` (${String(inputs.lastSlot)}) must not be below \`firstSlot\` (${String(inputs.firstSlot)})`,
+    );
   }
   if (typeof inputs.redisHost !== "string" || !HOST.test(inputs.redisHost)) {
     fail("redisHost", "`redisHost` must be a host name or IP address as the server sees Redis, e.g. `127.0.0.1`");

@@ -41,8 +41,14 @@ async function authenticate(client: RespClient, password: string | undefined, wh
   try {
     await client.command(["AUTH", password]);
   } catch (error) {
-    if (error instanceof RedisCommandError && error.code === "ERR" && /without any password configured/i.test(error.message)) {
-      throw new UserError(`${where} has no password, but \`redisPassword\` is set; remove it with \`pulumi config rm redisPassword\``);
+    if (
+      error instanceof RedisCommandError &&
+      error.code === "ERR" &&
+      /without any password configured/i.test(error.message)
+    ) {
+      throw new UserError(
+        `${where} has no password, but \`redisPassword\` is set; remove it with \`pulumi config rm redisPassword\``,
+      );
     }
     throw error;
   }
@@ -56,7 +62,9 @@ function explainAuthError(error: unknown, where: string): unknown {
     );
   }
   if (error.code === "WRONGPASS" || (error.command === "AUTH" && /invalid password/i.test(error.message))) {
-    return new UserError(`${where} rejected \`redisPassword\`; set the server's requirepass value with \`pulumi config set --secret redisPassword\``);
+    return new UserError(
+      `${where} rejected \`redisPassword\`; set the server's requirepass value with \`pulumi config set --secret redisPassword\``,
+    );
   }
   return error;
 }

@@ -48,7 +48,9 @@ export class RespClient {
   ) {
     this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     stream.on("data", (chunk: Buffer) => this.receive(chunk));
-    stream.on("error", (error: Error) => this.fail(new Error(`${options.where}: connection failed: ${error.message}`, { cause: error })));
+    stream.on("error", (error: Error) =>
+      this.fail(new Error(`${options.where}: connection failed: ${error.message}`, { cause: error })),
+    );
     stream.on("close", () => this.fail(new Error(`${options.where}: connection closed`)));
     stream.on("end", () => this.fail(new Error(`${options.where}: connection closed by the server`)));
   }
@@ -57,7 +59,9 @@ export class RespClient {
   command(args: readonly (string | number)[]): Promise<RespValue> {
     const name = String(args[0] ?? "").toUpperCase();
     if (this.failure) {
-      return Promise.reject(new RedisCommandError(name, `${name} not sent: ${this.failure.message}`, undefined, this.failure));
+      return Promise.reject(
+        new RedisCommandError(name, `${name} not sent: ${this.failure.message}`, undefined, this.failure),
+      );
     }
     return new Promise<RespValue>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -80,7 +84,9 @@ export class RespClient {
     try {
       replies = this.parser.push(chunk);
     } catch (error) {
-      this.fail(error instanceof RespProtocolError ? new Error(`${this.options.where}: ${error.message}`) : (error as Error));
+      this.fail(
+        error instanceof RespProtocolError ? new Error(`${this.options.where}: ${error.message}`) : (error as Error),
+      );
       return;
     }
     for (const reply of replies) {
@@ -92,7 +98,12 @@ export class RespClient {
       clearTimeout(waiting.timer);
       if (reply instanceof RedisReplyError) {
         waiting.reject(
-          new RedisCommandError(waiting.command, `${this.options.where} answered ${waiting.command} with: ${reply.message}`, reply.code, reply),
+          new RedisCommandError(
+            waiting.command,
+            `${this.options.where} answered ${waiting.command} with: ${reply.message}`,
+            reply.code,
+            reply,
+          ),
         );
       } else {
         waiting.resolve(reply);
@@ -104,7 +115,9 @@ export class RespClient {
     this.failure ??= error;
     for (const waiting of this.pending.splice(0)) {
       clearTimeout(waiting.timer);
-      waiting.reject(new RedisCommandError(waiting.command, `${waiting.command} failed: ${error.message}`, undefined, error));
+      waiting.reject(
+        new RedisCommandError(waiting.command, `${waiting.command} failed: ${error.message}`, undefined, error),
+      );
     }
     if (!this.stream.destroyed) this.stream.destroy();
   }

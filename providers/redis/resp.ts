@@ -71,14 +71,16 @@ export class RespParser {
 function readLine(buffer: Buffer, start: number): { line: string; next: number } | typeof INCOMPLETE {
   const end = buffer.indexOf("\r\n", start);
   if (end < 0) {
-    if (buffer.length - start > MAX_LINE) throw new RespProtocolError("a reply line has no end; is this port really Redis?");
+    if (buffer.length - start > MAX_LINE)
+      throw new RespProtocolError("a reply line has no end; is this port really Redis?");
     return INCOMPLETE;
   }
   return { line: buffer.subarray(start, end).toString("utf8"), next: end + 2 };
 }
 
 function parseLength(text: string, what: string): number {
-  if (!/^-?\d{1,12}$/.test(text)) throw new RespProtocolError(`malformed ${what} length in a reply; is this port really Redis?`);
+  if (!/^-?\d{1,12}$/.test(text))
+    throw new RespProtocolError(`malformed ${what} length in a reply; is this port really Redis?`);
   return Number(text);
 }
 

@@ -42,8 +42,7 @@ export function describeClaim(claim: SlotClaim | null): string {
 
 /** One database in the range that could not be claimed, and why. */
 export type BlockedSlot =
-  | { slot: number; kind: "claimed"; claim: SlotClaim | null }
-  | { slot: number; kind: "not-empty"; keys: number };
+  { slot: number; kind: "claimed"; claim: SlotClaim | null } | { slot: number; kind: "not-empty"; keys: number };
 
 /** Every database in the range is taken: lists who holds each one so the person running `up` knows what to free. */
 export class RedisSlotsExhaustedError extends UserError {

@@ -103,7 +103,11 @@ function asStrings(value: RespValue): string[] {
 }
 
 /** Claims the lowest free database in the range for `request.stack`, or returns the one it already holds. */
-export async function claimSlot(redis: RespClient, request: ClaimRequest, options: RegistryOptions = {}): Promise<ClaimResult> {
+export async function claimSlot(
+  redis: RespClient,
+  request: ClaimRequest,
+  options: RegistryOptions = {},
+): Promise<ClaimResult> {
   const key = keyOf(options);
   const wanted: SlotClaim = {
     stack: request.stack,
@@ -138,7 +142,12 @@ export async function claimSlot(redis: RespClient, request: ClaimRequest, option
     case "invalid":
       throw new RedisSlotInvalidError(Number(field), String(record));
     case "exhausted":
-      throw new RedisSlotsExhaustedError(request.firstSlot, request.lastSlot, request.stack, blockedSlots(reply, request));
+      throw new RedisSlotsExhaustedError(
+        request.firstSlot,
+        request.lastSlot,
+        request.stack,
+        blockedSlots(reply, request),
+      );
     default:
       throw unexpected("claim", reply);
   }
@@ -161,7 +170,11 @@ function blockedSlots(reply: RespValue[], request: ClaimRequest): BlockedSlot[] 
 }
 
 /** The claim on `slot`, or null when nobody holds it. An unreadable claim is reported with stack "". */
-export async function findClaim(redis: RespClient, slot: number, options: RegistryOptions = {}): Promise<SlotClaim | null> {
+export async function findClaim(
+  redis: RespClient,
+  slot: number,
+  options: RegistryOptions = {},
+): Promise<SlotClaim | null> {
   await redis.command(["SELECT", SLOT_CLAIMS_DB]);
   const record = await redis.command(["HGET", keyOf(options), slot]);
   if (record === null) return null;
@@ -199,7 +212,10 @@ export async function releaseSlot(
 }
 
 /** Every claim in the registry, by database index. */
-export async function listClaims(redis: RespClient, options: RegistryOptions = {}): Promise<Map<number, SlotClaim | null>> {
+export async function listClaims(
+  redis: RespClient,
+  options: RegistryOptions = {},
+): Promise<Map<number, SlotClaim | null>> {
   await redis.command(["SELECT", SLOT_CLAIMS_DB]);
   const entries = asStrings(await redis.command(["HGETALL", keyOf(options)]));
   const claims = new Map<number, SlotClaim | null>();

@@ -41,7 +41,9 @@ export const shimRuntime = {
     const implementation = loadImplementation(modulePath);
     const result = await withProviderOnPartialFailure(inputs, () => implementation.create(withoutProviderKey(inputs)));
     if (typeof result.id !== "string" || result.id === "") {
-      throw new Error(`create in \`${modulePath}\` returned no id; return the remote object's id as a non-empty string`);
+      throw new Error(
+        `create in \`${modulePath}\` returned no id; return the remote object's id as a non-empty string`,
+      );
     }
     return { id: result.id, outs: toJsonSafeObject(result.outs ?? {}, `${modulePath} create outs`) };
   },
@@ -65,7 +67,12 @@ export const shimRuntime = {
     };
   },
 
-  async update(modulePath: string, id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult<JsonObject>> {
+  async update(
+    modulePath: string,
+    id: string,
+    olds: Props,
+    news: Props,
+  ): Promise<pulumi.dynamic.UpdateResult<JsonObject>> {
     const implementation = loadImplementation(modulePath);
     const update = implementation.update;
     if (!update) {
@@ -110,4 +117,3 @@ async function withProviderOnPartialFailure<T>(props: Props, run: () => Promise<
     throw error;
   }
 }
-

@@ -33,7 +33,8 @@ export function loadImplementation(modulePath: string): LoadedImplementation {
   assertProviderModulePath(modulePath);
   const path: typeof import("node:path") = require("node:path");
   const loaded: unknown = require(path.resolve(process.cwd(), modulePath));
-  const provider = loaded !== null && typeof loaded === "object" ? (loaded as { provider?: unknown }).provider : undefined;
+  const provider =
+    loaded !== null && typeof loaded === "object" ? (loaded as { provider?: unknown }).provider : undefined;
   if (provider === null || typeof provider !== "object") {
     throw new Error(
       `Dynamic provider module \`${modulePath}\` does not export \`provider\`; ` +

@@ -19,9 +19,14 @@ function optional(key: string): string | null {
 export function mysqlAccessFromStackConfig(): MysqlAccess {
   const user = optional("mysqlUser") ?? DEFAULT_MYSQL_USER;
   const password = readStackConfig("mysqlPassword");
-  for (const [key, value] of [["mysqlSocket", optional("mysqlSocket")], ["mysqlDataDir", optional("mysqlDataDir")]] as const) {
+  for (const [key, value] of [
+    ["mysqlSocket", optional("mysqlSocket")],
+    ["mysqlDataDir", optional("mysqlDataDir")],
+  ] as const) {
     if (value !== null && !value.startsWith("/")) {
-      throw new UserError(`Stack config \`forge-previews:${key}\` must be an absolute path on the Forge server, not ${JSON.stringify(value)}.`);
+      throw new UserError(
+        `Stack config \`forge-previews:${key}\` must be an absolute path on the Forge server, not ${JSON.stringify(value)}.`,
+      );
     }
   }
   return {

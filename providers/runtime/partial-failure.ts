@@ -28,7 +28,9 @@ export class PartialFailureError extends Error {
  */
 export function partialFailure(id: string, properties: object, cause: unknown): PartialFailureError {
   if (id === "") {
-    throw new TypeError("partialFailure needs the id of the object that was created; without one, throw `cause` itself");
+    throw new TypeError(
+      "partialFailure needs the id of the object that was created; without one, throw `cause` itself",
+    );
   }
   const message = cause instanceof Error ? cause.message : String(cause);
   return new PartialFailureError(id, toJsonSafeObject(properties, "properties"), message, cause);

@@ -57,7 +57,12 @@ export interface ExpectedKeys {
  * compares parsed values rather than bytes, so a server that normalises line endings or a trailing newline does not
  * stall it; a timeout names the site and how many keys were still pending, never their values.
  */
-export async function writeSiteDotenv(client: ForgeClient, site: SiteRef, text: string, expected: ExpectedKeys): Promise<void> {
+export async function writeSiteDotenv(
+  client: ForgeClient,
+  site: SiteRef,
+  text: string,
+  expected: ExpectedKeys,
+): Promise<void> {
   await client.environment.update(site.serverId, site.siteId, { content: text });
   const total = Object.keys(expected.set).length + expected.removed.length;
   await waitFor(
@@ -66,6 +71,10 @@ export async function writeSiteDotenv(client: ForgeClient, site: SiteRef, text: 
       const pending = countPendingKeys(parseSiteDotenv(current, site), expected.set, expected.removed);
       return pending === 0 ? waitDone(undefined) : waitPending(`${pending} of ${total} managed keys not written yet`);
     },
-    { what: `the .env of ${describeSite(site)} to show the keys just written`, timeoutMs: WRITE_VISIBLE_TIMEOUT_MS, ...pollPacing() },
+    {
+      what: `the .env of ${describeSite(site)} to show the keys just written`,
+      timeoutMs: WRITE_VISIBLE_TIMEOUT_MS,
+      ...pollPacing(),
+    },
   );
 }

@@ -6,7 +6,15 @@ import { RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import { mergeDotenv, removeDotenvKeys } from "../common/dotenv";
 import { ForgeNotFoundError } from "../forge";
-import { type ProviderImplementation, createProviderShim, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff, type ResourceArgs, withSecretOutputs } from "../runtime";
+import {
+  type ProviderImplementation,
+  createProviderShim,
+  partialFailure,
+  forgeClientFromStackConfig,
+  pureCheckAndDiff,
+  type ResourceArgs,
+  withSecretOutputs,
+} from "../runtime";
 import { type SiteRef, describeSite, parseSiteDotenv, readSiteDotenv, writeSiteDotenv } from "./forge";
 import {
   type SiteEnvironmentInputs,
@@ -61,7 +69,9 @@ async function applyManagedKeys(
     contentSha256: sha256Hex(next),
   };
   if (next === current) {
-    void pulumi.log.info(`site-environment: the .env of ${describeSite(site)} already holds the ${outs.managedKeys.length} managed keys`);
+    void pulumi.log.info(
+      `site-environment: the .env of ${describeSite(site)} already holds the ${outs.managedKeys.length} managed keys`,
+    );
     return { id, outs };
   }
   try {
@@ -138,7 +148,13 @@ export class SiteEnvironment extends pulumi.dynamic.Resource {
     super(
       createProviderShim("providers/site-environment"),
       name,
-      { ...args, values: pulumi.secret(args.values), managedKeys: undefined, appKey: undefined, contentSha256: undefined },
+      {
+        ...args,
+        values: pulumi.secret(args.values),
+        managedKeys: undefined,
+        appKey: undefined,
+        contentSha256: undefined,
+      },
       withSecretOutputs(opts, ["values", "appKey"]),
       "forge",
       "SiteEnvironment",

@@ -125,7 +125,8 @@ export function checkSiteEnvironmentInputs(news: Record<string, unknown>): {
       if (!entries.some(([key]) => key === "MAIL_MAILER")) {
         failures.push({
           property: "values",
-          reason: "`values.MAIL_MAILER` must be set to `log` or `array`, or the site keeps whatever mailer its .env has",
+          reason:
+            "`values.MAIL_MAILER` must be set to `log` or `array`, or the site keeps whatever mailer its .env has",
         });
       }
     }
@@ -159,7 +160,10 @@ export function resolveAppKey(
 }
 
 /** Keys written before that `values` no longer lists: they are removed from the file. */
-export function keysNoLongerManaged(olds: Partial<SiteEnvironmentOutputs>, values: Readonly<Record<string, string>>): string[] {
+export function keysNoLongerManaged(
+  olds: Partial<SiteEnvironmentOutputs>,
+  values: Readonly<Record<string, string>>,
+): string[] {
   const next = new Set(managedKeysFor(values));
   const before = new Set([...(olds.managedKeys ?? []), ...Object.keys(olds.values ?? {})]);
   return [...before].filter((key) => !next.has(key)).sort();
@@ -181,7 +185,10 @@ function sameList(a: readonly string[] | undefined, b: readonly string[]): boole
  * the same file, writing first and cleaning up after would strip what was just written). Anything else that differs
  * (a value, the key set, a managed key missing from the file after a refresh) is fixed in place.
  */
-export function diffSiteEnvironment(olds: SiteEnvironmentOutputs, news: SiteEnvironmentInputs): pulumi.dynamic.DiffResult {
+export function diffSiteEnvironment(
+  olds: SiteEnvironmentOutputs,
+  news: SiteEnvironmentInputs,
+): pulumi.dynamic.DiffResult {
   const replaces = IDENTITY_FIELDS.filter((field) => isUnknown(news[field]) || news[field] !== olds[field]);
   const changes =
     replaces.length > 0 ||

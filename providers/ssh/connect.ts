@@ -26,7 +26,8 @@ export function validateSshTarget(target: SshTarget): void {
         "/etc/ssh/ssh_host_ed25519_key.pub` prints it on the server",
     );
   }
-  if (typeof target.privateKey !== "string" || target.privateKey.trim() === "") problems.push("`sshPrivateKey` is empty");
+  if (typeof target.privateKey !== "string" || target.privateKey.trim() === "")
+    problems.push("`sshPrivateKey` is empty");
   const timeout = target.connectTimeoutMs;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout <= 0)) {
     problems.push(`\`connectTimeoutMs\` must be a positive integer, got ${String(timeout)}`);
@@ -82,12 +83,18 @@ export async function openSshClient(target: SshTarget): Promise<Client> {
       reject(error);
     };
     const onReady = (): void => settle();
-    const onError = (error: Error & { level?: string }): void => settle(describeConnectError(target, error, presented, timeoutMs));
+    const onError = (error: Error & { level?: string }): void =>
+      settle(describeConnectError(target, error, presented, timeoutMs));
     const onClose = (): void =>
       settle(new SshConnectError(`SSH connection to ${describeTarget(target)} closed before login completed`));
     // ssh2's readyTimeout does not cover a TCP connect that hangs, so the whole attempt has its own deadline.
     const timer = setTimeout(
-      () => settle(new SshConnectError(`Timed out after ${timeoutMs} ms connecting to SSH at ${describeTarget(target)}; check \`sshHost\`, \`sshPort\` and the server's firewall`)),
+      () =>
+        settle(
+          new SshConnectError(
+            `Timed out after ${timeoutMs} ms connecting to SSH at ${describeTarget(target)}; check \`sshHost\`, \`sshPort\` and the server's firewall`,
+          ),
+        ),
       timeoutMs,
     );
     client.on("ready", onReady).on("error", onError).on("close", onClose);
@@ -122,7 +129,13 @@ function describeConnectError(
 ): SshConnectError {
   const where = describeTarget(target);
   if (presented !== undefined && presented.fingerprint !== target.hostKeyFingerprint) {
-    return new SshHostKeyMismatchError(target.host, target.port, target.hostKeyFingerprint, presented.fingerprint, presented.keyType);
+    return new SshHostKeyMismatchError(
+      target.host,
+      target.port,
+      target.hostKeyFingerprint,
+      presented.fingerprint,
+      presented.keyType,
+    );
   }
   let message: string;
   if (error.level === "client-authentication") {

@@ -31,7 +31,10 @@ export interface PresentedHostKey {
  * A synchronous ssh2 `hostVerifier` (called with the raw key blob because no `hostHash` is set) that accepts exactly
  * the key whose fingerprint is `expected` and reports what it saw through `onPresented`.
  */
-export function createHostVerifier(expected: string, onPresented: (key: PresentedHostKey) => void): (key: Buffer) => boolean {
+export function createHostVerifier(
+  expected: string,
+  onPresented: (key: PresentedHostKey) => void,
+): (key: Buffer) => boolean {
   return (key) => {
     const fingerprint = fingerprintOf(key);
     onPresented({ fingerprint, keyType: keyTypeOf(key) });

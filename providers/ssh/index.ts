@@ -8,5 +8,12 @@ export { buildShellCommand, quoteShellArg } from "./quote";
 export { withRemoteSecretFile } from "./remote-secret";
 export { sshTargetFromStackConfig } from "./stack-target";
 export { fingerprintOf, isHostKeyFingerprint } from "./host-key";
-export { SshCommandError, SshConnectError, SshError, SshHostKeyMismatchError, SshTimeoutError, describeTarget } from "./errors";
+export {
+  SshCommandError,
+  SshConnectError,
+  SshError,
+  SshHostKeyMismatchError,
+  SshTimeoutError,
+  describeTarget,
+} from "./errors";
 export type { ExecOptions, ExecResult, SshTarget } from "./types";

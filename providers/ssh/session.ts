@@ -83,7 +83,9 @@ export class SshSession {
       const timer = setTimeout(() => {
         timedOut = true;
         void this.killCommand(channel, pidLine.pid).then((outcome) => {
-          reject(new SshTimeoutError(`\`${program}\` on ${this.where} did not finish within ${timeoutMs} ms; ${outcome}`));
+          reject(
+            new SshTimeoutError(`\`${program}\` on ${this.where} did not finish within ${timeoutMs} ms; ${outcome}`),
+          );
         });
       }, timeoutMs);
       const done = (error: Error | undefined, result?: ExecResult): void => {
@@ -114,7 +116,11 @@ export class SshSession {
           done(undefined, { exitCode: exitCode ?? -1, signal, stdout: stdout.finish(), stderr: stderr.finish() });
         });
         opened.on("error", (channelError: Error) => {
-          done(new SshError(`\`${program}\` on ${this.where}: channel failed: ${channelError.message}`, { cause: channelError }));
+          done(
+            new SshError(`\`${program}\` on ${this.where}: channel failed: ${channelError.message}`, {
+              cause: channelError,
+            }),
+          );
         });
         if (options.stdin === undefined) opened.end();
         else opened.end(options.stdin);
@@ -142,7 +148,11 @@ export class SshSession {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        reject(new SshTimeoutError(`SSH server ${this.where} did not open a channel to ${destination} within ${timeoutMs} ms`));
+        reject(
+          new SshTimeoutError(
+            `SSH server ${this.where} did not open a channel to ${destination} within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       this.client.forwardOut("127.0.0.1", 0, remoteHost, remotePort, (error, channel) => {
         clearTimeout(timer);
@@ -224,14 +234,11 @@ export class SshSession {
       };
       this.pending.add(fail);
       try {
-        start(
-          (value) => {
-            if (settled) return;
-            finish();
-            resolve(value);
-          },
-          fail,
-        );
+        start((value) => {
+          if (settled) return;
+          finish();
+          resolve(value);
+        }, fail);
       } catch (error) {
         fail(error as Error);
       }

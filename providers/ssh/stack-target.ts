@@ -18,10 +18,15 @@ export function sshTargetFromStackConfig(): SshTarget {
   const host = requireConfig("sshHost", "set it with `pulumi config set sshHost <server address>`").trim();
   const rawPort = readStackConfig("sshPort")?.trim() || "22";
   if (!/^\d{1,5}$/.test(rawPort) || Number(rawPort) < 1 || Number(rawPort) > 65535) {
-    throw new UserError(`Stack config \`forge-previews:sshPort\` must be a port number 1-65535, not ${JSON.stringify(rawPort)}.`);
+    throw new UserError(
+      `Stack config \`forge-previews:sshPort\` must be a port number 1-65535, not ${JSON.stringify(rawPort)}.`,
+    );
   }
   const user = readStackConfig("sshUser")?.trim() || "forge";
-  const privateKey = requireConfig("sshPrivateKey", "set it with `pulumi config set --secret sshPrivateKey < ~/.ssh/forge_previews`");
+  const privateKey = requireConfig(
+    "sshPrivateKey",
+    "set it with `pulumi config set --secret sshPrivateKey < ~/.ssh/forge_previews`",
+  );
   const hostKeyFingerprint = requireConfig(
     "sshHostKeyFingerprint",
     "set it to what `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the server (SHA256:...)",

@@ -6,7 +6,13 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import * as path from "node:path";
 import { run as runListCommand } from "../../cli/commands/list";
-import { type OperationsContext, PreviewOperationError, createOperationsContext, destroyPreview, upPreview } from "../../cli/operations";
+import {
+  type OperationsContext,
+  PreviewOperationError,
+  createOperationsContext,
+  destroyPreview,
+  upPreview,
+} from "../../cli/operations";
 import type { CliIo } from "../../cli/output";
 import { applyPreviewConfig, resolvePreviewConfig } from "../../cli/pulumi/preview-config";
 import { PulumiCli } from "../../cli/pulumi/runner";
@@ -40,7 +46,11 @@ describe("the operations CLI on real preview stacks", () => {
     ({ project, embedded, baseEnv, env: sharedEnv } = cli);
     secrets.push(...cli.secrets);
     shared = await createOperationsContext({ cwd: project, env: sharedEnv, onProgress: (line) => progress.push(line) });
-    ownConfig = await createOperationsContext({ cwd: project, env: baseEnv, onProgress: (line) => failedProgress.push(line) });
+    ownConfig = await createOperationsContext({
+      cwd: project,
+      env: baseEnv,
+      onProgress: (line) => failedProgress.push(line),
+    });
     pulumi = new PulumiCli({ cwd: project, binDir: cli.binDir, env: baseEnv });
 
     // pr-32 is configured by hand, as an operator would, with a server id Forge does not know.
@@ -60,7 +70,9 @@ describe("the operations CLI on real preview stacks", () => {
   });
 
   async function stackNames(): Promise<string[]> {
-    return (JSON.parse((await pulumi.runChecked(["stack", "ls", "--json"], "")).stdout) as Array<{ name: string }>).map((s) => s.name).sort();
+    return (JSON.parse((await pulumi.runChecked(["stack", "ls", "--json"], "")).stdout) as Array<{ name: string }>)
+      .map((s) => s.name)
+      .sort();
   }
 
   it("brings a new preview up from the shared configuration, one progress line per step, secrets kept out", async () => {
@@ -78,28 +90,50 @@ describe("the operations CLI on real preview stacks", () => {
       databasePassword: "[secret]",
     });
     expect(result.changes.create).toBeGreaterThanOrEqual(9);
-    expect(result.timings.map((t) => t.phase)).toEqual(expect.arrayContaining(["validate", "prepare stack", "create forge:Site pr-31-site", "pulumi up", "read outputs"]));
-    expect(progress).toContainEqual(expect.stringMatching(/^ +(\d+\.\d|\d+m\d\d)s {2}created {3}forge:Site pr-31-site \((\d+\.\d|\d+m\d\d)s\)$/));
+    expect(result.timings.map((t) => t.phase)).toEqual(
+      expect.arrayContaining([
+        "validate",
+        "prepare stack",
+        "create forge:Site pr-31-site",
+        "pulumi up",
+        "read outputs",
+      ]),
+    );
+    expect(progress).toContainEqual(
+      expect.stringMatching(/^ +(\d+\.\d|\d+m\d\d)s {2}created {3}forge:Site pr-31-site \((\d+\.\d|\d+m\d\d)s\)$/),
+    );
     expect(progress).toContainEqual(expect.stringMatching(/created {3}forge:Deployment pr-31-deployment/));
     expect(embedded.simulator.state().sites.map((s) => s.name)).toContain("pr-31.sandbox.test");
 
-    const tags = JSON.parse((await pulumi.runChecked(["stack", "tag", "ls", "--json", "--stack", "pr-31"], "")).stdout) as Record<string, string>;
-    expect(tags).toMatchObject({ "forge-previews:app": "demo", "forge-previews:pr": "31", "forge-previews:branch": "feature/cli" });
+    const tags = JSON.parse(
+      (await pulumi.runChecked(["stack", "tag", "ls", "--json", "--stack", "pr-31"], "")).stdout,
+    ) as Record<string, string>;
+    expect(tags).toMatchObject({
+      "forge-previews:app": "demo",
+      "forge-previews:pr": "31",
+      "forge-previews:branch": "feature/cli",
+    });
     expect(Date.parse(tags["forge-previews:created-at"] ?? "")).not.toBeNaN();
 
-    const password = (await pulumi.runChecked(["stack", "output", "basicAuthPassword", "--show-secrets", "--stack", "pr-31"], "")).stdout.trim();
+    const password = (
+      await pulumi.runChecked(["stack", "output", "basicAuthPassword", "--show-secrets", "--stack", "pr-31"], "")
+    ).stdout.trim();
     const printed = progress.join("\n") + JSON.stringify(result);
     for (const secret of [...secrets, password]) expect(printed).not.toContain(secret);
   });
 
   it("keeps the redeploy token on a machine without the stack file, so the same commit is not deployed again", async () => {
     await rm(path.join(project, "Pulumi.pr-31.yaml"));
-    const deploymentsBefore = embedded.simulator.requests.filter((r) => r.method === "POST" && r.path.endsWith("/deployments")).length;
+    const deploymentsBefore = embedded.simulator.requests.filter(
+      (r) => r.method === "POST" && r.path.endsWith("/deployments"),
+    ).length;
 
     const result = await upPreview({ app: null, pr: 31, branch: "feature/cli", sha: SHA_GOOD }, shared);
 
     expect(Object.keys(result.changes)).toEqual(["same"]);
-    expect(embedded.simulator.requests.filter((r) => r.method === "POST" && r.path.endsWith("/deployments")).length).toBe(deploymentsBefore);
+    expect(
+      embedded.simulator.requests.filter((r) => r.method === "POST" && r.path.endsWith("/deployments")).length,
+    ).toBe(deploymentsBefore);
   });
 
   it("records a failed first update of a stack configured by hand: its preflight refuses the unknown server", async () => {
@@ -115,8 +149,12 @@ describe("the operations CLI on real preview stacks", () => {
     expect(error.message).toMatch(/Fix the cause above, then run the same `up` again/);
     expect(failedProgress).toContainEqual(expect.stringMatching(/FAILED {4}create forge:Preflight pr-32-preflight/));
     // The preflight fails before any write, so the server Forge does not know was never asked to create anything.
-    expect(embedded.simulator.requests.filter((r) => r.method !== "GET" && r.path.includes("/servers/99/"))).toEqual([]);
-    expect((await pulumi.runChecked(["config", "get", "branch", "--stack", "pr-32"], "")).stdout.trim()).toBe("feature/broken");
+    expect(embedded.simulator.requests.filter((r) => r.method !== "GET" && r.path.includes("/servers/99/"))).toEqual(
+      [],
+    );
+    expect((await pulumi.runChecked(["config", "get", "branch", "--stack", "pr-32"], "")).stdout.trim()).toBe(
+      "feature/broken",
+    );
   });
 
   it("copies the configuration of the stack named in FORGE_PREVIEWS_CONFIG_STACK to a new preview stack", async () => {
@@ -127,8 +165,15 @@ describe("the operations CLI on real preview stacks", () => {
     expect(resolved.config.forge.serverId).toBe(99);
 
     await createStack(pulumi, "pr-33", null);
-    await applyPreviewConfig(pulumi, { projectDir: project, env, stack: "pr-33", source: resolved.source, perStack: { branch: "feature/copied" } });
-    const get = async (key: string): Promise<string> => (await pulumi.runChecked(["config", "get", key, "--stack", "pr-33"], "")).stdout.trim();
+    await applyPreviewConfig(pulumi, {
+      projectDir: project,
+      env,
+      stack: "pr-33",
+      source: resolved.source,
+      perStack: { branch: "feature/copied" },
+    });
+    const get = async (key: string): Promise<string> =>
+      (await pulumi.runChecked(["config", "get", key, "--stack", "pr-33"], "")).stdout.trim();
 
     expect(await get("forgeServerId")).toBe("99");
     expect(await get("forgeToken")).toBe(embedded.stackConfig.forgeToken?.value);
@@ -142,17 +187,34 @@ describe("the operations CLI on real preview stacks", () => {
     const previews = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
 
     expect(previews.map((p) => p.stack)).toEqual(["pr-31", "pr-32"]);
-    expect(previews[0]).toMatchObject({ app: "demo", pr: 31, branch: "feature/cli", url: "https://pr-31.sandbox.test", status: "ok", ageDays: 0, commit: SHA_GOOD });
+    expect(previews[0]).toMatchObject({
+      app: "demo",
+      pr: 31,
+      branch: "feature/cli",
+      url: "https://pr-31.sandbox.test",
+      status: "ok",
+      ageDays: 0,
+      commit: SHA_GOOD,
+    });
     expect(previews[0]?.resourceCount).toEqual(expect.any(Number));
     expect(Date.parse(String(previews[0]?.lastUpdate))).not.toBeNaN();
-    expect(previews[1]).toMatchObject({ app: "demo", pr: 32, branch: "feature/broken", url: null, status: "failed", commit: null });
+    expect(previews[1]).toMatchObject({
+      app: "demo",
+      pr: 32,
+      branch: "feature/broken",
+      url: null,
+      status: "failed",
+      commit: null,
+    });
 
     const stdout: string[] = [];
     const io: CliIo = { out: (t) => stdout.push(t), err: () => undefined, env: sharedEnv, cwd: project };
     expect(await runListCommand([], io)).toBe(0);
     const lines = stdout.join("\n").split("\n");
     expect(lines[0]).toMatch(/^STACK +APP +PR +BRANCH +STATUS +AGE +LAST UPDATE \(UTC\) +RESOURCES +URL$/);
-    expect(lines[1]).toMatch(/^pr-31 +demo +31 +feature\/cli +ok +<1d +\d{4}-\d\d-\d\d \d\d:\d\d \(\d+m ago\) +\d+ +https:\/\/pr-31\.sandbox\.test$/);
+    expect(lines[1]).toMatch(
+      /^pr-31 +demo +31 +feature\/cli +ok +<1d +\d{4}-\d\d-\d\d \d\d:\d\d \(\d+m ago\) +\d+ +https:\/\/pr-31\.sandbox\.test$/,
+    );
     expect(lines[2]).toMatch(/^pr-32 +demo +32 +feature\/broken +failed +<1d .* -$/);
     expect(lines[3]).toBe("2 previews, 1 failed.");
   });
@@ -170,7 +232,12 @@ describe("the operations CLI on real preview stacks", () => {
 
     progress.length = 0;
     const second = await destroyPreview({ app: null, pr: 31 }, shared);
-    expect(second).toEqual({ stack: "pr-31", existed: false, timings: [expect.objectContaining({ phase: "find stack" })], changes: {} });
+    expect(second).toEqual({
+      stack: "pr-31",
+      existed: false,
+      timings: [expect.objectContaining({ phase: "find stack" })],
+      changes: {},
+    });
     expect(progress).toEqual([]);
   });
 

@@ -9,7 +9,15 @@ import { testServices } from "../support/services";
 import { pulumiBinDir, repoRoot } from "./pulumi-engine";
 
 /** What the operations CLI needs of the repository to run the program: the project, its sources and node_modules. */
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks", "node_modules"];
+const PROJECT_ENTRIES = [
+  "Pulumi.yaml",
+  "index.ts",
+  "package.json",
+  "tsconfig.json",
+  "providers",
+  "stacks",
+  "node_modules",
+];
 
 /** A project directory and an embedded default (simulator and local services) for the operations CLI to work on. */
 export interface CliProject {
@@ -41,10 +49,18 @@ export async function startCliProject(name: string, options: CliProjectOptions =
   for (const entry of PROJECT_ENTRIES) await symlink(path.join(repoRoot, entry), path.join(project, entry));
   await mkdir(path.join(scratch, "simulator"));
   await mkdir(path.join(scratch, "backend"));
-  const embedded = await startEmbeddedDefault({ dir: path.join(scratch, "simulator"), services: testServices(), simulator: options.simulator });
+  const embedded = await startEmbeddedDefault({
+    dir: path.join(scratch, "simulator"),
+    services: testServices(),
+    simulator: options.simulator,
+  });
   const binDir = await pulumiBinDir();
   // A developer's own Pulumi login, backend or token must not reach these stacks.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === "string" && !e[0].startsWith("PULUMI_")));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => typeof e[1] === "string" && !e[0].startsWith("PULUMI_"),
+    ),
+  );
   const baseEnv: Record<string, string> = {
     ...inherited,
     ...embedded.env,
@@ -94,7 +110,11 @@ export interface BinRun {
 /** Runs `bin/forge-previews` as a workflow does, collecting its output. */
 export function runBin(args: string[], cwd: string, env: Record<string, string>): Promise<BinRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(repoRoot, "bin", "forge-previews"), args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(path.join(repoRoot, "bin", "forge-previews"), args, {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));

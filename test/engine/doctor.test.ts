@@ -14,7 +14,11 @@ import { testServices } from "../support/services";
 jest.setTimeout(120_000);
 
 /** The embedded default's stack config as the CLI takes it: plain keys in FORGE_PREVIEWS_CONFIG, secrets in variables. */
-function environmentFor(embedded: EmbeddedDefault, base: Record<string, string>, overrides: Record<string, unknown> = {}): Record<string, string> {
+function environmentFor(
+  embedded: EmbeddedDefault,
+  base: Record<string, string>,
+  overrides: Record<string, unknown> = {},
+): Record<string, string> {
   const { mariadb } = embedded.services;
   const shared: Record<string, unknown> = { mysqlUser: mariadb.user, mysqlSocket: mariadb.socket };
   const env: Record<string, string> = { ...base, FORGE_PREVIEWS_MYSQL_PASSWORD: mariadb.password };
@@ -88,8 +92,13 @@ describe("forge-previews doctor", () => {
     const env = { ...environmentFor(embedded, base), FORGE_TOKEN: "wrong-token-abcdef" };
     const checks = byName(await runDoctor({ env, cwd: process.cwd(), lookup }));
 
-    expect(checks["forge token"]).toMatchObject({ status: "fail", detail: "Forge rejected the token (401: wrong, expired or revoked)" });
-    expect(checks["forge token"]?.fix).toMatch(/^create a Forge API token with the scopes .*server:view.*site:create.* and set it in FORGE_TOKEN/);
+    expect(checks["forge token"]).toMatchObject({
+      status: "fail",
+      detail: "Forge rejected the token (401: wrong, expired or revoked)",
+    });
+    expect(checks["forge token"]?.fix).toMatch(
+      /^create a Forge API token with the scopes .*server:view.*site:create.* and set it in FORGE_TOKEN/,
+    );
     expect(checks["forge server"]).toMatchObject({ status: "skip" });
     expect(checks["ssh"]).toMatchObject({ status: "ok" });
     expect(JSON.stringify(checks)).not.toContain("wrong-token-abcdef");
@@ -97,7 +106,13 @@ describe("forge-previews doctor", () => {
 
   it("refuses a server whose host key is not the pinned one and skips the checks that need SSH", async () => {
     const other = `SHA256:${"A".repeat(43)}`;
-    const checks = byName(await runDoctor({ env: environmentFor(embedded, base, { sshHostKeyFingerprint: other }), cwd: process.cwd(), lookup }));
+    const checks = byName(
+      await runDoctor({
+        env: environmentFor(embedded, base, { sshHostKeyFingerprint: other }),
+        cwd: process.cwd(),
+        lookup,
+      }),
+    );
 
     expect(checks["ssh"]?.status).toBe("fail");
     expect(checks["ssh"]?.detail).toContain(`does not match: expected ${other}`);
@@ -110,17 +125,28 @@ describe("forge-previews doctor", () => {
     const unresolved = async (): Promise<string[]> => {
       throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" });
     };
-    const checks = byName(await runDoctor({ env: environmentFor(embedded, base, { apps }), cwd: process.cwd(), lookup: unresolved }));
+    const checks = byName(
+      await runDoctor({ env: environmentFor(embedded, base, { apps }), cwd: process.cwd(), lookup: unresolved }),
+    );
 
-    expect(checks["master databases"]).toMatchObject({ status: "fail", detail: "missing on the server: absent_master" });
+    expect(checks["master databases"]).toMatchObject({
+      status: "fail",
+      detail: "missing on the server: absent_master",
+    });
     expect(checks["master databases"]?.fix).toMatch(/snapshots/);
     expect(checks["dns"]?.status).toBe("fail");
     expect(checks["dns"]?.detail).toMatch(/^doctor-[0-9a-f]{8}\.sandbox\.test does not resolve \(ENOTFOUND\)$/);
-    expect(checks["dns"]?.fix).toBe("add a wildcard record `*.sandbox.test` pointing at the server (127.0.0.1), or set cloudflareDns");
+    expect(checks["dns"]?.fix).toBe(
+      "add a wildcard record `*.sandbox.test` pointing at the server (127.0.0.1), or set cloudflareDns",
+    );
   });
 
   it("reports invalid configuration once and skips everything that needs it", async () => {
-    const results = await runDoctor({ env: environmentFor(embedded, base, { previewDomain: "not a domain" }), cwd: process.cwd(), lookup });
+    const results = await runDoctor({
+      env: environmentFor(embedded, base, { previewDomain: "not a domain" }),
+      cwd: process.cwd(),
+      lookup,
+    });
 
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ["backend", "ok"],
@@ -147,7 +173,8 @@ describe("forge-previews doctor", () => {
   it("reads the configuration, secrets included, from the stack named by --stack", async () => {
     const project = path.join(scratch, "project");
     await mkdir(project);
-    for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"]) await symlink(path.join(repoRoot, entry), path.join(project, entry));
+    for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"])
+      await symlink(path.join(repoRoot, entry), path.join(project, entry));
     const pulumi = new PulumiCli({ cwd: project, binDir: base.PULUMI_CLI_BIN_DIR ?? "", env: base });
     await pulumi.runChecked(["stack", "init", "settings"], "");
     const { mariadb } = embedded.services;
@@ -167,7 +194,15 @@ describe("forge-previews doctor", () => {
 
   it("prints one line per check with the fix under a failure, and exits with 1", async () => {
     const stdout: string[] = [];
-    const io: CliIo = { out: (t) => stdout.push(t), err: () => undefined, env: { ...environmentFor(embedded, base, { cloudflareDns: true, cloudflareZoneId: "0".repeat(32) }), FORGE_TOKEN: "nope-nope-nope" }, cwd: process.cwd() };
+    const io: CliIo = {
+      out: (t) => stdout.push(t),
+      err: () => undefined,
+      env: {
+        ...environmentFor(embedded, base, { cloudflareDns: true, cloudflareZoneId: "0".repeat(32) }),
+        FORGE_TOKEN: "nope-nope-nope",
+      },
+      cwd: process.cwd(),
+    };
 
     expect(await runDoctorCommand([], io)).toBe(1);
     const lines = stdout.join("\n").split("\n");
@@ -182,7 +217,12 @@ describe("forge-previews doctor", () => {
 describe("formatChecks", () => {
   it("puts each further line of a detail, and the fix, on rows of their own under the check", () => {
     const text = formatChecks([
-      { name: "configuration", status: "fail", detail: "Invalid configuration (2 problems):\n  - a\n  - b", fix: "fix the keys named above" },
+      {
+        name: "configuration",
+        status: "fail",
+        detail: "Invalid configuration (2 problems):\n  - a\n  - b",
+        fix: "fix the keys named above",
+      },
       { name: "dns", status: "skip", detail: "skipped: a check it depends on failed", fix: null },
     ]);
 
@@ -204,7 +244,11 @@ describe("forge-previews doctor with a token lacking scopes", () => {
 
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(tmpdir(), "cli-doctor-scopes-"));
-    embedded = await startEmbeddedDefault({ dir: path.join(scratch, "sim"), services: testServices(), simulator: { tokenScopes: ["organization:view"] } });
+    embedded = await startEmbeddedDefault({
+      dir: path.join(scratch, "sim"),
+      services: testServices(),
+      simulator: { tokenScopes: ["organization:view"] },
+    });
   });
 
   afterAll(async () => {
@@ -213,10 +257,21 @@ describe("forge-previews doctor with a token lacking scopes", () => {
   });
 
   it("names the scope the server check needs", async () => {
-    const base = { PULUMI_BACKEND_URL: `file://${scratch}`, PULUMI_CONFIG_PASSPHRASE: "x", PULUMI_HOME: path.join(scratch, "home"), PULUMI_CLI_BIN_DIR: await pulumiBinDir(), PATH: process.env.PATH ?? "" };
-    const checks = byName(await runDoctor({ env: environmentFor(embedded, base), cwd: process.cwd(), lookup: async () => ["127.0.0.1"] }));
+    const base = {
+      PULUMI_BACKEND_URL: `file://${scratch}`,
+      PULUMI_CONFIG_PASSPHRASE: "x",
+      PULUMI_HOME: path.join(scratch, "home"),
+      PULUMI_CLI_BIN_DIR: await pulumiBinDir(),
+      PATH: process.env.PATH ?? "",
+    };
+    const checks = byName(
+      await runDoctor({ env: environmentFor(embedded, base), cwd: process.cwd(), lookup: async () => ["127.0.0.1"] }),
+    );
 
     expect(checks["forge token"]?.status).toBe("ok");
-    expect(checks["forge server"]).toMatchObject({ status: "fail", detail: "the token lacks a scope for server 1 (403; needs server:view)" });
+    expect(checks["forge server"]).toMatchObject({
+      status: "fail",
+      detail: "the token lacks a scope for server 1 (403; needs server:view)",
+    });
   });
 });

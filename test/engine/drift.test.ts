@@ -27,8 +27,12 @@ const names = buildPreviewNames({ app: SANDBOX_APP, pr: 41, isDefaultApp: true, 
 const refusedNames = buildPreviewNames({ app: SANDBOX_APP, pr: 42, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
 
 /** Requests to Forge's API, leaving out the health checks the deployment sends to the site itself. */
-const forgeRequests = (requests: readonly RecordedRequest[]): RecordedRequest[] => requests.filter((r) => r.path.startsWith("/orgs/"));
-const forgeReads = (requests: readonly RecordedRequest[]): string[] => forgeRequests(requests).filter((r) => r.method === "GET").map((r) => `GET ${r.route ?? r.path}`);
+const forgeRequests = (requests: readonly RecordedRequest[]): RecordedRequest[] =>
+  requests.filter((r) => r.path.startsWith("/orgs/"));
+const forgeReads = (requests: readonly RecordedRequest[]): string[] =>
+  forgeRequests(requests)
+    .filter((r) => r.method === "GET")
+    .map((r) => `GET ${r.route ?? r.path}`);
 
 describe("drift and capacity through forge-previews up", () => {
   let cli: CliProject;
@@ -51,10 +55,15 @@ describe("drift and capacity through forge-previews up", () => {
     return sites[0]!;
   };
   const stackNames = async (): Promise<string[]> =>
-    (JSON.parse((await pulumi.runChecked(["stack", "ls", "--json"], "")).stdout) as Array<{ name: string }>).map((s) => s.name).sort();
-  const exportStack = async () => parseStackExport((await pulumi.runChecked(["stack", "export", "--stack", names.stack], "")).stdout);
+    (JSON.parse((await pulumi.runChecked(["stack", "ls", "--json"], "")).stdout) as Array<{ name: string }>)
+      .map((s) => s.name)
+      .sort();
+  const exportStack = async () =>
+    parseStackExport((await pulumi.runChecked(["stack", "export", "--stack", names.stack], "")).stdout);
   const secretOutputs = async (): Promise<Record<string, unknown>> =>
-    JSON.parse((await pulumi.runChecked(["stack", "output", "--stack", names.stack, "--json", "--show-secrets"], "")).stdout) as Record<string, unknown>;
+    JSON.parse(
+      (await pulumi.runChecked(["stack", "output", "--stack", names.stack, "--json", "--show-secrets"], "")).stdout,
+    ) as Record<string, unknown>;
   const redisClaims = async (): Promise<Record<string, string>> => {
     const { host, port, password } = embedded.services.redis;
     const client = createClient({ socket: { host, port }, password });
@@ -69,10 +78,10 @@ describe("drift and capacity through forge-previews up", () => {
     const { host, port, user, password } = embedded.services.mariadb;
     const connection = await createConnection({ host, port, user, password });
     try {
-      const [rows] = await connection.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)", [
-        names.database,
-        refusedNames.database,
-      ]);
+      const [rows] = await connection.query(
+        "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?, ?)",
+        [names.database, refusedNames.database],
+      );
       return (rows as Array<{ name: string }>).map((row) => row.name).sort();
     } finally {
       await connection.end();
@@ -113,7 +122,11 @@ describe("drift and capacity through forge-previews up", () => {
     );
     expect(await stackNames()).toEqual(["pr-41"]);
     expect(forgeRequests(sim().requests.slice(before))).toEqual([]);
-    expect(sim().state().sites.map((s) => s.name)).not.toContain(refusedNames.domain);
+    expect(
+      sim()
+        .state()
+        .sites.map((s) => s.name),
+    ).not.toContain(refusedNames.domain);
     expect(await redisClaims()).toEqual(claimsBefore);
     expect(await mariaDbSchemas()).toEqual([names.database]);
   });
@@ -123,13 +136,20 @@ describe("drift and capacity through forge-previews up", () => {
     const workerBefore = stackObjects(sim().state(), names, siteIds).backgroundProcesses;
     expect(workerBefore).toEqual([expect.objectContaining({ status: "running", siteId: deleted.id })]);
     const token = embedded.stackConfig.forgeToken?.value ?? "";
-    const response = await fetch(`${sim().url}/orgs/${embedded.stackConfig.forgeOrg?.value}/servers/${deleted.serverId}/sites/${deleted.id}`, {
-      method: "DELETE",
-      headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.api+json" },
-    });
+    const response = await fetch(
+      `${sim().url}/orgs/${embedded.stackConfig.forgeOrg?.value}/servers/${deleted.serverId}/sites/${deleted.id}`,
+      {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.api+json" },
+      },
+    );
     expect(response.status).toBe(202);
     const deadline = Date.now() + 10_000;
-    while (sim().state().sites.some((site) => site.id === deleted.id)) {
+    while (
+      sim()
+        .state()
+        .sites.some((site) => site.id === deleted.id)
+    ) {
       if (Date.now() > deadline) throw new Error(`site ${deleted.id} is still on the simulator 10 s after its delete`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -147,7 +167,9 @@ describe("drift and capacity through forge-previews up", () => {
     expect(stateMismatches(exported, sim().state())).toEqual([]);
     // Every site-bound resource in the state points at the new site, none at the deleted one.
     expect(exported.find((r) => r.type === "pulumi-nodejs:dynamic/forge:Site")?.id).toBe(String(site.id));
-    const siteBound = exported.filter((r) => typeof r.outputs.siteId === "number" && /^pulumi-nodejs:dynamic\/forge:(?!Site$)/.test(r.type));
+    const siteBound = exported.filter(
+      (r) => typeof r.outputs.siteId === "number" && /^pulumi-nodejs:dynamic\/forge:(?!Site$)/.test(r.type),
+    );
     expect(siteBound.map((r) => r.type.replace("pulumi-nodejs:dynamic/", "")).sort()).toEqual([
       "forge:BasicAuth",
       "forge:Deployment",
@@ -155,21 +177,31 @@ describe("drift and capacity through forge-previews up", () => {
       "forge:SiteEnvironment",
       "forge:Worker",
     ]);
-    for (const resource of siteBound) expect({ type: resource.type, siteId: resource.outputs.siteId }).toEqual({ type: resource.type, siteId: site.id });
+    for (const resource of siteBound)
+      expect({ type: resource.type, siteId: resource.outputs.siteId }).toEqual({
+        type: resource.type,
+        siteId: site.id,
+      });
 
     const onNewSite = stackObjects(sim().state(), names, new Set([site.id]));
     expect(onNewSite.certificates).toEqual([expect.objectContaining({ status: "installed" })]);
     expect(onNewSite.securityRules).toEqual([expect.objectContaining({ status: "installed" })]);
     expect(onNewSite.deployments).toEqual([expect.objectContaining({ status: "finished", branch: BRANCH })]);
     // The worker is server-level on Forge, so it outlived its site: it was replaced, and only the new one is left.
-    expect(stackObjects(sim().state(), names, siteIds).backgroundProcesses).toEqual([expect.objectContaining({ status: "running", siteId: site.id })]);
+    expect(stackObjects(sim().state(), names, siteIds).backgroundProcesses).toEqual([
+      expect.objectContaining({ status: "running", siteId: site.id }),
+    ]);
     expect(onNewSite.backgroundProcesses[0]?.id).not.toBe(workerBefore[0]?.id);
 
     // The new site's .env carries the preview's own database, user, password and Redis database.
     const outputs = await secretOutputs();
     const dotenv = parseDotenv(await readFile(path.join(site.sandboxPath ?? "", ".env"), "utf8"));
     expect([...dotenv.keys()]).toEqual(expect.arrayContaining([...MANAGED_ENV_KEYS]));
-    expect(Object.fromEntries(["APP_URL", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_DB"].map((k) => [k, dotenv.get(k)]))).toEqual({
+    expect(
+      Object.fromEntries(
+        ["APP_URL", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_DB"].map((k) => [k, dotenv.get(k)]),
+      ),
+    ).toEqual({
       APP_URL: outputs.url,
       DB_DATABASE: names.database,
       DB_USERNAME: names.databaseUser,
@@ -178,7 +210,9 @@ describe("drift and capacity through forge-previews up", () => {
     });
     // The preview answers behind its basic auth.
     const visit = (auth?: string) =>
-      fetch(`http://127.0.0.1:${sim().port}/__sites/${names.domain}/up`, { headers: auth ? { Authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {} });
+      fetch(`http://127.0.0.1:${sim().port}/__sites/${names.domain}/up`, {
+        headers: auth ? { Authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {},
+      });
     expect((await visit()).status).toBe(401);
     expect((await visit(`${String(outputs.basicAuthUser)}:${String(outputs.basicAuthPassword)}`)).status).toBe(200);
   });
@@ -244,6 +278,8 @@ describe("drift and capacity through forge-previews up", () => {
       deployments: [],
     });
     expect(await mariaDbSchemas()).toEqual([]);
-    expect(Object.values(await redisClaims()).filter((claim) => claim.includes(`"stack":"${names.stack}"`))).toEqual([]);
+    expect(Object.values(await redisClaims()).filter((claim) => claim.includes(`"stack":"${names.stack}"`))).toEqual(
+      [],
+    );
   });
 });

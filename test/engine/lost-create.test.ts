@@ -3,7 +3,13 @@
 // site by its tag afterwards. Either way nothing of the preview is left on the simulator, in MariaDB or in Redis.
 import type { Connection } from "mysql2/promise";
 import { createClient } from "redis";
-import { type OperationsContext, PreviewOperationError, createOperationsContext, destroyPreview, upPreview } from "../../cli/operations";
+import {
+  type OperationsContext,
+  PreviewOperationError,
+  createOperationsContext,
+  destroyPreview,
+  upPreview,
+} from "../../cli/operations";
 import type { EmbeddedDefault } from "../../tools/sandbox/embedded-default";
 import { testServices } from "../support/services";
 import { type CliProject, startCliProject } from "./cli-project";
@@ -28,7 +34,12 @@ describe("a site created while the client timed out, through up and destroy", ()
     ctx = await createOperationsContext({ cwd: cli.project, env: cli.env, onProgress: (line) => progress.push(line) });
     const { mariadb } = testServices();
     const mysql = await import("mysql2/promise");
-    root = await mysql.createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password });
+    root = await mysql.createConnection({
+      host: mariadb.host,
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+    });
   });
 
   afterAll(async () => {
@@ -39,18 +50,24 @@ describe("a site created while the client timed out, through up and destroy", ()
   /** Everything of PR `pr` that could outlive its stack: Forge objects, MariaDB schema and user, the Redis claim. */
   async function remainsOf(pr: number): Promise<Record<string, unknown[]>> {
     const state = embedded.simulator.state();
-    const [schemas] = await root.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [`demo_pr_${pr}`]);
+    const [schemas] = await root.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [
+      `demo_pr_${pr}`,
+    ]);
     const [users] = await root.query("SELECT User FROM mysql.user WHERE User = ?", [`demo_pr${pr}`]);
     const { redis } = testServices();
     const client = createClient({ socket: { host: redis.host, port: redis.port }, password: redis.password });
     await client.connect();
-    const claims = Object.values(await client.hGetAll("forge-previews:slots")).filter((claim) => JSON.parse(claim).stack === `pr-${pr}`);
+    const claims = Object.values(await client.hGetAll("forge-previews:slots")).filter(
+      (claim) => JSON.parse(claim).stack === `pr-${pr}`,
+    );
     await client.quit();
     return {
       sites: state.sites.filter((site) => site.name === `pr-${pr}.sandbox.test`),
       forgeDatabases: state.databases.filter((database) => database.name === `demo_pr_${pr}`),
       forgeUsers: state.databaseUsers.filter((user) => user.name === `demo_pr${pr}`),
-      processes: state.backgroundProcesses.filter((process) => process.command.includes(`--name=forge-previews-pr-${pr}-worker`)),
+      processes: state.backgroundProcesses.filter((process) =>
+        process.command.includes(`--name=forge-previews-pr-${pr}-worker`),
+      ),
       schemas: schemas as unknown[],
       users: users as unknown[],
       claims,
@@ -66,7 +83,11 @@ describe("a site created while the client timed out, through up and destroy", ()
 
     const sites = embedded.simulator.state().sites.filter((site) => site.name === "pr-51.sandbox.test");
     expect(sites.map((site) => site.id)).toStrictEqual([up.outputs.siteId]);
-    expect(embedded.simulator.requests.filter((r) => r.method === "POST" && r.route === SITES_ROUTE).map((r) => r.lostAnswer)).toContain("timeout");
+    expect(
+      embedded.simulator.requests
+        .filter((r) => r.method === "POST" && r.route === SITES_ROUTE)
+        .map((r) => r.lostAnswer),
+    ).toContain("timeout");
 
     const destroyed = await destroyPreview({ app: null, pr: 51 }, ctx);
 
@@ -81,7 +102,11 @@ describe("a site created while the client timed out, through up and destroy", ()
     // Once the create is carried out (its answer held back), the look-up that follows is refused too.
     const refuseLookup = (async () => {
       const deadline = Date.now() + 300_000;
-      while (!sim.requests.some((r) => r.method === "POST" && r.route === SITES_ROUTE && r.lostAnswer === "timeout" && r.at > started)) {
+      while (
+        !sim.requests.some(
+          (r) => r.method === "POST" && r.route === SITES_ROUTE && r.lostAnswer === "timeout" && r.at > started,
+        )
+      ) {
         if (Date.now() > deadline) return;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -95,14 +120,20 @@ describe("a site created while the client timed out, through up and destroy", ()
     await refuseLookup;
 
     expect(failure).toBeInstanceOf(PreviewOperationError);
-    expect((failure as PreviewOperationError).errors.join("\n")).toMatch(/timed out after 3000 ms\. Forge may have created site `pr-52\.sandbox\.test`/);
+    expect((failure as PreviewOperationError).errors.join("\n")).toMatch(
+      /timed out after 3000 ms\. Forge may have created site `pr-52\.sandbox\.test`/,
+    );
     expect(sim.state().sites.filter((site) => site.name === "pr-52.sandbox.test")).toHaveLength(1);
 
     progress.length = 0;
     const destroyed = await destroyPreview({ app: null, pr: 52 }, ctx);
 
     expect(destroyed.existed).toBe(true);
-    expect(progress).toContainEqual(expect.stringMatching(/^removed leftover Forge site \d+ \(pr-52\.sandbox\.test, tagged `forge-previews-demo-pr-52`\)/));
+    expect(progress).toContainEqual(
+      expect.stringMatching(
+        /^removed leftover Forge site \d+ \(pr-52\.sandbox\.test, tagged `forge-previews-demo-pr-52`\)/,
+      ),
+    );
     expect(await remainsOf(52)).toStrictEqual(NOTHING);
   });
 });

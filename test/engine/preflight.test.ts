@@ -3,7 +3,14 @@
 // app's env override. Each leaves nothing on the simulator, in MariaDB or in Redis, and `destroy` then succeeds.
 import { SANDBOX_APP, SANDBOX_DOMAIN, type StackConfigValue } from "../../tools/sandbox/embedded-default";
 import { buildPreviewNames, type PreviewNames } from "../../stacks/naming";
-import { ENGINE_TEST_SLOTS, type PreviewEngine, forgeWrites, mariaDbHas, stackObjects, startPreviewEngine } from "./preview-workspace";
+import {
+  ENGINE_TEST_SLOTS,
+  type PreviewEngine,
+  forgeWrites,
+  mariaDbHas,
+  stackObjects,
+  startPreviewEngine,
+} from "./preview-workspace";
 
 jest.setTimeout(240_000);
 
@@ -31,14 +38,24 @@ function appsWith(change: Record<string, unknown>): StackConfigValue {
 /** Nothing of the stack on Forge, in MariaDB or in Redis. */
 async function expectNothingOf(names: PreviewNames): Promise<void> {
   expect(stackObjects(engine.sim.state(), names, new Set())).toEqual({
-    sites: [], databases: [], databaseUsers: [], backgroundProcesses: [], securityRules: [], certificates: [], deployments: [],
+    sites: [],
+    databases: [],
+    databaseUsers: [],
+    backgroundProcesses: [],
+    securityRules: [],
+    certificates: [],
+    deployments: [],
   });
   expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
   expect(await engine.redisClaimsOf(names.stack)).toEqual({});
 }
 
 /** `up` fails with `message`, sends Forge no write, and leaves nothing; `destroy` then succeeds and leaves nothing. */
-async function expectRefusedBeforeAnyWrite(names: PreviewNames, overrides: Record<string, StackConfigValue>, message: RegExp): Promise<{ requests: string[]; errors: string }> {
+async function expectRefusedBeforeAnyWrite(
+  names: PreviewNames,
+  overrides: Record<string, StackConfigValue>,
+  message: RegExp,
+): Promise<{ requests: string[]; errors: string }> {
   await engine.initStack(names.stack, { ...ENGINE_TEST_SLOTS, ...overrides });
   const before = engine.sim.requests.length;
 
@@ -49,7 +66,9 @@ async function expectRefusedBeforeAnyWrite(names: PreviewNames, overrides: Recor
   expect(forgeWrites(requests)).toEqual([]);
   await expectNothingOf(names);
   // The failed `up` recorded the stack and its component, and no resource of ours.
-  const recorded = (await engine.workspace.stackExport(names.stack)).map((r) => r.type).filter((type) => type.startsWith("pulumi-nodejs:dynamic/"));
+  const recorded = (await engine.workspace.stackExport(names.stack))
+    .map((r) => r.type)
+    .filter((type) => type.startsWith("pulumi-nodejs:dynamic/"));
   expect(recorded).toEqual([]);
 
   await engine.workspace.destroy(names.stack);
@@ -67,7 +86,9 @@ describe("the preflight of a preview's first `up`", () => {
     await expectRefusedBeforeAnyWrite(
       names,
       { sshHostKeyFingerprint: { value: wrong } },
-      new RegExp(`Preflight of stack pr-301 failed[^]*ssh host key: SSH host key of [^ ]+ does not match: expected ${wrong.replace(/[+/]/g, "\\$&")}`),
+      new RegExp(
+        `Preflight of stack pr-301 failed[^]*ssh host key: SSH host key of [^ ]+ does not match: expected ${wrong.replace(/[+/]/g, "\\$&")}`,
+      ),
     );
   });
 

@@ -50,7 +50,13 @@ async function expectDestroyRemovesEverything(names: PreviewNames, siteIds: Set<
 
   expect(await engine.workspace.stackExport(names.stack)).toEqual([]);
   expect(objectsOf(names, siteIds)).toEqual({
-    sites: [], databases: [], databaseUsers: [], backgroundProcesses: [], securityRules: [], certificates: [], deployments: [],
+    sites: [],
+    databases: [],
+    databaseUsers: [],
+    backgroundProcesses: [],
+    securityRules: [],
+    certificates: [],
+    deployments: [],
   });
   expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
   expect(await engine.redisClaimsOf(names.stack)).toEqual({});
@@ -76,7 +82,11 @@ describe("a Let's Encrypt certificate that ends `failed`", () => {
   });
 
   it("fails `up` naming the certificate, and keeps it in the state with its id while nothing that needs it is created", async () => {
-    engine.sim.inject({ method: "POST", path: `${SITE_ROUTE}/domains/{domainRecord}/certificates`, asyncOutcome: "failed" });
+    engine.sim.inject({
+      method: "POST",
+      path: `${SITE_ROUTE}/domains/{domainRecord}/certificates`,
+      asyncOutcome: "failed",
+    });
 
     const failure = await engine.failing("up", names.stack);
 
@@ -85,7 +95,9 @@ describe("a Let's Encrypt certificate that ends `failed`", () => {
     const exported = await engine.workspace.stackExport(names.stack);
     const certificate = resourceOf(exported, "LetsEncryptCert");
     failedCertificateId = Number(certificate.id);
-    expect(objectsOf(names, siteIds).certificates).toEqual([expect.objectContaining({ id: failedCertificateId, status: "failed" })]);
+    expect(objectsOf(names, siteIds).certificates).toEqual([
+      expect.objectContaining({ id: failedCertificateId, status: "failed" }),
+    ]);
     expect(certificate.outputs.status).toBe("failed");
     expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
     // The deployment waits for the certificate, and the worker for the deployment.
@@ -102,7 +114,9 @@ describe("a Let's Encrypt certificate that ends `failed`", () => {
     expect(ops[TYPE("Deployment")]).toEqual(["create"]);
     expect(ops[TYPE("Worker")]).toEqual(["create"]);
     const objects = objectsOf(names, siteIds);
-    expect(objects.certificates).toEqual([expect.objectContaining({ status: "installed", values: expect.objectContaining({ active: true }) })]);
+    expect(objects.certificates).toEqual([
+      expect.objectContaining({ status: "installed", values: expect.objectContaining({ active: true }) }),
+    ]);
     expect(objects.certificates[0]?.id).not.toBe(failedCertificateId);
     expect(objects.deployments).toEqual([expect.objectContaining({ status: "finished" })]);
     expect(objects.backgroundProcesses).toEqual([expect.objectContaining({ status: "running" })]);
@@ -129,13 +143,17 @@ describe("a deployment that fails", () => {
     const failure = await engine.failing("up", names.stack);
 
     expect(failure.errors).toMatch(/Deployment \d+ of site \d+ ended `failed`/);
-    expect(failure.errors).toContain("Deployment failed: the script exited with status 1 (fault injected by the simulator).");
+    expect(failure.errors).toContain(
+      "Deployment failed: the script exited with status 1 (fault injected by the simulator).",
+    );
     expectNoCredentials(failure.run.stdout + failure.run.stderr);
     const exported = await engine.workspace.stackExport(names.stack);
     const deployment = resourceOf(exported, "Deployment");
     expect(deployment.outputs.status).toBe("failed");
     failedDeploymentId = Number(deployment.outputs.deploymentId);
-    expect(objectsOf(names, siteIds).deployments).toEqual([expect.objectContaining({ id: failedDeploymentId, status: "failed" })]);
+    expect(objectsOf(names, siteIds).deployments).toEqual([
+      expect.objectContaining({ id: failedDeploymentId, status: "failed" }),
+    ]);
     expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
     expect(exported.map((r) => r.type)).not.toContain(TYPE("Worker"));
     expect(objectsOf(names, siteIds).backgroundProcesses).toEqual([]);
@@ -150,7 +168,10 @@ describe("a deployment that fails", () => {
     const exported = await engine.workspace.stackExport(names.stack);
     const objects = objectsOf(names, siteIds);
     expect(objects.deployments.map((d) => d.status)).toEqual(["failed", "finished"]);
-    expect(resourceOf(exported, "Deployment").outputs).toMatchObject({ status: "finished", deploymentId: objects.deployments[1]?.id });
+    expect(resourceOf(exported, "Deployment").outputs).toMatchObject({
+      status: "finished",
+      deploymentId: objects.deployments[1]?.id,
+    });
     expect(objects.backgroundProcesses).toEqual([expect.objectContaining({ status: "running" })]);
     expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
   });
@@ -184,7 +205,14 @@ describe("bursts of 429 Too Many Requests", () => {
     );
     // Retried requests created nothing twice, and the refused worker exists nowhere.
     const objects = objectsOf(names, siteIds);
-    for (const kind of ["sites", "databases", "databaseUsers", "securityRules", "certificates", "deployments"] as const) {
+    for (const kind of [
+      "sites",
+      "databases",
+      "databaseUsers",
+      "securityRules",
+      "certificates",
+      "deployments",
+    ] as const) {
       expect({ kind, count: objects[kind].length }).toEqual({ kind, count: 1 });
     }
     expect(objects.backgroundProcesses).toEqual([]);

@@ -45,10 +45,14 @@ describe("a pr-* stack of the real project under the real engine", () => {
     return site;
   };
   const showSecrets = async (): Promise<Record<string, unknown>> =>
-    JSON.parse((await engine.workspace.run(["stack", "output", "--stack", STACK, "--json", "--show-secrets"])).stdout) as Record<string, unknown>;
+    JSON.parse(
+      (await engine.workspace.run(["stack", "output", "--stack", STACK, "--json", "--show-secrets"])).stdout,
+    ) as Record<string, unknown>;
   const visitSite = (auth?: { username: string; password: string }): Promise<Response> =>
     fetch(`http://127.0.0.1:${engine.sim.port}/__sites/${names.domain}/up`, {
-      headers: auth ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {},
+      headers: auth
+        ? { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` }
+        : {},
     });
 
   beforeAll(async () => {
@@ -67,7 +71,10 @@ describe("a pr-* stack of the real project under the real engine", () => {
     const managed = managedResources(exported);
     expect(report.changes).toEqual({ create: managed.length });
     for (const resource of managed.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))) {
-      expect({ type: resource.type, id: resource.id }).toEqual({ type: resource.type, id: expect.stringMatching(/.+/) });
+      expect({ type: resource.type, id: resource.id }).toEqual({
+        type: resource.type,
+        id: expect.stringMatching(/.+/),
+      });
     }
 
     expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
@@ -75,21 +82,43 @@ describe("a pr-* stack of the real project under the real engine", () => {
     expect(site).toMatchObject({ status: "installed", repository: { branch: "main" }, tags: [names.ownerTag] });
     expect(String(site.id)).toBe(resourceOf(exported, "Site").id);
     const objects = stackObjects(engine.sim.state(), names, siteIds);
-    expect(objects.databases).toEqual([expect.objectContaining({ status: "installed", id: Number(resourceOf(exported, "Database").id) })]);
-    expect(objects.databaseUsers).toEqual([expect.objectContaining({ status: "installed", databaseIds: [objects.databases[0]?.id] })]);
-    expect(objects.securityRules).toEqual([expect.objectContaining({ status: "installed", id: Number(resourceOf(exported, "BasicAuth").id) })]);
-    expect(objects.certificates).toEqual([
-      expect.objectContaining({ status: "installed", values: expect.objectContaining({ active: true }), id: Number(resourceOf(exported, "LetsEncryptCert").id) }),
+    expect(objects.databases).toEqual([
+      expect.objectContaining({ status: "installed", id: Number(resourceOf(exported, "Database").id) }),
     ]);
-    expect(objects.deployments).toEqual([expect.objectContaining({ status: "finished", branch: "main", id: resourceOf(exported, "Deployment").outputs.deploymentId })]);
-    expect(objects.backgroundProcesses).toEqual([expect.objectContaining({ status: "running", siteId: site.id, id: Number(resourceOf(exported, "Worker").id) })]);
+    expect(objects.databaseUsers).toEqual([
+      expect.objectContaining({ status: "installed", databaseIds: [objects.databases[0]?.id] }),
+    ]);
+    expect(objects.securityRules).toEqual([
+      expect.objectContaining({ status: "installed", id: Number(resourceOf(exported, "BasicAuth").id) }),
+    ]);
+    expect(objects.certificates).toEqual([
+      expect.objectContaining({
+        status: "installed",
+        values: expect.objectContaining({ active: true }),
+        id: Number(resourceOf(exported, "LetsEncryptCert").id),
+      }),
+    ]);
+    expect(objects.deployments).toEqual([
+      expect.objectContaining({
+        status: "finished",
+        branch: "main",
+        id: resourceOf(exported, "Deployment").outputs.deploymentId,
+      }),
+    ]);
+    expect(objects.backgroundProcesses).toEqual([
+      expect.objectContaining({ status: "running", siteId: site.id, id: Number(resourceOf(exported, "Worker").id) }),
+    ]);
 
     expect(await mariaDbHas(engine, names)).toEqual({ schema: true, user: true, grantedOnSchema: true });
 
     const outputs = await showSecrets();
     const env = parseDotenv(await readFile(path.join(site.sandboxPath ?? "", ".env"), "utf8"));
     expect([...env.keys()]).toEqual(expect.arrayContaining([...MANAGED_ENV_KEYS]));
-    expect(Object.fromEntries(["APP_URL", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_DB"].map((k) => [k, env.get(k)]))).toEqual({
+    expect(
+      Object.fromEntries(
+        ["APP_URL", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_DB"].map((k) => [k, env.get(k)]),
+      ),
+    ).toEqual({
       APP_URL: outputs.url,
       DB_DATABASE: names.database,
       DB_USERNAME: names.databaseUser,
@@ -97,11 +126,16 @@ describe("a pr-* stack of the real project under the real engine", () => {
       REDIS_DB: String(outputs.redisDb),
     });
 
-    expect(await engine.redisClaimsOf(STACK)).toEqual({ [String(outputs.redisDb)]: expect.objectContaining({ stack: STACK, app: SANDBOX_APP, pr: 123 }) });
+    expect(await engine.redisClaimsOf(STACK)).toEqual({
+      [String(outputs.redisDb)]: expect.objectContaining({ stack: STACK, app: SANDBOX_APP, pr: 123 }),
+    });
 
     // The deployed site answers its health path, behind the generated basic-auth credentials.
     expect((await visitSite()).status).toBe(401);
-    const authorized = await visitSite({ username: String(outputs.basicAuthUser), password: String(outputs.basicAuthPassword) });
+    const authorized = await visitSite({
+      username: String(outputs.basicAuthUser),
+      password: String(outputs.basicAuthPassword),
+    });
     expect(authorized.status).toBe(200);
   });
 
@@ -126,8 +160,15 @@ describe("a pr-* stack of the real project under the real engine", () => {
     expect(ops["pulumi-nodejs:dynamic/forge:Deployment"]).toEqual(["update"]);
     const others = report.steps.filter((s) => !/forge:(Site|Deployment)$/.test(s.type)).map((s) => s.op);
     expect(new Set(others)).toEqual(new Set(["same"]));
-    const writeRoutes = engine.sim.requests.slice(before).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.route}`);
-    expect([...new Set(writeRoutes)].sort()).toEqual([`POST ${SITE_ROUTE}/deployments`, `PUT ${SITE_ROUTE}`, `PUT ${SITE_ROUTE}/deployments/script`]);
+    const writeRoutes = engine.sim.requests
+      .slice(before)
+      .filter((r) => r.method !== "GET")
+      .map((r) => `${r.method} ${r.route}`);
+    expect([...new Set(writeRoutes)].sort()).toEqual([
+      `POST ${SITE_ROUTE}/deployments`,
+      `PUT ${SITE_ROUTE}`,
+      `PUT ${SITE_ROUTE}/deployments/script`,
+    ]);
 
     const site = currentSite();
     expect(site.id).toBe(siteBefore.id);
@@ -135,7 +176,8 @@ describe("a pr-* stack of the real project under the real engine", () => {
     const deployments = stackObjects(engine.sim.state(), names, siteIds).deployments;
     expect(deployments.at(-1)).toMatchObject({ status: "finished", branch: "feature/login" });
     const after = await engine.workspace.stackExport(STACK);
-    const idsByUrn = (resources: StateResource[]): Record<string, string | undefined> => Object.fromEntries(resources.map((r) => [r.urn, r.id]));
+    const idsByUrn = (resources: StateResource[]): Record<string, string | undefined> =>
+      Object.fromEntries(resources.map((r) => [r.urn, r.id]));
     expect(idsByUrn(after)).toEqual(idsByUrn(exported));
     exported = after;
   });
@@ -149,7 +191,9 @@ describe("a pr-* stack of the real project under the real engine", () => {
     const refreshed = await engine.workspace.refresh(STACK);
 
     expect(opsByType(refreshed)["pulumi-nodejs:dynamic/forge:Site"]).toEqual(["delete"]);
-    expect((await engine.workspace.stackExport(STACK)).map((r) => r.type)).not.toContain("pulumi-nodejs:dynamic/forge:Site");
+    expect((await engine.workspace.stackExport(STACK)).map((r) => r.type)).not.toContain(
+      "pulumi-nodejs:dynamic/forge:Site",
+    );
 
     const report = await engine.workspace.up(STACK);
 
@@ -178,7 +222,15 @@ describe("a pr-* stack of the real project under the real engine", () => {
     expect(report.changes).toEqual({ delete: managedResources(exported).length });
     expect(await engine.workspace.stackExport(STACK)).toEqual([]);
     const objects = stackObjects(engine.sim.state(), names, siteIds);
-    expect(objects).toEqual({ sites: [], databases: [], databaseUsers: [], backgroundProcesses: [], securityRules: [], certificates: [], deployments: [] });
+    expect(objects).toEqual({
+      sites: [],
+      databases: [],
+      databaseUsers: [],
+      backgroundProcesses: [],
+      securityRules: [],
+      certificates: [],
+      deployments: [],
+    });
     expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
     expect(await engine.redisClaimsOf(STACK)).toEqual({});
   });

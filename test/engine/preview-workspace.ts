@@ -7,7 +7,12 @@ import * as path from "node:path";
 import { createConnection } from "mysql2/promise";
 import { createClient } from "redis";
 
-import { type EmbeddedDefault, type StackConfigValue, startEmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
+import {
+  type EmbeddedDefault,
+  type StackConfigValue,
+  startEmbeddedDefault,
+  toConfigJson,
+} from "../../tools/sandbox/embedded-default";
 import type { RecordedRequest, Simulator, SimulatorOptions, SimulatorState } from "../../tools/simulator";
 import { PROJECT_NAME as PROJECT } from "../../providers/common/project";
 import type { PreviewNames } from "../../stacks/naming";
@@ -42,7 +47,9 @@ export async function linkPreviewProject(options: { typeCheck?: boolean } = {}):
   const dir = await mkdtemp(path.join(tmpdir(), "preview-project-"));
   for (const entry of PROJECT_ENTRIES) {
     if (entry === "tsconfig.json" && options.typeCheck === false) {
-      const tsconfig = JSON.parse(await readFile(path.join(repoRoot, entry), "utf8")) as { compilerOptions?: Record<string, unknown> };
+      const tsconfig = JSON.parse(await readFile(path.join(repoRoot, entry), "utf8")) as {
+        compilerOptions?: Record<string, unknown>;
+      };
       tsconfig.compilerOptions = { ...tsconfig.compilerOptions, noCheck: true };
       await writeFile(path.join(dir, entry), JSON.stringify(tsconfig, null, 2));
       continue;
@@ -56,7 +63,10 @@ export async function linkPreviewProject(options: { typeCheck?: boolean } = {}):
  * PulumiWorkspace copies the test process's environment when it is created and offers no other way in, so `extra` is
  * put into that environment just for the call and the previous values are restored after it.
  */
-export async function createWorkspaceWithEnv(projectSource: string, extra: Record<string, string>): Promise<PulumiWorkspace> {
+export async function createWorkspaceWithEnv(
+  projectSource: string,
+  extra: Record<string, string>,
+): Promise<PulumiWorkspace> {
   const saved = Object.fromEntries(Object.keys(extra).map((key) => [key, process.env[key]]));
   Object.assign(process.env, extra);
   try {
@@ -107,7 +117,11 @@ export async function startPreviewEngine(
   };
   try {
     await mkdir(path.join(scratch, "simulator"));
-    const embedded = await startEmbeddedDefault({ dir: path.join(scratch, "simulator"), services, simulator: options.simulator });
+    const embedded = await startEmbeddedDefault({
+      dir: path.join(scratch, "simulator"),
+      services,
+      simulator: options.simulator,
+    });
     cleanups.push(() => embedded.stop());
     const project = await linkPreviewProject({ typeCheck: options.typeCheck ?? false });
     cleanups.push(() => rm(project, { recursive: true, force: true }));
@@ -132,13 +146,25 @@ export async function startPreviewEngine(
         const config = toConfigJson(PROJECT, { ...embedded.stackConfig, ...overrides });
         const run = await workspace.runAllowingFailure(["config", "set-all", "--stack", stack, "--json", config]);
         // The arguments carry the Forge token and the SSH key, so only the CLI's own message is shown.
-        if (run.exitCode !== 0) throw new Error(`\`pulumi config set-all --stack ${stack}\` failed: ${run.stderr.slice(-2000)}`);
+        if (run.exitCode !== 0)
+          throw new Error(`\`pulumi config set-all --stack ${stack}\` failed: ${run.stderr.slice(-2000)}`);
       },
       async failing(command, stack) {
-        const run = await workspace.runAllowingFailure([command, "--stack", stack, "--yes", "--skip-preview", "--json"]);
-        if (run.exitCode === 0) throw new Error(`\`pulumi ${command} --stack ${stack}\` was expected to fail but succeeded`);
+        const run = await workspace.runAllowingFailure([
+          command,
+          "--stack",
+          stack,
+          "--yes",
+          "--skip-preview",
+          "--json",
+        ]);
+        if (run.exitCode === 0)
+          throw new Error(`\`pulumi ${command} --stack ${stack}\` was expected to fail but succeeded`);
         const report = parseEngineEvents(run.stdout);
-        const errors = report.diagnostics.filter((d) => d.severity === "error").map((d) => d.message).join("\n");
+        const errors = report.diagnostics
+          .filter((d) => d.severity === "error")
+          .map((d) => d.message)
+          .join("\n");
         return { run, report, errors };
       },
       async forgeApi(method, apiPath) {
@@ -187,12 +213,17 @@ interface ClaimsView {
 }
 
 async function withClaims<T>(services: TestServices, fn: (claims: ClaimsView) => Promise<T> | T): Promise<T> {
-  const client = createClient({ socket: { host: services.redis.host, port: services.redis.port }, password: services.redis.password });
+  const client = createClient({
+    socket: { host: services.redis.host, port: services.redis.port },
+    password: services.redis.password,
+  });
   await client.connect();
   try {
     await client.select(0);
     const raw = await client.hGetAll(SLOT_CLAIMS_KEY);
-    const parsed = Object.entries(raw).map(([slot, text]) => [slot, JSON.parse(text) as Record<string, unknown>] as const);
+    const parsed = Object.entries(raw).map(
+      ([slot, text]) => [slot, JSON.parse(text) as Record<string, unknown>] as const,
+    );
     return await fn({
       filter: (stack) => Object.fromEntries(parsed.filter(([, claim]) => claim.stack === stack)),
       async release(stacks) {
@@ -219,12 +250,15 @@ export function resourceOf(exported: readonly StateResource[], kind: string): St
 
 /** The simulator's objects that belong to a preview: by name, or by one of the site ids it has had. */
 export function stackObjects(state: SimulatorState, names: PreviewNames, siteIds: ReadonlySet<number>) {
-  const onSites = <T extends { siteId: number | null }>(items: T[]): T[] => items.filter((i) => i.siteId !== null && siteIds.has(i.siteId));
+  const onSites = <T extends { siteId: number | null }>(items: T[]): T[] =>
+    items.filter((i) => i.siteId !== null && siteIds.has(i.siteId));
   return {
     sites: state.sites.filter((s) => s.name === names.domain || siteIds.has(s.id)),
     databases: state.databases.filter((d) => d.name === names.database),
     databaseUsers: state.databaseUsers.filter((u) => u.name === names.databaseUser),
-    backgroundProcesses: state.backgroundProcesses.filter((p) => p.name.includes(names.stack) || (p.siteId !== null && siteIds.has(p.siteId))),
+    backgroundProcesses: state.backgroundProcesses.filter(
+      (p) => p.name.includes(names.stack) || (p.siteId !== null && siteIds.has(p.siteId)),
+    ),
     securityRules: onSites(state.securityRules),
     certificates: onSites(state.certificates),
     deployments: onSites(state.deployments),
@@ -232,13 +266,18 @@ export function stackObjects(state: SimulatorState, names: PreviewNames, siteIds
 }
 
 /** Whether MariaDB itself (not the simulator's bookkeeping) has the preview's schema, its user, and the user's grant on it. */
-export async function mariaDbHas(engine: PreviewEngine, names: PreviewNames): Promise<{ schema: boolean; user: boolean; grantedOnSchema: boolean }> {
+export async function mariaDbHas(
+  engine: PreviewEngine,
+  names: PreviewNames,
+): Promise<{ schema: boolean; user: boolean; grantedOnSchema: boolean }> {
   return engine.withMariaDb(async (query) => {
     const count = async (sql: string, params: unknown[]): Promise<number> => {
       const [row] = await query(sql, params);
       return typeof row === "object" && row !== null && "n" in row ? Number(row.n) : 0;
     };
-    const schema = await count("SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [names.database]);
+    const schema = await count("SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [
+      names.database,
+    ]);
     const user = await count("SELECT COUNT(*) AS n FROM mysql.user WHERE User = ?", [names.databaseUser]);
     const granted = await count(
       "SELECT COUNT(*) AS n FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ? AND REPLACE(TABLE_SCHEMA, '\\_', '_') = ?",
@@ -255,7 +294,8 @@ export async function mariaDbHas(engine: PreviewEngine, names: PreviewNames): Pr
 export async function waitUntilSiteGone(engine: PreviewEngine, siteId: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (engine.sim.state().sites.some((site) => site.id === siteId)) {
-    if (Date.now() > deadline) throw new Error(`site ${siteId} is still on the simulator ${timeoutMs} ms after its delete`);
+    if (Date.now() > deadline)
+      throw new Error(`site ${siteId} is still on the simulator ${timeoutMs} ms after its delete`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -294,7 +334,9 @@ export function stateMismatches(exported: readonly StateResource[], state: Simul
     if (object === null) continue;
     if (object === undefined) problems.push(`${resource.type} ${resource.id}: not on Forge`);
     else if (typeof resource.outputs.status === "string" && resource.outputs.status !== object.status) {
-      problems.push(`${resource.type} ${resource.id}: state says ${resource.outputs.status}, Forge says ${object.status}`);
+      problems.push(
+        `${resource.type} ${resource.id}: state says ${resource.outputs.status}, Forge says ${object.status}`,
+      );
     }
   }
   return problems;

@@ -62,7 +62,8 @@ export async function sdkVersion(): Promise<string> {
  */
 export async function pulumiBinDir(): Promise<string> {
   const version = await sdkVersion();
-  const cacheRoot = process.env.FORGE_PREVIEWS_CACHE ?? path.join(process.env.HOME ?? tmpdir(), ".cache", "forge-previews");
+  const cacheRoot =
+    process.env.FORGE_PREVIEWS_CACHE ?? path.join(process.env.HOME ?? tmpdir(), ".cache", "forge-previews");
   const binDir = process.env.PULUMI_CLI_BIN_DIR ?? path.join(cacheRoot, "pulumi", version, "bin");
   const missing = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"].filter(
     (name) => !existsSync(path.join(binDir, name)),

@@ -21,11 +21,15 @@ interface CommandRun {
 /** Runs the sandbox command exactly as `npm run sandbox` does, against `dir` instead of the repository's `.sandbox/`. */
 function runSandbox(dir: string, args: string[] = []): Promise<CommandRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only", "tools/sandbox/main.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, [SANDBOX_DIR_ENV]: dir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      join(REPO_ROOT, "node_modules", ".bin", "ts-node"),
+      ["--transpile-only", "tools/sandbox/main.ts", ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, [SANDBOX_DIR_ENV]: dir },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const chunks: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -78,7 +82,9 @@ async function serverFacts(dir: string): Promise<ServerFacts> {
     let users: string[];
     let demoMasterCustomers: number;
     try {
-      const [schemaRows] = await conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'demo_pr_1'");
+      const [schemaRows] = await conn.query(
+        "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'demo_pr_1'",
+      );
       const [userRows] = await conn.query("SELECT User AS name FROM mysql.user WHERE User = 'demo_pr1'");
       const [countRows] = await conn.query("SELECT COUNT(*) AS n FROM demo_master.customers");
       schemas = (schemaRows as { name: string }[]).map((r) => r.name);
@@ -88,7 +94,11 @@ async function serverFacts(dir: string): Promise<ServerFacts> {
       await conn.end();
     }
     const r = services.redis!;
-    const redis = createClient({ socket: { host: r.host, port: r.port, reconnectStrategy: false }, password: r.password, database: SLOT_CLAIMS_DB });
+    const redis = createClient({
+      socket: { host: r.host, port: r.port, reconnectStrategy: false },
+      password: r.password,
+      database: SLOT_CLAIMS_DB,
+    });
     await redis.connect();
     let claimsOfStack: string[];
     try {
@@ -117,12 +127,17 @@ describe("npm run sandbox", () => {
   });
 
   it("creates the preview, changes nothing on a second run with the same ports and keys, and destroy removes it all", async () => {
-    const pulumi = createPulumiRunner({ cwd: join(dir, "project"), binDir: locatePulumiBinDir(), env: sandboxPulumiEnv(dir) });
-    const history = async () => JSON.parse(await pulumi.run(["stack", "history", "--stack", SANDBOX_STACK, "--json"], { quiet: true })) as {
-      kind: string;
-      result: string;
-      resourceChanges?: Record<string, number>;
-    }[];
+    const pulumi = createPulumiRunner({
+      cwd: join(dir, "project"),
+      binDir: locatePulumiBinDir(),
+      env: sandboxPulumiEnv(dir),
+    });
+    const history = async () =>
+      JSON.parse(await pulumi.run(["stack", "history", "--stack", SANDBOX_STACK, "--json"], { quiet: true })) as {
+        kind: string;
+        result: string;
+        resourceChanges?: Record<string, number>;
+      }[];
 
     expectSuccess(await runSandbox(dir));
     const ports = readFileSync(join(dir, "services", "ports.json"), "utf8");
@@ -144,7 +159,11 @@ describe("npm run sandbox", () => {
     // Newest first: the second update touched nothing, because every config value (ports, keys, token) stayed put.
     const [secondUpdate, ...older] = await history();
     expect(older).toHaveLength(1);
-    expect(secondUpdate).toMatchObject({ kind: "update", result: "succeeded", resourceChanges: { same: createdCount } });
+    expect(secondUpdate).toMatchObject({
+      kind: "update",
+      result: "succeeded",
+      resourceChanges: { same: createdCount },
+    });
     expect(readFileSync(join(dir, "services", "ports.json"), "utf8")).toBe(ports);
     expect(simulatorCounts(dir)).toStrictEqual(created);
 
@@ -163,7 +182,12 @@ describe("npm run sandbox", () => {
       securityRules: 0,
       certificates: 0,
     });
-    expect(await serverFacts(dir)).toStrictEqual({ schemas: [], users: [], claimsOfStack: [], demoMasterCustomers: 200 });
+    expect(await serverFacts(dir)).toStrictEqual({
+      schemas: [],
+      users: [],
+      claimsOfStack: [],
+      demoMasterCustomers: 200,
+    });
     const stacks = JSON.parse(await pulumi.run(["stack", "ls", "--json"], { quiet: true })) as unknown[];
     expect(stacks).toStrictEqual([]);
     expect(existsSync(join(dir, "project", `Pulumi.${SANDBOX_STACK}.yaml`))).toBe(false);

@@ -19,8 +19,11 @@ describe("the snapshots stack of the real project under the real engine", () => 
   let engine: PreviewEngine;
 
   const snapshotsOutput = async (): Promise<Record<string, Record<string, unknown>>> =>
-    (JSON.parse((await engine.workspace.run(["stack", "output", "--stack", STACK, "--json"])).stdout) as { snapshots: Record<string, Record<string, unknown>> })
-      .snapshots;
+    (
+      JSON.parse((await engine.workspace.run(["stack", "output", "--stack", STACK, "--json"])).stdout) as {
+        snapshots: Record<string, Record<string, unknown>>;
+      }
+    ).snapshots;
   const onMariaDb = async <T>(fn: (conn: Awaited<ReturnType<typeof connectAsRoot>>) => Promise<T>): Promise<T> => {
     const conn = await connectAsRoot();
     try {
@@ -29,7 +32,8 @@ describe("the snapshots stack of the real project under the real engine", () => 
       await conn.end();
     }
   };
-  const count = (sql: string): Promise<number> => onMariaDb(async (conn) => Number(((await conn.query(sql))[0] as Array<{ n: unknown }>)[0]?.n));
+  const count = (sql: string): Promise<number> =>
+    onMariaDb(async (conn) => Number(((await conn.query(sql))[0] as Array<{ n: unknown }>)[0]?.n));
   const rowCounts = (db: string): Promise<Record<string, number>> =>
     onMariaDb(async (conn) => {
       const { _forge_previews_clone: _mark, ...tables } = (await readContents(conn, db))?.tables ?? {};

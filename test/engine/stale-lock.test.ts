@@ -38,7 +38,14 @@ function processes(): Proc[] {
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
         if (fields[0] === "Z") return [];
         const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
-        return [{ pid: Number(entry), name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), session: Number(fields[3]), cmdline }];
+        return [
+          {
+            pid: Number(entry),
+            name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+            session: Number(fields[3]),
+            cmdline,
+          },
+        ];
       } catch {
         return [];
       }
@@ -117,11 +124,15 @@ describe("stack locks on real preview stacks", () => {
     // Forge takes its time answering the new commit's deployment, as it does a clone: pulumi has nothing to print,
     // so it cannot notice that its CLI is gone.
     embedded.simulator.inject({ method: "POST", path: /\/deployments$/, delayMs: 40_000 });
-    const cli = spawn(path.join(repoRoot, "bin", "forge-previews"), ["up", "--pr", "41", "--branch", "feature/locks", "--sha", "2".repeat(40)], {
-      cwd: project,
-      env,
-      stdio: "ignore",
-    });
+    const cli = spawn(
+      path.join(repoRoot, "bin", "forge-previews"),
+      ["up", "--pr", "41", "--branch", "feature/locks", "--sha", "2".repeat(40)],
+      {
+        cwd: project,
+        env,
+        stdio: "ignore",
+      },
+    );
     started.push(cli);
     const holder = await waitFor("the update's lock", lockHolder);
     await waitFor("the deployment request in flight", () =>
@@ -154,10 +165,18 @@ describe("stack locks on real preview stacks", () => {
 
     expect(result).toMatchObject({ stack: STACK, existed: true });
     expect(progress).toContainEqual(
-      expect.stringMatching(new RegExp(`^stack pr-41 was locked by .*\\(pid ${holder}, since .*\\), which no longer runs on this machine; clearing the lock with \`pulumi cancel\`$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^stack pr-41 was locked by .*\\(pid ${holder}, since .*\\), which no longer runs on this machine; clearing the lock with \`pulumi cancel\`$`,
+        ),
+      ),
     );
     expect(lockHolder()).toBeNull();
-    expect((JSON.parse((await pulumi.runChecked(["stack", "ls", "--json"], "")).stdout) as Array<{ name: string }>).map((s) => s.name)).not.toContain(STACK);
+    expect(
+      (JSON.parse((await pulumi.runChecked(["stack", "ls", "--json"], "")).stdout) as Array<{ name: string }>).map(
+        (s) => s.name,
+      ),
+    ).not.toContain(STACK);
 
     const state = embedded.simulator.state();
     expect({
@@ -170,17 +189,24 @@ describe("stack locks on real preview stacks", () => {
     const { host, port, user, password } = embedded.services.mariadb;
     const mysql = await createConnection({ host, port, user, password });
     try {
-      const [schemas] = await mysql.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [names.database]);
+      const [schemas] = await mysql.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [
+        names.database,
+      ]);
       const [users] = await mysql.query("SELECT User FROM mysql.user WHERE User = ?", [names.databaseUser]);
       expect({ schemas, users }).toEqual({ schemas: [], users: [] });
     } finally {
       await mysql.end();
     }
 
-    const redis = createClient({ socket: { host: embedded.services.redis.host, port: embedded.services.redis.port }, password: embedded.services.redis.password });
+    const redis = createClient({
+      socket: { host: embedded.services.redis.host, port: embedded.services.redis.port },
+      password: embedded.services.redis.password,
+    });
     await redis.connect();
     try {
-      const claims = Object.values(await redis.hGetAll(SLOT_CLAIMS_KEY)).map((text) => JSON.parse(text) as { stack?: string });
+      const claims = Object.values(await redis.hGetAll(SLOT_CLAIMS_KEY)).map(
+        (text) => JSON.parse(text) as { stack?: string },
+      );
       expect(claims.filter((claim) => claim.stack === STACK)).toEqual([]);
     } finally {
       await redis.quit();

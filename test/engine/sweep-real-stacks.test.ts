@@ -18,7 +18,11 @@ let pulumiEnv: Record<string, string>;
 let projectDir: string;
 
 function pulumi(args: string[]): string {
-  const result = spawnSync(path.join(pulumiEnv.PULUMI_CLI_BIN_DIR, "pulumi"), [...args, "--non-interactive"], { cwd: projectDir, env: { ...process.env, ...pulumiEnv }, encoding: "utf8" });
+  const result = spawnSync(path.join(pulumiEnv.PULUMI_CLI_BIN_DIR, "pulumi"), [...args, "--non-interactive"], {
+    cwd: projectDir,
+    env: { ...process.env, ...pulumiEnv },
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -81,7 +85,10 @@ describe("sweep on real stacks", () => {
     expect(code).toBe(0);
     expect(stackNames()).toEqual(["pr-5", "pr-6"]);
     const comments = h.stub.repo(REPO).comments.get(5) ?? [];
-    expect(comments.map((c) => c.body.slice(0, 30))).toEqual(["⏰ The preview `pr-5` has not b", "<!-- forge-previews:pr-5 -->\n#"]);
+    expect(comments.map((c) => c.body.slice(0, 30))).toEqual([
+      "⏰ The preview `pr-5` has not b",
+      "<!-- forge-previews:pr-5 -->\n#",
+    ]);
     expect(h.stub.repo(REPO).comments.get(6)).toBeUndefined();
   });
 });

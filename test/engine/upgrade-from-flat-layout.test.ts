@@ -61,7 +61,9 @@ describe("a preview stack written by the flat providers/ layout", () => {
 
   async function shimTextsInState(): Promise<string[]> {
     const resources = await engine.workspace.stackExport(STACK);
-    return resources.flatMap((r) => [r.inputs.__provider, r.outputs.__provider]).filter((t): t is string => typeof t === "string");
+    return resources
+      .flatMap((r) => [r.inputs.__provider, r.outputs.__provider])
+      .filter((t): t is string => typeof t === "string");
   }
 
   beforeAll(async () => {
@@ -84,13 +86,15 @@ describe("a preview stack written by the flat providers/ layout", () => {
       if (module === "providers/master-snapshot") continue; // the snapshots stack's, not a preview's
       expect(modules).toContain(module);
     }
-    for (const text of Object.values(previous)) expect(text).toContain('path.resolve(process.cwd(), "providers/provider-kit")');
+    for (const text of Object.values(previous))
+      expect(text).toContain('path.resolve(process.cwd(), "providers/provider-kit")');
   });
 
   it("refreshes with the previous shims in state, finding every object and writing nothing to Forge", async () => {
     expect(await restorePreviousShims()).toBeGreaterThan(5);
     const texts = await shimTextsInState();
-    for (const text of texts.filter((t) => implementationModuleOf(t) in previous)) expect(Object.values(previous)).toContain(text);
+    for (const text of texts.filter((t) => implementationModuleOf(t) in previous))
+      expect(Object.values(previous)).toContain(text);
     const before = engine.sim.requests.length;
 
     const report = await engine.workspace.refresh(STACK);
@@ -117,7 +121,13 @@ describe("a preview stack written by the flat providers/ layout", () => {
     expect(report.changes).toEqual({ delete: resourceCount });
     expect(await engine.workspace.stackExport(STACK)).toEqual([]);
     expect(stackObjects(engine.sim.state(), names, siteIds)).toEqual({
-      sites: [], databases: [], databaseUsers: [], backgroundProcesses: [], securityRules: [], certificates: [], deployments: [],
+      sites: [],
+      databases: [],
+      databaseUsers: [],
+      backgroundProcesses: [],
+      securityRules: [],
+      certificates: [],
+      deployments: [],
     });
     expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
     expect(await engine.redisClaimsOf(STACK)).toEqual({});

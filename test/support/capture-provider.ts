@@ -38,7 +38,9 @@ export function describeRegistration(registration: pulumi.runtime.MockResourceAr
   const isSecret = raw !== null && typeof raw === "object" && SECRET_SIG_KEY in raw;
   const text = isSecret ? (raw as { value?: unknown }).value : raw;
   if (typeof text !== "string") {
-    throw new Error(`${registration.type} ${registration.name} registered no \`__provider\` text; is it a dynamic resource?`);
+    throw new Error(
+      `${registration.type} ${registration.name} registered no \`__provider\` text; is it a dynamic resource?`,
+    );
   }
   return { type: registration.type, name: registration.name, inputs, providerText: text, providerIsSecret: isSecret };
 }

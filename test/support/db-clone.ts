@@ -32,7 +32,11 @@ export async function openRunner(): Promise<{ runner: RecordingRunner; session: 
 }
 
 /** Clone options as a preview stack would pass them, for `source` into `target`. */
-export function previewCloneOptions(source: string, target: string, overrides: Partial<CloneOptions> = {}): CloneOptions {
+export function previewCloneOptions(
+  source: string,
+  target: string,
+  overrides: Partial<CloneOptions> = {},
+): CloneOptions {
   return {
     source,
     target,

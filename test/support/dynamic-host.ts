@@ -169,7 +169,10 @@ export async function startDynamicHost(options: DynamicHostOptions = {}): Promis
           reject(new Error(`no host log line matched ${pattern} within ${timeoutMs} ms`));
         }, timeoutMs);
         const check = (): void => {
-          const line = logs.join("").split("\n").find((candidate) => pattern.test(candidate));
+          const line = logs
+            .join("")
+            .split("\n")
+            .find((candidate) => pattern.test(candidate));
           if (line === undefined) return;
           clearTimeout(timer);
           logWaiters.delete(check);
@@ -281,7 +284,10 @@ function readPort(
       clearTimeout(timer);
       child.off("exit", onExit);
       if (Number.isInteger(port) && port > 0) resolve(port);
-      else reject(new Error(`dynamic-provider host printed ${JSON.stringify(buffered.slice(0, newline))} instead of a port`));
+      else
+        reject(
+          new Error(`dynamic-provider host printed ${JSON.stringify(buffered.slice(0, newline))} instead of a port`),
+        );
     };
     stdout.on("data", onData);
   });

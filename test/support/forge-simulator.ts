@@ -96,7 +96,9 @@ export function useHarness(options: Partial<SimulatorOptions> = {}): HarnessCont
 }
 
 /** {@link useHarness} plus a new site before each test, whose creation is cleared from the request log. */
-export function useHarnessWithSite(site: CreateSiteParams): HarnessContext & { readonly siteId: number; readonly sitePath: string } {
+export function useHarnessWithSite(
+  site: CreateSiteParams,
+): HarnessContext & { readonly siteId: number; readonly sitePath: string } {
   const context = useHarness() as HarnessContext & { siteId: number; sitePath: string };
   beforeEach(async () => {
     context.siteId = (await context.forge.sites.create(SERVER_ID, site)).id;

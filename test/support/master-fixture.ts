@@ -34,7 +34,8 @@ export async function connectAsRoot(): Promise<Connection> {
 }
 
 function quoteName(name: string): string {
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`fixture database names are plain words, not ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new Error(`fixture database names are plain words, not ${JSON.stringify(name)}`);
   return `\`${name}\``;
 }
 
@@ -141,7 +142,9 @@ INSERT INTO legacy_counters VALUES ('home', 10), ('checkout', 3);
 /** Creates (replacing any previous one) a master database as described in the file header. */
 export async function createMaster(conn: Connection, options: MasterOptions): Promise<void> {
   const db = quoteName(options.name);
-  await conn.query(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; USE ${db};`);
+  await conn.query(
+    `DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; USE ${db};`,
+  );
   await conn.query(TABLES);
   await conn.query(dataSql(options.scale ?? 1));
   for (const statement of OBJECTS) await conn.query(statement);
@@ -155,8 +158,18 @@ export async function createMaster(conn: Connection, options: MasterOptions): Pr
  */
 export async function markAsVerifiedClone(conn: Connection, name: string, owner: string): Promise<void> {
   const now = new Date().toISOString();
-  await conn.query(startMarkSql(name, { owner, source: "generated", resetTokenSha256: hashResetToken(""), startedAt: now, dataAsOf: now }));
-  await conn.query(`UPDATE ${quoteName(name)}._forge_previews_clone SET status = 'verified', finished_at = UTC_TIMESTAMP(6) WHERE id = 1`);
+  await conn.query(
+    startMarkSql(name, {
+      owner,
+      source: "generated",
+      resetTokenSha256: hashResetToken(""),
+      startedAt: now,
+      dataAsOf: now,
+    }),
+  );
+  await conn.query(
+    `UPDATE ${quoteName(name)}._forge_previews_clone SET status = 'verified', finished_at = UTC_TIMESTAMP(6) WHERE id = 1`,
+  );
 }
 
 export async function dropDatabases(conn: Connection, ...names: string[]): Promise<void> {
@@ -165,7 +178,9 @@ export async function dropDatabases(conn: Connection, ...names: string[]): Promi
 
 /** Creates an empty database (as ForgeDatabase would). */
 export async function createEmptyDatabase(conn: Connection, name: string): Promise<void> {
-  await conn.query(`DROP DATABASE IF EXISTS ${quoteName(name)}; CREATE DATABASE ${quoteName(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await conn.query(
+    `DROP DATABASE IF EXISTS ${quoteName(name)}; CREATE DATABASE ${quoteName(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+  );
 }
 
 export type Rows = Record<string, unknown>[];
@@ -199,7 +214,8 @@ export interface DatabaseContents {
 export async function readContents(conn: Connection, name: string): Promise<DatabaseContents | null> {
   const exists = await rowsOf(conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [name]);
   if (exists.length === 0) return null;
-  const names = async (sql: string): Promise<string[]> => (await rowsOf(conn, sql, [name])).map((r) => String(Object.values(r)[0]));
+  const names = async (sql: string): Promise<string[]> =>
+    (await rowsOf(conn, sql, [name])).map((r) => String(Object.values(r)[0]));
   const tableNames = await names(
     "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME",
   );
@@ -214,13 +230,18 @@ export async function readContents(conn: Connection, name: string): Promise<Data
     tables,
     views: await names("SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1"),
     triggers: await names("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1"),
-    routines: await names("SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1"),
+    routines: await names(
+      "SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1",
+    ),
     events: await names("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1"),
   };
 }
 
 /** The contents of several databases (null for a missing one), for asserting that a refused clone changed nothing. */
-export async function readServerState(conn: Connection, names: readonly string[]): Promise<Record<string, DatabaseContents | null>> {
+export async function readServerState(
+  conn: Connection,
+  names: readonly string[],
+): Promise<Record<string, DatabaseContents | null>> {
   const state: Record<string, DatabaseContents | null> = {};
   for (const name of names) state[name] = await readContents(conn, name);
   return state;
@@ -228,5 +249,7 @@ export async function readServerState(conn: Connection, names: readonly string[]
 
 /** Names of all databases on the server. */
 export async function listDatabases(conn: Connection): Promise<string[]> {
-  return (await rowsOf(conn, "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY 1")).map((r) => String(r.name));
+  return (await rowsOf(conn, "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY 1")).map((r) =>
+    String(r.name),
+  );
 }

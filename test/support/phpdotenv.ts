@@ -14,7 +14,9 @@ catch (Throwable $e) { echo json_encode(['error' => $e->getMessage()]); }
 
 export function parseWithPhpdotenv(text: string): { ok: Record<string, string> } | { error: string } {
   if (!fs.existsSync(AUTOLOAD)) {
-    throw new Error("vlucas/phpdotenv is missing: install the Debian packages php-cli and php-vlucas-phpdotenv (scripts/setup.sh does).");
+    throw new Error(
+      "vlucas/phpdotenv is missing: install the Debian packages php-cli and php-vlucas-phpdotenv (scripts/setup.sh does).",
+    );
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phpdotenv-"));
   try {

@@ -71,7 +71,14 @@ export interface ServerProviderHostOptions extends RegistrationOptions {
 
 /** A simulator with the contract check on, with what the provider-host suites need unless `overrides` say otherwise. */
 export async function startForgeSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<Simulator> {
-  const sim = await startSimulator({ token: TOKEN, org: ORG, profile: "instant", rateLimitPerMinute: 0, log: () => undefined, ...overrides });
+  const sim = await startSimulator({
+    token: TOKEN,
+    org: ORG,
+    profile: "instant",
+    rateLimitPerMinute: 0,
+    log: () => undefined,
+    ...overrides,
+  });
   // Every request a provider sends must match Forge's spec; a simulator without the check would hide that.
   if (!sim.contractCheck) {
     await sim.close();
@@ -87,7 +94,11 @@ export function startForgeHost(sim: Simulator, token = TOKEN): Promise<DynamicHo
 
 function forgeHostOptions(sim: Simulator, token: string): DynamicHostOptions {
   return {
-    config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": token },
+    config: {
+      "forge-previews:forgeApiUrl": sim.url,
+      "forge-previews:forgeOrg": ORG,
+      "forge-previews:forgeToken": token,
+    },
     env: { FORGE_PREVIEWS_POLL_MS: "10" },
   };
 }
@@ -139,10 +150,12 @@ async function registerAndHost<Extra extends object>(
   if (options.check === true) {
     if (first === undefined) throw new Error("`check: true` needs the first host; drop `startHost: false`");
     // A host that cannot check would otherwise outlive the suite's failed beforeAll.
-    inputs = (await first.check(urn, {}, registration.inputs).catch(async (error: unknown) => {
-      await close();
-      throw error;
-    })).inputs;
+    inputs = (
+      await first.check(urn, {}, registration.inputs).catch(async (error: unknown) => {
+        await close();
+        throw error;
+      })
+    ).inputs;
   }
   return {
     ...extra,
@@ -192,7 +205,8 @@ export async function createFailingAsync(
 ): Promise<{ error: DynamicHostCallError; id: string; state: Props }> {
   fixture.sim.inject({ method: "POST", path, asyncOutcome: "failed" });
   const error = await hostCallFailure(host.create(fixture.urn, inputs));
-  if (error.initFailure === undefined) throw new Error(`create failed without keeping a partial state: ${error.details}`);
+  if (error.initFailure === undefined)
+    throw new Error(`create failed without keeping a partial state: ${error.details}`);
   return { error, id: error.initFailure.id, state: error.initFailure.properties };
 }
 

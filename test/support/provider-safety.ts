@@ -17,11 +17,13 @@ const DYNAMIC_RESOURCE_CLASS = /\bclass\s+([A-Za-z_$][\w$]*)\s+extends\s+(?:pulu
  */
 export function discoverDynamicResources(directory: string): DiscoveredResource[] {
   const absolute = path.join(PROJECT_ROOT, directory);
-  const files = fs.existsSync(absolute) ? fs
+  const files = fs.existsSync(absolute)
+    ? fs
         .readdirSync(absolute, { recursive: true, encoding: "utf8" })
         .filter((name) => name.endsWith(".ts"))
         .map((name) => name.split(path.sep).join("/"))
-        .sort() : [];
+        .sort()
+    : [];
   return files.flatMap((name) => {
     const source = stripComments(fs.readFileSync(path.join(absolute, name), "utf8"));
     return [...source.matchAll(DYNAMIC_RESOURCE_CLASS)].map((match) => ({
@@ -35,7 +37,10 @@ export function discoverDynamicResources(directory: string): DiscoveredResource[
 export function findMissingSamples(discovered: DiscoveredResource[], samples: Record<string, unknown>): string[] {
   return discovered
     .filter(({ className }) => !Object.prototype.hasOwnProperty.call(samples, className))
-    .map(({ className, file }) => `add sample args for ${className} (${file}) to the table in test/provider/providers/guard.test.ts`);
+    .map(
+      ({ className, file }) =>
+        `add sample args for ${className} (${file}) to the table in test/provider/providers/guard.test.ts`,
+    );
 }
 
 export interface ProviderSafetyCheck {

@@ -69,14 +69,23 @@ export function testServices(): TestServices {
 /** The local sshd as a provider's SSH target: the login, its key and the pinned host key. */
 export function sshTarget(services: TestServices = testServices()): SshTarget {
   const { ssh } = services;
-  return { host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ssh.privateKey, hostKeyFingerprint: ssh.hostKeyFingerprint };
+  return {
+    host: ssh.host,
+    port: ssh.port,
+    user: ssh.user,
+    privateKey: ssh.privateKey,
+    hostKeyFingerprint: ssh.hostKeyFingerprint,
+  };
 }
 
 /**
  * The stack config that points the server-side providers at this run's sshd, with the MariaDB account (`mysql`) and
  * the Redis password (`redis`) when the provider needs them.
  */
-export function serverSideConfig(services: TestServices, needs: { mysql?: boolean; redis?: boolean }): Record<string, string> {
+export function serverSideConfig(
+  services: TestServices,
+  needs: { mysql?: boolean; redis?: boolean },
+): Record<string, string> {
   return {
     "forge-previews:sshHost": services.ssh.host,
     "forge-previews:sshPort": String(services.ssh.port),

@@ -14,8 +14,15 @@ export function testMariaDb(): MariaDbConnection {
   }
   const parsed = JSON.parse(raw) as { mariadb?: Partial<MariaDbConnection> };
   const mariadb = parsed.mariadb;
-  if (mariadb === undefined || typeof mariadb.host !== "string" || typeof mariadb.port !== "number" || typeof mariadb.user !== "string") {
-    throw new Error("FORGE_PREVIEWS_TEST_SERVICES has no usable `mariadb` entry: it needs host (string), port (number), user and password.");
+  if (
+    mariadb === undefined ||
+    typeof mariadb.host !== "string" ||
+    typeof mariadb.port !== "number" ||
+    typeof mariadb.user !== "string"
+  ) {
+    throw new Error(
+      "FORGE_PREVIEWS_TEST_SERVICES has no usable `mariadb` entry: it needs host (string), port (number), user and password.",
+    );
   }
   return { host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password ?? "" };
 }

@@ -28,9 +28,16 @@ const STATEMENTS = [
 /** Creates the demo master once; an existing one is left as it is. */
 export async function seedDemoMaster(mariadb: MariaDbEndpoint): Promise<void> {
   const mysql = await import("mysql2/promise");
-  const connection = await mysql.createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password });
+  const connection = await mysql.createConnection({
+    host: mariadb.host,
+    port: mariadb.port,
+    user: mariadb.user,
+    password: mariadb.password,
+  });
   try {
-    const [rows] = await connection.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [DEMO_MASTER]);
+    const [rows] = await connection.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [
+      DEMO_MASTER,
+    ]);
     if ((rows as unknown[]).length > 0) return;
     for (const statement of STATEMENTS) await connection.query(statement);
   } finally {

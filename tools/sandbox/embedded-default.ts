@@ -16,7 +16,13 @@ import {
   type RedisEndpoint,
   type SshEndpoint,
 } from "./local-services";
-import { assertRecordedPortsFree, PORTS_FILE, readOrCreateSecret, readRecordedPorts, recordPorts } from "./services/persistence";
+import {
+  assertRecordedPortsFree,
+  PORTS_FILE,
+  readOrCreateSecret,
+  readRecordedPorts,
+  recordPorts,
+} from "./services/persistence";
 
 export const SANDBOX_ORG = "sandbox";
 export const SANDBOX_SERVER_ID = 1;
@@ -106,7 +112,12 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
       org: SANDBOX_ORG,
       servers: [{ id: SANDBOX_SERVER_ID, name: "sandbox" }],
       profile: "instant",
-      mariadb: { host: services.mariadb.host, port: services.mariadb.port, user: services.mariadb.user, password: services.mariadb.password },
+      mariadb: {
+        host: services.mariadb.host,
+        port: services.mariadb.port,
+        user: services.mariadb.user,
+        password: services.mariadb.password,
+      },
       sandboxRoot: path.join(options.dir, "sites"),
       statePath: persistent ? path.join(options.dir, "simulator-state.json") : null,
       log: () => undefined,
@@ -116,7 +127,12 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
     }).catch((error: unknown) => {
       // Taken between the check above and the listen: the same cause, so the same error.
       if (persistent && simulatorPort !== undefined && (error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-        throw new RecordedPortTakenError("the Forge simulator", simulatorPort, path.join(servicesDir, PORTS_FILE), resetHint);
+        throw new RecordedPortTakenError(
+          "the Forge simulator",
+          simulatorPort,
+          path.join(servicesDir, PORTS_FILE),
+          resetHint,
+        );
       }
       throw error;
     });
@@ -127,7 +143,9 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
       forgeServerId: { value: String(SANDBOX_SERVER_ID) },
       forgeToken: { value: token, secret: true },
       previewDomain: { value: SANDBOX_DOMAIN },
-      apps: objectConfig({ [SANDBOX_APP]: { repository: "acme/demo", masterDatabase: DEMO_MASTER, productionDatabase: "demo" } }),
+      apps: objectConfig({
+        [SANDBOX_APP]: { repository: "acme/demo", masterDatabase: DEMO_MASTER, productionDatabase: "demo" },
+      }),
       sshHost: { value: services.ssh.host },
       sshPort: { value: String(services.ssh.port) },
       sshUser: { value: services.ssh.user },

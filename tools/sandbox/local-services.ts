@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildSearchDirs, resolveServiceBinaries, type BinaryPaths } from "./services/binaries";
 import { startMariaDb } from "./services/mariadb";
-import { assertRecordedPortsFree, PORTS_FILE, readRecordedPorts, RecordedPortTakenError, recordPorts } from "./services/persistence";
+import {
+  assertRecordedPortsFree,
+  PORTS_FILE,
+  readRecordedPorts,
+  RecordedPortTakenError,
+  recordPorts,
+} from "./services/persistence";
 import type { ServiceProcess, StartedService } from "./services/process";
 import { ServiceStartError } from "./services/readiness";
 import { startRedis } from "./services/redis";
@@ -38,7 +44,8 @@ const MAX_SOCKET_PATH = 107;
 export async function startLocalServices(opts: StartLocalServicesOptions = {}): Promise<LocalServices> {
   const only = [...new Set(opts.only ?? SERVICE_NAMES)];
   for (const name of only) {
-    if (!SERVICE_NAMES.includes(name)) throw new Error(`\`only\` names an unknown service "${name}"; use ${SERVICE_NAMES.join(", ")}`);
+    if (!SERVICE_NAMES.includes(name))
+      throw new Error(`\`only\` names an unknown service "${name}"; use ${SERVICE_NAMES.join(", ")}`);
   }
   const persistent = opts.persistent === true;
   if (persistent && opts.dir === undefined) {
@@ -54,7 +61,9 @@ export async function startLocalServices(opts: StartLocalServicesOptions = {}): 
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
   };
 
-  const settled = await Promise.allSettled(only.map((service) => startOne(service, dir, bins, ports[service], persistent)));
+  const settled = await Promise.allSettled(
+    only.map((service) => startOne(service, dir, bins, ports[service], persistent)),
+  );
   const processes = settled.flatMap((r, i) =>
     r.status === "fulfilled" ? r.value.processes.map((proc) => ({ proc, service: only[i] as ServiceName })) : [],
   );
@@ -83,7 +92,13 @@ export async function startLocalServices(opts: StartLocalServicesOptions = {}): 
   });
   if (persistent) {
     try {
-      recordPorts(dir, Object.fromEntries(settled.flatMap((r, i) => (r.status === "fulfilled" ? [[only[i], r.value.endpoint.port]] : []))), resetHint);
+      recordPorts(
+        dir,
+        Object.fromEntries(
+          settled.flatMap((r, i) => (r.status === "fulfilled" ? [[only[i], r.value.endpoint.port]] : [])),
+        ),
+        resetHint,
+      );
     } catch (error) {
       await services.stop();
       throw error;
@@ -152,17 +167,23 @@ function prepareDir(given: string | undefined, services: readonly ServiceName[],
   try {
     // The path is written unquoted into sshd_config and redis.conf, where whitespace, quotes, % and # have meaning.
     if (/[\s"'%\\#]/.test(dir)) {
-      throw new Error(`\`dir\` "${dir}" contains whitespace, a quote, %, # or a backslash; choose a plainer path (or TMPDIR)`);
+      throw new Error(
+        `\`dir\` "${dir}" contains whitespace, a quote, %, # or a backslash; choose a plainer path (or TMPDIR)`,
+      );
     }
     if (join(dir, "mysqld.sock").length > MAX_SOCKET_PATH) {
-      throw new Error(`\`dir\` "${dir}" is too long for a Unix socket path inside it (${MAX_SOCKET_PATH} bytes max); choose a shorter one`);
+      throw new Error(
+        `\`dir\` "${dir}" is too long for a Unix socket path inside it (${MAX_SOCKET_PATH} bytes max); choose a shorter one`,
+      );
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const service of services) {
       const serviceDir = join(dir, service);
       if (existsSync(serviceDir)) {
         if (persistent) continue;
-        throw new Error(`\`dir\` "${dir}" already holds "${service}/" from an earlier run; pass an empty or new directory, or \`persistent: true\` to reuse it`);
+        throw new Error(
+          `\`dir\` "${dir}" already holds "${service}/" from an earlier run; pass an empty or new directory, or \`persistent: true\` to reuse it`,
+        );
       }
       mkdirSync(serviceDir, { mode: 0o700 });
     }

@@ -22,7 +22,15 @@ export const SANDBOX_STACK = "pr-1";
 /** Moves the sandbox out of the repository, e.g. into a test's temp dir. */
 export const SANDBOX_DIR_ENV = "FORGE_PREVIEWS_SANDBOX_DIR";
 // Linked, not copied, so the sandbox runs the working tree; the stack's config file stays inside the sandbox dir.
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks", "node_modules"];
+const PROJECT_ENTRIES = [
+  "Pulumi.yaml",
+  "index.ts",
+  "package.json",
+  "tsconfig.json",
+  "providers",
+  "stacks",
+  "node_modules",
+];
 
 /** `$FORGE_PREVIEWS_SANDBOX_DIR`, else `.sandbox/` in the repository. */
 export function sandboxDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -57,8 +65,14 @@ async function prepareProject(dir: string): Promise<string> {
  * Sets every key of `wanted` (values equal to the current ones are no change to the engine: it compares decrypted
  * values, not the stack file's ciphertexts) and drops keys the stack file holds that the sandbox no longer sets.
  */
-async function writeStackConfig(pulumi: PulumiRunner, project: string, wanted: Record<string, StackConfigValue>): Promise<void> {
-  await pulumi.run(["config", "set-all", "--stack", SANDBOX_STACK, "--json", toConfigJson(PROJECT_NAME, wanted)], { quiet: true });
+async function writeStackConfig(
+  pulumi: PulumiRunner,
+  project: string,
+  wanted: Record<string, StackConfigValue>,
+): Promise<void> {
+  await pulumi.run(["config", "set-all", "--stack", SANDBOX_STACK, "--json", toConfigJson(PROJECT_NAME, wanted)], {
+    quiet: true,
+  });
   const stackFile: unknown = parseYaml(await readFile(path.join(project, `Pulumi.${SANDBOX_STACK}.yaml`), "utf8"));
   const setKeys = isRecord(stackFile) && isRecord(stackFile.config) ? Object.keys(stackFile.config) : [];
   const wantedKeys = new Set(Object.keys(wanted).map((key) => `${PROJECT_NAME}:${key}`));
@@ -68,7 +82,9 @@ async function writeStackConfig(pulumi: PulumiRunner, project: string, wanted: R
 
 async function main(command: string): Promise<void> {
   if (command !== "up" && command !== "destroy") {
-    throw new UserError(`Unknown sandbox command ${JSON.stringify(command)}; use \`npm run sandbox\` or \`npm run sandbox -- destroy\`.`);
+    throw new UserError(
+      `Unknown sandbox command ${JSON.stringify(command)}; use \`npm run sandbox\` or \`npm run sandbox -- destroy\`.`,
+    );
   }
   const dir = sandboxDir();
   const binDir = locatePulumiBinDir();
@@ -84,7 +100,9 @@ async function main(command: string): Promise<void> {
       await pulumi.run(["up", "--stack", SANDBOX_STACK, "--yes", "--skip-preview"]);
       console.log(`\nsandbox: outputs of ${SANDBOX_STACK} (secrets hidden):`);
       await pulumi.run(["stack", "output", "--stack", SANDBOX_STACK, "--json"]);
-      console.log(`sandbox: the site's files are under ${path.join(dir, "sites")}; remove it with \`npm run sandbox -- destroy\``);
+      console.log(
+        `sandbox: the site's files are under ${path.join(dir, "sites")}; remove it with \`npm run sandbox -- destroy\``,
+      );
     } else {
       await pulumi.run(["destroy", "--stack", SANDBOX_STACK, "--yes", "--skip-preview"]);
       await pulumi.run(["stack", "rm", "--stack", SANDBOX_STACK, "--yes"], { quiet: true });

@@ -8,7 +8,9 @@ import { UserError } from "../../providers/common/user-error";
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 function sdkVersion(): string {
-  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string };
+  const manifest = JSON.parse(
+    readFileSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+  ) as { version: string };
   return manifest.version;
 }
 
@@ -34,7 +36,11 @@ export interface PulumiRunner {
   run(args: string[], options?: { quiet?: boolean }): Promise<string>;
 }
 
-export function createPulumiRunner(options: { cwd: string; binDir: string; env: Record<string, string> }): PulumiRunner {
+export function createPulumiRunner(options: {
+  cwd: string;
+  binDir: string;
+  env: Record<string, string>;
+}): PulumiRunner {
   // A developer's own login, token or backend must not leak into the sandbox.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("PULUMI_")));
   const env = { ...inherited, ...options.env, PATH: `${options.binDir}${path.delimiter}${process.env.PATH ?? ""}` };
@@ -44,7 +50,11 @@ export function createPulumiRunner(options: { cwd: string; binDir: string; env: 
         // Flags go before a `--`, after which everything is positional.
         const end = args.includes("--") ? args.indexOf("--") : args.length;
         const withFlags = [...args.slice(0, end), "--non-interactive", ...args.slice(end)];
-        const child = spawn(path.join(options.binDir, "pulumi"), withFlags, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(path.join(options.binDir, "pulumi"), withFlags, {
+          cwd: options.cwd,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         const out: Buffer[] = [];
         child.stdout.on("data", (chunk: Buffer) => {
           out.push(chunk);
@@ -55,7 +65,8 @@ export function createPulumiRunner(options: { cwd: string; binDir: string; env: 
         child.once("close", (code) => {
           if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
           // Only the subcommand: the arguments can hold secrets (`config set-all --json`).
-          else reject(new UserError(`\`pulumi ${args.slice(0, 2).join(" ")}\` exited with ${code}; its output is above.`));
+          else
+            reject(new UserError(`\`pulumi ${args.slice(0, 2).join(" ")}\` exited with ${code}; its output is above.`));
         });
       });
     },

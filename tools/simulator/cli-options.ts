@@ -69,7 +69,8 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): Simulat
   let mariadbOption: SimulatorOptions["mariadb"] = null;
   if (mariadb !== undefined && mariadb !== "") {
     const match = /^([^:]+):(\d+)$/.exec(mariadb);
-    if (match === null) throw new Error(`\`--mariadb\` takes HOST:PORT such as \`127.0.0.1:3306\`, got \`${mariadb}\`.`);
+    if (match === null)
+      throw new Error(`\`--mariadb\` takes HOST:PORT such as \`127.0.0.1:3306\`, got \`${mariadb}\`.`);
     mariadbOption = {
       host: match[1],
       port: Number(match[2]),

@@ -8,14 +8,45 @@ import * as path from "path";
  * `$CREATE_RELEASE()` is not valid bash, so the syntax check replaces each with a no-op on the
  * same line (keeping line numbers in error messages right).
  */
-const MACROS = ["$CREATE_RELEASE()", "$ACTIVATE_RELEASE()", "$RESTART_QUEUES()", "$RESTART_HORIZON()", "$RESTART_OCTANE()"];
+const MACROS = [
+  "$CREATE_RELEASE()",
+  "$ACTIVATE_RELEASE()",
+  "$RESTART_QUEUES()",
+  "$RESTART_HORIZON()",
+  "$RESTART_OCTANE()",
+];
 
 export const DEPLOY_SCRIPT_FILE = "deploy.sh";
 
 export function defaultDeployScript(siteName: string, branch: string | null, zeroDowntime: boolean): string {
   const lines = zeroDowntime
-    ? ["$CREATE_RELEASE()", "", "cd $FORGE_RELEASE_DIRECTORY", "", "$FORGE_COMPOSER install --no-dev --no-interaction --prefer-dist --optimize-autoloader", "$FORGE_PHP artisan optimize", "$FORGE_PHP artisan storage:link", "$FORGE_PHP artisan migrate --force", "", "$ACTIVATE_RELEASE()", "", "$RESTART_QUEUES()"]
-    : [`cd /home/forge/${siteName}`, `git pull origin ${branch ?? "$FORGE_SITE_BRANCH"}`, "", "$FORGE_COMPOSER install --no-dev --no-interaction --prefer-dist --optimize-autoloader", "", "( flock -w 10 9 || exit 1", "    echo 'Restarting FPM...'; sudo -S service $FORGE_PHP_FPM reload ) 9>/tmp/fpmlock", "", "if [ -f artisan ]; then", "    $FORGE_PHP artisan migrate --force", "fi"];
+    ? [
+        "$CREATE_RELEASE()",
+        "",
+        "cd $FORGE_RELEASE_DIRECTORY",
+        "",
+        "$FORGE_COMPOSER install --no-dev --no-interaction --prefer-dist --optimize-autoloader",
+        "$FORGE_PHP artisan optimize",
+        "$FORGE_PHP artisan storage:link",
+        "$FORGE_PHP artisan migrate --force",
+        "",
+        "$ACTIVATE_RELEASE()",
+        "",
+        "$RESTART_QUEUES()",
+      ]
+    : [
+        `cd /home/forge/${siteName}`,
+        `git pull origin ${branch ?? "$FORGE_SITE_BRANCH"}`,
+        "",
+        "$FORGE_COMPOSER install --no-dev --no-interaction --prefer-dist --optimize-autoloader",
+        "",
+        "( flock -w 10 9 || exit 1",
+        "    echo 'Restarting FPM...'; sudo -S service $FORGE_PHP_FPM reload ) 9>/tmp/fpmlock",
+        "",
+        "if [ -f artisan ]; then",
+        "    $FORGE_PHP artisan migrate --force",
+        "fi",
+      ];
   return `${lines.join("\n")}\n`;
 }
 

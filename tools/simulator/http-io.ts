@@ -12,7 +12,11 @@ export function readBody(req: IncomingMessage): Promise<string> {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on("end", () => (size > MAX_BODY_BYTES ? reject(new HttpError(413, "The request body is larger than 1 MiB.")) : resolve(Buffer.concat(chunks).toString("utf8"))));
+    req.on("end", () =>
+      size > MAX_BODY_BYTES
+        ? reject(new HttpError(413, "The request body is larger than 1 MiB."))
+        : resolve(Buffer.concat(chunks).toString("utf8")),
+    );
     req.on("error", reject);
   });
 }
@@ -24,7 +28,10 @@ export function parseJsonObject(raw: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new HttpError(400, "The request body is not valid JSON; send `Content-Type: application/json` with a JSON object.");
+    throw new HttpError(
+      400,
+      "The request body is not valid JSON; send `Content-Type: application/json` with a JSON object.",
+    );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new HttpError(400, "The request body must be a JSON object.");

@@ -55,11 +55,15 @@ function buildRouter(validator: ContractValidator | null): Router<RouteDefinitio
 
 function loadValidator(openapiPath: string | null, log: (line: string) => void): ContractValidator | null {
   if (openapiPath === null) {
-    log("[forge-simulator] contract check is off: `openapiPath` is null; only the simulator's own domain checks apply.");
+    log(
+      "[forge-simulator] contract check is off: `openapiPath` is null; only the simulator's own domain checks apply.",
+    );
     return null;
   }
   if (!fs.existsSync(openapiPath)) {
-    log(`[forge-simulator] contract check is off: no OpenAPI file at ${openapiPath}; only the simulator's own domain checks apply.`);
+    log(
+      `[forge-simulator] contract check is off: no OpenAPI file at ${openapiPath}; only the simulator's own domain checks apply.`,
+    );
     return null;
   }
   return new ContractValidator(loadSpec(openapiPath));
@@ -118,7 +122,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return;
     }
     handleRequest(pipeline, req, res).catch((error: unknown) => {
-      opts.log(`[forge-simulator] could not answer a request: ${error instanceof Error ? error.message : String(error)}`);
+      opts.log(
+        `[forge-simulator] could not answer a request: ${error instanceof Error ? error.message : String(error)}`,
+      );
       res.destroy();
     });
   });
@@ -150,7 +156,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const { data } = store;
       return {
         servers: structuredClone(data.servers),
-        sites: data.sites.map((site) => ({ ...observe(site, now), sandboxPath: sandbox.siteDir(site.serverId, site.name) })),
+        sites: data.sites.map((site) => ({
+          ...observe(site, now),
+          sandboxPath: sandbox.siteDir(site.serverId, site.name),
+        })),
         domains: data.domains.map((item) => observe(item, now)),
         certificates: data.certificates.map((item) => observe(item, now)),
         databases: data.databases.map((item) => observe(item, now)),

@@ -9,7 +9,9 @@ async function main(): Promise<void> {
   }
   const simulator = await startSimulator(options);
   const check = simulator.contractCheck ? "contract check on" : "contract check OFF";
-  process.stdout.write(`Forge simulator listening on ${simulator.url} (org ${options.org}, ${options.profile} profile, ${check})\n`);
+  process.stdout.write(
+    `Forge simulator listening on ${simulator.url} (org ${options.org}, ${options.profile} profile, ${check})\n`,
+  );
   const stop = (): void => {
     simulator.close().then(
       () => process.exit(0),

@@ -43,7 +43,9 @@ function escapePointer(segment: string): string {
 /** Reads backticked names from descriptions like "Available sorts are `name`, `created_at`." */
 function backticked(description: unknown): string[] {
   if (typeof description !== "string") return [];
-  return [...description.matchAll(/`(-?[A-Za-z0-9_.]+)`/g)].map((match) => match[1]).filter((name) => !name.startsWith("-"));
+  return [...description.matchAll(/`(-?[A-Za-z0-9_.]+)`/g)]
+    .map((match) => match[1])
+    .filter((name) => !name.startsWith("-"));
 }
 
 function resolveRef(document: Json, value: unknown): { node: Json; pointer: string | null } {
@@ -92,7 +94,10 @@ function describeOperation(document: Json, template: string, method: HttpMethod,
     const { node, pointer } = resolveRef(document, value);
     const responseBase = pointer ?? `${base}/responses/${code}`;
     const types = Object.keys(asObject(node.content));
-    responses.set(Number(code), types.length === 0 ? null : `${responseBase}/content/${escapePointer(types[0])}/schema`);
+    responses.set(
+      Number(code),
+      types.length === 0 ? null : `${responseBase}/content/${escapePointer(types[0])}/schema`,
+    );
   }
 
   const permissions = Array.isArray(raw["x-permissions"]) ? raw["x-permissions"].map(String) : [];

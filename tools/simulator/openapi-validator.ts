@@ -98,10 +98,13 @@ export class ContractValidator {
     const where = `${operation.method.toUpperCase()} ${operation.template} → ${status}`;
     if (!operation.responses.has(status)) return [`${where}: status ${status} is not documented for this operation`];
     const pointer = operation.responses.get(status) ?? null;
-    if (pointer === null) return body === undefined ? [] : [`${where}: the spec documents an empty body but one was sent`];
+    if (pointer === null)
+      return body === undefined ? [] : [`${where}: the spec documents an empty body but one was sent`];
     if (body === undefined) return [`${where}: the spec documents a body but the response was empty`];
     const validate = this.validator(pointer);
     if (validate(body)) return [];
-    return (validate.errors ?? []).map((error) => `${where}: ${error.instancePath || "/"} ${error.message ?? error.keyword}`);
+    return (validate.errors ?? []).map(
+      (error) => `${where}: ${error.instancePath || "/"} ${error.message ?? error.keyword}`,
+    );
   }
 }

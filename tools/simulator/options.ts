@@ -47,7 +47,10 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<SimulatorOptions, "openapiPath" | "quirks">> & { openapiPath: string | null; quirks: Quirks };
+export type ResolvedOptions = Required<Omit<SimulatorOptions, "openapiPath" | "quirks">> & {
+  openapiPath: string | null;
+  quirks: Quirks;
+};
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -65,7 +68,9 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     throw new Error("Simulator option `token` is required: pass the bearer token clients will send.");
   }
   if (typeof opts.org !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(opts.org)) {
-    throw new Error("Simulator option `org` must be an organization slug such as `acme` (lowercase letters, digits, dashes).");
+    throw new Error(
+      "Simulator option `org` must be an organization slug such as `acme` (lowercase letters, digits, dashes).",
+    );
   }
   const timeScale = opts.timeScale ?? 1;
   if (!(timeScale > 0)) throw new Error("Simulator option `timeScale` must be a positive number.");
@@ -74,7 +79,8 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
   }
   const pageSize = opts.pageSize ?? 30;
   const maxPageSize = Math.max(opts.maxPageSize ?? 100, pageSize);
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error("Simulator option `pageSize` must be a positive integer.");
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new Error("Simulator option `pageSize` must be a positive integer.");
   return {
     port: opts.port ?? 0,
     token: opts.token,

@@ -30,10 +30,16 @@ function decode(cursor: string, listKey: string): number {
   }
   const value = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
   if (typeof value.o !== "number" || !Number.isInteger(value.o) || value.o < 0) {
-    throw new HttpError(400, "The page[cursor] value is not a cursor this API issued; pass meta.next_cursor from the previous page.");
+    throw new HttpError(
+      400,
+      "The page[cursor] value is not a cursor this API issued; pass meta.next_cursor from the previous page.",
+    );
   }
   if (value.l !== fingerprint(listKey)) {
-    throw new HttpError(400, "The page[cursor] value belongs to another list or filter; keep the same path and filters while paging.");
+    throw new HttpError(
+      400,
+      "The page[cursor] value belongs to another list or filter; keep the same path and filters while paging.",
+    );
   }
   return value.o;
 }
@@ -41,7 +47,8 @@ function decode(cursor: string, listKey: string): number {
 export function pageSizeOf(query: Record<string, string>, defaultSize: number, maxSize: number): number {
   const raw = query["page[size]"];
   if (raw === undefined) return defaultSize;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw fieldError("page[size]", "The page[size] field must be an integer of at least 1.");
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw fieldError("page[size]", "The page[size] field must be an integer of at least 1.");
   return Math.min(Number(raw), maxSize);
 }
 

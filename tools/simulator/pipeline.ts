@@ -26,7 +26,12 @@ export interface Pipeline {
   log: (line: string) => void;
 }
 
-const STATUS_TEXT: Record<number, string> = { 429: "Too Many Attempts.", 500: "Server Error", 502: "Bad Gateway", 503: "Service Unavailable" };
+const STATUS_TEXT: Record<number, string> = {
+  429: "Too Many Attempts.",
+  500: "Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,7 +51,16 @@ interface LostSlot {
   fault?: FaultSpec;
 }
 
-async function answer(p: Pipeline, method: string, path: string, query: Record<string, string>, raw: string, header: string | undefined, record: RecordedRequest, lost: LostSlot): Promise<Answer> {
+async function answer(
+  p: Pipeline,
+  method: string,
+  path: string,
+  query: Record<string, string>,
+  raw: string,
+  header: string | undefined,
+  record: RecordedRequest,
+  lost: LostSlot,
+): Promise<Answer> {
   const { services } = p;
   authenticate(header, p.token);
   const now = services.clock.now();
@@ -66,13 +80,24 @@ async function answer(p: Pipeline, method: string, path: string, query: Record<s
   } else if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
   if (fault?.status !== undefined && fault.lostAnswer === undefined) {
     const headers = { ...(fault.status === 429 ? { "Retry-After": "1" } : {}), ...fault.headers };
-    return { status: fault.status, body: fault.body ?? { message: STATUS_TEXT[fault.status] ?? "Injected fault." }, headers, injected: true };
+    return {
+      status: fault.status,
+      body: fault.body ?? { message: STATUS_TEXT[fault.status] ?? "Injected fault." },
+      headers,
+      injected: true,
+    };
   }
   if (match.kind === "not-found") throw new HttpError(404, `No Forge API route matches ${method} ${path}.`);
   if (match.kind === "method-not-allowed") {
-    throw new HttpError(405, `The ${method} method is not supported for route ${match.template}. Supported methods: ${match.allowed.join(", ")}.`, null, { Allow: match.allowed.join(", ") });
+    throw new HttpError(
+      405,
+      `The ${method} method is not supported for route ${match.template}. Supported methods: ${match.allowed.join(", ")}.`,
+      null,
+      { Allow: match.allowed.join(", ") },
+    );
   }
-  if (match.kind === "unimplemented") throw new HttpError(501, `The Forge simulator does not implement ${method} ${match.template}.`);
+  if (match.kind === "unimplemented")
+    throw new HttpError(501, `The Forge simulator does not implement ${method} ${match.template}.`);
 
   const { route, params } = match;
   const operation = p.validator?.operation(method, template ?? "");
@@ -162,7 +187,12 @@ export async function handleRequest(p: Pipeline, req: IncomingMessage, res: Serv
     if (lostAnswer === "timeout" && !(await heldUntil(res, delayMs))) return;
     if (lostAnswer === "server-error") {
       const code = status ?? 500;
-      result = { status: code, body: lost.fault.body ?? { message: STATUS_TEXT[code] ?? "Injected fault." }, headers: lost.fault.headers, injected: true };
+      result = {
+        status: code,
+        body: lost.fault.body ?? { message: STATUS_TEXT[code] ?? "Injected fault." },
+        headers: lost.fault.headers,
+        injected: true,
+      };
     }
   }
   const now = p.services.clock.now();

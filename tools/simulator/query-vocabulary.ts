@@ -21,20 +21,29 @@ export function checkVocabulary(query: Record<string, string>, allowed: QueryVoc
     .map((key) => key.slice(7, -1));
   const badFilters = filters.filter((name) => !allowed.filters.includes(name));
   if (badFilters.length > 0) {
-    throw new HttpError(400, `Requested filter(s) ${quoted(badFilters)} are not allowed. Allowed filter(s) are ${quoted(allowed.filters)}.`);
+    throw new HttpError(
+      400,
+      `Requested filter(s) ${quoted(badFilters)} are not allowed. Allowed filter(s) are ${quoted(allowed.filters)}.`,
+    );
   }
   if (query.sort !== undefined) {
     const sorts = query.sort.split(",").map((name) => name.replace(/^-/, ""));
     const badSorts = sorts.filter((name) => !allowed.sorts.includes(name));
     if (badSorts.length > 0) {
-      throw new HttpError(400, `Requested sort(s) ${quoted(badSorts)} is not allowed. Allowed sort(s) are ${quoted(allowed.sorts)}.`);
+      throw new HttpError(
+        400,
+        `Requested sort(s) ${quoted(badSorts)} is not allowed. Allowed sort(s) are ${quoted(allowed.sorts)}.`,
+      );
     }
   }
   if (query.include !== undefined) {
     const includes = query.include.split(",").filter((name) => name !== "");
     const badIncludes = includes.filter((name) => !allowed.includes.includes(name));
     if (badIncludes.length > 0) {
-      throw new HttpError(400, `Requested include(s) ${quoted(badIncludes)} are not allowed. Allowed include(s) are ${quoted(allowed.includes)}.`);
+      throw new HttpError(
+        400,
+        `Requested include(s) ${quoted(badIncludes)} are not allowed. Allowed include(s) are ${quoted(allowed.includes)}.`,
+      );
     }
   }
 }

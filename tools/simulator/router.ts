@@ -74,7 +74,9 @@ export class Router<R> {
     const route = entry.routes.get(lower);
     if (route !== undefined) return { kind: "found", route, template: entry.template, params };
     if (entry.documented.has(lower)) return { kind: "unimplemented", template: entry.template };
-    const allowed = [...new Set([...entry.routes.keys(), ...entry.documented])].map((name) => name.toUpperCase()).sort();
+    const allowed = [...new Set([...entry.routes.keys(), ...entry.documented])]
+      .map((name) => name.toUpperCase())
+      .sort();
     return { kind: "method-not-allowed", template: entry.template, allowed };
   }
 }

@@ -18,7 +18,8 @@ export class SandboxFiles {
     const serverDir = path.join(this.root, `server-${serverId}`);
     const dir = path.resolve(serverDir, siteName);
     // Site names are validated as hostnames; this guard keeps a bad name from escaping the sandbox anyway.
-    if (path.dirname(dir) !== serverDir) throw new Error(`Site name \`${siteName}\` cannot be used as a sandbox directory name.`);
+    if (path.dirname(dir) !== serverDir)
+      throw new Error(`Site name \`${siteName}\` cannot be used as a sandbox directory name.`);
     return dir;
   }
 

@@ -37,7 +37,10 @@ export function handleSiteWebRequest(services: Services, req: IncomingMessage, r
     answer = answerSiteWeb(services, req);
   } catch (error) {
     // A malformed percent-escape in the domain is the client's mistake; anything else is the simulator's.
-    answer = error instanceof URIError ? { status: 400, body: { message: "Bad Request" } } : { status: 500, body: { message: "Server Error" } };
+    answer =
+      error instanceof URIError
+        ? { status: 400, body: { message: "Bad Request" } }
+        : { status: 500, body: { message: "Server Error" } };
   }
   const text = JSON.stringify(answer.body);
   res.writeHead(answer.status, {
@@ -62,7 +65,11 @@ function answerSiteWeb(services: Services, req: IncomingMessage): Answer {
 
   const rule = coveringRule(services, site, path, now);
   if (rule !== undefined && !hasCredentials(rule, req.headers.authorization)) {
-    return { status: 401, body: { message: "Unauthorized" }, headers: { "WWW-Authenticate": `Basic realm="${rule.name.replace(/["\\]/g, "")}"` } };
+    return {
+      status: 401,
+      body: { message: "Unauthorized" },
+      headers: { "WWW-Authenticate": `Basic realm="${rule.name.replace(/["\\]/g, "")}"` },
+    };
   }
   if (latestDeploymentStatus(services, site, now) !== "finished") {
     return { status: 503, body: { message: "Service Unavailable" } };
@@ -111,7 +118,10 @@ function hasCredentials(rule: SecurityRuleRecord, header: string | undefined): b
   const colon = decoded.indexOf(":");
   if (colon === -1) return false;
   const username = decoded.slice(0, colon);
-  const given = crypto.createHash("sha256").update(decoded.slice(colon + 1)).digest();
+  const given = crypto
+    .createHash("sha256")
+    .update(decoded.slice(colon + 1))
+    .digest();
   return rule.credentials.some((credential) => {
     const stored = Buffer.from(credential.passwordSha256, "hex");
     return credential.username === username && stored.length === given.length && crypto.timingSafeEqual(given, stored);

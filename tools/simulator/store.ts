@@ -58,7 +58,9 @@ export class Store {
     if (this.statePath === null || !fs.existsSync(this.statePath)) return null;
     const parsed: unknown = JSON.parse(fs.readFileSync(this.statePath, "utf8"));
     if (!isStoreData(parsed)) {
-      throw new Error(`Simulator state file ${this.statePath} is not a state file this simulator wrote; move it away or pass another \`statePath\`.`);
+      throw new Error(
+        `Simulator state file ${this.statePath} is not a state file this simulator wrote; move it away or pass another \`statePath\`.`,
+      );
     }
     // Servers come from the options, so a restart with other servers takes effect.
     parsed.servers = structuredClone(this.servers);

@@ -28,7 +28,10 @@ function article(type: string): string {
 }
 
 function fieldOf(error: ErrorObject): string {
-  const segments = error.instancePath.split("/").slice(1).map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const segments = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (error.keyword === "required") segments.push(String(error.params.missingProperty));
   return segments.join(".");
 }
@@ -46,7 +49,9 @@ function messageFor(error: ErrorObject, field: string): string | null {
     case "const":
       return `The selected ${name} is invalid; the contract allows: ${String(params.allowedValue)}.`;
     case "type": {
-      const types = String(params.type).split(",").filter((type) => type !== "null");
+      const types = String(params.type)
+        .split(",")
+        .filter((type) => type !== "null");
       return `The ${name} field must be ${article(types[0] ?? "null")}.`;
     }
     case "maxLength":

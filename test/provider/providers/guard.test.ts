@@ -23,40 +23,94 @@ interface GuardSample {
 const SAMPLES: Record<string, GuardSample> = {
   // Forge-side resources: check and serialization only; their create talks to Forge and is covered per provider.
   ForgeDatabase: { args: { serverId: 1, name: "guard_pr_1", userName: "guard_pr1", protectedDatabases: ["guard"] } },
-  SiteEnvironment: { args: { serverId: 1, siteId: 2, values: { APP_NAME: "Shop PR 7", DB_PASSWORD: "pw-123456", MAIL_MAILER: "log" } } },
+  SiteEnvironment: {
+    args: { serverId: 1, siteId: 2, values: { APP_NAME: "Shop PR 7", DB_PASSWORD: "pw-123456", MAIL_MAILER: "log" } },
+  },
   BasicAuth: { args: { serverId: 1, siteId: 2, name: "forge-previews", username: "preview", password: null } },
   ForgeSite: {
     args: {
-      serverId: 1, domain: "pr-12.preview.test", isolatedUser: "shop-pr12", phpVersion: "php84", webDirectory: "/public",
-      repository: "acme/shop", branch: "feature/x", sourceControlProvider: "github", pushToDeploy: true,
+      serverId: 1,
+      domain: "pr-12.preview.test",
+      isolatedUser: "shop-pr12",
+      phpVersion: "php84",
+      webDirectory: "/public",
+      repository: "acme/shop",
+      branch: "feature/x",
+      sourceControlProvider: "github",
+      pushToDeploy: true,
       ownerTag: "forge-previews-shop-pr-12",
     },
   },
   ForgeWorker: {
     args: {
-      serverId: 1, siteId: 12, name: "forge-previews-pr-12-worker", isolatedUser: "shop-pr12",
-      directory: "/home/shop-pr12/pr-12.preview.test", phpVersion: "php84", connection: "redis", queues: "default",
-      processes: 1, tries: 3, timeoutSeconds: 60, sleepSeconds: 3,
+      serverId: 1,
+      siteId: 12,
+      name: "forge-previews-pr-12-worker",
+      isolatedUser: "shop-pr12",
+      directory: "/home/shop-pr12/pr-12.preview.test",
+      phpVersion: "php84",
+      connection: "redis",
+      queues: "default",
+      processes: 1,
+      tries: 3,
+      timeoutSeconds: 60,
+      sleepSeconds: 3,
     },
   },
   Deployment: {
     args: {
-      serverId: 1, siteId: 1001, siteDirectory: "/home/forge/pr-1.example.dev", branch: "main", commitSha: null,
-      redeployToken: "", phpVersion: "php84", extraScriptLines: [], healthUrl: null, healthAuth: null, redactions: [],
+      serverId: 1,
+      siteId: 1001,
+      siteDirectory: "/home/forge/pr-1.example.dev",
+      branch: "main",
+      commitSha: null,
+      redeployToken: "",
+      phpVersion: "php84",
+      extraScriptLines: [],
+      healthUrl: null,
+      healthAuth: null,
+      redactions: [],
     },
   },
   DbSnapshotClone: {
-    args: { app: "guard", source: "guard_master", target: "guard_pr_1", ownerTag: "forge-previews-guard-pr-1", protectedDatabases: ["guard", "guard_master"] },
+    args: {
+      app: "guard",
+      source: "guard_master",
+      target: "guard_pr_1",
+      ownerTag: "forge-previews-guard-pr-1",
+      protectedDatabases: ["guard", "guard_master"],
+    },
   },
   MasterSnapshot: {
-    args: { app: "shop", productionDatabase: "shop", masterDatabase: "shop_master", maskingSql: [], refreshToken: "t1", protectedDatabases: [] },
+    args: {
+      app: "shop",
+      productionDatabase: "shop",
+      masterDatabase: "shop_master",
+      maskingSql: [],
+      refreshToken: "t1",
+      protectedDatabases: [],
+    },
   },
-  RedisDbSlot: { args: { stack: "pr-1", app: "guard", pr: 1, firstSlot: 2, lastSlot: 15, redisHost: "127.0.0.1", redisPort: 6379 } },
-  LetsEncryptCert: { args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null } },
+  RedisDbSlot: {
+    args: { stack: "pr-1", app: "guard", pr: 1, firstSlot: 2, lastSlot: 15, redisHost: "127.0.0.1", redisPort: 6379 },
+  },
+  LetsEncryptCert: {
+    args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null },
+  },
   Preflight: {
     args: {
-      stack: "pr-1", serverId: 1, masterDatabase: "guard_master", targetDatabase: "guard_pr_1", firstSlot: 2, lastSlot: 15, redisPort: 6379,
-      forgeApiUrl: "https://forge.laravel.com/api", forgeOrg: "acme", sshHost: "203.0.113.10", sshPort: 22, sshUser: "forge",
+      stack: "pr-1",
+      serverId: 1,
+      masterDatabase: "guard_master",
+      targetDatabase: "guard_pr_1",
+      firstSlot: 2,
+      lastSlot: 15,
+      redisPort: 6379,
+      forgeApiUrl: "https://forge.laravel.com/api",
+      forgeOrg: "acme",
+      sshHost: "203.0.113.10",
+      sshPort: 22,
+      sshUser: "forge",
       sshHostKeyFingerprint: "SHA256:" + "A".repeat(43),
     },
   },
@@ -75,12 +129,18 @@ const CONFIG = { forgeToken: CONFIG_TOKEN, ...SERVER_SECRETS };
 const SECRETS = {
   "config `forge-previews:forgeToken`": CONFIG_TOKEN,
   "env FORGE_API_TOKEN": ENV_TOKEN,
-  ...Object.fromEntries(Object.entries(SERVER_SECRETS).map(([key, value]) => [`config \`forge-previews:${key}\``, value])),
+  ...Object.fromEntries(
+    Object.entries(SERVER_SECRETS).map(([key, value]) => [`config \`forge-previews:${key}\``, value]),
+  ),
 };
 
 type ResourceConstructor = new (name: string, args: Record<string, unknown>) => pulumi.CustomResource;
 
-async function captureSample(file: string, className: string, args: Record<string, unknown>): Promise<CapturedRegistration> {
+async function captureSample(
+  file: string,
+  className: string,
+  args: Record<string, unknown>,
+): Promise<CapturedRegistration> {
   return captureRegistration(
     async () => {
       const module = (await import(path.join(PROJECT_ROOT, file))) as Record<string, unknown>;
@@ -151,7 +211,12 @@ describe("the dynamic provider guard", () => {
 
   /** A well-behaved provider-kit resource that writes a note into the suite's directory. */
   const captureNoteFile = (): Promise<CapturedRegistration> =>
-    captureSample("test/fixtures/providers/note-file.ts", "NoteFile", { directory, name: "guarded", body: "safe", failAfterWrite: false });
+    captureSample("test/fixtures/providers/note-file.ts", "NoteFile", {
+      directory,
+      name: "guarded",
+      body: "safe",
+      failAfterWrite: false,
+    });
 
   it("passes a provider-kit shim that reads its credentials at call time", async () => {
     const registration = await captureNoteFile();
@@ -176,7 +241,9 @@ describe("the dynamic provider guard", () => {
   it("reports a provider the SDK serialized as a secret, which means it captured a secret Output", async () => {
     const registration = await captureNoteFile();
 
-    await expect(assertProviderSafe({ host, registration: { ...registration, providerIsSecret: true }, secrets: SECRETS })).rejects.toThrow(
+    await expect(
+      assertProviderSafe({ host, registration: { ...registration, providerIsSecret: true }, secrets: SECRETS }),
+    ).rejects.toThrow(
       "pulumi-nodejs:dynamic/fixtures:NoteFile (guard-notefile): the SDK marked its serialized `__provider` secret",
     );
   });

@@ -40,7 +40,8 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
   let siteId: number;
   const resources = new Map<Kind | "databaseWithUser", { urn: string; inputs: Props }>();
 
-  const posts = (route: string) => sim.requests.filter((request) => request.method === "POST" && request.route === route);
+  const posts = (route: string) =>
+    sim.requests.filter((request) => request.method === "POST" && request.route === route);
 
   async function createThrough(kind: Kind | "databaseWithUser"): Promise<{ id: string; outs: Props }> {
     const resource = resources.get(kind);
@@ -88,12 +89,43 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
           ownerTag: OWNER_TAG,
         }),
       ],
-      ["database", new ForgeDatabase("database", { serverId: 1, name: `${app}_pr_41`, userName: `${app}_pr41`, protectedDatabases: [] })],
-      ["databaseWithUser", new ForgeDatabase("database-with-user", { serverId: 1, name: `${app}_pr_42`, userName: `${app}_pr42`, protectedDatabases: [] })],
-      ["rule", new BasicAuth("basic-auth", { serverId: 1, siteId, name: "forge-previews", username: "preview", password: null })],
+      [
+        "database",
+        new ForgeDatabase("database", {
+          serverId: 1,
+          name: `${app}_pr_41`,
+          userName: `${app}_pr41`,
+          protectedDatabases: [],
+        }),
+      ],
+      [
+        "databaseWithUser",
+        new ForgeDatabase("database-with-user", {
+          serverId: 1,
+          name: `${app}_pr_42`,
+          userName: `${app}_pr42`,
+          protectedDatabases: [],
+        }),
+      ],
+      [
+        "rule",
+        new BasicAuth("basic-auth", {
+          serverId: 1,
+          siteId,
+          name: "forge-previews",
+          username: "preview",
+          password: null,
+        }),
+      ],
       [
         "certificate",
-        new LetsEncryptCert("certificate", { serverId: 1, siteId, domain: OTHER_DOMAIN, mode: "letsencrypt", cloneCertificateId: null }),
+        new LetsEncryptCert("certificate", {
+          serverId: 1,
+          siteId,
+          domain: OTHER_DOMAIN,
+          mode: "letsencrypt",
+          cloneCertificateId: null,
+        }),
       ],
       [
         "process",
@@ -114,12 +146,18 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
       ],
     ];
     for (const [kind, resource] of built) {
-      const name = await new Promise<string>((resolve) => resource.urn.apply((urn) => resolve(urn.split("::").pop() ?? "")));
+      const name = await new Promise<string>((resolve) =>
+        resource.urn.apply((urn) => resolve(urn.split("::").pop() ?? "")),
+      );
       const registration = describeRegistration(program.registration(name));
       resources.set(kind, { urn: urnFor(registration.type, registration.name), inputs: registration.inputs });
     }
     host = await startDynamicHost({
-      config: { "forge-previews:forgeApiUrl": sim.url, "forge-previews:forgeOrg": ORG, "forge-previews:forgeToken": TOKEN },
+      config: {
+        "forge-previews:forgeApiUrl": sim.url,
+        "forge-previews:forgeOrg": ORG,
+        "forge-previews:forgeToken": TOKEN,
+      },
       env: { FORGE_PREVIEWS_POLL_MS: "10", FORGE_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS) },
     });
   });
@@ -188,7 +226,9 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
 
     const { id, outs } = await createThrough("certificate");
 
-    const certificates = sim.state().certificates.filter((certificate) => certificate.siteId === siteId && certificate.status !== "removing");
+    const certificates = sim
+      .state()
+      .certificates.filter((certificate) => certificate.siteId === siteId && certificate.status !== "removing");
     expect(certificates.map((certificate) => certificate.id)).toStrictEqual([Number(id)]);
     expect(outs).toMatchObject({ certificateId: Number(id), active: true });
   });
@@ -213,7 +253,9 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
 
     const failure = await hostCallFailure(createThrough("site"));
 
-    expect(failure.details).toMatch(/failed with 500.*No site `pr-41\.lost\.test` on server 1 carrying the tag `forge-previews-shop-pr-41` exists afterwards, so Forge did not create it/s);
+    expect(failure.details).toMatch(
+      /failed with 500.*No site `pr-41\.lost\.test` on server 1 carrying the tag `forge-previews-shop-pr-41` exists afterwards, so Forge did not create it/s,
+    );
     expect(failure.initFailure).toBeUndefined();
     expect(posts(ROUTES.site)).toHaveLength(1);
     expect(sim.state().sites.filter((site) => site.name === DOMAIN)).toStrictEqual([]);

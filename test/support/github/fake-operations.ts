@@ -9,9 +9,7 @@ import type {
 } from "../../../cli/github/operations-port";
 
 export type OperationCall =
-  | { op: "upPreview"; req: UpRequest }
-  | { op: "destroyPreview"; ref: PreviewRef }
-  | { op: "listPreviews" };
+  { op: "upPreview"; req: UpRequest } | { op: "destroyPreview"; ref: PreviewRef } | { op: "listPreviews" };
 
 export class FakeOperations implements Operations {
   readonly calls: OperationCall[] = [];

@@ -47,7 +47,10 @@ export interface Harness {
   env: Record<string, string | undefined>;
   runGithub(eventName: string, payload: unknown, argv?: string[]): Promise<number>;
   /** Runs sweep with the fake operations, or with `real` ones (the CLI's own, on a real backend). */
-  runSweep(argv: string[], real?: { ops: Operations; createOperationsContext(): Promise<OperationsContext> }): Promise<number>;
+  runSweep(
+    argv: string[],
+    real?: { ops: Operations; createOperationsContext(): Promise<OperationsContext> },
+  ): Promise<number>;
   summaryText(): Promise<string>;
   /** Everything that left the process: request bodies, log lines and the job summary. */
   everythingSent(): Promise<string>;
@@ -113,7 +116,9 @@ export async function startHarness(): Promise<Harness> {
     async everythingSent() {
       // `::add-mask::` lines are read by the runner, which never shows them; they are how it learns what to hide.
       const shown = out.filter((line) => !line.startsWith("::add-mask::"));
-      return [...stub.requests.map((r) => JSON.stringify(r.body)), ...shown, await readFile(summaryPath, "utf8")].join("\n");
+      return [...stub.requests.map((r) => JSON.stringify(r.body)), ...shown, await readFile(summaryPath, "utf8")].join(
+        "\n",
+      );
     },
     async close() {
       await stub.close();
@@ -125,12 +130,25 @@ export async function startHarness(): Promise<Harness> {
 }
 
 /** A same-repository open PR, as GET /pulls/{n} returns it. */
-export function openPull(number: number, overrides: { headRepo?: string | null; branch?: string; labels?: string[]; state?: "open" | "closed"; merged?: boolean } = {}) {
+export function openPull(
+  number: number,
+  overrides: {
+    headRepo?: string | null;
+    branch?: string;
+    labels?: string[];
+    state?: "open" | "closed";
+    merged?: boolean;
+  } = {},
+) {
   return {
     number,
     state: overrides.state ?? ("open" as const),
     merged: overrides.merged ?? false,
-    head: { ref: overrides.branch ?? "feature/vat-lines", sha: HEAD_SHA, repo: overrides.headRepo === null ? null : { full_name: overrides.headRepo ?? "acme/customer" } },
+    head: {
+      ref: overrides.branch ?? "feature/vat-lines",
+      sha: HEAD_SHA,
+      repo: overrides.headRepo === null ? null : { full_name: overrides.headRepo ?? "acme/customer" },
+    },
     base: { ref: "main", repo: { full_name: "acme/customer" } },
     labels: (overrides.labels ?? []).map((name) => ({ name })),
   };

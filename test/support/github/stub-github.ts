@@ -104,7 +104,14 @@ export async function startStubGitHub(): Promise<StubGitHub> {
     repo(fullName) {
       let state = repos.get(fullName.toLowerCase());
       if (!state) {
-        state = { permissions: new Map(), pulls: new Map(), comments: new Map(), reactions: [], deployments: [], statuses: new Map() };
+        state = {
+          permissions: new Map(),
+          pulls: new Map(),
+          comments: new Map(),
+          reactions: [],
+          deployments: [],
+          statuses: new Map(),
+        };
         repos.set(fullName.toLowerCase(), state);
       }
       return state;
@@ -164,14 +171,20 @@ export async function startStubGitHub(): Promise<StubGitHub> {
       const page = Number(url.searchParams.get("page") ?? 1);
       const last = Math.max(1, Math.ceil(all.length / perPage));
       const links: string[] = [];
-      const link = (p: number, rel: string) => `<${stub.url}${url.pathname}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
+      const link = (p: number, rel: string) =>
+        `<${stub.url}${url.pathname}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
       if (page < last) links.push(link(page + 1, "next"), link(last, "last"));
       if (page > 1) links.push(link(1, "first"), link(page - 1, "prev"));
       const slice = all.slice((page - 1) * perPage, page * perPage);
       return json(res, 200, slice, links.length > 0 ? { link: links.join(", ") } : {});
     }
     if (method === "POST" && (r = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
-      const comment: StubComment = { id: nextId++, body: (body as { body: string }).body, user: { login: "github-actions[bot]", type: "Bot" }, created_at: now };
+      const comment: StubComment = {
+        id: nextId++,
+        body: (body as { body: string }).body,
+        user: { login: "github-actions[bot]", type: "Bot" },
+        created_at: now,
+      };
       const list = repo.comments.get(Number(r[1])) ?? [];
       list.push(comment);
       repo.comments.set(Number(r[1]), list);
@@ -188,10 +201,21 @@ export async function startStubGitHub(): Promise<StubGitHub> {
       return json(res, 404, { message: "Not Found" });
     }
     if (method === "POST" && rest === "/deployments") {
-      const input = body as { ref: string; environment: string; payload: unknown; transient_environment: boolean; production_environment: boolean };
+      const input = body as {
+        ref: string;
+        environment: string;
+        payload: unknown;
+        transient_environment: boolean;
+        production_environment: boolean;
+      };
       const deployment: StubDeployment = {
-        id: nextId++, ref: input.ref, environment: input.environment, created_at: now, payload: input.payload,
-        transient_environment: input.transient_environment, production_environment: input.production_environment,
+        id: nextId++,
+        ref: input.ref,
+        environment: input.environment,
+        created_at: now,
+        payload: input.payload,
+        transient_environment: input.transient_environment,
+        production_environment: input.production_environment,
       };
       repo.deployments.push(deployment);
       return json(res, 201, deployment);
@@ -212,8 +236,12 @@ export async function startStubGitHub(): Promise<StubGitHub> {
       if (method === "POST") {
         const input = body as { state: string; description?: string; environment_url?: string; log_url?: string };
         const status: StubDeploymentStatus = {
-          id: nextId++, state: input.state, description: input.description ?? "", environment_url: input.environment_url ?? "",
-          log_url: input.log_url ?? "", created_at: now,
+          id: nextId++,
+          state: input.state,
+          description: input.description ?? "",
+          environment_url: input.environment_url ?? "",
+          log_url: input.log_url ?? "",
+          created_at: now,
         };
         list.push(status);
         repo.statuses.set(id, list);
@@ -230,6 +258,7 @@ export async function startStubGitHub(): Promise<StubGitHub> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stub.close = () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  stub.close = () =>
+    new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
   return stub;
 }

@@ -9,7 +9,11 @@ describe("checkCapacity", () => {
   });
 
   it("refuses a new preview once the limit is reached, listing what holds the places", () => {
-    expect(checkCapacity(live("pr-1", "shop-pr-4"), "pr-2", 2)).toEqual({ allowed: false, live: live("pr-1", "shop-pr-4"), max: 2 });
+    expect(checkCapacity(live("pr-1", "shop-pr-4"), "pr-2", 2)).toEqual({
+      allowed: false,
+      live: live("pr-1", "shop-pr-4"),
+      max: 2,
+    });
   });
 
   it("never refuses a preview that already exists, even past the limit, since its up is an update", () => {

@@ -18,7 +18,9 @@ import { UserError } from "../../../providers/common/user-error";
 
 describe("readBackendSettings", () => {
   it("names PULUMI_BACKEND_URL when it is missing", () => {
-    expect(() => readBackendSettings({ PULUMI_CONFIG_PASSPHRASE: "x" })).toThrow(/PULUMI_BACKEND_URL is not set.*s3:\/\//s);
+    expect(() => readBackendSettings({ PULUMI_CONFIG_PASSPHRASE: "x" })).toThrow(
+      /PULUMI_BACKEND_URL is not set.*s3:\/\//s,
+    );
   });
 
   it("asks for the passphrase on a DIY backend without a secrets provider", () => {
@@ -32,9 +34,18 @@ describe("readBackendSettings", () => {
     try {
       const file = path.join(dir, "passphrase");
       writeFileSync(file, "secret\n");
-      expect(readBackendSettings({ PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE: "" })).toEqual({ backendUrl: "file:///state", secretsProvider: null });
-      expect(readBackendSettings({ PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE_FILE: file }).secretsProvider).toBeNull();
-      expect(readBackendSettings({ PULUMI_BACKEND_URL: "s3://state", FORGE_PREVIEWS_SECRETS_PROVIDER: "awskms://alias/x" }).secretsProvider).toBe("awskms://alias/x");
+      expect(readBackendSettings({ PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE: "" })).toEqual({
+        backendUrl: "file:///state",
+        secretsProvider: null,
+      });
+      expect(
+        readBackendSettings({ PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE_FILE: file })
+          .secretsProvider,
+      ).toBeNull();
+      expect(
+        readBackendSettings({ PULUMI_BACKEND_URL: "s3://state", FORGE_PREVIEWS_SECRETS_PROVIDER: "awskms://alias/x" })
+          .secretsProvider,
+      ).toBe("awskms://alias/x");
       expect(readBackendSettings({ PULUMI_BACKEND_URL: "https://api.pulumi.com" }).secretsProvider).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -42,15 +53,18 @@ describe("readBackendSettings", () => {
   });
 
   it("refuses a passphrase file that cannot be read", () => {
-    expect(() => readBackendSettings({ PULUMI_BACKEND_URL: "file:///s", PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/pass" })).toThrow(
-      "PULUMI_CONFIG_PASSPHRASE_FILE names /nonexistent/pass, which cannot be read",
-    );
+    expect(() =>
+      readBackendSettings({ PULUMI_BACKEND_URL: "file:///s", PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/pass" }),
+    ).toThrow("PULUMI_CONFIG_PASSPHRASE_FILE names /nonexistent/pass, which cannot be read");
   });
 });
 
 describe("parseSharedConfig", () => {
   it("reads YAML with bare and namespaced keys, objects as JSON with their parsed value", () => {
-    const entries = parseSharedConfig("forgeOrg: acme\nforge-previews:forgeServerId: 42\napps:\n  shop: {repository: acme/shop, masterDatabase: shop_master}\n", "test");
+    const entries = parseSharedConfig(
+      "forgeOrg: acme\nforge-previews:forgeServerId: 42\napps:\n  shop: {repository: acme/shop, masterDatabase: shop_master}\n",
+      "test",
+    );
 
     expect(entries).toEqual({
       "forge-previews:forgeOrg": { value: "acme", secret: false },
@@ -64,7 +78,12 @@ describe("parseSharedConfig", () => {
   });
 
   it("reads a copy of a stack file, whose keys sit under `config:`", () => {
-    expect(parseSharedConfig('{"encryptionsalt": "v1:x", "config": {"forge-previews:previewDomain": "p.example.com"}}', "test")).toEqual({
+    expect(
+      parseSharedConfig(
+        '{"encryptionsalt": "v1:x", "config": {"forge-previews:previewDomain": "p.example.com"}}',
+        "test",
+      ),
+    ).toEqual({
       "forge-previews:previewDomain": { value: "p.example.com", secret: false },
     });
   });
@@ -113,12 +132,17 @@ describe("readConfigSource", () => {
       origin: "FORGE_PREVIEWS_CONFIG",
       entries: { "forge-previews:forgeOrg": { value: "acme", secret: false } },
     });
-    expect(readConfigSource({ FORGE_PREVIEWS_CONFIG_STACK: "snapshots" })).toEqual({ kind: "stack", stack: "snapshots" });
+    expect(readConfigSource({ FORGE_PREVIEWS_CONFIG_STACK: "snapshots" })).toEqual({
+      kind: "stack",
+      stack: "snapshots",
+    });
     expect(readConfigSource({})).toEqual({ kind: "existing" });
   });
 
   it("refuses two sources at once and an unreadable file", () => {
-    expect(() => readConfigSource({ FORGE_PREVIEWS_CONFIG: "{}", FORGE_PREVIEWS_CONFIG_STACK: "s" })).toThrow(/Set only one of/);
+    expect(() => readConfigSource({ FORGE_PREVIEWS_CONFIG: "{}", FORGE_PREVIEWS_CONFIG_STACK: "s" })).toThrow(
+      /Set only one of/,
+    );
     expect(() => readConfigSource({ FORGE_PREVIEWS_CONFIG_FILE: "/nonexistent/x.yaml" })).toThrow(
       /FORGE_PREVIEWS_CONFIG_FILE \(\/nonexistent\/x.yaml\) cannot be read/,
     );
@@ -152,7 +176,10 @@ describe("parseOptions", () => {
   const spec = { pr: { type: "string" }, json: { type: "boolean" } } as const;
 
   it("parses known options and positionals", () => {
-    expect(parseOptions(["--pr", "7", "--json", "extra"], spec)).toEqual({ values: { pr: "7", json: true }, positionals: ["extra"] });
+    expect(parseOptions(["--pr", "7", "--json", "extra"], spec)).toEqual({
+      values: { pr: "7", json: true },
+      positionals: ["extra"],
+    });
   });
 
   it("turns an unknown option or a missing value into a UsageError that names it", () => {
@@ -162,7 +189,9 @@ describe("parseOptions", () => {
   });
 
   it("names a required option that is missing", () => {
-    expect(() => requireOption(undefined, "--sha", "the PR's head commit")).toThrow(new UsageError("`--sha` is required: the PR's head commit."));
+    expect(() => requireOption(undefined, "--sha", "the PR's head commit")).toThrow(
+      new UsageError("`--sha` is required: the PR's head commit."),
+    );
     expect(new UsageError("x")).toBeInstanceOf(UserError);
   });
 });

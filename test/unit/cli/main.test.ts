@@ -17,7 +17,8 @@ describe("forge-previews main", () => {
     expect(await main(["--help"], run)).toBe(0);
 
     const text = run.stdout.join("\n");
-    for (const command of ["up", "destroy", "list", "doctor", "sandbox", "github", "sweep"]) expect(text).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
+    for (const command of ["up", "destroy", "list", "doctor", "sandbox", "github", "sweep"])
+      expect(text).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
     expect(text).toContain("PULUMI_BACKEND_URL");
     expect(text).toContain("FORGE_PREVIEWS_SSH_PRIVATE_KEY");
   });
@@ -43,16 +44,21 @@ describe("forge-previews main", () => {
     expect(run.stderr[0]).toMatch(/^Unknown command "constructor"\./);
   });
 
-  it.each(["github", "sweep"])("%s reports an unknown option as its own one-line error, before reading any configuration", async (command) => {
-    const run = io();
-    expect(await main([command, "--all"], run)).toBe(1);
-    expect(run.stdout).toEqual([`${command}: Unknown option '--all'.`]);
-  });
+  it.each(["github", "sweep"])(
+    "%s reports an unknown option as its own one-line error, before reading any configuration",
+    async (command) => {
+      const run = io();
+      expect(await main([command, "--all"], run)).toBe(1);
+      expect(run.stdout).toEqual([`${command}: Unknown option '--all'.`]);
+    },
+  );
 
   it("exits with 2 and shows the usage when a required option is missing", async () => {
     const run = io();
     expect(await main(["up", "--pr", "3", "--branch", "main"], run)).toBe(2);
-    expect(run.stderr.join("\n")).toMatch(/^error: `--sha` is required: the PR's head commit\.\n\nUsage: forge-previews up/);
+    expect(run.stderr.join("\n")).toMatch(
+      /^error: `--sha` is required: the PR's head commit\.\n\nUsage: forge-previews up/,
+    );
   });
 
   it.each([
@@ -77,7 +83,12 @@ describe("forge-previews main", () => {
 
   it("removes secret values of the environment from error messages", async () => {
     const token = "tok-must-not-appear-1234";
-    const run = io({ PULUMI_BACKEND_URL: "file:///x", PULUMI_CONFIG_PASSPHRASE: "x", FORGE_TOKEN: token, FORGE_PREVIEWS_CONFIG_FILE: `/nonexistent/${token}.yaml` });
+    const run = io({
+      PULUMI_BACKEND_URL: "file:///x",
+      PULUMI_CONFIG_PASSPHRASE: "x",
+      FORGE_TOKEN: token,
+      FORGE_PREVIEWS_CONFIG_FILE: `/nonexistent/${token}.yaml`,
+    });
     expect(await main(["up", "--pr", "3", "--branch", "main", "--sha", SHA], run)).toBe(1);
 
     const text = run.stderr.join("\n");

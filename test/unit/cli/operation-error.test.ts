@@ -1,8 +1,13 @@
 import { PreviewOperationError } from "../../../cli/pulumi/operation-error";
 import type { ProgressReport } from "../../../cli/progress";
 
-const report = (errors: string[]): ProgressReport =>
-  ({ changes: {}, result: "failed", steps: [], failedSteps: [], errors });
+const report = (errors: string[]): ProgressReport => ({
+  changes: {},
+  result: "failed",
+  steps: [],
+  failedSteps: [],
+  errors,
+});
 
 describe("the message of a failed preview operation", () => {
   it("says a failed refresh changed nothing on Forge and names our refresh command", () => {

@@ -1,5 +1,13 @@
 // What people and machines read: the audit table, stack outputs with secrets masked, and JSON.
-import { formatAge, formatLastUpdate, formatOutputs, formatPreviewTable, formatTable, sanitizeCell, toJson } from "../../../cli/output";
+import {
+  formatAge,
+  formatLastUpdate,
+  formatOutputs,
+  formatPreviewTable,
+  formatTable,
+  sanitizeCell,
+  toJson,
+} from "../../../cli/output";
 import type { PreviewSummary } from "../../../cli/pulumi/preview-summary";
 
 const NOW = Date.parse("2026-11-27T12:00:00Z");
@@ -26,7 +34,17 @@ describe("formatPreviewTable", () => {
     const table = formatPreviewTable(
       [
         preview({}),
-        preview({ stack: "blog-pr-12", app: "blog", pr: 12, branch: null, url: null, ageDays: null, lastUpdate: null, resourceCount: null, status: "failed" }),
+        preview({
+          stack: "blog-pr-12",
+          app: "blog",
+          pr: 12,
+          branch: null,
+          url: null,
+          ageDays: null,
+          lastUpdate: null,
+          resourceCount: null,
+          status: "failed",
+        }),
       ],
       NOW,
     );
@@ -52,7 +70,11 @@ describe("formatPreviewTable", () => {
 
 describe("formatOutputs", () => {
   it("shows secret outputs only as a placeholder with how to read them", () => {
-    const text = formatOutputs("pr-1", { url: "https://pr-1.p.example.com", basicAuthPassword: "[secret]", redisDb: 3 });
+    const text = formatOutputs("pr-1", {
+      url: "https://pr-1.p.example.com",
+      basicAuthPassword: "[secret]",
+      redisDb: 3,
+    });
 
     expect(text.split("\n")).toEqual([
       "OUTPUT             VALUE",

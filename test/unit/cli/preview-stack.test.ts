@@ -6,7 +6,9 @@ const SHA = "0123456789abcdef0123456789abcdef01234567";
 
 describe("validateUpRequest", () => {
   it("accepts a valid request, a PR number given as digits, and lower-cases the commit", () => {
-    expect(validateUpRequest({ app: null, pr: "42", branch: "feature/cli-$x", sha: SHA.toUpperCase(), redeploy: true })).toEqual({
+    expect(
+      validateUpRequest({ app: null, pr: "42", branch: "feature/cli-$x", sha: SHA.toUpperCase(), redeploy: true }),
+    ).toEqual({
       app: null,
       pr: 42,
       branch: "feature/cli-$x",
@@ -31,7 +33,9 @@ describe("validateUpRequest", () => {
     ["a non-hex commit", "z".repeat(40)],
     ["a number", 12],
   ])("refuses %s", (_what, sha) => {
-    expect(() => validateUpRequest({ pr: 1, branch: "main", sha })).toThrow(/full id of the PR's head commit \(40 or 64 hex digits\)/);
+    expect(() => validateUpRequest({ pr: 1, branch: "main", sha })).toThrow(
+      /full id of the PR's head commit \(40 or 64 hex digits\)/,
+    );
   });
 
   it("accepts a 64-digit commit of a SHA-256 repository", () => {
@@ -69,17 +73,25 @@ describe("resolvePreviewNames", () => {
     const config = { apps, defaultApp: "shop", previewDomain: "p.example.com" };
     expect(resolvePreviewNames({ app: null, pr: 5 }, config).stack).toBe("pr-5");
     expect(resolvePreviewNames({ app: "shop", pr: 5 }, config).stack).toBe("pr-5");
-    expect(resolvePreviewNames({ app: "blog", pr: 5 }, config)).toMatchObject({ stack: "blog-pr-5", domain: "blog-pr-5.p.example.com", app: "blog" });
+    expect(resolvePreviewNames({ app: "blog", pr: 5 }, config)).toMatchObject({
+      stack: "blog-pr-5",
+      domain: "blog-pr-5.p.example.com",
+      app: "blog",
+    });
   });
 
   it("refuses an app that is not configured, listing the configured ones", () => {
-    expect(() => resolvePreviewNames({ app: "wiki", pr: 5 }, { apps, defaultApp: "shop", previewDomain: "p.example.com" })).toThrow(
+    expect(() =>
+      resolvePreviewNames({ app: "wiki", pr: 5 }, { apps, defaultApp: "shop", previewDomain: "p.example.com" }),
+    ).toThrow(
       "App `wiki` is not configured (configured: shop, blog); add it under `apps` in the shared configuration.",
     );
   });
 
   it("asks for the app when there is no default", () => {
-    expect(() => resolvePreviewNames({ app: null, pr: 5 }, { apps, defaultApp: null, previewDomain: "p.example.com" })).toThrow(
+    expect(() =>
+      resolvePreviewNames({ app: null, pr: 5 }, { apps, defaultApp: null, previewDomain: "p.example.com" }),
+    ).toThrow(
       /No app was given and no default app is set while 2 apps are configured; pass the app \(one of: shop, blog\)/,
     );
   });

@@ -13,13 +13,26 @@ const entry = (overrides: Partial<StackListEntry> = {}): StackListEntry => ({
   ...overrides,
 });
 
-const last = (result: string | null): LastUpdate => ({ kind: "update", result, startTime: null, endTime: "2026-11-27T10:00:00.000Z", config: {} });
+const last = (result: string | null): LastUpdate => ({
+  kind: "update",
+  result,
+  startTime: null,
+  endTime: "2026-11-27T10:00:00.000Z",
+  config: {},
+});
 
 describe("buildPreviewSummary", () => {
   it("reads app, branch, URL, commit and creation time from the outputs", () => {
     const summary = buildPreviewSummary({
       entry: entry(),
-      outputs: { app: "demo", branch: "feature/x", url: "https://pr-7.p.example.com", createdAt: "2026-11-24T12:00:00Z", commit: "abc", basicAuthPassword: "[secret]" },
+      outputs: {
+        app: "demo",
+        branch: "feature/x",
+        url: "https://pr-7.p.example.com",
+        createdAt: "2026-11-24T12:00:00Z",
+        commit: "abc",
+        basicAuthPassword: "[secret]",
+      },
       tags: { "forge-previews:branch": "older" },
       last: last("succeeded"),
       defaultApp: null,
@@ -45,13 +58,25 @@ describe("buildPreviewSummary", () => {
     const summary = buildPreviewSummary({
       entry: entry({ name: "blog-pr-3" }),
       outputs: {},
-      tags: { "forge-previews:app": "blog", "forge-previews:branch": "wip", "forge-previews:created-at": "2026-11-27T06:00:00Z" },
+      tags: {
+        "forge-previews:app": "blog",
+        "forge-previews:branch": "wip",
+        "forge-previews:created-at": "2026-11-27T06:00:00Z",
+      },
       last: last("failed"),
       defaultApp: null,
       now: NOW,
     });
 
-    expect(summary).toMatchObject({ stack: "blog-pr-3", app: "blog", pr: 3, branch: "wip", url: null, status: "failed", ageDays: 0.2 });
+    expect(summary).toMatchObject({
+      stack: "blog-pr-3",
+      app: "blog",
+      pr: 3,
+      branch: "wip",
+      url: null,
+      status: "failed",
+      ageDays: 0.2,
+    });
   });
 
   it.each([
@@ -59,17 +84,35 @@ describe("buildPreviewSummary", () => {
     [{}, last("in-progress"), "in-progress"],
     [{}, null, "unknown"],
   ])("maps list entry %p with last update %p to %s", (overrides, lastUpdate, status) => {
-    const summary = buildPreviewSummary({ entry: entry(overrides), outputs: {}, tags: {}, last: lastUpdate, defaultApp: "shop", now: NOW });
+    const summary = buildPreviewSummary({
+      entry: entry(overrides),
+      outputs: {},
+      tags: {},
+      last: lastUpdate,
+      defaultApp: "shop",
+      now: NOW,
+    });
     expect(summary?.status).toBe(status);
     expect(summary?.app).toBe("shop");
   });
 
   it("says the app is unknown when nothing records it", () => {
-    expect(buildPreviewSummary({ entry: entry(), outputs: {}, tags: {}, last: null, defaultApp: null, now: NOW })?.app).toBe(UNKNOWN_DEFAULT_APP);
+    expect(
+      buildPreviewSummary({ entry: entry(), outputs: {}, tags: {}, last: null, defaultApp: null, now: NOW })?.app,
+    ).toBe(UNKNOWN_DEFAULT_APP);
   });
 
   it("skips stacks that are not previews", () => {
-    expect(buildPreviewSummary({ entry: entry({ name: "snapshots" }), outputs: {}, tags: {}, last: null, defaultApp: null, now: NOW })).toBeNull();
+    expect(
+      buildPreviewSummary({
+        entry: entry({ name: "snapshots" }),
+        outputs: {},
+        tags: {},
+        last: null,
+        defaultApp: null,
+        now: NOW,
+      }),
+    ).toBeNull();
   });
 });
 

@@ -7,23 +7,65 @@ const URN = "urn:pulumi:pr-2::forge-previews::forge:index:PreviewEnvironment$pul
 
 /** Recorded lines (resource metadata trimmed to op, urn and type), each with the clock reading when it arrived. */
 const RECORDED_FAILED_UP: Array<[number, string]> = [
-  [0, `{"sequence":2,"timestamp":1795806410,"resourcePreEvent":{"metadata":{"op":"create","urn":"urn:pulumi:pr-2::forge-previews::pulumi:pulumi:Stack::forge-previews-pr-2","type":"pulumi:pulumi:Stack"}}}`],
-  [31_000, `{"sequence":7,"timestamp":1795806441,"resourcePreEvent":{"metadata":{"op":"create","urn":"urn:pulumi:pr-2::forge-previews::forge:index:PreviewEnvironment::pr-2","type":"forge:index:PreviewEnvironment"}}}`],
-  [37_000, `{"sequence":97,"timestamp":1795806447,"resourcePreEvent":{"metadata":{"op":"create","urn":"${URN}:RedisDbSlot::pr-2-redis","type":"pulumi-nodejs:dynamic/forge:RedisDbSlot"}}}`],
-  [40_000, `{"sequence":98,"timestamp":1795806450,"resourcePreEvent":{"metadata":{"op":"create","urn":"${URN}:Site::pr-2-site","type":"pulumi-nodejs:dynamic/forge:Site"}}}`],
-  [40_500, `{"sequence":99,"timestamp":1795806451,"resourcePreEvent":{"metadata":{"op":"create","urn":"${URN}:Database::pr-2-database","type":"pulumi-nodejs:dynamic/forge:Database"}}}`],
-  [40_600, `{"sequence":100,"timestamp":1795806451,"diagnosticEvent":{"message":"info: [runtime] forge-site: creating site pr-2.sandbox.test on server 99\\n\\n","color":"never","severity":"info"}}`],
-  [41_000, `{"sequence":100,"timestamp":1795806451,"diagnosticEvent":{"urn":"${URN}:Site::pr-2-site","prefix":"error: ","message":"\`GET /orgs/sandbox/servers/99/sites\` failed with 404: No query results for server 99\\n","color":"never","severity":"error"}}`],
-  [41_000, `{"sequence":101,"timestamp":1795806451,"resOpFailedEvent":{"metadata":{"op":"create","urn":"${URN}:Site::pr-2-site","type":"pulumi-nodejs:dynamic/forge:Site"},"status":0,"steps":2}}`],
-  [41_100, `{"sequence":102,"timestamp":1795806451,"diagnosticEvent":{"urn":"${URN}:Database::pr-2-database","prefix":"error: ","message":"\`GET /orgs/sandbox/servers/99/database/schemas\` failed with 404: No query results for server 99\\n","color":"never","severity":"error"}}`],
-  [41_100, `{"sequence":103,"timestamp":1795806451,"resOpFailedEvent":{"metadata":{"op":"create","urn":"${URN}:Database::pr-2-database","type":"pulumi-nodejs:dynamic/forge:Database"},"status":0,"steps":2}}`],
-  [41_200, `{"sequence":104,"timestamp":1795806451,"resOutputsEvent":{"metadata":{"op":"create","urn":"${URN}:RedisDbSlot::pr-2-redis","type":"pulumi-nodejs:dynamic/forge:RedisDbSlot"}}}`],
-  [41_200, `{"sequence":105,"timestamp":1795806451,"diagnosticEvent":{"prefix":"error: ","message":"update failed\\n","color":"never","severity":"error"}}`],
-  [41_300, `{"sequence":106,"timestamp":1795806451,"summaryEvent":{"maybeCorrupt":false,"durationSeconds":45,"resourceChanges":{"create":3},"PolicyPacks":{},"isPreview":false,"result":"failed"}}`],
+  [
+    0,
+    `{"sequence":2,"timestamp":1795806410,"resourcePreEvent":{"metadata":{"op":"create","urn":"urn:pulumi:pr-2::forge-previews::pulumi:pulumi:Stack::forge-previews-pr-2","type":"pulumi:pulumi:Stack"}}}`,
+  ],
+  [
+    31_000,
+    `{"sequence":7,"timestamp":1795806441,"resourcePreEvent":{"metadata":{"op":"create","urn":"urn:pulumi:pr-2::forge-previews::forge:index:PreviewEnvironment::pr-2","type":"forge:index:PreviewEnvironment"}}}`,
+  ],
+  [
+    37_000,
+    `{"sequence":97,"timestamp":1795806447,"resourcePreEvent":{"metadata":{"op":"create","urn":"${URN}:RedisDbSlot::pr-2-redis","type":"pulumi-nodejs:dynamic/forge:RedisDbSlot"}}}`,
+  ],
+  [
+    40_000,
+    `{"sequence":98,"timestamp":1795806450,"resourcePreEvent":{"metadata":{"op":"create","urn":"${URN}:Site::pr-2-site","type":"pulumi-nodejs:dynamic/forge:Site"}}}`,
+  ],
+  [
+    40_500,
+    `{"sequence":99,"timestamp":1795806451,"resourcePreEvent":{"metadata":{"op":"create","urn":"${URN}:Database::pr-2-database","type":"pulumi-nodejs:dynamic/forge:Database"}}}`,
+  ],
+  [
+    40_600,
+    `{"sequence":100,"timestamp":1795806451,"diagnosticEvent":{"message":"info: [runtime] forge-site: creating site pr-2.sandbox.test on server 99\\n\\n","color":"never","severity":"info"}}`,
+  ],
+  [
+    41_000,
+    `{"sequence":100,"timestamp":1795806451,"diagnosticEvent":{"urn":"${URN}:Site::pr-2-site","prefix":"error: ","message":"\`GET /orgs/sandbox/servers/99/sites\` failed with 404: No query results for server 99\\n","color":"never","severity":"error"}}`,
+  ],
+  [
+    41_000,
+    `{"sequence":101,"timestamp":1795806451,"resOpFailedEvent":{"metadata":{"op":"create","urn":"${URN}:Site::pr-2-site","type":"pulumi-nodejs:dynamic/forge:Site"},"status":0,"steps":2}}`,
+  ],
+  [
+    41_100,
+    `{"sequence":102,"timestamp":1795806451,"diagnosticEvent":{"urn":"${URN}:Database::pr-2-database","prefix":"error: ","message":"\`GET /orgs/sandbox/servers/99/database/schemas\` failed with 404: No query results for server 99\\n","color":"never","severity":"error"}}`,
+  ],
+  [
+    41_100,
+    `{"sequence":103,"timestamp":1795806451,"resOpFailedEvent":{"metadata":{"op":"create","urn":"${URN}:Database::pr-2-database","type":"pulumi-nodejs:dynamic/forge:Database"},"status":0,"steps":2}}`,
+  ],
+  [
+    41_200,
+    `{"sequence":104,"timestamp":1795806451,"resOutputsEvent":{"metadata":{"op":"create","urn":"${URN}:RedisDbSlot::pr-2-redis","type":"pulumi-nodejs:dynamic/forge:RedisDbSlot"}}}`,
+  ],
+  [
+    41_200,
+    `{"sequence":105,"timestamp":1795806451,"diagnosticEvent":{"prefix":"error: ","message":"update failed\\n","color":"never","severity":"error"}}`,
+  ],
+  [
+    41_300,
+    `{"sequence":106,"timestamp":1795806451,"summaryEvent":{"maybeCorrupt":false,"durationSeconds":45,"resourceChanges":{"create":3},"PolicyPacks":{},"isPreview":false,"result":"failed"}}`,
+  ],
   [41_300, `{"sequence":108,"timestamp":1795806451,"cancelEvent":{}}`],
 ];
 
-function replay(lines: Array<[number, string]>, options: { redact?: (text: string) => string } = {}): { progress: EngineProgress; printed: string[] } {
+function replay(
+  lines: Array<[number, string]>,
+  options: { redact?: (text: string) => string } = {},
+): { progress: EngineProgress; printed: string[] } {
   let now = 0;
   const progress = new EngineProgress({ now: () => now, ...options });
   const printed: string[] = [];
@@ -73,7 +115,10 @@ describe("EngineProgress", () => {
     ];
     const { progress, printed } = replay(lines, { redact: (text) => text.split("tok-SECRET-123").join("[REDACTED]") });
 
-    expect(printed).toEqual(["   1.0s  warning: token [REDACTED] looked odd", "   2.0s  error: failed with [REDACTED]"]);
+    expect(printed).toEqual([
+      "   1.0s  warning: token [REDACTED] looked odd",
+      "   2.0s  error: failed with [REDACTED]",
+    ]);
     expect(JSON.stringify(progress.report())).not.toContain("tok-SECRET-123");
   });
 
@@ -86,7 +131,10 @@ describe("EngineProgress", () => {
       [20, `{"diagnosticEvent":{"message":"Registering resource\\n","severity":"debug"}}`],
       [30, `{"diagnosticEvent":{"message":"spinner\\n","severity":"info","ephemeral":true}}`],
       [40, "Warning: not JSON at all"],
-      [50, `{"resOutputsEvent":{"metadata":{"op":"update","urn":"urn:pulumi:pr-2::forge-previews::pulumi:pulumi:Stack::forge-previews-pr-2","type":"pulumi:pulumi:Stack"}}}`],
+      [
+        50,
+        `{"resOutputsEvent":{"metadata":{"op":"update","urn":"urn:pulumi:pr-2::forge-previews::pulumi:pulumi:Stack::forge-previews-pr-2","type":"pulumi:pulumi:Stack"}}}`,
+      ],
     ]);
 
     expect(printed).toEqual([]);
@@ -103,13 +151,19 @@ describe("EngineProgress", () => {
       [3000, event("resOutputsEvent", "delete-replaced")],
     ]);
 
-    expect(printed).toEqual(["   2.0s  created   forge:Worker pr-2-worker (2.0s)", "   3.0s  deleted   forge:Worker pr-2-worker (0.5s)"]);
+    expect(printed).toEqual([
+      "   2.0s  created   forge:Worker pr-2-worker (2.0s)",
+      "   3.0s  deleted   forge:Worker pr-2-worker (0.5s)",
+    ]);
   });
 });
 
 describe("engine event helpers", () => {
   it.each([
-    ["urn:pulumi:pr-1::forge-previews::forge:index:PreviewEnvironment$pulumi-nodejs:dynamic/forge:Site::pr-1-site", "pr-1-site"],
+    [
+      "urn:pulumi:pr-1::forge-previews::forge:index:PreviewEnvironment$pulumi-nodejs:dynamic/forge:Site::pr-1-site",
+      "pr-1-site",
+    ],
     ["urn:pulumi:pr-1::forge-previews::pulumi:pulumi:Stack::forge-previews-pr-1", "forge-previews-pr-1"],
   ])("takes the resource name from the end of %s", (urn, name) => {
     expect(resourceNameOf(urn)).toBe(name);

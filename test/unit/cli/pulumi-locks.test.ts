@@ -1,7 +1,16 @@
 // Stack locks: Pulumi's lock failure read into holders, which holders count as gone, and what `up`/`destroy` do with
 // them, against a stand-in `pulumi` that fails with the real CLI's lock message until `pulumi cancel` runs.
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -28,7 +37,11 @@ const LOCKED = (pid: number, host = "vm", at = "2026-12-07T16:59:51Z") => {
 };
 
 const NOW = new Date("2026-12-07T18:00:00Z");
-const judge = (running: number[] = []): LockJudge => ({ hostname: "vm", now: NOW, isPulumiRunning: (pid) => running.includes(pid) });
+const judge = (running: number[] = []): LockJudge => ({
+  hostname: "vm",
+  now: NOW,
+  isPulumiRunning: (pid) => running.includes(pid),
+});
 
 describe("parseLockFailure", () => {
   it("reads each holder of Pulumi's lock failure once, with user, host, pid and time", () => {
@@ -50,21 +63,37 @@ describe("parseLockFailure", () => {
 
   it("returns null for any other failure, and no holders when a holder line cannot be read", () => {
     expect(parseLockFailure("error: no stack named 'pr-7' found")).toBeNull();
-    expect(parseLockFailure("error: the stack is currently locked by 2 lock(s).\n  x: created by a@b (pid 1) at 2026-01-01T00:00:00Z")).toEqual([]);
+    expect(
+      parseLockFailure(
+        "error: the stack is currently locked by 2 lock(s).\n  x: created by a@b (pid 1) at 2026-01-01T00:00:00Z",
+      ),
+    ).toEqual([]);
   });
 });
 
 describe("judgeLock", () => {
-  const lock = (host: string, minutesAgo: number) => ({ url: "u", username: "root", hostname: host, pid: 42, takenAt: new Date(NOW.getTime() - minutesAgo * 60_000) });
+  const lock = (host: string, minutesAgo: number) => ({
+    url: "u",
+    username: "root",
+    hostname: host,
+    pid: 42,
+    takenAt: new Date(NOW.getTime() - minutesAgo * 60_000),
+  });
 
   it("counts a lock of this machine stale once its pulumi is gone, however young", () => {
     expect(judgeLock(lock("vm", 1), judge())).toMatchObject({ stale: true, reason: "no longer runs on this machine" });
-    expect(judgeLock(lock("vm", 600), judge([42]))).toMatchObject({ stale: false, reason: "still runs on this machine" });
+    expect(judgeLock(lock("vm", 600), judge([42]))).toMatchObject({
+      stale: false,
+      reason: "still runs on this machine",
+    });
   });
 
   it("counts a lock of another machine stale only past the longest job's timeout", () => {
     expect(judgeLock(lock("runner-1", FOREIGN_LOCK_MAX_AGE_MINUTES), judge()).stale).toBe(false);
-    expect(judgeLock(lock("runner-1", FOREIGN_LOCK_MAX_AGE_MINUTES + 1), judge())).toMatchObject({ stale: true, reason: expect.stringContaining("121 min ago") });
+    expect(judgeLock(lock("runner-1", FOREIGN_LOCK_MAX_AGE_MINUTES + 1), judge())).toMatchObject({
+      stale: true,
+      reason: expect.stringContaining("121 min ago"),
+    });
   });
 });
 
@@ -119,7 +148,14 @@ describe("runClearingStaleLocks", () => {
     const log: string[] = [];
     const stderr: string[] = [];
 
-    const result = await runClearingStaleLocks(cli, "pr-7", ["destroy", "--stack", "pr-7"], { onStderrLine: (l) => stderr.push(l) }, (l) => log.push(l), judge());
+    const result = await runClearingStaleLocks(
+      cli,
+      "pr-7",
+      ["destroy", "--stack", "pr-7"],
+      { onStderrLine: (l) => stderr.push(l) },
+      (l) => log.push(l),
+      judge(),
+    );
 
     expect(result.exitCode).toBe(0);
     expect(calls()).toEqual([
@@ -140,7 +176,9 @@ describe("runClearingStaleLocks", () => {
     const run = runClearingStaleLocks(cli, "pr-7", ["up", "--stack", "pr-7"], {}, () => undefined, judge([2499]));
 
     await expect(run).rejects.toBeInstanceOf(StackLockedError);
-    await expect(run).rejects.toThrow(/root@vm \(pid 2499, since 2026-12-07T16:59:51.000Z\), which still runs on this machine.*\n.*clear the lock with `forge-previews unlock --stack pr-7`/s);
+    await expect(run).rejects.toThrow(
+      /root@vm \(pid 2499, since 2026-12-07T16:59:51.000Z\), which still runs on this machine.*\n.*clear the lock with `forge-previews unlock --stack pr-7`/s,
+    );
     expect(calls()).toEqual(["up --stack pr-7 --non-interactive --color never"]);
     expect(existsSync(path.join(dir, "locked"))).toBe(true);
   });
@@ -148,7 +186,9 @@ describe("runClearingStaleLocks", () => {
   it("leaves a young lock of another machine, however its pid looks here", async () => {
     writeFileSync(path.join(dir, "locked"), LOCKED(2499, "runner-1", "2026-12-07T17:30:00Z"));
 
-    await expect(runClearingStaleLocks(cli, "pr-7", ["up"], {}, () => undefined, judge())).rejects.toThrow(/taken 30 min ago on another machine/);
+    await expect(runClearingStaleLocks(cli, "pr-7", ["up"], {}, () => undefined, judge())).rejects.toThrow(
+      /taken 30 min ago on another machine/,
+    );
     expect(existsSync(path.join(dir, "locked"))).toBe(true);
   });
 
@@ -156,7 +196,14 @@ describe("runClearingStaleLocks", () => {
     writeFileSync(path.join(dir, "locked"), "error: no stack named 'pr-7' found\n");
     const stderr: string[] = [];
 
-    const result = await runClearingStaleLocks(cli, "pr-7", ["up"], { onStderrLine: (l) => stderr.push(l) }, () => undefined, judge());
+    const result = await runClearingStaleLocks(
+      cli,
+      "pr-7",
+      ["up"],
+      { onStderrLine: (l) => stderr.push(l) },
+      () => undefined,
+      judge(),
+    );
 
     expect(result.exitCode).toBe(255);
     expect(stderr).toEqual(["error: no stack named 'pr-7' found"]);
@@ -171,13 +218,21 @@ describe("the workflows that run pulumi", () => {
     const timeouts = readdirSync(dir)
       .filter((f) => /\.ya?ml$/.test(f))
       .flatMap((file) => {
-        const doc = parseYaml(readFileSync(path.join(dir, file), "utf8")) as { jobs?: Record<string, { "timeout-minutes"?: unknown; uses?: unknown }> };
+        const doc = parseYaml(readFileSync(path.join(dir, file), "utf8")) as {
+          jobs?: Record<string, { "timeout-minutes"?: unknown; uses?: unknown }>;
+        };
         // A job that calls a reusable workflow gets that workflow's own timeout.
-        return Object.entries(doc.jobs ?? {}).filter(([, job]) => job.uses === undefined).map(([id, job]) => ({ job: `${file} ${id}`, minutes: job["timeout-minutes"] }));
+        return Object.entries(doc.jobs ?? {})
+          .filter(([, job]) => job.uses === undefined)
+          .map(([id, job]) => ({ job: `${file} ${id}`, minutes: job["timeout-minutes"] }));
       });
 
     expect(timeouts.length).toBeGreaterThan(0);
-    for (const { job, minutes } of timeouts) expect({ job, ok: typeof minutes === "number" && minutes <= FOREIGN_LOCK_MAX_AGE_MINUTES }).toEqual({ job, ok: true });
+    for (const { job, minutes } of timeouts)
+      expect({ job, ok: typeof minutes === "number" && minutes <= FOREIGN_LOCK_MAX_AGE_MINUTES }).toEqual({
+        job,
+        ok: true,
+      });
   });
 });
 
@@ -194,7 +249,14 @@ describe("forge-previews unlock", () => {
   async function unlock(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
     const out: string[] = [];
     const err: string[] = [];
-    const env = { PATH: process.env.PATH ?? "", FAKE_DIR: dir, PULUMI_CLI_BIN_DIR: dir, PULUMI_BACKEND_URL: `file://${dir}/backend`, PULUMI_CONFIG_PASSPHRASE: "x", FORGE_PREVIEWS_PROJECT_DIR: ROOT };
+    const env = {
+      PATH: process.env.PATH ?? "",
+      FAKE_DIR: dir,
+      PULUMI_CLI_BIN_DIR: dir,
+      PULUMI_BACKEND_URL: `file://${dir}/backend`,
+      PULUMI_CONFIG_PASSPHRASE: "x",
+      FORGE_PREVIEWS_PROJECT_DIR: ROOT,
+    };
     const code = await main(["unlock", ...args], { out: (t) => out.push(t), err: (t) => err.push(t), env, cwd: dir });
     return { code, out, err };
   }
@@ -203,7 +265,9 @@ describe("forge-previews unlock", () => {
     const { code, out } = await unlock(["--stack", "pr-7"]);
 
     expect({ code, out }).toEqual({ code: 0, out: ["Stack pr-7 is unlocked."] });
-    expect(readFileSync(path.join(dir, "calls"), "utf8")).toBe("cancel --stack pr-7 --yes --non-interactive --color never\n");
+    expect(readFileSync(path.join(dir, "calls"), "utf8")).toBe(
+      "cancel --stack pr-7 --yes --non-interactive --color never\n",
+    );
     expect(existsSync(path.join(dir, "locked"))).toBe(false);
   });
 

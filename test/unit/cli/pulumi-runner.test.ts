@@ -44,14 +44,22 @@ describe("PulumiCli with a recording stand-in", () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   function cli(env: Record<string, string> = {}, secrets: string[] = []): PulumiCli {
-    return new PulumiCli({ cwd: root, binDir, env: { PATH: process.env.PATH ?? "", FAKE_LOG: log, ...env }, secrets, withheldEnv: ["FORGE_TOKEN"] });
+    return new PulumiCli({
+      cwd: root,
+      binDir,
+      env: { PATH: process.env.PATH ?? "", FAKE_LOG: log, ...env },
+      secrets,
+      withheldEnv: ["FORGE_TOKEN"],
+    });
   }
 
   function calls(): Call[] {
     return readdirSync(log)
       .sort()
       .map((dir) => ({
-        args: readFileSync(path.join(log, dir, "args"), "utf8").split("\n").slice(0, -1),
+        args: readFileSync(path.join(log, dir, "args"), "utf8")
+          .split("\n")
+          .slice(0, -1),
         stdin: readFileSync(path.join(log, dir, "stdin"), "utf8"),
         env: readFileSync(path.join(log, dir, "env"), "utf8"),
       }));
@@ -61,7 +69,17 @@ describe("PulumiCli with a recording stand-in", () => {
     const result = await cli({ FAKE_STDOUT: "out" }).run(["stack", "tag", "set", "app", "--", "-value"]);
 
     expect(result).toMatchObject({ exitCode: 0, stdout: "out\n" });
-    expect(calls()[0]?.args).toEqual(["stack", "tag", "set", "app", "--non-interactive", "--color", "never", "--", "-value"]);
+    expect(calls()[0]?.args).toEqual([
+      "stack",
+      "tag",
+      "set",
+      "app",
+      "--non-interactive",
+      "--color",
+      "never",
+      "--",
+      "-value",
+    ]);
     expect(calls()[0]?.env).toContain(`PATH=${binDir}${path.delimiter}`);
   });
 
@@ -98,10 +116,27 @@ describe("PulumiCli with a recording stand-in", () => {
   });
 
   it("sets only the tags whose value changed", async () => {
-    await setTags(cli(), "pr-4", { "forge-previews:app": "demo", "forge-previews:branch": "new" }, { "forge-previews:app": "demo", "forge-previews:branch": "old" });
+    await setTags(
+      cli(),
+      "pr-4",
+      { "forge-previews:app": "demo", "forge-previews:branch": "new" },
+      { "forge-previews:app": "demo", "forge-previews:branch": "old" },
+    );
 
     expect(calls().map((c) => c.args)).toEqual([
-      ["stack", "tag", "set", "--stack", "pr-4", "forge-previews:branch", "--non-interactive", "--color", "never", "--", "new"],
+      [
+        "stack",
+        "tag",
+        "set",
+        "--stack",
+        "pr-4",
+        "forge-previews:branch",
+        "--non-interactive",
+        "--color",
+        "never",
+        "--",
+        "new",
+      ],
     ]);
   });
 
@@ -110,7 +145,9 @@ describe("PulumiCli with a recording stand-in", () => {
     const failure = runner.runChecked(["stack", "ls", "--json"], "Check the passphrase.");
 
     await expect(failure).rejects.toBeInstanceOf(PulumiCommandError);
-    await expect(failure).rejects.toThrow("`pulumi stack ls --json` exited with 3:\nerror: decrypting [REDACTED] failed\nCheck the passphrase.");
+    await expect(failure).rejects.toThrow(
+      "`pulumi stack ls --json` exited with 3:\nerror: decrypting [REDACTED] failed\nCheck the passphrase.",
+    );
   });
 
   it("hands over complete stdout lines as they arrive", async () => {
@@ -121,8 +158,12 @@ describe("PulumiCli with a recording stand-in", () => {
   });
 
   it("parses --json output and refuses output that is not JSON", async () => {
-    await expect(cli({ FAKE_STDOUT: '[{"name":"pr-1"}]' }).json(["stack", "ls", "--json"], "next")).resolves.toEqual([{ name: "pr-1" }]);
-    await expect(cli({ FAKE_STDOUT: "oops" }).json(["stack", "ls", "--json"], "Try again.")).rejects.toThrow("printed something that is not JSON; Try again.");
+    await expect(cli({ FAKE_STDOUT: '[{"name":"pr-1"}]' }).json(["stack", "ls", "--json"], "next")).resolves.toEqual([
+      { name: "pr-1" },
+    ]);
+    await expect(cli({ FAKE_STDOUT: "oops" }).json(["stack", "ls", "--json"], "Try again.")).rejects.toThrow(
+      "printed something that is not JSON; Try again.",
+    );
   });
 });
 
@@ -137,7 +178,10 @@ describe("the local stack file", () => {
 
   it("keeps the encryption header when its config is cleared", () => {
     const file = path.join(dir, "Pulumi.pr-1.yaml");
-    writeFileSync(file, "encryptionsalt: v1:abc:v1:def\nconfig:\n  forge-previews:redeployToken: t1\n  forge-previews:forgeToken:\n    secure: v1:xyz\n");
+    writeFileSync(
+      file,
+      "encryptionsalt: v1:abc:v1:def\nconfig:\n  forge-previews:redeployToken: t1\n  forge-previews:forgeToken:\n    secure: v1:xyz\n",
+    );
 
     expect(readLocalPlainValues(dir, "pr-1")).toEqual({ "forge-previews:redeployToken": "t1" });
     clearLocalConfig(dir, "pr-1");

@@ -26,13 +26,28 @@ const SAMPLES: Record<string, SecretSample> = {
     secretInputs: { password: [SECRET, `${SECRET}\n`, `${SECRET}\u0000`, `\t${SECRET}`] },
   },
   "db-snapshot-clone": {
-    args: { app: "shop", source: "shop_master", target: "shop_pr_1", ownerTag: "forge-previews-shop-pr-1", protectedDatabases: ["shop", "shop_master"] },
+    args: {
+      app: "shop",
+      source: "shop_master",
+      target: "shop_pr_1",
+      ownerTag: "forge-previews-shop-pr-1",
+      protectedDatabases: ["shop", "shop_master"],
+    },
     secretInputs: {},
   },
   deployment: {
     args: {
-      serverId: 1, siteId: 1001, siteDirectory: "/home/forge/pr-1.example.dev", branch: "main", commitSha: null, redeployToken: "",
-      phpVersion: "php84", extraScriptLines: [], healthUrl: "https://pr-1.example.dev/up", healthAuth: { username: "preview", password: "pw" }, redactions: ["pw"],
+      serverId: 1,
+      siteId: 1001,
+      siteDirectory: "/home/forge/pr-1.example.dev",
+      branch: "main",
+      commitSha: null,
+      redeployToken: "",
+      phpVersion: "php84",
+      extraScriptLines: [],
+      healthUrl: "https://pr-1.example.dev/up",
+      healthAuth: { username: "preview", password: "pw" },
+      redactions: ["pw"],
     },
     secretInputs: {
       healthAuth: [
@@ -53,15 +68,33 @@ const SAMPLES: Record<string, SecretSample> = {
   },
   "forge-site": {
     args: {
-      serverId: 1, domain: "pr-12.preview.test", isolatedUser: "shop-pr12", phpVersion: "php84", webDirectory: "/public",
-      repository: "acme/shop", branch: "feature/x", sourceControlProvider: "github", pushToDeploy: true, ownerTag: "forge-previews-shop-pr-12",
+      serverId: 1,
+      domain: "pr-12.preview.test",
+      isolatedUser: "shop-pr12",
+      phpVersion: "php84",
+      webDirectory: "/public",
+      repository: "acme/shop",
+      branch: "feature/x",
+      sourceControlProvider: "github",
+      pushToDeploy: true,
+      ownerTag: "forge-previews-shop-pr-12",
     },
     secretInputs: {},
   },
   "forge-worker": {
     args: {
-      serverId: 1, siteId: 12, name: "forge-previews-pr-12-worker", isolatedUser: "shop-pr12", directory: "/home/shop-pr12/pr-12.preview.test",
-      phpVersion: "php84", connection: "redis", queues: "default", processes: 1, tries: 3, timeoutSeconds: 60, sleepSeconds: 3,
+      serverId: 1,
+      siteId: 12,
+      name: "forge-previews-pr-12-worker",
+      isolatedUser: "shop-pr12",
+      directory: "/home/shop-pr12/pr-12.preview.test",
+      phpVersion: "php84",
+      connection: "redis",
+      queues: "default",
+      processes: 1,
+      tries: 3,
+      timeoutSeconds: 60,
+      sleepSeconds: 3,
     },
     secretInputs: {},
   },
@@ -70,13 +103,30 @@ const SAMPLES: Record<string, SecretSample> = {
     secretInputs: {},
   },
   "master-snapshot": {
-    args: { app: "shop", productionDatabase: "shop", masterDatabase: "shop_master", maskingSql: [], refreshToken: "t1", protectedDatabases: [] },
+    args: {
+      app: "shop",
+      productionDatabase: "shop",
+      masterDatabase: "shop_master",
+      maskingSql: [],
+      refreshToken: "t1",
+      protectedDatabases: [],
+    },
     secretInputs: {},
   },
   preflight: {
     args: {
-      stack: "pr-1", serverId: 1, masterDatabase: "shop_master", targetDatabase: "shop_pr_1", firstSlot: 2, lastSlot: 15, redisPort: 6379,
-      forgeApiUrl: "https://forge.laravel.com/api", forgeOrg: "acme", sshHost: "203.0.113.10", sshPort: 22, sshUser: "forge",
+      stack: "pr-1",
+      serverId: 1,
+      masterDatabase: "shop_master",
+      targetDatabase: "shop_pr_1",
+      firstSlot: 2,
+      lastSlot: 15,
+      redisPort: 6379,
+      forgeApiUrl: "https://forge.laravel.com/api",
+      forgeOrg: "acme",
+      sshHost: "203.0.113.10",
+      sshPort: 22,
+      sshUser: "forge",
       sshHostKeyFingerprint: "SHA256:" + "A".repeat(43),
     },
     secretInputs: {},
@@ -146,7 +196,8 @@ describe("secrets in the check and diff of every dynamic resource", () => {
 
   beforeAll(async () => {
     mocks = await installMocks({ stack: "pr-1" });
-    for (const { folder } of resources) modules.set(folder, (await import(path.join(ROOT, "providers", folder))) as Record<string, unknown>);
+    for (const { folder } of resources)
+      modules.set(folder, (await import(path.join(ROOT, "providers", folder))) as Record<string, unknown>);
   });
 
   it("has a sample for exactly the dynamic resources under providers/", () => {
@@ -154,47 +205,66 @@ describe("secrets in the check and diff of every dynamic resource", () => {
     expect(Object.keys(SAMPLES).sort()).toStrictEqual(resources.map((r) => r.folder));
   });
 
-  it.each(resources.map((r) => [r.folder, r] as const))("%s: accepts its sample args, so the planted values are what fails", async (folder) => {
-    const provider = modules.get(folder)!.provider as LoadedProvider;
-    const { failures } = await provider.check({}, SAMPLES[folder]!.args);
-    expect(failures ?? []).toStrictEqual([]);
-  });
-
-  it.each(resources.map((r) => [r.folder, r] as const))("%s: registers exactly its secret-carrying inputs as secrets", async (folder, { className }) => {
-    mocks.reset();
-    type Constructor = new (name: string, args: Inputs) => pulumi.CustomResource;
-    const Resource = modules.get(folder)![className] as Constructor;
-    new Resource(`secret-${folder}`, SAMPLES[folder]!.args);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-
-    const registered = mocks.registration(`secret-${folder}`).inputs as Inputs;
-    const secretOnes = Object.keys(registered).filter((key) => typeof registered[key] === "object" && registered[key] !== null && SIG in (registered[key] as object));
-    expect(secretOnes.sort()).toStrictEqual(Object.keys(SAMPLES[folder]!.secretInputs).sort());
-  });
-
-  const planted = resources.flatMap(({ folder }) =>
-    Object.entries(SAMPLES[folder]!.secretInputs).flatMap(([input, values]) => values.map((value, index) => [folder, input, index, value] as const)),
+  it.each(resources.map((r) => [r.folder, r] as const))(
+    "%s: accepts its sample args, so the planted values are what fails",
+    async (folder) => {
+      const provider = modules.get(folder)!.provider as LoadedProvider;
+      const { failures } = await provider.check({}, SAMPLES[folder]!.args);
+      expect(failures ?? []).toStrictEqual([]);
+    },
   );
 
-  it.each(planted)("%s: check never shows the secret planted in `%s` (variant %i)", async (folder, input, _index, value) => {
-    const provider = modules.get(folder)!.provider as LoadedProvider;
-    const news = { ...SAMPLES[folder]!.args, [input]: value };
+  it.each(resources.map((r) => [r.folder, r] as const))(
+    "%s: registers exactly its secret-carrying inputs as secrets",
+    async (folder, { className }) => {
+      mocks.reset();
+      type Constructor = new (name: string, args: Inputs) => pulumi.CustomResource;
+      const Resource = modules.get(folder)![className] as Constructor;
+      new Resource(`secret-${folder}`, SAMPLES[folder]!.args);
+      await new Promise((resolve) => setTimeout(resolve, 50));
 
-    const result = await provider.check({}, news);
-    const said = (result.failures ?? []).map((f) => `${f.property}: ${f.reason}`).join("\n");
+      const registered = mocks.registration(`secret-${folder}`).inputs as Inputs;
+      const secretOnes = Object.keys(registered).filter(
+        (key) => typeof registered[key] === "object" && registered[key] !== null && SIG in (registered[key] as object),
+      );
+      expect(secretOnes.sort()).toStrictEqual(Object.keys(SAMPLES[folder]!.secretInputs).sort());
+    },
+  );
 
-    expect(said).not.toContain(SECRET);
-  });
+  const planted = resources.flatMap(({ folder }) =>
+    Object.entries(SAMPLES[folder]!.secretInputs).flatMap(([input, values]) =>
+      values.map((value, index) => [folder, input, index, value] as const),
+    ),
+  );
 
-  it.each(planted)("%s: diff never shows the secret planted in `%s` (variant %i)", async (folder, input, _index, value) => {
-    const provider = modules.get(folder)!.provider as LoadedProvider;
-    const olds = { ...SAMPLES[folder]!.args, [input]: value };
-    const news = { ...SAMPLES[folder]!.args };
+  it.each(planted)(
+    "%s: check never shows the secret planted in `%s` (variant %i)",
+    async (folder, input, _index, value) => {
+      const provider = modules.get(folder)!.provider as LoadedProvider;
+      const news = { ...SAMPLES[folder]!.args, [input]: value };
 
-    const said = [await textOf(() => provider.diff("id-1", olds, news)), await textOf(() => provider.diff("id-1", news, olds))].join("\n");
+      const result = await provider.check({}, news);
+      const said = (result.failures ?? []).map((f) => `${f.property}: ${f.reason}`).join("\n");
 
-    expect(said).not.toContain(SECRET);
-  });
+      expect(said).not.toContain(SECRET);
+    },
+  );
+
+  it.each(planted)(
+    "%s: diff never shows the secret planted in `%s` (variant %i)",
+    async (folder, input, _index, value) => {
+      const provider = modules.get(folder)!.provider as LoadedProvider;
+      const olds = { ...SAMPLES[folder]!.args, [input]: value };
+      const news = { ...SAMPLES[folder]!.args };
+
+      const said = [
+        await textOf(() => provider.diff("id-1", olds, news)),
+        await textOf(() => provider.diff("id-1", news, olds)),
+      ].join("\n");
+
+      expect(said).not.toContain(SECRET);
+    },
+  );
 
   it("makes at least one check fail for each secret-carrying input, so the greps above read real messages", async () => {
     const failing = new Set<string>();
@@ -203,6 +273,11 @@ describe("secrets in the check and diff of every dynamic resource", () => {
       const { failures } = await provider.check({}, { ...SAMPLES[folder]!.args, [input]: value });
       if ((failures ?? []).length > 0) failing.add(`${folder}.${input}`);
     }
-    expect([...failing].sort()).toStrictEqual(planted.map(([folder, input]) => `${folder}.${input}`).filter((v, i, all) => all.indexOf(v) === i).sort());
+    expect([...failing].sort()).toStrictEqual(
+      planted
+        .map(([folder, input]) => `${folder}.${input}`)
+        .filter((v, i, all) => all.indexOf(v) === i)
+        .sort(),
+    );
   });
 });

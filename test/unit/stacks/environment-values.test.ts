@@ -5,7 +5,10 @@ import { buildPreviewNames } from "../../../stacks/naming";
 const names = buildPreviewNames({ app: "customer", pr: 123, isDefaultApp: true, previewDomain: "staging.example.com" });
 const input = {
   names,
-  app: { env: { STRIPE_KEY: "pk_test_123" }, queue: { connection: "redis", queues: "default", processes: 1, tries: 3 } },
+  app: {
+    env: { STRIPE_KEY: "pk_test_123" },
+    queue: { connection: "redis", queues: "default", processes: 1, tries: 3 },
+  },
   url: "https://pr-123.staging.example.com",
   database: { name: "customer_pr_123", user: "customer_pr123", password: "pw", host: "127.0.0.1", port: 3306 },
   redisDb: 7,
@@ -36,9 +39,16 @@ describe("buildEnvironmentValues", () => {
   });
 
   it("never lets an app override redirect a managed key", () => {
-    const hostile = { ...input, app: { ...input.app, env: { DB_DATABASE: "customer", REDIS_CACHE_DB: "1", MAIL_MAILER: "smtp" } } };
+    const hostile = {
+      ...input,
+      app: { ...input.app, env: { DB_DATABASE: "customer", REDIS_CACHE_DB: "1", MAIL_MAILER: "smtp" } },
+    };
     const values = buildEnvironmentValues(hostile);
-    expect([values.DB_DATABASE, values.REDIS_CACHE_DB, values.MAIL_MAILER]).toStrictEqual(["customer_pr_123", "7", "log"]);
+    expect([values.DB_DATABASE, values.REDIS_CACHE_DB, values.MAIL_MAILER]).toStrictEqual([
+      "customer_pr_123",
+      "7",
+      "log",
+    ]);
   });
 
   it("manages every key config reserves for it", () => {

@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import {
-  MAX_PR_NUMBER, NAME_LIMITS, buildPreviewNames, buildStackName, candidateStackNames, findDatabaseUserClash, isPreviewDatabaseName,
-  parseStackName, validatePrNumber,
+  MAX_PR_NUMBER,
+  NAME_LIMITS,
+  buildPreviewNames,
+  buildStackName,
+  candidateStackNames,
+  findDatabaseUserClash,
+  isPreviewDatabaseName,
+  parseStackName,
+  validatePrNumber,
 } from "../../../stacks/naming";
 import { UserError } from "../../../providers/common/user-error";
 
@@ -45,12 +52,16 @@ describe("buildPreviewNames", () => {
   });
 
   it.each([0, -1, 1.5, "12a", "", null, MAX_PR_NUMBER + 1])("rejects PR number %p before naming anything", (pr) => {
-    expect(() => buildPreviewNames({ app: "customer", pr: pr as number, isDefaultApp: true, previewDomain: DOMAIN })).toThrow(UserError);
+    expect(() =>
+      buildPreviewNames({ app: "customer", pr: pr as number, isDefaultApp: true, previewDomain: DOMAIN }),
+    ).toThrow(UserError);
     expect(() => validatePrNumber(pr)).toThrow(`PR number must be a whole number from 1 to ${MAX_PR_NUMBER}`);
   });
 
   it.each(["Customer", "my-app", "1app", "", "a".repeat(21)])("rejects app name %p", (app) => {
-    expect(() => buildPreviewNames({ app, pr: 1, isDefaultApp: true, previewDomain: DOMAIN })).toThrow("App name must be 1-20 lowercase letters");
+    expect(() => buildPreviewNames({ app, pr: 1, isDefaultApp: true, previewDomain: DOMAIN })).toThrow(
+      "App name must be 1-20 lowercase letters",
+    );
   });
 });
 
@@ -69,7 +80,8 @@ describe("name invariants over many (app, PR) pairs", () => {
         expect(names.linuxUser.length).toBeLessThanOrEqual(NAME_LIMITS.linuxUser);
         expect(names.linuxUser).toMatch(/^[a-z][-a-z0-9_]*$/);
         expect(isPreviewDatabaseName(names.database)).toBe(true);
-        for (const value of Object.values(names)) if (typeof value === "string") expect(value).toBe(value.toLowerCase());
+        for (const value of Object.values(names))
+          if (typeof value === "string") expect(value).toBe(value.toLowerCase());
         expect(buildPreviewNames({ app, pr, isDefaultApp, previewDomain: DOMAIN })).toStrictEqual(names);
         expect(parseStackName(names.stack)).toStrictEqual({ kind: "preview", app: isDefaultApp ? null : app, pr });
       }),
@@ -79,20 +91,36 @@ describe("name invariants over many (app, PR) pairs", () => {
 
   it("never gives two different (app, PR) pairs the same server-side name", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(appArb, prArb), { minLength: 2, maxLength: 200, selector: ([a, p]) => `${a}#${p}` }), (pairs) => {
-        const apps = [...new Set(pairs.map(([app]) => app))];
-        fc.pre(findDatabaseUserClash(apps) === null);
-        const all = pairs.map(([app, pr]) => buildPreviewNames({ app, pr, isDefaultApp: false, previewDomain: DOMAIN }));
-        for (const key of ["stack", "domain", "linuxUser", "database", "databaseUser", "redisPrefix", "ownerTag"] as const) {
-          expect(new Set(all.map((n) => n[key])).size).toBe(pairs.length);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(appArb, prArb), { minLength: 2, maxLength: 200, selector: ([a, p]) => `${a}#${p}` }),
+        (pairs) => {
+          const apps = [...new Set(pairs.map(([app]) => app))];
+          fc.pre(findDatabaseUserClash(apps) === null);
+          const all = pairs.map(([app, pr]) =>
+            buildPreviewNames({ app, pr, isDefaultApp: false, previewDomain: DOMAIN }),
+          );
+          for (const key of [
+            "stack",
+            "domain",
+            "linuxUser",
+            "database",
+            "databaseUser",
+            "redisPrefix",
+            "ownerTag",
+          ] as const) {
+            expect(new Set(all.map((n) => n[key])).size).toBe(pairs.length);
+          }
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });
 
   it("detects apps whose database users would collide", () => {
-    expect(findDatabaseUserClash(["customer0000fw", "customer0000lv"])).toStrictEqual(["customer0000fw", "customer0000lv"]);
+    expect(findDatabaseUserClash(["customer0000fw", "customer0000lv"])).toStrictEqual([
+      "customer0000fw",
+      "customer0000lv",
+    ]);
     expect(findDatabaseUserClash(["customer", "epos", "customerportal"])).toBeNull();
   });
 });
@@ -105,7 +133,11 @@ describe("buildStackName", () => {
 
   it("builds the names parseStackName reads back", () => {
     expect(parseStackName(buildStackName({ app: null, pr: 12 }))).toStrictEqual({ kind: "preview", app: null, pr: 12 });
-    expect(parseStackName(buildStackName({ app: "blog", pr: 12 }))).toStrictEqual({ kind: "preview", app: "blog", pr: 12 });
+    expect(parseStackName(buildStackName({ app: "blog", pr: 12 }))).toStrictEqual({
+      kind: "preview",
+      app: "blog",
+      pr: 12,
+    });
   });
 });
 
@@ -125,9 +157,12 @@ describe("parseStackName", () => {
     expect(parseStackName(stack)).toStrictEqual(expected);
   });
 
-  it.each(["dev", "pr-0", "pr-01", "PR-1", "pr-12345678", "customer-pr-", "my-app-pr-1"])("refuses %s and lists the valid forms", (stack) => {
-    expect(() => parseStackName(stack)).toThrow("Valid forms: `pr-<n>` (the default app), `<app>-pr-<n>`");
-  });
+  it.each(["dev", "pr-0", "pr-01", "PR-1", "pr-12345678", "customer-pr-", "my-app-pr-1"])(
+    "refuses %s and lists the valid forms",
+    (stack) => {
+      expect(() => parseStackName(stack)).toThrow("Valid forms: `pr-<n>` (the default app), `<app>-pr-<n>`");
+    },
+  );
 
   it("database ownership pattern refuses masters and production names", () => {
     for (const name of ["customer_master", "customer", "keatchen_master", "customer_pr_0", "customer_pr_1; DROP"]) {

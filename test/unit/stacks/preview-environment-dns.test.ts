@@ -23,7 +23,14 @@ describe("a preview with cloudflareDns", () => {
       stack: "pr-7",
       config: CONFIG,
       secretConfigKeys: ["forgeToken", "sshPrivateKey"],
-      outputsFor: (args) => (args.type === "pulumi-nodejs:dynamic/forge:Site" ? { siteId: 1, siteDirectory: "/home/customer-pr7/pr-7.staging.example.com", url: "https://pr-7.staging.example.com" } : undefined),
+      outputsFor: (args) =>
+        args.type === "pulumi-nodejs:dynamic/forge:Site"
+          ? {
+              siteId: 1,
+              siteDirectory: "/home/customer-pr7/pr-7.staging.example.com",
+              url: "https://pr-7.staging.example.com",
+            }
+          : undefined,
     });
     const { buildStack } = await import("../../../stacks/program");
     await promiseOf(buildStack("pr-7").url as pulumi.Output<string>);

@@ -32,7 +32,8 @@ const isSecretEnvelope = (value: unknown): boolean => typeof value === "object" 
 function findUndefined(value: unknown, path: string): string[] {
   if (value === undefined) return [path];
   if (Array.isArray(value)) return value.flatMap((v, i) => findUndefined(v, `${path}[${i}]`));
-  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => findUndefined(v, `${path}.${k}`));
+  if (value && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => findUndefined(v, `${path}.${k}`));
   return [];
 }
 
@@ -48,7 +49,12 @@ describe("the pr-123 program under mocks", () => {
       outputsFor: (args) => {
         switch (args.type) {
           case "pulumi-nodejs:dynamic/forge:Site":
-            return { siteId: 501, siteDirectory: "/home/customer-pr123/pr-123.staging.example.com", url: "https://pr-123.staging.example.com", createdAt: "2026-11-27T00:00:00Z" };
+            return {
+              siteId: 501,
+              siteDirectory: "/home/customer-pr123/pr-123.staging.example.com",
+              url: "https://pr-123.staging.example.com",
+              createdAt: "2026-11-27T00:00:00Z",
+            };
           case "pulumi-nodejs:dynamic/forge:Database":
             return { databaseId: 61, userId: 62, password: "generated-db-password", host: "127.0.0.1", port: 3306 };
           case "pulumi-nodejs:dynamic/forge:DbSnapshotClone":
@@ -112,7 +118,14 @@ describe("the pr-123 program under mocks", () => {
       method: "auto",
       resetToken: "",
     });
-    expect(mocks.registration("pr-123-redis").inputs).toMatchObject({ stack: "pr-123", app: "customer", pr: 123, firstSlot: 2, lastSlot: 15, redisPort: 6379 });
+    expect(mocks.registration("pr-123-redis").inputs).toMatchObject({
+      stack: "pr-123",
+      app: "customer",
+      pr: 123,
+      firstSlot: 2,
+      lastSlot: 15,
+      redisPort: 6379,
+    });
   });
 
   it("wires the site, database and slot outputs into the environment, deployment and worker", () => {
@@ -147,7 +160,14 @@ describe("the pr-123 program under mocks", () => {
 
   it("writes the slot into both REDIS_DB and REDIS_CACHE_DB and pins mail to the log", () => {
     const values = (mocks.registration("pr-123-env").inputs.values as { value: Record<string, string> }).value;
-    expect(values).toMatchObject({ REDIS_DB: "5", REDIS_CACHE_DB: "5", MAIL_MAILER: "log", DB_DATABASE: "customer_pr_123", DB_PASSWORD: "generated-db-password", STRIPE_KEY: "pk_test_1" });
+    expect(values).toMatchObject({
+      REDIS_DB: "5",
+      REDIS_CACHE_DB: "5",
+      MAIL_MAILER: "log",
+      DB_DATABASE: "customer_pr_123",
+      DB_PASSWORD: "generated-db-password",
+      STRIPE_KEY: "pk_test_1",
+    });
   });
 
   it("registers no undefined anywhere", () => {
@@ -155,9 +175,23 @@ describe("the pr-123 program under mocks", () => {
   });
 
   it("exports the outputs the CLI and the PR comment read", async () => {
-    expect(Object.keys(outputs).sort()).toStrictEqual(
-      ["app", "basicAuthPassword", "basicAuthUser", "branch", "cloneMethod", "commit", "createdAt", "databaseName", "databasePassword", "pr", "redisDb", "siteId", "snapshot", "stack", "url"],
-    );
+    expect(Object.keys(outputs).sort()).toStrictEqual([
+      "app",
+      "basicAuthPassword",
+      "basicAuthUser",
+      "branch",
+      "cloneMethod",
+      "commit",
+      "createdAt",
+      "databaseName",
+      "databasePassword",
+      "pr",
+      "redisDb",
+      "siteId",
+      "snapshot",
+      "stack",
+      "url",
+    ]);
     expect(await promiseOf(outputs.url as pulumi.Output<string>)).toBe("https://pr-123.staging.example.com");
     expect(await promiseOf(outputs.redisDb as pulumi.Output<number>)).toBe(5);
     expect(await promiseOf(outputs.snapshot as pulumi.Output<string>)).toBe("2026-11-22T02:00:00Z");

@@ -7,7 +7,9 @@ const CONFIG = {
   forgeServerId: "42",
   forgeToken: "forge-token",
   previewDomain: "staging.example.com",
-  apps: JSON.stringify({ customer: { repository: "acme/customer", masterDatabase: "customer_master", productionDatabase: "customer" } }),
+  apps: JSON.stringify({
+    customer: { repository: "acme/customer", masterDatabase: "customer_master", productionDatabase: "customer" },
+  }),
   sshHost: "203.0.113.10",
   sshHostKeyFingerprint: "SHA256:" + "B".repeat(43),
   sshPrivateKey: "ssh-key",
@@ -31,7 +33,12 @@ describe("a preview's site and push-to-deploy", () => {
       secretConfigKeys: ["forgeToken", "sshPrivateKey", "basicAuthPassword"],
       outputsFor: (args) =>
         args.type === "pulumi-nodejs:dynamic/forge:Site"
-          ? { siteId: 501, siteDirectory: "/home/customer-pr123/pr-123.staging.example.com", url: "https://pr-123.staging.example.com", createdAt: "2026-11-27T00:00:00Z" }
+          ? {
+              siteId: 501,
+              siteDirectory: "/home/customer-pr123/pr-123.staging.example.com",
+              url: "https://pr-123.staging.example.com",
+              createdAt: "2026-11-27T00:00:00Z",
+            }
           : undefined,
     });
     const { buildStack } = await import("../../../stacks/program");
@@ -45,7 +52,10 @@ describe("a preview's site and push-to-deploy", () => {
   });
 
   it("turns push-to-deploy off on a preview made with it on by updating the site in place, not replacing it", () => {
-    const news = { sourceControlProvider: "github", ...mocks.registration("pr-123-site").inputs } as unknown as ForgeSiteInputs;
+    const news = {
+      sourceControlProvider: "github",
+      ...mocks.registration("pr-123-site").inputs,
+    } as unknown as ForgeSiteInputs;
     const olds: ForgeSiteOutputs = {
       ...news,
       pushToDeploy: true,

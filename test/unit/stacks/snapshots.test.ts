@@ -10,7 +10,12 @@ const CONFIG = {
   previewDomain: "staging.example.com",
   productionDatabases: JSON.stringify(["legacy"]),
   apps: JSON.stringify({
-    customer: { repository: "acme/customer", masterDatabase: "customer_master", productionDatabase: "customer", maskingSql: MASK },
+    customer: {
+      repository: "acme/customer",
+      masterDatabase: "customer_master",
+      productionDatabase: "customer",
+      maskingSql: MASK,
+    },
     billing: { repository: "acme/billing", masterDatabase: "billing_master", productionDatabase: "billing" },
     docs: { repository: "acme/docs", masterDatabase: "docs_master" },
   }),
@@ -34,7 +39,15 @@ describe("the snapshots program under mocks", () => {
       secretConfigKeys: SECRET_KEYS,
       outputsFor: (args) =>
         args.type === TYPE
-          ? { snapshotAt: `2026-11-22T02:00:0${args.name.length % 10}Z`, bytes: args.name.length * 1000, tables: 7, rows: args.name.length * 100, seconds: 3, method: "stream-dump", sealed: true }
+          ? {
+              snapshotAt: `2026-11-22T02:00:0${args.name.length % 10}Z`,
+              bytes: args.name.length * 1000,
+              tables: 7,
+              rows: args.name.length * 100,
+              seconds: 3,
+              method: "stream-dump",
+              sealed: true,
+            }
           : undefined,
     });
     const { buildStack } = await import("../../../stacks/program");
@@ -54,11 +67,17 @@ describe("the snapshots program under mocks", () => {
     const billing = mocks.registration("billing-master", TYPE).inputs;
 
     expect(customer).toMatchObject({
-      app: "customer", productionDatabase: "customer", masterDatabase: "customer_master", maskingSql: [MASK],
+      app: "customer",
+      productionDatabase: "customer",
+      masterDatabase: "customer_master",
+      maskingSql: [MASK],
       protectedDatabases: ["billing", "billing_master", "customer", "docs_master", "legacy"],
     });
     expect(billing).toMatchObject({
-      app: "billing", productionDatabase: "billing", masterDatabase: "billing_master", maskingSql: [],
+      app: "billing",
+      productionDatabase: "billing",
+      masterDatabase: "billing_master",
+      maskingSql: [],
       protectedDatabases: ["billing", "customer", "customer_master", "docs_master", "legacy"],
     });
   });
@@ -74,14 +93,17 @@ describe("the snapshots program under mocks", () => {
   it("hands no credential to any resource", () => {
     const text = JSON.stringify(mocks.registrations.map((r) => r.inputs));
 
-    for (const secret of ["forge-token-never-an-input", "ssh-key-never-an-input", "mysql-password-never-an-input"]) expect(text).not.toContain(secret);
+    for (const secret of ["forge-token-never-an-input", "ssh-key-never-an-input", "mysql-password-never-an-input"])
+      expect(text).not.toContain(secret);
   });
 
   it("exports per app when its master was taken from production, its size, tables, rows and whether it is sealed", async () => {
     const snapshots = outputs.snapshots as Record<string, Record<string, pulumi.Output<unknown>>>;
     const resolved: Record<string, Record<string, unknown>> = {};
     for (const [app, fields] of Object.entries(snapshots)) {
-      resolved[app] = Object.fromEntries(await Promise.all(Object.entries(fields).map(async ([k, v]) => [k, await promiseOf(v)] as const)));
+      resolved[app] = Object.fromEntries(
+        await Promise.all(Object.entries(fields).map(async ([k, v]) => [k, await promiseOf(v)] as const)),
+      );
     }
 
     expect(resolved).toStrictEqual({

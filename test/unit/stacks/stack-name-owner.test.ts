@@ -25,13 +25,20 @@ function codeOf(source: string): string {
 
 function offencesIn(source: string): string[] {
   const code = codeOf(source);
-  return STACK_NAME_CODE.flatMap(([what, pattern]) => code.split("\n").filter((line) => pattern.test(line)).map((line) => `${what}: ${line.trim()}`));
+  return STACK_NAME_CODE.flatMap(([what, pattern]) =>
+    code
+      .split("\n")
+      .filter((line) => pattern.test(line))
+      .map((line) => `${what}: ${line.trim()}`),
+  );
 }
 
 function sourceFiles(entry: string): string[] {
   const absolute = path.join(ROOT, entry);
   if (fs.statSync(absolute).isFile()) return entry.endsWith(".ts") ? [entry] : [];
-  return fs.readdirSync(absolute).flatMap((name) => (name === "node_modules" ? [] : sourceFiles(path.join(entry, name))));
+  return fs
+    .readdirSync(absolute)
+    .flatMap((name) => (name === "node_modules" ? [] : sourceFiles(path.join(entry, name))));
 }
 
 describe("the stack-name owner", () => {
@@ -61,7 +68,9 @@ describe("the stack-name owner", () => {
     const files = SCANNED.flatMap(sourceFiles).filter((file) => file !== OWNER);
     expect(files.length).toBeGreaterThan(100);
 
-    const offences = files.flatMap((file) => offencesIn(fs.readFileSync(path.join(ROOT, file), "utf8")).map((offence) => `${file}: ${offence}`));
+    const offences = files.flatMap((file) =>
+      offencesIn(fs.readFileSync(path.join(ROOT, file), "utf8")).map((offence) => `${file}: ${offence}`),
+    );
 
     expect(offences).toStrictEqual([]);
   });

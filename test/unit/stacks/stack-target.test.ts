@@ -9,12 +9,18 @@ const BASE = { apps: APPS, previewDomain: "staging.example.com", snapshotsStack:
 describe("resolveStackTarget", () => {
   it("maps pr-<n> to the default app", () => {
     const target = resolveStackTarget("pr-42", { ...BASE, defaultApp: "customer" });
-    expect(target).toMatchObject({ kind: "preview", names: { app: "customer", pr: 42, domain: "pr-42.staging.example.com" } });
+    expect(target).toMatchObject({
+      kind: "preview",
+      names: { app: "customer", pr: 42, domain: "pr-42.staging.example.com" },
+    });
   });
 
   it("maps <app>-pr-<n> to that app", () => {
     const target = resolveStackTarget("epos-pr-42", { ...BASE, defaultApp: "customer" });
-    expect(target).toMatchObject({ kind: "preview", names: { app: "epos", stack: "epos-pr-42", database: "epos_pr_42" } });
+    expect(target).toMatchObject({
+      kind: "preview",
+      names: { app: "epos", stack: "epos-pr-42", database: "epos_pr_42" },
+    });
   });
 
   it("recognises the snapshots stack", () => {
@@ -22,15 +28,21 @@ describe("resolveStackTarget", () => {
   });
 
   it("refuses pr-<n> when several apps are configured and none is the default", () => {
-    expect(() => resolveStackTarget("pr-42", { ...BASE, defaultApp: null })).toThrow("Use `<app>-pr-42` (one of: customer, epos) or set `defaultApp`.");
+    expect(() => resolveStackTarget("pr-42", { ...BASE, defaultApp: null })).toThrow(
+      "Use `<app>-pr-42` (one of: customer, epos) or set `defaultApp`.",
+    );
   });
 
   it("refuses an app that is not configured", () => {
-    expect(() => resolveStackTarget("shop-pr-1", { ...BASE, defaultApp: null })).toThrow("names app `shop`, which is not configured. Configured apps: customer, epos.");
+    expect(() => resolveStackTarget("shop-pr-1", { ...BASE, defaultApp: null })).toThrow(
+      "names app `shop`, which is not configured. Configured apps: customer, epos.",
+    );
   });
 
   it("refuses a second name for the default app's environment", () => {
-    expect(() => resolveStackTarget("customer-pr-1", { ...BASE, defaultApp: "customer" })).toThrow("its preview stack is `pr-1`, not customer-pr-1");
+    expect(() => resolveStackTarget("customer-pr-1", { ...BASE, defaultApp: "customer" })).toThrow(
+      "its preview stack is `pr-1`, not customer-pr-1",
+    );
   });
 
   it("refuses other stack names with the valid forms", () => {

@@ -61,7 +61,8 @@ export function unpinnedActions(workflow: Workflow): string[] {
  * `permissions` apply to every job that sets none) says what it needs.
  */
 export function jobsWithoutPermissions(workflow: Workflow): string[] {
-  if (isNode(workflow.doc.permissions) && jobs(workflow).length > 0 && Object.keys(workflow.doc.permissions).length > 0) return [];
+  if (isNode(workflow.doc.permissions) && jobs(workflow).length > 0 && Object.keys(workflow.doc.permissions).length > 0)
+    return [];
   return jobs(workflow)
     .filter(([, job]) => !isNode(job.permissions))
     .map(([id]) => `${workflow.name} job ${id} sets no permissions`);
@@ -79,7 +80,8 @@ export function perPullRequestConcurrencyProblems(workflow: Workflow): string[] 
     if (!/github\.event\.(issue|pull_request)\.number/.test(concurrency.group)) {
       problems.push(`${workflow.name} job ${id}: concurrency group \`${concurrency.group}\` is not per pull request`);
     }
-    if (concurrency["cancel-in-progress"] !== false) problems.push(`${workflow.name} job ${id} may cancel a run in progress`);
+    if (concurrency["cancel-in-progress"] !== false)
+      problems.push(`${workflow.name} job ${id} may cancel a run in progress`);
   }
   return problems;
 }

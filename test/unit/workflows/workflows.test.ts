@@ -24,9 +24,13 @@ const everything = [...workflows, load(CALLER_EXAMPLE)];
 
 describe("the workflows", () => {
   it("include the preview, snapshots and sweep workflows", () => {
-    expect(workflows.map((w) => w.name).sort()).toEqual(expect.arrayContaining([
-      ".github/workflows/preview.yml", ".github/workflows/snapshots.yml", ".github/workflows/sweep.yml",
-    ]));
+    expect(workflows.map((w) => w.name).sort()).toEqual(
+      expect.arrayContaining([
+        ".github/workflows/preview.yml",
+        ".github/workflows/snapshots.yml",
+        ".github/workflows/sweep.yml",
+      ]),
+    );
   });
 
   it("never put event text or the head branch into a run: script through an expression", () => {
@@ -44,7 +48,8 @@ describe("the workflows", () => {
   it("grant the preview, snapshots and sweep jobs their permissions job by job, with none at the top", () => {
     for (const w of workflows.filter((w) => !w.name.endsWith("ci.yml"))) {
       expect([w.name, w.doc.permissions]).toEqual([w.name, {}]);
-      for (const job of Object.values(w.doc.jobs as Record<string, { permissions?: unknown }>)) expect(job.permissions).toEqual(expect.any(Object));
+      for (const job of Object.values(w.doc.jobs as Record<string, { permissions?: unknown }>))
+        expect(job.permissions).toEqual(expect.any(Object));
     }
   });
 
@@ -64,7 +69,10 @@ describe("the workflows", () => {
   });
 
   it("schedule the snapshot refresh on Sundays at 02:00 and the sweep daily", () => {
-    const cron = (name: string) => ((workflows.find((w) => w.name === name)?.doc.on as { schedule: Array<{ cron: string }> }).schedule ?? []).map((s) => s.cron);
+    const cron = (name: string) =>
+      ((workflows.find((w) => w.name === name)?.doc.on as { schedule: Array<{ cron: string }> }).schedule ?? []).map(
+        (s) => s.cron,
+      );
     expect(cron(".github/workflows/snapshots.yml")).toEqual(["0 2 * * 0"]);
     expect(cron(".github/workflows/sweep.yml")).toHaveLength(1);
     expect(cron(".github/workflows/sweep.yml")[0]).toMatch(/^\d+ \d+ \* \* \*$/);
@@ -72,7 +80,9 @@ describe("the workflows", () => {
 });
 
 describe("the workflow checks", () => {
-  const bad = parseWorkflow("bad.yml", `
+  const bad = parseWorkflow(
+    "bad.yml",
+    `
 on: issue_comment
 jobs:
   a:
@@ -89,7 +99,8 @@ jobs:
           BODY: \${{ github.event.comment.body }}
   b:
     uses: acme/x/.github/workflows/y.yml@main
-`);
+`,
+  );
 
   it("find event text and the head branch inside run:, but not in env:", () => {
     expect(untrustedExpressionsInRun(bad)).toEqual([
@@ -106,7 +117,10 @@ jobs:
   });
 
   it("find jobs without permissions", () => {
-    expect(jobsWithoutPermissions(bad)).toEqual(["bad.yml job a sets no permissions", "bad.yml job b sets no permissions"]);
+    expect(jobsWithoutPermissions(bad)).toEqual([
+      "bad.yml job a sets no permissions",
+      "bad.yml job b sets no permissions",
+    ]);
   });
 
   it("accept permissions set for the whole workflow, but not an empty grant that leaves jobs to their own", () => {

@@ -45,7 +45,10 @@ export class MissingServiceBinaryError extends Error {
 }
 
 export function buildSearchDirs(binPath: string | undefined): string[] {
-  const dirs = binPath !== undefined ? binPath.split(delimiter) : [...(process.env.PATH ?? "").split(delimiter), ...EXTRA_SEARCH_DIRS];
+  const dirs =
+    binPath !== undefined
+      ? binPath.split(delimiter)
+      : [...(process.env.PATH ?? "").split(delimiter), ...EXTRA_SEARCH_DIRS];
   // A relative PATH entry would make the result depend on the cwd, and sshd refuses to run from a relative path.
   return [...new Set(dirs.filter((d) => d !== "" && isAbsolute(d)))];
 }

@@ -67,27 +67,39 @@ export async function startMariaDb(
   }
 
   const password = kept ?? randomBytes(24).toString("hex");
-  const endpoint = (port: number): MariaDbEndpoint => ({ host: "127.0.0.1", port, user: "root", password, socket, dataDir });
+  const endpoint = (port: number): MariaDbEndpoint => ({
+    host: "127.0.0.1",
+    port,
+    user: "root",
+    password,
+    socket,
+    dataDir,
+  });
 
   return withPortRetry(fixedPort, async (port) => {
-    const proc = spawnService("mariadb", binaryPath(bins, "mariadbd"), [
-      "--no-defaults",
-      `--datadir=${dataDir}`,
-      `--tmpdir=${tmpDir}`,
-      ...runAs,
-      "--bind-address=127.0.0.1",
-      `--port=${port}`,
-      `--socket=${socket}`,
-      `--pid-file=${join(serviceDir, "mariadbd.pid")}`,
-      "--skip-name-resolve",
-      "--innodb-file-per-table=ON",
-      "--character-set-server=utf8mb4",
-      "--collation-server=utf8mb4_unicode_ci",
-      "--max-connections=500",
-      "--performance-schema=OFF",
-      "--skip-log-bin",
-      ...FAST_INNODB_FLAGS,
-    ], join(serviceDir, "mariadb.log"));
+    const proc = spawnService(
+      "mariadb",
+      binaryPath(bins, "mariadbd"),
+      [
+        "--no-defaults",
+        `--datadir=${dataDir}`,
+        `--tmpdir=${tmpDir}`,
+        ...runAs,
+        "--bind-address=127.0.0.1",
+        `--port=${port}`,
+        `--socket=${socket}`,
+        `--pid-file=${join(serviceDir, "mariadbd.pid")}`,
+        "--skip-name-resolve",
+        "--innodb-file-per-table=ON",
+        "--character-set-server=utf8mb4",
+        "--collation-server=utf8mb4_unicode_ci",
+        "--max-connections=500",
+        "--performance-schema=OFF",
+        "--skip-log-bin",
+        ...FAST_INNODB_FLAGS,
+      ],
+      join(serviceDir, "mariadb.log"),
+    );
 
     await waitUntilReady(proc, () => checkSocketLogin(socket, kept), { timeoutMs: 60_000 });
     try {
@@ -126,7 +138,13 @@ async function setRootPassword(socket: string, password: string): Promise<void> 
 }
 
 async function checkTcpLogin(e: MariaDbEndpoint): Promise<void> {
-  const conn = await createConnection({ host: e.host, port: e.port, user: e.user, password: e.password, connectTimeout: 2000 });
+  const conn = await createConnection({
+    host: e.host,
+    port: e.port,
+    user: e.user,
+    password: e.password,
+    connectTimeout: 2000,
+  });
   try {
     await conn.query("SELECT 1");
   } finally {

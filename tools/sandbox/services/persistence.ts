@@ -39,7 +39,9 @@ export function readRecordedPorts(dir: string, resetHint: string): Record<string
     parsed = undefined;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every(isPort)) {
-    throw new Error(`${file} is not a JSON object of port numbers by service name; fix or delete it, or start afresh: ${resetHint}`);
+    throw new Error(
+      `${file} is not a JSON object of port numbers by service name; fix or delete it, or start afresh: ${resetHint}`,
+    );
   }
   return { ...(parsed as Record<string, number>) };
 }
@@ -66,7 +68,11 @@ export function isPortFree(port: number): Promise<boolean> {
 }
 
 /** Throws a RecordedPortTakenError for the first of `ports` (by service name) that another process holds. */
-export async function assertRecordedPortsFree(dir: string, ports: Record<string, number>, resetHint: string): Promise<void> {
+export async function assertRecordedPortsFree(
+  dir: string,
+  ports: Record<string, number>,
+  resetHint: string,
+): Promise<void> {
   for (const [service, port] of Object.entries(ports)) {
     if (!(await isPortFree(port))) throw new RecordedPortTakenError(service, port, join(dir, PORTS_FILE), resetHint);
   }
@@ -77,7 +83,8 @@ export function readSecretFile(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   const secret = readFileSync(file, "utf8").trim();
-  if (secret === "") throw new Error(`${file} is empty; delete it so a new secret is generated (a service using it must be reset too)`);
+  if (secret === "")
+    throw new Error(`${file} is empty; delete it so a new secret is generated (a service using it must be reset too)`);
   return secret;
 }
 

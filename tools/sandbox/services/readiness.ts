@@ -52,7 +52,11 @@ export async function withPortRetry<T>(fixedPort: number | undefined, start: (po
 export async function waitUntilReady(
   proc: ServiceProcess,
   probe: () => Promise<void>,
-  { timeoutMs, intervalMs = 100, probeTimeoutMs = 10_000 }: { timeoutMs: number; intervalMs?: number; probeTimeoutMs?: number },
+  {
+    timeoutMs,
+    intervalMs = 100,
+    probeTimeoutMs = 10_000,
+  }: { timeoutMs: number; intervalMs?: number; probeTimeoutMs?: number },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no attempt finished";
@@ -61,7 +65,12 @@ export async function waitUntilReady(
       const exit = await proc.exited;
       const how = exit.error ? exit.error.message : exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
       const tail = readLogTail(proc.logPath);
-      throw new ServiceStartError(proc.name, `the process exited (${how}) before it was ready`, tail, PORT_IN_USE.test(tail));
+      throw new ServiceStartError(
+        proc.name,
+        `the process exited (${how}) before it was ready`,
+        tail,
+        PORT_IN_USE.test(tail),
+      );
     }
     // A probe that reached the wrong listener (a lost port race) may never answer; the exit check must not wait on it.
     const outcome = await settleProbe(probe(), proc.exited, probeTimeoutMs);
@@ -69,7 +78,11 @@ export async function waitUntilReady(
     if (outcome.error !== undefined) lastError = outcome.error;
     if (Date.now() >= deadline) {
       await proc.stop(2000);
-      throw new ServiceStartError(proc.name, `not ready after ${timeoutMs} ms (last check: ${lastError})`, readLogTail(proc.logPath));
+      throw new ServiceStartError(
+        proc.name,
+        `not ready after ${timeoutMs} ms (last check: ${lastError})`,
+        readLogTail(proc.logPath),
+      );
     }
     await exitsWithin(proc.exited, intervalMs);
   }
@@ -86,7 +99,10 @@ async function settleProbe(attempt: Promise<void>, exited: Promise<unknown>, tim
     return await Promise.race([
       attempt.then(
         (): ProbeOutcome => ({ ok: true }),
-        (error: unknown): ProbeOutcome => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+        (error: unknown): ProbeOutcome => ({
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        }),
       ),
       exited.then((): ProbeOutcome => ({ ok: false })),
       timeout,

@@ -6,7 +6,11 @@ import { SERVER, getRoute, beginRemoval, need, url, type RequestContext, type Ro
 import { listRoute } from "./list";
 import { stringField } from "./site-rules";
 
-export function presentBackgroundProcess(ctx: RequestContext, process: BackgroundProcessRecord, initial = false): JsonApiResource {
+export function presentBackgroundProcess(
+  ctx: RequestContext,
+  process: BackgroundProcessRecord,
+  initial = false,
+): JsonApiResource {
   const values = initial ? initialValues(process.lifecycle) : valuesAt(process.lifecycle, ctx.now);
   return resource(
     "backgroundProcesses",
@@ -36,10 +40,12 @@ function createProcess(ctx: RequestContext): { status: number; body: unknown } {
     if (stringField(body, key) === null || body[key] === "") errors[key] = [`The ${key} field is required.`];
   }
   const processes = integerField(body, "processes");
-  if (processes === null || processes < 1) errors.processes = ["The processes field is required and must be at least 1."];
+  if (processes === null || processes < 1)
+    errors.processes = ["The processes field is required and must be at least 1."];
   const siteId = integerField(body, "site_id");
   if (body.site_id !== undefined && body.site_id !== null) {
-    if (!services.store.data.sites.some((site) => site.id === siteId && site.serverId === server.id)) errors.site_id = ["The selected site id is invalid."];
+    if (!services.store.data.sites.some((site) => site.id === siteId && site.serverId === server.id))
+      errors.site_id = ["The selected site id is invalid."];
   }
   if (Object.keys(errors).length > 0) throw validationError(errors);
   const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
@@ -57,7 +63,10 @@ function createProcess(ctx: RequestContext): { status: number; body: unknown } {
     stopsignal: stringField(body, "stopsignal"),
     createdAt: now,
     updatedAt: now,
-    lifecycle: timeline(now, { status: "installing" }, [services.clock.duration("backgroundProcess"), { status: failed ? "fatal" : "running" }]),
+    lifecycle: timeline(now, { status: "installing" }, [
+      services.clock.duration("backgroundProcess"),
+      { status: failed ? "fatal" : "running" },
+    ]),
   };
   services.store.data.backgroundProcesses.push(process);
   return { status: 202, body: document(presentBackgroundProcess(ctx, process, true)) };
@@ -75,7 +84,10 @@ export const backgroundProcessRoutes: RouteDefinition[] = [
   listRoute({
     template: `${SERVER}/background-processes`,
     scope: "server:view",
-    items: (ctx) => ctx.services.store.data.backgroundProcesses.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    items: (ctx) =>
+      ctx.services.store.data.backgroundProcesses.filter(
+        (item) => item.serverId === need(ctx.found.server, "server").id,
+      ),
     present: presentBackgroundProcess,
     filters: {
       user: (process, value) => process.user === value,
@@ -84,9 +96,19 @@ export const backgroundProcessRoutes: RouteDefinition[] = [
     },
     sorts: { user: (process) => process.user },
   }),
-  { method: "post", template: `${SERVER}/background-processes`, scope: "server:create-daemons", handler: createProcess },
+  {
+    method: "post",
+    template: `${SERVER}/background-processes`,
+    scope: "server:create-daemons",
+    handler: createProcess,
+  },
   getRoute(`${SERVER}/background-processes/{backgroundProcess}`, "server:view", (ctx) =>
     presentBackgroundProcess(ctx, need(ctx.found.backgroundProcess, "backgroundProcess")),
   ),
-  { method: "delete", template: `${SERVER}/background-processes/{backgroundProcess}`, scope: "server:delete-daemons", handler: deleteProcess },
+  {
+    method: "delete",
+    template: `${SERVER}/background-processes/{backgroundProcess}`,
+    scope: "server:delete-daemons",
+    handler: deleteProcess,
+  },
 ];

@@ -2,25 +2,44 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { fieldError, notFound, validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
 import type { CertificateRecord } from "../types";
-import { SITE, getRoute, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
+import {
+  SITE,
+  getRoute,
+  siteResource,
+  beginRemoval,
+  need,
+  touch,
+  type RequestContext,
+  type RouteDefinition,
+} from "./context";
 import { stringField } from "./site-rules";
 
 const DOMAIN = `${SITE}/domains/{domainRecord}`;
 const TYPES = ["letsencrypt", "csr", "existing", "clone"];
 const PREFERRED_CHAIN = "ISRG Root X1";
 
-export function presentCertificate(ctx: RequestContext, certificate: CertificateRecord, initial = false): JsonApiResource {
+export function presentCertificate(
+  ctx: RequestContext,
+  certificate: CertificateRecord,
+  initial = false,
+): JsonApiResource {
   const values = initial ? initialValues(certificate.lifecycle) : valuesAt(certificate.lifecycle, ctx.now);
-  return siteResource(ctx, "certificates", certificate, `domains/${certificate.domainId}/certificates/${certificate.id}`, {
-    // A clone copies another certificate; the resource reports the kind of certificate it is.
-    type: certificate.type === "clone" ? ctx.services.quirks.cloneCertificateType ?? "existing" : certificate.type,
-    verification_method: certificate.verificationMethod,
-    key_type: certificate.keyType,
-    preferred_chain: certificate.preferredChain,
-    request_status: values.request_status,
-    status: values.status,
-    active: values.active,
-  });
+  return siteResource(
+    ctx,
+    "certificates",
+    certificate,
+    `domains/${certificate.domainId}/certificates/${certificate.id}`,
+    {
+      // A clone copies another certificate; the resource reports the kind of certificate it is.
+      type: certificate.type === "clone" ? (ctx.services.quirks.cloneCertificateType ?? "existing") : certificate.type,
+      verification_method: certificate.verificationMethod,
+      key_type: certificate.keyType,
+      preferred_chain: certificate.preferredChain,
+      request_status: values.request_status,
+      status: values.status,
+      active: values.active,
+    },
+  );
 }
 
 function certificatesOf(ctx: RequestContext): CertificateRecord[] {
@@ -39,11 +58,15 @@ function createCertificate(ctx: RequestContext): { status: number; body: unknown
   const domain = need(ctx.found.domainRecord, "domainRecord");
   const { body, now, services } = ctx;
   const type = stringField(body, "type");
-  if (type === null || !TYPES.includes(type)) throw fieldError("type", `The selected type is invalid; Forge allows: ${TYPES.join(", ")}.`);
+  if (type === null || !TYPES.includes(type))
+    throw fieldError("type", `The selected type is invalid; Forge allows: ${TYPES.join(", ")}.`);
   if (valuesAt(site.lifecycle, now).status !== "installed") {
     throw validationError({ domain: ["The site must finish installing before a certificate can be requested."] });
   }
-  const letsencrypt = typeof body.letsencrypt === "object" && body.letsencrypt !== null ? (body.letsencrypt as Record<string, unknown>) : {};
+  const letsencrypt =
+    typeof body.letsencrypt === "object" && body.letsencrypt !== null
+      ? (body.letsencrypt as Record<string, unknown>)
+      : {};
   const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
   const enable = body.enable === true;
   // A clone that reports its source's type (the quirk) also reports how the source was verified and its key.
@@ -58,14 +81,20 @@ function createCertificate(ctx: RequestContext): { status: number; body: unknown
     siteId: site.id,
     domainId: domain.id,
     type,
-    verificationMethod: type === "letsencrypt" ? stringField(letsencrypt, "verification_method") ?? "http-01" : cloned?.verificationMethod ?? null,
-    keyType: type === "letsencrypt" ? stringField(letsencrypt, "key_type") ?? "ecdsa" : cloned?.keyType ?? null,
+    verificationMethod:
+      type === "letsencrypt"
+        ? (stringField(letsencrypt, "verification_method") ?? "http-01")
+        : (cloned?.verificationMethod ?? null),
+    keyType: type === "letsencrypt" ? (stringField(letsencrypt, "key_type") ?? "ecdsa") : (cloned?.keyType ?? null),
     // The spec pins `preferred_chain` to this constant for every certificate (it is not nullable in practice).
     preferredChain: stringField(letsencrypt, "preferred_chain") ?? PREFERRED_CHAIN,
     createdAt: now,
     updatedAt: now,
     lifecycle: failed
-      ? timeline(now, { request_status: "verifying", status: "installing", active: false }, [half, { status: "failed" }])
+      ? timeline(now, { request_status: "verifying", status: "installing", active: false }, [
+          half,
+          { status: "failed" },
+        ])
       : timeline(
           now,
           { request_status: "verifying", status: "installing", active: false },
@@ -88,15 +117,20 @@ function certificateAction(ctx: RequestContext): { status: number } {
   const certificate = need(ctx.found.certificate, "certificate");
   const { now, services } = ctx;
   const action = stringField(ctx.body, "action");
-  if (action !== "enable" && action !== "disable") throw fieldError("action", "The selected action is invalid; Forge allows: enable, disable.");
+  if (action !== "enable" && action !== "disable")
+    throw fieldError("action", "The selected action is invalid; Forge allows: enable, disable.");
   if (valuesAt(certificate.lifecycle, now).status !== "installed") {
     throw fieldError("action", "The certificate must be installed before it can be enabled or disabled.");
   }
   const delay = services.clock.duration("certificateAction");
   if (action === "enable") {
-    for (const other of certificatesOf(ctx).filter((item) => item !== certificate)) extend(other.lifecycle, now + delay, { active: false });
+    for (const other of certificatesOf(ctx).filter((item) => item !== certificate))
+      extend(other.lifecycle, now + delay, { active: false });
   }
-  extend(certificate.lifecycle, now, { status: action === "enable" ? "enabling" : "disabling" }, [delay, { status: "installed", active: action === "enable" }]);
+  extend(certificate.lifecycle, now, { status: action === "enable" ? "enabling" : "disabling" }, [
+    delay,
+    { status: "installed", active: action === "enable" },
+  ]);
   touch(certificate, now);
   return { status: 202 };
 }
@@ -114,7 +148,10 @@ export const certificateRoutes: RouteDefinition[] = [
     method: "get",
     template: `${DOMAIN}/certificates`,
     scope: "site:meta",
-    handler: (ctx) => ({ status: 200, body: { data: certificatesOf(ctx).map((certificate) => presentCertificate(ctx, certificate)) } }),
+    handler: (ctx) => ({
+      status: 200,
+      body: { data: certificatesOf(ctx).map((certificate) => presentCertificate(ctx, certificate)) },
+    }),
   },
   { method: "post", template: `${DOMAIN}/certificates`, scope: "site:manage-ssl", handler: createCertificate },
   getRoute(`${DOMAIN}/certificate`, "site:meta", (ctx) => presentCertificate(ctx, activeCertificate(ctx))),
@@ -122,6 +159,16 @@ export const certificateRoutes: RouteDefinition[] = [
   getRoute(`${DOMAIN}/certificates/{certificate}`, "site:meta", (ctx) =>
     presentCertificate(ctx, need(ctx.found.certificate, "certificate")),
   ),
-  { method: "delete", template: `${DOMAIN}/certificates/{certificate}`, scope: "site:manage-ssl", handler: deleteCertificate },
-  { method: "post", template: `${DOMAIN}/certificates/{certificate}/actions`, scope: "site:meta", handler: certificateAction },
+  {
+    method: "delete",
+    template: `${DOMAIN}/certificates/{certificate}`,
+    scope: "site:manage-ssl",
+    handler: deleteCertificate,
+  },
+  {
+    method: "post",
+    template: `${DOMAIN}/certificates/{certificate}/actions`,
+    scope: "site:meta",
+    handler: certificateAction,
+  },
 ];

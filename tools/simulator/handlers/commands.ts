@@ -2,7 +2,16 @@ import { timeline, valuesAt } from "../async-clock";
 import { fieldError } from "../errors";
 import { resource, document, type JsonApiResource } from "../json-api";
 import type { CommandRecord } from "../types";
-import { SITE, getRoute, siteResource, need, sitePath, url, type RequestContext, type RouteDefinition } from "./context";
+import {
+  SITE,
+  getRoute,
+  siteResource,
+  need,
+  sitePath,
+  url,
+  type RequestContext,
+  type RouteDefinition,
+} from "./context";
 import { partial, listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
 
@@ -11,7 +20,9 @@ const API_USER_ID = 1;
 
 function secondsBetween(lifecycle: CommandRecord["lifecycle"], now: number): string {
   const running = lifecycle.steps.find((step) => step.values.status === "running");
-  const ended = lifecycle.steps.find((step) => step.at <= now && step.values.status !== "running" && step.values.status !== "waiting");
+  const ended = lifecycle.steps.find(
+    (step) => step.at <= now && step.values.status !== "running" && step.values.status !== "waiting",
+  );
   if (running === undefined || running.at > now) return "0s";
   return `${Math.round(((ended?.at ?? now) - running.at) / 1000)}s`;
 }
@@ -80,8 +91,17 @@ export const commandRoutes: RouteDefinition[] = [
       const site = need(ctx.found.site, "site");
       const status = valuesAt(command.lifecycle, ctx.now).status;
       const output = status === "finished" || status === "failed" ? command.output : "";
-      return { status: 200, body: document(resource("commandOutputs", command.id, { output }, url(ctx, `${sitePath(ctx, site)}/commands/${command.id}/output`))) };
+      return {
+        status: 200,
+        body: document(
+          resource(
+            "commandOutputs",
+            command.id,
+            { output },
+            url(ctx, `${sitePath(ctx, site)}/commands/${command.id}/output`),
+          ),
+        ),
+      };
     },
   },
 ];
-

@@ -102,7 +102,11 @@ export function sitePath(ctx: RequestContext, site: SiteRecord): string {
 }
 
 /** A GET route answering 200 with the one resource `read` finds. */
-export function getRoute(template: string, scope: string, read: (ctx: RequestContext) => JsonApiResource): RouteDefinition {
+export function getRoute(
+  template: string,
+  scope: string,
+  read: (ctx: RequestContext) => JsonApiResource,
+): RouteDefinition {
   return { method: "get", template, scope, handler: (ctx) => ({ status: 200, body: document(read(ctx)) }) };
 }
 
@@ -114,9 +118,17 @@ export function siteResource(
   pathBelowSite: string,
   attributes: Record<string, unknown>,
 ): JsonApiResource {
-  const site = need(ctx.services.store.data.sites.find((item) => item.id === record.siteId), `site of ${type}`);
+  const site = need(
+    ctx.services.store.data.sites.find((item) => item.id === record.siteId),
+    `site of ${type}`,
+  );
   const timestamps = { created_at: iso(record.createdAt), updated_at: iso(record.updatedAt) };
-  return resource(type, record.id, { ...attributes, ...timestamps }, url(ctx, `${sitePath(ctx, site)}/${pathBelowSite}`));
+  return resource(
+    type,
+    record.id,
+    { ...attributes, ...timestamps },
+    url(ctx, `${sitePath(ctx, site)}/${pathBelowSite}`),
+  );
 }
 
 /** A singleton below the request's site (its `.env`, deploy script, health check URL), identified by the site's id. */
@@ -131,7 +143,11 @@ export function siteSingleton(
 }
 
 /** Forge's async delete: the record reads `removing` (with `values`) until the clock's removal delay, then is gone. */
-export function beginRemoval(ctx: RequestContext, lifecycle: Lifecycle, values: Record<string, string | boolean> = {}): void {
+export function beginRemoval(
+  ctx: RequestContext,
+  lifecycle: Lifecycle,
+  values: Record<string, string | boolean> = {},
+): void {
   extend(lifecycle, ctx.now, { status: "removing", ...values });
   lifecycle.goneAt = ctx.now + ctx.services.clock.duration("remove");
 }

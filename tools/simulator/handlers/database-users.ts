@@ -45,8 +45,10 @@ async function createUser(ctx: RequestContext): Promise<{ status: number; body: 
   const password = stringField(ctx.body, "password");
   const errors: Record<string, string[]> = {};
   if (name === null || name === "") errors.name = ["The name field is required."];
-  else if (name.length > MAX_USER_NAME) errors.name = [`The name field must not be greater than ${MAX_USER_NAME} characters.`];
-  else if (data.databaseUsers.some((item) => item.serverId === server.id && item.name === name)) errors.name = ["The name has already been taken."];
+  else if (name.length > MAX_USER_NAME)
+    errors.name = [`The name field must not be greater than ${MAX_USER_NAME} characters.`];
+  else if (data.databaseUsers.some((item) => item.serverId === server.id && item.name === name))
+    errors.name = ["The name has already been taken."];
   if (password === null || password === "") errors.password = ["The password field is required."];
   if (Object.keys(errors).length > 0) throw validationError(errors);
   const databases = databaseNames(ctx, server.id) ?? { ids: [], names: [] };
@@ -84,11 +86,20 @@ async function updateUser(ctx: RequestContext): Promise<{ status: number }> {
   const password = stringField(ctx.body, "password");
   const databases = databaseNames(ctx, server.id);
   const ids = databases?.ids ?? user.databaseIds;
-  const names = ids.map((id) => need(services.store.data.databases.find((item) => item.id === id), "database").name);
+  const names = ids.map(
+    (id) =>
+      need(
+        services.store.data.databases.find((item) => item.id === id),
+        "database",
+      ).name,
+  );
   await services.mariadb.updateUser(user.name, password, names, user.readOnly);
   if (password !== null) user.passwordSha256 = sha256(password);
   user.databaseIds = ids;
-  extend(user.lifecycle, now, { status: "updating" }, [services.clock.duration("databaseUser"), { status: "installed" }]);
+  extend(user.lifecycle, now, { status: "updating" }, [
+    services.clock.duration("databaseUser"),
+    { status: "installed" },
+  ]);
   touch(user, now);
   return { status: 202 };
 }
@@ -107,7 +118,8 @@ export const databaseUserRoutes: RouteDefinition[] = [
   listRoute({
     template: `${SERVER}/database/users`,
     scope: "server:view",
-    items: (ctx) => ctx.services.store.data.databaseUsers.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    items: (ctx) =>
+      ctx.services.store.data.databaseUsers.filter((item) => item.serverId === need(ctx.found.server, "server").id),
     present: presentDatabaseUser,
     ...SCHEMA_OBJECT_LIST_RULES,
   }),
@@ -115,6 +127,16 @@ export const databaseUserRoutes: RouteDefinition[] = [
   getRoute(`${SERVER}/database/users/{databaseUser}`, "server:view", (ctx) =>
     presentDatabaseUser(ctx, need(ctx.found.databaseUser, "databaseUser")),
   ),
-  { method: "put", template: `${SERVER}/database/users/{databaseUser}`, scope: "server:create-databases", handler: updateUser },
-  { method: "delete", template: `${SERVER}/database/users/{databaseUser}`, scope: "server:delete-databases", handler: deleteUser },
+  {
+    method: "put",
+    template: `${SERVER}/database/users/{databaseUser}`,
+    scope: "server:create-databases",
+    handler: updateUser,
+  },
+  {
+    method: "delete",
+    template: `${SERVER}/database/users/{databaseUser}`,
+    scope: "server:delete-databases",
+    handler: deleteUser,
+  },
 ];

@@ -21,7 +21,12 @@ export function presentDatabase(ctx: RequestContext, database: DatabaseRecord, i
   return resource(
     "databases",
     database.id,
-    { name: database.name, status: values.status, created_at: iso(database.createdAt), updated_at: iso(database.updatedAt) },
+    {
+      name: database.name,
+      status: values.status,
+      created_at: iso(database.createdAt),
+      updated_at: iso(database.updatedAt),
+    },
     url(ctx, `/orgs/${ctx.services.org}/servers/${database.serverId}/database/schemas/${database.id}`),
   );
 }
@@ -33,8 +38,10 @@ function inlineUser(ctx: RequestContext, serverId: number): { name: string; pass
   const password = stringField(ctx.body, "password");
   const errors: Record<string, string[]> = {};
   if (password === null || password === "") errors.password = ["The password field is required when user is present."];
-  if (user.length > MAX_USER_NAME) errors.user = [`The user field must not be greater than ${MAX_USER_NAME} characters.`];
-  if (ctx.services.store.data.databaseUsers.some((item) => item.serverId === serverId && item.name === user)) errors.user = ["The user has already been taken."];
+  if (user.length > MAX_USER_NAME)
+    errors.user = [`The user field must not be greater than ${MAX_USER_NAME} characters.`];
+  if (ctx.services.store.data.databaseUsers.some((item) => item.serverId === serverId && item.name === user))
+    errors.user = ["The user has already been taken."];
   if (Object.keys(errors).length > 0) throw validationError(errors);
   return { name: user, password: password as string };
 }
@@ -45,8 +52,10 @@ async function createDatabase(ctx: RequestContext): Promise<{ status: number; bo
   const { data } = services.store;
   const name = stringField(ctx.body, "name");
   if (name === null || name === "") throw validationError({ name: ["The name field is required."] });
-  if (name.length > MAX_DATABASE_NAME) throw validationError({ name: [`The name field must not be greater than ${MAX_DATABASE_NAME} characters.`] });
-  if (data.databases.some((item) => item.serverId === server.id && item.name === name)) throw validationError({ name: ["The name has already been taken."] });
+  if (name.length > MAX_DATABASE_NAME)
+    throw validationError({ name: [`The name field must not be greater than ${MAX_DATABASE_NAME} characters.`] });
+  if (data.databases.some((item) => item.serverId === server.id && item.name === name))
+    throw validationError({ name: ["The name has already been taken."] });
   const user = inlineUser(ctx, server.id);
   const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
   const duration = services.clock.duration("database");
@@ -97,7 +106,8 @@ async function deleteDatabase(ctx: RequestContext): Promise<{ status: number }> 
   if (database.lifecycle.goneAt === null) {
     await services.mariadb.dropDatabase(database.name);
     beginRemoval(ctx, database.lifecycle);
-    for (const user of services.store.data.databaseUsers) user.databaseIds = user.databaseIds.filter((id) => id !== database.id);
+    for (const user of services.store.data.databaseUsers)
+      user.databaseIds = user.databaseIds.filter((id) => id !== database.id);
   }
   return { status: 202 };
 }
@@ -106,7 +116,8 @@ async function deleteDatabase(ctx: RequestContext): Promise<{ status: number }> 
 export const SCHEMA_OBJECT_LIST_RULES = {
   filters: {
     name: (item: { name: string }, value: string) => partial(item.name, value),
-    status: (item: { lifecycle: Lifecycle }, value: string, ctx: RequestContext) => valuesAt(item.lifecycle, ctx.now).status === value,
+    status: (item: { lifecycle: Lifecycle }, value: string, ctx: RequestContext) =>
+      valuesAt(item.lifecycle, ctx.now).status === value,
   },
   sorts: {
     name: (item: { name: string }) => item.name,
@@ -119,7 +130,8 @@ export const databaseRoutes: RouteDefinition[] = [
   listRoute({
     template: `${SERVER}/database/schemas`,
     scope: "server:view",
-    items: (ctx) => ctx.services.store.data.databases.filter((item) => item.serverId === need(ctx.found.server, "server").id),
+    items: (ctx) =>
+      ctx.services.store.data.databases.filter((item) => item.serverId === need(ctx.found.server, "server").id),
     present: presentDatabase,
     ...SCHEMA_OBJECT_LIST_RULES,
   }),
@@ -127,5 +139,10 @@ export const databaseRoutes: RouteDefinition[] = [
   getRoute(`${SERVER}/database/schemas/{database}`, "server:view", (ctx) =>
     presentDatabase(ctx, need(ctx.found.database, "database")),
   ),
-  { method: "delete", template: `${SERVER}/database/schemas/{database}`, scope: "server:delete-databases", handler: deleteDatabase },
+  {
+    method: "delete",
+    template: `${SERVER}/database/schemas/{database}`,
+    scope: "server:delete-databases",
+    handler: deleteDatabase,
+  },
 ];

@@ -2,7 +2,18 @@ import { checkSyntax } from "../deploy-script";
 import { initialValues, timeline, valuesAt } from "../async-clock";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DeploymentRecord, Lifecycle, SiteRecord } from "../types";
-import { SITE, getRoute, siteResource, siteSingleton, need, sitePath, touch, url, type RequestContext, type RouteDefinition } from "./context";
+import {
+  SITE,
+  getRoute,
+  siteResource,
+  siteSingleton,
+  need,
+  sitePath,
+  touch,
+  url,
+  type RequestContext,
+  type RouteDefinition,
+} from "./context";
 import { listRoute } from "./list";
 
 const IN_PROGRESS = ["queued", "pending", "deploying"];
@@ -53,7 +64,9 @@ async function createDeployment(ctx: RequestContext): Promise<{ status: number; 
     `${started}: deploying ${site.name} (branch ${site.repository?.branch ?? "none"})`,
     "$ bash -n deploy.sh",
     ...(check.output === "" ? [] : [check.output]),
-    check.ok ? "Syntax check passed. The Forge simulator checks deployment scripts but does not execute them." : "The deployment script has a syntax error.",
+    check.ok
+      ? "Syntax check passed. The Forge simulator checks deployment scripts but does not execute them."
+      : "The deployment script has a syntax error.",
     ...(injected ? ["Deployment failed: the script exited with status 1 (fault injected by the simulator)."] : []),
     failed ? "Deployment failed." : "Deployment finished.",
   ].join("\n");
@@ -95,7 +108,8 @@ export const deploymentRoutes: RouteDefinition[] = [
   listRoute({
     template: `${SITE}/deployments`,
     scope: "server:view",
-    items: (ctx) => ctx.services.store.data.deployments.filter((item) => item.siteId === need(ctx.found.site, "site").id),
+    items: (ctx) =>
+      ctx.services.store.data.deployments.filter((item) => item.siteId === need(ctx.found.site, "site").id),
     present: presentDeployment,
     // Simulated deployments carry no commit data, so commit filters match nothing.
     filters: { commit_hash: () => false, commit_message: () => false, commit_author: () => false },
@@ -115,7 +129,14 @@ export const deploymentRoutes: RouteDefinition[] = [
       const output = deploymentLog(ctx, deployment);
       return {
         status: 200,
-        body: document(resource("deploymentOutputs", deployment.id, { output }, url(ctx, `${sitePath(ctx, site)}/deployments/${deployment.id}/log`))),
+        body: document(
+          resource(
+            "deploymentOutputs",
+            deployment.id,
+            { output },
+            url(ctx, `${sitePath(ctx, site)}/deployments/${deployment.id}/log`),
+          ),
+        ),
       };
     },
   },
@@ -128,11 +149,27 @@ export const deploymentRoutes: RouteDefinition[] = [
       const latest = latestDeployment(ctx, site);
       const status = latest === undefined ? null : String(valuesAt(latest.lifecycle, ctx.now).status);
       const running = status !== null && IN_PROGRESS.includes(status);
-      const startedAt = latest === undefined ? site.createdAt : statusTimes(latest.lifecycle, ctx.now).get("deploying") ?? latest.createdAt;
+      const startedAt =
+        latest === undefined
+          ? site.createdAt
+          : (statusTimes(latest.lifecycle, ctx.now).get("deploying") ?? latest.createdAt);
       const attributes = { status: running ? status : null, started_at: iso(startedAt) };
-      return { status: 200, body: document(siteSingleton(ctx, "deploymentStatuses", "deployments/status", () => attributes)) };
+      return {
+        status: 200,
+        body: document(siteSingleton(ctx, "deploymentStatuses", "deployments/status", () => attributes)),
+      };
     },
   },
-  { method: "post", template: `${SITE}/deployments/push-to-deploy`, scope: "site:manage-deploys", handler: setPushToDeploy(true) },
-  { method: "delete", template: `${SITE}/deployments/push-to-deploy`, scope: "site:manage-deploys", handler: setPushToDeploy(false) },
+  {
+    method: "post",
+    template: `${SITE}/deployments/push-to-deploy`,
+    scope: "site:manage-deploys",
+    handler: setPushToDeploy(true),
+  },
+  {
+    method: "delete",
+    template: `${SITE}/deployments/push-to-deploy`,
+    scope: "site:manage-deploys",
+    handler: setPushToDeploy(false),
+  },
 ];

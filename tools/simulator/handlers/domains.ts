@@ -18,7 +18,8 @@ export const domainRoutes: RouteDefinition[] = [
   listRoute({
     template: `${SITE}/domains`,
     scope: "site:meta",
-    items: (ctx) => ctx.services.store.data.domains.filter((domain) => domain.siteId === need(ctx.found.site, "site").id),
+    items: (ctx) =>
+      ctx.services.store.data.domains.filter((domain) => domain.siteId === need(ctx.found.site, "site").id),
     present: presentDomain,
     filters: {
       status: (domain, value, ctx) => valuesAt(domain.lifecycle, ctx.now).status === value,

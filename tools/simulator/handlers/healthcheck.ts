@@ -7,7 +7,9 @@ import { SITE, getRoute, need, siteSingleton, touch, type RouteDefinition } from
  */
 export const healthcheckRoutes: RouteDefinition[] = [
   getRoute(`${SITE}/healthcheck`, "site:manage-project", (ctx) =>
-    siteSingleton(ctx, "healthcheckEndpoints", "healthcheck", (site) => ({ healthcheck_endpoint: site.healthcheckUrl })),
+    siteSingleton(ctx, "healthcheckEndpoints", "healthcheck", (site) => ({
+      healthcheck_endpoint: site.healthcheckUrl,
+    })),
   ),
   {
     method: "put",

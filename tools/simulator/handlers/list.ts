@@ -23,7 +23,9 @@ export function partial(value: string | null, wanted: string): boolean {
 
 function sortItems<T>(items: T[], sort: string | undefined, sorts: ListRules<T>["sorts"]): T[] {
   if (sort === undefined || sorts === undefined) return items;
-  const keys = sort.split(",").map((name) => ({ descending: name.startsWith("-"), key: sorts[name.replace(/^-/, "")] }));
+  const keys = sort
+    .split(",")
+    .map((name) => ({ descending: name.startsWith("-"), key: sorts[name.replace(/^-/, "")] }));
   return [...items].sort((a, b) => {
     for (const { descending, key } of keys) {
       if (key === undefined) continue;
@@ -87,7 +89,14 @@ export interface ListRoute<T> {
 }
 
 /** A paginated GET route that accepts exactly the filters and sorts it applies. */
-export function listRoute<T>({ template, scope, items, present, filters = {}, sorts = {} }: ListRoute<T>): RouteDefinition {
+export function listRoute<T>({
+  template,
+  scope,
+  items,
+  present,
+  filters = {},
+  sorts = {},
+}: ListRoute<T>): RouteDefinition {
   return {
     method: "get",
     template,
@@ -96,7 +105,9 @@ export function listRoute<T>({ template, scope, items, present, filters = {}, so
     sorts: Object.keys(sorts),
     handler: (ctx) => {
       const rules: ListRules<T> = {
-        filters: Object.fromEntries(Object.entries(filters).map(([name, test]) => [name, (item: T, value: string) => test(item, value, ctx)])),
+        filters: Object.fromEntries(
+          Object.entries(filters).map(([name, test]) => [name, (item: T, value: string) => test(item, value, ctx)]),
+        ),
         sorts: Object.fromEntries(Object.entries(sorts).map(([name, key]) => [name, (item: T) => key(item, ctx)])),
       };
       return { status: 200, body: listDocument(ctx, items(ctx), (item) => present(ctx, item), rules) };

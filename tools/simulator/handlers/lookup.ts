@@ -8,7 +8,12 @@ function id(raw: string | undefined, what: string): number | null {
   return Number(raw);
 }
 
-function pick<T extends { id: number }>(list: T[], wanted: number | null, what: string, belongs: (item: T) => boolean): T | undefined {
+function pick<T extends { id: number }>(
+  list: T[],
+  wanted: number | null,
+  what: string,
+  belongs: (item: T) => boolean,
+): T | undefined {
   if (wanted === null) return undefined;
   const found = list.find((item) => item.id === wanted && belongs(item));
   if (found === undefined) throw notFound(`${what} ${wanted}`);
@@ -25,18 +30,33 @@ export function resolveParams(ctx: RequestContext): Found {
   const found: Found = {};
   found.server = pick(data.servers, id(params.server, "server"), "server", () => true);
   const server = found.server;
-  found.site = pick(data.sites, id(params.site, "site"), "site", (site) => server === undefined || site.serverId === server.id);
+  found.site = pick(
+    data.sites,
+    id(params.site, "site"),
+    "site",
+    (site) => server === undefined || site.serverId === server.id,
+  );
   const site = found.site;
   const onSite = (item: { siteId: number | null }): boolean => site !== undefined && item.siteId === site.id;
   const onServer = (item: { serverId: number }): boolean => server !== undefined && item.serverId === server.id;
   found.domainRecord = pick(data.domains, id(params.domainRecord, "domain record"), "domain record", onSite);
   const domain = found.domainRecord;
-  found.certificate = pick(data.certificates, id(params.certificate, "certificate"), "certificate", (item) => domain !== undefined && item.domainId === domain.id);
+  found.certificate = pick(
+    data.certificates,
+    id(params.certificate, "certificate"),
+    "certificate",
+    (item) => domain !== undefined && item.domainId === domain.id,
+  );
   found.deployment = pick(data.deployments, id(params.deployment, "deployment"), "deployment", onSite);
   found.securityRule = pick(data.securityRules, id(params.securityRule, "security rule"), "security rule", onSite);
   found.command = pick(data.commands, id(params.command, "command"), "command", onSite);
   found.database = pick(data.databases, id(params.database, "database"), "database", onServer);
   found.databaseUser = pick(data.databaseUsers, id(params.databaseUser, "database user"), "database user", onServer);
-  found.backgroundProcess = pick(data.backgroundProcesses, id(params.backgroundProcess, "background process"), "background process", onServer);
+  found.backgroundProcess = pick(
+    data.backgroundProcesses,
+    id(params.backgroundProcess, "background process"),
+    "background process",
+    onServer,
+  );
   return found;
 }

@@ -2,14 +2,27 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
 import type { SecurityRuleRecord } from "../types";
-import { SITE, getRoute, siteResource, beginRemoval, need, touch, type RequestContext, type RouteDefinition } from "./context";
+import {
+  SITE,
+  getRoute,
+  siteResource,
+  beginRemoval,
+  need,
+  touch,
+  type RequestContext,
+  type RouteDefinition,
+} from "./context";
 import { sha256 } from "./databases";
 import { listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
 
 export function presentSecurityRule(ctx: RequestContext, rule: SecurityRuleRecord, initial = false): JsonApiResource {
   const values = initial ? initialValues(rule.lifecycle) : valuesAt(rule.lifecycle, ctx.now);
-  const attributes = { name: rule.name, path: rule.path, status: ctx.services.quirks.securityRuleStatusNull ? null : values.status ?? null };
+  const attributes = {
+    name: rule.name,
+    path: rule.path,
+    status: ctx.services.quirks.securityRuleStatusNull ? null : (values.status ?? null),
+  };
   return siteResource(ctx, "securityRules", rule, `security-rules/${rule.id}`, attributes);
 }
 
@@ -17,7 +30,10 @@ export function presentSecurityRule(ctx: RequestContext, rule: SecurityRuleRecor
  * Checks `name` and `credentials`; on update a credential may omit its password to keep the one
  * it has (matched by username), which is how Forge lets clients resend rules without secrets.
  */
-function readRule(ctx: RequestContext, existing: SecurityRuleRecord | null): Pick<SecurityRuleRecord, "name" | "path" | "credentials"> {
+function readRule(
+  ctx: RequestContext,
+  existing: SecurityRuleRecord | null,
+): Pick<SecurityRuleRecord, "name" | "path" | "credentials"> {
   const { body } = ctx;
   const errors: Record<string, string[]> = {};
   const name = stringField(body, "name");
@@ -26,17 +42,24 @@ function readRule(ctx: RequestContext, existing: SecurityRuleRecord | null): Pic
   const path = stringField(body, "path");
   if (path !== null && path.length > 255) errors.path = ["The path field must not be greater than 255 characters."];
   const raw = Array.isArray(body.credentials) ? body.credentials : [];
-  if (raw.length === 0) errors.credentials = ["The credentials field is required and must hold at least one username and password."];
+  if (raw.length === 0)
+    errors.credentials = ["The credentials field is required and must hold at least one username and password."];
   const credentials: SecurityRuleRecord["credentials"] = [];
   raw.forEach((entry: unknown, index) => {
     const credential = typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>) : {};
     const username = stringField(credential, "username");
     const password = stringField(credential, "password");
-    if (username === null || username === "") errors[`credentials.${index}.username`] = [`The credentials.${index}.username field is required.`];
-    else if (username.length > 50) errors[`credentials.${index}.username`] = [`The credentials.${index}.username field must not be greater than 50 characters.`];
+    if (username === null || username === "")
+      errors[`credentials.${index}.username`] = [`The credentials.${index}.username field is required.`];
+    else if (username.length > 50)
+      errors[`credentials.${index}.username`] = [
+        `The credentials.${index}.username field must not be greater than 50 characters.`,
+      ];
     const kept = existing?.credentials.find((item) => item.username === username);
-    if ((password === null || password === "") && kept === undefined) errors[`credentials.${index}.password`] = [`The credentials.${index}.password field is required.`];
-    if (username !== null) credentials.push({ username, passwordSha256: password ? sha256(password) : kept?.passwordSha256 ?? "" });
+    if ((password === null || password === "") && kept === undefined)
+      errors[`credentials.${index}.password`] = [`The credentials.${index}.password field is required.`];
+    if (username !== null)
+      credentials.push({ username, passwordSha256: password ? sha256(password) : (kept?.passwordSha256 ?? "") });
   });
   if (Object.keys(errors).length > 0) throw validationError(errors);
   return { name: name as string, path: path === "" ? null : path, credentials };
@@ -53,7 +76,10 @@ function createRule(ctx: RequestContext): { status: number; body: unknown } {
     ...fields,
     createdAt: now,
     updatedAt: now,
-    lifecycle: timeline(now, { status: "installing" }, [services.clock.duration("securityRule"), { status: failed ? "failed" : "installed" }]),
+    lifecycle: timeline(now, { status: "installing" }, [
+      services.clock.duration("securityRule"),
+      { status: failed ? "failed" : "installed" },
+    ]),
   };
   services.store.data.securityRules.push(rule);
   return { status: 202, body: document(presentSecurityRule(ctx, rule, true)) };
@@ -62,7 +88,10 @@ function createRule(ctx: RequestContext): { status: number; body: unknown } {
 function updateRule(ctx: RequestContext): { status: number } {
   const rule = need(ctx.found.securityRule, "securityRule");
   Object.assign(rule, readRule(ctx, rule));
-  extend(rule.lifecycle, ctx.now, { status: "updating" }, [ctx.services.clock.duration("securityRule"), { status: "installed" }]);
+  extend(rule.lifecycle, ctx.now, { status: "updating" }, [
+    ctx.services.clock.duration("securityRule"),
+    { status: "installed" },
+  ]);
   touch(rule, ctx.now);
   return { status: 202 };
 }
@@ -79,15 +108,34 @@ export const securityRuleRoutes: RouteDefinition[] = [
   listRoute({
     template: `${SITE}/security-rules`,
     scope: "site:manage-security",
-    items: (ctx) => ctx.services.store.data.securityRules.filter((item) => item.siteId === need(ctx.found.site, "site").id),
+    items: (ctx) =>
+      ctx.services.store.data.securityRules.filter((item) => item.siteId === need(ctx.found.site, "site").id),
     present: presentSecurityRule,
-    filters: { path: (rule, value) => rule.path === value, status: (rule, value, ctx) => statusAt(rule, ctx) === value },
-    sorts: { path: (rule) => rule.path ?? "", status: statusAt, created_at: (rule) => rule.createdAt, updated_at: (rule) => rule.updatedAt },
+    filters: {
+      path: (rule, value) => rule.path === value,
+      status: (rule, value, ctx) => statusAt(rule, ctx) === value,
+    },
+    sorts: {
+      path: (rule) => rule.path ?? "",
+      status: statusAt,
+      created_at: (rule) => rule.createdAt,
+      updated_at: (rule) => rule.updatedAt,
+    },
   }),
   { method: "post", template: `${SITE}/security-rules`, scope: "site:manage-security", handler: createRule },
   getRoute(`${SITE}/security-rules/{securityRule}`, "site:manage-security", (ctx) =>
     presentSecurityRule(ctx, need(ctx.found.securityRule, "securityRule")),
   ),
-  { method: "put", template: `${SITE}/security-rules/{securityRule}`, scope: "site:manage-security", handler: updateRule },
-  { method: "delete", template: `${SITE}/security-rules/{securityRule}`, scope: "site:manage-security", handler: deleteRule },
+  {
+    method: "put",
+    template: `${SITE}/security-rules/{securityRule}`,
+    scope: "site:manage-security",
+    handler: updateRule,
+  },
+  {
+    method: "delete",
+    template: `${SITE}/security-rules/{securityRule}`,
+    scope: "site:manage-security",
+    handler: deleteRule,
+  },
 ];

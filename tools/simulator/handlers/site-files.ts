@@ -5,12 +5,17 @@ import { SITE, getRoute, need, siteSingleton, touch, type RequestContext, type R
 /** The two files Forge keeps per site: the `.env` (raw text, replaced whole) and the deployment script. */
 
 function presentScript(ctx: RequestContext): JsonApiResource {
-  return siteSingleton(ctx, "deploymentScripts", "deployments/script", (site) => ({ content: site.deploymentScript, auto_source: site.autoSource }));
+  return siteSingleton(ctx, "deploymentScripts", "deployments/script", (site) => ({
+    content: site.deploymentScript,
+    auto_source: site.autoSource,
+  }));
 }
 
 export const siteFileRoutes: RouteDefinition[] = [
   getRoute(`${SITE}/environment`, "server:view", (ctx) =>
-    siteSingleton(ctx, "environments", "environment", (site) => ({ content: ctx.services.store.data.environments[String(site.id)] ?? "" })),
+    siteSingleton(ctx, "environments", "environment", (site) => ({
+      content: ctx.services.store.data.environments[String(site.id)] ?? "",
+    })),
   ),
   {
     method: "put",
@@ -19,7 +24,8 @@ export const siteFileRoutes: RouteDefinition[] = [
     handler: (ctx) => {
       const site = need(ctx.found.site, "site");
       const content = ctx.body.environment;
-      if (typeof content !== "string") throw fieldError("environment", "The environment field is required and must hold the whole .env file as text.");
+      if (typeof content !== "string")
+        throw fieldError("environment", "The environment field is required and must hold the whole .env file as text.");
       ctx.services.store.data.environments[String(site.id)] = content;
       ctx.services.sandbox.writeEnv(site.serverId, site.name, content);
       touch(site, ctx.now);

@@ -37,18 +37,27 @@ export function booleanField(body: Record<string, unknown>, key: string, fallbac
 export function siteNameFrom(ctx: RequestContext, serverId: number): string {
   const { body } = ctx;
   const given = stringField(body, "name");
-  const name = given ?? (body.domain_mode === "on-forge" ? `${crypto.randomBytes(4).toString("hex")}.on-forge.com` : null);
+  const name =
+    given ?? (body.domain_mode === "on-forge" ? `${crypto.randomBytes(4).toString("hex")}.on-forge.com` : null);
   const errors: Record<string, string[]> = {};
   if (typeof body.type !== "string" || body.type === "") errors.type = ["The type field is required."];
-  else if (!(body.type in SITE_TYPES)) errors.type = [`The selected type is invalid; Forge allows: ${Object.keys(SITE_TYPES).join(", ")}.`];
+  else if (!(body.type in SITE_TYPES))
+    errors.type = [`The selected type is invalid; Forge allows: ${Object.keys(SITE_TYPES).join(", ")}.`];
   if (name === null || name === "") errors.name = ["The name field is required when domain mode is not on-forge."];
-  else if (!HOSTNAME.test(name)) errors.name = ["The name must be a valid domain name (letters, digits, dashes and dots)."];
-  else if (ctx.services.store.data.sites.some((site) => site.serverId === serverId && site.name.toLowerCase() === name.toLowerCase())) {
+  else if (!HOSTNAME.test(name))
+    errors.name = ["The name must be a valid domain name (letters, digits, dashes and dots)."];
+  else if (
+    ctx.services.store.data.sites.some(
+      (site) => site.serverId === serverId && site.name.toLowerCase() === name.toLowerCase(),
+    )
+  ) {
     errors.name = ["The name has already been taken."];
   }
   const isolatedUser = stringField(body, "isolated_user");
   if (body.is_isolated === true && isolatedUser !== null && !/^[a-z][-a-z0-9_]{0,31}$/.test(isolatedUser)) {
-    errors.isolated_user = ["The isolated user must start with a lowercase letter and hold at most 32 lowercase letters, digits, dashes or underscores."];
+    errors.isolated_user = [
+      "The isolated user must start with a lowercase letter and hold at most 32 lowercase letters, digits, dashes or underscores.",
+    ];
   }
   if (Object.keys(errors).length > 0) throw validationError(errors);
   return (name as string).toLowerCase();

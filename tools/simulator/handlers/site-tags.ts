@@ -24,7 +24,11 @@ export function includedTags(sites: SiteRecord[]): JsonApiResource[] {
     for (const name of site.tags) firstSeen.set(name, Math.min(firstSeen.get(name) ?? site.createdAt, site.createdAt));
   }
   return [...firstSeen].map(([name, createdAt]) => {
-    const tag = { id: tagIdOf(name), type: "tags", attributes: { name, created_at: iso(createdAt), updated_at: iso(createdAt) } };
+    const tag = {
+      id: tagIdOf(name),
+      type: "tags",
+      attributes: { name, created_at: iso(createdAt), updated_at: iso(createdAt) },
+    };
     // TagResource has no `links` in the spec; the cast lets it join the other resources in `included`.
     return tag as unknown as JsonApiResource;
   });

@@ -10,7 +10,14 @@ import { listDocument, partial, type ListRules } from "./list";
 import { presentSecurityRule } from "./security-rules";
 import { presentServer } from "./servers";
 import { phpVersionAs } from "../quirks";
-import { SITE_TYPES, booleanField, defaultEnvironment, existingDatabaseName, siteNameFrom, stringField } from "./site-rules";
+import {
+  SITE_TYPES,
+  booleanField,
+  defaultEnvironment,
+  existingDatabaseName,
+  siteNameFrom,
+  stringField,
+} from "./site-rules";
 import { includedTags, tagRelationship } from "./site-tags";
 
 const SUPPORTED_INCLUDES = ["server", "tags", "latestDeployment", "securityRules", "redirectRules"];
@@ -32,11 +39,16 @@ function deploymentStatus(ctx: RequestContext, site: SiteRecord): string {
 function includesOf(ctx: RequestContext): string[] {
   const names = (ctx.query.include ?? "").split(",").filter((name) => name !== "");
   const unsupported = names.filter((name) => !SUPPORTED_INCLUDES.includes(name));
-  if (unsupported.length > 0) throw new HttpError(501, `The Forge simulator does not implement include(s) \`${unsupported.join(", ")}\`.`);
+  if (unsupported.length > 0)
+    throw new HttpError(501, `The Forge simulator does not implement include(s) \`${unsupported.join(", ")}\`.`);
   return names;
 }
 
-function relationshipsOf(ctx: RequestContext, site: SiteRecord, includes: string[]): Record<string, unknown> | undefined {
+function relationshipsOf(
+  ctx: RequestContext,
+  site: SiteRecord,
+  includes: string[],
+): Record<string, unknown> | undefined {
   if (includes.length === 0) return undefined;
   const relationships: Record<string, unknown> = {};
   for (const name of includes) {
@@ -45,7 +57,9 @@ function relationshipsOf(ctx: RequestContext, site: SiteRecord, includes: string
     if (name === "redirectRules") relationships.redirectRules = { data: [] };
     if (name === "latestDeployment") {
       const latest = latestDeployment(ctx, site);
-      relationships.latestDeployment = { data: latest === undefined ? null : { type: "deployments", id: String(latest.id) } };
+      relationships.latestDeployment = {
+        data: latest === undefined ? null : { type: "deployments", id: String(latest.id) },
+      };
     }
     if (name === "securityRules") {
       const rules = ctx.services.store.data.securityRules.filter((rule) => rule.siteId === site.id);
@@ -60,20 +74,27 @@ function includedFor(ctx: RequestContext, sites: SiteRecord[], includes: string[
   const included: JsonApiResource[] = [];
   const { data } = ctx.services.store;
   if (includes.includes("server")) {
-    for (const server of data.servers.filter((item) => sites.some((site) => site.serverId === item.id))) included.push(presentServer(ctx, server));
+    for (const server of data.servers.filter((item) => sites.some((site) => site.serverId === item.id)))
+      included.push(presentServer(ctx, server));
   }
   if (includes.includes("tags")) included.push(...includedTags(sites));
   for (const site of sites) {
     const latest = includes.includes("latestDeployment") ? latestDeployment(ctx, site) : undefined;
     if (latest !== undefined) included.push(presentDeployment(ctx, latest));
     if (includes.includes("securityRules")) {
-      for (const rule of data.securityRules.filter((item) => item.siteId === site.id)) included.push(presentSecurityRule(ctx, rule));
+      for (const rule of data.securityRules.filter((item) => item.siteId === site.id))
+        included.push(presentSecurityRule(ctx, rule));
     }
   }
   return included;
 }
 
-export function presentSite(ctx: RequestContext, site: SiteRecord, initial = false, includes: string[] = []): JsonApiResource {
+export function presentSite(
+  ctx: RequestContext,
+  site: SiteRecord,
+  initial = false,
+  includes: string[] = [],
+): JsonApiResource {
   const values = initial ? initialValues(site.lifecycle) : valuesAt(site.lifecycle, ctx.now);
   const https = isHttps(ctx, site);
   const database = ctx.services.store.data.databases.find((item) => item.id === site.databaseId);
@@ -98,7 +119,7 @@ export function presentSite(ctx: RequestContext, site: SiteRecord, initial = fal
         provider: site.repository?.provider ?? "",
         url: site.repository?.url ?? null,
         branch: site.repository?.branch ?? null,
-        status: site.repository === null ? null : values.repository_status ?? null,
+        status: site.repository === null ? null : (values.repository_status ?? null),
       },
       database: database?.name ?? null,
       maintenance_mode: { enabled: false, status: null },
@@ -124,7 +145,13 @@ const SITE_LIST_RULES: ListRules<SiteRecord> = {
 
 function listSites(ctx: RequestContext, sites: SiteRecord[]): Record<string, unknown> {
   const includes = includesOf(ctx);
-  return listDocument(ctx, sites, (site) => presentSite(ctx, site, false, includes), SITE_LIST_RULES, (page) => includedFor(ctx, page, includes));
+  return listDocument(
+    ctx,
+    sites,
+    (site) => presentSite(ctx, site, false, includes),
+    SITE_LIST_RULES,
+    (page) => includedFor(ctx, page, includes),
+  );
 }
 
 function createSite(ctx: RequestContext): { status: number; body: unknown } {
@@ -146,18 +173,30 @@ function createSite(ctx: RequestContext): { status: number; body: unknown } {
     type: String(body.type),
     phpVersion: stringField(body, "php_version") ?? server.phpVersion,
     isolated,
-    user: isolated ? stringField(body, "isolated_user") ?? name.split(".")[0].replace(/[^a-z0-9_-]/g, "").slice(0, 32) : "forge",
+    user: isolated
+      ? (stringField(body, "isolated_user") ??
+        name
+          .split(".")[0]
+          .replace(/[^a-z0-9_-]/g, "")
+          .slice(0, 32))
+      : "forge",
     webDirectory: stringField(body, "web_directory") ?? "/public",
     rootDirectory: stringField(body, "root_directory") ?? "/",
     zeroDowntime,
     pushToDeploy: booleanField(body, "push_to_deploy", false),
-    repository: repository === null ? null : { provider: stringField(body, "source_control_provider") ?? "github", url: repository, branch },
+    repository:
+      repository === null
+        ? null
+        : { provider: stringField(body, "source_control_provider") ?? "github", url: repository, branch },
     databaseId: typeof body.database_id === "number" ? body.database_id : null,
     wildcards: booleanField(body, "allow_wildcard_subdomains", false),
     wwwRedirectType: stringField(body, "www_redirect_type") ?? "from-www",
     tags: Array.isArray(body.tags) ? body.tags.map(String) : [],
     sharedPaths: Object.fromEntries(
-      (Array.isArray(body.shared_paths) ? body.shared_paths : []).map((entry: { from?: unknown; to?: unknown }) => [String(entry.from), String(entry.to)]),
+      (Array.isArray(body.shared_paths) ? body.shared_paths : []).map((entry: { from?: unknown; to?: unknown }) => [
+        String(entry.from),
+        String(entry.to),
+      ]),
     ),
     healthcheckUrl: null,
     deployHookToken: crypto.randomBytes(16).toString("hex"),
@@ -165,11 +204,10 @@ function createSite(ctx: RequestContext): { status: number; body: unknown } {
     autoSource: true,
     createdAt: now,
     updatedAt: now,
-    lifecycle: timeline(
-      now,
-      { status: "installing", repository_status: "installing" },
-      [install, failed ? { status: "failed" } : { status: "installed", repository_status: "installed" }],
-    ),
+    lifecycle: timeline(now, { status: "installing", repository_status: "installing" }, [
+      install,
+      failed ? { status: "failed" } : { status: "installed", repository_status: "installed" },
+    ]),
   };
   const domain: DomainRecord = {
     id: services.store.nextId(),
@@ -195,14 +233,16 @@ function updateSite(ctx: RequestContext): { status: number } {
   const site = need(ctx.found.site, "site");
   const { body } = ctx;
   if (typeof body.type === "string") {
-    if (!(body.type in SITE_TYPES)) throw new HttpError(422, "The selected type is invalid.", { type: ["The selected type is invalid."] });
+    if (!(body.type in SITE_TYPES))
+      throw new HttpError(422, "The selected type is invalid.", { type: ["The selected type is invalid."] });
     site.type = body.type;
   }
   if (typeof body.root_path === "string") site.rootDirectory = body.root_path;
   if (typeof body.directory === "string") site.webDirectory = body.directory;
   if (typeof body.php_version === "string") site.phpVersion = body.php_version;
   if (typeof body.push_to_deploy === "boolean") site.pushToDeploy = body.push_to_deploy;
-  if (typeof body.repository_branch === "string" && site.repository !== null) site.repository.branch = body.repository_branch;
+  if (typeof body.repository_branch === "string" && site.repository !== null)
+    site.repository.branch = body.repository_branch;
   touch(site, ctx.now);
   return { status: 202 };
 }
@@ -217,7 +257,8 @@ function deleteSite(ctx: RequestContext): { status: number } {
   const { data } = services.store;
   // Everything that hangs off the site goes with it; databases and background processes are server-level and stay.
   for (const list of [data.domains, data.certificates, data.deployments, data.commands, data.securityRules]) {
-    for (const item of list) if (item.siteId === site.id && item.lifecycle.goneAt === null) item.lifecycle.goneAt = now + removal;
+    for (const item of list)
+      if (item.siteId === site.id && item.lifecycle.goneAt === null) item.lifecycle.goneAt = now + removal;
   }
   services.sandbox.removeSite(site.serverId, site.name);
   return { status: 202 };
@@ -242,11 +283,16 @@ export const siteRoutes: RouteDefinition[] = [
     includes: SUPPORTED_INCLUDES,
     handler: (ctx) => {
       const server = need(ctx.found.server, "server");
-      return { status: 200, body: listSites(ctx, ctx.services.store.data.sites.filter((site) => site.serverId === server.id)) };
+      return {
+        status: 200,
+        body: listSites(
+          ctx,
+          ctx.services.store.data.sites.filter((site) => site.serverId === server.id),
+        ),
+      };
     },
   },
   { method: "post", template: `${SERVER}/sites`, scope: "site:create", handler: createSite },
   { method: "put", template: SITE, scope: "site:create", handler: updateSite },
   { method: "delete", template: SITE, scope: "site:delete", handler: deleteSite },
 ];
-

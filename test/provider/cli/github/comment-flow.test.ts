@@ -28,7 +28,10 @@ beforeEach(async () => {
       basicAuthPassword: { value: "hunter2-basic-auth-pw", secret: true },
       databasePassword: "db-pw-91be0c1f",
     },
-    timings: [{ phase: "clone database", ms: 12_300 }, { phase: "deploy", ms: 45_100 }],
+    timings: [
+      { phase: "clone database", ms: 12_300 },
+      { phase: "deploy", ms: 45_100 },
+    ],
     changes: { create: 9 },
   };
 });
@@ -46,7 +49,10 @@ async function commentEvent(body: string, login = "alice", type = "User"): Promi
 }
 
 function reactions(): string[] {
-  return h.stub.repo(REPO).reactions.filter((r) => r.commentId === COMMENT_ID).map((r) => r.content);
+  return h.stub
+    .repo(REPO)
+    .reactions.filter((r) => r.commentId === COMMENT_ID)
+    .map((r) => r.content);
 }
 
 function comments() {
@@ -70,7 +76,10 @@ describe("a /preview comment from a writer on a same-repository PR", () => {
     expect(code).toBe(0);
     expect(h.ops.calls).toEqual([
       { op: "listPreviews" },
-      { op: "upPreview", req: { app: null, pr: 12, branch: "feature/vat-lines", sha: HEAD_SHA, redeploy: false, resetDatabase: false } },
+      {
+        op: "upPreview",
+        req: { app: null, pr: 12, branch: "feature/vat-lines", sha: HEAD_SHA, redeploy: false, resetDatabase: false },
+      },
     ]);
     expect(reactions()).toEqual(["eyes", "rocket"]);
     // The acknowledgement comes before any other call.
@@ -79,10 +88,19 @@ describe("a /preview comment from a writer on a same-repository PR", () => {
 
     const state = stickyState();
     expect(state).toMatchObject({
-      status: "ready", url: "https://pr-12.preview.acme.test", app: "customer", stack: "pr-12", commit: HEAD_SHA,
-      branch: "feature/vat-lines", snapshot: "customer_master taken 2025-03-02T02:00:00Z", basicAuthUser: "preview",
+      status: "ready",
+      url: "https://pr-12.preview.acme.test",
+      app: "customer",
+      stack: "pr-12",
+      commit: HEAD_SHA,
+      branch: "feature/vat-lines",
+      snapshot: "customer_master taken 2025-03-02T02:00:00Z",
+      basicAuthUser: "preview",
       runUrl: "https://github.com/acme/customer/actions/runs/9001",
-      timings: [{ phase: "clone database", ms: 12_300 }, { phase: "deploy", ms: 45_100 }],
+      timings: [
+        { phase: "clone database", ms: 12_300 },
+        { phase: "deploy", ms: 45_100 },
+      ],
     });
     const body = comments()[0].body;
     expect(body).toContain("### ✅ Preview ready: https://pr-12.preview.acme.test");
@@ -90,7 +108,12 @@ describe("a /preview comment from a writer on a same-repository PR", () => {
 
     const deployments = h.stub.repo(REPO).deployments;
     expect(deployments).toHaveLength(1);
-    expect(deployments[0]).toMatchObject({ environment: "preview/pr-12", ref: HEAD_SHA, transient_environment: true, production_environment: false });
+    expect(deployments[0]).toMatchObject({
+      environment: "preview/pr-12",
+      ref: HEAD_SHA,
+      transient_environment: true,
+      production_environment: false,
+    });
     const statuses = h.stub.repo(REPO).statuses.get(deployments[0].id) ?? [];
     expect(statuses.map((s) => [s.state, s.environment_url, s.log_url])).toEqual([
       ["in_progress", "", "https://github.com/acme/customer/actions/runs/9001"],
@@ -103,7 +126,12 @@ describe("a /preview comment from a writer on a same-repository PR", () => {
 
   it("creates the sticky comment once and edits it on the next command, finding it past the first 100 comments", async () => {
     const repo = h.stub.repo(REPO);
-    const filler = Array.from({ length: 130 }, (_, i) => ({ id: 100 + i, body: `comment ${i}`, user: { login: "bob", type: "User" as const }, created_at: "2025-03-01T00:00:00Z" }));
+    const filler = Array.from({ length: 130 }, (_, i) => ({
+      id: 100 + i,
+      body: `comment ${i}`,
+      user: { login: "bob", type: "User" as const },
+      created_at: "2025-03-01T00:00:00Z",
+    }));
     repo.comments.set(12, filler);
 
     await h.runGithub("issue_comment", await commentEvent("/preview"));
@@ -116,17 +144,34 @@ describe("a /preview comment from a writer on a same-repository PR", () => {
     const code = await h.runGithub("issue_comment", await commentEvent("/update reset-db"));
 
     expect(code).toBe(0);
-    expect(h.ops.calls).toContainEqual({ op: "upPreview", req: { app: null, pr: 12, branch: "feature/vat-lines", sha: HEAD_SHA, redeploy: true, resetDatabase: true } });
+    expect(h.ops.calls).toContainEqual({
+      op: "upPreview",
+      req: { app: null, pr: 12, branch: "feature/vat-lines", sha: HEAD_SHA, redeploy: true, resetDatabase: true },
+    });
     const listed = h.stub.requests.filter((r) => r.method === "GET" && r.path === `/repos/${REPO}/issues/12/comments`);
-    expect(listed.map((r) => [r.query.per_page, r.query.page ?? "1"])).toEqual([["100", "1"], ["100", "2"]]);
-    expect(h.stub.requests.filter((r) => r.method === "POST" && r.path === `/repos/${REPO}/issues/12/comments`)).toHaveLength(0);
-    expect(h.stub.requests.filter((r) => r.method === "PATCH" && r.path === `/repos/${REPO}/issues/comments/${created[0].id}`)).toHaveLength(2);
+    expect(listed.map((r) => [r.query.per_page, r.query.page ?? "1"])).toEqual([
+      ["100", "1"],
+      ["100", "2"],
+    ]);
+    expect(
+      h.stub.requests.filter((r) => r.method === "POST" && r.path === `/repos/${REPO}/issues/12/comments`),
+    ).toHaveLength(0);
+    expect(
+      h.stub.requests.filter(
+        (r) => r.method === "PATCH" && r.path === `/repos/${REPO}/issues/comments/${created[0].id}`,
+      ),
+    ).toHaveLength(2);
     expect(comments()).toHaveLength(131);
   });
 
   it("does not trust a marker pasted into a person's own comment", async () => {
     h.stub.repo(REPO).comments.set(12, [
-      { id: 77, body: "<!-- forge-previews:pr-12 -->\nfake", user: { login: "bob", type: "User" }, created_at: "2025-03-01T00:00:00Z" },
+      {
+        id: 77,
+        body: "<!-- forge-previews:pr-12 -->\nfake",
+        user: { login: "bob", type: "User" },
+        created_at: "2025-03-01T00:00:00Z",
+      },
     ]);
     await h.runGithub("issue_comment", await commentEvent("/preview"));
     expect(comments().find((c) => c.id === 77)?.body).toBe("<!-- forge-previews:pr-12 -->\nfake");
@@ -143,7 +188,10 @@ describe("refusals", () => {
     expect(reactions()).toEqual(["eyes", "-1"]);
     expect(requestLines()).toContain(`GET /repos/${REPO}/collaborators/rita/permission`);
     expect(h.stub.repo(REPO).deployments).toHaveLength(0);
-    expect(stickyState().notice).toMatchObject({ kind: "refused", text: "@rita cannot run `/preview`: it needs write access to acme/customer (they have `triage`)." });
+    expect(stickyState().notice).toMatchObject({
+      kind: "refused",
+      text: "@rita cannot run `/preview`: it needs write access to acme/customer (they have `triage`).",
+    });
   });
 
   it("refuses a user the permission API does not know", async () => {
@@ -191,7 +239,11 @@ describe("refusals", () => {
   });
 
   it("lets a PR whose preview exists update it at capacity", async () => {
-    h.ops.previews = [summary({ stack: "pr-3", pr: 3 }), summary({ stack: "pr-12", pr: 12 }), summary({ stack: "pr-7", pr: 7 })];
+    h.ops.previews = [
+      summary({ stack: "pr-3", pr: 3 }),
+      summary({ stack: "pr-12", pr: 12 }),
+      summary({ stack: "pr-7", pr: 7 }),
+    ];
     await h.runGithub("issue_comment", await commentEvent("/update"));
     expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "upPreview"]);
   });
@@ -200,7 +252,9 @@ describe("refusals", () => {
     await h.runGithub("issue_comment", await commentEvent("/preview please"));
     expect(h.ops.calls).toEqual([]);
     expect(requestLines()).not.toContain(`GET /repos/${REPO}/collaborators/alice/permission`);
-    expect(stickyState().notice?.text).toBe("`/preview please` was not run: `/preview` does not know the option `please`; it accepts only `reset-db`.");
+    expect(stickyState().notice?.text).toBe(
+      "`/preview please` was not run: `/preview` does not know the option `please`; it accepts only `reset-db`.",
+    );
   });
 
   it("refuses a closed PR but still lets /destroy run", async () => {
@@ -215,17 +269,16 @@ describe("refusals", () => {
 });
 
 describe("comments that are not commands", () => {
-  it.each([
-    ["please don't /preview yet"],
-    ["> /preview\nquoted from above"],
-    ["```\n/preview\n```"],
-  ])("sends nothing at all for %j, and needs no config for it", async (body) => {
-    delete h.env.FORGE_PREVIEWS_CONFIG;
-    const code = await h.runGithub("issue_comment", await commentEvent(body));
-    expect(code).toBe(0);
-    expect(h.stub.requests).toEqual([]);
-    expect(h.ops.calls).toEqual([]);
-  });
+  it.each([["please don't /preview yet"], ["> /preview\nquoted from above"], ["```\n/preview\n```"]])(
+    "sends nothing at all for %j, and needs no config for it",
+    async (body) => {
+      delete h.env.FORGE_PREVIEWS_CONFIG;
+      const code = await h.runGithub("issue_comment", await commentEvent(body));
+      expect(code).toBe(0);
+      expect(h.stub.requests).toEqual([]);
+      expect(h.ops.calls).toEqual([]);
+    },
+  );
 
   it("ignores commands written by a bot", async () => {
     await h.runGithub("issue_comment", await commentEvent("/destroy", "some-app[bot]", "Bot"));
@@ -252,7 +305,15 @@ describe("comments that are not commands", () => {
 describe("the circuit breaker", () => {
   function recordDeployment(id: number, environment: string, state: string, at: string): void {
     const repo = h.stub.repo(REPO);
-    repo.deployments.push({ id, ref: HEAD_SHA, environment, created_at: at, payload: {}, transient_environment: true, production_environment: false });
+    repo.deployments.push({
+      id,
+      ref: HEAD_SHA,
+      environment,
+      created_at: at,
+      payload: {},
+      transient_environment: true,
+      production_environment: false,
+    });
     repo.statuses.set(id, [
       { id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at },
       { id: id * 10 + 1, state, description: "", environment_url: "", log_url: "", created_at: at },
@@ -272,7 +333,9 @@ describe("the circuit breaker", () => {
     expect(h.ops.calls).toEqual([]);
     expect(reactions()).toEqual(["eyes", "-1"]);
     const text = stickyState().notice?.text ?? "";
-    expect(text).toContain("Preview automation is paused until 2025-03-04T10:20:00.000Z after 3 consecutive failed deployments");
+    expect(text).toContain(
+      "Preview automation is paused until 2025-03-04T10:20:00.000Z after 3 consecutive failed deployments",
+    );
     expect(text).toContain("`preview/pr-4` at 2025-03-04T09:50:00.000Z");
     expect(h.stub.repo(REPO).deployments).toHaveLength(5);
   });
@@ -296,9 +359,23 @@ describe("the circuit breaker", () => {
 
   it("counts a deployment left in progress past two hours as a failure (a cancelled run)", async () => {
     const repo = h.stub.repo(REPO);
-    for (const [id, at] of [[2, "2025-03-04T07:40:00Z"], [3, "2025-03-04T07:45:00Z"], [5, "2025-03-04T07:50:00Z"]] as const) {
-      repo.deployments.push({ id, ref: HEAD_SHA, environment: `preview/pr-${id}`, created_at: at, payload: {}, transient_environment: true, production_environment: false });
-      repo.statuses.set(id, [{ id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at }]);
+    for (const [id, at] of [
+      [2, "2025-03-04T07:40:00Z"],
+      [3, "2025-03-04T07:45:00Z"],
+      [5, "2025-03-04T07:50:00Z"],
+    ] as const) {
+      repo.deployments.push({
+        id,
+        ref: HEAD_SHA,
+        environment: `preview/pr-${id}`,
+        created_at: at,
+        payload: {},
+        transient_environment: true,
+        production_environment: false,
+      });
+      repo.statuses.set(id, [
+        { id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at },
+      ]);
     }
     await h.runGithub("issue_comment", await commentEvent("/preview"));
     expect(h.ops.calls).toEqual([]);
@@ -309,8 +386,25 @@ describe("the circuit breaker", () => {
     recordDeployment(2, "preview/pr-4", "failure", "2025-03-04T09:40:00Z");
     recordDeployment(3, "preview/pr-5", "failure", "2025-03-04T09:45:00Z");
     const repo = h.stub.repo(REPO);
-    repo.deployments.push({ id: 6, ref: HEAD_SHA, environment: "preview/pr-6", created_at: "2025-03-04T09:58:00Z", payload: {}, transient_environment: true, production_environment: false });
-    repo.statuses.set(6, [{ id: 60, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: "2025-03-04T09:58:00Z" }]);
+    repo.deployments.push({
+      id: 6,
+      ref: HEAD_SHA,
+      environment: "preview/pr-6",
+      created_at: "2025-03-04T09:58:00Z",
+      payload: {},
+      transient_environment: true,
+      production_environment: false,
+    });
+    repo.statuses.set(6, [
+      {
+        id: 60,
+        state: "in_progress",
+        description: "",
+        environment_url: "",
+        log_url: "",
+        created_at: "2025-03-04T09:58:00Z",
+      },
+    ]);
     await h.runGithub("issue_comment", await commentEvent("/preview"));
     expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "upPreview"]);
   });
@@ -330,7 +424,9 @@ describe("a failed deployment", () => {
       "+ forge:Site pr-12 created (4.1 s)",
       `~ forge:Deployment pr-12-deployment updating; token=${SECRETS.forgeToken}`,
     ];
-    const error = new Error(`Deployment 88 failed: git fetch https://x-access-token:${SECRETS.githubToken}@github.com/acme/customer.git exited 128; FORGE_TOKEN was ${SECRETS.forgeToken}`);
+    const error = new Error(
+      `Deployment 88 failed: git fetch https://x-access-token:${SECRETS.githubToken}@github.com/acme/customer.git exited 128; FORGE_TOKEN was ${SECRETS.forgeToken}`,
+    );
     Object.assign(error, { step: "forge:Deployment pr-12-deployment" });
     h.ops.upOutcome = error;
   });
@@ -344,11 +440,18 @@ describe("a failed deployment", () => {
     expect(state.status).toBe("failed");
     expect(state.failure?.step).toBe("forge:Deployment pr-12-deployment");
     expect(state.failure?.excerpt).toContain("+ forge:Site pr-12 created (4.1 s)");
-    expect(state.failure?.excerpt).toContain("Deployment 88 failed: git fetch https://[REDACTED]@github.com/acme/customer.git exited 128");
+    expect(state.failure?.excerpt).toContain(
+      "Deployment 88 failed: git fetch https://[REDACTED]@github.com/acme/customer.git exited 128",
+    );
     const body = comments()[0].body;
-    expect(body).toContain("**Failed step:** `forge:Deployment pr-12-deployment` ([full log](https://github.com/acme/customer/actions/runs/9001))");
+    expect(body).toContain(
+      "**Failed step:** `forge:Deployment pr-12-deployment` ([full log](https://github.com/acme/customer/actions/runs/9001))",
+    );
     const deployment = h.stub.repo(REPO).deployments[0];
-    expect((h.stub.repo(REPO).statuses.get(deployment.id) ?? []).map((s) => s.state)).toEqual(["in_progress", "failure"]);
+    expect((h.stub.repo(REPO).statuses.get(deployment.id) ?? []).map((s) => s.state)).toEqual([
+      "in_progress",
+      "failure",
+    ]);
   });
 
   it("keeps every secret out of comments, deployment statuses, the summary and the log", async () => {
@@ -363,12 +466,14 @@ describe("a failed deployment", () => {
   it("asks the runner to mask the secrets before anything else is printed", async () => {
     await h.runGithub("issue_comment", await commentEvent("/preview"));
     const masks = h.out.filter((l) => l.startsWith("::add-mask::"));
-    expect(masks).toEqual(expect.arrayContaining([
-      `::add-mask::${SECRETS.forgeToken}`,
-      `::add-mask::${SECRETS.githubToken}`,
-      `::add-mask::${SECRETS.passphrase}`,
-      `::add-mask::${SECRETS.sshKeyLine}`,
-    ]));
+    expect(masks).toEqual(
+      expect.arrayContaining([
+        `::add-mask::${SECRETS.forgeToken}`,
+        `::add-mask::${SECRETS.githubToken}`,
+        `::add-mask::${SECRETS.passphrase}`,
+        `::add-mask::${SECRETS.sshKeyLine}`,
+      ]),
+    );
     expect(h.out.findIndex((l) => !l.startsWith("::add-mask::"))).toBeGreaterThanOrEqual(masks.length);
   });
 });
@@ -417,8 +522,15 @@ describe("/destroy", () => {
     expect(code).toBe(0);
     expect(h.ops.calls).toEqual([{ op: "destroyPreview", ref: { app: null, pr: 12 } }]);
     const deployment = h.stub.repo(REPO).deployments[0];
-    expect((h.stub.repo(REPO).statuses.get(deployment.id) ?? []).map((s) => s.state)).toEqual(["in_progress", "success", "inactive"]);
-    expect(stickyState()).toMatchObject({ status: "destroyed", notice: { kind: "info", text: "Removed: `/destroy` by @alice." } });
+    expect((h.stub.repo(REPO).statuses.get(deployment.id) ?? []).map((s) => s.state)).toEqual([
+      "in_progress",
+      "success",
+      "inactive",
+    ]);
+    expect(stickyState()).toMatchObject({
+      status: "destroyed",
+      notice: { kind: "info", text: "Removed: `/destroy` by @alice." },
+    });
     expect(reactions()).toEqual(["eyes", "rocket", "eyes", "rocket"]);
   });
 });

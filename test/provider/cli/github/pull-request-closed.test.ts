@@ -14,10 +14,43 @@ afterEach(async () => {
 
 function seedPreview(): number {
   const repo = h.stub.repo(REPO);
-  repo.deployments.push({ id: 41, ref: HEAD_SHA, environment: "preview/pr-12", created_at: "2025-03-03T10:00:00Z", payload: {}, transient_environment: true, production_environment: false });
-  repo.statuses.set(41, [{ id: 410, state: "success", description: "", environment_url: "https://pr-12.preview.acme.test", log_url: "", created_at: "2025-03-03T10:05:00Z" }]);
-  const state = Buffer.from(JSON.stringify({ version: 1, pr: 12, stack: "pr-12", app: "customer", status: "ready", url: "https://pr-12.preview.acme.test" })).toString("base64");
-  repo.comments.set(12, [{ id: 900, body: `<!-- forge-previews:pr-12 -->\nready\n<!-- forge-previews:state ${state} -->`, user: { login: "github-actions[bot]", type: "Bot" }, created_at: "2025-03-03T10:05:00Z" }]);
+  repo.deployments.push({
+    id: 41,
+    ref: HEAD_SHA,
+    environment: "preview/pr-12",
+    created_at: "2025-03-03T10:00:00Z",
+    payload: {},
+    transient_environment: true,
+    production_environment: false,
+  });
+  repo.statuses.set(41, [
+    {
+      id: 410,
+      state: "success",
+      description: "",
+      environment_url: "https://pr-12.preview.acme.test",
+      log_url: "",
+      created_at: "2025-03-03T10:05:00Z",
+    },
+  ]);
+  const state = Buffer.from(
+    JSON.stringify({
+      version: 1,
+      pr: 12,
+      stack: "pr-12",
+      app: "customer",
+      status: "ready",
+      url: "https://pr-12.preview.acme.test",
+    }),
+  ).toString("base64");
+  repo.comments.set(12, [
+    {
+      id: 900,
+      body: `<!-- forge-previews:pr-12 -->\nready\n<!-- forge-previews:state ${state} -->`,
+      user: { login: "github-actions[bot]", type: "Bot" },
+      created_at: "2025-03-03T10:05:00Z",
+    },
+  ]);
   return 900;
 }
 
@@ -29,10 +62,19 @@ describe("a closed pull request", () => {
     expect(code).toBe(0);
     expect(h.ops.calls).toEqual([{ op: "destroyPreview", ref: { app: null, pr: 12 } }]);
     expect((h.stub.repo(REPO).statuses.get(41) ?? []).map((s) => s.state)).toEqual(["success", "inactive"]);
-    const sticky = h.stub.repo(REPO).comments.get(12)?.find((c) => c.id === commentId);
+    const sticky = h.stub
+      .repo(REPO)
+      .comments.get(12)
+      ?.find((c) => c.id === commentId);
     const state = decodeState(sticky?.body ?? "", 12);
-    expect(state).toMatchObject({ status: "destroyed", url: "https://pr-12.preview.acme.test", notice: { text: "Removed: PR #12 was merged." } });
-    expect(h.stub.requests.filter((r) => r.method === "POST" && r.path.endsWith("/issues/12/comments"))).toHaveLength(0);
+    expect(state).toMatchObject({
+      status: "destroyed",
+      url: "https://pr-12.preview.acme.test",
+      notice: { text: "Removed: PR #12 was merged." },
+    });
+    expect(h.stub.requests.filter((r) => r.method === "POST" && r.path.endsWith("/issues/12/comments"))).toHaveLength(
+      0,
+    );
   });
 
   it("posts nothing on a PR that never had a preview", async () => {
@@ -55,14 +97,21 @@ describe("a closed pull request", () => {
 
   it("fails the run and says so on the PR when the destroy fails", async () => {
     seedPreview();
-    h.ops.destroyOutcome = Object.assign(new Error("Forge answered 503 while deleting site 77"), { step: "forge:Site pr-12-site" });
+    h.ops.destroyOutcome = Object.assign(new Error("Forge answered 503 while deleting site 77"), {
+      step: "forge:Site pr-12-site",
+    });
     const code = await h.runGithub("pull_request", await readFixture("pull_request.closed.json"));
 
     expect(code).toBe(1);
     const state = decodeState(h.stub.repo(REPO).comments.get(12)?.[0].body ?? "", 12);
     expect(state).toMatchObject({ status: "destroy-failed", failure: { step: "forge:Site pr-12-site" } });
     expect(state.failure?.excerpt).toContain("Forge answered 503 while deleting site 77");
-    expect(h.stub.repo(REPO).statuses.get(41)?.map((s) => s.state)).toEqual(["success"]);
+    expect(
+      h.stub
+        .repo(REPO)
+        .statuses.get(41)
+        ?.map((s) => s.state),
+    ).toEqual(["success"]);
   });
 
   it("ignores other pull_request actions", async () => {
@@ -78,9 +127,16 @@ describe("a closed pull request", () => {
 /** Plain keys with apps `customer` (acme/customer) and `shop` (acme/shop). */
 function twoAppConfig(defaultApp: string): string {
   return JSON.stringify({
-    forgeOrg: "acme", forgeServerId: 4242, previewDomain: "preview.acme.test", sshHost: "203.0.113.10",
-    sshHostKeyFingerprint: "SHA256:" + "A".repeat(43), defaultApp,
-    apps: { customer: { repository: "acme/customer", masterDatabase: "customer_master" }, shop: { repository: "acme/shop", masterDatabase: "shop_master" } },
+    forgeOrg: "acme",
+    forgeServerId: 4242,
+    previewDomain: "preview.acme.test",
+    sshHost: "203.0.113.10",
+    sshHostKeyFingerprint: "SHA256:" + "A".repeat(43),
+    defaultApp,
+    apps: {
+      customer: { repository: "acme/customer", masterDatabase: "customer_master" },
+      shop: { repository: "acme/shop", masterDatabase: "shop_master" },
+    },
   });
 }
 
@@ -89,7 +145,9 @@ describe("the github command itself", () => {
     delete h.env.FORGE_PREVIEWS_CONFIG;
     const code = await h.runGithub("pull_request", await readFixture("pull_request.closed.json"));
     expect(code).toBe(1);
-    expect(h.out.at(-1)).toMatch(/^::error::github: The GitHub commands need the shared configuration in FORGE_PREVIEWS_CONFIG/);
+    expect(h.out.at(-1)).toMatch(
+      /^::error::github: The GitHub commands need the shared configuration in FORGE_PREVIEWS_CONFIG/,
+    );
     expect(h.ops.calls).toEqual([]);
   });
 
@@ -112,7 +170,9 @@ describe("the github command itself", () => {
     h.stub.inject({ method: "GET", pathPrefix: `/repos/${REPO}/issues/12/comments`, status: 502, times: 1 });
     const code = await h.runGithub("pull_request", await readFixture("pull_request.closed.json"));
     expect(code).toBe(0);
-    expect(h.stub.requests.filter((r) => r.method === "GET" && r.path === `/repos/${REPO}/issues/12/comments`)).toHaveLength(2);
+    expect(
+      h.stub.requests.filter((r) => r.method === "GET" && r.path === `/repos/${REPO}/issues/12/comments`),
+    ).toHaveLength(2);
   });
 
   it("sends the token only in the Authorization header", async () => {

@@ -66,7 +66,9 @@ describe("sweep", () => {
         "2025-03-07T10:02:00.000Z. Comment `/update` to keep it for another 30 days, or add the label `keep-preview` to keep it until the PR closes.",
     );
     expect(decodeState(comments5[1].body, 5).expiryWarning).toEqual({
-      lastUpdate: "2025-02-01T00:00:00.000Z", warnedAt: "2025-03-04T10:02:00.000Z", destroyAfter: "2025-03-07T10:02:00.000Z",
+      lastUpdate: "2025-02-01T00:00:00.000Z",
+      warnedAt: "2025-03-04T10:02:00.000Z",
+      destroyAfter: "2025-03-07T10:02:00.000Z",
     });
     // No preview had a comment for PR 3, so removing it posts nothing there.
     expect(h.stub.repo(REPO).comments.get(3)).toBeUndefined();
@@ -83,10 +85,16 @@ describe("sweep", () => {
     // After the announced time the preview goes, and the sticky comment says so.
     h.now = new Date("2025-03-07T10:03:00.000Z");
     expect(await h.runSweep([])).toBe(0);
-    expect(h.ops.calls).toEqual([{ op: "listPreviews" }, { op: "listPreviews" }, { op: "destroyPreview", ref: { app: null, pr: 5 } }]);
+    expect(h.ops.calls).toEqual([
+      { op: "listPreviews" },
+      { op: "listPreviews" },
+      { op: "destroyPreview", ref: { app: null, pr: 5 } },
+    ]);
     const state = decodeState((h.stub.repo(REPO).comments.get(5) ?? [])[1].body, 5);
     expect(state.status).toBe("destroyed");
-    expect(state.notice?.text).toContain("Removed: removed by sweep: not updated for 34 days (TTL 30); warned at 2025-03-04T10:02:00.000Z");
+    expect(state.notice?.text).toContain(
+      "Removed: removed by sweep: not updated for 34 days (TTL 30); warned at 2025-03-04T10:02:00.000Z",
+    );
   });
 
   it("carries on after one preview fails and then fails the run", async () => {

@@ -4,7 +4,14 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { createFailingAsync, type ForgeProviderHost, preview, startForgeHost, startForgeProviderHost, startForgeSimulator } from "../../../support/provider-host";
+import {
+  createFailingAsync,
+  type ForgeProviderHost,
+  preview,
+  startForgeHost,
+  startForgeProviderHost,
+  startForgeSimulator,
+} from "../../../support/provider-host";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SHARED_PASSWORD = "shared-SECRET-pass-5150";
@@ -32,7 +39,11 @@ describe("BasicAuth through the real dynamic-provider host", () => {
   const rulesOf = (site: number) => sim.state().securityRules.filter((rule) => rule.siteId === site);
   const withInputs = (changes: Record<string, unknown>): Record<string, unknown> => ({ ...inputs, ...changes });
   const addRule = async (site: number, name: string, path: string | null): Promise<number> => {
-    const body = { name, ...(path === null ? {} : { path }), credentials: [{ username: "staff", password: "staff-pass-1" }] };
+    const body = {
+      name,
+      ...(path === null ? {} : { path }),
+      credentials: [{ username: "staff", password: "staff-pass-1" }],
+    };
     const response = await call(sim, "POST", rulesPath(site), body);
     if (response.status !== 202) throw new Error(`adding a rule failed with ${response.status}`);
     return Number(response.json.data.id);
@@ -50,7 +61,11 @@ describe("BasicAuth through the real dynamic-provider host", () => {
       register: async () => {
         const { BasicAuth } = await import("../../../../providers/basic-auth");
         const options = { transformations: [recordOptions(seenOptions)] };
-        return new BasicAuth("auth", { serverId: 1, siteId, name: OWN_NAME, username: "preview", password: null }, options);
+        return new BasicAuth(
+          "auth",
+          { serverId: 1, siteId, name: OWN_NAME, username: "preview", password: null },
+          options,
+        );
       },
       check: true,
     });
@@ -71,7 +86,10 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     const checked = await host.check(urn, {}, withInputs({ username: "pre:view" }));
 
     expect(checked.failures).toStrictEqual([
-      { property: "username", reason: "`username` cannot contain `:` or control characters: HTTP basic auth splits on the first `:`" },
+      {
+        property: "username",
+        reason: "`username` cannot contain `:` or control characters: HTTP basic auth splits on the first `:`",
+      },
     ]);
     expect(sim.requests.length).toBe(before);
   });
@@ -79,7 +97,12 @@ describe("BasicAuth through the real dynamic-provider host", () => {
   it("checks and diffs unknown preview inputs without any Forge request", async () => {
     const olds = { ...inputs, ruleId: 1, password: "p", passwordGenerated: true };
 
-    const { checked, diffed, forgeRequests } = await preview(fixture, "1", olds, withInputs({ password: UNKNOWN, siteId: UNKNOWN }));
+    const { checked, diffed, forgeRequests } = await preview(
+      fixture,
+      "1",
+      olds,
+      withInputs({ password: UNKNOWN, siteId: UNKNOWN }),
+    );
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
@@ -121,7 +144,11 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     });
 
     it("reports no change when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     });
 
     it("asks for delete-before-replace when the site changes", async () => {
@@ -134,13 +161,28 @@ describe("BasicAuth through the real dynamic-provider host", () => {
 
     it("updates the username in place, keeping the generated password", async () => {
       const changed = withInputs({ username: "reviewer" });
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
+        changes: "some",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
       const from = sim.requests.length;
 
       ({ outs } = await host.update(urn, id, outs, changed));
 
-      expect(outs).toMatchObject({ username: "reviewer", password: generated, passwordGenerated: true, ruleId: Number(id) });
-      expect(rulesOf(siteId)).toMatchObject([{ id: Number(id), status: "installed", credentials: [{ username: "reviewer", passwordSha256: sha256(generated) }] }]);
+      expect(outs).toMatchObject({
+        username: "reviewer",
+        password: generated,
+        passwordGenerated: true,
+        ruleId: Number(id),
+      });
+      expect(rulesOf(siteId)).toMatchObject([
+        {
+          id: Number(id),
+          status: "installed",
+          credentials: [{ username: "reviewer", passwordSha256: sha256(generated) }],
+        },
+      ]);
       expect(ruleRequests(siteId, from)).toStrictEqual([`PUT /${id} 202`, `GET /${id} 200`]);
     });
 
@@ -148,7 +190,9 @@ describe("BasicAuth through the real dynamic-provider host", () => {
       ({ outs } = await host.update(urn, id, outs, withInputs({ username: "reviewer", password: SHARED_PASSWORD })));
 
       expect(outs).toMatchObject({ password: SHARED_PASSWORD, passwordGenerated: false });
-      expect(rulesOf(siteId)[0].credentials).toStrictEqual([{ username: "reviewer", passwordSha256: sha256(SHARED_PASSWORD) }]);
+      expect(rulesOf(siteId)[0].credentials).toStrictEqual([
+        { username: "reviewer", passwordSha256: sha256(SHARED_PASSWORD) },
+      ]);
     });
 
     it("reads a rename done by hand into the state, so the diff shows it and an update restores the name", async () => {
@@ -195,7 +239,13 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     expect(id).toBe(String(existing));
     expect(outs).toMatchObject({ ruleId: existing, password: SHARED_PASSWORD, passwordGenerated: false });
     expect(rulesOf(site)).toMatchObject([
-      { id: existing, name: OWN_NAME, path: null, status: "installed", credentials: [{ username: "preview", passwordSha256: sha256(SHARED_PASSWORD) }] },
+      {
+        id: existing,
+        name: OWN_NAME,
+        path: null,
+        status: "installed",
+        credentials: [{ username: "preview", passwordSha256: sha256(SHARED_PASSWORD) }],
+      },
     ]);
     expect(ruleRequests(site, from)).toStrictEqual(["GET / 200", `PUT /${existing} 202`, `GET /${existing} 200`]);
   });
@@ -236,7 +286,9 @@ describe("BasicAuth through the real dynamic-provider host", () => {
 
     const error = await failureOf(host.delete(urn, id, outs));
 
-    expect(error.details).toContain(`security rule ${id} on site ${site} (server 1) is now named "Somebody else's now", not "forge-previews"`);
+    expect(error.details).toContain(
+      `security rule ${id} on site ${site} (server 1) is now named "Somebody else's now", not "forge-previews"`,
+    );
     expect(rulesOf(site)).toMatchObject([{ id: Number(id), name: "Somebody else's now" }]);
   });
 
@@ -244,7 +296,11 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     const site = Number(await createSite(sim, "pr-12.preview.test"));
     const route = "/orgs/{organization}/servers/{server}/sites/{site}/security-rules";
 
-    const { error, id, state } = await createFailingAsync(fixture, route, withInputs({ siteId: site, password: SHARED_PASSWORD }));
+    const { error, id, state } = await createFailingAsync(
+      fixture,
+      route,
+      withInputs({ siteId: site, password: SHARED_PASSWORD }),
+    );
 
     const [rule] = rulesOf(site);
     expect(rule).toMatchObject({ id: Number(id), status: "failed" });
@@ -276,7 +332,10 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     const slow = await startForgeSimulator({ profile: "realistic", timeScale: 0.2 });
     const slowHost = await startForgeHost(slow);
     try {
-      const site = Number((await call(slow, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "pr-13.preview.test" })).json.data.id);
+      const site = Number(
+        (await call(slow, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "pr-13.preview.test" })).json.data
+          .id,
+      );
       const rulePath = (ruleId: string): string => `${rulesPath(site)}/${ruleId}`;
 
       const { id, outs } = await slowHost.create(urn, withInputs({ siteId: site }));
@@ -286,7 +345,10 @@ describe("BasicAuth through the real dynamic-provider host", () => {
 
       expect(installPolls).toBeGreaterThan(1);
       expect(slow.state().securityRules).toStrictEqual([]);
-      const afterDelete = slow.requests.filter((r) => r.path === rulePath(id)).map((r) => `${r.method} ${r.status}`).slice(installPolls);
+      const afterDelete = slow.requests
+        .filter((r) => r.path === rulePath(id))
+        .map((r) => `${r.method} ${r.status}`)
+        .slice(installPolls);
       expect(afterDelete[0]).toBe("GET 200");
       expect(afterDelete[1]).toBe("DELETE 202");
       expect(afterDelete.slice(2, -1).every((entry) => entry === "GET 200")).toBe(true);

@@ -19,7 +19,8 @@ describe("BasicAuth against a Forge that reports security rule status as null", 
   const rulesPath = (): string => `${SERVER_PATH}/sites/${siteId}/security-rules`;
   const writes = (): string[] =>
     sim.requests.filter((request) => request.method !== "GET").map((request) => `${request.method} ${request.path}`);
-  const ruleReads = (): number => sim.requests.filter((request) => request.method === "GET" && request.path === `${rulesPath()}/${id}`).length;
+  const ruleReads = (): number =>
+    sim.requests.filter((request) => request.method === "GET" && request.path === `${rulesPath()}/${id}`).length;
 
   /**
    * Runs a provider call, but gives up once it has read the rule more than `limit` times: a wait for a status that
@@ -31,8 +32,11 @@ describe("BasicAuth against a Forge that reports security rule status as null", 
       done = true;
     });
     while (!done) {
-      const reads = sim.requests.filter((request) => request.method === "GET" && /\/security-rules\/\d+$/.test(request.path)).length;
-      if (reads > limit) throw new Error(`the provider read the rule ${reads} times and is still waiting for its status`);
+      const reads = sim.requests.filter(
+        (request) => request.method === "GET" && /\/security-rules\/\d+$/.test(request.path),
+      ).length;
+      if (reads > limit)
+        throw new Error(`the provider read the rule ${reads} times and is still waiting for its status`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return outcome;
@@ -46,7 +50,13 @@ describe("BasicAuth against a Forge that reports security rule status as null", 
       },
       register: async () => {
         const { BasicAuth } = await import("../../../../providers/basic-auth");
-        return new BasicAuth("auth", { serverId: 1, siteId, name: "forge-previews", username: "preview", password: null });
+        return new BasicAuth("auth", {
+          serverId: 1,
+          siteId,
+          name: "forge-previews",
+          username: "preview",
+          password: null,
+        });
       },
       check: true,
     });
@@ -61,7 +71,9 @@ describe("BasicAuth against a Forge that reports security rule status as null", 
     expect(writes()).toStrictEqual([`POST ${rulesPath()}`]);
     expect(ruleReads()).toBeLessThanOrEqual(2);
     expect(outs).toMatchObject({ ruleId: Number(id), name: "forge-previews", username: "preview" });
-    expect(sim.state().securityRules.filter((rule) => rule.siteId === siteId)).toMatchObject([{ id: Number(id), status: "installed" }]);
+    expect(sim.state().securityRules.filter((rule) => rule.siteId === siteId)).toMatchObject([
+      { id: Number(id), status: "installed" },
+    ]);
   });
 
   it("refreshes and diffs a rule without a status with no Forge write and no change", async () => {

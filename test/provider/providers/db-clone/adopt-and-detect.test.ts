@@ -1,7 +1,14 @@
 import type { Connection } from "mysql2/promise";
 import { cloneDatabase } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents, readTables } from "../../../support/master-fixture";
+import {
+  connectAsRoot,
+  createEmptyDatabase,
+  createMaster,
+  dropDatabases,
+  readContents,
+  readTables,
+} from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
 
@@ -20,7 +27,13 @@ describe("adoption and method detection", () => {
   let session: SshSession;
 
   const testerRows = async (db: string): Promise<number> =>
-    Number((((await conn.query(`SELECT COUNT(*) AS n FROM ${db}.customers WHERE email = 'tester@example.test'`))[0] as { n: unknown }[])[0])?.n);
+    Number(
+      (
+        (await conn.query(`SELECT COUNT(*) AS n FROM ${db}.customers WHERE email = 'tester@example.test'`))[0] as {
+          n: unknown;
+        }[]
+      )[0]?.n,
+    );
 
   beforeAll(async () => {
     conn = await connectAsRoot();

@@ -3,15 +3,27 @@ import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import { type CloneMethod, type CloneResult, cloneDatabase } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
+import {
+  connectAsRoot,
+  createEmptyDatabase,
+  createMaster,
+  dropDatabases,
+  readContents,
+  readTables,
+  type Rows,
+  rowsOf,
+} from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
 
 jest.setTimeout(120_000);
 
 const MASTER = "clonemethods_master";
-const TARGETS: Record<CloneMethod, string> = { transport: "clonem_pr_1", "parallel-dump": "clonem_pr_2", "stream-dump": "clonem_pr_3" };
-
+const TARGETS: Record<CloneMethod, string> = {
+  transport: "clonem_pr_1",
+  "parallel-dump": "clonem_pr_2",
+  "stream-dump": "clonem_pr_3",
+};
 
 describe("cloneDatabase with each method", () => {
   const { mariadb } = testServices();
@@ -57,7 +69,14 @@ describe("cloneDatabase with each method", () => {
       expect(result).toMatchObject({ source: MASTER, target, method, verifiedWith: "checksum", adopted: false });
       expect(result.tables.map((t) => t.name)).toStrictEqual([
         // information_schema's order (its collation sorts `_` after letters).
-        "articles", "audit_log", "customers", "legacy_counters", "migrations", "orders", "order_items", "products",
+        "articles",
+        "audit_log",
+        "customers",
+        "legacy_counters",
+        "migrations",
+        "orders",
+        "order_items",
+        "products",
       ]);
       expect(result.tables.every((t) => typeof t.checksum === "string")).toBe(true);
       expect(result.rows).toBe(result.tables.reduce((sum, t) => sum + t.rows, 0));
@@ -67,12 +86,22 @@ describe("cloneDatabase with each method", () => {
 
     it("gives the clone its own working trigger, foreign keys, view, routine and FULLTEXT index", async () => {
       await conn.query(`UPDATE ${target}.orders SET status = 'refunded' WHERE id = 1`);
-      const [audit] = await rows(`SELECT COUNT(*) AS n FROM ${target}.audit_log WHERE order_id = 1 AND new_values LIKE '%refunded%'`);
-      const [masterAudit] = await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.audit_log WHERE new_values LIKE '%refunded%'`);
-      const orphan = await conn.query(`INSERT INTO ${target}.orders (customer_id, status, total) VALUES (999999, 'x', 1)`).catch((e: { code?: string }) => e.code);
+      const [audit] = await rows(
+        `SELECT COUNT(*) AS n FROM ${target}.audit_log WHERE order_id = 1 AND new_values LIKE '%refunded%'`,
+      );
+      const [masterAudit] = await rows(
+        `SELECT COUNT(*) AS n FROM ${MASTER}.audit_log WHERE new_values LIKE '%refunded%'`,
+      );
+      const orphan = await conn
+        .query(`INSERT INTO ${target}.orders (customer_id, status, total) VALUES (999999, 'x', 1)`)
+        .catch((e: { code?: string }) => e.code);
       const [view] = await rows(`SELECT COUNT(*) AS n FROM ${target}.order_summaries WHERE status = 'refunded'`);
-      const [matches] = await rows(`SELECT COUNT(*) AS n FROM ${target}.articles WHERE MATCH(title, body) AGAINST ('zebras')`);
-      const [fn] = await rows(`SELECT ${target}.order_item_count(1) = (SELECT COUNT(*) FROM ${target}.order_items WHERE order_id = 1) AS same`);
+      const [matches] = await rows(
+        `SELECT COUNT(*) AS n FROM ${target}.articles WHERE MATCH(title, body) AGAINST ('zebras')`,
+      );
+      const [fn] = await rows(
+        `SELECT ${target}.order_item_count(1) = (SELECT COUNT(*) FROM ${target}.order_items WHERE order_id = 1) AS same`,
+      );
 
       expect(Number(audit?.n)).toBe(1);
       expect(Number(masterAudit?.n)).toBe(0);
@@ -83,7 +112,9 @@ describe("cloneDatabase with each method", () => {
     });
 
     it("leaves no work directory and no export metadata behind", () => {
-      expect(readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`))).toStrictEqual([]);
+      expect(readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`))).toStrictEqual(
+        [],
+      );
       expect(readdirSync(path.join(mariadb.dataDir, target)).filter((name) => name.endsWith(".cfg"))).toStrictEqual([]);
       expect(readdirSync(path.join(mariadb.dataDir, MASTER)).filter((name) => name.endsWith(".cfg"))).toStrictEqual([]);
     });
@@ -96,7 +127,10 @@ describe("cloneDatabase with each method", () => {
       { name: "articles", reason: "it has a FULLTEXT index, which comes back corrupt from an imported tablespace" },
       { name: "legacy_counters", reason: "its engine is MyISAM, not InnoDB" },
     ]);
-    expect(result.tables.filter((t) => t.copiedBy === "dump").map((t) => t.name)).toStrictEqual(["articles", "legacy_counters"]);
+    expect(result.tables.filter((t) => t.copiedBy === "dump").map((t) => t.name)).toStrictEqual([
+      "articles",
+      "legacy_counters",
+    ]);
     expect(result.reason).toMatch(/^requested as `transport`; 2 tables via dump\/load/);
     const copyCall = runner.calls.find((call) => call.stdin.includes("FOR EXPORT"));
     expect(copyCall?.stdin).toMatch(
@@ -132,7 +166,10 @@ describe("cloneDatabase with each method", () => {
     await createEmptyDatabase(conn, "clonem_pr_6");
     const own = await openRunner();
     try {
-      const result = await cloneDatabase(own.runner, previewCloneOptions(plain, "clonem_pr_6", { method: "transport", verify: "counts" }));
+      const result = await cloneDatabase(
+        own.runner,
+        previewCloneOptions(plain, "clonem_pr_6", { method: "transport", verify: "counts" }),
+      );
       const calls = own.runner.calls.map((call) => call.stdin);
       const importBatch = calls.find((stdin) => stdin.includes("IMPORT TABLESPACE")) ?? "";
       const verifyBatch = calls.find((stdin) => stdin.includes("information_schema.VIEWS")) ?? "";

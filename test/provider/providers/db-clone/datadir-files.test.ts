@@ -26,8 +26,14 @@ describe("balanceTables", () => {
       { name: "customers", bytes: 63, rows: 318 },
     ];
 
-    expect(balanceTables(tables, 2, (t) => t.bytes)).toStrictEqual([["audit_log"], ["order_items", "orders", "customers"]]);
-    expect(balanceTables(tables, 2, (t) => t.rows)).toStrictEqual([["order_items"], ["orders", "audit_log", "customers"]]);
+    expect(balanceTables(tables, 2, (t) => t.bytes)).toStrictEqual([
+      ["audit_log"],
+      ["order_items", "orders", "customers"],
+    ]);
+    expect(balanceTables(tables, 2, (t) => t.rows)).toStrictEqual([
+      ["order_items"],
+      ["orders", "audit_log", "customers"],
+    ]);
   });
 });
 
@@ -65,6 +71,10 @@ describe("buildCopyScript", () => {
     expect(result.stderr).toContain("a.cfg");
     expect(existsSync(marker)).toBe(false);
     // The other stream finished before the script gave up.
-    expect(readdirSync(join(base, "dst")).filter((f) => f.startsWith("b") || f.startsWith("c")).sort()).toStrictEqual(["b.cfg", "b.ibd", "c.cfg", "c.ibd"]);
+    expect(
+      readdirSync(join(base, "dst"))
+        .filter((f) => f.startsWith("b") || f.startsWith("c"))
+        .sort(),
+    ).toStrictEqual(["b.cfg", "b.ibd", "c.cfg", "c.ibd"]);
   });
 });

@@ -3,7 +3,14 @@ import type { Connection } from "mysql2/promise";
 import { CloneRefusedError, cloneDatabase, findNameProblems } from "../../../../providers/db-clone";
 import { isPreviewDatabaseName } from "../../../../providers/common/ownership";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readServerState } from "../../../support/master-fixture";
+import {
+  connectAsRoot,
+  createEmptyDatabase,
+  createMaster,
+  dropDatabases,
+  listDatabases,
+  readServerState,
+} from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions } from "../../../support/db-clone";
 
@@ -30,19 +37,39 @@ describe("findNameProblems", () => {
 
   it.each<[string, string, string, string[]]>([
     ["a master into a PR database", "shop_master", "shop_pr_7", []],
-    ["into production", "shop_master", "shop", ["target database `shop` is not a preview database name, so it is never written", "target database `shop` is listed in `protectedDatabases` (production or a snapshot master) and is never written"]],
+    [
+      "into production",
+      "shop_master",
+      "shop",
+      [
+        "target database `shop` is not a preview database name, so it is never written",
+        "target database `shop` is listed in `protectedDatabases` (production or a snapshot master) and is never written",
+      ],
+    ],
     ["into the source itself", "shop_pr_7", "shop_pr_7", ["target database `shop_pr_7` is the source itself"]],
     ["into a protected PR-looking name", "shop_master", "shop_pr_1", []],
-    ["from a system schema", "mysql", "shop_pr_7", ["source database `mysql` is a system schema of the server; name the master database to clone"]],
-    ["into a name with quotes", "shop_master", "x`; DROP", ['target database "x`; DROP" must be 1-64 letters, digits or underscores']],
+    [
+      "from a system schema",
+      "mysql",
+      "shop_pr_7",
+      ["source database `mysql` is a system schema of the server; name the master database to clone"],
+    ],
+    [
+      "into a name with quotes",
+      "shop_master",
+      "x`; DROP",
+      ['target database "x`; DROP" must be 1-64 letters, digits or underscores'],
+    ],
   ])("%s", (_case, source, target, expected) => {
     expect(findNameProblems(rules(source, target))).toStrictEqual(expected);
   });
 
   it("treats protected names case-insensitively, as MySQL does with lower_case_table_names", () => {
-    expect(findNameProblems({ ...rules("shop_master", "shop_pr_1"), protectedDatabases: ["SHOP_PR_1"] })).toStrictEqual([
-      "target database `shop_pr_1` is listed in `protectedDatabases` (production or a snapshot master) and is never written",
-    ]);
+    expect(findNameProblems({ ...rules("shop_master", "shop_pr_1"), protectedDatabases: ["SHOP_PR_1"] })).toStrictEqual(
+      [
+        "target database `shop_pr_1` is listed in `protectedDatabases` (production or a snapshot master) and is never written",
+      ],
+    );
   });
 });
 
@@ -52,14 +79,18 @@ describe("cloneDatabase guards against real MariaDB", () => {
   let runner: RecordingRunner;
   let session: SshSession;
 
-  const leftoverWorkDirs = (): string[] => readdirSync("/tmp").filter((name) => name.startsWith("forge-previews-clone-guardapp"));
+  const leftoverWorkDirs = (): string[] =>
+    readdirSync("/tmp").filter((name) => name.startsWith("forge-previews-clone-guardapp"));
 
   /** Runs a clone that must be refused and proves the server is exactly as before. */
   async function expectRefusal(run: () => Promise<unknown>, message: RegExp): Promise<void> {
     const databasesBefore = await listDatabases(conn);
     const before = await readServerState(conn, ALL);
 
-    const outcome = await run().then(() => "cloned", (error: unknown) => error);
+    const outcome = await run().then(
+      () => "cloned",
+      (error: unknown) => error,
+    );
 
     expect(outcome).toBeInstanceOf(CloneRefusedError);
     expect((outcome as Error).message).toMatch(message);
@@ -74,7 +105,9 @@ describe("cloneDatabase guards against real MariaDB", () => {
     await createMaster(conn, { name: MASTER });
     await createMaster(conn, { name: PRODUCTION });
     await createEmptyDatabase(conn, FOREIGN);
-    await conn.query(`CREATE TABLE ${FOREIGN}.users (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO ${FOREIGN}.users VALUES (1, 'someone')`);
+    await conn.query(
+      `CREATE TABLE ${FOREIGN}.users (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO ${FOREIGN}.users VALUES (1, 'someone')`,
+    );
     await createEmptyDatabase(conn, MARKED_BY_OTHER);
     await conn.query(
       `CREATE TABLE ${MARKED_BY_OTHER}._forge_previews_clone (id TINYINT PRIMARY KEY, owner VARCHAR(255), source VARCHAR(64), ` +
@@ -101,7 +134,8 @@ describe("cloneDatabase guards against real MariaDB", () => {
     const callsBefore = runner.calls.length;
 
     await expectRefusal(
-      () => cloneDatabase(runner, previewCloneOptions(MASTER, PRODUCTION, { protectedDatabases: [MASTER, PRODUCTION] })),
+      () =>
+        cloneDatabase(runner, previewCloneOptions(MASTER, PRODUCTION, { protectedDatabases: [MASTER, PRODUCTION] })),
       /^Refusing to clone `guards_master` into `guards_production`: target database `guards_production` is not a preview database name `<app>_pr_<n>`, so it is never written; target database `guards_production` is listed in `protectedDatabases`/,
     );
     expect(runner.calls.length).toBe(callsBefore);
@@ -147,7 +181,9 @@ describe("cloneDatabase guards against real MariaDB", () => {
 
     await expectRefusal(
       () => cloneDatabase(runner, previewCloneOptions(MASTER, EMPTY, { access })),
-      new RegExp(`^Refusing to clone \`${MASTER}\`: the MySQL account ${LIMITED_USER}@localhost lacks SHOW VIEW, TRIGGER, EVENT on it`),
+      new RegExp(
+        `^Refusing to clone \`${MASTER}\`: the MySQL account ${LIMITED_USER}@localhost lacks SHOW VIEW, TRIGGER, EVENT on it`,
+      ),
     );
   });
 });

@@ -1,7 +1,17 @@
 import type { Connection } from "mysql2/promise";
 import { CloneRefusedError, cloneDatabase, promoteClone, type PromoteOptions } from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, type Rows, rowsOf } from "../../../support/master-fixture";
+import {
+  connectAsRoot,
+  createEmptyDatabase,
+  createMaster,
+  dropDatabases,
+  listDatabases,
+  readContents,
+  readServerState,
+  type Rows,
+  rowsOf,
+} from "../../../support/master-fixture";
 import { type RecordingRunner, openRunner, previewCloneOptions, rootAccess } from "../../../support/db-clone";
 
 jest.setTimeout(180_000);
@@ -11,7 +21,6 @@ const MASTER = "promo_master";
 const STAGING = "promo_master_next";
 const PR = "promo_pr_1";
 const SNAPSHOTS = "forge-previews-snapshots";
-
 
 /** How the snapshots stack refreshes a master: a consistent dump of production into staging, then promotion. */
 describe("refreshing a master: clone production into staging, then promoteClone", () => {
@@ -69,7 +78,9 @@ describe("refreshing a master: clone production into staging, then promoteClone"
     const result = await refreshStaging();
 
     expect(result).toMatchObject({ method: "stream-dump", verifiedWith: "counts", target: STAGING });
-    expect(result.reason).toBe("the source is live: only one --single-transaction dump reads it consistently without blocking its writes");
+    expect(result.reason).toBe(
+      "the source is live: only one --single-transaction dump reads it consistently without blocking its writes",
+    );
     expect(await withoutMark(STAGING)).toStrictEqual(await withoutMark(PRODUCTION));
   });
 
@@ -78,7 +89,9 @@ describe("refreshing a master: clone production into staging, then promoteClone"
 
     expect(result).toMatchObject({ target: MASTER, replaced: false, tables: 6 });
     expect(await withoutMark(MASTER)).toStrictEqual(await withoutMark(PRODUCTION));
-    expect((await listDatabases(conn)).filter((name) => name === STAGING || name.startsWith("fpold_"))).toStrictEqual([]);
+    expect((await listDatabases(conn)).filter((name) => name === STAGING || name.startsWith("fpold_"))).toStrictEqual(
+      [],
+    );
     expect(await rows(`SELECT owner, source, status FROM ${MASTER}._forge_previews_clone`)).toStrictEqual([
       { owner: SNAPSHOTS, source: PRODUCTION, status: "verified" },
     ]);
@@ -92,14 +105,24 @@ describe("refreshing a master: clone production into staging, then promoteClone"
 
     expect(result).toMatchObject({ replaced: true, tables: 6 });
     expect(await withoutMark(MASTER)).toStrictEqual(await withoutMark(PRODUCTION));
-    expect((await listDatabases(conn)).filter((name) => name === STAGING || name.startsWith("fpold_"))).toStrictEqual([]);
+    expect((await listDatabases(conn)).filter((name) => name === STAGING || name.startsWith("fpold_"))).toStrictEqual(
+      [],
+    );
     await conn.query(`UPDATE ${MASTER}.orders SET status = 'promoted' WHERE id = 2`);
-    expect(await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.audit_log WHERE new_values LIKE '%promoted%'`)).toStrictEqual([{ n: "1" }]);
-    expect(await rows(`SELECT DISTINCT REFERENCED_TABLE_SCHEMA AS s FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = '${MASTER}' AND REFERENCED_TABLE_SCHEMA IS NOT NULL`)).toStrictEqual([{ s: MASTER }]);
+    expect(
+      await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.audit_log WHERE new_values LIKE '%promoted%'`),
+    ).toStrictEqual([{ n: "1" }]);
+    expect(
+      await rows(
+        `SELECT DISTINCT REFERENCED_TABLE_SCHEMA AS s FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = '${MASTER}' AND REFERENCED_TABLE_SCHEMA IS NOT NULL`,
+      ),
+    ).toStrictEqual([{ s: MASTER }]);
   });
 
   it("a PR clone of the promoted master reports when production was read", async () => {
-    const [mark] = await rows(`SELECT DATE_FORMAT(data_as_of, '%Y-%m-%dT%H:%i:%s.%fZ') AS at FROM ${MASTER}._forge_previews_clone`);
+    const [mark] = await rows(
+      `SELECT DATE_FORMAT(data_as_of, '%Y-%m-%dT%H:%i:%s.%fZ') AS at FROM ${MASTER}._forge_previews_clone`,
+    );
     await createEmptyDatabase(conn, PR);
 
     const result = await cloneDatabase(runner, previewCloneOptions(MASTER, PR, { method: "parallel-dump" }));
@@ -112,10 +135,14 @@ describe("refreshing a master: clone production into staging, then promoteClone"
     await refreshStaging();
     const before = await readServerState(conn, [PRODUCTION, MASTER, STAGING]);
 
-    const outcome = await promote({ target: PRODUCTION, isAllowedTarget: () => true, protectedDatabases: [] }).catch((error: unknown) => error);
+    const outcome = await promote({ target: PRODUCTION, isAllowedTarget: () => true, protectedDatabases: [] }).catch(
+      (error: unknown) => error,
+    );
 
     expect(outcome).toBeInstanceOf(CloneRefusedError);
-    expect((outcome as Error).message).toMatch(/^Refusing to promote `promo_master_next` to `promo_live`: `promo_live` holds \d+ objects .* and no clone mark of `forge-previews-snapshots`/);
+    expect((outcome as Error).message).toMatch(
+      /^Refusing to promote `promo_master_next` to `promo_live`: `promo_live` holds \d+ objects .* and no clone mark of `forge-previews-snapshots`/,
+    );
     expect(await readServerState(conn, [PRODUCTION, MASTER, STAGING])).toStrictEqual(before);
   });
 

@@ -13,17 +13,20 @@ jest.setTimeout(60_000);
 
 const TRICKY_PASSWORD = `a"b'c#d\\e f;g$h\t(x) `;
 const USER = "optfile_tricky";
-const workDirs = (target: string): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`));
+const workDirs = (target: string): string[] =>
+  readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`));
 
 describe("buildOptionFile", () => {
   it("quotes every value so #, quotes, backslashes, tabs and trailing blanks survive", () => {
-    expect(buildOptionFile({ user: "forge", password: TRICKY_PASSWORD, socket: "/run/mysqld/mysqld.sock", dataDir: null })).toBe(
-      '[client]\nuser="forge"\npassword="a\\"b\'c#d\\\\e f;g$h\\t(x) "\nsocket="/run/mysqld/mysqld.sock"\n',
-    );
+    expect(
+      buildOptionFile({ user: "forge", password: TRICKY_PASSWORD, socket: "/run/mysqld/mysqld.sock", dataDir: null }),
+    ).toBe('[client]\nuser="forge"\npassword="a\\"b\'c#d\\\\e f;g$h\\t(x) "\nsocket="/run/mysqld/mysqld.sock"\n');
   });
 
   it("leaves out a password and a socket that are not configured", () => {
-    expect(buildOptionFile({ user: "root", password: null, socket: null, dataDir: null })).toBe('[client]\nuser="root"\n');
+    expect(buildOptionFile({ user: "root", password: null, socket: null, dataDir: null })).toBe(
+      '[client]\nuser="root"\n',
+    );
   });
 
   it("refuses a value with a line break, which would end the option", () => {
@@ -55,7 +58,13 @@ describe("RemoteMysql over SSH", () => {
   it("logs in with a password full of special characters that only ever travels on stdin into a 0600 file", async () => {
     const seen = await withWorkDir(runner, "optfile_pr_1", async (dir) => {
       const shell = await readShellFacts(runner);
-      const mysql = await RemoteMysql.open(runner, shell.clients, { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null }, dir, 60_000);
+      const mysql = await RemoteMysql.open(
+        runner,
+        shell.clients,
+        { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null },
+        dir,
+        60_000,
+      );
       const [row] = await mysql.query("SELECT CURRENT_USER(), 'tab\there';", { step: "test query" });
       const mode = await mysql.runShell(`stat -c %a ${dir}/client.cnf ${dir}`, "stat");
       return { row, mode: mode.trim().split("\n"), during: workDirs("optfile_pr_1").length };
@@ -72,8 +81,16 @@ describe("RemoteMysql over SSH", () => {
   it("reports a failing statement with mysql's error line and no credentials", async () => {
     const failure = await withWorkDir(runner, "optfile_pr_2", async (dir) => {
       const shell = await readShellFacts(runner);
-      const mysql = await RemoteMysql.open(runner, shell.clients, { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null }, dir, 60_000);
-      return mysql.query("SELECT * FROM no_such_db.no_such_table;", { step: "Reading a missing table" }).catch((error: Error) => error);
+      const mysql = await RemoteMysql.open(
+        runner,
+        shell.clients,
+        { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null },
+        dir,
+        60_000,
+      );
+      return mysql
+        .query("SELECT * FROM no_such_db.no_such_table;", { step: "Reading a missing table" })
+        .catch((error: Error) => error);
     });
 
     expect(failure).toBeInstanceOf(Error);
@@ -84,7 +101,11 @@ describe("RemoteMysql over SSH", () => {
   });
 
   it("removes work directories a killed clone left behind, and only those of its target", async () => {
-    const made = await session.exec(["sh", "-c", "mktemp -d /tmp/forge-previews-clone-optfile_pr_3.XXXXXXXX && mktemp -d /tmp/forge-previews-clone-optfile_pr_33.XXXXXXXX"]);
+    const made = await session.exec([
+      "sh",
+      "-c",
+      "mktemp -d /tmp/forge-previews-clone-optfile_pr_3.XXXXXXXX && mktemp -d /tmp/forge-previews-clone-optfile_pr_33.XXXXXXXX",
+    ]);
     const [, other] = made.stdout.trim().split("\n");
 
     expect(await removeLeftoverWorkDirs(runner, "optfile_pr_3")).toBe(1);

@@ -25,7 +25,8 @@ describe("runSteps: several server-side steps in one SSH round trip", () => {
   const inWorkDir = <T>(fn: (dir: string) => Promise<T>): Promise<T> => withWorkDir(runner, "steps_pr_1", fn);
 
   it("runs steps in order, in parallel groups, with their own stdin, in a single command, and returns the asked-for outputs", async () => {
-    const tricky = "line one\n$HOME `id` 'quoted' \"double\"\n@@fp-0000000000000000 output 0 5\nFP_IN_x_0\nno trailing newline";
+    const tricky =
+      "line one\n$HOME `id` 'quoted' \"double\"\n@@fp-0000000000000000 output 0 5\nFP_IN_x_0\nno trailing newline";
     const { outputs, calls, files } = await inWorkDir(async (dir) => {
       const before = runner.calls.length;
       const outputs = await runSteps(
@@ -73,7 +74,12 @@ describe("runSteps: several server-side steps in one SSH round trip", () => {
     const error = await inWorkDir((dir) =>
       runSteps(
         runner,
-        [[{ step: "fine", command: sh("echo noise >&2") }, { step: "Counting the rows of `b`", command: sh("echo 'ERROR 1054: bad column' >&2; exit 1") }]],
+        [
+          [
+            { step: "fine", command: sh("echo noise >&2") },
+            { step: "Counting the rows of `b`", command: sh("echo 'ERROR 1054: bad column' >&2; exit 1") },
+          ],
+        ],
         { ...OPTIONS, workDir: dir },
       ).catch((e: unknown) => e),
     );
@@ -83,7 +89,14 @@ describe("runSteps: several server-side steps in one SSH round trip", () => {
 
   it("lets a step end itself with `exit` without ending the batch", async () => {
     const outputs = await inWorkDir((dir) =>
-      runSteps(runner, [{ step: "exits 0 early", command: "true; exit 0" }, { step: "after", command: "echo ran", output: true }], { ...OPTIONS, workDir: dir }),
+      runSteps(
+        runner,
+        [
+          { step: "exits 0 early", command: "true; exit 0" },
+          { step: "after", command: "echo ran", output: true },
+        ],
+        { ...OPTIONS, workDir: dir },
+      ),
     );
 
     expect(outputs).toStrictEqual([undefined, "ran\n"]);
@@ -91,10 +104,17 @@ describe("runSteps: several server-side steps in one SSH round trip", () => {
 
   it("gives every step an empty stdin, so no step can swallow the rest of the script", async () => {
     const outputs = await inWorkDir((dir) =>
-      runSteps(runner, [{ step: "reads stdin", command: "cat", output: true }, { step: "after", command: "echo still-here", output: true }], {
-        ...OPTIONS,
-        workDir: dir,
-      }),
+      runSteps(
+        runner,
+        [
+          { step: "reads stdin", command: "cat", output: true },
+          { step: "after", command: "echo still-here", output: true },
+        ],
+        {
+          ...OPTIONS,
+          workDir: dir,
+        },
+      ),
     );
 
     expect(outputs).toStrictEqual(["", "still-here\n"]);

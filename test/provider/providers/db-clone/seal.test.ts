@@ -3,11 +3,33 @@ import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
-import { CloneRefusedError, CloneVerificationError, RemoteCommandError, cloneDatabase, sealDatabase } from "../../../../providers/db-clone";
+import {
+  CloneRefusedError,
+  CloneVerificationError,
+  RemoteCommandError,
+  cloneDatabase,
+  sealDatabase,
+} from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, markAsVerifiedClone, readServerState, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
+import {
+  connectAsRoot,
+  createEmptyDatabase,
+  createMaster,
+  dropDatabases,
+  markAsVerifiedClone,
+  readServerState,
+  readTables,
+  type Rows,
+  rowsOf,
+} from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
-import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks, rootAccess } from "../../../support/db-clone";
+import {
+  type RecordingRunner,
+  openRunner,
+  previewCloneOptions,
+  removeExportLocks,
+  rootAccess,
+} from "../../../support/db-clone";
 
 jest.setTimeout(120_000);
 
@@ -34,12 +56,18 @@ describe("a sealed master: clones compare with its seal while its files are unch
   const writeSeal = async (seal: StoredSeal): Promise<void> => {
     await conn.query(`UPDATE ${MASTER}._forge_previews_clone SET seal = ? WHERE id = 1`, [JSON.stringify(seal)]);
   };
-  const seal = () => sealDatabase(runner, { database: MASTER, owner: OWNER, access: rootAccess(), log: (line) => logs.push(line) });
+  const seal = () =>
+    sealDatabase(runner, { database: MASTER, owner: OWNER, access: rootAccess(), log: (line) => logs.push(line) });
   /** Statements sent to the server since `from` that counted rows of the master. */
   const countsOfMaster = (from: number): string[] =>
-    runner.calls.slice(from).flatMap((call) => call.stdin.split("\n").filter((line) => line.includes(`COUNT(*) FROM \`${MASTER}\``)));
+    runner.calls
+      .slice(from)
+      .flatMap((call) => call.stdin.split("\n").filter((line) => line.includes(`COUNT(*) FROM \`${MASTER}\``)));
   const clone = (target: string, overrides: Parameters<typeof previewCloneOptions>[2] = {}) =>
-    cloneDatabase(runner, previewCloneOptions(MASTER, target, { method: "auto", log: (line) => logs.push(line), ...overrides }));
+    cloneDatabase(
+      runner,
+      previewCloneOptions(MASTER, target, { method: "auto", log: (line) => logs.push(line), ...overrides }),
+    );
 
   beforeAll(async () => {
     conn = await connectAsRoot();
@@ -64,7 +92,11 @@ describe("a sealed master: clones compare with its seal while its files are unch
     await createMaster(conn, { name: "sealeng_other" });
     const unmarkedBefore = await readServerState(conn, ["sealeng_other"]);
 
-    const unmarked = await sealDatabase(runner, { database: "sealeng_other", owner: OWNER, access: rootAccess() }).catch((e: unknown) => e);
+    const unmarked = await sealDatabase(runner, {
+      database: "sealeng_other",
+      owner: OWNER,
+      access: rootAccess(),
+    }).catch((e: unknown) => e);
     expect(unmarked).toBeInstanceOf(CloneRefusedError);
     expect((unmarked as Error).message).toBe(
       `Refusing to seal \`sealeng_other\`: it has no clone mark, and only a verified clone by \`${OWNER}\` is sealed.`,
@@ -73,12 +105,16 @@ describe("a sealed master: clones compare with its seal while its files are unch
 
     await markAsVerifiedClone(conn, "sealeng_other", "someone-else");
     const before = await readServerState(conn, ["sealeng_other"]);
-    const foreign = await sealDatabase(runner, { database: "sealeng_other", owner: OWNER, access: rootAccess() }).catch((e: unknown) => e);
+    const foreign = await sealDatabase(runner, { database: "sealeng_other", owner: OWNER, access: rootAccess() }).catch(
+      (e: unknown) => e,
+    );
     expect((foreign as Error).message).toBe(
       `Refusing to seal \`sealeng_other\`: it is marked by \`someone-else\` (verified), and only a verified clone by \`${OWNER}\` is sealed.`,
     );
     expect(await rows("SELECT seal FROM sealeng_other._forge_previews_clone")).toStrictEqual([{ seal: null }]);
-    expect((await readServerState(conn, ["sealeng_other"])).sealeng_other?.tables).toStrictEqual(before.sealeng_other?.tables);
+    expect((await readServerState(conn, ["sealeng_other"])).sealeng_other?.tables).toStrictEqual(
+      before.sealeng_other?.tables,
+    );
   });
 
   it("a master whose mark predates seals is cloned as before, and sealing adds the mark's column", async () => {
@@ -89,16 +125,22 @@ describe("a sealed master: clones compare with its seal while its files are unch
 
     expect(cloned.verifiedAgainst).toBe("source");
     expect(sealed.sealed).toBe(true);
-    expect((await storedSeal())?.tables.orders?.rows).toBe(Number((await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.orders`))[0]?.n));
+    expect((await storedSeal())?.tables.orders?.rows).toBe(
+      Number((await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.orders`))[0]?.n),
+    );
   });
 
   it("records each table's row count, checksum and file identity as the server has them", async () => {
     const result = await seal();
     const stored = await storedSeal();
-    const tables = (await rows(
-      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> '_forge_previews_clone' ORDER BY 1",
-      [MASTER],
-    )).map((r) => String(r.name)).sort();
+    const tables = (
+      await rows(
+        "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> '_forge_previews_clone' ORDER BY 1",
+        [MASTER],
+      )
+    )
+      .map((r) => String(r.name))
+      .sort();
 
     expect(result).toStrictEqual({ sealed: true, tables: tables.length, detail: "" });
     expect(Object.keys(stored?.tables ?? {}).sort()).toStrictEqual(tables);
@@ -123,7 +165,9 @@ describe("a sealed master: clones compare with its seal while its files are unch
     const held = "/tmp/sealeng-export-lock-held";
     rmSync(held, { force: true });
     // A clone copying under the export lock holds this file lock for the length of its copy.
-    const clone = spawn("flock", [`/tmp/forge-previews-export-${MASTER}.lock`, "-c", `touch ${held}; sleep 1.5`], { stdio: "ignore" });
+    const clone = spawn("flock", [`/tmp/forge-previews-export-${MASTER}.lock`, "-c", `touch ${held}; sleep 1.5`], {
+      stdio: "ignore",
+    });
     const exited = new Promise((resolve) => clone.once("exit", resolve));
     while (!existsSync(held)) await new Promise((resolve) => setTimeout(resolve, 20));
     const started = Date.now();
@@ -144,7 +188,9 @@ describe("a sealed master: clones compare with its seal while its files are unch
 
     expect(result).toMatchObject({ method: "transport", verifiedWith: "checksum", verifiedAgainst: "seal" });
     expect(countsOfMaster(from)).toStrictEqual([]);
-    expect(logs).toContainEqual(expect.stringMatching(/^every table file of `sealeng_master` is unchanged since its seal of /));
+    expect(logs).toContainEqual(
+      expect.stringMatching(/^every table file of `sealeng_master` is unchanged since its seal of /),
+    );
     const dataOf = async (db: string) => {
       const tables = await readTables(conn, db);
       return tables;
@@ -162,7 +208,10 @@ describe("a sealed master: clones compare with its seal while its files are unch
 
     expect(error).toBeInstanceOf(CloneVerificationError);
     expect((error as CloneVerificationError).problems).toStrictEqual([
-      { object: "orders", detail: `${orders.rows + 1} rows in the seal of \`${MASTER}\` (${stored.sealedAt}), ${orders.rows} in the clone` },
+      {
+        object: "orders",
+        detail: `${orders.rows + 1} rows in the seal of \`${MASTER}\` (${stored.sealedAt}), ${orders.rows} in the clone`,
+      },
     ]);
     expect(await rows("SELECT status FROM sealeng_pr_2._forge_previews_clone")).toStrictEqual([{ status: "failed" }]);
   });
@@ -170,7 +219,9 @@ describe("a sealed master: clones compare with its seal while its files are unch
   it("a master written after its seal is counted again, and the clone matches the master as it is now", async () => {
     await seal();
     const sealedRows = ((await storedSeal()) as StoredSeal).tables.products?.rows;
-    await conn.query(`INSERT INTO ${MASTER}.products (sku, title, price) SELECT CONCAT(sku, '-new'), title, price FROM ${MASTER}.products WHERE id = 1`);
+    await conn.query(
+      `INSERT INTO ${MASTER}.products (sku, title, price) SELECT CONCAT(sku, '-new'), title, price FROM ${MASTER}.products WHERE id = 1`,
+    );
     const from = runner.calls.length;
 
     const result = await clone("sealeng_pr_3");
@@ -178,7 +229,11 @@ describe("a sealed master: clones compare with its seal while its files are unch
     expect(result.verifiedAgainst).toBe("source");
     expect(result.tables.find((t) => t.name === "products")?.rows).toBe((sealedRows ?? 0) + 1);
     expect(countsOfMaster(from).length).toBeGreaterThan(0);
-    expect(logs).toContainEqual(expect.stringMatching(/^measuring `sealeng_master` itself: its seal of \S+ does not cover `products` \(its file changed since the seal\)$/));
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        /^measuring `sealeng_master` itself: its seal of \S+ does not cover `products` \(its file changed since the seal\)$/,
+      ),
+    );
   });
 
   it("verify objects: a transport clone still reports its rows, counted as each table arrives", async () => {
@@ -211,8 +266,12 @@ describe("a sealed master: clones compare with its seal while its files are unch
     expect((outcome as Error).message).toMatch(
       /^Importing the copied tablespaces into `sealeng_pr_4` and copying its triggers, routines and events failed \(exit 1\): ERROR 1815 .*`customers` : Data structure corruption$/,
     );
-    expect(await rows("SHOW TABLES FROM sealeng_pr_4")).toStrictEqual([{ Tables_in_sealeng_pr_4: "_forge_previews_clone" }]);
-    expect(readdirSync(join(testServices().mariadb.dataDir, "sealeng_pr_4")).filter((name) => name.endsWith(".cfg"))).toStrictEqual([]);
+    expect(await rows("SHOW TABLES FROM sealeng_pr_4")).toStrictEqual([
+      { Tables_in_sealeng_pr_4: "_forge_previews_clone" },
+    ]);
+    expect(
+      readdirSync(join(testServices().mariadb.dataDir, "sealeng_pr_4")).filter((name) => name.endsWith(".cfg")),
+    ).toStrictEqual([]);
     const again = await clone("sealeng_pr_4");
     expect(again.verifiedAgainst).toBe("seal");
   });

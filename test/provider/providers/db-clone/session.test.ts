@@ -57,40 +57,61 @@ describe("withCloneSession", () => {
 
   it("lists a database's tablespace files in the same round trip, and says null for one without a directory", async () => {
     const open = (listFilesOf: string) =>
-      withCloneSession(runner, { access: rootAccess(), workDirFor: "sessioneng_pr_3", grantsFor: MASTER, schemas: [MASTER], listFilesOf }, async (s) => ({
-        files: s.tablespaceFiles === null || s.tablespaceFiles === undefined ? s.tablespaceFiles : [...s.tablespaceFiles].sort(),
-        dataDir: s.facts.dataDir,
-      }));
+      withCloneSession(
+        runner,
+        { access: rootAccess(), workDirFor: "sessioneng_pr_3", grantsFor: MASTER, schemas: [MASTER], listFilesOf },
+        async (s) => ({
+          files:
+            s.tablespaceFiles === null || s.tablespaceFiles === undefined
+              ? s.tablespaceFiles
+              : [...s.tablespaceFiles].sort(),
+          dataDir: s.facts.dataDir,
+        }),
+      );
     const before = runner.calls.length;
     const master = await open(MASTER);
     const missing = await open("sessioneng_nothing_here");
 
     // Each session: the one opening round trip, then removing its work directory.
     expect(runner.calls.length - before).toBe(4);
-    expect(master).toStrictEqual({ files: ["audit_log", "customers", "migrations", "order_items", "orders", "products"], dataDir: testServices().mariadb.dataDir });
+    expect(master).toStrictEqual({
+      files: ["audit_log", "customers", "migrations", "order_items", "orders", "products"],
+      dataDir: testServices().mariadb.dataDir,
+    });
     expect(missing.files).toBeNull();
-    await expect(open("bad name;rm")).rejects.toThrow('tablespace files are only listed for plain database names, not "bad name;rm"');
+    await expect(open("bad name;rm")).rejects.toThrow(
+      'tablespace files are only listed for plain database names, not "bad name;rm"',
+    );
   });
 
   it("names the step and MySQL's error when the account cannot log in, without the password, and removes the work directory", async () => {
     const wrong = { ...rootAccess(), password: "not-the-password-7f3a" };
-    const error = await withCloneSession(runner, { access: wrong, workDirFor: "sessioneng_pr_2", grantsFor: MASTER, schemas: [MASTER] }, async () => "opened").catch(
-      (e: unknown) => e,
-    );
+    const error = await withCloneSession(
+      runner,
+      { access: wrong, workDirFor: "sessioneng_pr_2", grantsFor: MASTER, schemas: [MASTER] },
+      async () => "opened",
+    ).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RemoteCommandError);
     expect((error as Error).message).toMatch(
       /^Reading the server's settings, this account's privileges and the objects of `sessioneng_master` failed \(exit 1\): ERROR 1045 \(28000\): Access denied for user 'root'@'localhost'/,
     );
     expect((error as Error).message).not.toContain("not-the-password-7f3a");
-    const left = await session.exec(["sh", "-c", "ls -d /tmp/forge-previews-clone-sessioneng_pr_2.* 2>/dev/null | wc -l"]);
+    const left = await session.exec([
+      "sh",
+      "-c",
+      "ls -d /tmp/forge-previews-clone-sessioneng_pr_2.* 2>/dev/null | wc -l",
+    ]);
     expect(left.stdout.trim()).toBe("0");
   });
 });
 
 describe("parseServerFacts", () => {
   const shell = { clients: { mysql: "/usr/bin/mysql", dump: "/usr/bin/mysqldump" }, fileAccess: "sudo" as const };
-  const rows = (logBin: string) => [["server", "8.0.36", "MySQL Community Server - GPL", "/var/lib/mysql/", "1", logBin, "forge@localhost"], ["global", "RELOAD"]];
+  const rows = (logBin: string) => [
+    ["server", "8.0.36", "MySQL Community Server - GPL", "/var/lib/mysql/", "1", logBin, "forge@localhost"],
+    ["global", "RELOAD"],
+  ];
 
   it("skips the binary log only when it is on and the account may turn it off for its session", () => {
     expect(parseServerFacts(rows("1"), shell, null, true).canSkipBinlog).toBe(true);
@@ -100,7 +121,12 @@ describe("parseServerFacts", () => {
 
   it("reads the flavour, the datadir without its slash (or the configured one) and the privileges", () => {
     const facts = parseServerFacts(rows("1"), shell, null, true);
-    expect({ flavor: facts.flavor, dataDir: facts.dataDir, binlog: facts.binlog, reload: facts.globalPrivileges.has("RELOAD") }).toStrictEqual({
+    expect({
+      flavor: facts.flavor,
+      dataDir: facts.dataDir,
+      binlog: facts.binlog,
+      reload: facts.globalPrivileges.has("RELOAD"),
+    }).toStrictEqual({
       flavor: "mysql",
       dataDir: "/var/lib/mysql",
       binlog: true,

@@ -2,9 +2,23 @@ import { readdirSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
-import { type CloneOptions, CloneVerificationError, RemoteCommandError, cloneDatabase } from "../../../../providers/db-clone";
+import {
+  type CloneOptions,
+  CloneVerificationError,
+  RemoteCommandError,
+  cloneDatabase,
+} from "../../../../providers/db-clone";
 import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot, createEmptyDatabase, createMaster, dropDatabases, readContents, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
+import {
+  connectAsRoot,
+  createEmptyDatabase,
+  createMaster,
+  dropDatabases,
+  readContents,
+  readTables,
+  type Rows,
+  rowsOf,
+} from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
 
@@ -13,18 +27,24 @@ jest.setTimeout(120_000);
 const MASTER = "verifyeng_master";
 const TARGETS = ["verifyeng_pr_1", "verifyeng_pr_2", "verifyeng_pr_3"];
 
-
 describe("verification catches a clone that differs from its source", () => {
   let conn: Connection;
   let runner: RecordingRunner;
   let session: SshSession;
 
   const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
-  const markOf = async (db: string): Promise<Rows> => rows(`SELECT owner, source, status FROM ${db}._forge_previews_clone`);
+  const markOf = async (db: string): Promise<Rows> =>
+    rows(`SELECT owner, source, status FROM ${db}._forge_previews_clone`);
 
   /** Clones the master into `target`, expecting verification to fail, and returns that failure. */
-  async function cloneFailingVerification(target: string, options: Partial<CloneOptions>): Promise<CloneVerificationError> {
-    const outcome = await cloneDatabase(runner, previewCloneOptions(MASTER, target, options)).then(() => "cloned", (error: unknown) => error);
+  async function cloneFailingVerification(
+    target: string,
+    options: Partial<CloneOptions>,
+  ): Promise<CloneVerificationError> {
+    const outcome = await cloneDatabase(runner, previewCloneOptions(MASTER, target, options)).then(
+      () => "cloned",
+      (error: unknown) => error,
+    );
     expect(outcome).toBeInstanceOf(CloneVerificationError);
     return outcome as CloneVerificationError;
   }
@@ -46,18 +66,30 @@ describe("verification catches a clone that differs from its source", () => {
   it("transport: a row changed in the clone before verification fails it by CHECKSUM TABLE, naming the table", async () => {
     const error = await cloneFailingVerification("verifyeng_pr_1", {
       method: "transport",
-      hooks: { beforeVerify: async ({ target }) => void (await conn.query(`UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`)) },
+      hooks: {
+        beforeVerify: async ({ target }) =>
+          void (await conn.query(`UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`)),
+      },
     });
 
-    expect(error.problems).toStrictEqual([{ object: "customers", detail: expect.stringMatching(/^CHECKSUM TABLE \d+ in the source, \d+ in the clone$/) }]);
-    expect(error.message).toMatch(/^Clone `verifyeng_pr_1` of `verifyeng_master` failed verification \(1 difference\): customers: CHECKSUM TABLE/);
-    expect(await markOf("verifyeng_pr_1")).toStrictEqual([{ owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "failed" }]);
+    expect(error.problems).toStrictEqual([
+      { object: "customers", detail: expect.stringMatching(/^CHECKSUM TABLE \d+ in the source, \d+ in the clone$/) },
+    ]);
+    expect(error.message).toMatch(
+      /^Clone `verifyeng_pr_1` of `verifyeng_master` failed verification \(1 difference\): customers: CHECKSUM TABLE/,
+    );
+    expect(await markOf("verifyeng_pr_1")).toStrictEqual([
+      { owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "failed" },
+    ]);
   });
 
   it("transport: the source changing between the file copy and verification is caught", async () => {
     const error = await cloneFailingVerification("verifyeng_pr_1", {
       method: "transport",
-      hooks: { afterCopy: async ({ source }) => void (await conn.query(`UPDATE ${source}.products SET price = price + 1 WHERE id = 1`)) },
+      hooks: {
+        afterCopy: async ({ source }) =>
+          void (await conn.query(`UPDATE ${source}.products SET price = price + 1 WHERE id = 1`)),
+      },
     });
     await conn.query(`UPDATE ${MASTER}.products SET price = price - 1 WHERE id = 1`);
 
@@ -84,10 +116,16 @@ describe("verification catches a clone that differs from its source", () => {
     expect((outcome as Error).message).toMatch(
       /^Importing the copied tablespaces into `verifyeng_pr_1` failed \(exit 1\): ERROR 1815 .* `verifyeng_pr_1`\.`customers` : Data structure corruption$/,
     );
-    expect(await markOf("verifyeng_pr_1")).toStrictEqual([{ owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "failed" }]);
-    expect(readdirSync(join(testServices().mariadb.dataDir, "verifyeng_pr_1")).filter((name) => name.endsWith(".cfg"))).toStrictEqual([]);
+    expect(await markOf("verifyeng_pr_1")).toStrictEqual([
+      { owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "failed" },
+    ]);
+    expect(
+      readdirSync(join(testServices().mariadb.dataDir, "verifyeng_pr_1")).filter((name) => name.endsWith(".cfg")),
+    ).toStrictEqual([]);
     // Its half-imported tables are gone, so the database can be dropped (a still-discarded table would block that).
-    expect(await rows("SHOW TABLES FROM verifyeng_pr_1")).toStrictEqual([{ Tables_in_verifyeng_pr_1: "_forge_previews_clone" }]);
+    expect(await rows("SHOW TABLES FROM verifyeng_pr_1")).toStrictEqual([
+      { Tables_in_verifyeng_pr_1: "_forge_previews_clone" },
+    ]);
     expect(await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.customers`)).toStrictEqual([{ n: expect.any(String) }]);
   });
 
@@ -97,14 +135,18 @@ describe("verification catches a clone that differs from its source", () => {
     expect(result.method).toBe("transport");
     const tables = await readTables(conn, "verifyeng_pr_1");
     expect(tables).toStrictEqual((await readContents(conn, MASTER))?.tables);
-    expect(await markOf("verifyeng_pr_1")).toStrictEqual([{ owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "verified" }]);
+    expect(await markOf("verifyeng_pr_1")).toStrictEqual([
+      { owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "verified" },
+    ]);
   });
 
   it("parallel-dump: a deleted row is caught by row counts even without checksums", async () => {
     const error = await cloneFailingVerification("verifyeng_pr_2", {
       method: "parallel-dump",
       verify: "counts",
-      hooks: { beforeVerify: async ({ target }) => void (await conn.query(`DELETE FROM ${target}.audit_log WHERE id = 7`)) },
+      hooks: {
+        beforeVerify: async ({ target }) => void (await conn.query(`DELETE FROM ${target}.audit_log WHERE id = 7`)),
+      },
     });
 
     expect(error.problems).toStrictEqual([{ object: "audit_log", detail: "120 rows in the source, 119 in the clone" }]);
@@ -115,7 +157,10 @@ describe("verification catches a clone that differs from its source", () => {
       runner,
       previewCloneOptions(MASTER, "verifyeng_pr_2", {
         method: "stream-dump",
-        postCloneSql: ["UPDATE customers SET email = CONCAT('masked-', id, '@example.invalid');", "UPDATE no_such_table SET x = 1;"],
+        postCloneSql: [
+          "UPDATE customers SET email = CONCAT('masked-', id, '@example.invalid');",
+          "UPDATE no_such_table SET x = 1;",
+        ],
       }),
     ).catch((error: unknown) => error);
 
@@ -124,8 +169,12 @@ describe("verification catches a clone that differs from its source", () => {
       "Post-clone SQL script 2 of 2 in `verifyeng_pr_2` (the clone is kept but marked failed) failed (exit 1): " +
         "ERROR 1146 (42S02) at line 1: Table 'verifyeng_pr_2.no_such_table' doesn't exist",
     );
-    expect(await markOf("verifyeng_pr_2")).toStrictEqual([{ owner: "forge-previews-test-verifyeng_pr_2", source: MASTER, status: "failed" }]);
-    expect(await rows("SELECT COUNT(*) AS n FROM verifyeng_pr_2.customers WHERE email NOT LIKE 'masked-%'")).toStrictEqual([{ n: "0" }]);
+    expect(await markOf("verifyeng_pr_2")).toStrictEqual([
+      { owner: "forge-previews-test-verifyeng_pr_2", source: MASTER, status: "failed" },
+    ]);
+    expect(
+      await rows("SELECT COUNT(*) AS n FROM verifyeng_pr_2.customers WHERE email NOT LIKE 'masked-%'"),
+    ).toStrictEqual([{ n: "0" }]);
   });
 
   it("stream-dump: a routine and a trigger missing from the clone are named", async () => {
@@ -133,7 +182,9 @@ describe("verification catches a clone that differs from its source", () => {
       method: "stream-dump",
       hooks: {
         beforeVerify: async ({ target }) =>
-          void (await conn.query(`DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`)),
+          void (await conn.query(
+            `DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`,
+          )),
       },
     });
 

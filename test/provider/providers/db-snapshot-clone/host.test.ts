@@ -4,7 +4,18 @@ import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
-import { connectAsRoot, countOf, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, readTables, rowsOf } from "../../../support/master-fixture";
+import {
+  connectAsRoot,
+  countOf,
+  createEmptyDatabase,
+  createMaster,
+  dropDatabases,
+  listDatabases,
+  readContents,
+  readServerState,
+  readTables,
+  rowsOf,
+} from "../../../support/master-fixture";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
 
@@ -34,7 +45,8 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
   const tablesOf = (db: string): Promise<Props> => readTables(conn, db);
-  const workDirs = (target: string): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`));
+  const workDirs = (target: string): string[] =>
+    readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${target}.`));
   const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
 
   beforeAll(async () => {
@@ -46,7 +58,13 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       services: { mysql: true },
       register: async () => {
         const { DbSnapshotClone } = await import("../../../../providers/db-snapshot-clone");
-        return new DbSnapshotClone("clone", { app, source: master, target: pr(1), ownerTag, protectedDatabases: [master, production] });
+        return new DbSnapshotClone("clone", {
+          app,
+          source: master,
+          target: pr(1),
+          ownerTag,
+          protectedDatabases: [master, production],
+        });
       },
       stack: `${app}-pr-1`,
     });
@@ -62,7 +80,14 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
   it("registers as forge:DbSnapshotClone with only the given inputs, leaving defaults to check", () => {
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:DbSnapshotClone");
-    expect(Object.keys(registration.inputs).sort()).toStrictEqual(["__provider", "app", "ownerTag", "protectedDatabases", "source", "target"]);
+    expect(Object.keys(registration.inputs).sort()).toStrictEqual([
+      "__provider",
+      "app",
+      "ownerTag",
+      "protectedDatabases",
+      "source",
+      "target",
+    ]);
   });
 
   describe("check", () => {
@@ -74,19 +99,38 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
     });
 
     it.each<[string, Props, { property: string; reason: string }[]]>([
-      ["a protected production target", { target: "shop" }, [
-        { property: "target", reason: "`target` database `shop` is not a preview database name `<app>_pr_<n>`, so it is never written" },
-      ]],
-      ["a master as target", { target: "shop_pr_1", protectedDatabases: ["shop_pr_1"] }, [
-        { property: "target", reason: "`target` database `shop_pr_1` is listed in `protectedDatabases` (production or a snapshot master) and is never written" },
-        { property: "target", reason: expect.stringContaining("is not a PR database of app") },
-      ]],
-      ["an unknown method", { method: "rsync" }, [
-        { property: "method", reason: "`method` must be one of `auto`, `transport`, `parallel-dump`, `stream-dump`" },
-      ]],
-      ["scripts that are not strings", { postCloneSql: [1] }, [
-        { property: "postCloneSql", reason: "`postCloneSql` must be a list of SQL scripts (strings)" },
-      ]],
+      [
+        "a protected production target",
+        { target: "shop" },
+        [
+          {
+            property: "target",
+            reason: "`target` database `shop` is not a preview database name `<app>_pr_<n>`, so it is never written",
+          },
+        ],
+      ],
+      [
+        "a master as target",
+        { target: "shop_pr_1", protectedDatabases: ["shop_pr_1"] },
+        [
+          {
+            property: "target",
+            reason:
+              "`target` database `shop_pr_1` is listed in `protectedDatabases` (production or a snapshot master) and is never written",
+          },
+          { property: "target", reason: expect.stringContaining("is not a PR database of app") },
+        ],
+      ],
+      [
+        "an unknown method",
+        { method: "rsync" },
+        [{ property: "method", reason: "`method` must be one of `auto`, `transport`, `parallel-dump`, `stream-dump`" }],
+      ],
+      [
+        "scripts that are not strings",
+        { postCloneSql: [1] },
+        [{ property: "postCloneSql", reason: "`postCloneSql` must be a list of SQL scripts (strings)" }],
+      ],
     ])("refuses %s, naming the field", async (_case, changes, failures) => {
       const checked = await host.check(urn, {}, withInputs(changes));
 
@@ -120,11 +164,21 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       expect(created.id).toBe(pr(1));
       expect(outs).toMatchObject({
-        app, source: master, target: pr(1), method: "auto", methodUsed: "transport", verifiedWith: "checksum", tables: 7,
-        fallbackTables: [{ name: "articles", reason: "it has a FULLTEXT index, which comes back corrupt from an imported tablespace" }],
+        app,
+        source: master,
+        target: pr(1),
+        method: "auto",
+        methodUsed: "transport",
+        verifiedWith: "checksum",
+        tables: 7,
+        fallbackTables: [
+          { name: "articles", reason: "it has a FULLTEXT index, which comes back corrupt from an imported tablespace" },
+        ],
       });
       expect(outs.methodReason).toMatch(/^transportable tablespaces are possible/);
-      expect(outs.rows).toBe(Object.values(await tablesOf(master)).reduce((sum: number, t) => sum + (t as { rows: number }).rows, 0));
+      expect(outs.rows).toBe(
+        Object.values(await tablesOf(master)).reduce((sum: number, t) => sum + (t as { rows: number }).rows, 0),
+      );
       expect(outs.sourceSnapshotAt).toEqual(expect.stringMatching(/Z$/));
       expect(await tablesOf(pr(1))).toStrictEqual(await tablesOf(master));
       expect(await rowsOf(conn, `SELECT owner, source, status FROM ${pr(1)}._forge_previews_clone`)).toStrictEqual([
@@ -143,18 +197,31 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       expect(diffed).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
       expect(read).toMatchObject({ id: pr(1), props: outs });
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(
+        await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`),
+      ).toBe(1);
     });
 
     it("updates the method and scripts in place without touching the PR's data", async () => {
-      const news = { ...checkedInputs, method: "stream-dump", postCloneSql: ["UPDATE customers SET email = CONCAT('masked-', id, '@example.invalid')"] };
+      const news = {
+        ...checkedInputs,
+        method: "stream-dump",
+        postCloneSql: ["UPDATE customers SET email = CONCAT('masked-', id, '@example.invalid')"],
+      };
 
       const diffed = await host.diff(urn, pr(1), outs, news);
       const updated = await host.update(urn, pr(1), outs, news);
 
       expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
-      expect(updated.outs).toMatchObject({ method: "stream-dump", methodUsed: "transport", postCloneSql: news.postCloneSql, clonedAt: outs.clonedAt });
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(updated.outs).toMatchObject({
+        method: "stream-dump",
+        methodUsed: "transport",
+        postCloneSql: news.postCloneSql,
+        clonedAt: outs.clonedAt,
+      });
+      expect(
+        await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`),
+      ).toBe(1);
       outs = updated.outs;
       checkedInputs = news;
     });
@@ -163,7 +230,9 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const created = await host.create(urn, checkedInputs);
 
       expect(created.outs).toMatchObject({ methodUsed: "transport", tables: 7, clonedAt: outs.clonedAt });
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(1);
+      expect(
+        await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`),
+      ).toBe(1);
     });
 
     it("replaces the clone with a fresh, masked copy of the newer master only when the reset token changes", async () => {
@@ -171,16 +240,25 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
 
       const diffed = await host.diff(urn, pr(1), outs, news);
       await host.delete(urn, pr(1), outs);
-      const afterDelete = await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`);
+      const afterDelete = await countOf(
+        conn,
+        `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`,
+      );
       const created = await host.create(urn, news);
 
       expect(diffed).toStrictEqual({ changes: "some", replaces: ["resetToken"], deleteBeforeReplace: true });
       expect(afterDelete).toBe(1);
-      expect(created.outs).toMatchObject({ methodUsed: "stream-dump", methodReason: "requested as `stream-dump`", resetToken: "reset-1" });
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`)).toBe(0);
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(
-        await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers`),
-      );
+      expect(created.outs).toMatchObject({
+        methodUsed: "stream-dump",
+        methodReason: "requested as `stream-dump`",
+        resetToken: "reset-1",
+      });
+      expect(
+        await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`),
+      ).toBe(0);
+      expect(
+        await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email LIKE 'masked-%@example.invalid'`),
+      ).toBe(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers`));
       expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
       outs = created.outs;
     });
@@ -195,7 +273,9 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       await host.delete(urn, pr(1), outs);
 
       expect(workDirs(pr(1))).toStrictEqual([]);
-      expect(readdirSync(path.join(services.mariadb.dataDir, pr(1))).filter((name) => name.endsWith(".cfg"))).toStrictEqual([]);
+      expect(
+        readdirSync(path.join(services.mariadb.dataDir, pr(1))).filter((name) => name.endsWith(".cfg")),
+      ).toStrictEqual([]);
       expect(await tablesOf(pr(1))).toStrictEqual(tablesBefore);
     });
 
@@ -213,13 +293,23 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
     ["parallel-dump", 2],
     ["stream-dump", 3],
   ] as const)("clones with method %s and reports it", async (method, n) => {
-    const props = (await host.check(urn, {}, withInputs({ target: pr(n), method, ownerTag: `forge-previews-${app}-pr-${n}` }))).inputs;
+    const props = (
+      await host.check(urn, {}, withInputs({ target: pr(n), method, ownerTag: `forge-previews-${app}-pr-${n}` }))
+    ).inputs;
 
     const created = await host.create(urn, props);
 
-    expect(created.outs).toMatchObject({ methodUsed: method, methodReason: `requested as \`${method}\``, fallbackTables: [], tables: 7 });
+    expect(created.outs).toMatchObject({
+      methodUsed: method,
+      methodReason: `requested as \`${method}\``,
+      fallbackTables: [],
+      tables: 7,
+    });
     expect(await tablesOf(pr(n))).toStrictEqual(await tablesOf(master));
-    expect((await readContents(conn, pr(n)))?.routines).toStrictEqual(["FUNCTION order_item_count", "PROCEDURE customer_order_stats"]);
+    expect((await readContents(conn, pr(n)))?.routines).toStrictEqual([
+      "FUNCTION order_item_count",
+      "PROCEDURE customer_order_stats",
+    ]);
   });
 
   describe("guards", () => {
@@ -243,13 +333,18 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
     }
 
     it("refuses a production target even when check was bypassed", async () => {
-      await expectRefused(withInputs({ target: production }), new RegExp(`Refusing to create the clone of \`${master}\` into \`${production}\``));
+      await expectRefused(
+        withInputs({ target: production }),
+        new RegExp(`Refusing to create the clone of \`${master}\` into \`${production}\``),
+      );
     });
 
     it("refuses a non-empty database that is not its clone, naming it", async () => {
       await expectRefused(
         withInputs({ target: pr(4) }),
-        new RegExp(`Refusing to clone \`${master}\` into \`${pr(4)}\`: it holds 1 object \\(\`users\`\\) and no clone mark of this stack`),
+        new RegExp(
+          `Refusing to clone \`${master}\` into \`${pr(4)}\`: it holds 1 object \\(\`users\`\\) and no clone mark of this stack`,
+        ),
       );
     });
 

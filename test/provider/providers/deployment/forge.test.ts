@@ -1,5 +1,10 @@
 import type { DeploymentInputs } from "../../../../providers/deployment";
-import { deployAndWait, ensureDeploymentScript, redactedError, secretsOf } from "../../../../providers/deployment/forge";
+import {
+  deployAndWait,
+  ensureDeploymentScript,
+  redactedError,
+  secretsOf,
+} from "../../../../providers/deployment/forge";
 import { ForgeClient, ForgeValidationError, SlidingWindowRateLimiter } from "../../../../providers/forge";
 import { UserError } from "../../../../providers/common/user-error";
 import { startSimulator, type Simulator } from "../../../../tools/simulator";
@@ -15,8 +20,20 @@ describe("deployment steps against the simulator", () => {
 
   beforeAll(async () => {
     process.env.FORGE_PREVIEWS_POLL_MS = "10";
-    sim = await startSimulator({ token: TOKEN, org: ORG, profile: "realistic", timeScale: 1, rateLimitPerMinute: 0, log: () => undefined });
-    forge = new ForgeClient({ token: TOKEN, org: ORG, baseUrl: sim.url, limiter: new SlidingWindowRateLimiter({ limit: 10_000 }) });
+    sim = await startSimulator({
+      token: TOKEN,
+      org: ORG,
+      profile: "realistic",
+      timeScale: 1,
+      rateLimitPerMinute: 0,
+      log: () => undefined,
+    });
+    forge = new ForgeClient({
+      token: TOKEN,
+      org: ORG,
+      baseUrl: sim.url,
+      limiter: new SlidingWindowRateLimiter({ limit: 10_000 }),
+    });
   });
   afterAll(async () => {
     if (previousPollMs === undefined) delete process.env.FORGE_PREVIEWS_POLL_MS;
@@ -25,7 +42,11 @@ describe("deployment steps against the simulator", () => {
   });
   beforeEach(async () => {
     sim.reset();
-    const site = await forge.sites.create(1, { type: "laravel", name: "pr-60.example.dev", zeroDowntimeDeployments: false });
+    const site = await forge.sites.create(1, {
+      type: "laravel",
+      name: "pr-60.example.dev",
+      zeroDowntimeDeployments: false,
+    });
     inputs = {
       serverId: 1,
       siteId: site.id,
@@ -48,7 +69,9 @@ describe("deployment steps against the simulator", () => {
     const [deployment] = sim.state().deployments;
     expect(run).toMatchObject({ deploymentId: deployment.id, status: "queued", deployedAt: null });
     expect(run.error?.message).toMatch(
-      new RegExp(`^Timed out after 0 s waiting for deployment ${deployment.id} of site ${inputs.siteId} to finish \\(last status \`queued\`\\)\\. `),
+      new RegExp(
+        `^Timed out after 0 s waiting for deployment ${deployment.id} of site ${inputs.siteId} to finish \\(last status \`queued\`\\)\\. `,
+      ),
     );
     expect(run.error?.message).toContain("the next `up` (`forge-previews up`, or `/update` on the PR) deploys again");
   });
@@ -69,7 +92,10 @@ describe("deployment steps against the simulator", () => {
 
 describe("secretsOf", () => {
   it("adds the health password to the caller's redactions", () => {
-    expect(secretsOf({ redactions: ["a-secret"], healthAuth: { username: "u", password: "pw" } })).toStrictEqual(["a-secret", "pw"]);
+    expect(secretsOf({ redactions: ["a-secret"], healthAuth: { username: "u", password: "pw" } })).toStrictEqual([
+      "a-secret",
+      "pw",
+    ]);
     expect(secretsOf({ redactions: [], healthAuth: null })).toStrictEqual([]);
   });
 });
@@ -93,7 +119,9 @@ describe("redactedError", () => {
     const user = redactedError(new UserError("password hunter2 is wrong"), ["hunter2"]);
 
     expect(plain).not.toBeInstanceOf(ForgeValidationError);
-    expect(plain.message).toBe("`PUT /orgs/acme/servers/1/sites/2/deployments/script` failed with 422: bad line: echo [REDACTED]");
+    expect(plain.message).toBe(
+      "`PUT /orgs/acme/servers/1/sites/2/deployments/script` failed with 422: bad line: echo [REDACTED]",
+    );
     expect(plain.cause).toBeUndefined();
     expect(user).toBeInstanceOf(UserError);
     expect(user.message).toBe("password [REDACTED] is wrong");

@@ -69,60 +69,73 @@ function runAsAsync(user: TestUser, log: string, holdSeconds: number): Promise<n
 
 const describeAsRoot = SKIP_REASON === null ? describe : describe.skip;
 
-describeAsRoot(`the FPM reload lock run by two isolated users in turn${SKIP_REASON === null ? "" : ` (skipped: ${SKIP_REASON})`}`, () => {
-  const users: TestUser[] = [];
-  let workdir: string;
-  let log: string;
+describeAsRoot(
+  `the FPM reload lock run by two isolated users in turn${SKIP_REASON === null ? "" : ` (skipped: ${SKIP_REASON})`}`,
+  () => {
+    const users: TestUser[] = [];
+    let workdir: string;
+    let log: string;
 
-  beforeAll(() => {
-    for (const suffix of ["a", "b"]) {
-      const name = `fpvlk${process.pid}${suffix}`;
-      execFileSync("useradd", ["--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "--user-group", name]);
-      const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
-      const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
-      users.push({ name, uid, gid });
-    }
-    workdir = fs.mkdtempSync(path.join(os.tmpdir(), "fpm-lock-"));
-    fs.chmodSync(workdir, 0o777);
-    log = path.join(workdir, "reloads.log");
-  });
+    beforeAll(() => {
+      for (const suffix of ["a", "b"]) {
+        const name = `fpvlk${process.pid}${suffix}`;
+        execFileSync("useradd", [
+          "--no-create-home",
+          "--home-dir",
+          "/nonexistent",
+          "--shell",
+          "/usr/sbin/nologin",
+          "--user-group",
+          name,
+        ]);
+        const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
+        const gid = Number(execFileSync("id", ["-g", name], { encoding: "utf8" }).trim());
+        users.push({ name, uid, gid });
+      }
+      workdir = fs.mkdtempSync(path.join(os.tmpdir(), "fpm-lock-"));
+      fs.chmodSync(workdir, 0o777);
+      log = path.join(workdir, "reloads.log");
+    });
 
-  afterAll(() => {
-    // Today's stock line would have left /tmp/fpmlock owned by one of these users; nothing else of theirs remains.
-    const stock = "/tmp/fpmlock";
-    if (fs.existsSync(stock) && users.some((user) => fs.statSync(stock).uid === user.uid)) fs.rmSync(stock);
-    for (const user of users) spawnSync("userdel", [user.name]);
-    if (workdir) fs.rmSync(workdir, { recursive: true, force: true });
-  });
+    afterAll(() => {
+      // Today's stock line would have left /tmp/fpmlock owned by one of these users; nothing else of theirs remains.
+      const stock = "/tmp/fpmlock";
+      if (fs.existsSync(stock) && users.some((user) => fs.statSync(stock).uid === user.uid)) fs.rmSync(stock);
+      for (const user of users) spawnSync("userdel", [user.name]);
+      if (workdir) fs.rmSync(workdir, { recursive: true, force: true });
+    });
 
-  beforeEach(() => {
-    fs.writeFileSync(log, "");
-    fs.chmodSync(log, 0o666);
-  });
+    beforeEach(() => {
+      fs.writeFileSync(log, "");
+      fs.chmodSync(log, 0o666);
+    });
 
-  it("reloads FPM for the second user after the first, where Forge's stock /tmp/fpmlock refuses the second", () => {
-    const [first, second] = users;
+    it("reloads FPM for the second user after the first, where Forge's stock /tmp/fpmlock refuses the second", () => {
+      const [first, second] = users;
 
-    const firstRun = runAs(first!, log);
-    const secondRun = runAs(second!, log);
+      const firstRun = runAs(first!, log);
+      const secondRun = runAs(second!, log);
 
-    expect({ status: firstRun.status, stderr: firstRun.stderr }).toStrictEqual({ status: 0, stderr: "" });
-    expect({ status: secondRun.status, stderr: secondRun.stderr }).toStrictEqual({ status: 0, stderr: "" });
-    expect(secondRun.stdout).toBe("Restarting FPM...\ndeployed\n");
-    expect(fs.readFileSync(log, "utf8")).toBe(`${first!.name} start\n${first!.name} end\n${second!.name} start\n${second!.name} end\n`);
-  });
+      expect({ status: firstRun.status, stderr: firstRun.stderr }).toStrictEqual({ status: 0, stderr: "" });
+      expect({ status: secondRun.status, stderr: secondRun.stderr }).toStrictEqual({ status: 0, stderr: "" });
+      expect(secondRun.stdout).toBe("Restarting FPM...\ndeployed\n");
+      expect(fs.readFileSync(log, "utf8")).toBe(
+        `${first!.name} start\n${first!.name} end\n${second!.name} start\n${second!.name} end\n`,
+      );
+    });
 
-  it("still serialises two users' reloads that run at the same time", async () => {
-    const [first, second] = users;
+    it("still serialises two users' reloads that run at the same time", async () => {
+      const [first, second] = users;
 
-    const exits = await Promise.all([runAsAsync(first!, log, 1), runAsAsync(second!, log, 1)]);
+      const exits = await Promise.all([runAsAsync(first!, log, 1), runAsAsync(second!, log, 1)]);
 
-    expect(exits).toStrictEqual([0, 0]);
-    const events = fs.readFileSync(log, "utf8").trim().split("\n");
-    expect(events).toHaveLength(4);
-    // Each reload ends before the other starts: start/end pairs of one user are adjacent.
-    expect(events[0]!.split(" ")[0]).toBe(events[1]!.split(" ")[0]);
-    expect(events[2]!.split(" ")[0]).toBe(events[3]!.split(" ")[0]);
-    expect(events.filter((event) => event.endsWith(" start"))).toHaveLength(2);
-  });
-});
+      expect(exits).toStrictEqual([0, 0]);
+      const events = fs.readFileSync(log, "utf8").trim().split("\n");
+      expect(events).toHaveLength(4);
+      // Each reload ends before the other starts: start/end pairs of one user are adjacent.
+      expect(events[0]!.split(" ")[0]).toBe(events[1]!.split(" ")[0]);
+      expect(events[2]!.split(" ")[0]).toBe(events[3]!.split(" ")[0]);
+      expect(events.filter((event) => event.endsWith(" start"))).toHaveLength(2);
+    });
+  },
+);

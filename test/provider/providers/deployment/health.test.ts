@@ -1,6 +1,11 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { HealthCheckError, defaultHealthUrl, probeHealth, waitForHealthy } from "../../../../providers/deployment/health";
+import {
+  HealthCheckError,
+  defaultHealthUrl,
+  probeHealth,
+  waitForHealthy,
+} from "../../../../providers/deployment/health";
 import type { Simulator } from "../../../../tools/simulator";
 import { closedPort } from "../../../support/net";
 import { SERVER_PATH, call, createSite, startTestSimulator } from "../../../support/simulator";
@@ -28,7 +33,10 @@ describe("the deployment health check", () => {
     expect((await call(sim, "POST", `${SERVER_PATH}/sites/${siteId}/deployments`)).status).toBe(202);
   };
   const protect = async (): Promise<void> => {
-    const rule = await call(sim, "POST", `${SERVER_PATH}/sites/${siteId}/security-rules`, { name: "Preview", credentials: [CREDENTIALS] });
+    const rule = await call(sim, "POST", `${SERVER_PATH}/sites/${siteId}/security-rules`, {
+      name: "Preview",
+      credentials: [CREDENTIALS],
+    });
     expect(rule.status).toBe(202);
   };
 
@@ -65,7 +73,9 @@ describe("the deployment health check", () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(error).toBeInstanceOf(HealthCheckError);
     expect((error as HealthCheckError).lastStatus).toBe(401);
-    expect((error as Error).message).toContain("answered 401; the site asks for basic-auth credentials, so pass `healthAuth`");
+    expect((error as Error).message).toContain(
+      "answered 401; the site asks for basic-auth credentials, so pass `healthAuth`",
+    );
   });
 
   it("answers 200 with the right credentials and refuses wrong ones without echoing them", async () => {
@@ -73,7 +83,9 @@ describe("the deployment health check", () => {
     await protect();
 
     await expect(waitForHealthy(url(), CREDENTIALS, FAST)).resolves.toBe(200);
-    const error = await waitForHealthy(url(), { username: "preview", password: "wrong-pw-77" }, FAST).catch((e: unknown) => e);
+    const error = await waitForHealthy(url(), { username: "preview", password: "wrong-pw-77" }, FAST).catch(
+      (e: unknown) => e,
+    );
     expect((error as Error).message).toContain("the site refused `healthAuth`");
     expect((error as Error).message).not.toContain("wrong-pw-77");
   });
@@ -81,7 +93,10 @@ describe("the deployment health check", () => {
   it("reports a refused connection by its code", async () => {
     const port = await closedPort();
 
-    await expect(probeHealth(`http://127.0.0.1:${port}/up`, null)).resolves.toStrictEqual({ status: null, reason: "ECONNREFUSED" });
+    await expect(probeHealth(`http://127.0.0.1:${port}/up`, null)).resolves.toStrictEqual({
+      status: null,
+      reason: "ECONNREFUSED",
+    });
   });
 
   it("reports a server that never answers as no answer in time", async () => {
@@ -89,7 +104,10 @@ describe("the deployment health check", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      await expect(probeHealth(`http://127.0.0.1:${port}/up`, null, 100)).resolves.toStrictEqual({ status: null, reason: "no answer in time" });
+      await expect(probeHealth(`http://127.0.0.1:${port}/up`, null, 100)).resolves.toStrictEqual({
+        status: null,
+        reason: "no answer in time",
+      });
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -25,7 +25,9 @@ let urn: string;
 let siteCounter = 100;
 
 /** A fresh preview site with zero-downtime deployments off, as ForgeSite creates them. */
-async function createPreviewSite(extra: { zeroDowntimeDeployments?: boolean } = {}): Promise<{ siteId: number; domain: string }> {
+async function createPreviewSite(
+  extra: { zeroDowntimeDeployments?: boolean } = {},
+): Promise<{ siteId: number; domain: string }> {
   siteCounter += 1;
   const domain = `pr-${siteCounter}.example.dev`;
   const site = await forge.sites.create(SERVER_ID, {
@@ -61,7 +63,9 @@ function calls(): string[] {
   return sim.requests.map((request) => `${request.method} ${request.path}`);
 }
 function writes(): string[] {
-  return sim.requests.filter((request) => request.method !== "GET").map((request) => `${request.method} ${request.path}`);
+  return sim.requests
+    .filter((request) => request.method !== "GET")
+    .map((request) => `${request.method} ${request.path}`);
 }
 function deploymentsOf(siteId: number): Array<{ id: number; status: string }> {
   return sim
@@ -81,8 +85,17 @@ beforeAll(async () => {
     register: async () => {
       const { Deployment } = await import("../../../../providers/deployment");
       return new Deployment("web", {
-        serverId: SERVER_ID, siteId: 1, siteDirectory: "/home/forge/pr-1.example.dev", branch: "main", commitSha: null,
-        redeployToken: "", phpVersion: "php84", extraScriptLines: [], healthUrl: null, healthAuth: null, redactions: [],
+        serverId: SERVER_ID,
+        siteId: 1,
+        siteDirectory: "/home/forge/pr-1.example.dev",
+        branch: "main",
+        commitSha: null,
+        redeployToken: "",
+        phpVersion: "php84",
+        extraScriptLines: [],
+        healthUrl: null,
+        healthAuth: null,
+        redactions: [],
       });
     },
     startHost: false,
@@ -107,7 +120,13 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
   it("checks and diffs unknown preview inputs without a single Forge request", async () => {
     const news = inputsFor(site, { commitSha: UNKNOWN, siteId: UNKNOWN });
 
-    const { checked, diffed, forgeRequests } = await preview(fixture, String(site.siteId), { ...inputsFor(site), status: "finished" }, news, host);
+    const { checked, diffed, forgeRequests } = await preview(
+      fixture,
+      String(site.siteId),
+      { ...inputsFor(site), status: "finished" },
+      news,
+      host,
+    );
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: false });
@@ -152,7 +171,11 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
   it("reports no change for the same inputs, making no Forge request", async () => {
     sim.clearRequests();
 
-    await expect(host.diff(urn, id, outs, inputsFor(site))).resolves.toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+    await expect(host.diff(urn, id, outs, inputsFor(site))).resolves.toStrictEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     expect(sim.requests).toStrictEqual([]);
   });
 
@@ -169,7 +192,12 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
     ]);
     expect(scriptOf(site.siteId)).toContain(`\ngit reset --hard '${SHA_2}'\n`);
     expect(deploymentsOf(site.siteId)).toHaveLength(2);
-    expect(outs).toMatchObject({ commitSha: SHA_2, status: "finished", healthStatus: 200, deploymentId: deploymentsOf(site.siteId)[1].id });
+    expect(outs).toMatchObject({
+      commitSha: SHA_2,
+      status: "finished",
+      healthStatus: 200,
+      deploymentId: deploymentsOf(site.siteId)[1].id,
+    });
   });
 
   it("redeploys without rewriting the script when only the redeploy token changes", async () => {
@@ -185,7 +213,12 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
   it("only re-checks health when only the health URL changes", async () => {
     sim.clearRequests();
 
-    ({ outs } = await host.update(urn, id, outs, inputsFor(site, { commitSha: SHA_2, redeployToken: "again-1", healthUrl: null })));
+    ({ outs } = await host.update(
+      urn,
+      id,
+      outs,
+      inputsFor(site, { commitSha: SHA_2, redeployToken: "again-1", healthUrl: null }),
+    ));
 
     expect(sim.requests).toStrictEqual([]);
     expect(outs).toMatchObject({ healthUrl: null, healthStatus: null, status: "finished" });
@@ -241,7 +274,9 @@ describe("Deployment failures and health checks through the real dynamic-provide
 
     const error = await failureOf(host.create(urn, broken));
 
-    expect(error.details).toMatch(/^Deployment \d+ of site \d+ ended `failed`\. The end of its log \(secrets redacted\):\n/);
+    expect(error.details).toMatch(
+      /^Deployment \d+ of site \d+ ended `failed`\. The end of its log \(secrets redacted\):\n/,
+    );
     expect(error.details).toContain("syntax error near unexpected token `)'");
     expect(error.details).toContain("[REDACTED]");
     expect(error.details).not.toContain(DB_PASSWORD);
@@ -250,7 +285,11 @@ describe("Deployment failures and health checks through the real dynamic-provide
     const [deployment] = deploymentsOf(site.siteId);
     expect(error.initFailure).toStrictEqual({
       id: String(site.siteId),
-      properties: expect.objectContaining({ deploymentId: deployment.id, status: "failed", __provider: registration.providerText }),
+      properties: expect.objectContaining({
+        deploymentId: deployment.id,
+        status: "failed",
+        __provider: registration.providerText,
+      }),
       reasons: [error.details],
     });
   });
@@ -268,20 +307,30 @@ describe("Deployment failures and health checks through the real dynamic-provide
     expect(state).toMatchObject({ deploymentId: failed.id, status: "failed", healthStatus: null });
     expect(error.details).toContain("fault injected by the simulator");
 
-    expect(await host.diff(urn, String(site.siteId), state, inputs)).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(await host.diff(urn, String(site.siteId), state, inputs)).toStrictEqual({
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     sim.clearRequests();
     const { outs } = await host.update(urn, String(site.siteId), state, inputs);
 
     expect(writes()).toStrictEqual([`POST /orgs/${ORG}/servers/${SERVER_ID}/sites/${site.siteId}/deployments`]);
     expect(deploymentsOf(site.siteId).map((deployment) => deployment.status)).toStrictEqual(["failed", "finished"]);
-    expect(outs).toMatchObject({ status: "finished", healthStatus: 200, deploymentId: deploymentsOf(site.siteId)[1].id });
+    expect(outs).toMatchObject({
+      status: "finished",
+      healthStatus: 200,
+      deploymentId: deploymentsOf(site.siteId)[1].id,
+    });
   });
 
   it("refuses a site directory that belongs to another site, before writing anything", async () => {
     const site = await createPreviewSite();
     sim.clearRequests();
 
-    const error = await failureOf(host.create(urn, inputsFor(site, { siteDirectory: "/home/forge/production.example.com" })));
+    const error = await failureOf(
+      host.create(urn, inputsFor(site, { siteDirectory: "/home/forge/production.example.com" })),
+    );
 
     expect(error.details).toBe(
       `\`siteDirectory\` is /home/forge/production.example.com, but site ${site.siteId} (${site.domain}) lives in ` +
@@ -342,7 +391,10 @@ describe("Deployment failures and health checks through the real dynamic-provide
 
     it("never shows the health password in an error or a host log line", async () => {
       const error = await failureOf(
-        host.create(urn, inputsFor(site, { healthAuth: { username: "preview", password: `${HEALTH_PASSWORD}-wrong` } })),
+        host.create(
+          urn,
+          inputsFor(site, { healthAuth: { username: "preview", password: `${HEALTH_PASSWORD}-wrong` } }),
+        ),
       );
 
       expect(error.details).toContain("the site refused `healthAuth`");

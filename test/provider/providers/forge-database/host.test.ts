@@ -55,7 +55,9 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
   }
 
   async function schemaExists(name: string): Promise<boolean> {
-    const [rows] = await root.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [name]);
+    const [rows] = await root.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [
+      name,
+    ]);
     return (rows as unknown[]).length === 1;
   }
 
@@ -65,7 +67,10 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
   }
 
   /** Logs in as the user (as the app would) and reports what it sees and may do. */
-  async function asUser(user: string, password: string): Promise<{ grants: string[]; databases: string[]; foreign: unknown }> {
+  async function asUser(
+    user: string,
+    password: string,
+  ): Promise<{ grants: string[]; databases: string[]; foreign: unknown }> {
     const mysql = await import("mysql2/promise");
     const connection = await mysql.createConnection({ host: mariadb.host, port: mariadb.port, user, password });
     try {
@@ -108,16 +113,27 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
 
   beforeAll(async () => {
     const mysql = await import("mysql2/promise");
-    root = await mysql.createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password });
+    root = await mysql.createConnection({
+      host: mariadb.host,
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+    });
     // Another database on the same server, which a preview's user must never reach.
     await root.query(`CREATE DATABASE \`${scratchSchema}\``);
     await root.query(`CREATE TABLE \`${scratchSchema}\`.notes (id INT)`);
     // One host per group below, so no host comes near its own limit of 60 Forge requests a minute.
     fixture = await startForgeProviderHost({
-      simulator: { mariadb: { host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password } },
+      simulator: {
+        mariadb: { host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password },
+      },
       register: async () => {
         const { ForgeDatabase } = await import("../../../../providers/forge-database");
-        return new ForgeDatabase("db", { serverId: SERVER_ID, ...names(12), protectedDatabases: [app, `${app}_master`] });
+        return new ForgeDatabase("db", {
+          serverId: SERVER_ID,
+          ...names(12),
+          protectedDatabases: [app, `${app}_master`],
+        });
       },
       startHost: false,
     });
@@ -178,16 +194,28 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     });
 
     it("updates a changed protected list in place without writing to Forge", async () => {
       const changed = withInputs({ protectedDatabases: [app, `${app}_master`, `${app}_old`] });
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
+        changes: "some",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
 
       ({ outs } = await host.update(urn, id, outs, changed));
 
-      expect(outs).toMatchObject({ protectedDatabases: [app, `${app}_master`, `${app}_old`], password, databaseId: Number(id) });
+      expect(outs).toMatchObject({
+        protectedDatabases: [app, `${app}_master`, `${app}_old`],
+        password,
+        databaseId: Number(id),
+      });
       expect(sim.requests).toStrictEqual([]);
     });
 
@@ -289,7 +317,13 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     it("checks and diffs unknown preview values without calling Forge", async () => {
       const unknowns = withInputs({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
 
-      const { checked, diffed, forgeRequests } = await preview(fixture, "5", { ...inputs, databaseId: 5, userId: 6, password: "x" }, unknowns, host);
+      const { checked, diffed, forgeRequests } = await preview(
+        fixture,
+        "5",
+        { ...inputs, databaseId: 5, userId: 6, password: "x" },
+        unknowns,
+        host,
+      );
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
@@ -303,7 +337,9 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
       expect(checked.failures).toStrictEqual([
         {
           property: "name",
-          reason: expect.stringMatching(new RegExp(`^\`name\` must be a preview database name .*not "${app}".*production is never a target$`)),
+          reason: expect.stringMatching(
+            new RegExp(`^\`name\` must be a preview database name .*not "${app}".*production is never a target$`),
+          ),
         },
       ]);
     });
@@ -314,11 +350,16 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     ])("refuses to create %s before any Forge call", async (_case, change) => {
       await root.query(`CREATE DATABASE IF NOT EXISTS \`${String(change.name)}\``);
       try {
-        const error = await host.create(urn, withInputs(change)).then(() => null, (rejection: unknown) => rejection);
+        const error = await host.create(urn, withInputs(change)).then(
+          () => null,
+          (rejection: unknown) => rejection,
+        );
 
         expect(error).toBeInstanceOf(DynamicHostCallError);
         expect((error as DynamicHostCallError).details).toMatch(
-          new RegExp(`^Refusing to create or adopt database \`${String(change.name)}\` on Forge server 1: .*production is never a target`),
+          new RegExp(
+            `^Refusing to create or adopt database \`${String(change.name)}\` on Forge server 1: .*production is never a target`,
+          ),
         );
         expect((error as DynamicHostCallError).initFailure).toBeUndefined();
         expect(sim.requests).toStrictEqual([]);
@@ -347,8 +388,14 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
         expect(adopted.id).toBe(String(schema.id));
         expect(adopted.outs).toMatchObject({ databaseId: schema.id, userId: user.id, password });
         expect(writes()).toStrictEqual([`PUT ${USERS_ROUTE}/{databaseUser}`]);
-        expect(sim.requests.find((request) => request.method === "PUT")?.bodyKeys).toStrictEqual(["password", "database_ids"]);
-        expect(simUser(names(21).userName)).toMatchObject({ databaseIds: [schema.id], passwordSha256: sha256(password) });
+        expect(sim.requests.find((request) => request.method === "PUT")?.bodyKeys).toStrictEqual([
+          "password",
+          "database_ids",
+        ]);
+        expect(simUser(names(21).userName)).toMatchObject({
+          databaseIds: [schema.id],
+          passwordSha256: sha256(password),
+        });
         expect(await loginFails(names(21).userName, "earlier-Password-1")).toBe(true);
         await expectOnlyOwnDatabase(names(21).userName, password, names(21).name);
         await forge.databases.delete(SERVER_ID, scratch.id);
@@ -357,10 +404,15 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
       it("refuses to drop it once it is listed as protected, leaving schema and user in place", async () => {
         const protectedProps = { ...adopted.outs, protectedDatabases: [names(21).name] };
 
-        const error = await host.delete(urn, adopted.id, protectedProps).then(() => null, (rejection: unknown) => rejection);
+        const error = await host.delete(urn, adopted.id, protectedProps).then(
+          () => null,
+          (rejection: unknown) => rejection,
+        );
 
         expect((error as DynamicHostCallError).details).toMatch(
-          new RegExp(`^Refusing to drop database \`${names(21).name}\` on Forge server 1: .*is listed in \`protectedDatabases\``),
+          new RegExp(
+            `^Refusing to drop database \`${names(21).name}\` on Forge server 1: .*is listed in \`protectedDatabases\``,
+          ),
         );
         expect(sim.requests).toStrictEqual([]);
         expect(await schemaExists(names(21).name)).toBe(true);
@@ -382,7 +434,10 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
       it("keeps the schema's id in state as a partial failure, with no user", async () => {
         sim.inject({ method: "POST", path: USERS_ROUTE, status: 500 });
 
-        const error = await host.create(urn, withInputs(names(40))).then(() => null, (rejection: unknown) => rejection);
+        const error = await host.create(urn, withInputs(names(40))).then(
+          () => null,
+          (rejection: unknown) => rejection,
+        );
 
         expect(error).toBeInstanceOf(DynamicHostCallError);
         const initFailure = (error as DynamicHostCallError).initFailure;

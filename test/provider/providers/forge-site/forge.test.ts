@@ -1,6 +1,11 @@
 import { ForgeWaitTimeoutError } from "../../../../providers/forge";
 import type { ForgeSiteInputs } from "../../../../providers/forge-site";
-import { findTaggedSite, listTaggedSites, waitForSiteGone, waitForSiteReady } from "../../../../providers/forge-site/forge";
+import {
+  findTaggedSite,
+  listTaggedSites,
+  waitForSiteGone,
+  waitForSiteReady,
+} from "../../../../providers/forge-site/forge";
 import { ForgeSiteFailedError } from "../../../../providers/forge-site/state";
 import { type Harness, ORG, SERVER_ID, resetHarness, startHarness } from "../../../support/forge-simulator";
 
@@ -58,7 +63,10 @@ describe("forge-site lookups against the simulator (instant)", () => {
     const queries = harness.sim.requests.map((request) => ({ path: request.path, query: request.query }));
     expect(queries).toStrictEqual([
       { path: SITES, query: { "filter[name]": "pr-1.example.test", include: "tags" } },
-      { path: SITES, query: { "filter[name]": "pr-1.example.test", include: "tags", "page[cursor]": expect.any(String) } },
+      {
+        path: SITES,
+        query: { "filter[name]": "pr-1.example.test", include: "tags", "page[cursor]": expect.any(String) },
+      },
     ]);
   });
 

@@ -1,7 +1,13 @@
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
-import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import {
+  createFailingAsync,
+  type ForgeProviderHost,
+  preview,
+  startForgeProviderHost,
+  useGroupHost,
+} from "../../../support/provider-host";
 import { FORGE_SITE_ARGS } from "../../../support/samples";
 import { ORG, TOKEN, call } from "../../../support/simulator";
 
@@ -63,7 +69,11 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     beforeEach(() => sim.reset());
 
     it("rejects invalid inputs with failures naming each field", async () => {
-      const checked = await host.check(urn, {}, withInputs({ domain: "bad domain.example.test", branch: "-x", phpVersion: "8.4" }));
+      const checked = await host.check(
+        urn,
+        {},
+        withInputs({ domain: "bad domain.example.test", branch: "-x", phpVersion: "8.4" }),
+      );
 
       expect(checked.failures).toStrictEqual([
         {
@@ -129,11 +139,17 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     it("looks the domain up with its tags, creates once and polls the site until installed", () => {
       expect(calls(sim)).toStrictEqual([`GET ${SITES}`, `POST ${SITES}`, `GET /orgs/${ORG}/sites/${id}`]);
       expect(sim.requests[0].query).toStrictEqual({ "filter[name]": ARGS.domain, include: "tags" });
-      expect(sim.requests[1].bodyKeys).toEqual(expect.arrayContaining(["is_isolated", "isolated_user", "tags", "push_to_deploy"]));
+      expect(sim.requests[1].bodyKeys).toEqual(
+        expect.arrayContaining(["is_isolated", "isolated_user", "tags", "push_to_deploy"]),
+      );
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     });
 
     it("reports an in-place change for the PHP version and delete-before-replace for the domain", async () => {
@@ -167,7 +183,12 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
         `PUT ${SITES}/${id}`,
         `GET /orgs/${ORG}/sites/${id}`,
       ]);
-      expect(sim.requests[2].bodyKeys?.sort()).toStrictEqual(["directory", "php_version", "push_to_deploy", "repository_branch"]);
+      expect(sim.requests[2].bodyKeys?.sort()).toStrictEqual([
+        "directory",
+        "php_version",
+        "push_to_deploy",
+        "repository_branch",
+      ]);
       expect(outs).toMatchObject({ ...changes, siteId: Number(id), __provider: registration.providerText });
     });
 
@@ -177,7 +198,12 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
       const read = await host.read(urn, id, outs);
 
       expect(read.id).toBe(id);
-      expect(read.props).toMatchObject({ phpVersion: "php82", branch: "main", domain: ARGS.domain, ownerTag: OWNER_TAG });
+      expect(read.props).toMatchObject({
+        phpVersion: "php82",
+        branch: "main",
+        domain: ARGS.domain,
+        ownerTag: OWNER_TAG,
+      });
     });
 
     it("deletes the site it owns and waits until Forge answers 404", async () => {
@@ -216,7 +242,9 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
       const second = await host.create(urn, newInputs);
 
       expect(second.id).not.toBe(first.id);
-      expect(sim.state().sites.map((site) => [site.id, site.name])).toStrictEqual([[Number(second.id), "pr-124.preview.example.test"]]);
+      expect(sim.state().sites.map((site) => [site.id, site.name])).toStrictEqual([
+        [Number(second.id), "pr-124.preview.example.test"],
+      ]);
     });
 
     it("drops a site deleted in Forge from the state on read", async () => {
@@ -227,7 +255,11 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     });
 
     it("adopts a site with the same domain that carries the stack's tag and brings it to the inputs", async () => {
-      const existing = await createSiteDirectly(sim, ARGS.domain, { tags: [OWNER_TAG], php_version: "php82", push_to_deploy: false });
+      const existing = await createSiteDirectly(sim, ARGS.domain, {
+        tags: [OWNER_TAG],
+        php_version: "php82",
+        push_to_deploy: false,
+      });
       sim.clearRequests();
 
       const { id, outs } = await host.create(urn, inputs);
@@ -287,8 +319,17 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
       expect(site.status).toBe("failed");
       expect(error.initFailure).toStrictEqual({
         id: String(site.id),
-        properties: expect.objectContaining({ siteId: site.id, domain: ARGS.domain, ownerTag: OWNER_TAG, __provider: registration.providerText }),
-        reasons: [expect.stringContaining(`Forge site \`${ARGS.domain}\` (site ${site.id}) failed to install (status \`failed\`)`)],
+        properties: expect.objectContaining({
+          siteId: site.id,
+          domain: ARGS.domain,
+          ownerTag: OWNER_TAG,
+          __provider: registration.providerText,
+        }),
+        reasons: [
+          expect.stringContaining(
+            `Forge site \`${ARGS.domain}\` (site ${site.id}) failed to install (status \`failed\`)`,
+          ),
+        ],
       });
 
       await host.delete(urn, id, state);

@@ -52,7 +52,9 @@ describe.each([
     const writes = sim.requests.filter((request) => request.method !== "GET");
     expect(writes.map((request) => `${request.method} ${request.path}`)).toStrictEqual([`PUT ${SITES}/${id}`]);
     expect(writes[0]!.bodyKeys).toStrictEqual(["push_to_deploy"]);
-    expect(sim.state().sites).toStrictEqual([expect.objectContaining({ id: Number(id), pushToDeploy: false, createdAt: siteBefore!.createdAt })]);
+    expect(sim.state().sites).toStrictEqual([
+      expect.objectContaining({ id: Number(id), pushToDeploy: false, createdAt: siteBefore!.createdAt }),
+    ]);
     expect(updated.outs).toMatchObject({ siteId: Number(id), pushToDeploy: false });
   });
 });

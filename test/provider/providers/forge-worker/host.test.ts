@@ -2,7 +2,12 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
+import {
+  createFailingAsync,
+  type ForgeProviderHost,
+  preview,
+  startForgeProviderHost,
+} from "../../../support/provider-host";
 
 const PROCESSES_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
 const PROCESS_ROUTE = `${PROCESSES_ROUTE}/{backgroundProcess}`;
@@ -30,7 +35,11 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
   const routesSince = (from: number): string[] =>
     sim.requests.slice(from).map((r) => `${r.method} ${r.route ?? r.path}${r.query["filter[site_id]"] ? " site" : ""}`);
   const rawProcess = async (body: Props): Promise<number> => {
-    const response = await call(sim, "POST", `${SERVER_PATH}/background-processes`, { user: "root", processes: 1, ...body });
+    const response = await call(sim, "POST", `${SERVER_PATH}/background-processes`, {
+      user: "root",
+      processes: 1,
+      ...body,
+    });
     if (response.status !== 202) throw new Error(`seeding a process failed: ${response.status} ${response.text}`);
     return Number(response.json.data.id);
   };
@@ -46,13 +55,25 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     fixture = await startForgeProviderHost({
       prepare: async (started) => {
         siteId = Number(await createSite(started, "pr-12.preview.test", { is_isolated: true, isolated_user: USER }));
-        otherSiteId = Number(await createSite(started, "pr-13.preview.test", { is_isolated: true, isolated_user: "shop-pr13" }));
+        otherSiteId = Number(
+          await createSite(started, "pr-13.preview.test", { is_isolated: true, isolated_user: "shop-pr13" }),
+        );
       },
       register: async () => {
         const { ForgeWorker } = await import("../../../../providers/forge-worker");
         return new ForgeWorker("worker", {
-          serverId: 1, siteId, name: NAME, isolatedUser: USER, directory: DIRECTORY, phpVersion: "php84", connection: "redis",
-          queues: "default", processes: 1, tries: 3, timeoutSeconds: 60, sleepSeconds: 3,
+          serverId: 1,
+          siteId,
+          name: NAME,
+          isolatedUser: USER,
+          directory: DIRECTORY,
+          phpVersion: "php84",
+          connection: "redis",
+          queues: "default",
+          processes: 1,
+          tries: 3,
+          timeoutSeconds: 60,
+          sleepSeconds: 3,
         });
       },
       check: true,
@@ -67,8 +88,18 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
 
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Worker");
     expect(Object.keys(registered).sort()).toStrictEqual([
-      "connection", "directory", "isolatedUser", "name", "phpVersion", "processes", "queues", "serverId", "siteId",
-      "sleepSeconds", "timeoutSeconds", "tries",
+      "connection",
+      "directory",
+      "isolatedUser",
+      "name",
+      "phpVersion",
+      "processes",
+      "queues",
+      "serverId",
+      "siteId",
+      "sleepSeconds",
+      "timeoutSeconds",
+      "tries",
     ]);
   });
 
@@ -101,7 +132,12 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     it("passes unknown inputs through and plans a delete-first replacement without calling Forge", async () => {
       const olds = { ...inputs, processId: 41, command: COMMAND, user: "root", status: "running" };
 
-      const { checked, diffed, forgeRequests } = await preview(fixture, "41", olds, withInputs({ siteId: UNKNOWN, directory: UNKNOWN }));
+      const { checked, diffed, forgeRequests } = await preview(
+        fixture,
+        "41",
+        olds,
+        withInputs({ siteId: UNKNOWN, directory: UNKNOWN }),
+      );
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ siteId: UNKNOWN, directory: UNKNOWN });
@@ -150,7 +186,11 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     });
 
     it("replaces the process, old one first, when a setting changes", async () => {
@@ -164,7 +204,11 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     it("replaces a process whose command was edited outside Pulumi once refresh has seen it", async () => {
       const drifted = { ...outs, command: COMMAND.replace("--tries=3", "--tries=9") };
 
-      expect(await host.diff(urn, id, drifted, inputs)).toStrictEqual({ changes: "some", replaces: ["command"], deleteBeforeReplace: true });
+      expect(await host.diff(urn, id, drifted, inputs)).toStrictEqual({
+        changes: "some",
+        replaces: ["command"],
+        deleteBeforeReplace: true,
+      });
     });
 
     it("resumes waiting on the same process when the engine retries an unfinished create, without creating another", async () => {
@@ -183,7 +227,10 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
       const replaced = await host.create(urn, changed);
 
       expect(processes()).toHaveLength(1);
-      expect(processes()[0]).toMatchObject({ id: Number(replaced.id), command: COMMAND.replace("--tries=3", "--tries=5") });
+      expect(processes()[0]).toMatchObject({
+        id: Number(replaced.id),
+        command: COMMAND.replace("--tries=3", "--tries=5"),
+      });
       expect(replaced.id).not.toBe(id);
       ({ id, outs } = replaced);
       inputs = changed;
@@ -224,12 +271,20 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     });
 
     it("removes a stale process of this worker on this site and creates the wanted one", async () => {
-      const stale = await rawProcess({ name: NAME, command: COMMAND.replace("--tries=3", "--tries=1"), site_id: siteId });
+      const stale = await rawProcess({
+        name: NAME,
+        command: COMMAND.replace("--tries=3", "--tries=1"),
+        site_id: siteId,
+      });
       const unrelated = await rawProcess({ name: "scheduler", command: "php artisan schedule:work", site_id: siteId });
 
       const { id } = await host.create(urn, inputs);
 
-      expect(processes().map((process) => process.id).sort()).toStrictEqual([unrelated, Number(id)].sort());
+      expect(
+        processes()
+          .map((process) => process.id)
+          .sort(),
+      ).toStrictEqual([unrelated, Number(id)].sort());
       expect(processes().find((process) => process.id === stale)).toBeUndefined();
     });
 
@@ -250,17 +305,39 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
       const foreign = await rawProcess({ name: NAME, command: COMMAND, site_id: otherSiteId });
       const from = sim.requests.length;
 
-      const error = await failureOf(host.delete(urn, String(foreign), { ...inputs, processId: foreign, command: COMMAND, user: "root", status: "running" }));
+      const error = await failureOf(
+        host.delete(urn, String(foreign), {
+          ...inputs,
+          processId: foreign,
+          command: COMMAND,
+          user: "root",
+          status: "running",
+        }),
+      );
 
-      expect(error.details).toContain(`Background process ${foreign} on server 1 is not worker \`${NAME}\` of site ${siteId}`);
+      expect(error.details).toContain(
+        `Background process ${foreign} on server 1 is not worker \`${NAME}\` of site ${siteId}`,
+      );
       expect(routesSince(from).filter((route) => route.startsWith("DELETE"))).toStrictEqual([]);
       expect(processes()).toMatchObject([{ id: foreign, status: "running" }]);
     });
 
     it("refuses to delete a process on this site that carries another worker's name", async () => {
-      const other = await rawProcess({ name: "other", command: COMMAND.replace(NAME, "forge-previews-pr-99-worker"), site_id: siteId });
+      const other = await rawProcess({
+        name: "other",
+        command: COMMAND.replace(NAME, "forge-previews-pr-99-worker"),
+        site_id: siteId,
+      });
 
-      const error = await failureOf(host.delete(urn, String(other), { ...inputs, processId: other, command: COMMAND, user: "root", status: "running" }));
+      const error = await failureOf(
+        host.delete(urn, String(other), {
+          ...inputs,
+          processId: other,
+          command: COMMAND,
+          user: "root",
+          status: "running",
+        }),
+      );
 
       expect(error.details).toContain("is not worker");
       expect(processes().map((process) => process.id)).toStrictEqual([other]);
@@ -273,9 +350,15 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
 
       const [process] = processes();
       expect(process).toMatchObject({ id: Number(id), status: "fatal" });
-      expect(error.details).toContain(`Worker \`${NAME}\` (background process ${process.id} on server 1) ended with status \`fatal\``);
+      expect(error.details).toContain(
+        `Worker \`${NAME}\` (background process ${process.id} on server 1) ended with status \`fatal\``,
+      );
       expect(state).toMatchObject({ processId: process.id, status: "fatal", command: COMMAND, user: "root" });
-      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({ changes: "some", replaces: ["status"], deleteBeforeReplace: true });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({
+        changes: "some",
+        replaces: ["status"],
+        deleteBeforeReplace: true,
+      });
 
       await host.delete(urn, id, state);
       expect(processes()).toStrictEqual([]);

@@ -12,7 +12,10 @@ import { buildWorkerCommand } from "../../../../providers/forge-worker/rules";
 const USER = "www-data";
 const PHP_VERSION = "php82";
 const canRun =
-  process.getuid?.() === 0 && existsSync("/usr/bin/setpriv") && existsSync("/usr/bin/php8.2") && existsSync("/usr/bin/python3");
+  process.getuid?.() === 0 &&
+  existsSync("/usr/bin/setpriv") &&
+  existsSync("/usr/bin/php8.2") &&
+  existsSync("/usr/bin/python3");
 
 const FAKE_ARTISAN = `<?php
 pcntl_async_signals(true);
@@ -96,7 +99,12 @@ async function waitForFile(file: string, timeoutMs = 10_000): Promise<string> {
     const [program, ...args] = splitLikeSupervisor(command);
     const started = spawn(program, args, {
       cwd: directory,
-      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", SUPERVISOR_ENABLED: "1", LEAKED_SECRET: "from-root" },
+      env: {
+        PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+        HOME: "/root",
+        SUPERVISOR_ENABLED: "1",
+        LEAKED_SECRET: "from-root",
+      },
       stdio: "ignore",
     });
     child = started;

@@ -25,7 +25,12 @@ describe("certificates", () => {
   it("requests a Let's Encrypt certificate on the domain record, enabled on issue", async () => {
     const domainId = await primaryDomainId();
     const certificate = await t.forge.certificates.createLetsEncrypt(SERVER_ID, t.siteId, domainId);
-    expect(certificate).toMatchObject({ type: "letsencrypt", status: "installing", active: false, verificationMethod: "http-01" });
+    expect(certificate).toMatchObject({
+      type: "letsencrypt",
+      status: "installing",
+      active: false,
+      verificationMethod: "http-01",
+    });
     expect(t.h.sim.requests[0]).toMatchObject({
       method: "POST",
       path: `${t.sitePath}/domains/${domainId}/certificates`,
@@ -38,7 +43,9 @@ describe("certificates", () => {
       requestStatus: "created",
       active: true,
     });
-    await expect(t.forge.certificates.getActive(SERVER_ID, t.siteId, domainId)).resolves.toMatchObject({ id: certificate.id });
+    await expect(t.forge.certificates.getActive(SERVER_ID, t.siteId, domainId)).resolves.toMatchObject({
+      id: certificate.id,
+    });
     expect(t.h.calls().slice(1)).toStrictEqual([
       `GET ${t.sitePath}/domains/${domainId}/certificates/${certificate.id}`,
       `GET ${t.sitePath}/domains/${domainId}/certificates/active`,
@@ -47,7 +54,9 @@ describe("certificates", () => {
 
   it("lists certificates without page parameters, since Forge returns them as one array", async () => {
     const domainId = await primaryDomainId();
-    const certificate = await t.forge.certificates.createLetsEncrypt(SERVER_ID, t.siteId, domainId, { keyType: "ecdsa" });
+    const certificate = await t.forge.certificates.createLetsEncrypt(SERVER_ID, t.siteId, domainId, {
+      keyType: "ecdsa",
+    });
     t.h.sim.clearRequests();
     await expect(t.forge.certificates.list(SERVER_ID, t.siteId, domainId).all()).resolves.toMatchObject([
       { id: certificate.id, keyType: "ecdsa" },
@@ -69,8 +78,12 @@ describe("certificates", () => {
       status: 202,
       bodyKeys: ["action"],
     });
-    await expect(t.forge.certificates.get(SERVER_ID, t.siteId, domainId, certificate.id)).resolves.toMatchObject({ active: false });
-    await expect(t.forge.certificates.getActive(SERVER_ID, t.siteId, domainId)).rejects.toBeInstanceOf(ForgeNotFoundError);
+    await expect(t.forge.certificates.get(SERVER_ID, t.siteId, domainId, certificate.id)).resolves.toMatchObject({
+      active: false,
+    });
+    await expect(t.forge.certificates.getActive(SERVER_ID, t.siteId, domainId)).rejects.toBeInstanceOf(
+      ForgeNotFoundError,
+    );
   });
 
   it("deletes a certificate", async () => {

@@ -41,7 +41,12 @@ describe("ForgeClient against the simulator", () => {
   });
 
   it("surfaces 422 field errors in the message and in fieldErrors, without retrying", async () => {
-    const promise = t.forge.sites.create(SERVER_ID, { type: "laravel", name: "pr-1.example.dev", isIsolated: true, isolatedUser: "Not Valid!" });
+    const promise = t.forge.sites.create(SERVER_ID, {
+      type: "laravel",
+      name: "pr-1.example.dev",
+      isIsolated: true,
+      isolatedUser: "Not Valid!",
+    });
     await expect(promise).rejects.toBeInstanceOf(ForgeValidationError);
     const error = (await promise.catch((e: unknown) => e)) as ForgeValidationError;
     expect(error.message).toMatch(/^`POST \/orgs\/acme\/servers\/1\/sites` failed with 422: \S/);
@@ -51,7 +56,13 @@ describe("ForgeClient against the simulator", () => {
   });
 
   it("obeys Retry-After on 429, pausing the shared limiter, then succeeds", async () => {
-    t.h.sim.inject({ method: "GET", path: `/orgs/${ORG}/servers`, status: 429, times: 2, headers: { "Retry-After": "1" } });
+    t.h.sim.inject({
+      method: "GET",
+      path: `/orgs/${ORG}/servers`,
+      status: 429,
+      times: 2,
+      headers: { "Retry-After": "1" },
+    });
     const servers = await t.forge.servers.list().all();
     expect(servers.map((server) => server.id)).toStrictEqual([1]);
     expect(t.h.sim.requests.map((request) => request.status)).toStrictEqual([429, 429, 200]);
@@ -64,7 +75,11 @@ describe("ForgeClient against the simulator", () => {
     const resetAt = Math.ceil(t.h.time.now() / 1000) + 2;
     // Virtual time stands still until the client sleeps, so the wait is exactly reset minus now.
     const expected = resetAt * 1000 - t.h.time.now();
-    t.h.sim.inject({ path: `/orgs/${ORG}/servers`, status: 429, headers: { "Retry-After": "", "X-RateLimit-Reset": String(resetAt) } });
+    t.h.sim.inject({
+      path: `/orgs/${ORG}/servers`,
+      status: 429,
+      headers: { "Retry-After": "", "X-RateLimit-Reset": String(resetAt) },
+    });
     await t.forge.servers.list().all();
     expect(t.h.time.sleeps).toStrictEqual([expected]);
   });
@@ -172,10 +187,19 @@ describe("secrets in errors and logs", () => {
 
   it("never shows the token in any error or log line", async () => {
     const errors: unknown[] = [];
-    const capture = (promise: Promise<unknown>) => promise.then(() => errors.push(new Error("expected a failure")), (e: unknown) => errors.push(e));
+    const capture = (promise: Promise<unknown>) =>
+      promise.then(
+        () => errors.push(new Error("expected a failure")),
+        (e: unknown) => errors.push(e),
+      );
     t.h.sim.inject({ path: `/orgs/${ORG}/servers`, status: 429, times: Infinity, headers: { "Retry-After": "0" } });
     await capture(t.forge.servers.list().all());
-    t.h.sim.inject({ path: `/orgs/${ORG}/servers/1`, status: 500, times: Infinity, body: { message: `echo ${TOKEN}` } });
+    t.h.sim.inject({
+      path: `/orgs/${ORG}/servers/1`,
+      status: 500,
+      times: Infinity,
+      body: { message: `echo ${TOKEN}` },
+    });
     await capture(t.forge.servers.get(SERVER_ID));
     await capture(t.forge.sites.get(424242));
     await capture(t.forge.sites.create(SERVER_ID, { type: "laravel", isIsolated: true, isolatedUser: "Bad User" }));
@@ -183,7 +207,11 @@ describe("secrets in errors and logs", () => {
     t.h.sim.inject({ path: `/orgs/${ORG}/sites/1`, delayMs: 500, times: Infinity });
     await capture(t.h.client({ timeoutMs: 100 }).sites.get(1));
     expect(errors.map((e) => (e as Error).name)).toStrictEqual([
-      "ForgeRateLimitError", "ForgeServerError", "ForgeNotFoundError", "ForgeValidationError", "ForgeNetworkError",
+      "ForgeRateLimitError",
+      "ForgeServerError",
+      "ForgeNotFoundError",
+      "ForgeValidationError",
+      "ForgeNetworkError",
       "ForgeTimeoutError",
     ]);
     for (const error of errors) {
@@ -202,7 +230,9 @@ describe("secrets in errors and logs", () => {
       const promise = limited.client().sites.create(SERVER_ID, { type: "laravel", name: "pr-1.example.dev" });
       await expect(promise).rejects.toBeInstanceOf(ForgeAuthError);
       await expect(promise).rejects.toThrow("The token needs the `site:create` scope");
-      expect(((await promise.catch((e: unknown) => e)) as ForgeAuthError).requiredScopes).toStrictEqual(["site:create"]);
+      expect(((await promise.catch((e: unknown) => e)) as ForgeAuthError).requiredScopes).toStrictEqual([
+        "site:create",
+      ]);
     } finally {
       await limited.sim.close();
     }
@@ -210,7 +240,12 @@ describe("secrets in errors and logs", () => {
 
   it("keeps passwords sent in a body out of the error text", async () => {
     const password = "correct-horse-battery-staple";
-    t.h.sim.inject({ method: "POST", path: `/orgs/${ORG}/servers/1/database/users`, status: 422, body: { message: `bad ${password}`, errors: { password: [`${password} is weak`] } } });
+    t.h.sim.inject({
+      method: "POST",
+      path: `/orgs/${ORG}/servers/1/database/users`,
+      status: 422,
+      body: { message: `bad ${password}`, errors: { password: [`${password} is weak`] } },
+    });
     const error = await t.forge.databaseUsers.create(SERVER_ID, { name: "pr_1", password }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ForgeValidationError);
     expect(printed(error)).not.toContain(password);

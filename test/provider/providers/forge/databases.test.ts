@@ -10,8 +10,17 @@ describe("database schemas", () => {
   it("creates a database by name only, then reads it back installed", async () => {
     const database = await t.forge.databases.create(SERVER_ID, { name: "pr_41" });
     expect(database).toMatchObject({ name: "pr_41", status: "installing" });
-    expect(t.h.sim.requests[0]).toMatchObject({ method: "POST", path: `${serverPath}/database/schemas`, status: 202, bodyKeys: ["name"] });
-    await expect(t.forge.databases.get(SERVER_ID, database.id)).resolves.toStrictEqual({ id: database.id, name: "pr_41", status: "installed" });
+    expect(t.h.sim.requests[0]).toMatchObject({
+      method: "POST",
+      path: `${serverPath}/database/schemas`,
+      status: 202,
+      bodyKeys: ["name"],
+    });
+    await expect(t.forge.databases.get(SERVER_ID, database.id)).resolves.toStrictEqual({
+      id: database.id,
+      name: "pr_41",
+      status: "installed",
+    });
     expect(t.h.calls()[1]).toBe(`GET ${serverPath}/database/schemas/${database.id}`);
   });
 
@@ -26,7 +35,11 @@ describe("database schemas", () => {
   it("deletes a database", async () => {
     const database = await t.forge.databases.create(SERVER_ID, { name: "pr_42" });
     await t.forge.databases.delete(SERVER_ID, database.id);
-    expect(t.h.sim.requests.at(-1)).toMatchObject({ method: "DELETE", path: `${serverPath}/database/schemas/${database.id}`, status: 202 });
+    expect(t.h.sim.requests.at(-1)).toMatchObject({
+      method: "DELETE",
+      path: `${serverPath}/database/schemas/${database.id}`,
+      status: 202,
+    });
     await expect(t.forge.databases.get(SERVER_ID, database.id)).rejects.toBeInstanceOf(ForgeNotFoundError);
   });
 });
@@ -35,7 +48,11 @@ describe("database users", () => {
   it("creates a user with a password and access to given databases", async () => {
     const database = await t.forge.databases.create(SERVER_ID, { name: "pr_43" });
     t.h.sim.clearRequests();
-    const user = await t.forge.databaseUsers.create(SERVER_ID, { name: "pr_43", password: "pw-3c5e1f9a", databaseIds: [database.id] });
+    const user = await t.forge.databaseUsers.create(SERVER_ID, {
+      name: "pr_43",
+      password: "pw-3c5e1f9a",
+      databaseIds: [database.id],
+    });
     expect(user).toMatchObject({ name: "pr_43", status: "installing" });
     expect(t.h.sim.requests[0]).toMatchObject({
       method: "POST",
@@ -44,7 +61,13 @@ describe("database users", () => {
       bodyKeys: ["name", "password", "database_ids"],
     });
     expect(t.h.sim.state().databaseUsers).toMatchObject([
-      { id: user.id, name: "pr_43", passwordSha256: sha256("pw-3c5e1f9a"), databaseIds: [database.id], readOnly: false },
+      {
+        id: user.id,
+        name: "pr_43",
+        passwordSha256: sha256("pw-3c5e1f9a"),
+        databaseIds: [database.id],
+        readOnly: false,
+      },
     ]);
     expect(t.h.logs.join("\n")).not.toContain("pw-3c5e1f9a");
   });
@@ -52,17 +75,30 @@ describe("database users", () => {
   it("updates a user's password and databases, finds it by name and deletes it", async () => {
     const first = await t.forge.databases.create(SERVER_ID, { name: "pr_44a" });
     const second = await t.forge.databases.create(SERVER_ID, { name: "pr_44b" });
-    const user = await t.forge.databaseUsers.create(SERVER_ID, { name: "pr_44", password: "old-password", databaseIds: [first.id] });
+    const user = await t.forge.databaseUsers.create(SERVER_ID, {
+      name: "pr_44",
+      password: "old-password",
+      databaseIds: [first.id],
+    });
     t.h.sim.clearRequests();
-    await t.forge.databaseUsers.update(SERVER_ID, user.id, { password: "new-password", databaseIds: [first.id, second.id] });
+    await t.forge.databaseUsers.update(SERVER_ID, user.id, {
+      password: "new-password",
+      databaseIds: [first.id, second.id],
+    });
     expect(t.h.sim.requests[0]).toMatchObject({
       method: "PUT",
       path: `${serverPath}/database/users/${user.id}`,
       status: 202,
       bodyKeys: ["password", "database_ids"],
     });
-    expect(t.h.sim.state().databaseUsers[0]).toMatchObject({ passwordSha256: sha256("new-password"), databaseIds: [first.id, second.id] });
-    await expect(t.forge.databaseUsers.findByName(SERVER_ID, "pr_44")).resolves.toMatchObject({ id: user.id, status: "installed" });
+    expect(t.h.sim.state().databaseUsers[0]).toMatchObject({
+      passwordSha256: sha256("new-password"),
+      databaseIds: [first.id, second.id],
+    });
+    await expect(t.forge.databaseUsers.findByName(SERVER_ID, "pr_44")).resolves.toMatchObject({
+      id: user.id,
+      status: "installed",
+    });
     await expect(t.forge.databaseUsers.get(SERVER_ID, user.id)).resolves.toMatchObject({ id: user.id });
     await t.forge.databaseUsers.delete(SERVER_ID, user.id);
     expect(t.h.calls().slice(1)).toStrictEqual([

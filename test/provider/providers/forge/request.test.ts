@@ -2,9 +2,13 @@ import { ForgeConfigError, buildPath, buildQuery, envValues, redactValue } from 
 
 describe("buildPath", () => {
   it("fills the org slug and ids into the operation's template", () => {
-    expect(buildPath("organizations.servers.sites.domains.certificates.show", { server: 1, site: 22, domainRecord: 3, certificate: 4 }, "acme")).toBe(
-      "/orgs/acme/servers/1/sites/22/domains/3/certificates/4",
-    );
+    expect(
+      buildPath(
+        "organizations.servers.sites.domains.certificates.show",
+        { server: 1, site: 22, domainRecord: 3, certificate: 4 },
+        "acme",
+      ),
+    ).toBe("/orgs/acme/servers/1/sites/22/domains/3/certificates/4");
     expect(buildPath("organizations.sites.show", { site: 5 }, "acme")).toBe("/orgs/acme/sites/5");
     expect(buildPath("organizations.index", {}, null)).toBe("/orgs");
   });

@@ -5,14 +5,22 @@ const t = useHarness();
 
 describe("organizations and servers", () => {
   it("lists the organizations and gets one by slug", async () => {
-    await expect(t.forge.organizations.list().all()).resolves.toStrictEqual([{ id: expect.any(Number), name: expect.any(String), slug: ORG }]);
+    await expect(t.forge.organizations.list().all()).resolves.toStrictEqual([
+      { id: expect.any(Number), name: expect.any(String), slug: ORG },
+    ]);
     await expect(t.forge.organizations.get(ORG)).resolves.toMatchObject({ slug: ORG });
     expect(t.h.calls()).toStrictEqual(["GET /orgs", `GET /orgs/${ORG}`]);
   });
 
   it("filters servers by name and gets one by id", async () => {
-    await expect(t.forge.servers.list({ name: "preview-1" }).all()).resolves.toMatchObject([{ id: 1, name: "preview-1", isReady: true }]);
-    await expect(t.forge.servers.get(SERVER_ID)).resolves.toMatchObject({ id: 1, name: "preview-1", ipAddress: expect.any(String) });
+    await expect(t.forge.servers.list({ name: "preview-1" }).all()).resolves.toMatchObject([
+      { id: 1, name: "preview-1", isReady: true },
+    ]);
+    await expect(t.forge.servers.get(SERVER_ID)).resolves.toMatchObject({
+      id: 1,
+      name: "preview-1",
+      ipAddress: expect.any(String),
+    });
     expect(t.h.sim.requests.map((r) => [r.method, r.path, r.query])).toStrictEqual([
       ["GET", `/orgs/${ORG}/servers`, { "filter[name]": "preview-1", "page[size]": "2" }],
       ["GET", `/orgs/${ORG}/servers/1`, {}],
@@ -41,12 +49,28 @@ describe("sites", () => {
     });
     expect(site).toMatchObject({ name: "pr-12.example.dev", status: "installing", isolated: true, user: "pr12" });
     const [request] = t.h.sim.requests;
-    expect([request!.method, request!.path, request!.status]).toStrictEqual(["POST", `/orgs/${ORG}/servers/1/sites`, 202]);
+    expect([request!.method, request!.path, request!.status]).toStrictEqual([
+      "POST",
+      `/orgs/${ORG}/servers/1/sites`,
+      202,
+    ]);
     expect(request!.bodyKeys?.sort()).toStrictEqual(
       [
-        "type", "domain_mode", "name", "www_redirect_type", "allow_wildcard_subdomains", "web_directory", "is_isolated",
-        "isolated_user", "php_version", "zero_downtime_deployments", "source_control_provider", "repository", "branch",
-        "tags", "shared_paths",
+        "type",
+        "domain_mode",
+        "name",
+        "www_redirect_type",
+        "allow_wildcard_subdomains",
+        "web_directory",
+        "is_isolated",
+        "isolated_user",
+        "php_version",
+        "zero_downtime_deployments",
+        "source_control_provider",
+        "repository",
+        "branch",
+        "tags",
+        "shared_paths",
       ].sort(),
     );
     expect(t.h.sim.state().sites).toMatchObject([
@@ -82,7 +106,9 @@ describe("sites", () => {
     await t.forge.sites.create(SERVER_ID, { type: "php", name: "pr-10.example.dev" });
     await t.forge.sites.create(SERVER_ID, { type: "php", name: "pr-1.example.dev" });
     t.h.sim.clearRequests();
-    await expect(t.forge.sites.findByName(SERVER_ID, "pr-1.example.dev")).resolves.toMatchObject({ name: "pr-1.example.dev" });
+    await expect(t.forge.sites.findByName(SERVER_ID, "pr-1.example.dev")).resolves.toMatchObject({
+      name: "pr-1.example.dev",
+    });
     await expect(t.forge.sites.findByName(SERVER_ID, "pr-2.example.dev")).resolves.toBeUndefined();
     expect(t.h.sim.requests[0]!.query).toStrictEqual({ "filter[name]": "pr-1.example.dev", "page[size]": "2" });
   });
@@ -95,11 +121,19 @@ describe("sites", () => {
   });
 
   it("updates a site with only the given fields", async () => {
-    const site = await t.forge.sites.create(SERVER_ID, { type: "laravel", name: "pr-5.example.dev", phpVersion: "php83" });
+    const site = await t.forge.sites.create(SERVER_ID, {
+      type: "laravel",
+      name: "pr-5.example.dev",
+      phpVersion: "php83",
+    });
     t.h.sim.clearRequests();
     await t.forge.sites.update(SERVER_ID, site.id, { phpVersion: "php84", pushToDeploy: true });
     const [request] = t.h.sim.requests;
-    expect([request!.method, request!.path, request!.status]).toStrictEqual(["PUT", `/orgs/${ORG}/servers/1/sites/${site.id}`, 202]);
+    expect([request!.method, request!.path, request!.status]).toStrictEqual([
+      "PUT",
+      `/orgs/${ORG}/servers/1/sites/${site.id}`,
+      202,
+    ]);
     expect(request!.bodyKeys).toStrictEqual(["php_version", "push_to_deploy"]);
     expect(t.h.sim.state().sites[0]).toMatchObject({ phpVersion: "php84", pushToDeploy: true });
   });
@@ -107,7 +141,11 @@ describe("sites", () => {
   it("deletes a site, after which get answers ForgeNotFoundError", async () => {
     const site = await t.forge.sites.create(SERVER_ID, { type: "php", name: "pr-6.example.dev" });
     await t.forge.sites.delete(SERVER_ID, site.id);
-    expect(t.h.sim.requests.at(-1)).toMatchObject({ method: "DELETE", path: `/orgs/${ORG}/servers/1/sites/${site.id}`, status: 202 });
+    expect(t.h.sim.requests.at(-1)).toMatchObject({
+      method: "DELETE",
+      path: `/orgs/${ORG}/servers/1/sites/${site.id}`,
+      status: 202,
+    });
     const gone = await t.forge.waitFor(
       async () => {
         try {

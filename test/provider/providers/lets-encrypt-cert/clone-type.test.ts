@@ -20,7 +20,8 @@ describe("LetsEncryptCert in clone mode against a Forge that reports clones as `
   let id: string;
   let outs: Props;
 
-  const certificatesPath = (site: number, domain: number): string => `${SERVER_PATH}/sites/${site}/domains/${domain}/certificates`;
+  const certificatesPath = (site: number, domain: number): string =>
+    `${SERVER_PATH}/sites/${site}/domains/${domain}/certificates`;
   const primaryDomainOf = async (site: number): Promise<number> => {
     const response = await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`);
     return Number(response.json.data[0].id);
@@ -29,7 +30,11 @@ describe("LetsEncryptCert in clone mode against a Forge that reports clones as `
     sim.requests.filter((request) => request.method !== "GET").map((request) => `${request.method} ${request.path}`);
   /** The site's certificates that are not on their way out. */
   const certificates = () =>
-    sim.state().certificates.filter((certificate) => certificate.domainId === domainRecordId && certificate.status !== "removing");
+    sim
+      .state()
+      .certificates.filter(
+        (certificate) => certificate.domainId === domainRecordId && certificate.status !== "removing",
+      );
 
   beforeAll(async () => {
     let wildcardCertificateId = 0;
@@ -51,7 +56,13 @@ describe("LetsEncryptCert in clone mode against a Forge that reports clones as `
       },
       register: async () => {
         const { LetsEncryptCert } = await import("../../../../providers/lets-encrypt-cert");
-        return new LetsEncryptCert("tls", { serverId: 1, siteId, domain: DOMAIN, mode: "clone", cloneCertificateId: wildcardCertificateId });
+        return new LetsEncryptCert("tls", {
+          serverId: 1,
+          siteId,
+          domain: DOMAIN,
+          mode: "clone",
+          cloneCertificateId: wildcardCertificateId,
+        });
       },
       check: true,
     });
@@ -105,7 +116,10 @@ describe("LetsEncryptCert in clone mode against a Forge that reports clones as `
   it("does not take the Let's Encrypt certificate of an earlier mode, still serving while it switches to clone", async () => {
     await host.delete(urn, (await host.create(urn, inputs)).id, outs);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const earlier = await call(sim, "POST", certificatesPath(siteId, domainRecordId), { type: "letsencrypt", enable: true });
+    const earlier = await call(sim, "POST", certificatesPath(siteId, domainRecordId), {
+      type: "letsencrypt",
+      enable: true,
+    });
     await new Promise((resolve) => setTimeout(resolve, 5));
     sim.clearRequests();
 
@@ -113,6 +127,10 @@ describe("LetsEncryptCert in clone mode against a Forge that reports clones as `
 
     expect(clone.id).not.toBe(earlier.json.data.id);
     expect(writes()).toStrictEqual([`POST ${certificatesPath(siteId, domainRecordId)}`]);
-    expect(certificates().map((certificate) => certificate.type).sort()).toStrictEqual(["clone", "letsencrypt"]);
+    expect(
+      certificates()
+        .map((certificate) => certificate.type)
+        .sort(),
+    ).toStrictEqual(["clone", "letsencrypt"]);
   });
 });

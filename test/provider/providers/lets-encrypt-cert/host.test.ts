@@ -2,7 +2,12 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { createFailingAsync, type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
+import {
+  createFailingAsync,
+  type ForgeProviderHost,
+  preview,
+  startForgeProviderHost,
+} from "../../../support/provider-host";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -23,11 +28,17 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
   let wildcardCertificateId: number;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const certificatesPath = (site: number, domain: number): string => `${SERVER_PATH}/sites/${site}/domains/${domain}/certificates`;
+  const certificatesPath = (site: number, domain: number): string =>
+    `${SERVER_PATH}/sites/${site}/domains/${domain}/certificates`;
   /** The site's certificates that are not on their way out. */
   const certificates = () =>
-    sim.state().certificates.filter((certificate) => certificate.domainId === domainRecordId && certificate.status !== "removing");
-  const routesSince = (from: number): string[] => sim.requests.slice(from).map((r) => `${r.method} ${r.route ?? r.path}`);
+    sim
+      .state()
+      .certificates.filter(
+        (certificate) => certificate.domainId === domainRecordId && certificate.status !== "removing",
+      );
+  const routesSince = (from: number): string[] =>
+    sim.requests.slice(from).map((r) => `${r.method} ${r.route ?? r.path}`);
   const primaryDomainOf = async (site: number): Promise<number> => {
     const response = await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`);
     return Number(response.json.data[0].id);
@@ -62,7 +73,13 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
       },
       register: async () => {
         const { LetsEncryptCert } = await import("../../../../providers/lets-encrypt-cert");
-        return new LetsEncryptCert("tls", { serverId: 1, siteId, domain: DOMAIN, mode: "letsencrypt", cloneCertificateId: null });
+        return new LetsEncryptCert("tls", {
+          serverId: 1,
+          siteId,
+          domain: DOMAIN,
+          mode: "letsencrypt",
+          cloneCertificateId: null,
+        });
       },
       check: true,
     });
@@ -75,7 +92,13 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     const { __provider: _provider, ...registered } = registration.inputs;
 
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:LetsEncryptCert");
-    expect(registered).toStrictEqual({ serverId: 1, siteId, domain: DOMAIN, mode: "letsencrypt", cloneCertificateId: null });
+    expect(registered).toStrictEqual({
+      serverId: 1,
+      siteId,
+      domain: DOMAIN,
+      mode: "letsencrypt",
+      cloneCertificateId: null,
+    });
   });
 
   describe("check and diff, which also run during preview", () => {
@@ -139,7 +162,11 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     });
 
     it("replaces create-first when switching to a clone, so HTTPS never drops", async () => {
@@ -168,9 +195,21 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
       const replaced = await host.create(urn, clone);
       await host.delete(urn, id, outs);
 
-      expect(sim.requests.slice(from).find((r) => r.method === "POST")?.bodyKeys?.sort()).toStrictEqual(["clone", "enable", "type"]);
-      expect(certificates()).toMatchObject([{ id: Number(replaced.id), type: "clone", status: "installed", values: { active: true } }]);
-      expect(replaced.outs).toMatchObject({ mode: "clone", cloneCertificateId: wildcardCertificateId, active: true, domainRecordId });
+      expect(
+        sim.requests
+          .slice(from)
+          .find((r) => r.method === "POST")
+          ?.bodyKeys?.sort(),
+      ).toStrictEqual(["clone", "enable", "type"]);
+      expect(certificates()).toMatchObject([
+        { id: Number(replaced.id), type: "clone", status: "installed", values: { active: true } },
+      ]);
+      expect(replaced.outs).toMatchObject({
+        mode: "clone",
+        cloneCertificateId: wildcardCertificateId,
+        active: true,
+        domainRecordId,
+      });
       ({ id, outs } = replaced);
     });
 
@@ -186,7 +225,10 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
 
       await expect(host.delete(urn, id, outs)).resolves.toBeUndefined();
 
-      expect(routesSince(from)).toStrictEqual([`GET ${SITE_ROUTE}/domains/{domainRecord}`, `DELETE ${CERTIFICATE_ROUTE}`]);
+      expect(routesSince(from)).toStrictEqual([
+        `GET ${SITE_ROUTE}/domains/{domainRecord}`,
+        `DELETE ${CERTIFICATE_ROUTE}`,
+      ]);
       expect(sim.requests.at(-1)?.status).toBe(404);
     });
   });
@@ -195,7 +237,11 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     afterEach(removeSiteCertificates);
 
     it("adopts the serving Let's Encrypt certificate already on the domain record instead of requesting one", async () => {
-      const existing = await rawCertificate(siteId, domainRecordId, { type: "letsencrypt", enable: true, letsencrypt: {} });
+      const existing = await rawCertificate(siteId, domainRecordId, {
+        type: "letsencrypt",
+        enable: true,
+        letsencrypt: {},
+      });
       const from = sim.requests.length;
 
       const { id, outs } = await host.create(urn, inputs);
@@ -207,14 +253,27 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("enables an installed certificate that is not serving yet while resuming its wait", async () => {
-      const inactive = await rawCertificate(siteId, domainRecordId, { type: "letsencrypt", enable: false, letsencrypt: {} });
-      const state = { ...inputs, certificateId: inactive, domainRecordId, active: false, expiresAt: null, status: "installing" };
+      const inactive = await rawCertificate(siteId, domainRecordId, {
+        type: "letsencrypt",
+        enable: false,
+        letsencrypt: {},
+      });
+      const state = {
+        ...inputs,
+        certificateId: inactive,
+        domainRecordId,
+        active: false,
+        expiresAt: null,
+        status: "installing",
+      };
       const from = sim.requests.length;
 
       const { outs } = await host.update(urn, String(inactive), state, inputs);
 
       expect(outs).toMatchObject({ certificateId: inactive, active: true, status: "installed" });
-      expect(routesSince(from).filter((route) => route.startsWith("POST"))).toStrictEqual([`POST ${CERTIFICATE_ROUTE}/actions`]);
+      expect(routesSince(from).filter((route) => route.startsWith("POST"))).toStrictEqual([
+        `POST ${CERTIFICATE_ROUTE}/actions`,
+      ]);
     });
 
     it("refuses a domain that is not the site's primary domain, without requesting anything", async () => {
@@ -222,13 +281,27 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
 
       const error = await failureOf(host.create(urn, withInputs({ domain: "pr-99.preview.test" })));
 
-      expect(error.details).toContain(`Site ${siteId} on server 1 has the primary domain \`${DOMAIN}\`, not \`pr-99.preview.test\``);
+      expect(error.details).toContain(
+        `Site ${siteId} on server 1 has the primary domain \`${DOMAIN}\`, not \`pr-99.preview.test\``,
+      );
       expect(routesSince(from).filter((route) => !route.startsWith("GET"))).toStrictEqual([]);
     });
 
     it("refuses to delete when the domain record no longer carries the domain, and leaves the certificate alone", async () => {
-      const existing = await rawCertificate(siteId, domainRecordId, { type: "letsencrypt", enable: true, letsencrypt: {} });
-      const state = { ...inputs, domain: "pr-99.preview.test", certificateId: existing, domainRecordId, active: true, expiresAt: null, status: "installed" };
+      const existing = await rawCertificate(siteId, domainRecordId, {
+        type: "letsencrypt",
+        enable: true,
+        letsencrypt: {},
+      });
+      const state = {
+        ...inputs,
+        domain: "pr-99.preview.test",
+        certificateId: existing,
+        domainRecordId,
+        active: true,
+        expiresAt: null,
+        status: "installed",
+      };
 
       const error = await failureOf(host.delete(urn, String(existing), state));
 
@@ -245,7 +318,11 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
       expect(certificate).toMatchObject({ id: Number(id), status: "failed" });
       expect(error.details).toContain(`Certificate ${certificate.id} for \`${DOMAIN}\` ended with status \`failed\``);
       expect(state).toMatchObject({ certificateId: certificate.id, domainRecordId, active: false, status: "failed" });
-      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({ changes: "some", replaces: ["status"], deleteBeforeReplace: true });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({
+        changes: "some",
+        replaces: ["status"],
+        deleteBeforeReplace: true,
+      });
 
       await host.delete(urn, id, state);
       expect(certificates()).toStrictEqual([]);
@@ -259,7 +336,16 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     const certificate = await rawCertificate(site, domain, { type: "letsencrypt", enable: true, letsencrypt: {} });
     await call(sim, "DELETE", `${SERVER_PATH}/sites/${site}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const state = { ...inputs, siteId: site, domain: "pr-14.preview.test", certificateId: certificate, domainRecordId: domain, active: true, expiresAt: null, status: "installed" };
+    const state = {
+      ...inputs,
+      siteId: site,
+      domain: "pr-14.preview.test",
+      certificateId: certificate,
+      domainRecordId: domain,
+      active: true,
+      expiresAt: null,
+      status: "installed",
+    };
 
     await expect(host.delete(urn, String(certificate), state)).resolves.toBeUndefined();
     expect((await host.read(urn, String(certificate), state)).id).toBe("");

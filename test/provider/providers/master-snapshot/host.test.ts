@@ -5,7 +5,19 @@ import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import { cloneDatabase } from "../../../../providers/db-clone";
 import { openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
-import { connectAsRoot, countOf, createEmptyDatabase, createMaster, dropDatabases, listDatabases, readContents, readServerState, readTables, type Rows, rowsOf } from "../../../support/master-fixture";
+import {
+  connectAsRoot,
+  countOf,
+  createEmptyDatabase,
+  createMaster,
+  dropDatabases,
+  listDatabases,
+  readContents,
+  readServerState,
+  readTables,
+  type Rows,
+  rowsOf,
+} from "../../../support/master-fixture";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
 
@@ -38,7 +50,8 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
   const rowCounts = async (db: string): Promise<Record<string, number>> =>
     Object.fromEntries(Object.entries(await readTables(conn, db)).map(([name, t]) => [name, t.rows]));
-  const holdingSchemas = async (): Promise<string[]> => (await listDatabases(conn)).filter((name) => name.startsWith("fpold_"));
+  const holdingSchemas = async (): Promise<string[]> =>
+    (await listDatabases(conn)).filter((name) => name.startsWith("fpold_"));
   const workDirs = (): string[] => readdirSync("/tmp").filter((name) => name.startsWith(`forge-previews-clone-${app}`));
   const expectNoSecrets = (text: string): void => expectNoServerSecrets(text, services);
 
@@ -51,7 +64,12 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       register: async () => {
         const { MasterSnapshot } = await import("../../../../providers/master-snapshot");
         return new MasterSnapshot(`${app}-master`, {
-          app, productionDatabase: production, masterDatabase: master, maskingSql: [MASK], refreshToken: "week-1", protectedDatabases: ["other_live"],
+          app,
+          productionDatabase: production,
+          masterDatabase: master,
+          maskingSql: [MASK],
+          refreshToken: "week-1",
+          protectedDatabases: ["other_live"],
         });
       },
       stack: "snapshots",
@@ -68,37 +86,81 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   it("registers as forge:MasterSnapshot with only the given inputs, leaving defaults to check", () => {
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:MasterSnapshot");
     expect(Object.keys(registration.inputs).sort()).toStrictEqual([
-      "__provider", "app", "maskingSql", "masterDatabase", "productionDatabase", "protectedDatabases", "refreshToken",
+      "__provider",
+      "app",
+      "maskingSql",
+      "masterDatabase",
+      "productionDatabase",
+      "protectedDatabases",
+      "refreshToken",
     ]);
   });
 
   describe("check", () => {
     it("applies the defaults: no masking, an empty token, nothing else protected", async () => {
-      const checked = await host.check(urn, {}, { __provider: inputs.__provider, app, productionDatabase: production, masterDatabase: master });
+      const checked = await host.check(
+        urn,
+        {},
+        { __provider: inputs.__provider, app, productionDatabase: production, masterDatabase: master },
+      );
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ maskingSql: [], refreshToken: "", protectedDatabases: [] });
     });
 
     it.each<[string, Props, { property: string; reason: string }[]]>([
-      ["production as the master", { masterDatabase: "shop", productionDatabase: "shop" }, [
-        { property: "masterDatabase", reason: "`masterDatabase` `shop` is the production database itself; production is only ever read" },
-      ]],
-      ["a preview database as the master", { masterDatabase: "shop_pr_12" }, [
-        { property: "masterDatabase", reason: "`masterDatabase` `shop_pr_12` is a preview database name (`<app>_pr_<n>`); name the app's master instead" },
-      ]],
-      ["a protected database as the master", { masterDatabase: "other_live" }, [
-        { property: "masterDatabase", reason: "`masterDatabase` `other_live` is listed in `protectedDatabases` (production or another app's master) and is never written" },
-      ]],
-      ["a master too long for its staging copy", { masterDatabase: "m".repeat(55) }, [
-        { property: "masterDatabase", reason: "`masterDatabase` must be 1-54 letters, digits or underscores (its staging copy adds `_fpstaging`)" },
-      ]],
-      ["a system schema as production", { productionDatabase: "mysql" }, [
-        { property: "productionDatabase", reason: "`productionDatabase` `mysql` is a system schema of the server" },
-      ]],
-      ["masking that is not SQL text", { maskingSql: [1] }, [
-        { property: "maskingSql", reason: "`maskingSql` must be a list of SQL scripts (strings)" },
-      ]],
+      [
+        "production as the master",
+        { masterDatabase: "shop", productionDatabase: "shop" },
+        [
+          {
+            property: "masterDatabase",
+            reason: "`masterDatabase` `shop` is the production database itself; production is only ever read",
+          },
+        ],
+      ],
+      [
+        "a preview database as the master",
+        { masterDatabase: "shop_pr_12" },
+        [
+          {
+            property: "masterDatabase",
+            reason:
+              "`masterDatabase` `shop_pr_12` is a preview database name (`<app>_pr_<n>`); name the app's master instead",
+          },
+        ],
+      ],
+      [
+        "a protected database as the master",
+        { masterDatabase: "other_live" },
+        [
+          {
+            property: "masterDatabase",
+            reason:
+              "`masterDatabase` `other_live` is listed in `protectedDatabases` (production or another app's master) and is never written",
+          },
+        ],
+      ],
+      [
+        "a master too long for its staging copy",
+        { masterDatabase: "m".repeat(55) },
+        [
+          {
+            property: "masterDatabase",
+            reason: "`masterDatabase` must be 1-54 letters, digits or underscores (its staging copy adds `_fpstaging`)",
+          },
+        ],
+      ],
+      [
+        "a system schema as production",
+        { productionDatabase: "mysql" },
+        [{ property: "productionDatabase", reason: "`productionDatabase` `mysql` is a system schema of the server" }],
+      ],
+      [
+        "masking that is not SQL text",
+        { maskingSql: [1] },
+        [{ property: "maskingSql", reason: "`maskingSql` must be a list of SQL scripts (strings)" }],
+      ],
     ])("refuses %s, naming the field", async (_case, changes, failures) => {
       const checked = await host.check(urn, {}, withInputs(changes));
 
@@ -107,12 +169,19 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
 
     it.each<[string, Props, { changes: string; replaces: string[] }]>([
       ["another master", { masterDatabase: `${app}_master2` }, { changes: "some", replaces: ["masterDatabase"] }],
-      ["another production", { productionDatabase: `${app}_live2` }, { changes: "some", replaces: ["productionDatabase"] }],
+      [
+        "another production",
+        { productionDatabase: `${app}_live2` },
+        { changes: "some", replaces: ["productionDatabase"] },
+      ],
       ["a new refresh token", { refreshToken: "week-9" }, { changes: "some", replaces: [] }],
       ["new masking", { maskingSql: [] }, { changes: "some", replaces: [] }],
       ["the same inputs", {}, { changes: "none", replaces: [] }],
     ])("diffs %s", async (_case, changes, expected) => {
-      expect(await host.diff(urn, master, inputs, withInputs(changes))).toStrictEqual({ ...expected, deleteBeforeReplace: false });
+      expect(await host.diff(urn, master, inputs, withInputs(changes))).toStrictEqual({
+        ...expected,
+        deleteBeforeReplace: false,
+      });
     });
 
     it("checks and diffs unknown preview values without touching the server", async () => {
@@ -131,7 +200,11 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
     it.each<[string, Props, RegExp]>([
       ["production as the master", { masterDatabase: production }, /is the production database itself/],
       ["a preview database as the master", { masterDatabase: `${app}_pr_1` }, /is a preview database name/],
-      ["a production database that does not exist", { productionDatabase: `${app}_gone` }, /source database `\w+_gone` does not exist/],
+      [
+        "a production database that does not exist",
+        { productionDatabase: `${app}_gone` },
+        /source database `\w+_gone` does not exist/,
+      ],
     ])("refuses %s", async (_case, changes, message) => {
       await createEmptyDatabase(conn, `${app}_pr_1`);
       const before = await readServerState(conn, all);
@@ -167,7 +240,13 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       outs = created.outs;
 
       expect(created.id).toBe(master);
-      expect(outs).toMatchObject({ app, productionDatabase: production, masterDatabase: master, refreshToken: "week-1", method: "stream-dump" });
+      expect(outs).toMatchObject({
+        app,
+        productionDatabase: production,
+        masterDatabase: master,
+        refreshToken: "week-1",
+        method: "stream-dump",
+      });
       expect(outs.snapshotAt).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/));
       expect(outs.bytes).toBeGreaterThan(0);
       const productionCounts = await rowCounts(production);
@@ -176,8 +255,15 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       expect(outs.rows).toBe(Object.values(productionCounts).reduce((sum, n) => sum + n, 0));
       const customers = await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers`);
       expect(customers).toBeGreaterThan(0);
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers WHERE email LIKE 'masked-%'`)).toBe(0);
+      expect(
+        await countOf(
+          conn,
+          `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`,
+        ),
+      ).toBe(customers);
+      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers WHERE email LIKE 'masked-%'`)).toBe(
+        0,
+      );
       expect(await readContents(conn, production)).toStrictEqual(productionBefore);
       expect(await rowsOf(conn, `SELECT owner, source, status FROM ${master}._forge_previews_clone`)).toStrictEqual([
         { owner: "forge-previews-snapshots", source: production, status: "verified" },
@@ -192,7 +278,9 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       expect(outs.sealed).toBe(true);
       const [mark] = await rowsOf(conn, `SELECT seal FROM ${master}._forge_previews_clone`);
       const seal = JSON.parse(String(mark?.seal)) as { tables: Record<string, { rows: number }> };
-      expect(Object.fromEntries(Object.entries(seal.tables).map(([table, sealed]) => [table, sealed.rows]))).toStrictEqual(await rowCounts(master));
+      expect(
+        Object.fromEntries(Object.entries(seal.tables).map(([table, sealed]) => [table, sealed.rows])),
+      ).toStrictEqual(await rowCounts(master));
 
       await createEmptyDatabase(conn, `${app}_pr_1`);
       const { runner, session } = await openRunner();
@@ -208,7 +296,11 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
     });
 
     it("diffs the same token as no change and reads the master as present", async () => {
-      expect(await host.diff(urn, master, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, master, outs, inputs)).toStrictEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
       expect(await host.read(urn, master, outs)).toMatchObject({ id: master, props: outs });
     });
 
@@ -242,8 +334,15 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
       expect(updated.outs).toMatchObject({ refreshToken: "week-2", rows: (outs.rows as number) + 1, sealed: true });
       expect(Date.parse(updated.outs.snapshotAt as string)).toBeGreaterThan(Date.parse(outs.snapshotAt as string));
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email = 'stale@example.test'`)).toBe(0);
-      expect(await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`)).toBe(customers);
+      expect(
+        await countOf(conn, `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email = 'stale@example.test'`),
+      ).toBe(0);
+      expect(
+        await countOf(
+          conn,
+          `SELECT COUNT(*) AS n FROM ${master}.customers WHERE email LIKE 'masked-%@example.invalid'`,
+        ),
+      ).toBe(customers);
       expect(await rowCounts(master)).toStrictEqual(await rowCounts(production));
       // The previous master (its rows plus the stale one) and the new one both hold `customers` rows, so every read
       // during the refresh sees exactly that: never a missing, empty or half-filled table.
@@ -284,7 +383,9 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
         `CREATE TABLE ${staging}._forge_previews_clone (id INT PRIMARY KEY, owner VARCHAR(255), source VARCHAR(64), reset_token_sha256 CHAR(64), ` +
           "status VARCHAR(16), started_at DATETIME(6), finished_at DATETIME(6) NULL, data_as_of DATETIME(6) NULL, result LONGTEXT NULL)",
       );
-      await conn.query(`INSERT INTO ${staging}._forge_previews_clone VALUES (1, 'forge-previews-snapshots', '${production}', '', 'cloning', NOW(6), NULL, NULL, NULL)`);
+      await conn.query(
+        `INSERT INTO ${staging}._forge_previews_clone VALUES (1, 'forge-previews-snapshots', '${production}', '', 'cloning', NOW(6), NULL, NULL, NULL)`,
+      );
 
       const updated = await host.update(urn, master, outs, withInputs({ refreshToken: "week-4" }));
 

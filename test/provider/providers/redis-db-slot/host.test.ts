@@ -49,12 +49,20 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
       register: async () => {
         const { RedisDbSlot } = await import("../../../../providers/redis-db-slot");
         return new RedisDbSlot("redis-slot", {
-          stack: stackName("main"), app: "customer", pr: 7, firstSlot: 14, lastSlot: 15, redisPort: services.redis.port,
+          stack: stackName("main"),
+          app: "customer",
+          pr: 7,
+          firstSlot: 14,
+          lastSlot: 15,
+          redisPort: services.redis.port,
         });
       },
     });
     ({ host, registration, urn, inputs: base } = fixture);
-    inspector = createClient({ socket: { host: "127.0.0.1", port: services.redis.port }, password: services.redis.password });
+    inspector = createClient({
+      socket: { host: "127.0.0.1", port: services.redis.port },
+      password: services.redis.password,
+    });
     await inspector.connect();
   });
 
@@ -75,8 +83,22 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
 
   it("registers as forge:RedisDbSlot with only the given inputs, leaving defaults to check", () => {
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:RedisDbSlot");
-    expect(Object.keys(registration.inputs).sort()).toStrictEqual(["__provider", "app", "firstSlot", "lastSlot", "pr", "redisPort", "stack"]);
-    expect(registration.inputs).toMatchObject({ stack: stackName("main"), app: "customer", pr: 7, firstSlot: 14, lastSlot: 15 });
+    expect(Object.keys(registration.inputs).sort()).toStrictEqual([
+      "__provider",
+      "app",
+      "firstSlot",
+      "lastSlot",
+      "pr",
+      "redisPort",
+      "stack",
+    ]);
+    expect(registration.inputs).toMatchObject({
+      stack: stackName("main"),
+      app: "customer",
+      pr: 7,
+      firstSlot: 14,
+      lastSlot: 15,
+    });
   });
 
   describe("check and diff", () => {
@@ -93,7 +115,8 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
       expect(result.failures).toStrictEqual([
         {
           property: "firstSlot",
-          reason: "`firstSlot` must be an integer from 2 to 1023; databases 0 and 1 are production's REDIS_DB and REDIS_CACHE_DB",
+          reason:
+            "`firstSlot` must be an integer from 2 to 1023; databases 0 and 1 are production's REDIS_DB and REDIS_CACHE_DB",
         },
       ]);
     });
@@ -103,7 +126,12 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
       const preview = inputsFor({ stack: UNKNOWN, lastSlot: UNKNOWN });
 
       const result = await host.check(urn, {}, preview);
-      const diff = await host.diff(urn, "14", { ...base, slot: 14, claimedAt: "t", redisHost: "127.0.0.1" }, result.inputs);
+      const diff = await host.diff(
+        urn,
+        "14",
+        { ...base, slot: 14, claimedAt: "t", redisHost: "127.0.0.1" },
+        result.inputs,
+      );
 
       expect(result.failures).toStrictEqual([]);
       expect(diff).toStrictEqual({ changes: "some", replaces: ["stack", "lastSlot"], deleteBeforeReplace: true });
@@ -142,13 +170,21 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     });
 
     it("updates in place when the range changes but still holds the slot", async () => {
       const wider = await checked({ firstSlot: 3 });
 
-      expect(await host.diff(urn, id, outs, wider)).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, wider)).toStrictEqual({
+        changes: "some",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
       const updated = await host.update(urn, id, outs, wider);
       expect(updated.outs).toStrictEqual({ ...outs, firstSlot: 3 });
       expect(Object.keys(await storedClaims())).toStrictEqual(["14"]);
@@ -203,7 +239,12 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
       await inspector.hSet(
         CLAIMS_KEY,
         mine.id,
-        JSON.stringify({ stack: stackName("intruder"), app: "customer", pr: 99, claimedAt: "2025-01-01T00:00:00.000Z" }),
+        JSON.stringify({
+          stack: stackName("intruder"),
+          app: "customer",
+          pr: 99,
+          claimedAt: "2025-01-01T00:00:00.000Z",
+        }),
       );
       await inspector.select(14);
       await inspector.set(`test-${RUN}:foreign`, "must survive");
@@ -242,8 +283,12 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
       const { details } = await hostCallFailure(host.create(urn, await checked({ stack: stackName("third"), pr: 3 })));
 
       expect(details).toContain(`No free Redis database in 14-15 for stack ${stackName("third")}:`);
-      expect(details).toContain(`database 14: held by stack ${stackName("first")} (app customer, PR 1, claimed at ${first.outs.claimedAt})`);
-      expect(details).toContain(`database 15: held by stack ${stackName("second")} (app customer, PR 2, claimed at ${second.outs.claimedAt})`);
+      expect(details).toContain(
+        `database 14: held by stack ${stackName("first")} (app customer, PR 1, claimed at ${first.outs.claimedAt})`,
+      );
+      expect(details).toContain(
+        `database 15: held by stack ${stackName("second")} (app customer, PR 2, claimed at ${second.outs.claimedAt})`,
+      );
       expect(Object.values(await storedClaims()).map((claim) => claim.stack)).not.toContain(stackName("third"));
     } finally {
       await host.delete(urn, first.id, first.outs);

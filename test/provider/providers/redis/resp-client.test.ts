@@ -54,7 +54,9 @@ describe("RespClient against the local Redis", () => {
   it("rejects commands after close", async () => {
     await client.close();
 
-    await expect(client.command(["PING"])).rejects.toThrow("PING not sent: test Redis: connection closed by the client");
+    await expect(client.command(["PING"])).rejects.toThrow(
+      "PING not sent: test Redis: connection closed by the client",
+    );
   });
 });
 

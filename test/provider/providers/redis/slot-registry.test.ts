@@ -26,7 +26,13 @@ const options = { claimsKey };
 const DATA_SLOTS = [12, 13];
 
 const overSsh = <T>(fn: (redis: RespClient) => Promise<T>): Promise<T> => withRedisOverSsh(target, onServer, fn);
-const request = (stack: string, firstSlot: number, lastSlot: number, pr = 1) => ({ stack, app: "customer", pr, firstSlot, lastSlot });
+const request = (stack: string, firstSlot: number, lastSlot: number, pr = 1) => ({
+  stack,
+  app: "customer",
+  pr,
+  firstSlot,
+  lastSlot,
+});
 
 describe("the Redis slot registry, over SSH", () => {
   /** A direct connection to the same Redis, to look at (and seed) what the registry did. */
@@ -42,7 +48,10 @@ describe("the Redis slot registry, over SSH", () => {
   };
 
   beforeAll(async () => {
-    inspector = createClient({ socket: { host: "127.0.0.1", port: services.redis.port }, password: services.redis.password });
+    inspector = createClient({
+      socket: { host: "127.0.0.1", port: services.redis.port },
+      password: services.redis.password,
+    });
     await inspector.connect();
   });
 
@@ -115,12 +124,18 @@ describe("the Redis slot registry, over SSH", () => {
   });
 
   it("lists who holds each database when the range is exhausted", async () => {
-    await overSsh((redis) => claimSlot(redis, { ...request("pr-1", 12, 13), claimedAt: new Date("2025-01-01T10:00:00Z") }, options));
+    await overSsh((redis) =>
+      claimSlot(redis, { ...request("pr-1", 12, 13), claimedAt: new Date("2025-01-01T10:00:00Z") }, options),
+    );
     await inspector.select(13);
     await inspector.set("stray", "x");
     await inspector.select(0);
     // A claim outside the range is not listed: it does not block this range.
-    await inspector.hSet(claimsKey, "5", JSON.stringify({ stack: "pr-5", app: "other", pr: 5, claimedAt: "2025-01-01T00:00:00Z" }));
+    await inspector.hSet(
+      claimsKey,
+      "5",
+      JSON.stringify({ stack: "pr-5", app: "other", pr: 5, claimedAt: "2025-01-01T00:00:00Z" }),
+    );
 
     const error = await errorOf(overSsh((redis) => claimSlot(redis, { ...request("pr-2", 12, 13, 2) }, options)));
 
@@ -160,11 +175,14 @@ describe("the Redis slot registry, over SSH", () => {
   it("finds the claim on a database, and null for an unclaimed one", async () => {
     const { claim } = await overSsh((redis) => claimSlot(redis, request("pr-1", 12, 13), options));
 
-    const [found, missing, all] = await overSsh(async (redis) => [
-      await findClaim(redis, 12, options),
-      await findClaim(redis, 13, options),
-      await listClaims(redis, options),
-    ] as const);
+    const [found, missing, all] = await overSsh(
+      async (redis) =>
+        [
+          await findClaim(redis, 12, options),
+          await findClaim(redis, 13, options),
+          await listClaims(redis, options),
+        ] as const,
+    );
 
     expect(found).toStrictEqual(claim);
     expect(missing).toBeNull();
@@ -220,7 +238,9 @@ describe("the Redis slot registry, over SSH", () => {
 describe("withRedisOverSsh authentication", () => {
   it("asks for redisPassword when Redis requires one and none is configured", async () => {
     const error = await errorOf(
-      withRedisOverSsh(target, { host: "127.0.0.1", port: services.redis.port }, (redis) => findClaim(redis, 12, options)),
+      withRedisOverSsh(target, { host: "127.0.0.1", port: services.redis.port }, (redis) =>
+        findClaim(redis, 12, options),
+      ),
     );
 
     expect(error).toBeInstanceOf(UserError);

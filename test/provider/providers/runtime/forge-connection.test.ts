@@ -29,7 +29,9 @@ describe("forgeClientFromStackConfig", () => {
 
   it("names the missing key and the command that sets it", () => {
     useStackConfig({ get: (key) => (key === "forge-previews:forgeOrg" ? "acme" : undefined) });
-    expect(() => forgeClientFromStackConfig()).toThrow("Stack config `forge-previews:forgeToken` is not set; set it with `pulumi config set --secret forgeToken`.");
+    expect(() => forgeClientFromStackConfig()).toThrow(
+      "Stack config `forge-previews:forgeToken` is not set; set it with `pulumi config set --secret forgeToken`.",
+    );
   });
 });
 

@@ -71,7 +71,12 @@ describe("a provider-kit shim driven through the real dynamic-provider host", ()
     const before = await listDirectory();
 
     const checked = await host.check(urn, {}, withInputs({ body: UNKNOWN, name: UNKNOWN }));
-    const diffed = await host.diff(urn, "some-id", { ...inputs, path: "p" }, withInputs({ body: UNKNOWN, name: UNKNOWN }));
+    const diffed = await host.diff(
+      urn,
+      "some-id",
+      { ...inputs, path: "p" },
+      withInputs({ body: UNKNOWN, name: UNKNOWN }),
+    );
 
     expect(checked.failures).toStrictEqual([]);
     expect(checked.inputs).toMatchObject({ body: UNKNOWN, name: UNKNOWN });

@@ -34,7 +34,12 @@ const UNMANAGED_LINES = [
   "export LEGACY=1",
   "PAYMENT_WEBHOOK_SECRET='whsec_test_abc'",
 ];
-const UNMANAGED_VALUES = { APP_DEBUG: "false", CUSTOM_FLAG: "kept  as is", LEGACY: "1", PAYMENT_WEBHOOK_SECRET: "whsec_test_abc" };
+const UNMANAGED_VALUES = {
+  APP_DEBUG: "false",
+  CUSTOM_FLAG: "kept  as is",
+  LEGACY: "1",
+  PAYMENT_WEBHOOK_SECRET: "whsec_test_abc",
+};
 
 const VALUES = {
   APP_NAME: "Shop PR 7",
@@ -78,7 +83,10 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
   const envPath = (id: number): string => `${SERVER_PATH}/sites/${id}/environment`;
   const envFile = (name: string): Promise<string> => fs.readFile(path.join(sandbox, "server-1", name, ".env"), "utf8");
   const envRequests = (id: number, from = 0): string[] =>
-    sim.requests.slice(from).filter((r) => r.path === envPath(id)).map((r) => `${r.method} ${r.status}`);
+    sim.requests
+      .slice(from)
+      .filter((r) => r.path === envPath(id))
+      .map((r) => `${r.method} ${r.status}`);
   const withInputs = (changes: Record<string, unknown>): Record<string, unknown> => ({ ...inputs, ...changes });
   const putEnv = async (id: number, text: string): Promise<void> => {
     const response = await call(sim, "PUT", envPath(id), { environment: text });
@@ -120,7 +128,9 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     });
 
     it("declares values and appKey secret outputs, keeping the caller's own", () => {
-      expect(seenOptions.map((options) => options.additionalSecretOutputs)).toStrictEqual([["contentSha256", "values", "appKey"]]);
+      expect(seenOptions.map((options) => options.additionalSecretOutputs)).toStrictEqual([
+        ["contentSha256", "values", "appKey"],
+      ]);
     });
 
     it("registers values as a secret input", () => {
@@ -131,7 +141,11 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
   it("refuses a live credential in check, naming the key and never the value, without calling Forge", async () => {
     const before = sim.requests.length;
 
-    const checked = await host.check(urn, {}, withInputs({ values: { ...VALUES, STRIPE_SECRET: "sk_live_51HxYzAbCdEfGh" } }));
+    const checked = await host.check(
+      urn,
+      {},
+      withInputs({ values: { ...VALUES, STRIPE_SECRET: "sk_live_51HxYzAbCdEfGh" } }),
+    );
 
     expect(checked.failures).toStrictEqual([
       {
@@ -155,7 +169,12 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
   it("checks and diffs unknown preview inputs without any Forge request", async () => {
     const news = withInputs({ siteId: UNKNOWN, values: { ...VALUES, DB_PASSWORD: UNKNOWN } });
 
-    const { checked, diffed, forgeRequests } = await preview(fixture, "servers/1/sites/1/environment", { ...inputs, managedKeys: [], appKey: "k" }, news);
+    const { checked, diffed, forgeRequests } = await preview(
+      fixture,
+      "servers/1/sites/1/environment",
+      { ...inputs, managedKeys: [], appKey: "k" },
+      news,
+    );
 
     expect(checked.failures).toStrictEqual([]);
     expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
@@ -216,13 +235,21 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     });
 
     it("reports no change when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
+        changes: "none",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
     });
 
     it("asks for an in-place update when a value changes, and delete-before-replace when the site changes", async () => {
       const changed = withInputs({ values: { ...VALUES, APP_NAME: "Renamed" } });
 
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
+        changes: "some",
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
       expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual({
         changes: "some",
         replaces: ["siteId"],
@@ -240,7 +267,12 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
       expect(parseWithPhpdotenv(file)).toStrictEqual({ ok: { ...UNMANAGED_VALUES, ...values, APP_KEY: appKey } });
       expect(file.split("\n").filter((line) => UNMANAGED_LINES.includes(line))).toStrictEqual(UNMANAGED_LINES);
       expect(file).not.toContain(OVERRIDE_SECRET);
-      expect(outs).toMatchObject({ values, appKey, managedKeys: [...Object.keys(values), "APP_KEY"].sort(), contentSha256: sha256(file) });
+      expect(outs).toMatchObject({
+        values,
+        appKey,
+        managedKeys: [...Object.keys(values), "APP_KEY"].sort(),
+        contentSha256: sha256(file),
+      });
       current = withInputs({ values });
     });
 
@@ -254,11 +286,16 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
       expect(read.props).toMatchObject({ values: { MAIL_MAILER: "smtp" }, appKey, contentSha256: sha256(drifted) });
       expect(await host.diff(urn, id, read.props, current)).toMatchObject({ changes: "some", replaces: [] });
       ({ outs } = await host.update(urn, id, read.props, current));
-      expect(parseWithPhpdotenv(await envFile(siteName))).toMatchObject({ ok: { MAIL_MAILER: "log", APP_KEY: appKey } });
+      expect(parseWithPhpdotenv(await envFile(siteName))).toMatchObject({
+        ok: { MAIL_MAILER: "log", APP_KEY: appKey },
+      });
     });
 
     it("restores the same APP_KEY after its line was deleted by hand", async () => {
-      const withoutKey = (await envFile(siteName)).split("\n").filter((line) => !line.startsWith("APP_KEY=")).join("\n");
+      const withoutKey = (await envFile(siteName))
+        .split("\n")
+        .filter((line) => !line.startsWith("APP_KEY="))
+        .join("\n");
       await putEnv(siteId, withoutKey);
 
       const read = await host.read(urn, id, outs);
@@ -289,7 +326,10 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     it("drops the state on read, and deletes without error, once the site is gone", async () => {
       const removed = await call(sim, "DELETE", `${SERVER_PATH}/sites/${siteId}`);
       expect(removed.status).toBe(202);
-      await eventually(() => call(sim, "GET", `/orgs/${ORG}/sites/${siteId}`), (response) => response.status === 404);
+      await eventually(
+        () => call(sim, "GET", `/orgs/${ORG}/sites/${siteId}`),
+        (response) => response.status === 404,
+      );
       const from = sim.requests.length;
 
       expect((await host.read(urn, id, outs)).id).toBe("");
@@ -319,7 +359,10 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     expect(error).toBeInstanceOf(DynamicHostCallError);
     const failure = (error as DynamicHostCallError).initFailure;
     expect(failure?.id).toBe(`servers/1/sites/${halfSite}/environment`);
-    expect(failure?.properties).toMatchObject({ siteId: halfSite, managedKeys: [...Object.keys(VALUES), "APP_KEY"].sort() });
+    expect(failure?.properties).toMatchObject({
+      siteId: halfSite,
+      managedKeys: [...Object.keys(VALUES), "APP_KEY"].sort(),
+    });
     expect((error as DynamicHostCallError).details).toContain("failed with 403");
     expect((error as DynamicHostCallError).details).not.toContain(DB_PASSWORD);
     expect(parseWithPhpdotenv(await envFile("pr-10.preview.test"))).toMatchObject({ ok: { DB_PASSWORD } });
@@ -332,7 +375,8 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     await host.waitForLog(/site-environment: wrote 15 managed keys to the \.env of site \d+ on server 1/);
     const logs = host.logs();
 
-    for (const secret of [DB_PASSWORD, OVERRIDE_SECRET, "whsec_test_abc", "kept  as is"]) expect(logs).not.toContain(secret);
+    for (const secret of [DB_PASSWORD, OVERRIDE_SECRET, "whsec_test_abc", "kept  as is"])
+      expect(logs).not.toContain(secret);
     expect(logs).not.toMatch(/base64:[A-Za-z0-9+/]{43}=/);
   });
 });

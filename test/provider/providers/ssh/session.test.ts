@@ -142,7 +142,9 @@ describe("SshSession against a real sshd", () => {
       const error = await errorOf(SshSession.connect({ ...target, port: silentPort, connectTimeoutMs: 400 }));
 
       expect(error).toBeInstanceOf(SshConnectError);
-      expect(error.message).toMatch(new RegExp(`Timed out after 400 ms .* ${target.user}@127\\.0\\.0\\.1:${silentPort}`));
+      expect(error.message).toMatch(
+        new RegExp(`Timed out after 400 ms .* ${target.user}@127\\.0\\.0\\.1:${silentPort}`),
+      );
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 
@@ -162,7 +164,8 @@ describe("SshSession against a real sshd", () => {
     });
 
     it("reports an unreadable private key without quoting it", async () => {
-      const garbage = "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbCBqdXN0IHNvbWUgc2VjcmV0IHRleHQ=\n-----END OPENSSH PRIVATE KEY-----\n";
+      const garbage =
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbCBqdXN0IHNvbWUgc2VjcmV0IHRleHQ=\n-----END OPENSSH PRIVATE KEY-----\n";
       const error = await errorOf(SshSession.connect({ ...target, privateKey: garbage }));
 
       expect(error).toBeInstanceOf(SshConnectError);
@@ -207,7 +210,9 @@ describe("SshSession against a real sshd", () => {
       const error = await errorOf(session.execChecked(["sh", "-c", "echo 'ERROR 1045: access denied' >&2; exit 3"]));
 
       expect(error).toBeInstanceOf(SshCommandError);
-      expect(error.message).toBe(`\`sh\` on ${target.user}@127.0.0.1:${target.port} exited with 3: ERROR 1045: access denied`);
+      expect(error.message).toBe(
+        `\`sh\` on ${target.user}@127.0.0.1:${target.port} exited with 3: ERROR 1045: access denied`,
+      );
       expect(error).toMatchObject({ program: "sh", exitCode: 3, signal: null });
     });
 

@@ -45,7 +45,10 @@ describe("sshTargetFromStackConfig", () => {
 
   it.each([
     ["sshHost", "`forge-previews:sshHost` is not set; set it with `pulumi config set sshHost <server address>`."],
-    ["sshPrivateKey", "`forge-previews:sshPrivateKey` is not set; set it with `pulumi config set --secret sshPrivateKey"],
+    [
+      "sshPrivateKey",
+      "`forge-previews:sshPrivateKey` is not set; set it with `pulumi config set --secret sshPrivateKey",
+    ],
     ["sshHostKeyFingerprint", "`forge-previews:sshHostKeyFingerprint` is not set; set it to what `ssh-keygen -lf"],
   ])("names the missing key %s and how to set it", (key, message) => {
     const { [key as keyof typeof complete]: _missing, ...rest } = complete;
@@ -57,7 +60,9 @@ describe("sshTargetFromStackConfig", () => {
   it("refuses a port that is not a number without echoing other config", () => {
     configure({ ...complete, sshPort: "ssh" });
 
-    expect(() => sshTargetFromStackConfig()).toThrow("Stack config `forge-previews:sshPort` must be a port number 1-65535, not \"ssh\".");
+    expect(() => sshTargetFromStackConfig()).toThrow(
+      'Stack config `forge-previews:sshPort` must be a port number 1-65535, not "ssh".',
+    );
   });
 
   it("logs in to the test server with the values read from stack config", async () => {

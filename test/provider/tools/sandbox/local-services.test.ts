@@ -58,7 +58,9 @@ function exec(client: Client, command: string): Promise<{ stdout: string; stderr
 
 function forwardTo(client: Client, port: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.forwardOut("127.0.0.1", 0, "127.0.0.1", port, (error, channel) => (error ? reject(error) : resolve(channel)));
+    client.forwardOut("127.0.0.1", 0, "127.0.0.1", port, (error, channel) =>
+      error ? reject(error) : resolve(channel),
+    );
   });
 }
 
@@ -104,7 +106,9 @@ describe("local services from the jest global setup", () => {
       await conn.query("REPLACE INTO local_services_test.notes VALUES (1, 'hello from jest')");
       const [rows] = await conn.query("SELECT id, body FROM local_services_test.notes");
       expect(rows).toStrictEqual([{ id: 1, body: "hello from jest" }]);
-      const [vars] = await conn.query("SELECT @@innodb_file_per_table AS fpt, @@bind_address AS bind, @@log_bin AS binlog");
+      const [vars] = await conn.query(
+        "SELECT @@innodb_file_per_table AS fpt, @@bind_address AS bind, @@log_bin AS binlog",
+      );
       expect(vars).toStrictEqual([{ fpt: 1, bind: "127.0.0.1", binlog: 0 }]);
       const [grants] = await conn.query("SHOW GRANTS FOR CURRENT_USER()");
       expect(JSON.stringify(grants)).toContain("GRANT ALL PRIVILEGES ON *.* TO `root`@`127.0.0.1`");
@@ -123,7 +127,11 @@ describe("local services from the jest global setup", () => {
   });
 
   it("MariaDB accepts the same account on its Unix socket", async () => {
-    const conn = await createConnection({ socketPath: services.mariadb.socket, user: "root", password: services.mariadb.password });
+    const conn = await createConnection({
+      socketPath: services.mariadb.socket,
+      user: "root",
+      password: services.mariadb.password,
+    });
     try {
       const [rows] = await conn.query("SELECT @@datadir AS datadir");
       expect(rows).toStrictEqual([{ datadir: `${services.mariadb.dataDir}/` }]);
@@ -156,7 +164,7 @@ describe("local services from the jest global setup", () => {
     const seenHostKeys: string[] = [];
     const client = await connectWithKey(services.ssh, services.ssh.privateKey, seenHostKeys);
     try {
-      const result = await exec(client, "echo \"hello $(id -un)\"; exit 3");
+      const result = await exec(client, 'echo "hello $(id -un)"; exit 3');
       expect(result).toStrictEqual({ stdout: `hello ${services.ssh.user}\n`, stderr: "", code: 3 });
     } finally {
       client.end();
@@ -217,7 +225,13 @@ describe("local services from the jest global setup", () => {
 describe("withPortRetry", () => {
   it("tries a fresh port when the service lost its port to another process, up to three attempts", async () => {
     const ports: number[] = [];
-    const lost = () => new ServiceStartError("redis", "the process exited (code 1) before it was ready", "bind: Address already in use", true);
+    const lost = () =>
+      new ServiceStartError(
+        "redis",
+        "the process exited (code 1) before it was ready",
+        "bind: Address already in use",
+        true,
+      );
     const result = await withPortRetry(undefined, async (port) => {
       ports.push(port);
       if (ports.length < 3) throw lost();
@@ -228,10 +242,12 @@ describe("withPortRetry", () => {
     expect(new Set(ports).size).toBeGreaterThan(1);
 
     const attempts: number[] = [];
-    await expect(withPortRetry(undefined, async (port) => {
-      attempts.push(port);
-      throw lost();
-    })).rejects.toThrow("bind: Address already in use");
+    await expect(
+      withPortRetry(undefined, async (port) => {
+        attempts.push(port);
+        throw lost();
+      }),
+    ).rejects.toThrow("bind: Address already in use");
     expect(attempts).toHaveLength(3);
   });
 
@@ -239,16 +255,23 @@ describe("withPortRetry", () => {
     const calls: number[] = [];
     const failing = async (port: number): Promise<never> => {
       calls.push(port);
-      throw new ServiceStartError("ssh", "the process exited (code 255) before it was ready", "Address already in use", true);
+      throw new ServiceStartError(
+        "ssh",
+        "the process exited (code 255) before it was ready",
+        "Address already in use",
+        true,
+      );
     };
     await expect(withPortRetry(2222, failing)).rejects.toBeInstanceOf(ServiceStartError);
     expect(calls).toStrictEqual([2222]);
 
     let otherCalls = 0;
-    await expect(withPortRetry(undefined, async () => {
-      otherCalls++;
-      throw new Error("ssh-keygen failed");
-    })).rejects.toThrow("ssh-keygen failed");
+    await expect(
+      withPortRetry(undefined, async () => {
+        otherCalls++;
+        throw new Error("ssh-keygen failed");
+      }),
+    ).rejects.toThrow("ssh-keygen failed");
     expect(otherCalls).toBe(1);
   });
 });
@@ -269,7 +292,9 @@ describe("startLocalServices / stop", () => {
     expect(describeServices(own)).toStrictEqual(JSON.parse(JSON.stringify(describeServices(own))));
     expect(describeServices(own)).not.toHaveProperty("stop");
 
-    const pids = ["mariadb/mariadbd.pid", "redis/redis.pid", "ssh/sshd.pid"].map((f) => Number(readFileSync(join(dir, f), "utf8")));
+    const pids = ["mariadb/mariadbd.pid", "redis/redis.pid", "ssh/sshd.pid"].map((f) =>
+      Number(readFileSync(join(dir, f), "utf8")),
+    );
     expect(pids.map(isProcessAlive)).toStrictEqual([true, true, true]);
     expect(processesMentioning(dir).sort()).toStrictEqual([pids[0], pids[2]].sort());
 
@@ -338,7 +363,9 @@ describe("startLocalServices / stop", () => {
           "`redis-server` (Debian package `redis-server`), `sshd` (Debian package `openssh-server`), " +
           "`ssh-keygen` (Debian package `openssh-client`) not found",
       );
-      await expect(start).rejects.toThrow("apt-get install -y mariadb-server redis-server openssh-server openssh-client");
+      await expect(start).rejects.toThrow(
+        "apt-get install -y mariadb-server redis-server openssh-server openssh-client",
+      );
       expect(existsSync(dir)).toBe(false);
     } finally {
       rmSync(emptyBin, { recursive: true, force: true });

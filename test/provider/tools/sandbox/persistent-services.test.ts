@@ -82,12 +82,21 @@ describe("startLocalServices with persistent: true", () => {
     const first = own;
     const [mariadb, redis, ssh] = [first.mariadb!, first.redis!, first.ssh!];
 
-    const conn = await createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password });
+    const conn = await createConnection({
+      host: mariadb.host,
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+    });
     await conn.query("CREATE DATABASE kept");
     await conn.query("CREATE TABLE kept.notes (id INT PRIMARY KEY, body VARCHAR(50)) ENGINE=InnoDB");
     await conn.query("INSERT INTO kept.notes VALUES (1, 'survives a restart')");
     await conn.end();
-    const client = createClient({ socket: { host: redis.host, port: redis.port, reconnectStrategy: false }, password: redis.password, database: 3 });
+    const client = createClient({
+      socket: { host: redis.host, port: redis.port, reconnectStrategy: false },
+      password: redis.password,
+      database: 3,
+    });
     await client.connect();
     await client.set("claim-like", "held by pr-1");
     expect(await client.configGet("appendonly")).toStrictEqual({ appendonly: "yes" });
@@ -98,9 +107,9 @@ describe("startLocalServices with persistent: true", () => {
       redis: redis.port,
       ssh: ssh.port,
     });
-    expect([join(dir, "ports.json"), join(dir, "mariadb/root-password"), join(dir, "redis/password")].map(mode)).toStrictEqual([
-      0o600, 0o600, 0o600,
-    ]);
+    expect(
+      [join(dir, "ports.json"), join(dir, "mariadb/root-password"), join(dir, "redis/password")].map(mode),
+    ).toStrictEqual([0o600, 0o600, 0o600]);
     expect(readFileSync(join(dir, "mariadb/root-password"), "utf8").trim()).toBe(mariadb.password);
 
     await first.stop();
@@ -110,7 +119,12 @@ describe("startLocalServices with persistent: true", () => {
     expect(own.mariadb).toStrictEqual(mariadb);
     expect(own.redis).toStrictEqual(redis);
     expect(own.ssh).toStrictEqual(ssh);
-    const conn2 = await createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password });
+    const conn2 = await createConnection({
+      host: mariadb.host,
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+    });
     try {
       const [rows] = await conn2.query("SELECT id, body FROM kept.notes");
       expect(rows).toStrictEqual([{ id: 1, body: "survives a restart" }]);
@@ -119,7 +133,11 @@ describe("startLocalServices with persistent: true", () => {
     } finally {
       await conn2.end();
     }
-    const client2 = createClient({ socket: { host: redis.host, port: redis.port, reconnectStrategy: false }, password: redis.password, database: 3 });
+    const client2 = createClient({
+      socket: { host: redis.host, port: redis.port, reconnectStrategy: false },
+      password: redis.password,
+      database: 3,
+    });
     await client2.connect();
     try {
       expect(await client2.get("claim-like")).toBe("held by pr-1");
@@ -163,7 +181,12 @@ describe("startLocalServices with persistent: true", () => {
     dirs.push(dir);
     const first = await startLocalServices({ dir, persistent: true, only: ["mariadb"] });
     const mariadb = first.mariadb!;
-    const conn = await createConnection({ host: mariadb.host, port: mariadb.port, user: mariadb.user, password: mariadb.password });
+    const conn = await createConnection({
+      host: mariadb.host,
+      port: mariadb.port,
+      user: mariadb.user,
+      password: mariadb.password,
+    });
     await conn.query("CREATE DATABASE from_the_interrupted_start");
     await conn.end();
     await first.stop();
@@ -174,7 +197,12 @@ describe("startLocalServices with persistent: true", () => {
     expect(again.port).toBe(mariadb.port);
     expect(again.password).not.toBe(mariadb.password);
     expect(readFileSync(join(dir, "mariadb/root-password"), "utf8").trim()).toBe(again.password);
-    const conn2 = await createConnection({ host: again.host, port: again.port, user: again.user, password: again.password });
+    const conn2 = await createConnection({
+      host: again.host,
+      port: again.port,
+      user: again.user,
+      password: again.password,
+    });
     try {
       const [rows] = await conn2.query("SHOW DATABASES LIKE 'from_the_interrupted_start'");
       expect(rows).toStrictEqual([]);
@@ -191,7 +219,9 @@ describe("startLocalServices with persistent: true", () => {
     dirs.push(dir);
     const first = await startLocalServices({ dir, persistent: true, only: ["redis"] });
     await first.stop();
-    await expect(startLocalServices({ dir, only: ["redis"] })).rejects.toThrow(`already holds "redis/" from an earlier run`);
+    await expect(startLocalServices({ dir, only: ["redis"] })).rejects.toThrow(
+      `already holds "redis/" from an earlier run`,
+    );
   });
 
   it("without persistent, keeps no Redis data and records no ports", async () => {
@@ -199,7 +229,10 @@ describe("startLocalServices with persistent: true", () => {
     dirs.push(dir);
     own = await startLocalServices({ dir, only: ["redis"] });
     const redis = own.redis!;
-    const client = createClient({ socket: { host: redis.host, port: redis.port, reconnectStrategy: false }, password: redis.password });
+    const client = createClient({
+      socket: { host: redis.host, port: redis.port, reconnectStrategy: false },
+      password: redis.password,
+    });
     await client.connect();
     try {
       expect(await client.configGet("appendonly")).toStrictEqual({ appendonly: "no" });

@@ -20,20 +20,31 @@ describe("simulator async lifecycles in the instant profile", () => {
     expect(status(db)).toBe("installing");
     expect(status(await call(sim, "GET", `${SERVER_PATH}/database/schemas/${db.json.data.id}`))).toBe("installed");
 
-    const processCreated = await call(sim, "POST", `${SERVER_PATH}/background-processes`, { name: "q", command: "php artisan queue:work", user: "forge", processes: 1 });
+    const processCreated = await call(sim, "POST", `${SERVER_PATH}/background-processes`, {
+      name: "q",
+      command: "php artisan queue:work",
+      user: "forge",
+      processes: 1,
+    });
     expect(status(processCreated)).toBe("installing");
-    expect(status(await call(sim, "GET", `${SERVER_PATH}/background-processes/${processCreated.json.data.id}`))).toBe("running");
+    expect(status(await call(sim, "GET", `${SERVER_PATH}/background-processes/${processCreated.json.data.id}`))).toBe(
+      "running",
+    );
   });
 
   it("walks a deployment from queued to finished and a command from waiting to finished", async () => {
     const site = await createSite(sim, "pr-11.example.test");
     const deployment = await call(sim, "POST", `${SERVER_PATH}/sites/${site}/deployments`);
     expect(status(deployment)).toBe("queued");
-    expect(status(await call(sim, "GET", `${SERVER_PATH}/sites/${site}/deployments/${deployment.json.data.id}`))).toBe("finished");
+    expect(status(await call(sim, "GET", `${SERVER_PATH}/sites/${site}/deployments/${deployment.json.data.id}`))).toBe(
+      "finished",
+    );
     const afterDeploy = await call(sim, "GET", `/orgs/acme/sites/${site}`);
     expect(afterDeploy.json.data.attributes.deployment_status).toBe("deployed");
 
-    expect((await call(sim, "POST", `${SERVER_PATH}/sites/${site}/commands`, { command: "php artisan about" })).status).toBe(202);
+    expect(
+      (await call(sim, "POST", `${SERVER_PATH}/sites/${site}/commands`, { command: "php artisan about" })).status,
+    ).toBe(202);
     const commands = await call(sim, "GET", `${SERVER_PATH}/sites/${site}/commands?filter[status]=finished`);
     expect(commands.json.data.map((command: any) => command.attributes.command)).toEqual(["php artisan about"]);
   });
@@ -42,10 +53,22 @@ describe("simulator async lifecycles in the instant profile", () => {
     const site = await createSite(sim, "pr-12.example.test");
     const domains = await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`);
     const domain = `${SERVER_PATH}/sites/${site}/domains/${domains.json.data[0].id}`;
-    const created = await call(sim, "POST", `${domain}/certificates`, { type: "letsencrypt", enable: true, letsencrypt: { verification_method: "http-01" } });
-    expect(created.json.data.attributes).toMatchObject({ request_status: "verifying", status: "installing", active: false });
+    const created = await call(sim, "POST", `${domain}/certificates`, {
+      type: "letsencrypt",
+      enable: true,
+      letsencrypt: { verification_method: "http-01" },
+    });
+    expect(created.json.data.attributes).toMatchObject({
+      request_status: "verifying",
+      status: "installing",
+      active: false,
+    });
     const fetched = await call(sim, "GET", `${domain}/certificates/${created.json.data.id}`);
-    expect(fetched.json.data.attributes).toMatchObject({ request_status: "created", status: "installed", active: true });
+    expect(fetched.json.data.attributes).toMatchObject({
+      request_status: "created",
+      status: "installed",
+      active: true,
+    });
     expect((await call(sim, "GET", `${domain}/certificates/active`)).json.data.id).toBe(created.json.data.id);
     const siteNow = await call(sim, "GET", `/orgs/acme/sites/${site}`);
     expect(siteNow.json.data.attributes).toMatchObject({ https: true, url: "https://pr-12.example.test" });
@@ -57,7 +80,9 @@ describe("simulator async lifecycles in the instant profile", () => {
     const domain = `${SERVER_PATH}/sites/${site}/domains/${domainId}`;
     const certificate = (await call(sim, "POST", `${domain}/certificates`, { type: "letsencrypt" })).json.data.id;
     expect((await call(sim, "GET", `${domain}/certificates/active`)).status).toBe(404);
-    expect((await call(sim, "POST", `${domain}/certificates/${certificate}/actions`, { action: "enable" })).status).toBe(202);
+    expect(
+      (await call(sim, "POST", `${domain}/certificates/${certificate}/actions`, { action: "enable" })).status,
+    ).toBe(202);
     expect((await call(sim, "GET", `${domain}/certificates/${certificate}`)).json.data.attributes.active).toBe(true);
   });
 
@@ -101,7 +126,11 @@ describe("simulator async lifecycles in a fast-scaled realistic profile", () => 
   it("walks a deployment through queued, deploying and finished in order", async () => {
     const site = await createSite(sim, "pr-21.example.test");
     const created = await call(sim, "POST", `${SERVER_PATH}/sites/${site}/deployments`);
-    const seen = await statusesUntil(`${SERVER_PATH}/sites/${site}/deployments/${created.json.data.id}`, "finished", status(created));
+    const seen = await statusesUntil(
+      `${SERVER_PATH}/sites/${site}/deployments/${created.json.data.id}`,
+      "finished",
+      status(created),
+    );
     expect(seen).toEqual(["queued", "deploying", "finished"]);
   });
 

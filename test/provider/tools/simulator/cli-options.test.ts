@@ -3,14 +3,34 @@ import { parseCliOptions } from "../../../../tools/simulator/cli-options";
 describe("simulator command-line options", () => {
   it("reads flags, with repeatable servers and scopes", () => {
     const options = parseCliOptions(
-      ["--port", "8787", "--token", "t", "--org", "acme", "--server", "1:preview-1", "--server", "2:preview-2", "--profile", "instant", "--scopes", "server:view,site:create", "--openapi", "off"],
+      [
+        "--port",
+        "8787",
+        "--token",
+        "t",
+        "--org",
+        "acme",
+        "--server",
+        "1:preview-1",
+        "--server",
+        "2:preview-2",
+        "--profile",
+        "instant",
+        "--scopes",
+        "server:view,site:create",
+        "--openapi",
+        "off",
+      ],
       {},
     );
     expect(options).toMatchObject({
       port: 8787,
       token: "t",
       org: "acme",
-      servers: [{ id: 1, name: "preview-1" }, { id: 2, name: "preview-2" }],
+      servers: [
+        { id: 1, name: "preview-1" },
+        { id: 2, name: "preview-2" },
+      ],
       profile: "instant",
       tokenScopes: ["server:view", "site:create"],
       openapiPath: null,
@@ -41,7 +61,9 @@ describe("simulator command-line options", () => {
   });
 
   it("takes the hostile profile from FORGE_SIMULATOR_PROFILE", () => {
-    expect(parseCliOptions([], { FORGE_SIMULATOR_TOKEN: "t", FORGE_SIMULATOR_PROFILE: "hostile" }).profile).toBe("hostile");
+    expect(parseCliOptions([], { FORGE_SIMULATOR_TOKEN: "t", FORGE_SIMULATOR_PROFILE: "hostile" }).profile).toBe(
+      "hostile",
+    );
   });
 
   it.each([
@@ -60,11 +82,15 @@ describe("simulator main command", () => {
     const { spawn } = await import("child_process");
     const path = await import("path");
     const root = path.resolve(__dirname, "..", "..", "..", "..");
-    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "tools/simulator/main.ts", "--port", "0", "--profile", "instant"], {
-      cwd: root,
-      env: { ...process.env, FORGE_SIMULATOR_TOKEN: "cli-secret-token", TS_NODE_TRANSPILE_ONLY: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [require.resolve("ts-node/dist/bin.js"), "tools/simulator/main.ts", "--port", "0", "--profile", "instant"],
+      {
+        cwd: root,
+        env: { ...process.env, FORGE_SIMULATOR_TOKEN: "cli-secret-token", TS_NODE_TRANSPILE_ONLY: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = "";

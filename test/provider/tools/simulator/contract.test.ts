@@ -17,9 +17,15 @@ describe("simulator contract check against the OpenAPI file", () => {
   });
 
   it("rejects a site with an enum value the spec does not allow, naming the allowed values", async () => {
-    const response = await call(sim, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "pr-1.example.test", php_version: "php99" });
+    const response = await call(sim, "POST", `${SERVER_PATH}/sites`, {
+      type: "laravel",
+      name: "pr-1.example.test",
+      php_version: "php99",
+    });
     expect(response.status).toBe(422);
-    expect(response.json.errors.php_version[0]).toMatch(/^The selected php version is invalid; the contract allows: .*php84/);
+    expect(response.json.errors.php_version[0]).toMatch(
+      /^The selected php version is invalid; the contract allows: .*php84/,
+    );
     expect(response.json.message).toBe(response.json.errors.php_version[0]);
     expect(sim.state().sites).toHaveLength(0);
   });
@@ -27,11 +33,19 @@ describe("simulator contract check against the OpenAPI file", () => {
   it("rejects a body missing a required field with Laravel's message and field key", async () => {
     const response = await call(sim, "POST", `${SERVER_PATH}/database/users`, { password: "secret-value" });
     expect(response.status).toBe(422);
-    expect(response.json).toEqual({ message: "The name field is required.", errors: { name: ["The name field is required."] } });
+    expect(response.json).toEqual({
+      message: "The name field is required.",
+      errors: { name: ["The name field is required."] },
+    });
   });
 
   it("reports every failing field and counts the others in the message", async () => {
-    const response = await call(sim, "POST", `${SERVER_PATH}/background-processes`, { name: "worker", command: "php artisan queue:work", user: "www-data", processes: 0 });
+    const response = await call(sim, "POST", `${SERVER_PATH}/background-processes`, {
+      name: "worker",
+      command: "php artisan queue:work",
+      user: "www-data",
+      processes: 0,
+    });
     expect(response.status).toBe(422);
     expect(Object.keys(response.json.errors).sort()).toEqual(["processes", "user"]);
     expect(response.json.errors.user[0]).toContain("the contract allows: root, forge");
@@ -43,11 +57,21 @@ describe("simulator contract check against the OpenAPI file", () => {
     const site = await createSite(sim, "pr-2.example.test");
     const long = await call(sim, "POST", `${SERVER_PATH}/database/schemas`, { name: "d".repeat(64) });
     expect(long.json.errors.name).toEqual(["The name field must not be greater than 63 characters."]);
-    const rule = await call(sim, "POST", `${SERVER_PATH}/sites/${site}/security-rules`, { name: "auth", credentials: [{ username: "u".repeat(51) }] });
+    const rule = await call(sim, "POST", `${SERVER_PATH}/sites/${site}/security-rules`, {
+      name: "auth",
+      credentials: [{ username: "u".repeat(51) }],
+    });
     expect(rule.status).toBe(422);
-    expect(rule.json.errors["credentials.0.username"]).toEqual(["The credentials.0.username field must not be greater than 50 characters."]);
+    expect(rule.json.errors["credentials.0.username"]).toEqual([
+      "The credentials.0.username field must not be greater than 50 characters.",
+    ]);
     expect(rule.json.errors["credentials.0.password"]).toEqual(["The credentials.0.password field is required."]);
-    const isolated = await call(sim, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "pr-3.example.test", is_isolated: true, isolated_user: "Bad User" });
+    const isolated = await call(sim, "POST", `${SERVER_PATH}/sites`, {
+      type: "laravel",
+      name: "pr-3.example.test",
+      is_isolated: true,
+      isolated_user: "Bad User",
+    });
     expect(isolated.json.errors.isolated_user[0]).toContain("the contract requires the pattern");
   });
 
@@ -114,13 +138,17 @@ describe("simulator without the OpenAPI file", () => {
 
   it("reports the contract check as off in a property and one log line", () => {
     expect(sim.contractCheck).toBe(false);
-    expect(lines).toEqual([expect.stringContaining("contract check is off: no OpenAPI file at /nonexistent/openapi.yaml")]);
+    expect(lines).toEqual([
+      expect.stringContaining("contract check is off: no OpenAPI file at /nonexistent/openapi.yaml"),
+    ]);
   });
 
   it("still applies its own domain checks", async () => {
     const noType = await call(sim, "POST", `${SERVER_PATH}/sites`, { name: "pr-1.example.test" });
     expect(noType.json.errors).toEqual({ type: ["The type field is required."] });
-    expect((await call(sim, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "pr-1.example.test" })).status).toBe(202);
+    expect(
+      (await call(sim, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "pr-1.example.test" })).status,
+    ).toBe(202);
     const duplicate = await call(sim, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "PR-1.example.test" });
     expect(duplicate.json.errors).toEqual({ name: ["The name has already been taken."] });
     const badName = await call(sim, "POST", `${SERVER_PATH}/sites`, { type: "laravel", name: "../etc" });

@@ -25,16 +25,24 @@ describe("simulator empty-bodied answers", () => {
   });
 
   it("answers the healthcheck update with an empty 204", async () => {
-    const response = await call(sim, "PUT", `${SERVER_PATH}/sites/${site}/healthcheck`, { healthcheck_endpoint: "https://pr-40.example.test/up" });
+    const response = await call(sim, "PUT", `${SERVER_PATH}/sites/${site}/healthcheck`, {
+      healthcheck_endpoint: "https://pr-40.example.test/up",
+    });
     expect(response.status).toBe(204);
     expect(response.text).toBe("");
-    expect((await call(sim, "GET", `${SERVER_PATH}/sites/${site}/healthcheck`)).json.data.attributes.healthcheck_endpoint).toBe("https://pr-40.example.test/up");
+    expect(
+      (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/healthcheck`)).json.data.attributes.healthcheck_endpoint,
+    ).toBe("https://pr-40.example.test/up");
   });
 
   it("answers a delete with an empty 202, and the creates with a JSON:API body", async () => {
     const db = await call(sim, "POST", `${SERVER_PATH}/database/schemas`, { name: "pr_40" });
     expect(db.headers.get("content-type")).toBe("application/vnd.api+json");
-    expect(db.json.data).toMatchObject({ id: expect.any(String), type: "databases", links: { self: { href: `${sim.url}${SERVER_PATH}/database/schemas/${db.json.data.id}` } } });
+    expect(db.json.data).toMatchObject({
+      id: expect.any(String),
+      type: "databases",
+      links: { self: { href: `${sim.url}${SERVER_PATH}/database/schemas/${db.json.data.id}` } },
+    });
     const deleted = await call(sim, "DELETE", `${SERVER_PATH}/database/schemas/${db.json.data.id}`);
     expect(deleted.status).toBe(202);
     expect(deleted.text).toBe("");
@@ -43,6 +51,8 @@ describe("simulator empty-bodied answers", () => {
   it("applies the empty-202 updates: the site and its .env changed", async () => {
     const got = await call(sim, "GET", `/orgs/acme/sites/${site}`);
     expect(got.json.data.attributes).toMatchObject({ php_version: "php83", quick_deploy: false });
-    expect((await call(sim, "GET", `${SERVER_PATH}/sites/${site}/environment`)).json.data.attributes.content).toBe("APP_ENV=preview\n");
+    expect((await call(sim, "GET", `${SERVER_PATH}/sites/${site}/environment`)).json.data.attributes.content).toBe(
+      "APP_ENV=preview\n",
+    );
   });
 });

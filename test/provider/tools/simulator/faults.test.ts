@@ -49,14 +49,21 @@ describe("simulator fault injection", () => {
     expect((await call(sim, "GET", path)).json.data.attributes.status).toBe("failed");
     expect((await call(sim, "GET", `${path}/log`)).json.data.attributes.output).toContain("Deployment failed");
     const next = await call(sim, "POST", `${SERVER_PATH}/sites/${site}/deployments`);
-    expect((await call(sim, "GET", `${SERVER_PATH}/sites/${site}/deployments/${next.json.data.id}`)).json.data.attributes.status).toBe("finished");
+    expect(
+      (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/deployments/${next.json.data.id}`)).json.data.attributes
+        .status,
+    ).toBe("finished");
   });
 
   it("makes the next certificate fail and leaves the domain without an active certificate", async () => {
     const site = await createSite(sim, "pr-31.example.test");
     const domainId = (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains`)).json.data[0].id;
     const domain = `${SERVER_PATH}/sites/${site}/domains/${domainId}`;
-    sim.inject({ path: "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}/certificates", method: "POST", asyncOutcome: "failed" });
+    sim.inject({
+      path: "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}/certificates",
+      method: "POST",
+      asyncOutcome: "failed",
+    });
     const certificate = await call(sim, "POST", `${domain}/certificates`, { type: "letsencrypt", enable: true });
     const fetched = await call(sim, "GET", `${domain}/certificates/${certificate.json.data.id}`);
     expect(fetched.json.data.attributes).toMatchObject({ status: "failed", active: false });

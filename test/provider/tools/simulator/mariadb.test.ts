@@ -25,7 +25,9 @@ describe("simulator database side effects on a real MariaDB", () => {
   });
 
   async function schemaExists(name: string): Promise<boolean> {
-    const [rows] = await root.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [name]);
+    const [rows] = await root.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [
+      name,
+    ]);
     return (rows as unknown[]).length === 1;
   }
 
@@ -40,7 +42,10 @@ describe("simulator database side effects on a real MariaDB", () => {
   }
 
   async function passwordMatches(name: string, password: string): Promise<boolean> {
-    const [rows] = await root.query("SELECT authentication_string = PASSWORD(?) AS same FROM mysql.user WHERE User = ? AND Host = '%'", [password, name]);
+    const [rows] = await root.query(
+      "SELECT authentication_string = PASSWORD(?) AS same FROM mysql.user WHERE User = ? AND Host = '%'",
+      [password, name],
+    );
     return (rows as Array<{ same: number }>)[0]?.same === 1;
   }
 
@@ -56,13 +61,20 @@ describe("simulator database side effects on a real MariaDB", () => {
   it("creates a user for any host with its password and ALL on its databases, updates and drops it", async () => {
     const db = await call(sim, "POST", `${SERVER_PATH}/database/schemas`, { name: dbName });
     const other = await call(sim, "POST", `${SERVER_PATH}/database/schemas`, { name: `${dbName}_b` });
-    const user = await call(sim, "POST", `${SERVER_PATH}/database/users`, { name: userName, password: "first-Secret-1", database_ids: [Number(db.json.data.id)] });
+    const user = await call(sim, "POST", `${SERVER_PATH}/database/users`, {
+      name: userName,
+      password: "first-Secret-1",
+      database_ids: [Number(db.json.data.id)],
+    });
     expect(user.status).toBe(202);
     expect(await userHosts(userName)).toEqual(["%"]);
     expect(await passwordMatches(userName, "first-Secret-1")).toBe(true);
     expect(await grants(userName)).toContain(`GRANT ALL PRIVILEGES ON \`${dbName}\`.* TO \`${userName}\`@\`%\``);
 
-    const updated = await call(sim, "PUT", `${SERVER_PATH}/database/users/${user.json.data.id}`, { password: "second-Secret-2", database_ids: [Number(other.json.data.id)] });
+    const updated = await call(sim, "PUT", `${SERVER_PATH}/database/users/${user.json.data.id}`, {
+      password: "second-Secret-2",
+      database_ids: [Number(other.json.data.id)],
+    });
     expect(updated.status).toBe(202);
     expect(await passwordMatches(userName, "second-Secret-2")).toBe(true);
     const after = await grants(userName);
@@ -78,7 +90,11 @@ describe("simulator database side effects on a real MariaDB", () => {
 
   it("creates the inline user of a schema request with access to that schema", async () => {
     const inline = `${userName}_i`;
-    const db = await call(sim, "POST", `${SERVER_PATH}/database/schemas`, { name: `${dbName}_i`, user: inline, password: "inline-Secret-3" });
+    const db = await call(sim, "POST", `${SERVER_PATH}/database/schemas`, {
+      name: `${dbName}_i`,
+      user: inline,
+      password: "inline-Secret-3",
+    });
     expect(db.status).toBe(202);
     expect(await grants(inline)).toContain(`GRANT ALL PRIVILEGES ON \`${dbName}_i\`.* TO \`${inline}\`@\`%\``);
     expect(sim.state().databaseUsers.map((user) => user.name)).toContain(inline);
@@ -114,6 +130,8 @@ describe("simulator database side effects on a real MariaDB", () => {
       expect(log).not.toContain(secret);
       expect(state).not.toContain(secret);
     }
-    expect(sim.requests.find((request) => request.path.endsWith("/database/users") && request.method === "POST")?.bodyKeys).toEqual(["name", "password", "database_ids"]);
+    expect(
+      sim.requests.find((request) => request.path.endsWith("/database/users") && request.method === "POST")?.bodyKeys,
+    ).toEqual(["name", "password", "database_ids"]);
   });
 });

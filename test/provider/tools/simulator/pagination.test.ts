@@ -12,11 +12,21 @@ describe("simulator cursor pagination", () => {
   it("splits a list into pages that are followed through meta.next_cursor", async () => {
     const first = await call(sim, "GET", `${SERVER_PATH}/database/schemas`);
     expect(first.json.data.map((item: any) => item.attributes.name)).toEqual(["pr_1", "pr_2"]);
-    expect(first.json.meta).toMatchObject({ per_page: 2, prev_cursor: null, path: `${sim.url}${SERVER_PATH}/database/schemas` });
+    expect(first.json.meta).toMatchObject({
+      per_page: 2,
+      prev_cursor: null,
+      path: `${sim.url}${SERVER_PATH}/database/schemas`,
+    });
     expect(typeof first.json.meta.next_cursor).toBe("string");
-    expect(first.json.links.next).toBe(`${sim.url}${SERVER_PATH}/database/schemas?page%5Bcursor%5D=${first.json.meta.next_cursor}`);
+    expect(first.json.links.next).toBe(
+      `${sim.url}${SERVER_PATH}/database/schemas?page%5Bcursor%5D=${first.json.meta.next_cursor}`,
+    );
 
-    const second = await call(sim, "GET", `${SERVER_PATH}/database/schemas?page[cursor]=${first.json.meta.next_cursor}`);
+    const second = await call(
+      sim,
+      "GET",
+      `${SERVER_PATH}/database/schemas?page[cursor]=${first.json.meta.next_cursor}`,
+    );
     expect(second.json.data.map((item: any) => item.attributes.name)).toEqual(["pr_3"]);
     expect(second.json.meta.next_cursor).toBeNull();
     expect(typeof second.json.meta.prev_cursor).toBe("string");
@@ -35,9 +45,17 @@ describe("simulator cursor pagination", () => {
   it("keeps filters across pages and rejects a cursor from another filter or a forged one", async () => {
     const filtered = await call(sim, "GET", `${SERVER_PATH}/database/schemas?filter[name]=pr_&page[size]=1`);
     const next = filtered.json.meta.next_cursor;
-    const page2 = await call(sim, "GET", `${SERVER_PATH}/database/schemas?filter[name]=pr_&page[size]=1&page[cursor]=${next}`);
+    const page2 = await call(
+      sim,
+      "GET",
+      `${SERVER_PATH}/database/schemas?filter[name]=pr_&page[size]=1&page[cursor]=${next}`,
+    );
     expect(page2.json.data.map((item: any) => item.attributes.name)).toEqual(["pr_2"]);
-    const otherFilter = await call(sim, "GET", `${SERVER_PATH}/database/schemas?filter[name]=pr_1&page[cursor]=${next}`);
+    const otherFilter = await call(
+      sim,
+      "GET",
+      `${SERVER_PATH}/database/schemas?filter[name]=pr_1&page[cursor]=${next}`,
+    );
     expect(otherFilter.status).toBe(400);
     const forged = await call(sim, "GET", `${SERVER_PATH}/database/schemas?page[cursor]=not-a-cursor`);
     expect(forged.status).toBe(400);

@@ -11,21 +11,37 @@ async function observe(sim: Simulator): Promise<{ site: Json; rule: Json; clone:
     async () => (await call(sim, "GET", `/orgs/acme/sites/${siteId}`)).json.data.attributes,
     (attributes: Json) => attributes.status === "installed",
   );
-  await eventually(async () => (await call(sim, "GET", `/orgs/acme/sites/${sourceSiteId}`)).json.data.attributes.status, (status) => status === "installed");
+  await eventually(
+    async () => (await call(sim, "GET", `/orgs/acme/sites/${sourceSiteId}`)).json.data.attributes.status,
+    (status) => status === "installed",
+  );
   const rulesPath = `${SERVER_PATH}/sites/${siteId}/security-rules`;
-  const ruleId = (await call(sim, "POST", rulesPath, { name: "preview", credentials: [{ username: "u", password: "p-123456" }] })).json.data.id;
+  const ruleId = (
+    await call(sim, "POST", rulesPath, { name: "preview", credentials: [{ username: "u", password: "p-123456" }] })
+  ).json.data.id;
   const rule = (await call(sim, "GET", `${rulesPath}/${ruleId}`)).json.data.attributes;
   const domainOf = async (site: string): Promise<string> =>
     (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`)).json.data[0].id;
   const sourcePath = `${SERVER_PATH}/sites/${sourceSiteId}/domains/${await domainOf(sourceSiteId)}/certificates`;
-  const source = (await call(sim, "POST", sourcePath, { type: "letsencrypt", enable: true, letsencrypt: { verification_method: "dns-01" } })).json.data.id;
+  const source = (
+    await call(sim, "POST", sourcePath, {
+      type: "letsencrypt",
+      enable: true,
+      letsencrypt: { verification_method: "dns-01" },
+    })
+  ).json.data.id;
   const clonePath = `${SERVER_PATH}/sites/${siteId}/domains/${await domainOf(siteId)}/certificates`;
-  const cloneId = (await call(sim, "POST", clonePath, { type: "clone", enable: true, clone: { certificate_id: Number(source) } })).json.data.id;
+  const cloneId = (
+    await call(sim, "POST", clonePath, { type: "clone", enable: true, clone: { certificate_id: Number(source) } })
+  ).json.data.id;
   const clone = (await call(sim, "GET", `${clonePath}/${cloneId}`)).json.data.attributes;
   return { site, rule, clone };
 }
 
-async function observeWith(options: { quirks?: Partial<Quirks>; profile?: "hostile" }): Promise<{ site: Json; rule: Json; clone: Json }> {
+async function observeWith(options: {
+  quirks?: Partial<Quirks>;
+  profile?: "hostile";
+}): Promise<{ site: Json; rule: Json; clone: Json }> {
   const sim = await startTestSimulator({ profile: "instant", checkResponses: true, ...options, timeScale: 0.0005 });
   try {
     const seen = await observe(sim);
@@ -50,12 +66,15 @@ describe("simulator: quirks of the real Forge, each switchable on its own", () =
     expect(plain.clone.type).toBe("existing");
   });
 
-  it.each([["8.4"], ["PHP 8.4"]] as const)("phpVersionForm `%s` reports the site's php_version in that form and changes nothing else", async (form) => {
-    const seen = await observeWith({ quirks: { phpVersionForm: form } });
+  it.each([["8.4"], ["PHP 8.4"]] as const)(
+    "phpVersionForm `%s` reports the site's php_version in that form and changes nothing else",
+    async (form) => {
+      const seen = await observeWith({ quirks: { phpVersionForm: form } });
 
-    expect(seen.site.php_version).toBe(form);
-    expect(seen.site.quick_deploy).toBe(true);
-  });
+      expect(seen.site.php_version).toBe(form);
+      expect(seen.site.quick_deploy).toBe(true);
+    },
+  );
 
   it("quickDeployNullUntilWebhook reports quick_deploy as null although push-to-deploy was asked for", async () => {
     const seen = await observeWith({ quirks: { quickDeployNullUntilWebhook: true } });

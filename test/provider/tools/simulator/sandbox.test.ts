@@ -20,7 +20,9 @@ describe("simulator sandbox files and deployments", () => {
     const site = await createSite(sim, "pr-50.example.test");
     const envFile = path.join(root, "server-1", "pr-50.example.test", ".env");
     expect(fs.readFileSync(envFile, "utf8")).toContain("APP_URL=http://pr-50.example.test");
-    await call(sim, "PUT", `${SERVER_PATH}/sites/${site}/environment`, { environment: "APP_ENV=preview\nDB_DATABASE=pr_50\n" });
+    await call(sim, "PUT", `${SERVER_PATH}/sites/${site}/environment`, {
+      environment: "APP_ENV=preview\nDB_DATABASE=pr_50\n",
+    });
     expect(fs.readFileSync(envFile, "utf8")).toBe("APP_ENV=preview\nDB_DATABASE=pr_50\n");
     expect(fs.statSync(envFile).mode & 0o777).toBe(0o600);
     expect(sim.state().sites[0].sandboxPath).toBe(path.dirname(envFile));
@@ -47,7 +49,9 @@ describe("simulator sandbox files and deployments", () => {
     const deployment = await call(sim, "POST", `${SERVER_PATH}/sites/${site}/deployments`);
     const deploymentPath = `${SERVER_PATH}/sites/${site}/deployments/${deployment.json.data.id}`;
     expect((await call(sim, "GET", deploymentPath)).json.data.attributes.status).toBe("finished");
-    expect((await call(sim, "GET", `${deploymentPath}/log`)).json.data.attributes.output).toContain("Syntax check passed");
+    expect((await call(sim, "GET", `${deploymentPath}/log`)).json.data.attributes.output).toContain(
+      "Syntax check passed",
+    );
   });
 
   it("removes the site's folder when the site is deleted", async () => {

@@ -20,10 +20,16 @@ describe("simulator: site tags through include=tags", () => {
 
     expect(response.status).toBe(200);
     const relationships = Object.fromEntries(
-      response.json.data.map((site: { id: string; relationships: { tags: { data: unknown[] } } }) => [site.id, site.relationships.tags.data]),
+      response.json.data.map((site: { id: string; relationships: { tags: { data: unknown[] } } }) => [
+        site.id,
+        site.relationships.tags.data,
+      ]),
     );
     const names = Object.fromEntries(
-      response.json.included.map((tag: { id: string; type: string; attributes: { name: string } }) => [tag.id, `${tag.type}:${tag.attributes.name}`]),
+      response.json.included.map((tag: { id: string; type: string; attributes: { name: string } }) => [
+        tag.id,
+        `${tag.type}:${tag.attributes.name}`,
+      ]),
     );
     const namesOf = (siteId: string): string[] => relationships[siteId].map((ref: { id: string }) => names[ref.id]);
     expect(namesOf(tagged)).toStrictEqual(["tags:owner-a", "tags:shared"]);

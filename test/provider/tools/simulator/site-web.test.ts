@@ -68,7 +68,11 @@ describe("the simulated sites' web server (/__sites, a stand-in outside Forge's 
   it("answers 503 when the latest deployment failed", async () => {
     const siteId = await createSite(sim, "pr-72.example.dev");
     await deploy(sim, siteId);
-    sim.inject({ method: "POST", path: "/orgs/{organization}/servers/{server}/sites/{site}/deployments", asyncOutcome: "failed" });
+    sim.inject({
+      method: "POST",
+      path: "/orgs/{organization}/servers/{server}/sites/{site}/deployments",
+      asyncOutcome: "failed",
+    });
     await deploy(sim, siteId);
 
     expect(sim.state().deployments.map((deployment) => deployment.status)).toStrictEqual(["finished", "failed"]);
@@ -77,7 +81,9 @@ describe("the simulated sites' web server (/__sites, a stand-in outside Forge's 
 
   it("serves the path of the site's configured healthcheck endpoint instead of /up", async () => {
     const siteId = await createSite(sim, "pr-73.example.dev");
-    await call(sim, "PUT", `${SERVER_PATH}/sites/${siteId}/healthcheck`, { healthcheck_endpoint: "https://pr-73.example.dev/health/ping" });
+    await call(sim, "PUT", `${SERVER_PATH}/sites/${siteId}/healthcheck`, {
+      healthcheck_endpoint: "https://pr-73.example.dev/health/ping",
+    });
     await deploy(sim, siteId);
 
     expect((await visit(sim, "pr-73.example.dev", "/health/ping")).status).toBe(200);
@@ -111,7 +117,9 @@ describe("the simulated sites' web server (/__sites, a stand-in outside Forge's 
     });
 
     expect((await visit(sim, "pr-75.example.dev", "/up")).status).toBe(401);
-    expect((await visit(sim, "pr-75.example.dev", "/up", { username: "preview", password: "hunter2-pw" })).status).toBe(503);
+    expect((await visit(sim, "pr-75.example.dev", "/up", { username: "preview", password: "hunter2-pw" })).status).toBe(
+      503,
+    );
   });
 
   it("protects only the rule's path when the rule has one", async () => {

@@ -20,8 +20,13 @@ describe("simulator state, persistence and request log", () => {
 
     const second = await startTestSimulator({ statePath });
     try {
-      expect((await call(second, "GET", `/orgs/acme/sites/${site}`)).json.data.attributes).toMatchObject({ name: "pr-60.example.test", status: "installed" });
-      expect((await call(second, "GET", `${SERVER_PATH}/sites/${site}/environment`)).json.data.attributes.content).toBe("APP_ENV=kept\n");
+      expect((await call(second, "GET", `/orgs/acme/sites/${site}`)).json.data.attributes).toMatchObject({
+        name: "pr-60.example.test",
+        status: "installed",
+      });
+      expect((await call(second, "GET", `${SERVER_PATH}/sites/${site}/environment`)).json.data.attributes.content).toBe(
+        "APP_ENV=kept\n",
+      );
       expect(second.state().databases.map((database) => database.name)).toEqual(["pr_60"]);
       // New ids continue after the persisted ones instead of reusing them.
       const next = await createSite(second, "pr-61.example.test");
@@ -37,7 +42,9 @@ describe("simulator state, persistence and request log", () => {
   it("refuses a state file it did not write, naming the file", async () => {
     const statePath = path.join(dir, "foreign.json");
     fs.writeFileSync(statePath, JSON.stringify({ hello: "world" }));
-    await expect(startTestSimulator({ statePath })).rejects.toThrow(`Simulator state file ${statePath} is not a state file this simulator wrote`);
+    await expect(startTestSimulator({ statePath })).rejects.toThrow(
+      `Simulator state file ${statePath} is not a state file this simulator wrote`,
+    );
   });
 
   it("records method, path, query, status, time and body keys, never the token or body values", async () => {
@@ -50,8 +57,23 @@ describe("simulator state, persistence and request log", () => {
       await call(sim, "GET", `${SERVER_PATH}/sites?filter[name]=pr-62`);
       await call(sim, "GET", "/orgs", undefined, null);
       expect(sim.requests).toEqual([
-        { method: "PUT", path: `${SERVER_PATH}/sites/${site}/environment`, query: {}, status: 202, at: expect.any(Number), route: "/orgs/{organization}/servers/{server}/sites/{site}/environment", bodyKeys: ["environment"] },
-        { method: "GET", path: `${SERVER_PATH}/sites`, query: { "filter[name]": "pr-62" }, status: 200, at: expect.any(Number), route: "/orgs/{organization}/servers/{server}/sites" },
+        {
+          method: "PUT",
+          path: `${SERVER_PATH}/sites/${site}/environment`,
+          query: {},
+          status: 202,
+          at: expect.any(Number),
+          route: "/orgs/{organization}/servers/{server}/sites/{site}/environment",
+          bodyKeys: ["environment"],
+        },
+        {
+          method: "GET",
+          path: `${SERVER_PATH}/sites`,
+          query: { "filter[name]": "pr-62" },
+          status: 200,
+          at: expect.any(Number),
+          route: "/orgs/{organization}/servers/{server}/sites",
+        },
         { method: "GET", path: "/orgs", query: {}, status: 401, at: expect.any(Number) },
       ]);
       expect(sim.requests[0].at).toBeGreaterThanOrEqual(before);

@@ -10,7 +10,10 @@ describe("comment commands in Markdown that GitHub does not show as a plain para
     ["a fence opened on an ordered list-marker line", "1. ```sh\n   /destroy\n   ```"],
     ["a tilde fence opened on a star list-marker line", "* ~~~\n  /update reset-db\n  ~~~"],
     ["an HTML comment opened mid-line", "text <!--\n/destroy\n-->"],
-    ["an HTML comment opened mid-line and closed mid-line", "Deploying soon <!-- note for the bot\n/preview reset-db\n--> thanks"],
+    [
+      "an HTML comment opened mid-line and closed mid-line",
+      "Deploying soon <!-- note for the bot\n/preview reset-db\n--> thanks",
+    ],
     ["a lazy block-quote continuation line", "> quoted\n/destroy"],
     ["a lazy continuation after a longer quote", "> first\n> second\n/update"],
     ["a <pre> block", "<pre>\n/destroy\n</pre>"],
@@ -105,7 +108,9 @@ const constructs: Record<string, Construct> = {
   },
   listItem: { wrap: (inner) => `- note\n\n${indent(inner, 2)}` },
   fenceOnListMarker: { wrap: (inner) => `1. ${fenceFor(inner, "`")}\n${indent(inner, 3)}\n   ${fenceFor(inner, "`")}` },
-  fenceInListItem: { wrap: (inner) => `* log\n\n  ${fenceFor(inner, "~")}\n${indent(inner, 2)}\n  ${fenceFor(inner, "~")}` },
+  fenceInListItem: {
+    wrap: (inner) => `* log\n\n  ${fenceFor(inner, "~")}\n${indent(inner, 2)}\n  ${fenceFor(inner, "~")}`,
+  },
   // HTML comments do not nest: the first `-->` ends the outer one.
   htmlComment: { wrap: (inner) => `<!--\n${inner}\n-->`, holds: (inner) => !inner.includes("-->") },
   // A `<pre>` HTML block ends at the first `</pre>`.
@@ -124,7 +129,9 @@ const lineConstructs: Record<string, Wrap> = {
 };
 
 const hiddenCommand = fc.constantFrom("/destroy", "/update", "/update reset-db", "/destroy reset-db", "/preview now");
-const filler = fc.array(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 1, maxLength: 6 }).map((words) => words.join(" "));
+const filler = fc
+  .array(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 1, maxLength: 6 })
+  .map((words) => words.join(" "));
 
 const wrappedCommand = fc
   .record({

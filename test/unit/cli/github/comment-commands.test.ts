@@ -49,7 +49,10 @@ describe("parseCommentCommand", () => {
   });
 
   it("refuses options on /destroy", () => {
-    expect(parseCommentCommand("/destroy reset-db")).toMatchObject({ kind: "invalid", problem: "`/destroy` does not know the option `reset-db`; it takes no options." });
+    expect(parseCommentCommand("/destroy reset-db")).toMatchObject({
+      kind: "invalid",
+      problem: "`/destroy` does not know the option `reset-db`; it takes no options.",
+    });
   });
 
   it("refuses two different commands in one comment", () => {
@@ -58,7 +61,10 @@ describe("parseCommentCommand", () => {
 
   // The blank line ends the quote: without it, CommonMark (and GitHub) reads the command into the quote's paragraph.
   it("keeps reading after a fence that was closed and a quote that was ended", () => {
-    expect(parseCommentCommand("```\ncode\n```\n> quote\n\n/update reset-db")).toMatchObject({ kind: "command", command: { name: "update", resetDatabase: true, line: "/update reset-db" } });
+    expect(parseCommentCommand("```\ncode\n```\n> quote\n\n/update reset-db")).toMatchObject({
+      kind: "command",
+      command: { name: "update", resetDatabase: true, line: "/update reset-db" },
+    });
   });
 
   it("treats an unclosed fence as code to the end of the comment", () => {

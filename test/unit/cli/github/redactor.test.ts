@@ -20,8 +20,16 @@ describe("Redactor", () => {
 
   it("takes known secret variables from four characters and guesses others by name only when longer", () => {
     const redactor = new Redactor();
-    redactor.addFromEnv({ FORGE_TOKEN: "abc1", MY_API_TOKEN: "long-enough-token", OTHER_TOKEN: "short", PATH: "/usr/bin", CI: "true" });
-    expect(redactor.redact("abc1 long-enough-token short /usr/bin true")).toBe("[REDACTED] [REDACTED] short /usr/bin true");
+    redactor.addFromEnv({
+      FORGE_TOKEN: "abc1",
+      MY_API_TOKEN: "long-enough-token",
+      OTHER_TOKEN: "short",
+      PATH: "/usr/bin",
+      CI: "true",
+    });
+    expect(redactor.redact("abc1 long-enough-token short /usr/bin true")).toBe(
+      "[REDACTED] [REDACTED] short /usr/bin true",
+    );
   });
 
   it("takes the variable of every secret in the configuration key table, even below the length of a guess", () => {
@@ -33,12 +41,19 @@ describe("Redactor", () => {
 
   it("takes secret stack outputs, wrapped or named like one", () => {
     const redactor = new Redactor();
-    redactor.addFromOutputs({ url: "https://x", basicAuthPassword: "pw-one-1234", extra: { value: "pw-two-5678", secret: true }, siteId: 77 });
+    redactor.addFromOutputs({
+      url: "https://x",
+      basicAuthPassword: "pw-one-1234",
+      extra: { value: "pw-two-5678", secret: true },
+      siteId: 77,
+    });
     expect(redactor.redact("https://x pw-one-1234 pw-two-5678 77")).toBe("https://x [REDACTED] [REDACTED] 77");
   });
 
   it("removes generic secret shapes it was never told about", () => {
-    expect(new Redactor().redact("fetch https://user:ghp_abcdefghijklmnopqrstuvwxyz0123@github.com")).toBe("fetch https://[REDACTED]@github.com");
+    expect(new Redactor().redact("fetch https://user:ghp_abcdefghijklmnopqrstuvwxyz0123@github.com")).toBe(
+      "fetch https://[REDACTED]@github.com",
+    );
   });
 });
 

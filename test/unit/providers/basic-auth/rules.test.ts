@@ -45,8 +45,16 @@ describe("checkBasicAuthInputs", () => {
     ["serverId", { serverId: -1 }, "`serverId` must be a positive integer (the Forge server's id)"],
     ["siteId", { siteId: "5" }, "`siteId` must be a positive integer (the Forge site's id)"],
     ["name", { name: "" }, "`name` must be 1-255 characters without line breaks (the security rule's name in Forge)"],
-    ["name", { name: "n".repeat(256) }, "`name` must be 1-255 characters without line breaks (the security rule's name in Forge)"],
-    ["name", { name: "two\nlines" }, "`name` must be 1-255 characters without line breaks (the security rule's name in Forge)"],
+    [
+      "name",
+      { name: "n".repeat(256) },
+      "`name` must be 1-255 characters without line breaks (the security rule's name in Forge)",
+    ],
+    [
+      "name",
+      { name: "two\nlines" },
+      "`name` must be 1-255 characters without line breaks (the security rule's name in Forge)",
+    ],
     ["username", { username: "u".repeat(51) }, "`username` must be 1-50 characters (Forge's limit)"],
     ["username", { username: "" }, "`username` must be 1-50 characters (Forge's limit)"],
     [
@@ -54,8 +62,16 @@ describe("checkBasicAuthInputs", () => {
       { username: "user:name" },
       "`username` cannot contain `:` or control characters: HTTP basic auth splits on the first `:`",
     ],
-    ["password", { password: "" }, "`password` must be a non-empty string, or null to generate one for this environment"],
-    ["password", { password: 1234 }, "`password` must be a non-empty string, or null to generate one for this environment"],
+    [
+      "password",
+      { password: "" },
+      "`password` must be a non-empty string, or null to generate one for this environment",
+    ],
+    [
+      "password",
+      { password: 1234 },
+      "`password` must be a non-empty string, or null to generate one for this environment",
+    ],
     ["password", { password: "line\nbreak" }, "`password` cannot contain control characters (line breaks, tabs)"],
   ])("refuses a bad %s with a reason naming it", (property, change, reason) => {
     expect(checkBasicAuthInputs({ ...valid, ...change }).failures).toStrictEqual([{ property, reason }]);
@@ -69,7 +85,13 @@ describe("checkBasicAuthInputs", () => {
   });
 
   it("tolerates unknown preview values", () => {
-    const unknown = { serverId: UNKNOWN_SENTINEL, siteId: UNKNOWN_SENTINEL, name: UNKNOWN_SENTINEL, username: UNKNOWN_SENTINEL, password: UNKNOWN_SENTINEL };
+    const unknown = {
+      serverId: UNKNOWN_SENTINEL,
+      siteId: UNKNOWN_SENTINEL,
+      name: UNKNOWN_SENTINEL,
+      username: UNKNOWN_SENTINEL,
+      password: UNKNOWN_SENTINEL,
+    };
 
     expect(checkBasicAuthInputs(unknown).failures).toStrictEqual([]);
   });
@@ -108,14 +130,34 @@ describe("diffBasicAuth", () => {
 
   it.each([
     ["nothing changed with a generated password", outputs(), news, none],
-    ["nothing changed with a shared password", outputs({ password: SHARED, passwordGenerated: false }), { ...news, password: SHARED }, none],
+    [
+      "nothing changed with a shared password",
+      outputs({ password: SHARED, passwordGenerated: false }),
+      { ...news, password: SHARED },
+      none,
+    ],
     ["the username changed", outputs(), { ...news, username: "other" }, inPlace],
     ["the name changed", outputs(), { ...news, name: "renamed" }, inPlace],
     ["a shared password replaces a generated one", outputs(), { ...news, password: SHARED }, inPlace],
-    ["the shared password changed", outputs({ password: SHARED, passwordGenerated: false }), { ...news, password: "new-shared" }, inPlace],
-    ["a shared password gives way to a generated one", outputs({ password: SHARED, passwordGenerated: false }), news, inPlace],
+    [
+      "the shared password changed",
+      outputs({ password: SHARED, passwordGenerated: false }),
+      { ...news, password: "new-shared" },
+      inPlace,
+    ],
+    [
+      "a shared password gives way to a generated one",
+      outputs({ password: SHARED, passwordGenerated: false }),
+      news,
+      inPlace,
+    ],
     ["the password is unknown", outputs(), { ...news, password: UNKNOWN_SENTINEL }, inPlace],
-    ["the site changed", outputs(), { ...news, siteId: 6 }, { changes: true, replaces: ["siteId"], deleteBeforeReplace: true }],
+    [
+      "the site changed",
+      outputs(),
+      { ...news, siteId: 6 },
+      { changes: true, replaces: ["siteId"], deleteBeforeReplace: true },
+    ],
     [
       "the server is unknown",
       outputs(),
@@ -137,15 +179,22 @@ describe("decideAdoption", () => {
   it("adopts the rule carrying its name, even one limited to a path", () => {
     const own = { id: 3, name: "forge-previews", path: "/admin" };
 
-    expect(decideAdoption([{ id: 2, name: "staff", path: "/nova" }, own], "forge-previews", site)).toStrictEqual({ kind: "adopt", rule: own });
+    expect(decideAdoption([{ id: 2, name: "staff", path: "/nova" }, own], "forge-previews", site)).toStrictEqual({
+      kind: "adopt",
+      rule: own,
+    });
   });
 
   it("leaves other rules that protect only a path alone", () => {
-    expect(decideAdoption([{ id: 2, name: "staff", path: "/nova" }], "forge-previews", site)).toStrictEqual({ kind: "create" });
+    expect(decideAdoption([{ id: 2, name: "staff", path: "/nova" }], "forge-previews", site)).toStrictEqual({
+      kind: "create",
+    });
   });
 
   it("does not adopt a rule whose name only contains its own", () => {
-    expect(decideAdoption([{ id: 2, name: "forge-previews-old", path: "/x" }], "forge-previews", site)).toStrictEqual({ kind: "create" });
+    expect(decideAdoption([{ id: 2, name: "forge-previews-old", path: "/x" }], "forge-previews", site)).toStrictEqual({
+      kind: "create",
+    });
   });
 
   it.each([null, "", "/"])("refuses when someone else's rule already covers the whole site (path %p)", (path) => {

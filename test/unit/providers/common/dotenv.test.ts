@@ -1,5 +1,12 @@
 import fc from "fast-check";
-import { DotenvSyntaxError, formatDotenvLine, mergeDotenv, parseDotenv, quoteDotenvValue, removeDotenvKeys } from "../../../../providers/common/dotenv";
+import {
+  DotenvSyntaxError,
+  formatDotenvLine,
+  mergeDotenv,
+  parseDotenv,
+  quoteDotenvValue,
+  removeDotenvKeys,
+} from "../../../../providers/common/dotenv";
 import { parseWithPhpdotenv } from "../../../support/phpdotenv";
 
 const TRICKY_VALUES: Record<string, string> = {
@@ -30,10 +37,10 @@ describe("quoteDotenvValue", () => {
     ["base64:AbC+/dEf==", "base64:AbC+/dEf=="],
     ["My App", "'My App'"],
     ["pa$$word", "'pa$$word'"],
-    ["it's", "\"it's\""],
+    ["it's", '"it\'s"'],
     ['="', '"=\\""'],
     ["a\nb", '"a\\nb"'],
-    ["it's $5 \\ \"x\"", '"it\'s \\$5 \\\\ \\"x\\""'],
+    ['it\'s $5 \\ "x"', '"it\'s \\$5 \\\\ \\"x\\""'],
   ])("quotes %j as %s", (value, expected) => {
     expect(quoteDotenvValue(value)).toBe(expected);
   });
@@ -96,7 +103,14 @@ describe("mergeDotenv", () => {
     );
     const parsed = parseWithPhpdotenv(merged);
     expect(parsed).toStrictEqual({
-      ok: { APP_NAME: "Laravel", APP_ENV: "preview", STRIPE_SECRET: "sk_test_abc", MULTI: "first\nsecond", DB_DATABASE: "customer_pr_1", REDIS_DB: "3" },
+      ok: {
+        APP_NAME: "Laravel",
+        APP_ENV: "preview",
+        STRIPE_SECRET: "sk_test_abc",
+        MULTI: "first\nsecond",
+        DB_DATABASE: "customer_pr_1",
+        REDIS_DB: "3",
+      },
     });
   });
 

@@ -14,10 +14,13 @@ describe("linuxUserProblem", () => {
   });
 
   // A leading `_` is a system account, a trailing `$` a machine account; a digit, `-`, capital or `.` is not allowed.
-  it.each(["_apt", "1pr", "-pr", "Pr1", "host$", "pr.1", ""])("refuses %j, which does not start with a letter or holds another character", (user) => {
-    expect(linuxUserProblem(user)).toBe(START);
-    expect(LINUX_USER.test(user)).toBe(false);
-  });
+  it.each(["_apt", "1pr", "-pr", "Pr1", "host$", "pr.1", ""])(
+    "refuses %j, which does not start with a letter or holds another character",
+    (user) => {
+      expect(linuxUserProblem(user)).toBe(START);
+      expect(LINUX_USER.test(user)).toBe(false);
+    },
+  );
 
   it("refuses 33 characters", () => {
     expect(linuxUserProblem("a".repeat(33))).toBe("must be at most 32 characters");

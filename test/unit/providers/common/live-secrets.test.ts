@@ -13,7 +13,10 @@ describe("detectLiveSecret", () => {
     expect(detectLiveSecret(value)).toBe(kind);
   });
 
-  it.each(["sk_test_51HxYzAbCdEf", "pk_test_abc", "base64:AbCdEf==", "log", "AKIA-short", "whsec_test", ""])("lets %p through", (value) => {
-    expect(detectLiveSecret(value)).toBeNull();
-  });
+  it.each(["sk_test_51HxYzAbCdEf", "pk_test_abc", "base64:AbCdEf==", "log", "AKIA-short", "whsec_test", ""])(
+    "lets %p through",
+    (value) => {
+      expect(detectLiveSecret(value)).toBeNull();
+    },
+  );
 });

@@ -1,22 +1,54 @@
-import { LOG_TAIL_LINES, MIN_SECRET_LENGTH, REDACTED, redactSecrets, redactText, redactedLogTail } from "../../../../providers/common/redact";
+import {
+  LOG_TAIL_LINES,
+  MIN_SECRET_LENGTH,
+  REDACTED,
+  redactSecrets,
+  redactText,
+  redactedLogTail,
+} from "../../../../providers/common/redact";
 
 describe("redactSecrets", () => {
   it.each([
-    ["a known secret, wherever it appears", "connecting with pw-0d9a7e to db (pw-0d9a7e)", ["pw-0d9a7e"], `connecting with ${REDACTED} to db (${REDACTED})`],
+    [
+      "a known secret, wherever it appears",
+      "connecting with pw-0d9a7e to db (pw-0d9a7e)",
+      ["pw-0d9a7e"],
+      `connecting with ${REDACTED} to db (${REDACTED})`,
+    ],
     ["a known secret of the minimum length", "pin is 42xy", ["42xy"], `pin is ${REDACTED}`],
-    ["the URL-encoded form of a known secret", "mysql://u@h?password=p%40ss%2Fw0rd", ["p@ss/w0rd"], `mysql://u@h?password=${REDACTED}`],
+    [
+      "the URL-encoded form of a known secret",
+      "mysql://u@h?password=p%40ss%2Fw0rd",
+      ["p@ss/w0rd"],
+      `mysql://u@h?password=${REDACTED}`,
+    ],
     ["the JSON-escaped form of a known secret", '{"pw":"a\\"bc"}', ['a"bc'], `{"pw":"${REDACTED}"}`],
-    ["a longer secret before one it contains", "token abcdef-123 and abcdef", ["abcdef", "abcdef-123"], `token ${REDACTED} and ${REDACTED}`],
+    [
+      "a longer secret before one it contains",
+      "token abcdef-123 and abcdef",
+      ["abcdef", "abcdef-123"],
+      `token ${REDACTED} and ${REDACTED}`,
+    ],
     ["DB_PASSWORD=… lines", "DB_PASSWORD=hunter2", [], `DB_PASSWORD=${REDACTED}`],
     ["quoted values", 'MAIL_PASSWORD="my secret"', [], `MAIL_PASSWORD=${REDACTED}`],
     ["password: … in YAML or logs", "  password: s3cr3t", [], `  password: ${REDACTED}`],
     ["--password=… options", "mysql --password=s3cr3t -e 'select 1'", [], `mysql --password=${REDACTED} -e 'select 1'`],
     ["JSON keys naming a secret", '{"api_key": "k-123", "name": "x"}', [], `{"api_key": ${REDACTED}, "name": "x"}`],
     ["Laravel APP_KEY values anywhere", "key is base64:c2VjcmV0LWtleS1mb3ItdGVzdHM= now", [], `key is ${REDACTED} now`],
-    ["credentials in a git remote URL", "fatal: unable to access 'https://x-access-token:ghs_abcdefghijklmnopqrstu@github.com/acme/app.git/'", [], `fatal: unable to access 'https://${REDACTED}@github.com/acme/app.git/'`],
+    [
+      "credentials in a git remote URL",
+      "fatal: unable to access 'https://x-access-token:ghs_abcdefghijklmnopqrstu@github.com/acme/app.git/'",
+      [],
+      `fatal: unable to access 'https://${REDACTED}@github.com/acme/app.git/'`,
+    ],
     ["GitHub tokens on their own", "using ghp_abcdefghijklmnopqrstuvwxyz0123456789", [], `using ${REDACTED}`],
     ["bearer tokens", "Authorization: Bearer abc.def.ghi-jkl", [], `Authorization: Bearer ${REDACTED}`],
-    ["private key blocks across lines", "key:\n-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\nBBBB\n-----END OPENSSH PRIVATE KEY-----\ndone", [], `key:\n${REDACTED}\ndone`],
+    [
+      "private key blocks across lines",
+      "key:\n-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\nBBBB\n-----END OPENSSH PRIVATE KEY-----\ndone",
+      [],
+      `key:\n${REDACTED}\ndone`,
+    ],
     ["an unterminated private key block to the end", "-----BEGIN RSA PRIVATE KEY-----\nAAAA", [], REDACTED],
     ["STRIPE_KEY-style variables", "STRIPE_KEY=sk_live_abc", [], `STRIPE_KEY=${REDACTED}`],
   ])("redacts %s", (_what, text, secrets, expected) => {

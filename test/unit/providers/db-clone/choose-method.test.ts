@@ -66,7 +66,11 @@ describe("chooseMethod", () => {
     ["no file access", { fileAccess: "none" }, "neither root nor allowed passwordless sudo"],
     ["file-per-table off", { filePerTable: false }, "innodb_file_per_table is OFF"],
     ["no RELOAD", { globalPrivileges: new Set(["SELECT"]) }, "lacks RELOAD"],
-    ["no LOCK TABLES on the source", { sourcePrivileges: new Set(["SELECT"]) }, "lacks LOCK TABLES (FLUSH TABLES ... FOR EXPORT needs them)"],
+    [
+      "no LOCK TABLES on the source",
+      { sourcePrivileges: new Set(["SELECT"]) },
+      "lacks LOCK TABLES (FLUSH TABLES ... FOR EXPORT needs them)",
+    ],
     ["the source's directory missing", { tablespaceFiles: null }, "is MySQL on another host?"],
     ["no transportable table", { tablespaceFiles: new Set() }, "no table of the source can be transported"],
   ])("falls back to parallel-dump with %s", (_case, changes, reason) => {
@@ -102,7 +106,9 @@ describe("chooseMethod", () => {
   });
 
   it("refuses parallel-dump for a live source, whose tables it would read at different moments", () => {
-    expect(() => chooseMethod(inputs({ requested: "parallel-dump", liveSource: true }))).toThrow(/cannot read a live source consistently/);
+    expect(() => chooseMethod(inputs({ requested: "parallel-dump", liveSource: true }))).toThrow(
+      /cannot read a live source consistently/,
+    );
   });
 });
 

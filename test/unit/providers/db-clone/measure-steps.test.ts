@@ -7,7 +7,12 @@ import { sourceMeasureSteps } from "../../../../providers/db-clone/verify";
 const unusedRunner: CommandRunner = {
   exec: () => Promise.reject(new Error("building measuring steps must not run anything")),
 };
-const mysql = RemoteMysql.attach(unusedRunner, { mysql: "mariadb", dump: "mariadb-dump" }, "/tmp/fp-work/client.cnf", 60_000);
+const mysql = RemoteMysql.attach(
+  unusedRunner,
+  { mysql: "mariadb", dump: "mariadb-dump" },
+  "/tmp/fp-work/client.cnf",
+  60_000,
+);
 
 const table = (name: string, bytes: number, estimatedRows: number): TableInfo => ({
   name,
@@ -26,7 +31,12 @@ const source: SchemaInventory = {
   name: "shop_master",
   charset: "utf8mb4",
   collation: "utf8mb4_unicode_ci",
-  tables: [table("audit_log", 646_000_000, 580_000), table("order_items", 327_000_000, 2_540_000), table("orders", 126_000_000, 950_000), table("customers", 63_000_000, 320_000)],
+  tables: [
+    table("audit_log", 646_000_000, 580_000),
+    table("order_items", 327_000_000, 2_540_000),
+    table("orders", 126_000_000, 950_000),
+    table("customers", 63_000_000, 320_000),
+  ],
   hasMark: false,
   markHasSeal: false,
   views: [],
@@ -38,7 +48,9 @@ const source: SchemaInventory = {
 
 /** The tables each measuring session reads, in the order of the steps. */
 const tablesPerSession = (level: "counts" | "checksum"): string[][] =>
-  sourceMeasureSteps(mysql, source, level).map((step) => source.tables.map((t) => t.name).filter((name) => step.stdin?.includes(`\`${name}\``)));
+  sourceMeasureSteps(mysql, source, level).map((step) =>
+    source.tables.map((t) => t.name).filter((name) => step.stdin?.includes(`\`${name}\``)),
+  );
 
 describe("sourceMeasureSteps", () => {
   it("splits COUNT(*) across two sessions by estimated rows: the narrow table with the most rows counts alone", () => {

@@ -1,12 +1,22 @@
 import { referencingTablesFirst } from "../../../../providers/db-clone/schema-objects";
 
-const fk = (table: string, referencedTable: string, referencedSchema = "shop_pr_1") => ({ name: `${table}_fk`, table, referencedSchema, referencedTable });
+const fk = (table: string, referencedTable: string, referencedSchema = "shop_pr_1") => ({
+  name: `${table}_fk`,
+  table,
+  referencedSchema,
+  referencedTable,
+});
 
 describe("referencingTablesFirst", () => {
   it("puts every table before the tables it references, however they are listed", () => {
     const order = referencingTablesFirst(
       ["customers", "order_items", "orders", "products", "audit_log"],
-      [fk("orders", "customers"), fk("order_items", "orders"), fk("order_items", "products"), fk("audit_log", "orders")],
+      [
+        fk("orders", "customers"),
+        fk("order_items", "orders"),
+        fk("order_items", "products"),
+        fk("audit_log", "orders"),
+      ],
       "shop_pr_1",
     );
 

@@ -23,18 +23,33 @@ describe("checking a master's seal against the identities a clone read", () => {
   });
 
   it("vouches for every table whose file is unchanged: the seal's counts and checksums stand in for the source", () => {
-    const identities = parseFileIdentities(listing({ customers: SEAL.tables.customers!.file, orders: SEAL.tables.orders!.file }));
+    const identities = parseFileIdentities(
+      listing({ customers: SEAL.tables.customers!.file, orders: SEAL.tables.orders!.file }),
+    );
     const check = checkSeal(SEAL, identities, ["customers", "orders"], "checksum");
     expect(check.unvouched).toStrictEqual([]);
     expect(check.measure).toStrictEqual({
-      counts: new Map([["customers", 40], ["orders", 120]]),
-      sums: new Map([["customers", "111"], ["orders", "222"]]),
+      counts: new Map([
+        ["customers", 40],
+        ["orders", 120],
+      ]),
+      sums: new Map([
+        ["customers", "111"],
+        ["orders", "222"],
+      ]),
     });
   });
 
   it("vouches for nothing when one table changed, was never sealed, was not listed, or lacks a needed checksum", () => {
     const changed = SEAL.tables.orders!.file.replace(":131072:", ":147456:");
-    const identities = parseFileIdentities(listing({ customers: SEAL.tables.customers!.file, orders: changed, legacy: SEAL.tables.legacy!.file, fresh: "1:1:1:1:1" }));
+    const identities = parseFileIdentities(
+      listing({
+        customers: SEAL.tables.customers!.file,
+        orders: changed,
+        legacy: SEAL.tables.legacy!.file,
+        fresh: "1:1:1:1:1",
+      }),
+    );
     const check = checkSeal(SEAL, identities, ["customers", "orders", "legacy", "fresh", "unlisted"], "checksum");
     expect(check.measure).toBeNull();
     expect(check.unvouched).toStrictEqual([
@@ -46,7 +61,9 @@ describe("checking a master's seal against the identities a clone read", () => {
     expect(describeUnvouched(check.unvouched)).toBe(
       "`orders` (its file changed since the seal), `legacy` (the seal has no checksum for it), `fresh` (not in the seal), and 1 more",
     );
-    expect(checkSeal(SEAL, new Map(), ["customers"], "counts").unvouched).toStrictEqual([{ table: "customers", why: "its file was not listed" }]);
+    expect(checkSeal(SEAL, new Map(), ["customers"], "counts").unvouched).toStrictEqual([
+      { table: "customers", why: "its file was not listed" },
+    ]);
   });
 
   it("counts alone need no checksum", () => {

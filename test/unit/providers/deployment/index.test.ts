@@ -11,7 +11,10 @@ const secretOutputsByName = new Map<string, string[]>();
 function recordSecretOutputs(): void {
   const settings: { getMonitor(): unknown } = require("@pulumi/pulumi/runtime/settings");
   const monitor = settings.getMonitor() as {
-    registerResource(req: { getName(): string; getAdditionalsecretoutputsList(): string[] }, callback: unknown): unknown;
+    registerResource(
+      req: { getName(): string; getAdditionalsecretoutputsList(): string[] },
+      callback: unknown,
+    ): unknown;
   };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
@@ -56,8 +59,19 @@ describe("Deployment under mocks", () => {
       return created;
     });
 
-    for (const output of ["deploymentId", "status", "deployedAt", "scriptSha256", "healthStatus", "commitSha", "siteId"]) {
-      expect({ output, isOutput: pulumi.Output.isInstance(resource[output]) }).toStrictEqual({ output, isOutput: true });
+    for (const output of [
+      "deploymentId",
+      "status",
+      "deployedAt",
+      "scriptSha256",
+      "healthStatus",
+      "commitSha",
+      "siteId",
+    ]) {
+      expect({ output, isOutput: pulumi.Output.isInstance(resource[output]) }).toStrictEqual({
+        output,
+        isOutput: true,
+      });
     }
   });
 });

@@ -1,5 +1,10 @@
 import type { DeploymentInputs, DeploymentOutputs } from "../../../../providers/deployment";
-import { checkDeploymentInputs, deploymentScriptFor, diffDeployment, needsDeployment } from "../../../../providers/deployment/rules";
+import {
+  checkDeploymentInputs,
+  deploymentScriptFor,
+  diffDeployment,
+  needsDeployment,
+} from "../../../../providers/deployment/rules";
 import { sha256Hex } from "../../../../providers/deployment/script";
 import { UNKNOWN_SENTINEL as UNKNOWN } from "../../../../providers/runtime";
 
@@ -42,7 +47,15 @@ describe("checkDeploymentInputs", () => {
   });
 
   it("fills in defaults for the optional inputs", () => {
-    const { commitSha: _c, redeployToken: _r, extraScriptLines: _e, healthUrl: _h, healthAuth: _a, redactions: _x, ...required } = INPUTS;
+    const {
+      commitSha: _c,
+      redeployToken: _r,
+      extraScriptLines: _e,
+      healthUrl: _h,
+      healthAuth: _a,
+      redactions: _x,
+      ...required
+    } = INPUTS;
 
     const result = checkDeploymentInputs(required);
 
@@ -61,16 +74,44 @@ describe("checkDeploymentInputs", () => {
   it.each([
     ["serverId", 0, "`serverId` must be the positive integer id Forge gave the server"],
     ["siteId", "1003", "`siteId` must be the positive integer id Forge gave the site"],
-    ["siteDirectory", "home/forge/x", "`siteDirectory` must be an absolute path such as `/home/forge/pr-7.example.dev`"],
-    ["branch", "-rf", '`branch` starts with `-`, which git would read as an option (got "-rf"); pass the pull request\'s head branch as git names it'],
-    ["branch", "a b", '`branch` contains whitespace or one of ~ ^ : ? * [ \\ (got "a b"); pass the pull request\'s head branch as git names it'],
-    ["commitSha", "abc123", "`commitSha` must be a full commit id (40 or 64 hex digits), or null to deploy the branch head"],
-    ["redeployToken", 7, "`redeployToken` must be a string of at most 255 characters; change it to force a new deployment"],
+    [
+      "siteDirectory",
+      "home/forge/x",
+      "`siteDirectory` must be an absolute path such as `/home/forge/pr-7.example.dev`",
+    ],
+    [
+      "branch",
+      "-rf",
+      '`branch` starts with `-`, which git would read as an option (got "-rf"); pass the pull request\'s head branch as git names it',
+    ],
+    [
+      "branch",
+      "a b",
+      '`branch` contains whitespace or one of ~ ^ : ? * [ \\ (got "a b"); pass the pull request\'s head branch as git names it',
+    ],
+    [
+      "commitSha",
+      "abc123",
+      "`commitSha` must be a full commit id (40 or 64 hex digits), or null to deploy the branch head",
+    ],
+    [
+      "redeployToken",
+      7,
+      "`redeployToken` must be a string of at most 255 characters; change it to force a new deployment",
+    ],
     ["phpVersion", "8.4", expect.stringMatching(/^`phpVersion` must be one of .*php84/)],
-    ["extraScriptLines", ["ok", "two\nlines"], "`extraScriptLines[1]` contains a line break; pass each line as its own entry"],
+    [
+      "extraScriptLines",
+      ["ok", "two\nlines"],
+      "`extraScriptLines[1]` contains a line break; pass each line as its own entry",
+    ],
     ["extraScriptLines", "npm ci", "`extraScriptLines` must be a list of strings"],
     ["redactions", [1], "`redactions[0]` must be a string"],
-    ["healthUrl", "ftp://x/up", "`healthUrl` must be null (no health check) or an http(s) URL such as `https://pr-7.example.dev/up`"],
+    [
+      "healthUrl",
+      "ftp://x/up",
+      "`healthUrl` must be null (no health check) or an http(s) URL such as `https://pr-7.example.dev/up`",
+    ],
     ["healthUrl", "https://u:p@x/up", "`healthUrl` must not carry credentials; pass them in `healthAuth`"],
   ])("rejects %s = %j, naming the field", (property, value, reason) => {
     const result = checkDeploymentInputs({ ...INPUTS, [property]: value });
@@ -82,7 +123,11 @@ describe("checkDeploymentInputs", () => {
     const result = checkDeploymentInputs({ ...INPUTS, healthAuth: { username: "a:b-user", password: "" } });
 
     expect(result.failures).toStrictEqual([
-      { property: "healthAuth", reason: "`healthAuth.username` must be a non-empty string without `:` (at most 255 characters), or `healthAuth` null" },
+      {
+        property: "healthAuth",
+        reason:
+          "`healthAuth.username` must be a non-empty string without `:` (at most 255 characters), or `healthAuth` null",
+      },
       { property: "healthAuth", reason: "`healthAuth.password` must be a non-empty string, or `healthAuth` null" },
     ]);
     expect(JSON.stringify(result.failures)).not.toContain("a:b-user");
@@ -94,7 +139,12 @@ describe("checkDeploymentInputs", () => {
     const result = checkDeploymentInputs(news);
 
     expect(result.failures).toStrictEqual([]);
-    expect(result.inputs).toMatchObject({ siteId: UNKNOWN, commitSha: UNKNOWN, healthAuth: UNKNOWN, extraScriptLines: [UNKNOWN] });
+    expect(result.inputs).toMatchObject({
+      siteId: UNKNOWN,
+      commitSha: UNKNOWN,
+      healthAuth: UNKNOWN,
+      extraScriptLines: [UNKNOWN],
+    });
   });
 });
 
@@ -122,7 +172,11 @@ describe("diffDeployment", () => {
     ["another health URL", { healthUrl: "https://pr-7.example.dev/health" }],
     ["no health URL", { healthUrl: null }],
   ])("updates in place for %s", (_what, change) => {
-    expect(diffDeployment(olds, { ...INPUTS, ...change })).toStrictEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(diffDeployment(olds, { ...INPUTS, ...change })).toStrictEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it.each<[string, Partial<DeploymentOutputs>]>([
@@ -145,13 +199,21 @@ describe("diffDeployment", () => {
   });
 
   it.each(["serverId", "siteId"] as const)("replaces when %s changes", (field) => {
-    expect(diffDeployment(olds, { ...INPUTS, [field]: 4242 })).toStrictEqual({ changes: true, replaces: [field], deleteBeforeReplace: false });
+    expect(diffDeployment(olds, { ...INPUTS, [field]: 4242 })).toStrictEqual({
+      changes: true,
+      replaces: [field],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("reports a possible change and a replacement for unknown preview values", () => {
     const news = { ...INPUTS, siteId: UNKNOWN, commitSha: UNKNOWN } as unknown as DeploymentInputs;
 
-    expect(diffDeployment(olds, news)).toStrictEqual({ changes: true, replaces: ["siteId"], deleteBeforeReplace: false });
+    expect(diffDeployment(olds, news)).toStrictEqual({
+      changes: true,
+      replaces: ["siteId"],
+      deleteBeforeReplace: false,
+    });
   });
 });
 

@@ -14,7 +14,9 @@ const SHARED_PATH_INDIRECT = /\bmktemp\b|\$\{?TMPDIR\b/;
 function generatedLines(inputs: DeploymentScriptInputs): string[] {
   const script = buildDeploymentScript(inputs);
   const lines = script.split("\n");
-  return inputs.extraScriptLines.length === 0 ? lines : lines.slice(0, lines.length - 1 - inputs.extraScriptLines.length);
+  return inputs.extraScriptLines.length === 0
+    ? lines
+    : lines.slice(0, lines.length - 1 - inputs.extraScriptLines.length);
 }
 
 function sharedPathsIn(lines: string[]): string[] {
@@ -25,8 +27,12 @@ const SHA = "0123456789abcdef0123456789abcdef01234567";
 
 describe("the generated deploy script and shared temporary directories", () => {
   it("finds the stock Forge lock line a shared path, so the lint can catch what it is for", () => {
-    expect(sharedPathsIn(["    echo 'Restarting FPM...'; sudo -S service $FORGE_PHP_FPM reload ) 9>/tmp/fpmlock"])).toHaveLength(1);
-    expect(sharedPathsIn(["cp .env /var/tmp/x", "ls /dev/shm", "f=$(mktemp)", 'cd "${TMPDIR}"', "x >/tmp"])).toHaveLength(5);
+    expect(
+      sharedPathsIn(["    echo 'Restarting FPM...'; sudo -S service $FORGE_PHP_FPM reload ) 9>/tmp/fpmlock"]),
+    ).toHaveLength(1);
+    expect(
+      sharedPathsIn(["cp .env /var/tmp/x", "ls /dev/shm", "f=$(mktemp)", 'cd "${TMPDIR}"', "x >/tmp"]),
+    ).toHaveLength(5);
     expect(sharedPathsIn(["cd /home/pr1/tmpfiles", "echo /tmpx", "php artisan tmp:clean"])).toStrictEqual([]);
   });
 
@@ -47,7 +53,13 @@ describe("the generated deploy script and shared temporary directories", () => {
   });
 
   it("still locks the PHP-FPM reload, so concurrent deploys on the server do not reload it at once", () => {
-    const script = buildDeploymentScript({ siteDirectory: "/home/pr7/pr-7.example.dev", branch: "main", commitSha: null, phpVersion: "php84", extraScriptLines: [] });
+    const script = buildDeploymentScript({
+      siteDirectory: "/home/pr7/pr-7.example.dev",
+      branch: "main",
+      commitSha: null,
+      phpVersion: "php84",
+      extraScriptLines: [],
+    });
 
     expect(script).toMatch(/\( flock -w 10 9 \|\| exit 1\n.*service \$FORGE_PHP_FPM reload \) 9</);
   });

@@ -78,18 +78,27 @@ describe("buildDeploymentScript", () => {
   it("appends the app's own lines after the Laravel steps", () => {
     const script = buildDeploymentScript({ ...BASE, extraScriptLines: ["npm ci", "npm run build"] });
 
-    expect(script.endsWith("$FORGE_PHP artisan queue:restart\n\n# App-specific steps\nnpm ci\nnpm run build\n")).toBe(true);
+    expect(script.endsWith("$FORGE_PHP artisan queue:restart\n\n# App-specific steps\nnpm ci\nnpm run build\n")).toBe(
+      true,
+    );
   });
 
   it("passes bash -n", () => {
-    expect(bashSyntaxCheck(buildDeploymentScript({ ...BASE, extraScriptLines: ["npm ci"] }))).toStrictEqual({ status: 0, stderr: "" });
+    expect(bashSyntaxCheck(buildDeploymentScript({ ...BASE, extraScriptLines: ["npm ci"] }))).toStrictEqual({
+      status: 0,
+      stderr: "",
+    });
   });
 
   it("runs the checkout in the site directory with the branch and commit as single arguments", () => {
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-script-"));
     try {
       expect(runWithRecordingCommands(buildDeploymentScript(BASE), workdir)).toBe(
-        ["<cd [/home/forge/pr-7.example.dev]>", "<git [fetch] [origin] [feature/login]>", `<git [reset] [--hard] [${SHA}]>`].join("\n"),
+        [
+          "<cd [/home/forge/pr-7.example.dev]>",
+          "<git [fetch] [origin] [feature/login]>",
+          `<git [reset] [--hard] [${SHA}]>`,
+        ].join("\n"),
       );
     } finally {
       fs.rmSync(workdir, { recursive: true, force: true });
@@ -144,10 +153,15 @@ describe("quoteShellArgument", () => {
 
   it("makes bash print any string back unchanged", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 40 }).filter((value) => !value.includes("\u0000")), (value) => {
-        const printed = execFileSync("bash", ["-c", `printf '%s' ${quoteShellArgument(value)}`], { encoding: "utf8" });
-        expect(printed).toBe(value);
-      }),
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 40 }).filter((value) => !value.includes("\u0000")),
+        (value) => {
+          const printed = execFileSync("bash", ["-c", `printf '%s' ${quoteShellArgument(value)}`], {
+            encoding: "utf8",
+          });
+          expect(printed).toBe(value);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -181,13 +195,40 @@ describe("branchProblem", () => {
   });
 
   it("never accepts a branch that git check-ref-format --branch rejects", () => {
-    const alphabet = ["a", "b", "/", ".", "-", "@", "{", "~", "^", ":", "?", "*", "[", "\\", " ", "$", "'", ";", "`", "l", "o", "c", "k"];
+    const alphabet = [
+      "a",
+      "b",
+      "/",
+      ".",
+      "-",
+      "@",
+      "{",
+      "~",
+      "^",
+      ":",
+      "?",
+      "*",
+      "[",
+      "\\",
+      " ",
+      "$",
+      "'",
+      ";",
+      "`",
+      "l",
+      "o",
+      "c",
+      "k",
+    ];
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 8 }).map((chars) => chars.join("")), (branch) => {
-        if (branchProblem(branch) !== null) return;
-        const git = spawnSync("git", ["check-ref-format", "--branch", branch], { encoding: "utf8" });
-        expect({ branch, status: git.status }).toStrictEqual({ branch, status: 0 });
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 8 }).map((chars) => chars.join("")),
+        (branch) => {
+          if (branchProblem(branch) !== null) return;
+          const git = spawnSync("git", ["check-ref-format", "--branch", branch], { encoding: "utf8" });
+          expect({ branch, status: git.status }).toStrictEqual({ branch, status: 0 });
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -38,7 +38,9 @@ describe("preview database user names", () => {
         expect(isPreviewDatabaseUserName(names.databaseUser)).toBe(true);
         expect(prNumberOf(names.databaseUser, "user")).toBe(pr);
         expect(prNumberOf(names.database, "database")).toBe(pr);
-        expect(findOwnershipProblems({ ...valid, name: names.database, userName: names.databaseUser })).toStrictEqual([]);
+        expect(findOwnershipProblems({ ...valid, name: names.database, userName: names.databaseUser })).toStrictEqual(
+          [],
+        );
       }),
     );
   });
@@ -55,18 +57,47 @@ describe("checking ForgeDatabase inputs", () => {
   });
 
   it.each<[string, Record<string, unknown>, string, RegExp]>([
-    ["a production name", { name: "shop" }, "name", /^`name` must be a preview database name .*not "shop".*production is never a target$/],
+    [
+      "a production name",
+      { name: "shop" },
+      "name",
+      /^`name` must be a preview database name .*not "shop".*production is never a target$/,
+    ],
     ["an upper-case name", { name: "Shop_pr_12" }, "name", /not "Shop_pr_12"/],
     ["a non-string name", { name: 12 }, "name", /not 12/],
-    ["a protected preview-shaped name", { name: "shop_pr_12", protectedDatabases: ["shop_pr_12"] }, "name",
-      /^`name` "shop_pr_12" is listed in `protectedDatabases` .*production is never a target$/],
-    ["a user name over 16 characters", { userName: "customerportal_pr9" }, "userName", /at most 16 characters, not "customerportal_pr9"/],
+    [
+      "a protected preview-shaped name",
+      { name: "shop_pr_12", protectedDatabases: ["shop_pr_12"] },
+      "name",
+      /^`name` "shop_pr_12" is listed in `protectedDatabases` .*production is never a target$/,
+    ],
+    [
+      "a user name over 16 characters",
+      { userName: "customerportal_pr9" },
+      "userName",
+      /at most 16 characters, not "customerportal_pr9"/,
+    ],
     ["a non-preview user name", { userName: "forge" }, "userName", /not "forge"/],
-    ["a protected user name", { userName: "shop_pr12", protectedDatabases: ["shop_pr12"] }, "userName", /is listed in `protectedDatabases`/],
-    ["a user of another PR", { userName: "shop_pr13" }, "userName", /belongs to another pull request than `name` "shop_pr_12"/],
+    [
+      "a protected user name",
+      { userName: "shop_pr12", protectedDatabases: ["shop_pr12"] },
+      "userName",
+      /is listed in `protectedDatabases`/,
+    ],
+    [
+      "a user of another PR",
+      { userName: "shop_pr13" },
+      "userName",
+      /belongs to another pull request than `name` "shop_pr_12"/,
+    ],
     ["a zero server id", { serverId: 0 }, "serverId", /^`serverId` must be the Forge server's id/],
     ["a string server id", { serverId: "7" }, "serverId", /positive whole number/],
-    ["a protected list of numbers", { protectedDatabases: [1] }, "protectedDatabases", /must be a list of database names/],
+    [
+      "a protected list of numbers",
+      { protectedDatabases: [1] },
+      "protectedDatabases",
+      /must be a list of database names/,
+    ],
     ["a protected list that is a string", { protectedDatabases: "shop" }, "protectedDatabases", /must be a list/],
   ])("refuses %s with a failure naming the field", (_case, change, property, reason) => {
     const { failures } = checkForgeDatabaseInputs({ ...valid, ...change });
@@ -74,8 +105,18 @@ describe("checking ForgeDatabase inputs", () => {
   });
 
   it("reports every bad field at once", () => {
-    const { failures } = checkForgeDatabaseInputs({ serverId: -1, name: "shop", userName: "root", protectedDatabases: {} });
-    expect(failures.map((failure) => failure.property)).toStrictEqual(["serverId", "name", "userName", "protectedDatabases"]);
+    const { failures } = checkForgeDatabaseInputs({
+      serverId: -1,
+      name: "shop",
+      userName: "root",
+      protectedDatabases: {},
+    });
+    expect(failures.map((failure) => failure.property)).toStrictEqual([
+      "serverId",
+      "name",
+      "userName",
+      "protectedDatabases",
+    ]);
   });
 
   it("tolerates the preview unknown in any field", () => {
@@ -95,14 +136,31 @@ describe("diffing ForgeDatabase", () => {
 
   it.each<[string, Record<string, unknown>, Record<string, unknown>, ReturnType<typeof diffForgeDatabase>]>([
     ["nothing changed", {}, {}, { changes: false, replaces: [], deleteBeforeReplace: false }],
-    ["the protected list is reordered", { protectedDatabases: ["shop_master", "shop"] }, {},
-      { changes: false, replaces: [], deleteBeforeReplace: false }],
-    ["the protected list grows", { protectedDatabases: ["shop", "shop_master", "shop_old"] }, {},
-      { changes: true, replaces: [], deleteBeforeReplace: false }],
-    ["the protected list is unknown", { protectedDatabases: UNKNOWN }, {}, { changes: true, replaces: [], deleteBeforeReplace: false }],
+    [
+      "the protected list is reordered",
+      { protectedDatabases: ["shop_master", "shop"] },
+      {},
+      { changes: false, replaces: [], deleteBeforeReplace: false },
+    ],
+    [
+      "the protected list grows",
+      { protectedDatabases: ["shop", "shop_master", "shop_old"] },
+      {},
+      { changes: true, replaces: [], deleteBeforeReplace: false },
+    ],
+    [
+      "the protected list is unknown",
+      { protectedDatabases: UNKNOWN },
+      {},
+      { changes: true, replaces: [], deleteBeforeReplace: false },
+    ],
     ["the user went missing", {}, { userId: null }, { changes: true, replaces: [], deleteBeforeReplace: false }],
-    ["the name changes", { name: "shop_pr_13", userName: "shop_pr13" }, {},
-      { changes: true, replaces: ["name", "userName"], deleteBeforeReplace: true }],
+    [
+      "the name changes",
+      { name: "shop_pr_13", userName: "shop_pr13" },
+      {},
+      { changes: true, replaces: ["name", "userName"], deleteBeforeReplace: true },
+    ],
     ["the server changes", { serverId: 8 }, {}, { changes: true, replaces: ["serverId"], deleteBeforeReplace: true }],
     ["the name is unknown", { name: UNKNOWN }, {}, { changes: true, replaces: ["name"], deleteBeforeReplace: true }],
   ])("when %s", (_case, newChange, oldChange, expected) => {

@@ -28,7 +28,9 @@ describe("ForgeSite registration under mocks", () => {
   it("exposes every input and computed output as an Output property", () => {
     const fields = [...Object.keys(ARGS), "sourceControlProvider", "siteId", "siteDirectory", "url", "createdAt"];
 
-    const missing = fields.filter((field) => !pulumi.Output.isInstance((site as unknown as Record<string, unknown>)[field]));
+    const missing = fields.filter(
+      (field) => !pulumi.Output.isInstance((site as unknown as Record<string, unknown>)[field]),
+    );
 
     expect(missing).toStrictEqual([]);
   });

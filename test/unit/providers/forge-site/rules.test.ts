@@ -34,12 +34,30 @@ describe("domainProblem", () => {
     [`${"a".repeat(64)}.example.com`, "must have a first label of at most 63 characters"],
     [`pr.${"a".repeat(64)}.com`, `has a label longer than 63 characters (\`${"a".repeat(64)}\`)`],
     [`${Array.from({ length: 5 }, () => "b".repeat(60)).join(".")}.com`, "must be at most 253 characters"],
-    ["PR-1.example.com", "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash"],
-    ["-pr.example.com", "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash"],
-    ["pr-.example.com", "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash"],
-    ["pr..example.com", "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash"],
-    ["pr_1.example.com", "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash"],
-    ["example.com.", "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash"],
+    [
+      "PR-1.example.com",
+      "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash",
+    ],
+    [
+      "-pr.example.com",
+      "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash",
+    ],
+    [
+      "pr-.example.com",
+      "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash",
+    ],
+    [
+      "pr..example.com",
+      "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash",
+    ],
+    [
+      "pr_1.example.com",
+      "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash",
+    ],
+    [
+      "example.com.",
+      "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash",
+    ],
   ])("rejects %s", (domain, problem) => {
     expect(domainProblem(domain)).toBe(problem);
   });
@@ -160,8 +178,14 @@ describe("checkForgeSiteInputs", () => {
 
     expect(failures).toStrictEqual([
       { property: "serverId", reason: "`serverId` must be a positive integer (the Forge server id)" },
-      { property: "sourceControlProvider", reason: "`sourceControlProvider` must be one of `github`, `gitlab`, `bitbucket`" },
-      { property: "domain", reason: "`domain` must be a fully qualified DNS name such as `pr-123.preview.example.com`" },
+      {
+        property: "sourceControlProvider",
+        reason: "`sourceControlProvider` must be one of `github`, `gitlab`, `bitbucket`",
+      },
+      {
+        property: "domain",
+        reason: "`domain` must be a fully qualified DNS name such as `pr-123.preview.example.com`",
+      },
       {
         property: "isolatedUser",
         reason: "`isolatedUser` must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`",
@@ -170,7 +194,10 @@ describe("checkForgeSiteInputs", () => {
       { property: "webDirectory", reason: "`webDirectory` must start with `/` (e.g. `/public`)" },
       { property: "repository", reason: "`repository` must be `owner/name`" },
       { property: "branch", reason: "`branch` must not contain spaces or control characters" },
-      { property: "ownerTag", reason: "`ownerTag` must not be empty: it is the tag that marks the site as this stack's" },
+      {
+        property: "ownerTag",
+        reason: "`ownerTag` must not be empty: it is the tag that marks the site as this stack's",
+      },
       { property: "pushToDeploy", reason: "`pushToDeploy` must be a boolean" },
     ]);
   });
@@ -178,7 +205,9 @@ describe("checkForgeSiteInputs", () => {
   it("reports a missing field as not being a string", () => {
     const { domain: _missing, ...rest } = INPUTS;
 
-    expect(checkForgeSiteInputs(rest).failures).toStrictEqual([{ property: "domain", reason: "`domain` must be a string" }]);
+    expect(checkForgeSiteInputs(rest).failures).toStrictEqual([
+      { property: "domain", reason: "`domain` must be a string" },
+    ]);
   });
 
   it("lets unknown preview values through without failures", () => {
@@ -225,7 +254,15 @@ describe("diffForgeSite", () => {
     const unknownDomain = { ...INPUTS, domain: UNKNOWN_SENTINEL };
     const unknownBranch = { ...INPUTS, branch: UNKNOWN_SENTINEL };
 
-    expect(diffForgeSite(OUTPUTS, unknownDomain)).toStrictEqual({ changes: true, replaces: ["domain"], deleteBeforeReplace: true });
-    expect(diffForgeSite(OUTPUTS, unknownBranch)).toStrictEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(diffForgeSite(OUTPUTS, unknownDomain)).toStrictEqual({
+      changes: true,
+      replaces: ["domain"],
+      deleteBeforeReplace: true,
+    });
+    expect(diffForgeSite(OUTPUTS, unknownBranch)).toStrictEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 });

@@ -110,11 +110,15 @@ describe("updateSiteParams", () => {
 
     expect(updateSiteParams(site, { ...INPUTS, pushToDeploy: false })).toStrictEqual({});
     expect(updateSiteParams(site, { ...INPUTS, pushToDeploy: false }, { pushToDeploy: false })).toStrictEqual({});
-    expect(updateSiteParams(site, { ...INPUTS, pushToDeploy: false }, { pushToDeploy: true })).toStrictEqual({ pushToDeploy: false });
+    expect(updateSiteParams(site, { ...INPUTS, pushToDeploy: false }, { pushToDeploy: true })).toStrictEqual({
+      pushToDeploy: false,
+    });
   });
 
   it.each([["php84"], ["8.4"], ["PHP 8.4"], ["php8.4"]])("reads the PHP version `%s` as `php84`", (reported) => {
-    expect(updateSiteParams(siteLike({ phpVersion: reported }), { ...INPUTS, phpVersion: "php84" })).not.toHaveProperty("phpVersion");
+    expect(updateSiteParams(siteLike({ phpVersion: reported }), { ...INPUTS, phpVersion: "php84" })).not.toHaveProperty(
+      "phpVersion",
+    );
   });
 });
 
@@ -158,7 +162,12 @@ describe("outputsFor and outputsFromSite", () => {
       phpVersion: "php83",
       quickDeploy: false,
       createdAt: null,
-      repository: { provider: "github", url: "git@github.com:acme/customer-app.git", branch: "main", status: "installed" },
+      repository: {
+        provider: "github",
+        url: "git@github.com:acme/customer-app.git",
+        branch: "main",
+        status: "installed",
+      },
     });
 
     const outputs = outputsFromSite(site, outputsFor(INPUTS, siteLike()));
@@ -187,7 +196,9 @@ describe("siteProgress", () => {
   });
 
   it("accepts a repository status of null once Forge knows the repository URL", () => {
-    const site = siteLike({ repository: { provider: "github", url: "acme/customer-app", branch: "feature/login", status: null } });
+    const site = siteLike({
+      repository: { provider: "github", url: "acme/customer-app", branch: "feature/login", status: null },
+    });
 
     expect(siteProgress(site, INPUTS).done).toBe(true);
   });

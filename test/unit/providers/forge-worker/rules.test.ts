@@ -83,13 +83,25 @@ describe("worker settings validation", () => {
   });
 
   it("skips fields that are still unknown during preview, including the home-directory cross-check", () => {
-    expect(validateWorkerSettings({ ...SETTINGS, isolatedUser: UNKNOWN_SENTINEL, tries: UNKNOWN_SENTINEL })).toStrictEqual([]);
+    expect(
+      validateWorkerSettings({ ...SETTINGS, isolatedUser: UNKNOWN_SENTINEL, tries: UNKNOWN_SENTINEL }),
+    ).toStrictEqual([]);
   });
 
   it("reports every missing field at once", () => {
     expect(validateWorkerSettings({}).map((failure) => failure.property)).toStrictEqual([
-      "serverId", "siteId", "name", "isolatedUser", "directory", "phpVersion", "connection", "queues", "processes",
-      "tries", "timeoutSeconds", "sleepSeconds",
+      "serverId",
+      "siteId",
+      "name",
+      "isolatedUser",
+      "directory",
+      "phpVersion",
+      "connection",
+      "queues",
+      "processes",
+      "tries",
+      "timeoutSeconds",
+      "sleepSeconds",
     ]);
   });
 });
@@ -130,7 +142,8 @@ describe("quoting one argument for Supervisor", () => {
   );
 
   it("hands any printable argument to Supervisor's parser unchanged", () => {
-    const printable = (word: string): boolean => [...word].every((char) => char.charCodeAt(0) > 0x1f && char !== "\u007f");
+    const printable = (word: string): boolean =>
+      [...word].every((char) => char.charCodeAt(0) > 0x1f && char !== "\u007f");
     const words = fc.sample(fc.string({ unit: "grapheme", minLength: 0, maxLength: 24 }).filter(printable), 300);
     words.push("'", "''", "%", "%%", "%(ENV_HOME)s", "\\", "\\'", '"', "a b'c\"d%e\\f", "--name=x y");
 

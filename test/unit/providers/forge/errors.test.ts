@@ -103,9 +103,13 @@ describe("createForgeError", () => {
   });
 
   it("removes the token and declared secrets from the body and message", () => {
-    const error = response(422, { message: `Bad token ${TOKEN}`, errors: { password: ["hunter2-secret is weak"] } }, {
-      secrets: [TOKEN, "hunter2-secret"],
-    });
+    const error = response(
+      422,
+      { message: `Bad token ${TOKEN}`, errors: { password: ["hunter2-secret is weak"] } },
+      {
+        secrets: [TOKEN, "hunter2-secret"],
+      },
+    );
     const printed = `${error.message} ${JSON.stringify(error)} ${inspect(error, { depth: 10 })}`;
     expect(printed).not.toContain(TOKEN);
     expect(printed).not.toContain("hunter2-secret");

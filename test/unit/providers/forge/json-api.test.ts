@@ -88,7 +88,10 @@ describe("JSON:API decoding", () => {
   });
 
   it("reads singleton documents without requiring a numeric id", () => {
-    const env = decodeSingletonAttributes({ data: { id: "env-of-42", type: "environments", attributes: { content: "A=1" } } }, "environments");
+    const env = decodeSingletonAttributes(
+      { data: { id: "env-of-42", type: "environments", attributes: { content: "A=1" } } },
+      "environments",
+    );
     expect(env.string("content")).toBe("A=1");
   });
 });

@@ -9,7 +9,15 @@ import {
   isAnswerLost,
 } from "../../../../providers/forge";
 
-const init = (status: number) => ({ status, method: "POST", path: "/orgs/acme/servers/1/sites", body: null, detail: "x", retryAfterMs: null, operation: null });
+const init = (status: number) => ({
+  status,
+  method: "POST",
+  path: "/orgs/acme/servers/1/sites",
+  body: null,
+  detail: "x",
+  retryAfterMs: null,
+  operation: null,
+});
 const cause = new Error("transport");
 
 describe("isAnswerLost", () => {
@@ -18,7 +26,11 @@ describe("isAnswerLost", () => {
     ["a dropped connection", new ForgeNetworkError("POST", "/p", "ECONNRESET", "socket hang up", cause), true],
     ["a 5xx", new ForgeServerError(init(502)), true],
     ["a 2xx whose body cannot be read", new ForgeDecodeError("unreadable"), true],
-    ["a refused connection, which never reached Forge", new ForgeNetworkError("POST", "/p", "ECONNREFUSED", "refused", cause), false],
+    [
+      "a refused connection, which never reached Forge",
+      new ForgeNetworkError("POST", "/p", "ECONNREFUSED", "refused", cause),
+      false,
+    ],
     ["a 422, which Forge refused", new ForgeValidationError(init(422), { name: ["taken"] }), false],
     ["an error that is not Forge's", new Error("bug"), false],
   ])("says %s is %s", (_what, error, lost) => {
@@ -37,23 +49,38 @@ describe("createOrFindAfterLostAnswer", () => {
   it("returns what the create answered without looking anything up", async () => {
     const find = jest.fn(async () => "found");
 
-    await expect(createOrFindAfterLostAnswer(recovery(async () => "created", find))).resolves.toStrictEqual({ object: "created", lost: null });
+    await expect(createOrFindAfterLostAnswer(recovery(async () => "created", find))).resolves.toStrictEqual({
+      object: "created",
+      lost: null,
+    });
     expect(find).not.toHaveBeenCalled();
   });
 
   it("returns the object found by its owner mark when the answer was lost, with the lost error", async () => {
     const timeout = new ForgeTimeoutError("POST", "/p", "ECONNABORTED", 30_000, cause);
 
-    const outcome = await createOrFindAfterLostAnswer(recovery(() => Promise.reject(timeout), async () => "found"));
+    const outcome = await createOrFindAfterLostAnswer(
+      recovery(
+        () => Promise.reject(timeout),
+        async () => "found",
+      ),
+    );
 
     expect(outcome).toStrictEqual({ object: "found", lost: timeout });
   });
 
   it("fails saying Forge did not create it when the look-up finds nothing", async () => {
-    const failure = createOrFindAfterLostAnswer(recovery(() => Promise.reject(new ForgeServerError(init(500))), async () => undefined));
+    const failure = createOrFindAfterLostAnswer(
+      recovery(
+        () => Promise.reject(new ForgeServerError(init(500))),
+        async () => undefined,
+      ),
+    );
 
     await expect(failure).rejects.toThrow(ForgeLostCreateError);
-    await expect(failure).rejects.toThrow(/failed with 500: x\. No site `pr-1\.example\.test` on server 1 carrying the tag `forge-previews-demo-pr-1` exists afterwards/);
+    await expect(failure).rejects.toThrow(
+      /failed with 500: x\. No site `pr-1\.example\.test` on server 1 carrying the tag `forge-previews-demo-pr-1` exists afterwards/,
+    );
   });
 
   it("fails naming both errors and the way out when the look-up fails too", async () => {
@@ -64,7 +91,9 @@ describe("createOrFindAfterLostAnswer", () => {
       ),
     );
 
-    await expect(failure).rejects.toThrow(/timed out after 30000 ms\. Forge may have created .* failed too \(GET failed with 403\); `forge-previews destroy` removes it/);
+    await expect(failure).rejects.toThrow(
+      /timed out after 30000 ms\. Forge may have created .* failed too \(GET failed with 403\); `forge-previews destroy` removes it/,
+    );
   });
 
   it("rethrows a refusal as it is, without a look-up", async () => {

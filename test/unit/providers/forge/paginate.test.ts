@@ -5,7 +5,10 @@ function pagesOf(pages: number[][]) {
   const list = new Paginated<number>(async (cursor) => {
     asked.push(cursor);
     const index = cursor === null ? 0 : Number(cursor.slice(1));
-    const page: Page<number> = { items: pages[index] ?? [], nextCursor: index + 1 < pages.length ? `c${index + 1}` : null };
+    const page: Page<number> = {
+      items: pages[index] ?? [],
+      nextCursor: index + 1 < pages.length ? `c${index + 1}` : null,
+    };
     return page;
   });
   return { list, asked };
@@ -19,7 +22,11 @@ describe("Paginated", () => {
   });
 
   it("stops fetching once find has its match", async () => {
-    const { list, asked } = pagesOf([[1, 2], [3, 4], [5, 6]]);
+    const { list, asked } = pagesOf([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     await expect(list.find((n) => n === 3)).resolves.toBe(3);
     expect(asked).toStrictEqual([null, "c1"]);
   });

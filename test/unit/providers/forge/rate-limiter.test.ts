@@ -1,6 +1,10 @@
-import { SlidingWindowRateLimiter, configuredRateLimit, setSharedRateLimiter, sharedRateLimiter } from "../../../../providers/forge";
+import {
+  SlidingWindowRateLimiter,
+  configuredRateLimit,
+  setSharedRateLimiter,
+  sharedRateLimiter,
+} from "../../../../providers/forge";
 import { fakeTime } from "../../../support/fake-time";
-
 
 describe("SlidingWindowRateLimiter", () => {
   it("lets a burst up to the limit through, then waits for the oldest grant to leave the window", async () => {
@@ -56,7 +60,9 @@ describe("sharedRateLimiter", () => {
     const first = sharedRateLimiter();
     let fromCopy: unknown;
     jest.isolateModules(() => {
-      fromCopy = (require("../../../../providers/forge/rate-limiter") as typeof import("../../../../providers/forge/rate-limiter")).sharedRateLimiter();
+      fromCopy = (
+        require("../../../../providers/forge/rate-limiter") as typeof import("../../../../providers/forge/rate-limiter")
+      ).sharedRateLimiter();
     });
     expect(fromCopy).toBe(first);
     expect(sharedRateLimiter()).toBe(first);
@@ -81,7 +87,9 @@ describe("configuredRateLimit", () => {
   });
 
   it("refuses a value that is not a positive whole number, naming the variable", () => {
-    expect(() => configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "fast" })).toThrow("FORGE_PREVIEWS_RATE_LIMIT must be a whole number");
+    expect(() => configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "fast" })).toThrow(
+      "FORGE_PREVIEWS_RATE_LIMIT must be a whole number",
+    );
     expect(() => configuredRateLimit({ FORGE_PREVIEWS_RATE_LIMIT: "0" })).toThrow(RangeError);
   });
 });

@@ -1,7 +1,6 @@
 import { ForgeWaitTimeoutError, waitDone, waitFor, waitPending, type WaitResult } from "../../../../providers/forge";
 import { fakeTime } from "../../../support/fake-time";
 
-
 function statuses(...sequence: string[]) {
   let calls = 0;
   const check = async (): Promise<WaitResult<string>> => {
@@ -70,7 +69,12 @@ describe("waitFor", () => {
 
   it("reports that no status was seen when the check never gave one", async () => {
     const time = fakeTime();
-    const promise = waitFor(async () => waitPending(null), { what: "certificate 9", timeoutMs: 0, intervalMs: 10, ...time });
+    const promise = waitFor(async () => waitPending(null), {
+      what: "certificate 9",
+      timeoutMs: 0,
+      intervalMs: 10,
+      ...time,
+    });
     await expect(promise).rejects.toThrow("Timed out after 0 s waiting for certificate 9 (no status seen)");
   });
 });

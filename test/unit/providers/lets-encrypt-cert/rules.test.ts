@@ -7,7 +7,13 @@ import {
 } from "../../../../providers/lets-encrypt-cert/rules";
 import { UNKNOWN_SENTINEL } from "../../../../providers/runtime";
 
-const LETSENCRYPT = { serverId: 1, siteId: 12, domain: "pr-12.preview.example.com", mode: "letsencrypt", cloneCertificateId: null };
+const LETSENCRYPT = {
+  serverId: 1,
+  siteId: 12,
+  domain: "pr-12.preview.example.com",
+  mode: "letsencrypt",
+  cloneCertificateId: null,
+};
 const CLONE = { ...LETSENCRYPT, mode: "clone", cloneCertificateId: 77 };
 
 function certificate(overrides: Partial<Certificate>): Certificate {
@@ -63,16 +69,32 @@ describe("certificate input check", () => {
 
 describe("certificate replacement plan", () => {
   it("plans nothing when nothing changed", () => {
-    expect(planCertReplacement(LETSENCRYPT, LETSENCRYPT, "installed")).toStrictEqual({ replaces: [], deleteBeforeReplace: false });
+    expect(planCertReplacement(LETSENCRYPT, LETSENCRYPT, "installed")).toStrictEqual({
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it.each<[string, Record<string, unknown>, Record<string, unknown>, string[]]>([
     ["the domain moves", LETSENCRYPT, { domain: "pr-13.preview.example.com" }, ["domain"]],
     ["the site changes", LETSENCRYPT, { siteId: 13 }, ["siteId"]],
-    ["Let's Encrypt gives way to a clone", LETSENCRYPT, { mode: "clone", cloneCertificateId: 77 }, ["mode", "cloneCertificateId"]],
-    ["a clone gives way to Let's Encrypt", CLONE, { mode: "letsencrypt", cloneCertificateId: null }, ["mode", "cloneCertificateId"]],
+    [
+      "Let's Encrypt gives way to a clone",
+      LETSENCRYPT,
+      { mode: "clone", cloneCertificateId: 77 },
+      ["mode", "cloneCertificateId"],
+    ],
+    [
+      "a clone gives way to Let's Encrypt",
+      CLONE,
+      { mode: "letsencrypt", cloneCertificateId: null },
+      ["mode", "cloneCertificateId"],
+    ],
   ])("requests the new certificate before deleting the old one when %s", (_case, olds, change, replaces) => {
-    expect(planCertReplacement(olds, { ...olds, ...change }, "installed")).toStrictEqual({ replaces, deleteBeforeReplace: false });
+    expect(planCertReplacement(olds, { ...olds, ...change }, "installed")).toStrictEqual({
+      replaces,
+      deleteBeforeReplace: false,
+    });
   });
 
   it("deletes the old clone first when only the cloned certificate changes, so create cannot adopt it", () => {
@@ -90,11 +112,17 @@ describe("certificate replacement plan", () => {
   });
 
   it.each(["failed", "failed-unknown", "failed-runner"])("replaces a certificate that ended %s", (status) => {
-    expect(planCertReplacement(LETSENCRYPT, LETSENCRYPT, status)).toStrictEqual({ replaces: ["status"], deleteBeforeReplace: true });
+    expect(planCertReplacement(LETSENCRYPT, LETSENCRYPT, status)).toStrictEqual({
+      replaces: ["status"],
+      deleteBeforeReplace: true,
+    });
   });
 
   it("leaves a certificate that is still installing for the engine to resume", () => {
-    expect(planCertReplacement(LETSENCRYPT, LETSENCRYPT, "installing")).toStrictEqual({ replaces: [], deleteBeforeReplace: false });
+    expect(planCertReplacement(LETSENCRYPT, LETSENCRYPT, "installing")).toStrictEqual({
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 });
 
@@ -107,9 +135,19 @@ describe("which existing certificate may be adopted", () => {
     ["one of another kind", { type: "csr" }, "letsencrypt", false],
     ["an active clone (Forge reports it as existing)", { type: "existing" }, "clone", true],
     // The response enum has no `clone`: a clone may report the type of the certificate it copied.
-    ["a clone that reports the Let's Encrypt type of its wildcard source", { verificationMethod: "dns-01" }, "clone", true],
+    [
+      "a clone that reports the Let's Encrypt type of its wildcard source",
+      { verificationMethod: "dns-01" },
+      "clone",
+      true,
+    ],
     ["a clone that reports a Let's Encrypt type and no verification", { verificationMethod: null }, "clone", true],
-    ["this resource's own http-01 Let's Encrypt certificate in clone mode", { verificationMethod: "http-01" }, "clone", false],
+    [
+      "this resource's own http-01 Let's Encrypt certificate in clone mode",
+      { verificationMethod: "http-01" },
+      "clone",
+      false,
+    ],
     ["a failed clone", { verificationMethod: "dns-01", status: "failed", active: false }, "clone", false],
     ["an existing certificate in Let's Encrypt mode", { type: "existing" }, "letsencrypt", false],
   ])("%s: %s", (_case, overrides, mode, expected) => {
@@ -121,10 +159,22 @@ describe("what a certificate's state means for the wait", () => {
   it.each<[Partial<Certificate>, ReturnType<typeof assessCertificate>]>([
     [{}, { kind: "ready" }],
     [{ active: false }, { kind: "needs-enable" }],
-    [{ status: "installing", active: false, requestStatus: "verifying" }, { kind: "pending", status: "installing" }],
-    [{ status: "enabling", active: false }, { kind: "pending", status: "enabling" }],
-    [{ status: "failed", active: false }, { kind: "failed", status: "failed" }],
-    [{ status: "failed-runner", active: false }, { kind: "failed", status: "failed-runner" }],
+    [
+      { status: "installing", active: false, requestStatus: "verifying" },
+      { kind: "pending", status: "installing" },
+    ],
+    [
+      { status: "enabling", active: false },
+      { kind: "pending", status: "enabling" },
+    ],
+    [
+      { status: "failed", active: false },
+      { kind: "failed", status: "failed" },
+    ],
+    [
+      { status: "failed-runner", active: false },
+      { kind: "failed", status: "failed-runner" },
+    ],
   ])("%j is %j", (overrides, expected) => {
     expect(assessCertificate(certificate(overrides))).toStrictEqual(expected);
   });

@@ -8,11 +8,28 @@ import {
 } from "../../../../providers/preflight/rules";
 
 const VALID = {
-  stack: "pr-7", serverId: 1, masterDatabase: "shop_master", targetDatabase: "shop_pr_7", firstSlot: 2, lastSlot: 15, redisPort: 6379,
-  forgeApiUrl: "https://forge.laravel.com/api", forgeOrg: "acme", sshHost: "203.0.113.10", sshPort: 22, sshUser: "forge",
+  stack: "pr-7",
+  serverId: 1,
+  masterDatabase: "shop_master",
+  targetDatabase: "shop_pr_7",
+  firstSlot: 2,
+  lastSlot: 15,
+  redisPort: 6379,
+  forgeApiUrl: "https://forge.laravel.com/api",
+  forgeOrg: "acme",
+  sshHost: "203.0.113.10",
+  sshPort: 22,
+  sshUser: "forge",
   sshHostKeyFingerprint: "SHA256:" + "A".repeat(43),
 };
-const OUTPUTS: PreflightOutputs = { ...VALID, checkedAt: "2026-12-01T00:00:00.000Z", serverName: "web", masterSealedAt: null, masterDataAsOf: null, redisSlot: 2 };
+const OUTPUTS: PreflightOutputs = {
+  ...VALID,
+  checkedAt: "2026-12-01T00:00:00.000Z",
+  serverName: "web",
+  masterSealedAt: null,
+  masterDataAsOf: null,
+  redisSlot: 2,
+};
 
 describe("checkPreflightInputs", () => {
   it("accepts a preview's settings as they are", () => {
@@ -21,7 +38,11 @@ describe("checkPreflightInputs", () => {
 
   it.each<[string, Record<string, unknown>, string]>([
     ["a missing stack", { stack: undefined }, "`stack` must be a non-empty string"],
-    ["a master that is not a MySQL name", { masterDatabase: "shop-master" }, "`masterDatabase` must be a MySQL database name"],
+    [
+      "a master that is not a MySQL name",
+      { masterDatabase: "shop-master" },
+      "`masterDatabase` must be a MySQL database name",
+    ],
     ["a port out of range", { sshPort: 70000 }, "`sshPort` must be a whole number from 1 to 65535"],
     ["a range that ends before it starts", { firstSlot: 9, lastSlot: 3 }, "`lastSlot` must not be below `firstSlot`"],
   ])("refuses %s, naming the input", (_case, change, reason) => {
@@ -39,12 +60,17 @@ describe("diffPreflight", () => {
     expect(diffPreflight(OUTPUTS, VALID)).toStrictEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
-  it.each([["sshHostKeyFingerprint", "SHA256:" + "B".repeat(43)], ["masterDatabase", "shop_master2"], ["lastSlot", 13]])(
-    "runs the checks again in place when %s changes",
-    (field, value) => {
-      expect(diffPreflight(OUTPUTS, { ...VALID, [field]: value })).toStrictEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    },
-  );
+  it.each([
+    ["sshHostKeyFingerprint", "SHA256:" + "B".repeat(43)],
+    ["masterDatabase", "shop_master2"],
+    ["lastSlot", 13],
+  ])("runs the checks again in place when %s changes", (field, value) => {
+    expect(diffPreflight(OUTPUTS, { ...VALID, [field]: value })).toStrictEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
 });
 
 describe("formatAge and formatPreflightFailure", () => {

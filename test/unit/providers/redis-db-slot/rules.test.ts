@@ -5,11 +5,22 @@ import {
   diffRedisDbSlot,
 } from "../../../../providers/redis-db-slot/rules";
 
-const valid = { stack: "pr-7", app: "customer", pr: 7, firstSlot: 2, lastSlot: 15, redisHost: "127.0.0.1", redisPort: 6379 };
+const valid = {
+  stack: "pr-7",
+  app: "customer",
+  pr: 7,
+  firstSlot: 2,
+  lastSlot: 15,
+  redisHost: "127.0.0.1",
+  redisPort: 6379,
+};
 
 describe("checkRedisDbSlotInputs", () => {
   it("fills in the default range 2-15 and Redis at 127.0.0.1:6379", () => {
-    expect(checkRedisDbSlotInputs({ stack: "pr-7", app: "customer", pr: 7 })).toStrictEqual({ inputs: valid, failures: [] });
+    expect(checkRedisDbSlotInputs({ stack: "pr-7", app: "customer", pr: 7 })).toStrictEqual({
+      inputs: valid,
+      failures: [],
+    });
   });
 
   it("keeps only the known fields", () => {
@@ -22,7 +33,12 @@ describe("checkRedisDbSlotInputs", () => {
     ["an upper-case app", { app: "Customer" }, "app", "`app` must be a lower-case app name"],
     ["PR 0", { pr: 0 }, "pr", "`pr` must be a pull request number"],
     ["a fractional PR", { pr: 1.5 }, "pr", "`pr` must be a pull request number"],
-    ["a range starting at 0", { firstSlot: 0 }, "firstSlot", "databases 0 and 1 are production's REDIS_DB and REDIS_CACHE_DB"],
+    [
+      "a range starting at 0",
+      { firstSlot: 0 },
+      "firstSlot",
+      "databases 0 and 1 are production's REDIS_DB and REDIS_CACHE_DB",
+    ],
     ["a range starting at 1", { firstSlot: 1 }, "firstSlot", "`firstSlot` must be an integer from 2 to 1023"],
     ["a range ending at 1", { lastSlot: 1 }, "lastSlot", "`lastSlot` must be an integer from 2 to 1023"],
     ["a string slot", { firstSlot: "3" }, "firstSlot", "`firstSlot` must be an integer"],
@@ -52,12 +68,32 @@ describe("diffRedisDbSlot", () => {
     ["another app", { app: "shop" }, { changes: true, replaces: ["app"], deleteBeforeReplace: true }],
     ["another PR", { pr: 8 }, { changes: true, replaces: ["pr"], deleteBeforeReplace: true }],
     ["another Redis port", { redisPort: 6380 }, { changes: true, replaces: ["redisPort"], deleteBeforeReplace: true }],
-    ["a wider range still holding the slot", { lastSlot: 20 }, { changes: true, replaces: [], deleteBeforeReplace: false }],
-    ["a narrower range still holding the slot", { firstSlot: 5, lastSlot: 5 }, { changes: true, replaces: [], deleteBeforeReplace: false }],
-    ["a range that excludes the slot", { firstSlot: 6 }, { changes: true, replaces: ["firstSlot"], deleteBeforeReplace: true }],
-    ["a range ending below the slot", { firstSlot: 2, lastSlot: 4 }, { changes: true, replaces: ["lastSlot"], deleteBeforeReplace: true }],
+    [
+      "a wider range still holding the slot",
+      { lastSlot: 20 },
+      { changes: true, replaces: [], deleteBeforeReplace: false },
+    ],
+    [
+      "a narrower range still holding the slot",
+      { firstSlot: 5, lastSlot: 5 },
+      { changes: true, replaces: [], deleteBeforeReplace: false },
+    ],
+    [
+      "a range that excludes the slot",
+      { firstSlot: 6 },
+      { changes: true, replaces: ["firstSlot"], deleteBeforeReplace: true },
+    ],
+    [
+      "a range ending below the slot",
+      { firstSlot: 2, lastSlot: 4 },
+      { changes: true, replaces: ["lastSlot"], deleteBeforeReplace: true },
+    ],
     ["an unknown stack", { stack: UNKNOWN }, { changes: true, replaces: ["stack"], deleteBeforeReplace: true }],
-    ["an unknown range end", { lastSlot: UNKNOWN }, { changes: true, replaces: ["lastSlot"], deleteBeforeReplace: true }],
+    [
+      "an unknown range end",
+      { lastSlot: UNKNOWN },
+      { changes: true, replaces: ["lastSlot"], deleteBeforeReplace: true },
+    ],
   ])("with %s", (_case, change, expected) => {
     expect(diffRedisDbSlot(olds, { ...valid, ...change } as typeof valid)).toStrictEqual(expected);
   });

@@ -4,8 +4,16 @@ import { RedisSlotsExhaustedError } from "../../../../providers/redis";
 
 describe("RedisSlotsExhaustedError", () => {
   const error = new RedisSlotsExhaustedError(2, 4, "shop-pr-9", [
-    { slot: 3, kind: "claimed", claim: { stack: "shop-pr-7", app: "shop", pr: 7, claimedAt: "2026-03-01T10:00:00.000Z" } },
-    { slot: 2, kind: "claimed", claim: { stack: "pr-4", app: "customer", pr: 4, claimedAt: "2026-02-01T10:00:00.000Z" } },
+    {
+      slot: 3,
+      kind: "claimed",
+      claim: { stack: "shop-pr-7", app: "shop", pr: 7, claimedAt: "2026-03-01T10:00:00.000Z" },
+    },
+    {
+      slot: 2,
+      kind: "claimed",
+      claim: { stack: "pr-4", app: "customer", pr: 4, claimedAt: "2026-02-01T10:00:00.000Z" },
+    },
     { slot: 4, kind: "claimed", claim: null },
   ]);
 

@@ -1,5 +1,11 @@
 import fc from "fast-check";
-import { RedisReplyError, RespParser, RespProtocolError, type RespValue, encodeCommand } from "../../../../providers/redis";
+import {
+  RedisReplyError,
+  RespParser,
+  RespProtocolError,
+  type RespValue,
+  encodeCommand,
+} from "../../../../providers/redis";
 
 describe("encodeCommand", () => {
   it("encodes every argument as a length-prefixed bulk string", () => {

@@ -45,7 +45,11 @@ describe("toJsonSafe", () => {
     ["NaN", { port: Number.NaN }, "`outs.port` is NaN, which JSON cannot carry"],
     ["Infinity", { port: Number.POSITIVE_INFINITY }, "`outs.port` is Infinity, which JSON cannot carry"],
     ["a bigint", { size: BigInt(2) ** BigInt(60) }, "`outs.size` is a bigint"],
-    ["a Map", { tags: new Map([["a", "b"]]) }, "`outs.tags` is an instance of Map; convert it with Object.fromEntries()"],
+    [
+      "a Map",
+      { tags: new Map([["a", "b"]]) },
+      "`outs.tags` is an instance of Map; convert it with Object.fromEntries()",
+    ],
     ["a class instance", { error: new Error("boom") }, "`outs.error` is an instance of Error"],
   ])("rejects %s, naming the property path", (_kind, value, message) => {
     expect(() => toJsonSafe(value, "outs")).toThrow(message);
@@ -159,14 +163,19 @@ describe("readStackConfig", () => {
     expect(() => readStackConfig("x")).toThrow(
       expect.objectContaining({ message: expect.stringMatching(/^PULUMI_CONFIG is not valid JSON/) }),
     );
-    expect(() => readStackConfig("x")).toThrow(expect.objectContaining({ message: expect.not.stringContaining("secret-123") }));
+    expect(() => readStackConfig("x")).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret-123") }),
+    );
   });
 });
 
 describe("assertProviderModulePath", () => {
-  it.each(["providers/forge-site", "providers/redis-db-slot", "test/fixtures/providers/note-file"])("accepts %s", (p) => {
-    expect(() => assertProviderModulePath(p)).not.toThrow();
-  });
+  it.each(["providers/forge-site", "providers/redis-db-slot", "test/fixtures/providers/note-file"])(
+    "accepts %s",
+    (p) => {
+      expect(() => assertProviderModulePath(p)).not.toThrow();
+    },
+  );
 
   it.each([
     "providers/../secrets",

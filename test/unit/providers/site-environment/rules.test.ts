@@ -55,7 +55,11 @@ describe("checkSiteEnvironmentInputs", () => {
       '`values` key "1ST" is not a valid .env key: use letters, digits, `_` and `.`, starting with a letter or `_`',
     ],
     ["values", { values: { ...baseValues, PORT: 80 } }, "`values.PORT` must be a string"],
-    ["values", { values: { ...baseValues, NUL: "a\0b" } }, "`values.NUL` contains a NUL character, which a .env file cannot hold"],
+    [
+      "values",
+      { values: { ...baseValues, NUL: "a\0b" } },
+      "`values.NUL` contains a NUL character, which a .env file cannot hold",
+    ],
     [
       "values",
       { values: { ...baseValues, MAIL_MAILER: "smtp" } },
@@ -93,16 +97,23 @@ describe("checkSiteEnvironmentInputs", () => {
   });
 
   it.each(["log", "array"])("accepts MAIL_MAILER=%s", (mailer) => {
-    expect(checkSiteEnvironmentInputs({ ...valid, values: { ...baseValues, MAIL_MAILER: mailer } }).failures).toStrictEqual([]);
+    expect(
+      checkSiteEnvironmentInputs({ ...valid, values: { ...baseValues, MAIL_MAILER: mailer } }).failures,
+    ).toStrictEqual([]);
   });
 
   it("accepts a valid APP_KEY given in values", () => {
-    expect(checkSiteEnvironmentInputs({ ...valid, values: { ...baseValues, APP_KEY: KEY_A } }).failures).toStrictEqual([]);
+    expect(checkSiteEnvironmentInputs({ ...valid, values: { ...baseValues, APP_KEY: KEY_A } }).failures).toStrictEqual(
+      [],
+    );
   });
 
   it("tolerates unknown preview values everywhere without reporting them", () => {
     const unknownEverywhere = { serverId: UNKNOWN_SENTINEL, siteId: UNKNOWN_SENTINEL, values: UNKNOWN_SENTINEL };
-    const unknownValue = { ...valid, values: { ...baseValues, MAIL_MAILER: UNKNOWN_SENTINEL, DB_PASSWORD: UNKNOWN_SENTINEL } };
+    const unknownValue = {
+      ...valid,
+      values: { ...baseValues, MAIL_MAILER: UNKNOWN_SENTINEL, DB_PASSWORD: UNKNOWN_SENTINEL },
+    };
 
     expect(checkSiteEnvironmentInputs(unknownEverywhere).failures).toStrictEqual([]);
     expect(checkSiteEnvironmentInputs(unknownValue).failures).toStrictEqual([]);
@@ -142,7 +153,12 @@ describe("resolveAppKey", () => {
 
   it.each([
     ["values sets it", { ...baseValues, APP_KEY: KEY_B }, null, KEY_B],
-    ["values sets it over a generated one", { ...baseValues, APP_KEY: KEY_B }, { values: baseValues, appKey: KEY_A }, KEY_B],
+    [
+      "values sets it over a generated one",
+      { ...baseValues, APP_KEY: KEY_B },
+      { values: baseValues, appKey: KEY_A },
+      KEY_B,
+    ],
     ["first create without one", baseValues, null, KEY_B],
     ["an update keeps the generated one", baseValues, { values: baseValues, appKey: KEY_A }, KEY_A],
     [
@@ -162,7 +178,10 @@ describe("managedKeysFor and keysNoLongerManaged", () => {
   });
 
   it("lists keys that were managed before and are not any more, never APP_KEY", () => {
-    const olds = outputs({ values: { ...baseValues, OLD_FLAG: "1" }, managedKeys: ["APP_KEY", "GONE_FROM_STATE", "OLD_FLAG"] });
+    const olds = outputs({
+      values: { ...baseValues, OLD_FLAG: "1" },
+      managedKeys: ["APP_KEY", "GONE_FROM_STATE", "OLD_FLAG"],
+    });
 
     expect(keysNoLongerManaged(olds, baseValues)).toStrictEqual(["GONE_FROM_STATE", "OLD_FLAG"]);
   });
@@ -178,11 +197,26 @@ describe("diffSiteEnvironment", () => {
     ["a value changed", outputs(), { ...news, values: { ...baseValues, APP_NAME: "Other" } }, inPlace],
     ["a key was added", outputs(), { ...news, values: { ...baseValues, NEW: "1" } }, inPlace],
     ["a key was dropped", outputs(), { ...news, values: { MAIL_MAILER: "log" } }, inPlace],
-    ["a refresh found a managed key missing", outputs({ managedKeys: ["APP_NAME", "DB_PASSWORD", "MAIL_MAILER"] }), news, inPlace],
+    [
+      "a refresh found a managed key missing",
+      outputs({ managedKeys: ["APP_NAME", "DB_PASSWORD", "MAIL_MAILER"] }),
+      news,
+      inPlace,
+    ],
     ["a refresh found a drifted value", outputs({ values: { ...baseValues, MAIL_MAILER: "smtp" } }), news, inPlace],
     ["a value is unknown", outputs(), { ...news, values: { ...baseValues, DB_PASSWORD: UNKNOWN_SENTINEL } }, inPlace],
-    ["values are unknown", outputs(), { ...news, values: UNKNOWN_SENTINEL as unknown as Record<string, string> }, inPlace],
-    ["the site changed", outputs(), { ...news, siteId: 6 }, { changes: true, replaces: ["siteId"], deleteBeforeReplace: true }],
+    [
+      "values are unknown",
+      outputs(),
+      { ...news, values: UNKNOWN_SENTINEL as unknown as Record<string, string> },
+      inPlace,
+    ],
+    [
+      "the site changed",
+      outputs(),
+      { ...news, siteId: 6 },
+      { changes: true, replaces: ["siteId"], deleteBeforeReplace: true },
+    ],
     [
       "the server changed",
       outputs(),
