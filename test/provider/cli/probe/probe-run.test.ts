@@ -1,0 +1,132 @@
+import { SlidingWindowRateLimiter, setSharedRateLimiter } from "../../../../providers/forge";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../../../../tools/simulator";
+import { SECRETS } from "../../../support/github/harness";
+import {
+  EMPTY_PROBE_STATE,
+  type ProbeRun,
+  probeObjects,
+  readFixture,
+  removeRun,
+  runProbeCli,
+} from "../../../support/probe";
+
+interface Report {
+  failure: { step: string; message: string } | null;
+  leftovers: unknown[];
+  findings: { rows: string; settled: boolean; answer: string }[];
+}
+
+const SIMULATOR: SimulatorOptions = {
+  token: SECRETS.forgeToken,
+  org: "acme",
+  servers: [{ id: 77, name: "throwaway" }],
+  // The probe paces itself at 60 a minute in production; these runs make more calls than that per minute.
+  rateLimitPerMinute: 10_000,
+  log: () => undefined,
+};
+
+let sim: Simulator | undefined;
+const runs: ProbeRun[] = [];
+
+beforeAll(() => setSharedRateLimiter(new SlidingWindowRateLimiter({ limit: 10_000 })));
+
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  for (const run of runs.splice(0)) await removeRun(run);
+});
+
+async function probe(options: Partial<SimulatorOptions>, argv = ["--server", "77"]): Promise<ProbeRun> {
+  sim = await startSimulator({ ...SIMULATOR, ...options });
+  const run = await runProbeCli(sim, argv);
+  runs.push(run);
+  return run;
+}
+
+function answer(report: Report, rows: string): string {
+  const found = report.findings.find((finding) => finding.rows === rows);
+  if (found === undefined) throw new Error(`no finding for ${rows}`);
+  return found.answer;
+}
+
+describe("forge-previews probe against the simulator", () => {
+  it("refuses a missing or malformed --server before any Forge call", async () => {
+    const missing = await probe({}, []);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("`--server` is required");
+    const malformed = await runProbeCli(sim as Simulator, ["--server", "srv-1"]);
+    runs.push(malformed);
+    expect(malformed.code).toBe(2);
+    expect(malformed.err).toContain("`--server` must be a Forge server id");
+    expect((sim as Simulator).requests).toEqual([]);
+  });
+
+  it("settles what the default profile shows and leaves nothing behind", async () => {
+    const run = await probe({ profile: "instant" });
+    expect(run.err).not.toContain("error");
+    expect(run.code).toBe(0);
+    expect(probeObjects((sim as Simulator).state())).toEqual(EMPTY_PROBE_STATE);
+    expect(run.out).toContain("settled  issue 1, unknowns 1");
+    expect(run.out).toContain("no: the first read found the site");
+    expect(run.out).toContain("sent `php84`, reported `php84`; quick_deploy false");
+    expect(run.out).toMatch(/settled {2}unknowns 13, 14:.*\n\s+refused \(422: .*user/);
+    expect(run.out).toContain("the site then reported status `installed`, deployment_status `failed`");
+    expect(run.out).toContain("statuses `installing` → `installed`; listed");
+    expect(run.out).toMatch(/issue 14, unknowns 8:.*\n\s+accepted; the new site went .*`installed` as user `probe/);
+    const report = await readFixture<Report>(run.dir, "report.json");
+    expect(report.failure).toBeNull();
+    expect(report.leftovers).toEqual([]);
+    // The simulator saw every object go: sites, the certificate, the rule; the refused process was never made.
+    const deletes = (sim as Simulator).requests.filter((r) => r.method === "DELETE").map((r) => r.route);
+    expect(deletes).toEqual([
+      "/orgs/{organization}/servers/{server}/sites/{site}/domains/{domainRecord}/certificates/{certificate}",
+      "/orgs/{organization}/servers/{server}/sites/{site}/security-rules/{securityRule}",
+      "/orgs/{organization}/servers/{server}/sites/{site}",
+      "/orgs/{organization}/servers/{server}/sites/{site}",
+    ]);
+  });
+
+  it("names the hostile profile's forms in its report and leaves nothing behind", async () => {
+    const run = await probe({ profile: "hostile", timeScale: 0.005 });
+    expect(run.code).toBe(0);
+    expect(probeObjects((sim as Simulator).state())).toEqual(EMPTY_PROBE_STATE);
+    const report = await readFixture<Report>(run.dir, "report.json");
+    expect(answer(report, "issue 3, unknowns 3")).toBe(
+      "sent `php84`, reported `PHP 8.4`; quick_deploy null (created with push_to_deploy false)",
+    );
+    expect(answer(report, "issue 6, unknowns 20")).toBe("statuses null; listed in the site's rules");
+    expect(answer(report, "issue 4, unknowns 7")).toBe("first read: all tags present; after install: all tags present");
+  });
+
+  it("removes what it made when a step fails midway", async () => {
+    sim = await startSimulator({ ...SIMULATOR, profile: "hostile", timeScale: 0.005 });
+    sim.inject({
+      method: "POST",
+      path: "/orgs/{organization}/servers/{server}/sites/{site}/deployments",
+      status: 500,
+      times: Infinity,
+    });
+    const run = await runProbeCli(sim, ["--server", "77"]);
+    runs.push(run);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain("stopped early in step `deployment`");
+    expect(run.out).toContain("removed: site");
+    expect(probeObjects(sim.state())).toEqual(EMPTY_PROBE_STATE);
+    const report = await readFixture<Report>(run.dir, "report.json");
+    expect(answer(report, "issue 6, unknowns 20")).toContain("not reached");
+  });
+
+  it("tracks a security rule whose create answer was lost and removes it", async () => {
+    sim = await startSimulator({ ...SIMULATOR, profile: "instant" });
+    sim.inject({
+      method: "POST",
+      path: "/orgs/{organization}/servers/{server}/sites/{site}/security-rules",
+      lostAnswer: "reset",
+    });
+    const run = await runProbeCli(sim, ["--server", "77"]);
+    runs.push(run);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/removed: .*security rule \d+ \(forge-previews-probe-/);
+    expect(probeObjects(sim.state())).toEqual(EMPTY_PROBE_STATE);
+  });
+});
