@@ -89,11 +89,11 @@ export class RecordingForgeClient extends ForgeClient {
   /** The exchanges with every secret of the run removed: what may be written and shown. */
   redactedExchanges(): Exchange[] {
     return this.exchanges.map((exchange) => {
-      const body =
-        exchange.operation === ENV_OPERATION && exchange.status === null
-          ? withEnvironmentNamesOnly(exchange.body)
-          : exchange.body;
-      const out: Exchange = { ...exchange, ...(body !== undefined ? { body: this.redact(body) } : {}) };
+      const out: Exchange = { ...exchange };
+      if (exchange.body !== undefined) out.body = this.redact(exchange.body);
+      // After redaction: the names-only form is safe, and the generic patterns would eat its `NAME=` lines.
+      if (exchange.operation === ENV_OPERATION && exchange.status === null)
+        out.body = withEnvironmentNamesOnly(out.body, environmentContent(exchange.body));
       if (exchange.error !== undefined) out.error = this.redactString(exchange.error);
       return out;
     });
@@ -146,10 +146,10 @@ export function environmentNamesOnly(content: string): string {
     .join("\n");
 }
 
-function withEnvironmentNamesOnly(body: unknown): unknown {
+function withEnvironmentNamesOnly(body: unknown, original: string): unknown {
   const copy = structuredClone(body) as { data?: { attributes?: { content?: unknown } } } | null;
   const attributes = copy?.data?.attributes;
   if (attributes !== undefined && typeof attributes.content === "string")
-    attributes.content = environmentNamesOnly(attributes.content);
+    attributes.content = environmentNamesOnly(original);
   return copy;
 }

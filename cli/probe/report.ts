@@ -37,7 +37,7 @@ export function findings(o: Observations): Finding[] {
   add(
     "issue 1, unknowns 1",
     "does GET answer 404 right after a site's create?",
-    site && site.statuses.length > 0
+    site?.read
       ? site.notFoundReads === 0
         ? "no: the first read found the site"
         : `yes: ${site.notFoundReads} read(s) answered 404 before the site showed`
@@ -64,7 +64,7 @@ export function findings(o: Observations): Finding[] {
   add(
     "unknowns 4",
     "which required site attributes are null on a fresh site?",
-    site && site.statuses.length > 0
+    site?.read
       ? site.nullAttributes.length === 0
         ? "none"
         : site.nullAttributes.map((key) => `\`${key}\``).join(", ")
@@ -73,7 +73,7 @@ export function findings(o: Observations): Finding[] {
   add(
     "issue 4, unknowns 7",
     "are tags applied at create?",
-    site && site.statuses.length > 0
+    site?.read
       ? `first read: ${tags(site.tagsAtFirstRead, o.names.tags)}; after install: ${site.statuses.includes("installed") ? tags(site.tagsAfterInstall, o.names.tags) : "not installed"}`
       : null,
   );

@@ -50,7 +50,9 @@ export interface Observations {
     createBodyEmpty: boolean;
     /** How many reads answered 404 before the site showed. */
     notFoundReads: number;
-    /** Every status read, consecutive repeats folded. */
+    /** Whether any read found the site. */
+    read: boolean;
+    /** The create's status, then every status read, consecutive repeats folded. */
     statuses: string[];
     phpVersionSent: string;
     phpVersionReported: string | null;
@@ -284,7 +286,8 @@ export class Probe {
       id: created.id,
       createBodyEmpty: lastBodyEmpty(this.client, "organizations.servers.sites.store"),
       notFoundReads: 0,
-      statuses: [],
+      read: false,
+      statuses: [created.status],
       phpVersionSent: this.settings.phpVersion,
       phpVersionReported: null,
       quickDeploy: null,
@@ -293,7 +296,6 @@ export class Probe {
       tagsAfterInstall: null,
     };
     this.observations.site = seen;
-    let firstRead = true;
     const site = await this.wait(`site ${created.id} (${name}) to finish installing`, async () => {
       let read: Site;
       try {
@@ -303,8 +305,8 @@ export class Probe {
         seen.notFoundReads += 1;
         return waitPending("404");
       }
-      if (firstRead) {
-        firstRead = false;
+      if (!seen.read) {
+        seen.read = true;
         const attributes = lastAttributes(this.client);
         seen.nullAttributes = REQUIRED_SITE_ATTRIBUTES.filter((key) => attributes[key] === null);
         seen.tagsAtFirstRead = await this.tagsOf(name);

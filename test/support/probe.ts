@@ -6,8 +6,37 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { main } from "../../cli/main";
-import type { Simulator, SimulatorState } from "../../tools/simulator";
+import type { Simulator, SimulatorOptions, SimulatorState } from "../../tools/simulator";
+import type { Env } from "../../cli/cli-config";
+import type { Exchange } from "../../cli/probe/recorder";
+import { readFieldErrors } from "../../providers/forge";
 import { SECRETS, SSH_PRIVATE_KEY, sharedConfig } from "./github/harness";
+
+/** The throwaway server the probe is pointed at. */
+export const PROBE_SERVER_ID = 77;
+
+/** A simulator with one throwaway server, its token the one `probeEnv` gives. */
+export function probeSimulatorOptions(overrides: Partial<SimulatorOptions> = {}): SimulatorOptions {
+  return {
+    token: SECRETS.forgeToken,
+    org: "acme",
+    servers: [{ id: PROBE_SERVER_ID, name: "throwaway" }],
+    // The probe paces itself at 60 a minute against Forge; a test makes more calls than that per minute.
+    rateLimitPerMinute: 10_000,
+    log: () => undefined,
+    ...overrides,
+  };
+}
+
+/** The shared configuration and secrets as a runner gives them, with the simulator as Forge and short polls. */
+export function probeEnv(sim: Simulator): Env {
+  return {
+    FORGE_PREVIEWS_CONFIG: sharedConfig({ "forge-previews:forgeApiUrl": sim.url }),
+    FORGE_TOKEN: SECRETS.forgeToken,
+    FORGE_PREVIEWS_SSH_PRIVATE_KEY: SSH_PRIVATE_KEY,
+    FORGE_PREVIEWS_POLL_MS: "20",
+  };
+}
 
 export interface ProbeRun {
   code: number;
@@ -24,12 +53,7 @@ export async function runProbeCli(sim: Simulator, argv: string[]): Promise<Probe
   const code = await main(["probe", ...argv, ...(argv.includes("--out") ? [] : ["--out", dir])], {
     out: (text) => out.push(text),
     err: (text) => err.push(text),
-    env: {
-      FORGE_PREVIEWS_CONFIG: sharedConfig({ "forge-previews:forgeApiUrl": sim.url }),
-      FORGE_TOKEN: SECRETS.forgeToken,
-      FORGE_PREVIEWS_SSH_PRIVATE_KEY: SSH_PRIVATE_KEY,
-      FORGE_PREVIEWS_POLL_MS: "20",
-    },
+    env: probeEnv(sim),
     cwd: dir,
   });
   return { code, out: out.join("\n"), err: err.join("\n"), dir };
@@ -63,3 +87,30 @@ export const EMPTY_PROBE_STATE = {
   securityRules: [],
   deployments: [],
 };
+
+/** Every answer's form, without values: per operation, each attribute path with its JSON type, and each refusal. */
+export function answerShapes(exchanges: readonly Exchange[]): Record<string, string[]> {
+  const shapes: Record<string, Set<string>> = {};
+  for (const exchange of exchanges) {
+    const into = (shapes[exchange.operation] ??= new Set());
+    if (exchange.status !== null) {
+      into.add(`answered ${exchange.status}: ${Object.keys(readFieldErrors(exchange.body)).sort().join(", ")}`);
+      continue;
+    }
+    const data = (exchange.body as { data?: unknown } | null)?.data;
+    for (const resource of Array.isArray(data) ? data : data === undefined ? [] : [data]) {
+      const attributes = (resource as { attributes?: unknown }).attributes;
+      for (const entry of typedPaths(attributes, "")) into.add(entry);
+    }
+    if (exchange.body === null) into.add("empty");
+  }
+  return Object.fromEntries(Object.entries(shapes).map(([operation, set]) => [operation, [...set].sort()]));
+}
+
+function typedPaths(value: unknown, at: string): string[] {
+  if (value === null) return [`${at}: null`];
+  if (Array.isArray(value)) return [`${at}: array`];
+  if (typeof value === "object")
+    return Object.entries(value).flatMap(([key, item]) => typedPaths(item, at === "" ? key : `${at}.${key}`));
+  return [`${at}: ${typeof value}`];
+}

@@ -1,29 +1,32 @@
 import { SlidingWindowRateLimiter, setSharedRateLimiter } from "../../../../providers/forge";
+import * as path from "node:path";
+import type { Exchange } from "../../../../cli/probe/recorder";
+import { redactSecrets } from "../../../../providers/common/redact";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../../../tools/simulator";
 import { SECRETS } from "../../../support/github/harness";
 import {
   EMPTY_PROBE_STATE,
+  answerShapes,
   type ProbeRun,
   probeObjects,
+  probeSimulatorOptions,
   readFixture,
   removeRun,
   runProbeCli,
 } from "../../../support/probe";
 
 interface Report {
+  observations: {
+    deployment?: { siteStatusAfter: string; siteDeploymentStatusAfter: string | null; statuses: string[] };
+    certificate?: { result: { accepted: boolean; statuses?: string[] } };
+    isolatedUserReuse?: { accepted: boolean };
+  };
   failure: { step: string; message: string } | null;
   leftovers: unknown[];
   findings: { rows: string; settled: boolean; answer: string }[];
 }
 
-const SIMULATOR: SimulatorOptions = {
-  token: SECRETS.forgeToken,
-  org: "acme",
-  servers: [{ id: 77, name: "throwaway" }],
-  // The probe paces itself at 60 a minute in production; these runs make more calls than that per minute.
-  rateLimitPerMinute: 10_000,
-  log: () => undefined,
-};
+const SIMULATOR = probeSimulatorOptions();
 
 let sim: Simulator | undefined;
 const runs: ProbeRun[] = [];
@@ -128,5 +131,42 @@ describe("forge-previews probe against the simulator", () => {
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/removed: .*security rule \d+ \(forge-previews-probe-/);
     expect(probeObjects(sim.state())).toEqual(EMPTY_PROBE_STATE);
+  });
+
+  it("agrees with the checked-in hostile fixtures on every form the open questions are about", async () => {
+    const run = await probe({ profile: "hostile", timeScale: 0.005 });
+    expect(run.code).toBe(0);
+    const checkedIn = path.join(__dirname, "..", "..", "..", "fixtures", "forge-probe", "hostile");
+    const [fresh, recorded] = [run.dir, checkedIn];
+    expect(answerShapes(await readFixture<Exchange[]>(fresh, "exchanges.json"))).toEqual(
+      answerShapes(await readFixture<Exchange[]>(recorded, "exchanges.json")),
+    );
+    const now = await readFixture<Report>(fresh, "report.json");
+    const then = await readFixture<Report>(recorded, "report.json");
+    // Names carry the run id; the status sequences depend on the jittered durations, so only their ends compare.
+    const forms = (report: Report): unknown => ({
+      findings: report.findings
+        .filter((f) => !["issue 1, unknowns 1", "issue 2, unknowns 2", "issue 7, unknowns 17"].includes(f.rows))
+        .map((f) => ({ ...f, answer: f.answer.replace(/probe-?[0-9a-z]{8}/g, "probe-<run>") })),
+      siteAfterFailedDeployment: [
+        report.observations.deployment?.siteStatusAfter,
+        report.observations.deployment?.siteDeploymentStatusAfter,
+        report.observations.deployment?.statuses.at(-1),
+      ],
+      certificate: report.observations.certificate?.result.statuses?.at(-1),
+      isolatedUserReused: report.observations.isolatedUserReuse?.accepted,
+    });
+    expect(forms(now)).toEqual(forms(then));
+  });
+
+  it("prints and writes no token and nothing a redactor would still recognise as a secret", async () => {
+    const run = await probe({ profile: "hostile", timeScale: 0.005 });
+    for (const text of [run.out, run.err]) {
+      expect(text).not.toContain(SECRETS.forgeToken);
+      expect(redactSecrets(text, [])).toBe(text);
+    }
+    const exchanges = JSON.stringify(await readFixture<Exchange[]>(run.dir, "exchanges.json"));
+    expect(exchanges).not.toContain(SECRETS.forgeToken);
+    expect(exchanges).not.toMatch(/"password":\s*"(?!\[REDACTED\])/);
   });
 });
