@@ -56,6 +56,8 @@ export interface ProbeRunOptions {
   /** Run id (names and tags carry it); random by default. */
   runId?: string;
   forgeClient?: Omit<ForgeClientOptions, "token">;
+  /** Receives a line for anything worth a second look before the probe starts. */
+  warn?: (line: string) => void;
 }
 
 export interface ProbeOutcome {
@@ -109,6 +111,10 @@ export async function runProbe(options: ProbeRunOptions): Promise<ProbeOutcome> 
   const token = entries[fullKey("forgeToken")]?.value;
   if (token === undefined || token === "")
     throw new UserError(`No Forge token: set ${configKey("forgeToken").env} to a token of the organization.`);
+  if (options.serverId === config.forge.serverId)
+    options.warn?.(
+      `server ${options.serverId} is forgeServerId, where previews run; the probe only adds and removes its own objects, but a throwaway server is safer`,
+    );
   const app = config.apps[config.defaultApp ?? Object.keys(config.apps)[0]];
   const poll = options.env.FORGE_PREVIEWS_POLL_MS;
   const client = new RecordingForgeClient({
@@ -149,6 +155,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     cwd: io.cwd,
     serverId,
     outDir,
+    warn: (line) => io.err(`warning: ${line}`),
     ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
   });
   io.out(report);

@@ -125,6 +125,7 @@ export const FAILING_DEPLOY_SCRIPT = [
   "",
 ].join("\n");
 
+const CERTIFICATE_WAIT_MS = 3 * 60_000;
 const FINAL_DEPLOYMENT = new Set(["finished", "failed", "failed-build", "cancelled"]);
 const SETTLED_PROCESS = new Set(["running", "installed", "fatal", "backoff", "exited", "failed"]);
 /** Attributes of SiteResource the spec marks required that a fresh site has been seen to leave null. */
@@ -200,10 +201,11 @@ export class Probe {
   private wait<T>(
     what: string,
     check: () => Promise<{ done: true; value: T } | { done: false; status: string | null }>,
+    timeoutMs = this.waitMs,
   ): Promise<T> {
     return this.client.waitFor(check, {
       what,
-      timeoutMs: this.waitMs,
+      timeoutMs,
       intervalMs: this.pollMs,
       maxIntervalMs: this.pollMs * 3,
       backoff: 1.5,
@@ -500,12 +502,17 @@ export class Probe {
     };
     observed.result = result;
     try {
-      await this.wait(`certificate ${certificate.id} to be issued or fail`, async () => {
-        const read = await this.client.certificates.get(serverId, site.id, domain.id, certificate.id);
-        note(result.statuses, read.status);
-        note(result.requestStatuses, read.requestStatus);
-        return read.status === "installed" || read.status === "failed" ? waitDone(read) : waitPending(read.status);
-      });
+      await this.wait(
+        `certificate ${certificate.id} to be issued or fail`,
+        async () => {
+          const read = await this.client.certificates.get(serverId, site.id, domain.id, certificate.id);
+          note(result.statuses, read.status);
+          note(result.requestStatuses, read.requestStatus);
+          return read.status === "installed" || read.status === "failed" ? waitDone(read) : waitPending(read.status);
+        },
+        // A name that does not resolve to this server never settles; a few minutes say as much as ten.
+        Math.min(this.waitMs, CERTIFICATE_WAIT_MS),
+      );
       result.settled = true;
     } catch (error) {
       // A certificate that never settles is itself the answer (row 7 or 9); the report says so.
