@@ -56,6 +56,8 @@ export interface ProbeRunOptions {
   /** Run id (names and tags carry it); random by default. */
   runId?: string;
   forgeClient?: Omit<ForgeClientOptions, "token">;
+  /** Stops the steps; the clean-up still runs. */
+  signal?: AbortSignal;
   /** Receives a line for anything worth a second look before the probe starts. */
   warn?: (line: string) => void;
 }
@@ -128,6 +130,7 @@ export async function runProbe(options: ProbeRunOptions): Promise<ProbeOutcome> 
     domain: (options.domain ?? config.previewDomain).toLowerCase(),
     phpVersion: app?.phpVersion ?? "php84",
     ...(options.runId !== undefined ? { runId: options.runId } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
     ...(poll !== undefined && /^\d+$/.test(poll) && Number(poll) > 0 ? { pollMs: Number(poll) } : {}),
   });
   const result = await probe.run();
@@ -150,14 +153,28 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const serverId = parseServerId(flags.server);
   const outDir = flags.out === undefined ? defaultOutDir(io.cwd, new Date()) : path.resolve(io.cwd, flags.out);
   io.err(`probing server ${serverId}; this takes several minutes`);
-  const { result, report } = await runProbe({
-    env: io.env,
-    cwd: io.cwd,
-    serverId,
-    outDir,
-    warn: (line) => io.err(`warning: ${line}`),
-    ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
-  });
-  io.out(report);
-  return result.failure === null && result.leftovers.length === 0 ? 0 : 1;
+  // The first Ctrl-C or SIGTERM stops the steps and lets the clean-up finish; a second one stops at once.
+  const interrupt = new AbortController();
+  const stop = (): void => {
+    io.err("interrupted: removing what the probe made (interrupt again to stop at once and leave it)");
+    interrupt.abort();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const { result, report } = await runProbe({
+      env: io.env,
+      cwd: io.cwd,
+      serverId,
+      outDir,
+      signal: interrupt.signal,
+      warn: (line) => io.err(`warning: ${line}`),
+      ...(flags.domain !== undefined ? { domain: flags.domain } : {}),
+    });
+    io.out(report);
+    return result.failure === null && result.leftovers.length === 0 ? 0 : 1;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }

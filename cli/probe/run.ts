@@ -34,6 +34,8 @@ export interface ProbeSettings {
   pollMs?: number;
   /** Longest wait for any one object (a site install, a deployment, a certificate, a removal). */
   waitMs?: number;
+  /** Aborting stops the steps at the next call or poll; the clean-up still runs to the end. */
+  signal?: AbortSignal;
 }
 
 /** Forge's answer when it refused a request (4xx): nothing was made. */
@@ -185,11 +187,19 @@ export class Probe {
     let failure: ProbeResult["failure"] = null;
     try {
       const site = await this.siteStep();
-      await this.backgroundProcessStep(site);
-      await this.environmentStep(site);
-      await this.deploymentStep(site);
-      await this.ruleAndCertificateStep(site);
-      if (await this.cleanUp()) await this.isolatedUserReuseStep();
+      for (const step of [
+        this.backgroundProcessStep,
+        this.environmentStep,
+        this.deploymentStep,
+        this.ruleAndCertificateStep,
+      ]) {
+        this.stopIfAborted();
+        await step.call(this, site);
+      }
+      if (await this.cleanUp()) {
+        this.stopIfAborted();
+        await this.isolatedUserReuseStep();
+      }
     } catch (error) {
       failure = { step: this.client.step, message: this.client.redactString((error as Error).message) };
     } finally {
@@ -203,13 +213,23 @@ export class Probe {
     check: () => Promise<{ done: true; value: T } | { done: false; status: string | null }>,
     timeoutMs = this.waitMs,
   ): Promise<T> {
-    return this.client.waitFor(check, {
+    const checkUnlessAborted = (): ReturnType<typeof check> => {
+      this.stopIfAborted();
+      return check();
+    };
+    return this.client.waitFor(checkUnlessAborted, {
       what,
       timeoutMs,
       intervalMs: this.pollMs,
       maxIntervalMs: this.pollMs * 3,
       backoff: 1.5,
     });
+  }
+
+  /** Between calls of a step, never during the clean-up. */
+  private stopIfAborted(): void {
+    if (this.settings.signal?.aborted && this.client.step !== "clean-up")
+      throw new Error("interrupted; what the probe made so far is removed");
   }
 
   private track(kind: string, id: number, label: string, remove: () => Promise<void>): void {

@@ -1,13 +1,18 @@
 import { SlidingWindowRateLimiter, setSharedRateLimiter } from "../../../../providers/forge";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { runProbe } from "../../../../cli/commands/probe";
 import type { Exchange } from "../../../../cli/probe/recorder";
 import { redactSecrets } from "../../../../providers/common/redact";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../../../tools/simulator";
 import { SECRETS } from "../../../support/github/harness";
 import {
   EMPTY_PROBE_STATE,
+  PROBE_SERVER_ID,
   answerShapes,
   type ProbeRun,
+  probeEnv,
   probeObjects,
   probeSimulatorOptions,
   readFixture,
@@ -168,5 +173,36 @@ describe("forge-previews probe against the simulator", () => {
     const exchanges = JSON.stringify(await readFixture<Exchange[]>(run.dir, "exchanges.json"));
     expect(exchanges).not.toContain(SECRETS.forgeToken);
     expect(exchanges).not.toMatch(/"password":\s*"(?!\[REDACTED\])/);
+  });
+
+  it("stops at an interrupt and still removes what it made", async () => {
+    const live = await startSimulator({ ...SIMULATOR, profile: "hostile", timeScale: 0.05 });
+    sim = live;
+    const dir = await mkdtemp(path.join(tmpdir(), "forge-probe-"));
+    runs.push({ code: 0, out: "", err: "", dir });
+    const interrupt = new AbortController();
+    // Interrupted while the site installs: it exists, and the probe is polling it.
+    const watcher = setInterval(() => {
+      if (live.state().sites.length > 0) interrupt.abort();
+    }, 5);
+    const { result } = await runProbe({
+      env: probeEnv(live),
+      cwd: dir,
+      serverId: PROBE_SERVER_ID,
+      outDir: path.join(dir, "out"),
+      signal: interrupt.signal,
+    }).finally(() => clearInterval(watcher));
+    expect(result.failure).toEqual({ step: "site", message: expect.stringContaining("interrupted") });
+    expect(result.removed).toEqual([expect.stringMatching(/^site \d+ \(probe-/)]);
+    expect(probeObjects(live.state())).toEqual(EMPTY_PROBE_STATE);
+  });
+
+  it("warns when pointed at the preview server and stops at a server Forge does not know", async () => {
+    const run = await probe({}, ["--server", "4242"]);
+    expect(run.err).toContain("warning: server 4242 is forgeServerId");
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/stopped early in step `site`: .*404/);
+    expect(run.out).toContain("removed: nothing");
+    expect(probeObjects((sim as Simulator).state())).toEqual(EMPTY_PROBE_STATE);
   });
 });
