@@ -15,6 +15,7 @@ import {
   type PhpVersion,
   type SecurityRule,
   type Site,
+  ForgeLostCreateError,
   createOrFindAfterLostAnswer,
   isForgeNotFound,
   nullIfNotFound,
@@ -99,7 +100,8 @@ export interface Observations {
 /** Something the probe made and could not remove. */
 export interface Leftover {
   kind: string;
-  id: number;
+  /** null when its create's answer was lost and it could not be found. */
+  id: number | null;
   label: string;
   error: string;
 }
@@ -110,6 +112,13 @@ export interface ProbeResult {
   failure: { step: string; message: string } | null;
   removed: string[];
   leftovers: Leftover[];
+}
+
+interface Unresolved {
+  kind: string;
+  label: string;
+  /** Looks the object up again and tracks it when found. */
+  retry(): Promise<void>;
 }
 
 interface Tracked {
@@ -158,6 +167,7 @@ function lastAttributes(client: RecordingForgeClient): Record<string, unknown> {
 export class Probe {
   readonly observations: Observations;
   private readonly tracked: Tracked[] = [];
+  private readonly unresolved: Unresolved[] = [];
   private readonly removed: string[] = [];
   private readonly leftovers: Leftover[] = [];
   private readonly runId: string;
@@ -203,6 +213,8 @@ export class Probe {
     } catch (error) {
       failure = { step: this.client.step, message: this.client.redactString((error as Error).message) };
     } finally {
+      // Before anything is removed: an object under a site can no longer be listed once the site is gone.
+      await this.findUnresolved();
       await this.cleanUp();
     }
     return { observations: this.observations, failure, removed: this.removed, leftovers: this.leftovers };
@@ -236,6 +248,54 @@ export class Probe {
     this.tracked.push({ kind, id, label, remove });
   }
 
+  /**
+   * Creates an object and tracks it for removal as soon as its id is known: from the answer, or, when the answer was
+   * lost, by looking it up (the run id makes its name ours). A look-up that finds nothing (or fails) is repeated
+   * before the final clean-up, since Forge may list an object only some time after its 202.
+   */
+  private async createTracked<T extends { id: number }>(spec: {
+    kind: string;
+    label: string;
+    create: () => Promise<T>;
+    find: () => Promise<T | undefined>;
+    remove: (object: T) => Promise<void>;
+  }): Promise<T> {
+    const { kind, label } = spec;
+    let object: T;
+    try {
+      ({ object } = await createOrFindAfterLostAnswer({ what: `${kind} \`${label}\``, mark: "its name", ...spec }));
+    } catch (error) {
+      if (error instanceof ForgeLostCreateError)
+        this.unresolved.push({
+          kind,
+          label,
+          retry: async () => {
+            const found = await spec.find();
+            if (found !== undefined) this.track(kind, found.id, label, () => spec.remove(found));
+          },
+        });
+      throw error;
+    }
+    this.track(kind, object.id, label, () => spec.remove(object));
+    return object;
+  }
+
+  /** Looks once more for objects whose create answer was lost, and tracks what it finds. */
+  private async findUnresolved(): Promise<void> {
+    for (const spec of this.unresolved.splice(0)) {
+      try {
+        await spec.retry();
+      } catch (error) {
+        this.leftovers.push({
+          kind: spec.kind,
+          id: null,
+          label: spec.label,
+          error: `its create's answer was lost and looking for it failed: ${this.client.redactString((error as Error).message)}`,
+        });
+      }
+    }
+  }
+
   private siteParams(name: string): CreateSiteParams {
     const { isolatedUser, tags } = this.observations.names;
     return {
@@ -254,17 +314,15 @@ export class Probe {
     };
   }
 
-  /** Creates a site, tracked as soon as its id is known (from the answer, or by name when the answer was lost). */
-  private async createSite(name: string): Promise<Site> {
+  private createSite(name: string): Promise<Site> {
     const { serverId } = this.settings;
-    const { object } = await createOrFindAfterLostAnswer({
-      what: `site \`${name}\` on server ${serverId}`,
-      mark: "its name",
+    return this.createTracked({
+      kind: "site",
+      label: name,
       create: () => this.client.sites.create(serverId, this.siteParams(name)),
       find: () => this.client.sites.findByName(serverId, name),
+      remove: (site) => this.removeSite(site.id, name),
     });
-    this.track("site", object.id, name, () => this.removeSite(object.id, name));
-    return object;
   }
 
   /** Deletes, then reads until 404: the next step (or the next probe) must not meet what is being removed. */
@@ -350,9 +408,9 @@ export class Probe {
     const name = `forge-previews-probe-${this.runId}`;
     let process: BackgroundProcess;
     try {
-      ({ object: process } = await createOrFindAfterLostAnswer({
-        what: `background process \`${name}\``,
-        mark: "its site and command",
+      process = await this.createTracked({
+        kind: "background process",
+        label: name,
         create: () =>
           this.client.backgroundProcesses.create(serverId, {
             name,
@@ -364,20 +422,19 @@ export class Probe {
           }),
         find: () =>
           this.client.backgroundProcesses.list(serverId, { siteId: site.id }).find((p) => p.command === command),
-      }));
+        remove: (found) =>
+          this.deleteAndWaitGone(
+            `background process ${found.id}`,
+            () => this.client.backgroundProcesses.delete(serverId, found.id),
+            () => this.client.backgroundProcesses.get(serverId, found.id),
+          ),
+      });
     } catch (error) {
       const refusal = refusalOf(error);
       if (refusal === null) throw error;
       this.observations.backgroundProcess = { accepted: false, refusal };
       return;
     }
-    this.track("background process", process.id, name, () =>
-      this.deleteAndWaitGone(
-        `background process ${process.id}`,
-        () => this.client.backgroundProcesses.delete(serverId, process.id),
-        () => this.client.backgroundProcesses.get(serverId, process.id),
-      ),
-    );
     const seen = {
       accepted: true as const,
       id: process.id,
@@ -410,6 +467,7 @@ export class Probe {
     this.client.step = "deployment";
     const { serverId } = this.settings;
     await this.client.deployments.updateScript(serverId, site.id, { content: FAILING_DEPLOY_SCRIPT });
+    // Not tracked: a deployment goes with its site.
     let deployment: Deployment;
     try {
       ({ object: deployment } = await createOrFindAfterLostAnswer({
@@ -448,22 +506,18 @@ export class Probe {
     const password = randomBytes(18).toString("base64url");
     this.client.addSecret(password);
     const ruleName = `forge-previews-probe-${this.runId}`;
-    const { object: rule } = await createOrFindAfterLostAnswer<SecurityRule>({
-      what: `security rule \`${ruleName}\``,
-      mark: "its name",
+    const rule = await this.createTracked<SecurityRule>({
+      kind: "security rule",
+      label: ruleName,
       create: () =>
         this.client.securityRules.create(serverId, site.id, {
           name: ruleName,
           credentials: [{ username: "probe", password }],
         }),
       find: () => this.client.securityRules.list(serverId, site.id).find((r) => r.name === ruleName),
-    });
-    this.track("security rule", rule.id, ruleName, async () => {
-      try {
-        await this.client.securityRules.delete(serverId, site.id, rule.id);
-      } catch (error) {
-        if (!isForgeNotFound(error)) throw error;
-      }
+      remove: async (found) => {
+        await nullIfNotFound(this.client.securityRules.delete(serverId, site.id, found.id));
+      },
     });
     const seen = {
       id: rule.id,
@@ -493,25 +547,22 @@ export class Probe {
     this.observations.certificate = observed;
     let certificate: Certificate;
     try {
-      ({ object: certificate } = await createOrFindAfterLostAnswer({
-        what: `a certificate for ${domain.name}`,
-        mark: "being the domain's newest Let's Encrypt certificate",
+      certificate = await this.createTracked({
+        kind: "certificate",
+        label: domain.name,
         create: () => this.client.certificates.createLetsEncrypt(serverId, site.id, domain.id, { enable: true }),
+        // The probe's site is new, so its domain's only certificate is the one requested here.
         find: async () => (await this.client.certificates.list(serverId, site.id, domain.id).all()).at(-1),
-      }));
+        remove: async (found) => {
+          await nullIfNotFound(this.client.certificates.delete(serverId, site.id, domain.id, found.id));
+        },
+      });
     } catch (error) {
       const refusal = refusalOf(error);
       if (refusal === null) throw error;
       observed.result = { accepted: false, refusal };
       return;
     }
-    this.track("certificate", certificate.id, domain.name, async () => {
-      try {
-        await this.client.certificates.delete(serverId, site.id, domain.id, certificate.id);
-      } catch (error) {
-        if (!isForgeNotFound(error)) throw error;
-      }
-    });
     const result = {
       accepted: true as const,
       createBodyEmpty: lastBodyEmpty(this.client, "organizations.servers.sites.domains.certificates.store"),

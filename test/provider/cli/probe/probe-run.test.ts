@@ -205,4 +205,28 @@ describe("forge-previews probe against the simulator", () => {
     expect(run.out).toContain("removed: nothing");
     expect(probeObjects((sim as Simulator).state())).toEqual(EMPTY_PROBE_STATE);
   });
+
+  it("looks again for a rule whose create answer was lost and whose first look-up failed, and removes it", async () => {
+    const live = await startSimulator({ ...SIMULATOR, profile: "instant" });
+    sim = live;
+    const rules = "/orgs/{organization}/servers/{server}/sites/{site}/security-rules";
+    live.inject({ method: "POST", path: rules, lostAnswer: "reset" });
+    live.inject({ method: "GET", path: rules, status: 500 });
+    const dir = await mkdtemp(path.join(tmpdir(), "forge-probe-"));
+    runs.push({ code: 0, out: "", err: "", dir });
+    const { result } = await runProbe({
+      env: probeEnv(live),
+      cwd: dir,
+      serverId: PROBE_SERVER_ID,
+      outDir: path.join(dir, "out"),
+      forgeClient: { retry: { attempts: 1 } },
+    });
+    expect(result.failure?.step).toBe("security-rule");
+    expect(result.removed).toEqual([
+      expect.stringMatching(/^security rule \d+ \(forge-previews-probe-/),
+      expect.stringMatching(/^site \d+ \(probe-/),
+    ]);
+    expect(result.leftovers).toEqual([]);
+    expect(probeObjects(live.state())).toEqual(EMPTY_PROBE_STATE);
+  });
 });
