@@ -3,10 +3,11 @@ import * as path from "node:path";
 import { type Exchange, RecordingForgeClient } from "../../../cli/probe/recorder";
 import { Probe, type ProbeResult } from "../../../cli/probe/run";
 import { SlidingWindowRateLimiter } from "../../../providers/forge";
-import { type HttpRequest, sendHttp } from "../../../providers/forge/http";
 
-// Forge's side of the wire, answered from the checked-in run; everything above it is the real client and probe.
+// Forge's side of the wire (the one function that does HTTP), answered from the checked-in run; everything above it
+// is the real client and probe.
 jest.mock("../../../providers/forge/http", () => ({ sendHttp: jest.fn() }));
+const { sendHttp } = jest.requireMock<{ sendHttp: jest.Mock }>("../../../providers/forge/http");
 
 const FIXTURES = path.join(__dirname, "..", "..", "fixtures", "forge-probe", "hostile");
 const exchanges = JSON.parse(readFileSync(path.join(FIXTURES, "exchanges.json"), "utf8")) as Exchange[];
@@ -15,7 +16,7 @@ const report = JSON.parse(readFileSync(path.join(FIXTURES, "report.json"), "utf8
 /** Each request gets the next recorded answer; what was asked is kept to compare with what was recorded. */
 function replay(): string[] {
   const asked: string[] = [];
-  jest.mocked(sendHttp).mockImplementation(async (request: HttpRequest) => {
+  sendHttp.mockImplementation(async (request: { method: string; url: string }) => {
     const recorded = exchanges[asked.length];
     asked.push(`${request.method} ${new URL(request.url).pathname.replace(/^\/api/, "")}`);
     if (recorded === undefined) return { kind: "transport", code: "ECONNREFUSED", message: "no more", timedOut: false };
