@@ -91,6 +91,15 @@ function checkOutDir(dir: string): void {
     throw new UsageError(`\`--out\` names ${dir}, which is not empty; name a new or empty directory.`);
 }
 
+/** What the command line names, checked before any configuration is read or any call is made. */
+function checkInputs(options: Pick<ProbeRunOptions, "outDir" | "domain">): void {
+  checkOutDir(options.outDir);
+  if (options.domain !== undefined && !isDnsName(options.domain.toLowerCase()))
+    throw new UsageError(
+      `\`--domain\` must be a DNS name with at least two labels, not ${JSON.stringify(options.domain)}.`,
+    );
+}
+
 async function readEntries(env: Env, cwd: string): Promise<{ entries: ConfigEntries; config: PlainConfig }> {
   const source = readConfigSource(env);
   let entries: ConfigEntries;
@@ -104,11 +113,7 @@ async function readEntries(env: Env, cwd: string): Promise<{ entries: ConfigEntr
 
 /** The probe end to end: configuration, the steps, clean-up, fixtures; returns the printed report. */
 export async function runProbe(options: ProbeRunOptions): Promise<ProbeOutcome> {
-  checkOutDir(options.outDir);
-  if (options.domain !== undefined && !isDnsName(options.domain.toLowerCase()))
-    throw new UsageError(
-      `\`--domain\` must be a DNS name with at least two labels, not ${JSON.stringify(options.domain)}.`,
-    );
+  checkInputs(options);
   const { entries, config } = await readEntries(options.env, options.cwd);
   const token = entries[fullKey("forgeToken")]?.value;
   if (token === undefined || token === "")
@@ -152,6 +157,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const flags = parseFlags(argv, FLAGS);
   const serverId = parseServerId(flags.server);
   const outDir = flags.out === undefined ? defaultOutDir(io.cwd, new Date()) : path.resolve(io.cwd, flags.out);
+  checkInputs({ outDir, ...(flags.domain !== undefined ? { domain: flags.domain } : {}) });
   io.err(`probing server ${serverId}; this takes several minutes`);
   // The first Ctrl-C or SIGTERM stops the steps and lets the clean-up finish; a second one stops at once.
   const interrupt = new AbortController();

@@ -175,6 +175,8 @@ export function formatReport(result: ProbeResult, fixtureDir: string, calls: num
     lines.push(`stopped early in step \`${result.failure.step}\`: ${result.failure.message}`);
   lines.push(`removed: ${result.removed.length === 0 ? "nothing" : result.removed.join(", ")}`);
   for (const left of result.leftovers)
-    lines.push(`NOT REMOVED: ${left.kind} ${left.id} (${left.label}): ${left.error}; delete it in Forge`);
+    lines.push(
+      `NOT REMOVED: ${left.kind} ${left.id ?? "(id unknown)"} (${left.label}): ${left.error}; delete it in Forge`,
+    );
   return lines.join("\n");
 }

@@ -66,6 +66,14 @@ describe("forge-previews probe against the simulator", () => {
     runs.push(malformed);
     expect(malformed.code).toBe(2);
     expect(malformed.err).toContain("`--server` must be a Forge server id");
+    const badDomain = await runProbeCli(sim as Simulator, ["--server", "77", "--domain", "localhost"]);
+    runs.push(badDomain);
+    expect(badDomain.err).toContain("`--domain` must be a DNS name");
+    // A folder holding anything is refused: the probe never overwrites a file.
+    const taken = await runProbeCli(sim as Simulator, ["--server", "77", "--out", path.join(__dirname)]);
+    expect(taken.code).toBe(2);
+    expect(taken.err).toContain("which is not empty; name a new or empty directory");
+    runs.push(taken);
     expect((sim as Simulator).requests).toEqual([]);
   });
 
@@ -228,5 +236,14 @@ describe("forge-previews probe against the simulator", () => {
     ]);
     expect(result.leftovers).toEqual([]);
     expect(probeObjects(live.state())).toEqual(EMPTY_PROBE_STATE);
+  });
+
+  it("removes a background process Forge accepted for the isolated user", async () => {
+    // Without the contract check the simulator takes any `user`, as the real Forge may.
+    const run = await probe({ profile: "instant", openapiPath: null });
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/unknowns 13, 14:.*\n\s+accepted; reported user `probe[0-9a-f]{8}`, statuses `installing`/);
+    expect(run.out).toMatch(/removed: .*background process \d+ \(forge-previews-probe-/);
+    expect(probeObjects((sim as Simulator).state())).toEqual(EMPTY_PROBE_STATE);
   });
 });
