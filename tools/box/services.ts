@@ -4,11 +4,20 @@
  * name to 127.0.0.1. Every port is on 127.0.0.1 and picked by the box, so nothing conflicts with ports 80/443.
  */
 import { execFile } from "node:child_process";
-import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import * as https from "node:https";
 import { connect } from "node:net";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { findExecutable } from "../sandbox/services/binaries";
 import { runCommand, spawnService, type ServiceProcess } from "../sandbox/services/process";
 import { findFreePort, waitUntilReady } from "../sandbox/services/readiness";
@@ -268,7 +277,20 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
+/** The sites' users and nginx's workers must pass through every directory above the box's dir. */
+function assertTraversable(dir: string): void {
+  for (let parent = dirname(dir); ; parent = dirname(parent)) {
+    if (existsSync(parent) && (statSync(parent).mode & 0o001) === 0)
+      throw new Error(
+        `The box's dir ${dir} lies below ${parent}, which other users cannot enter; ` +
+          `\`chmod o+x ${parent}\` or choose a dir elsewhere`,
+      );
+    if (parent === dirname(parent)) return;
+  }
+}
+
 function makeDirs(dir: string, paths: BoxPaths): void {
+  assertTraversable(dir);
   const web = webUserIds();
   // 0711: the sites' users and nginx's workers pass through to their own files; nobody lists the box.
   mkdirSync(dir, { recursive: true, mode: 0o711 });
@@ -319,8 +341,14 @@ async function selfSigned(certFile: string, keyFile: string): Promise<void> {
 
 async function pickPorts(given: Partial<BoxPorts>): Promise<BoxPorts> {
   const ports: Partial<BoxPorts> = { ...given };
+  const taken = new Set(Object.values(ports));
   for (const key of ["http", "https", "acme", "acmeManagement", "dns", "dnsManagement"] as const) {
-    ports[key] ??= await findFreePort();
+    // The kernel may hand the same free port out twice in a row; each daemon needs its own.
+    while (ports[key] === undefined || (taken.has(ports[key]) && given[key] === undefined)) {
+      const port = await findFreePort();
+      if (!taken.has(port)) ports[key] = port;
+    }
+    taken.add(ports[key]);
   }
   return ports as BoxPorts;
 }
@@ -436,9 +464,10 @@ export async function startBoxServices(options: StartBoxServicesOptions): Promis
         if (test.code !== 0) throw new Error(`The box's nginx refused its configuration:\n${test.output.trim()}`);
         const before = childPids(nginx.pid);
         process.kill(nginx.pid, "SIGHUP");
-        await until("nginx started workers with the new configuration", () => {
+        // Done when only workers with the new configuration accept: new ones run and the old ones have exited.
+        await until("nginx replaced its workers with ones on the new configuration", () => {
           const now = childPids(nginx.pid);
-          return [...now].some((pid) => !before.has(pid));
+          return [...now].some((pid) => !before.has(pid)) && ![...before].some((pid) => now.has(pid));
         });
       },
       async reloadFpm() {

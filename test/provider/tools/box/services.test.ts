@@ -1,19 +1,16 @@
 import { Resolver } from "node:dns/promises";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { boxTempDir, describeBox } from "../../../support/box";
 import { isPortFree } from "../../../../tools/sandbox/services/persistence";
-import { boxUnavailable, httpsGet, startBoxServices, type BoxServices } from "../../../../tools/box/services";
+import { httpsGet, startBoxServices, type BoxServices } from "../../../../tools/box/services";
 
-const SKIP_REASON = boxUnavailable();
-const describeBox = SKIP_REASON === null ? describe : describe.skip;
-
-describeBox(`the box's daemons${SKIP_REASON === null ? "" : ` (skipped: ${SKIP_REASON})`}`, () => {
+describeBox("the box's daemons", () => {
   let dir: string;
   let box: BoxServices;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "box-services-"));
+    dir = boxTempDir("box-services-");
     box = await startBoxServices({ dir: join(dir, "box") });
   });
 
