@@ -1,14 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createConnection } from "mysql2/promise";
-import { createClient } from "redis";
 import { buildDeploymentScript } from "../../../../providers/deployment/script";
 import { buildWorkerCommand } from "../../../../providers/forge-worker/rules";
 import { BoxHost, type BoxSite } from "../../../../tools/box/host";
 import { startBoxServices, type BoxServices } from "../../../../tools/box/services";
 import { siteRequest } from "../../../../tools/box/site-request";
-import { boxTempDir, describeBox } from "../../../support/box";
+import {
+  boxTempDir,
+  createDemoDatabase,
+  demoEnv,
+  describeBox,
+  dropRedisKeys,
+  redisDbsHolding,
+  type DemoDatabase,
+} from "../../../support/box";
 import { testServices } from "../../../support/services";
 
 /**
@@ -23,6 +29,7 @@ const DOMAIN = "pr-7.box.test";
 const USER = "boxtest-pr7";
 const DATABASE = "boxtest_pr_7";
 const REDIS_DB = 5;
+const REDIS_PREFIX = "boxtest_pr7_";
 const PROCESS_ID = 70;
 const auth = { username: "preview", password: randomBytes(12).toString("hex") };
 
@@ -32,67 +39,15 @@ describeBox("the demo app deployed on the box", () => {
   let box: BoxServices;
   let host: BoxHost;
   let site: BoxSite;
-  const dbPassword = randomBytes(12).toString("hex");
-
-  const dbUser = USER.replace("-", "_");
-  const sql = async (statements: string[]) => {
-    const m = services.mariadb;
-    const connection = await createConnection({ host: m.host, port: m.port, user: m.user, password: m.password });
-    try {
-      for (const statement of statements) await connection.query(statement);
-    } finally {
-      await connection.end();
-    }
-  };
-
+  let database: DemoDatabase;
   const env = (overrides: Record<string, string> = {}) =>
-    Object.entries({
-      APP_NAME: "Demo",
-      APP_ENV: "preview",
-      APP_KEY: `base64:${randomBytes(32).toString("base64")}`,
-      APP_DEBUG: "false",
-      DB_CONNECTION: "mysql",
-      DB_HOST: "127.0.0.1",
-      DB_PORT: String(services.mariadb.port),
-      DB_DATABASE: DATABASE,
-      DB_USERNAME: dbUser,
-      DB_PASSWORD: dbPassword,
-      REDIS_HOST: "127.0.0.1",
-      REDIS_PORT: String(services.redis.port),
-      REDIS_PASSWORD: services.redis.password,
-      REDIS_DB: String(REDIS_DB),
-      REDIS_CACHE_DB: String(REDIS_DB),
-      REDIS_PREFIX: "boxtest_pr7_",
-      CACHE_PREFIX: "boxtest_pr7_cache_",
-      QUEUE_CONNECTION: "redis",
-      ...overrides,
-    })
-      .map(([key, value]) => `${key}=${value}`)
-      .join("\n") + "\n";
-
-  const connectRedis = () =>
-    createClient({ socket: { host: "127.0.0.1", port: services.redis.port }, password: services.redis.password });
-  const redis = async <T>(use: (client: ReturnType<typeof connectRedis>) => Promise<T>): Promise<T> => {
-    const client = connectRedis();
-    await client.connect();
-    try {
-      return await use(client);
-    } finally {
-      await client.quit();
-    }
-  };
+    demoEnv(services, database, { db: REDIS_DB, prefix: REDIS_PREFIX }, overrides);
 
   beforeAll(async () => {
     dir = boxTempDir("box-demo-");
     box = await startBoxServices({ dir: join(dir, "box") });
     host = new BoxHost(box);
-    await sql([
-      `CREATE DATABASE \`${DATABASE}\``,
-      `CREATE TABLE \`${DATABASE}\`.customers (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, email VARCHAR(190) NOT NULL)`,
-      `INSERT INTO \`${DATABASE}\`.customers (email) VALUES ('ada@example.test'), ('bob@example.test'), ('cy@example.test')`,
-      `CREATE USER '${dbUser}'@'%' IDENTIFIED BY '${dbPassword}'`,
-      `GRANT ALL PRIVILEGES ON \`${DATABASE}\`.* TO '${dbUser}'@'%'`,
-    ]);
+    database = await createDemoDatabase(services, DATABASE, USER.replace("-", "_"));
     const repository = await host.publishRepository("demo", join(__dirname, "../../../../tools/box/demo-app"));
     site = await host.createSite({
       id: 7,
@@ -111,12 +66,8 @@ describeBox("the demo app deployed on the box", () => {
       if (left) await host.deleteSite(left).catch(() => undefined);
     }
     await box?.stop();
-    await sql([`DROP DATABASE IF EXISTS \`${DATABASE}\``, `DROP USER IF EXISTS '${dbUser}'@'%'`]);
-    await redis(async (client) => {
-      await client.select(REDIS_DB);
-      const keys = await client.keys("boxtest_pr7_*");
-      if (keys.length > 0) await client.del(keys);
-    });
+    await database?.drop();
+    await dropRedisKeys(services, REDIS_DB, REDIS_PREFIX);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -203,14 +154,7 @@ describeBox("the demo app deployed on the box", () => {
       new RegExp(`^Uid:\\s+${siteUid}\\s+${siteUid}\\s`, "m"),
     );
     const key = String(health.redis_key);
-    const dbsHolding = await redis(async (client) => {
-      const holding: number[] = [];
-      for (let db = 0; db < 16; db++) {
-        await client.select(db);
-        if ((await client.exists(key)) === 1) holding.push(db);
-      }
-      return holding;
-    });
+    const dbsHolding = await redisDbsHolding(services, key);
     expect(dbsHolding).toEqual([REDIS_DB]);
   });
 
