@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import { createClient } from "redis";
+import { buildDeploymentScript } from "../../providers/deployment/script";
+import { buildWorkerCommand } from "../../providers/forge-worker/rules";
 import { boxUnavailable } from "../../tools/box/services";
 import type { TestServices } from "./services";
 
@@ -123,5 +125,25 @@ export function redisDbsHolding(services: TestServices, key: string): Promise<nu
       if ((await client.exists(key)) === 1) holding.push(db);
     }
     return holding;
+  });
+}
+
+/** The project's own queue-worker command for a demo-app site on the box (PHP 8.2, the Redis queue). */
+export function demoWorkerCommand(site: { id: number; user: string; directory: string }, name: string): string {
+  return buildWorkerCommand({
+    ...{ serverId: 1, siteId: site.id, name, isolatedUser: site.user, directory: site.directory },
+    ...{ phpVersion: "php82", connection: "redis", queues: "default", processes: 1, tries: 3 },
+    ...{ timeoutSeconds: 60, sleepSeconds: 1 },
+  });
+}
+
+/** The project's own deployment script for a demo-app site on the box: pull `main`, then Laravel's steps. */
+export function demoDeploymentScript(siteDirectory: string): string {
+  return buildDeploymentScript({
+    siteDirectory,
+    branch: "main",
+    commitSha: null,
+    phpVersion: "php82",
+    extraScriptLines: [],
   });
 }

@@ -8,6 +8,8 @@ import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RuleCredential } from "../simulator/agent";
+import type { BackgroundProcessRecord } from "../simulator/types";
 import { PHP_VERSION, type BoxServices } from "./services";
 
 /** The comment (GECOS) of every Linux user the box creates: only such users are ever removed. */
@@ -33,21 +35,11 @@ export interface CommandResult {
   output: string;
 }
 
-export interface SecurityCredential {
-  username: string;
-  /** Given on create and on a changed password; absent keeps the credential's current hash. */
-  password?: string;
-}
-
-export interface ProgramSpec {
-  command: string;
-  user: string;
-  directory: string | null;
-  processes: number;
-  startsecs: number | null;
-  stopwaitsecs: number | null;
-  stopsignal: string | null;
-}
+/** What a supervisor program is made from: the fields Forge's background-process API takes. */
+export type ProgramSpec = Pick<
+  BackgroundProcessRecord,
+  "command" | "user" | "directory" | "processes" | "startsecs" | "stopwaitsecs" | "stopsignal"
+>;
 
 export type ProgramState = "running" | "starting" | "backoff" | "fatal" | "stopped" | "exited" | "unknown";
 
@@ -479,7 +471,7 @@ export class BoxHost {
 
   async installSecurityRule(
     site: BoxSite,
-    rule: { id: number; name: string; path: string | null; credentials: SecurityCredential[] },
+    rule: { id: number; name: string; path: string | null; credentials: RuleCredential[] },
   ): Promise<void> {
     const file = join(this.rulesDir, `${rule.id}.json`);
     const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RuleRecord) : null;

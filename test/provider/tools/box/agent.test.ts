@@ -2,8 +2,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { SlidingWindowRateLimiter, type ForgeClient } from "../../../../providers/forge";
-import { buildDeploymentScript } from "../../../../providers/deployment/script";
-import { buildWorkerCommand } from "../../../../providers/forge-worker/rules";
 import { boxAgent, type BoxAgent } from "../../../../tools/box/agent";
 import { BoxHost } from "../../../../tools/box/host";
 import { startBoxServices, type BoxServices } from "../../../../tools/box/services";
@@ -11,7 +9,9 @@ import { siteRequest } from "../../../../tools/box/site-request";
 import {
   boxTempDir,
   createDemoDatabase,
+  demoDeploymentScript,
   demoEnv,
+  demoWorkerCommand,
   describeBox,
   dropRedisKeys,
   type DemoDatabase,
@@ -138,13 +138,7 @@ describeBox("the simulator's host hooks carried out by the box", () => {
     for (const preview of previews) {
       const site = host.site(preview.siteId)!;
       await forge.deployments.updateScript(SERVER_ID, preview.siteId, {
-        content: buildDeploymentScript({
-          siteDirectory: site.directory,
-          branch: "main",
-          commitSha: null,
-          phpVersion: "php82",
-          extraScriptLines: [],
-        }),
+        content: demoDeploymentScript(site.directory),
       });
     }
     const results = await Promise.all(previews.map(deploy));
@@ -171,11 +165,7 @@ describeBox("the simulator's host hooks carried out by the box", () => {
     const site = host.site(preview.siteId)!;
     const worker = await forge.backgroundProcesses.create(SERVER_ID, {
       name: `boxagent-pr-${preview.pr}-worker`,
-      command: buildWorkerCommand({
-        ...{ serverId: SERVER_ID, siteId: preview.siteId, name: `boxagent-pr-${preview.pr}-worker` },
-        ...{ isolatedUser: preview.user, directory: site.directory, phpVersion: "php82", connection: "redis" },
-        ...{ queues: "default", processes: 1, tries: 3, timeoutSeconds: 60, sleepSeconds: 1 },
-      }),
+      command: demoWorkerCommand(site, `boxagent-pr-${preview.pr}-worker`),
       user: "root",
       processes: 1,
       siteId: preview.siteId,

@@ -1,15 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { buildDeploymentScript } from "../../../../providers/deployment/script";
-import { buildWorkerCommand } from "../../../../providers/forge-worker/rules";
 import { BoxHost, type BoxSite } from "../../../../tools/box/host";
 import { startBoxServices, type BoxServices } from "../../../../tools/box/services";
 import { siteRequest } from "../../../../tools/box/site-request";
 import {
   boxTempDir,
   createDemoDatabase,
+  demoDeploymentScript,
   demoEnv,
+  demoWorkerCommand,
   describeBox,
   dropRedisKeys,
   redisDbsHolding,
@@ -81,13 +81,7 @@ describeBox("the demo app deployed on the box", () => {
   });
 
   it("runs the project's deployment script as the site's user: composer, the FPM reload through sudo, migrate", async () => {
-    const script = buildDeploymentScript({
-      siteDirectory: site.directory,
-      branch: "main",
-      commitSha: null,
-      phpVersion: "php82",
-      extraScriptLines: [],
-    });
+    const script = demoDeploymentScript(site.directory);
     const result = await host.deploy(site, 1, script, "main");
     expect(result.output).toContain("Restarting FPM...");
     expect(result.output).toMatch(/Migrat(ed|ing)/);
@@ -95,20 +89,7 @@ describeBox("the demo app deployed on the box", () => {
   });
 
   it("runs the worker as a supervisor program that drops to the site's user", async () => {
-    const command = buildWorkerCommand({
-      serverId: 1,
-      siteId: 7,
-      name: "boxtest-pr-7-worker",
-      isolatedUser: USER,
-      directory: site.directory,
-      phpVersion: "php82",
-      connection: "redis",
-      queues: "default",
-      processes: 1,
-      tries: 3,
-      timeoutSeconds: 60,
-      sleepSeconds: 1,
-    });
+    const command = demoWorkerCommand(site, "boxtest-pr-7-worker");
     await host.addProgram(PROCESS_ID, {
       command,
       user: "root",
