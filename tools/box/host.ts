@@ -473,6 +473,9 @@ export class BoxHost {
     site: BoxSite,
     rule: { id: number; name: string; path: string | null; credentials: RuleCredential[] },
   ): Promise<void> {
+    // The path lands in nginx's configuration: only plain URL path characters, so nothing can end the block.
+    if (rule.path !== null && !/^\/[A-Za-z0-9._~/-]*$/.test(rule.path))
+      throw new Error(`Security rule path \`${rule.path}\` must be a plain URL path such as \`/admin\``);
     const file = join(this.rulesDir, `${rule.id}.json`);
     const previous = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as RuleRecord) : null;
     const lines = rule.credentials.map((credential) => {
@@ -509,6 +512,8 @@ export class BoxHost {
   async addProgram(id: number, spec: ProgramSpec): Promise<void> {
     if (/[\r\n]/.test(spec.command)) throw new Error("A background process command may not hold a line break");
     if (!SAFE_USER.test(spec.user)) throw new Error(`Background process user \`${spec.user}\` is not valid`);
+    if (spec.stopsignal !== null && !/^(SIG)?[A-Z0-9]+$/.test(spec.stopsignal))
+      throw new Error(`Background process stop signal \`${spec.stopsignal}\` is not a signal name such as SIGTERM`);
     const name = this.programName(id);
     const lines = [
       `[program:${name}]`,

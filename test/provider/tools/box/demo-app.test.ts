@@ -139,6 +139,12 @@ describeBox("the demo app deployed on the box", () => {
     expect(dbsHolding).toEqual([REDIS_DB]);
   });
 
+  it("refuses a security rule path that would reach into nginx's configuration, and keeps serving", async () => {
+    const rule = { id: 72, name: "bad", path: "/x { return 200; } location /y", credentials: [auth] };
+    await expect(host.installSecurityRule(site, rule)).rejects.toThrow(/must be a plain URL path/);
+    expect((await siteRequest(box, DOMAIN, "/health", auth)).status).toBe(200);
+  });
+
   it("answers 503 naming the database when the .env points at a database that does not exist", async () => {
     host.writeEnv(site, env({ DB_DATABASE: "boxtest_missing" }));
     // The deployment cached the config; clearing it makes PHP read the new .env, as a redeploy would.
