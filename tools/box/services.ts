@@ -50,7 +50,8 @@ function pebbleBinDir(): string {
 
 /** Why the box cannot run on this machine (not root, or a missing binary with the command that brings it), or null. */
 export function boxUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return "the box runs nginx, PHP-FPM and supervisord as root and creates Linux users";
+  if (process.getuid?.() !== 0)
+    return "needs root: the box runs nginx, PHP-FPM and supervisord as root and creates Linux users";
   const missing = Object.entries(BINARIES).filter(([binary]) => findExecutable(binary, SEARCH_DIRS) === undefined);
   if (missing.length > 0) {
     const packages = [...new Set(missing.map(([, pkg]) => pkg))].join(" ");
