@@ -19,8 +19,6 @@ export const CONNECTION_ENV_KEYS: Readonly<Record<string, string>> = {
   MYSQL_ATTR_READ_DEFAULT_FILE: "makes MySQL read an option file, which can set another host, database or user",
   MYSQL_ATTR_READ_DEFAULT_GROUP: "makes MySQL read an option-file group, which can set another host, database or user",
   REDIS_URL: "is a Redis connection URL, which overrides REDIS_HOST, REDIS_PORT and the preview's REDIS_DB",
-  REDIS_HOST: "points Redis at another server than the one holding the preview's database slot",
-  REDIS_PORT: "points Redis at another server than the one holding the preview's database slot",
   REDIS_CLUSTER: "switches Redis to cluster mode, where database numbers (the preview's REDIS_DB) do not exist",
   REDIS_CACHE_CONNECTION: "names the Redis connection of the cache store, which may be another than the preview's",
   REDIS_CACHE_LOCK_CONNECTION: "names the Redis connection of cache locks, which may be another than the preview's",

@@ -10,6 +10,8 @@ import { PlainConfig, parsePlainConfig } from "./config-rules";
 
 export interface PreviewConfig extends PlainConfig {
   basicAuthPassword: pulumi.Output<string> | null;
+  /** The server Redis's `requirepass`, written into each preview's `.env`; null when Redis has none. */
+  redisPassword: pulumi.Output<string> | null;
 }
 
 const OBJECT_KEYS = new Set(["apps", "productionDatabases"]);
@@ -27,6 +29,7 @@ export function loadConfig(config: pulumi.Config = new pulumi.Config(PROJECT_NAM
   return {
     ...plain,
     basicAuthPassword: plain.basicAuth.mode === "shared" ? config.requireSecret("basicAuthPassword") : null,
+    redisPassword: secretsSet.has("redisPassword") ? config.requireSecret("redisPassword") : null,
   };
 }
 

@@ -12,6 +12,8 @@ export interface EnvironmentInputs {
   url: string;
   database: { name: string; user: string; password: string; host: string; port: number };
   redisDb: number;
+  /** The server's Redis as the app sees it: the app runs on the Forge server, so always 127.0.0.1. */
+  redis: { port: number; password: string | null };
 }
 
 export function buildEnvironmentValues(input: EnvironmentInputs): Record<string, string> {
@@ -31,6 +33,10 @@ export function buildEnvironmentValues(input: EnvironmentInputs): Record<string,
     DB_PASSWORD: database.password,
     // Both: Laravel keeps its cache in REDIS_CACHE_DB (default 1), so setting only REDIS_DB would write the preview's
     // cache into production's cache database.
+    // The Redis whose database slot this preview holds; a password only where the stack sets `redisPassword`.
+    REDIS_HOST: "127.0.0.1",
+    REDIS_PORT: String(input.redis.port),
+    ...(input.redis.password === null ? {} : { REDIS_PASSWORD: input.redis.password }),
     REDIS_DB: redisDb,
     REDIS_CACHE_DB: redisDb,
     REDIS_PREFIX: names.redisPrefix,

@@ -162,14 +162,16 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             database.host,
             database.port,
             redis.slot,
+            config.redisPassword,
           ])
-          .apply(([url, dbName, dbUser, dbPassword, dbHost, dbPort, slot]) =>
+          .apply(([url, dbName, dbUser, dbPassword, dbHost, dbPort, slot, redisPassword]) =>
             buildEnvironmentValues({
               names,
               app,
               url,
               database: { name: dbName, user: dbUser, password: dbPassword, host: dbHost, port: dbPort },
               redisDb: slot,
+              redis: { port: config.redisPort, password: redisPassword ?? null },
             }),
           ),
       },
@@ -247,7 +249,9 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             )
           : null,
         redactions: pulumi.secret(
-          pulumi.all([database.password, environment.appKey]).apply((secrets) => secrets.filter((s) => s !== "")),
+          pulumi
+            .all([database.password, environment.appKey, config.redisPassword ?? ""])
+            .apply((secrets) => secrets.filter((s) => s !== "")),
         ),
       },
       // The code must see its .env and its data (migrations run on the clone), and the health check goes through basic

@@ -34,8 +34,6 @@ describe("an app's env overrides", () => {
     "DATABASE_URL",
     "DB_SOCKET",
     "REDIS_URL",
-    "REDIS_HOST",
-    "REDIS_PORT",
     "REDIS_CLUSTER",
     "CACHE_STORE",
     "CACHE_DRIVER",
@@ -54,6 +52,18 @@ describe("an app's env overrides", () => {
     expect(problems[0]).toContain("remove it from the app's env");
     expect(problems[0]).not.toContain(SECRET);
   });
+
+  it.each(["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"])(
+    "refuses %s, which the preview writes itself from the server's Redis, without showing the value",
+    (key) => {
+      const problems = problemsOf({ [key]: SECRET });
+
+      expect(problems).toStrictEqual([
+        expect.stringContaining(`\`forge-previews:apps.customer.env.${key}\` is set by the preview environment itself`),
+      ]);
+      expect(problems[0]).not.toContain(SECRET);
+    },
+  );
 
   it("keeps the keys the preview already manages refused as before", () => {
     expect(problemsOf({ QUEUE_CONNECTION: "sqs", SESSION_DRIVER: "database" })).toStrictEqual([

@@ -24,8 +24,10 @@ const CONFIG = {
   commitSha: "a".repeat(40),
   basicAuthMode: "shared",
   basicAuthPassword: "shared-basic-auth-password",
+  redisPort: "6380",
+  redisPassword: "redis-requirepass",
 };
-const SECRET_KEYS = ["forgeToken", "sshPrivateKey", "basicAuthPassword"];
+const SECRET_KEYS = ["forgeToken", "sshPrivateKey", "basicAuthPassword", "redisPassword"];
 
 const isSecretEnvelope = (value: unknown): boolean => typeof value === "object" && value !== null && SIG in value;
 
@@ -124,7 +126,7 @@ describe("the pr-123 program under mocks", () => {
       pr: 123,
       firstSlot: 2,
       lastSlot: 15,
-      redisPort: 6379,
+      redisPort: 6380,
     });
   });
 
@@ -151,6 +153,8 @@ describe("the pr-123 program under mocks", () => {
     expect(isSecretEnvelope(mocks.registration("pr-123-basic-auth").inputs.password)).toBe(true);
     expect(isSecretEnvelope(mocks.registration("pr-123-deployment").inputs.healthAuth)).toBe(true);
     expect(isSecretEnvelope(mocks.registration("pr-123-deployment").inputs.redactions)).toBe(true);
+    const redactions = mocks.registration("pr-123-deployment").inputs.redactions as { value: string[] };
+    expect(redactions.value).toContain("redis-requirepass");
     const everything = JSON.stringify(mocks.registrations.map((r) => r.inputs));
     expect(everything).not.toContain("forge-token-never-an-input");
     expect(everything).not.toContain("ssh-key-never-an-input");
@@ -158,9 +162,12 @@ describe("the pr-123 program under mocks", () => {
     expect(await pulumi.isSecret(outputs.basicAuthPassword as pulumi.Output<string>)).toBe(true);
   });
 
-  it("writes the slot into both REDIS_DB and REDIS_CACHE_DB and pins mail to the log", () => {
+  it("writes the server's Redis with its password, the slot into both REDIS_DB and REDIS_CACHE_DB and pins mail to the log", () => {
     const values = (mocks.registration("pr-123-env").inputs.values as { value: Record<string, string> }).value;
     expect(values).toMatchObject({
+      REDIS_HOST: "127.0.0.1",
+      REDIS_PORT: "6380",
+      REDIS_PASSWORD: "redis-requirepass",
       REDIS_DB: "5",
       REDIS_CACHE_DB: "5",
       MAIL_MAILER: "log",
