@@ -78,6 +78,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   plain("snapshotsStack", "snapshots"),
   ...PER_STACK_KEYS.map((key) => plainWithFix(key, PER_STACK_FIX)),
   plain("healthUrlTemplate", "https://{domain}{path}"),
+  plain("healthResolve", "203.0.113.10"),
   plain("redisPort", "6379"),
   plain("cloudflareDns", "true"),
   plainWithFix("cloudflareZoneId", "copy it from the Cloudflare dashboard's Overview page"),

@@ -2,6 +2,7 @@
  * Pure validation of the project's stack configuration (the keys declared in Pulumi.yaml).
  * `stacks/config.ts` feeds it the raw values; keeping it free of Pulumi makes every rule a table test.
  */
+import { isIP } from "node:net";
 import { LINUX_USER } from "../providers/common/linux-user";
 import { isRecord } from "../providers/common/narrow";
 import { ConfigError } from "../providers/common/user-error";
@@ -54,6 +55,8 @@ export interface PlainConfig {
   /** Per-stack deployment inputs, set by the CLI; null/empty on stacks that deploy nothing. */
   deploy: { branch: string | null; commitSha: string | null; redeployToken: string; databaseResetToken: string };
   healthUrlTemplate: string;
+  /** Where the health check connects for the preview's domain; null asks DNS. */
+  healthResolve: string | null;
   redisPort: number;
   /** The clone engine reads the MySQL keys at call time; here they are only validated. */
   cloneMethod: CloneMethod;
@@ -431,6 +434,7 @@ export const CONFIG_DEFAULTS = {
   redeployToken: "",
   databaseResetToken: "",
   healthUrlTemplate: "https://{domain}{path}",
+  healthResolve: "",
   redisPort: 6379,
   mysqlUser: "forge",
   mysqlSocket: "",
@@ -615,6 +619,12 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
       setHint("healthUrlTemplate"),
     );
   }
+  const healthResolve = typeof raw["healthResolve"] === "string" ? raw["healthResolve"].trim() : "";
+  if (
+    raw["healthResolve"] !== undefined &&
+    (typeof raw["healthResolve"] !== "string" || (healthResolve !== "" && isIP(healthResolve) === 0))
+  )
+    problems.add("healthResolve", "must be empty or an IPv4 or IPv6 address", setHint("healthResolve"));
   const redisPort = readInteger(raw, "redisPort", problems, 1, 65535);
   const mysqlUser = readString(raw, "mysqlUser", problems);
   if (mysqlUser !== "" && !/^[A-Za-z0-9_.-]{1,80}$/.test(mysqlUser))
@@ -657,6 +667,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
       databaseResetToken: tokens.databaseResetToken ?? "",
     },
     healthUrlTemplate,
+    healthResolve: healthResolve === "" ? null : healthResolve,
     redisPort,
     cloneMethod,
   };

@@ -240,6 +240,7 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         phpVersion: app.phpVersion,
         extraScriptLines: app.deployScriptExtras,
         healthUrl,
+        healthResolve: config.healthResolve,
         // Secret explicitly: these carry passwords whatever the children declare.
         healthAuth: basicAuth
           ? pulumi.secret(

@@ -1,3 +1,6 @@
+import * as http from "node:http";
+import * as https from "node:https";
+import type { LookupFunction } from "node:net";
 import { ForgeWaitTimeoutError, waitDone, waitFor, waitPending } from "../forge";
 import { NEXT_UP } from "../common/cli-hints";
 import { UserError } from "../common/user-error";
@@ -18,6 +21,8 @@ export interface HealthWaitOptions {
   backoff?: number;
   /** Per request. */
   requestTimeoutMs?: number;
+  /** Connect to this address instead of resolving the URL's host, as `curl --resolve <host>:<port>:<address>` does. */
+  resolveAddress?: string | null;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -45,23 +50,64 @@ export class HealthCheckError extends UserError {
   }
 }
 
+const MAX_REDIRECTS = 5;
+
+/**
+ * One GET of `url`, following redirects as a browser would (credentials only to the same origin). TLS is verified
+ * against Node's roots plus `NODE_EXTRA_CA_CERTS`, always for the URL's host name, also when `resolveAddress` says
+ * where that host is.
+ */
 export async function probeHealth(
   url: string,
   auth: HealthAuth | null,
   timeoutMs = REQUEST_TIMEOUT_MS,
+  resolveAddress: string | null = null,
 ): Promise<HealthProbe> {
+  const origin = new URL(url);
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    let target = origin;
+    for (let hop = 0; ; hop++) {
+      const sameHost = target.host === origin.host;
+      const answer = await getOnce(target, sameHost ? auth : null, sameHost ? resolveAddress : null, signal);
+      if (answer.location === null || hop === MAX_REDIRECTS) return { status: answer.status };
+      target = new URL(answer.location, target);
+    }
+  } catch (error) {
+    return { status: null, reason: describeFailure(error) };
+  }
+}
+
+function getOnce(
+  url: URL,
+  auth: HealthAuth | null,
+  resolveAddress: string | null,
+  signal: AbortSignal,
+): Promise<{ status: number; location: string | null }> {
   const headers: Record<string, string> = { Accept: "application/json, text/html;q=0.9" };
   if (auth !== null) {
     headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}`;
   }
-  try {
-    const response = await fetch(url, { headers, redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
-    // The body is not needed; drain it so the connection is released.
-    await response.arrayBuffer().catch(() => undefined);
-    return { status: response.status };
-  } catch (error) {
-    return { status: null, reason: describeFailure(error) };
-  }
+  const lookup: LookupFunction | undefined =
+    resolveAddress === null
+      ? undefined
+      : (_host, options, callback) => {
+          const family = resolveAddress.includes(":") ? 6 : 4;
+          if (options.all) callback(null, [{ address: resolveAddress, family }]);
+          else callback(null, resolveAddress, family);
+        };
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.get(url, { headers, signal, lookup, agent: false }, (response) => {
+      const status = response.statusCode ?? 0;
+      const location = status >= 300 && status < 400 ? (response.headers.location ?? null) : null;
+      // The body is not needed; drain it so the connection is released.
+      response.resume();
+      response.once("end", () => resolve({ status, location }));
+      response.once("error", reject);
+    });
+    request.once("error", reject);
+  });
 }
 
 /** Duck-typed, not `instanceof`: fetch's errors may come from another realm (undici inside Node, a test sandbox). */
@@ -89,7 +135,7 @@ export async function waitForHealthy(
   try {
     return await waitFor(
       async () => {
-        const last = await probeHealth(url, auth, options.requestTimeoutMs);
+        const last = await probeHealth(url, auth, options.requestTimeoutMs, options.resolveAddress ?? null);
         seen.last = last;
         if (last.status === 200) return waitDone(200);
         if (last.status === 401 || last.status === 403) {

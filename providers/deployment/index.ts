@@ -57,6 +57,7 @@ async function checkHealth(
         intervalMs: pacing.intervalMs,
         maxIntervalMs: pacing.maxIntervalMs,
         backoff: pacing.backoff,
+        resolveAddress: inputs.healthResolve ?? null,
       },
       redactSecrets(inputs.healthUrl, secrets),
     );

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type * as pulumi from "@pulumi/pulumi";
 import { PHP_VERSIONS } from "../forge";
 import {
@@ -143,6 +144,17 @@ export function checkDeploymentInputs(news: Record<string, unknown>): pulumi.dyn
   checkHealthUrl(healthUrl, failures);
   const healthAuth: unknown = news.healthAuth ?? null;
   checkHealthAuth(healthAuth, failures);
+  const healthResolve: unknown = news.healthResolve ?? null;
+  if (
+    healthResolve !== null &&
+    !isUnknown(healthResolve) &&
+    (typeof healthResolve !== "string" || isIP(healthResolve) === 0)
+  ) {
+    failures.push({
+      property: "healthResolve",
+      reason: "`healthResolve` must be null (ask DNS) or the IP address to connect to for the health URL's host",
+    });
+  }
 
   const inputs = {
     serverId: news.serverId,
@@ -155,6 +167,7 @@ export function checkDeploymentInputs(news: Record<string, unknown>): pulumi.dyn
     extraScriptLines,
     healthUrl,
     healthAuth,
+    healthResolve,
     redactions,
   } as DeploymentInputs;
   return { inputs, failures };
@@ -214,6 +227,8 @@ export interface DeploymentInputs {
   extraScriptLines: string[];
   /** Polled after the deployment until it answers 200; null skips the health check. */
   healthUrl: string | null;
+  /** The address to connect to for `healthUrl`'s host instead of asking DNS; null asks DNS. */
+  healthResolve?: string | null;
   /** Basic-auth credentials for `healthUrl` (secret). */
   healthAuth: HealthAuth | null;
   /** Strings to redact from deployment logs shown in errors (secret): DB passwords, APP_KEY, tokens. */

@@ -52,7 +52,17 @@ describe("parsePlainConfig", () => {
     expect(config.productionDatabases).toStrictEqual(["customer"]);
     expect(config.certificate).toStrictEqual({ mode: "letsencrypt", wildcardCertificateId: null });
     expect(config.deploy).toStrictEqual({ branch: null, commitSha: null, redeployToken: "", databaseResetToken: "" });
-    expect([config.healthUrlTemplate, config.redisPort]).toStrictEqual(["https://{domain}{path}", 6379]);
+    expect([config.healthUrlTemplate, config.healthResolve, config.redisPort]).toStrictEqual([
+      "https://{domain}{path}",
+      null,
+      6379,
+    ]);
+  });
+
+  it("reads healthResolve as the address the health check connects to", () => {
+    expect(parsePlainConfig({ ...VALID, healthResolve: " 203.0.113.10 " }, ALL_SECRETS).healthResolve).toBe(
+      "203.0.113.10",
+    );
   });
 
   it.each<[string, RawConfig, string]>([
@@ -178,6 +188,11 @@ describe("parsePlainConfig", () => {
       "`forge-previews:healthUrlTemplate` must be an https URL",
     ],
     ["a health URL without the domain", { healthUrlTemplate: "https://example.com/up" }, "containing `{domain}`"],
+    [
+      "a health resolve address that is a host name",
+      { healthResolve: "forge.example.com" },
+      "`forge-previews:healthResolve` must be empty or an IPv4 or IPv6 address",
+    ],
     [
       "a default app that does not exist",
       { defaultApp: "epos" },

@@ -90,6 +90,14 @@ describe("the deployment health check", () => {
     expect((error as Error).message).not.toContain("wrong-pw-77");
   });
 
+  it("connects to the resolve address for the URL's host, as curl --resolve does", async () => {
+    await deploy();
+    const unresolvable = `http://pr-90.example.invalid:${sim.port}/__sites/pr-90.example.dev/up`;
+
+    await expect(probeHealth(unresolvable, null)).resolves.toMatchObject({ status: null });
+    await expect(probeHealth(unresolvable, null, 5_000, "127.0.0.1")).resolves.toStrictEqual({ status: 200 });
+  });
+
   it("reports a refused connection by its code", async () => {
     const port = await closedPort();
 

@@ -22,6 +22,7 @@ const INPUTS: DeploymentInputs = {
   extraScriptLines: ["npm ci"],
   healthUrl: "https://pr-7.example.dev/up",
   healthAuth: { username: "preview", password: "pw-secret-1" },
+  healthResolve: "203.0.113.10",
   redactions: ["db-secret-2"],
 };
 
@@ -53,6 +54,7 @@ describe("checkDeploymentInputs", () => {
       extraScriptLines: _e,
       healthUrl: _h,
       healthAuth: _a,
+      healthResolve: _v,
       redactions: _x,
       ...required
     } = INPUTS;
@@ -67,12 +69,18 @@ describe("checkDeploymentInputs", () => {
       extraScriptLines: [],
       healthUrl: null,
       healthAuth: null,
+      healthResolve: null,
       redactions: [],
     });
   });
 
   it.each([
     ["serverId", 0, "`serverId` must be the positive integer id Forge gave the server"],
+    [
+      "healthResolve",
+      "forge.example.com",
+      "`healthResolve` must be null (ask DNS) or the IP address to connect to for the health URL's host",
+    ],
     ["siteId", "1003", "`siteId` must be the positive integer id Forge gave the site"],
     [
       "siteDirectory",
