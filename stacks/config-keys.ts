@@ -80,6 +80,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   plain("healthUrlTemplate", "https://{domain}{path}"),
   plain("healthResolve", "203.0.113.10"),
   plain("redisPort", "6379"),
+  plain("mysqlPort", "3306"),
   plain("cloudflareDns", "true"),
   plainWithFix("cloudflareZoneId", "copy it from the Cloudflare dashboard's Overview page"),
   secret("redisPassword", "FORGE_PREVIEWS_REDIS_PASSWORD", "set it with `pulumi config set --secret redisPassword`"),

@@ -58,6 +58,8 @@ export interface PlainConfig {
   /** Where the health check connects for the preview's domain; null asks DNS. */
   healthResolve: string | null;
   redisPort: number;
+  /** The port the app reaches the server's MySQL on (DB_PORT). */
+  mysqlPort: number;
   /** The clone engine reads the MySQL keys at call time; here they are only validated. */
   cloneMethod: CloneMethod;
 }
@@ -436,6 +438,7 @@ export const CONFIG_DEFAULTS = {
   healthUrlTemplate: "https://{domain}{path}",
   healthResolve: "",
   redisPort: 6379,
+  mysqlPort: 3306,
   mysqlUser: "forge",
   mysqlSocket: "",
   mysqlDataDir: "",
@@ -626,6 +629,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   )
     problems.add("healthResolve", "must be empty or an IPv4 or IPv6 address", setHint("healthResolve"));
   const redisPort = readInteger(raw, "redisPort", problems, 1, 65535);
+  const mysqlPort = readInteger(raw, "mysqlPort", problems, 1, 65535);
   const mysqlUser = readString(raw, "mysqlUser", problems);
   if (mysqlUser !== "" && !/^[A-Za-z0-9_.-]{1,80}$/.test(mysqlUser))
     problems.add("mysqlUser", "must be a MySQL account name", setHint("mysqlUser"));
@@ -669,6 +673,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     healthUrlTemplate,
     healthResolve: healthResolve === "" ? null : healthResolve,
     redisPort,
+    mysqlPort,
     cloneMethod,
   };
 }

@@ -160,16 +160,15 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             database.userName,
             database.password,
             database.host,
-            database.port,
             redis.slot,
             config.redisPassword,
           ])
-          .apply(([url, dbName, dbUser, dbPassword, dbHost, dbPort, slot, redisPassword]) =>
+          .apply(([url, dbName, dbUser, dbPassword, dbHost, slot, redisPassword]) =>
             buildEnvironmentValues({
               names,
               app,
               url,
-              database: { name: dbName, user: dbUser, password: dbPassword, host: dbHost, port: dbPort },
+              database: { name: dbName, user: dbUser, password: dbPassword, host: dbHost, port: config.mysqlPort },
               redisDb: slot,
               redis: { port: config.redisPort, password: redisPassword ?? null },
             }),

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SECRET_ENV } from "../../cli/cli-config";
@@ -40,6 +40,8 @@ export interface CliProjectOptions {
   extraEnv?: Record<string, string>;
   /** Plain configuration that takes precedence over the embedded default's. */
   config?: Record<string, unknown>;
+  /** Box mode: the box (root and its packages, see test/support/box.ts) carries out what the simulator is asked. */
+  box?: boolean;
 }
 
 export async function startCliProject(name: string, options: CliProjectOptions = {}): Promise<CliProject> {
@@ -49,10 +51,13 @@ export async function startCliProject(name: string, options: CliProjectOptions =
   for (const entry of PROJECT_ENTRIES) await symlink(path.join(repoRoot, entry), path.join(project, entry));
   await mkdir(path.join(scratch, "simulator"));
   await mkdir(path.join(scratch, "backend"));
+  // The box's site users pass through the scratch dir to their pools' sockets and the box's git remote.
+  if (options.box === true) await chmod(scratch, 0o711);
   const embedded = await startEmbeddedDefault({
     dir: path.join(scratch, "simulator"),
     services: testServices(),
     simulator: options.simulator,
+    ...(options.box === true ? { box: { dir: path.join(scratch, "box") } } : {}),
   });
   const binDir = await pulumiBinDir();
   // A developer's own Pulumi login, backend or token must not reach these stacks.

@@ -6,6 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
+import { boxAgent, type BoxAgent } from "../box/agent";
+import { BoxHost } from "../box/host";
+import { startBoxServices, type BoxServices } from "../box/services";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../simulator";
 import { DEMO_MASTER, seedDemoMaster } from "./demo-master";
 import {
@@ -48,9 +51,23 @@ export function toConfigJson(project: string, config: Record<string, StackConfig
   );
 }
 
+/** The box behind the simulator: a Forge server on this machine that serves the demo app from every preview. */
+export interface EmbeddedBox {
+  services: BoxServices;
+  host: BoxHost;
+  agent: BoxAgent;
+  /** The local git remote of the demo app, which sites of `acme/demo` clone. */
+  repository: string;
+}
+
+/** The repository the demo app's sites are created with; the box serves it from its local git remote. */
+const DEMO_REPOSITORY = "acme/demo";
+
 export interface EmbeddedDefault {
   services: { mariadb: MariaDbEndpoint; redis: RedisEndpoint; ssh: SshEndpoint };
   simulator: Simulator;
+  /** Set in box mode. */
+  box: EmbeddedBox | null;
   /** `pulumi config set` pairs for a preview stack of the demo app against this embedded default. */
   stackConfig: Record<string, StackConfigValue>;
   /** Environment for the `pulumi` process (and so the provider host): fast polls against the instant simulator. */
@@ -70,6 +87,11 @@ export interface EmbeddedDefaultOptions {
    */
   persistState?: boolean;
   simulator?: Partial<SimulatorOptions>;
+  /**
+   * Box mode: the box's daemons in `dir` (whose parents other users can enter) carry out what the simulator is asked,
+   * and the preview is the demo app, deployed, served over HTTPS with basic auth and health-checked through nginx.
+   */
+  box?: { dir: string };
 }
 
 /** The simulator's bearer token, kept 0600 in the services dir when the state persists. */
@@ -101,6 +123,7 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
 
   let started: LocalServices | null = null;
   let simulator: Simulator | null = null;
+  let box: EmbeddedBox | null = null;
   let services = options.services;
   if (!services) {
     started = await startLocalServices(persistent ? { dir: servicesDir, persistent: true, resetHint } : {});
@@ -108,6 +131,7 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
   }
   try {
     await seedDemoMaster(services.mariadb);
+    if (options.box !== undefined) box = await startBox(options.box.dir);
     simulator = await startSimulator({
       org: SANDBOX_ORG,
       servers: [{ id: SANDBOX_SERVER_ID, name: "sandbox" }],
@@ -121,6 +145,7 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
       sandboxRoot: path.join(options.dir, "sites"),
       statePath: persistent ? path.join(options.dir, "simulator-state.json") : null,
       log: () => undefined,
+      ...(box === null ? {} : { agent: box.agent }),
       ...options.simulator,
       token,
       port: simulatorPort,
@@ -144,7 +169,13 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
       forgeToken: { value: token, secret: true },
       previewDomain: { value: SANDBOX_DOMAIN },
       apps: objectConfig({
-        [SANDBOX_APP]: { repository: "acme/demo", masterDatabase: DEMO_MASTER, productionDatabase: "demo" },
+        [SANDBOX_APP]: {
+          repository: DEMO_REPOSITORY,
+          masterDatabase: DEMO_MASTER,
+          productionDatabase: "demo",
+          // The box's PHP and the demo app's measured health route.
+          ...(box === null ? {} : { phpVersion: "php82", healthPath: "/health" }),
+        },
       }),
       sshHost: { value: services.ssh.host },
       sshPort: { value: String(services.ssh.port) },
@@ -152,31 +183,67 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
       sshHostKeyFingerprint: { value: services.ssh.hostKeyFingerprint },
       sshPrivateKey: { value: services.ssh.privateKey, secret: true },
       redisPort: { value: String(services.redis.port) },
+      mysqlPort: { value: String(services.mariadb.port) },
       redisPassword: { value: services.redis.password, secret: true },
       // The local MariaDB stands in for the Forge server's MySQL; its root account may copy tablespaces.
       mysqlUser: { value: services.mariadb.user },
       mysqlPassword: { value: services.mariadb.password, secret: true },
       mysqlSocket: { value: services.mariadb.socket },
       mysqlDataDir: { value: services.mariadb.dataDir },
-      healthUrlTemplate: { value: `http://127.0.0.1:${new URL(simulator.url).port}/__sites/{domain}{path}` },
+      ...(box === null
+        ? { healthUrlTemplate: { value: `http://127.0.0.1:${new URL(simulator.url).port}/__sites/{domain}{path}` } }
+        : {
+            // Through the box's nginx on its HTTPS port, as `curl --resolve <domain>:<port>:127.0.0.1` reaches it.
+            healthUrlTemplate: { value: `https://{domain}:${box.services.ports.https}{path}` },
+            healthResolve: { value: "127.0.0.1" },
+          }),
       branch: { value: "main" },
     };
-    const env = { FORGE_PREVIEWS_POLL_MS: "50" };
+    // In box mode the health check trusts the box's ACME roots, as a person's `curl --cacert` does.
+    const env: Record<string, string> = {
+      FORGE_PREVIEWS_POLL_MS: "50",
+      ...(box === null ? {} : { NODE_EXTRA_CA_CERTS: box.services.paths.caFile }),
+    };
     const owned = started;
     const running = simulator;
+    const runningBox = box;
     return {
       services,
       simulator,
+      box,
       stackConfig,
       env,
       async stop() {
         await running.close();
+        await stopBox(runningBox);
         await owned?.stop();
       },
     };
   } catch (error) {
     await simulator?.close();
+    await stopBox(box);
     await started?.stop();
     throw error;
   }
+}
+
+async function startBox(dir: string): Promise<EmbeddedBox> {
+  const services = await startBoxServices({ dir });
+  try {
+    const host = new BoxHost(services);
+    const remote = await host.publishRepository(SANDBOX_APP, path.join(__dirname, "../box/demo-app"));
+    const agent = boxAgent({ host, repositories: { [DEMO_REPOSITORY]: remote }, statusIntervalMs: 250 });
+    return { services, host, agent, repository: remote };
+  } catch (error) {
+    await services.stop();
+    throw error;
+  }
+}
+
+/** Waits for the box's work in flight, then stops its daemons; what the sites made stays until they are deleted. */
+async function stopBox(box: EmbeddedBox | null): Promise<void> {
+  if (box === null) return;
+  await box.agent.idle().catch(() => undefined);
+  box.agent.close();
+  await box.services.stop();
 }
