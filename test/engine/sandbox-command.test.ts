@@ -7,7 +7,7 @@ import { createClient } from "redis";
 import { SLOT_CLAIMS_DB, SLOT_CLAIMS_KEY } from "../../providers/redis";
 import { SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
 import { startLocalServices } from "../../tools/sandbox/local-services";
-import { SANDBOX_DIR_ENV, SANDBOX_STACK, sandboxPulumiEnv } from "../../tools/sandbox/main";
+import { SANDBOX_DIR_ENV, SANDBOX_MODE_ENV, SANDBOX_STACK, sandboxPulumiEnv } from "../../tools/sandbox/main";
 import { REPO_ROOT, createPulumiRunner, locatePulumiBinDir } from "../../tools/sandbox/pulumi-cli";
 
 // Three real `pulumi` runs (each starts the CLI, the language host, ts-node and the provider host) on a busy machine.
@@ -26,7 +26,8 @@ function runSandbox(dir: string, args: string[] = []): Promise<CommandRun> {
       ["--transpile-only", "tools/sandbox/main.ts", ...args],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, [SANDBOX_DIR_ENV]: dir },
+        // The light mode: this suite checks the command itself; test/engine/box-preview.test.ts covers the box.
+        env: { ...process.env, [SANDBOX_DIR_ENV]: dir, [SANDBOX_MODE_ENV]: "light" },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { boxAgent, type BoxAgent } from "../box/agent";
 import { BoxHost } from "../box/host";
-import { startBoxServices, type BoxServices } from "../box/services";
+import { startBoxServices, type BoxPorts, type BoxServices } from "../box/services";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../simulator";
 import { DEMO_MASTER, seedDemoMaster } from "./demo-master";
 import {
@@ -131,7 +131,16 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
   }
   try {
     await seedDemoMaster(services.mariadb);
-    if (options.box !== undefined) box = await startBox(options.box.dir);
+    if (options.box !== undefined) {
+      // Persisted, the box keeps its ports: its server blocks and the stack's health URL name them.
+      const recorded = persistent ? boxPortsOf(readRecordedPorts(servicesDir, resetHint)) : {};
+      box = await startBox(options.box.dir, recorded);
+      if (persistent) {
+        const ports: Record<string, number> = {};
+        for (const [name, port] of Object.entries(box.services.ports)) ports[`box-${name}`] = port;
+        recordPorts(servicesDir, ports, resetHint);
+      }
+    }
     simulator = await startSimulator({
       org: SANDBOX_ORG,
       servers: [{ id: SANDBOX_SERVER_ID, name: "sandbox" }],
@@ -227,8 +236,14 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
   }
 }
 
-async function startBox(dir: string): Promise<EmbeddedBox> {
-  const services = await startBoxServices({ dir });
+function boxPortsOf(recorded: Record<string, number>): Partial<BoxPorts> {
+  return Object.fromEntries(
+    Object.entries(recorded).flatMap(([key, port]) => (key.startsWith("box-") ? [[key.slice(4), port]] : [])),
+  );
+}
+
+async function startBox(dir: string, ports: Partial<BoxPorts>): Promise<EmbeddedBox> {
+  const services = await startBoxServices({ dir, ports });
   try {
     const host = new BoxHost(services);
     const remote = await host.publishRepository(SANDBOX_APP, path.join(__dirname, "../box/demo-app"));

@@ -8,13 +8,23 @@
  * so a second `up` changes nothing and `destroy` (which the engine runs with the config of the last `up`) finds every
  * resource where the state says it is.
  */
-import { mkdir, readFile, rm, symlink } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, symlink } from "node:fs/promises";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { isRecord } from "../../providers/common/narrow";
 import { PROJECT_NAME } from "../../providers/common/project";
 import { UserError } from "../../providers/common/user-error";
-import { startEmbeddedDefault, toConfigJson, type StackConfigValue } from "./embedded-default";
+import { CONFIG_DEFAULTS } from "../../stacks/config-rules";
+import { buildPreviewNames } from "../../stacks/naming";
+import { boxUnavailable } from "../box/services";
+import {
+  SANDBOX_APP,
+  SANDBOX_DOMAIN,
+  startEmbeddedDefault,
+  toConfigJson,
+  type EmbeddedBox,
+  type StackConfigValue,
+} from "./embedded-default";
 import { RecordedPortTakenError } from "./local-services";
 import { REPO_ROOT, createPulumiRunner, locatePulumiBinDir, type PulumiRunner } from "./pulumi-cli";
 
@@ -31,6 +41,18 @@ const PROJECT_ENTRIES = [
   "stacks",
   "node_modules",
 ];
+
+/** `box` or `light` forces a mode; unset, the sandbox runs the box where it can. */
+export const SANDBOX_MODE_ENV = "FORGE_PREVIEWS_SANDBOX_MODE";
+
+/** The box where this machine can run it (root and the packages setup installs), else the light mode and why. */
+function chooseMode(env: NodeJS.ProcessEnv = process.env): { box: boolean; reason: string | null } {
+  const forced = env[SANDBOX_MODE_ENV];
+  if (forced === "light") return { box: false, reason: `${SANDBOX_MODE_ENV}=light` };
+  const unavailable = boxUnavailable();
+  if (forced === "box" && unavailable !== null) throw new UserError(`The box cannot run here: ${unavailable}`);
+  return unavailable === null ? { box: true, reason: null } : { box: false, reason: `the box ${unavailable}` };
+}
 
 /** `$FORGE_PREVIEWS_SANDBOX_DIR`, else `.sandbox/` in the repository. */
 export function sandboxDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -90,8 +112,18 @@ async function main(command: string): Promise<void> {
   const binDir = locatePulumiBinDir();
   await mkdir(path.join(dir, "state"), { recursive: true });
   const project = await prepareProject(dir);
+  const mode = chooseMode();
+  if (mode.box) {
+    // Site users pass through the sandbox dir to the box's sockets and git remote.
+    await chmod(dir, 0o711);
+    console.log(`sandbox: box mode: nginx, PHP-FPM, supervisor and Pebble serve the demo app on 127.0.0.1`);
+  } else console.log(`sandbox: light mode (${mode.reason}): the simulator stands in for the site`);
   console.log(`sandbox: starting MariaDB, Redis, sshd and the Forge simulator on 127.0.0.1 (kept in ${dir})`);
-  const embedded = await startEmbeddedDefault({ dir, persistState: true });
+  const embedded = await startEmbeddedDefault({
+    dir,
+    persistState: true,
+    ...(mode.box ? { box: { dir: path.join(dir, "box") } } : {}),
+  });
   try {
     const pulumi = createPulumiRunner({ cwd: project, binDir, env: { ...embedded.env, ...sandboxPulumiEnv(dir) } });
     await pulumi.run(["stack", "select", "--create", SANDBOX_STACK], { quiet: true });
@@ -100,17 +132,54 @@ async function main(command: string): Promise<void> {
       await pulumi.run(["up", "--stack", SANDBOX_STACK, "--yes", "--skip-preview"]);
       console.log(`\nsandbox: outputs of ${SANDBOX_STACK} (secrets hidden):`);
       await pulumi.run(["stack", "output", "--stack", SANDBOX_STACK, "--json"]);
-      console.log(
-        `sandbox: the site's files are under ${path.join(dir, "sites")}; remove it with \`npm run sandbox -- destroy\``,
-      );
+      if (embedded.box === null) {
+        console.log(
+          `sandbox: the site's files are under ${path.join(dir, "sites")}; remove it with \`npm run sandbox -- destroy\``,
+        );
+      } else {
+        const env = { ...sandboxPulumiEnv(dir) };
+        printBoxAccess(embedded.box, project, binDir, env);
+        console.log("sandbox: serving until Ctrl-C; `npm run sandbox -- destroy` removes the preview");
+        await untilInterrupted();
+      }
     } else {
       await pulumi.run(["destroy", "--stack", SANDBOX_STACK, "--yes", "--skip-preview"]);
+      await embedded.box?.agent.idle();
       await pulumi.run(["stack", "rm", "--stack", SANDBOX_STACK, "--yes"], { quiet: true });
       console.log(`sandbox: ${SANDBOX_STACK} destroyed and removed`);
     }
   } finally {
     await embedded.stop();
   }
+}
+
+/**
+ * The URL and one `curl` line a person can paste: the domain resolved to the box's HTTPS port, the box's CA, and the
+ * basic-auth password read from the stack's output by the line itself, so it is never printed here.
+ */
+function printBoxAccess(box: EmbeddedBox, project: string, binDir: string, env: Record<string, string>): void {
+  const names = buildPreviewNames({ app: SANDBOX_APP, pr: 1, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+  const port = box.services.ports.https;
+  const url = `https://${names.domain}:${port}/health`;
+  const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  const pulumiEnv = Object.entries(env)
+    .map(([key, value]) => `${key}=${quote(value)}`)
+    .join(" ");
+  const password =
+    `$(env ${pulumiEnv} ${quote(path.join(binDir, "pulumi"))} stack output basicAuthPassword --show-secrets ` +
+    `--stack ${SANDBOX_STACK} --cwd ${quote(project)})`;
+  console.log(`\nsandbox: the preview is at ${url}`);
+  console.log(
+    `curl --resolve ${names.domain}:${port}:127.0.0.1 --cacert ${quote(box.services.paths.caFile)} ` +
+      `-u "${CONFIG_DEFAULTS.basicAuthUsername}:${password}" ${url}`,
+  );
+}
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
 }
 
 if (require.main === module) {
