@@ -182,8 +182,9 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
           repository: DEMO_REPOSITORY,
           masterDatabase: DEMO_MASTER,
           productionDatabase: "demo",
-          // The box's PHP and the demo app's measured health route.
-          ...(box === null ? {} : { phpVersion: "php82", healthPath: "/health" }),
+          // The box's PHP. The deployment's check uses the app's boot route `/up`: `/health` also needs the queue
+          // worker, which the stack starts only after the deployment (its `artisan` comes with the first checkout).
+          ...(box === null ? {} : { phpVersion: "php82", healthPath: "/up" }),
         },
       }),
       sshHost: { value: services.ssh.host },
