@@ -53,7 +53,7 @@ describe("the workflows", () => {
     }
   });
 
-  it("run the preview workflow one job at a time per PR without cancelling", () => {
+  it("run the preview workflow's privileged job one at a time per PR without cancelling", () => {
     const preview = workflows.find((w) => w.name === ".github/workflows/preview.yml") as Workflow;
     expect(perPullRequestConcurrencyProblems(preview)).toEqual([]);
   });
@@ -94,11 +94,19 @@ jobs:
       - uses: actions/checkout@v4
       - run: echo "\${{ github.event.comment.body }}"
       - run: git checkout "\${{ github.head_ref }}"
+        env:
+          TOKEN: \${{ secrets.T }}
       - run: echo "$BODY"
         env:
           BODY: \${{ github.event.comment.body }}
   b:
     uses: acme/x/.github/workflows/y.yml@main
+    secrets:
+      T: \${{ secrets.T }}
+  c:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: echo no secrets here
 `,
   );
 
@@ -120,6 +128,7 @@ jobs:
     expect(jobsWithoutPermissions(bad)).toEqual([
       "bad.yml job a sets no permissions",
       "bad.yml job b sets no permissions",
+      "bad.yml job c sets no permissions",
     ]);
   });
 
@@ -130,8 +139,9 @@ jobs:
     expect(jobsWithoutPermissions(empty)).toEqual(["e.yml job a sets no permissions"]);
   });
 
-  it("find a concurrency group that is not per PR or that cancels", () => {
+  it("find a concurrency group of a job with secrets that is not per PR, not prefixed, or that cancels", () => {
     expect(perPullRequestConcurrencyProblems(bad)).toEqual([
+      "bad.yml job a: concurrency group `preview-${{ github.ref }}` is not prefixed forge-previews-",
       "bad.yml job a: concurrency group `preview-${{ github.ref }}` is not per pull request",
       "bad.yml job a may cancel a run in progress",
       "bad.yml job b has no concurrency group",
