@@ -35,6 +35,8 @@ export interface AppConfig {
   env: Record<string, string>;
   queue: QueueConfig;
   maskingSql: string | null;
+  /** Pushes to a PR with a preview deploy the new head (the GitHub automation); false leaves that to `/update`. */
+  autoUpdate: boolean;
 }
 
 /** Everything but the secrets, which `stacks/config.ts` adds as `Output`s. */
@@ -245,6 +247,7 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
     env: {},
     queue: { connection: "redis", queues: "default", processes: 1, tries: 3 },
     maskingSql: null,
+    autoUpdate: true,
   };
   if (!APP_NAME.test(name)) {
     problems.add(
@@ -377,6 +380,10 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
   app.queue = parseQueue(value["queue"], `${at}.queue`, problems);
   const masking = str("maskingSql");
   if (masking !== undefined && masking.trim() !== "") app.maskingSql = masking;
+  const autoUpdate = value["autoUpdate"];
+  if (typeof autoUpdate === "boolean") app.autoUpdate = autoUpdate;
+  else if (autoUpdate !== undefined)
+    problems.add(`${at}.autoUpdate`, "must be true or false", "leave it out to update previews on every push");
   return app;
 }
 

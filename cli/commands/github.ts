@@ -11,17 +11,19 @@ import { parseEvent } from "../github/event";
 import { createRepoApi } from "../github/github-api";
 import { handlePullRequestClosed } from "../github/handle-closed";
 import { handleComment } from "../github/handle-comment";
+import { handlePullRequestUpdated } from "../github/handle-updated";
 import { type HandlerContext, runUrlFromEnv } from "../github/handler-context";
 import { readProjectConfig, resolveAppForRepository } from "../github/project-config";
 import { workflowDepsFor } from "../github/workflow-deps";
 import { type WorkflowCommandDeps, createClientFromEnv, runReported, summaryWriter } from "../github/workflow-io";
 import type { CliIo } from "../output";
 
-export const summary = "handle the GitHub event of a workflow run (PR comment commands, closed PRs)";
+export const summary = "handle the GitHub event of a workflow run (PR comment commands, pushes, closed PRs)";
 
 export const usage = `Usage: forge-previews github [--event-path <file>] [--event-name <name>] [--app <app>]
 
-Handles the GitHub event that started the workflow: PR comments (/preview, /update, /destroy) and closed PRs.
+Handles the GitHub event that started the workflow: PR comments (/preview, /update, /destroy), pushes to a PR with
+a preview (synchronize, reopened) and closed PRs.
   --event-path  the webhook payload (default: $GITHUB_EVENT_PATH)
   --event-name  issue_comment or pull_request (default: $GITHUB_EVENT_NAME)
   --app         the app of this repository (default: $FORGE_PREVIEWS_APP, else the app whose repository matches)
@@ -70,7 +72,7 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       );
       return 0;
     }
-    if (event.kind === "pull-request-closed" && event.isFork) {
+    if (event.kind !== "comment" && event.isFork) {
       // Checked before the config: a fork PR's `pull_request` run gets no secrets, and it has no preview anyway.
       log(`github: PR #${event.pr} comes from a fork and has no preview`);
       return 0;
@@ -94,7 +96,11 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       writeSummary: summaryWriter(deps.env),
     };
     const result =
-      event.kind === "comment" ? await handleComment(ctx, event) : await handlePullRequestClosed(ctx, event);
+      event.kind === "comment"
+        ? await handleComment(ctx, event)
+        : event.kind === "pull-request-updated"
+          ? await handlePullRequestUpdated(ctx, event)
+          : await handlePullRequestClosed(ctx, event);
     log(`github: ${result.outcome}`);
     return result.exitCode;
   });

@@ -88,3 +88,19 @@ export async function readDeploymentOutcomes(
   }
   return outcomes;
 }
+
+/** Why new deployments are paused right now, as a sentence for the PR; null when they are not. */
+export async function checkBreaker(
+  api: RepoApi,
+  now: Date,
+  options: BreakerOptions = BREAKER_DEFAULTS,
+): Promise<string | null> {
+  const state = evaluateBreaker(await readDeploymentOutcomes(api, now, options), now, options);
+  if (!state.open) return null;
+  const list = state.failures.map((f) => `\`${f.environment}\` at ${f.at.toISOString()}`).join(", ");
+  return (
+    `Preview automation is paused until ${state.until.toISOString()} after ${state.failures.length} consecutive failed deployments ` +
+    `(${list}). The failures are usually a server, token or configuration problem: see the failing runs, fix the cause, ` +
+    `and comment again after the pause. \`/destroy\` still works.`
+  );
+}

@@ -4,7 +4,7 @@
  * operation does.
  */
 import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
-import { evaluateBreaker, readDeploymentOutcomes } from "./breaker";
+import { checkBreaker } from "./breaker";
 import { checkCapacity } from "../capacity";
 import { describeCapacityRefusal } from "./capacity";
 import { type CommentCommand, parseCommentCommand } from "./comment-commands";
@@ -34,18 +34,6 @@ function describeFork(pull: PullRequestInfo): string {
   );
 }
 
-async function checkBreaker(ctx: HandlerContext): Promise<string | null> {
-  const now = ctx.now();
-  const state = evaluateBreaker(await readDeploymentOutcomes(ctx.api, now, ctx.breaker), now, ctx.breaker);
-  if (!state.open) return null;
-  const list = state.failures.map((f) => `\`${f.environment}\` at ${f.at.toISOString()}`).join(", ");
-  return (
-    `Preview automation is paused until ${state.until.toISOString()} after ${state.failures.length} consecutive failed deployments ` +
-    `(${list}). The failures are usually a server, token or configuration problem: see the failing runs, fix the cause, ` +
-    `and comment again after the pause. \`/destroy\` still works.`
-  );
-}
-
 async function runCommand(
   ctx: HandlerContext,
   event: CommentEvent,
@@ -70,7 +58,7 @@ async function runCommand(
     return refuse(ctx, event, `The PR's branch name ${problem}, so it cannot be deployed; rename the branch.`);
   if (!COMMIT_SHA.test(pull.headSha))
     return refuse(ctx, event, `GitHub reported a head commit that is not a commit id; comment again.`);
-  const paused = await checkBreaker(ctx);
+  const paused = await checkBreaker(ctx.api, ctx.now(), ctx.breaker);
   if (paused) return refuse(ctx, event, paused);
   const capacity = checkCapacity(await ctx.ops.listPreviews(ctx.opsContext), stack, ctx.config.maxEnvironments);
   if (!capacity.allowed) return refuse(ctx, event, describeCapacityRefusal(capacity));

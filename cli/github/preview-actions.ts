@@ -38,7 +38,14 @@ export function previewRef(ctx: HandlerContext, pr: number): PreviewRef {
 export async function runUp(
   ctx: HandlerContext,
   sticky: StickyComment,
-  input: { head: PullHead; stack: string; redeploy: boolean; resetDatabase: boolean },
+  input: {
+    head: PullHead;
+    stack: string;
+    redeploy: boolean;
+    resetDatabase: boolean;
+    /** Shown on the comment once the preview is ready, e.g. what a push changed. */
+    readyNotice?: string;
+  },
 ): Promise<HandlerResult & { ok: boolean }> {
   const { head, stack } = input;
   const deployment: DeploymentHandle = await startDeployment(ctx.api, {
@@ -86,6 +93,7 @@ export async function runUp(
       updatedAt: ctx.now().toISOString(),
       // A fresh update restarts the time-to-live, so an earlier expiry warning no longer applies.
       expiryWarning: null,
+      notice: input.readyNotice ? { kind: "info", text: input.readyNotice, at: ctx.now().toISOString() } : null,
     });
     await sticky.save();
     await finishDeployment(ctx.api, deployment, { ok: true, url, runUrl: ctx.runUrl });
