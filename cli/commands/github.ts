@@ -91,6 +91,7 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       target,
       redactor,
       runUrl: runUrlFromEnv(deps.env),
+      repoUrl: `${deps.env.GITHUB_SERVER_URL || "https://github.com"}/${event.repo.fullName}`,
       now: deps.now,
       log,
       writeSummary: summaryWriter(deps.env),

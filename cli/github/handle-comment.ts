@@ -6,7 +6,7 @@
 import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
 import { checkBreaker } from "./breaker";
 import { checkCapacity } from "../capacity";
-import { describeCapacityRefusal } from "./capacity";
+import { capacityHeadline, describeCapacityRefusal } from "./capacity";
 import { type CommentCommand, parseCommentCommand } from "./comment-commands";
 import type { CommentEvent } from "./event";
 import type { Permission, PullRequestInfo } from "./github-api";
@@ -17,9 +17,14 @@ import { StickyComment } from "./sticky-comment";
 
 const WRITE_PERMISSIONS: readonly Permission[] = ["admin", "maintain", "write"];
 
-async function refuse(ctx: HandlerContext, event: CommentEvent, text: string): Promise<HandlerResult> {
+async function refuse(
+  ctx: HandlerContext,
+  event: CommentEvent,
+  text: string,
+  headline = "🚫 Command not run",
+): Promise<HandlerResult> {
   const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
-  sticky.update({ notice: { kind: "refused", text, at: ctx.now().toISOString() } });
+  sticky.update({ notice: { kind: "refused", text, at: ctx.now().toISOString(), headline } });
   await sticky.save();
   await ctx.api.addReaction(event.commentId, "-1");
   await ctx.writeSummary(ctx.redactor.redact(`### Refused\n\n${text}`));
@@ -59,9 +64,9 @@ async function runCommand(
   if (!COMMIT_SHA.test(pull.headSha))
     return refuse(ctx, event, `GitHub reported a head commit that is not a commit id; comment again.`);
   const paused = await checkBreaker(ctx.api, ctx.now(), ctx.breaker);
-  if (paused) return refuse(ctx, event, paused);
+  if (paused) return refuse(ctx, event, paused.text, paused.headline);
   const capacity = checkCapacity(await ctx.ops.listPreviews(ctx.opsContext), stack, ctx.config.maxEnvironments);
-  if (!capacity.allowed) return refuse(ctx, event, describeCapacityRefusal(capacity));
+  if (!capacity.allowed) return refuse(ctx, event, describeCapacityRefusal(capacity), capacityHeadline(capacity));
   const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
   const result = await runUp(ctx, sticky, {
     head: { pr: event.pr, branch: pull.headRef, sha: pull.headSha },

@@ -17,9 +17,14 @@ export function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
 
-async function notify(ctx: HandlerContext, pr: number, text: string): Promise<HandlerResult> {
+async function notify(
+  ctx: HandlerContext,
+  pr: number,
+  text: string,
+  headline = "🚫 Push not deployed",
+): Promise<HandlerResult> {
   const sticky = await StickyComment.load(ctx.api, pr, ctx.redactor);
-  sticky.update({ notice: { kind: "refused", text, at: ctx.now().toISOString() } });
+  sticky.update({ notice: { kind: "refused", text, at: ctx.now().toISOString(), headline } });
   await sticky.save();
   return { exitCode: 0, outcome: `not updated: ${text.split("\n")[0]}` };
 }
@@ -42,7 +47,7 @@ export async function handlePullRequestUpdated(
   if (!COMMIT_SHA.test(event.headSha))
     return notify(ctx, event.pr, `GitHub reported a head commit that is not a commit id; comment \`/update\`.`);
   const paused = await checkBreaker(ctx.api, ctx.now(), ctx.breaker);
-  if (paused) return notify(ctx, event.pr, `\`${short}\` was not deployed. ${paused}`);
+  if (paused) return notify(ctx, event.pr, `\`${short}\` was not deployed. ${paused.text}`, paused.headline);
   const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
   return runUp(ctx, sticky, {
     head: { pr: event.pr, branch: event.headRef, sha: event.headSha },

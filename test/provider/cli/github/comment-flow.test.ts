@@ -5,7 +5,15 @@
 import { decodeState } from "../../../../cli/github/sticky-state";
 import { PreviewOperationError } from "../../../../cli/pulumi/operation-error";
 import { summary } from "../../../support/github/fake-operations";
-import { HEAD_SHA, type Harness, SECRETS, openPull, readFixture, startHarness } from "../../../support/github/harness";
+import {
+  HEAD_SHA,
+  type Harness,
+  SECRETS,
+  openPull,
+  readFixture,
+  sharedConfig,
+  startHarness,
+} from "../../../support/github/harness";
 
 const REPO = "acme/customer";
 const COMMENT_ID = 2700000101;
@@ -333,10 +341,9 @@ describe("the circuit breaker", () => {
     expect(h.ops.calls).toEqual([]);
     expect(reactions()).toEqual(["eyes", "-1"]);
     const text = stickyState().notice?.text ?? "";
-    expect(text).toContain(
-      "Preview automation is paused until 2025-03-04T10:20:00.000Z after 3 consecutive failed deployments",
-    );
-    expect(text).toContain("`preview/pr-4` at 2025-03-04T09:50:00.000Z");
+    expect(text).toContain("Preview deployments are paused until 10:20 UTC after 3 consecutive failed deployments");
+    expect(text).toContain("`preview/pr-4` at 09:50 UTC");
+    expect(comments()[0].body).toContain("### ⏸️ Paused until 10:20 UTC");
     expect(h.stub.repo(REPO).deployments).toHaveLength(5);
   });
 
@@ -379,7 +386,7 @@ describe("the circuit breaker", () => {
     }
     await h.runGithub("issue_comment", await commentEvent("/preview"));
     expect(h.ops.calls).toEqual([]);
-    expect(stickyState().notice?.text).toContain("paused until 2025-03-04T10:20:00.000Z");
+    expect(stickyState().notice?.text).toContain("paused until 10:20 UTC");
   });
 
   it("does not count a deployment still in progress from another PR", async () => {
@@ -510,6 +517,20 @@ describe("secret stack outputs", () => {
     expect(sent).not.toContain("hunter2-basic-auth-pw");
     expect(sent).not.toContain("db-pw-91be0c1f");
     expect(comments()[0].body).toContain("pulumi stack output basicAuthPassword --show-secrets -s pr-12");
+  });
+
+  it("point reviewers at where the shared password lives, and never post it", async () => {
+    h.env.FORGE_PREVIEWS_CONFIG = sharedConfig({
+      "forge-previews:basicAuthMode": "shared",
+      "forge-previews:basicAuthPasswordHint": "1Password item “Preview basic auth” in the Engineering vault",
+    });
+    h.env.FORGE_PREVIEWS_BASIC_AUTH_PASSWORD = "hunter2-basic-auth-pw";
+    await h.runGithub("issue_comment", await commentEvent("/preview"));
+    expect(comments()[0].body).toContain(
+      "| Basic auth | user `preview`; the password is in 1Password item “Preview basic auth” in the Engineering vault |",
+    );
+    const sent = await h.everythingSent();
+    expect(sent).not.toContain("hunter2-basic-auth-pw");
   });
 });
 
