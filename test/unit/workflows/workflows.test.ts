@@ -12,6 +12,7 @@ import {
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
 const CALLER_EXAMPLE = path.join(ROOT, ".github", "preview-caller.example.yml");
+const RUNTIME_ACTION = path.join(ROOT, ".github", "actions", "runtime", "action.yml");
 
 function load(file: string): Workflow {
   return parseWorkflow(path.relative(ROOT, file), readFileSync(file, "utf8"));
@@ -76,6 +77,53 @@ describe("the workflows", () => {
     expect(cron(".github/workflows/snapshots.yml")).toEqual(["0 2 * * 0"]);
     expect(cron(".github/workflows/sweep.yml")).toHaveLength(1);
     expect(cron(".github/workflows/sweep.yml")[0]).toMatch(/^\d+ \d+ \* \* \*$/);
+  });
+});
+
+describe("the jobs that run the CLI in Actions", () => {
+  type Step = { uses?: string; run?: string; with?: Record<string, string> };
+  const runtime = parseWorkflow(".github/actions/runtime/action.yml", readFileSync(RUNTIME_ACTION, "utf8")).doc as {
+    runs: { steps: Step[] };
+  };
+  const operational = workflows.filter((w) => !w.name.endsWith("ci.yml"));
+  const stepsOf = (w: Workflow): Step[] =>
+    Object.values(w.doc.jobs as Record<string, { steps?: Step[] }>).flatMap((job) => job.steps ?? []);
+
+  it("set up the runtime only: no test services, no Go build, no actionlint", () => {
+    for (const w of operational) {
+      const text = JSON.stringify(stepsOf(w));
+      expect([w.name, /setup\.sh|apt-get|setup-go|actionlint|mariadb|redis-server/.test(text)]).toEqual([
+        w.name,
+        false,
+      ]);
+      expect([w.name, stepsOf(w).some((s) => s.uses?.endsWith(".github/actions/runtime"))]).toEqual([w.name, true]);
+    }
+  });
+
+  it("disable plugin acquisition in every workflow", () => {
+    for (const w of workflows)
+      expect([
+        w.name,
+        (w.doc.env as Record<string, string> | undefined)?.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION,
+      ]).toEqual([w.name, "true"]);
+  });
+
+  it("install the official Pulumi CLI at the SDK's version and check it against the release's checksum file", () => {
+    const script = runtime.runs.steps.map((s) => s.run ?? "").join("\n");
+    expect(script).toContain('base="https://github.com/pulumi/pulumi/releases/download/v$VERSION"');
+    expect(script).toContain('"$base/pulumi-$VERSION-checksums.txt"');
+    expect(script).toContain("sha256sum --check --strict");
+    expect(script).toContain("@pulumi/pulumi/package.json");
+    for (const step of runtime.runs.steps) if (step.uses) expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
+  });
+
+  it("restore a cache keyed on the lockfile from an older one", () => {
+    const caches = [...workflows.flatMap(stepsOf), ...runtime.runs.steps].filter((s) =>
+      s.uses?.startsWith("actions/cache@"),
+    );
+    expect(caches.length).toBeGreaterThan(0);
+    for (const cache of caches.filter((c) => (c.with?.key ?? "").includes("hashFiles(")))
+      expect([cache.with?.key, cache.with?.["restore-keys"]]).toEqual([cache.with?.key, expect.any(String)]);
   });
 });
 
