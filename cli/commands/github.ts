@@ -65,7 +65,12 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       log(`github: nothing to do: ${event.reason}`);
       return 0;
     }
-    if (event.kind === "comment" && (event.author.isBot || parseCommentCommand(event.body).kind === "none")) {
+    // The gate job approved a command by its line shape; when CommonMark says otherwise its queued note is replaced.
+    const gated = deps.env.FORGE_PREVIEWS_GATE === "approved";
+    if (
+      event.kind === "comment" &&
+      (event.author.isBot || (parseCommentCommand(event.body).kind === "none" && !gated))
+    ) {
       // Most comments are conversation: they need no config, no token and no Pulumi.
       log(
         `github: nothing to do: ${event.author.isBot ? `comment by the bot ${event.author.login}` : "no command in the comment"}`,
@@ -91,6 +96,7 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       target,
       redactor,
       runUrl: runUrlFromEnv(deps.env),
+      gated,
       repoUrl: `${deps.env.GITHUB_SERVER_URL || "https://github.com"}/${event.repo.fullName}`,
       now: deps.now,
       log,

@@ -82,7 +82,15 @@ export async function handleComment(ctx: HandlerContext, event: CommentEvent): P
   if (event.author.isBot)
     return { exitCode: 0, outcome: `comment by the bot ${event.author.login}; bots cannot run commands` };
   const parsed = parseCommentCommand(event.body);
-  if (parsed.kind === "none") return { exitCode: 0, outcome: "no command in the comment" };
+  if (parsed.kind === "none") {
+    if (!ctx.gated) return { exitCode: 0, outcome: "no command in the comment" };
+    return refuse(
+      ctx,
+      event,
+      "Nothing was run: a command counts only as the first word of a line in a plain paragraph, not inside a quote " +
+        "(including a line that continues one), a list, code or HTML. Comment it on a line of its own.",
+    );
+  }
   // Acknowledged before any check, so the commenter sees at once that the comment was read.
   await ctx.api.addReaction(event.commentId, "eyes");
   if (parsed.kind === "invalid") return refuse(ctx, event, `\`${parsed.line}\` was not run: ${parsed.problem}`);

@@ -555,3 +555,32 @@ describe("/destroy", () => {
     expect(reactions()).toEqual(["eyes", "rocket", "eyes", "rocket"]);
   });
 });
+
+describe("a comment the gate job let through", () => {
+  it("replaces the queued note and runs nothing when the command stands inside a quote", async () => {
+    h.stub.repo(REPO).comments.set(12, [
+      {
+        id: 77,
+        body: "<!-- forge-previews:pr-12 -->\n<!-- forge-previews:gate -->\n### ⏳ `/preview` by @alice queued at 10:01 UTC\n<!-- /forge-previews:gate -->\n",
+        user: { login: "github-actions[bot]", type: "Bot" },
+        created_at: "2025-03-04T10:01:00Z",
+      },
+    ]);
+    h.env.FORGE_PREVIEWS_GATE = "approved";
+    const code = await h.runGithub("issue_comment", await commentEvent("> an earlier remark\r\n/preview\r\n"));
+
+    expect(code).toBe(0);
+    expect(h.ops.calls).toEqual([]);
+    const body = comments()[0].body;
+    expect(body).not.toContain("queued");
+    expect(body).toContain("### 🚫 Command not run");
+    expect(body).toContain("not inside a quote (including a line that continues one)");
+    expect(reactions()).toEqual(["-1"]);
+  });
+
+  it("stays silent about conversation when the gate did not note it", async () => {
+    const code = await h.runGithub("issue_comment", await commentEvent("> an earlier remark\r\n/preview\r\n"));
+    expect(code).toBe(0);
+    expect(h.stub.requests).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { decodeState, encodeState, emptyState } from "../../../../cli/github/sticky-state";
+import { interpolate } from "../../../unit/workflows/expressions";
 import { type StubGitHub, startStubGitHub } from "../../../support/github/stub-github";
 import { readFixture } from "../../../support/github/harness";
 import {
@@ -124,6 +125,13 @@ describe("the preview workflow's jobs", () => {
     const body = stickyBody();
     expect(body).toMatch(/### ⏳ `\/update reset-db` by @alice queued at \d\d:\d\d UTC/);
     expect(body).toContain("It starts in [this run](https://github.com/acme/customer/actions/runs/9001).");
+    // The privileged step learns that the gate noted the comment, and answers it whatever it finds there.
+    const handle = (await loadWorkflowFile(PREVIEW)).jobs.preview.steps?.find((st) => st.name === "Handle the event");
+    const context = {
+      ...eventContext("issue_comment", payload, TOKEN),
+      needs: { gate: { outputs: jobs.gate.outputs } },
+    };
+    expect(interpolate(handle?.env?.FORGE_PREVIEWS_GATE ?? "", context)).toBe("approved");
   });
 
   it("name the run in progress when the PR's preview is still deploying, and keep the last result below", async () => {
