@@ -23,13 +23,8 @@ import {
   outputsFromSite,
   updateSiteParams,
 } from "./state";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  partialFailure,
-  forgeClientFromStackConfig,
-  pureCheckAndDiff,
-} from "../runtime";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";
