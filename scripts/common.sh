@@ -1,8 +1,9 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2034,SC2154 # repo_root is for the sourcing script; script_name is set by it.
-# Sourced by the scripts beside it after they set `script_name`: the repository root, and one way to log, to fail
-# and to require a command, every line prefixed with the script's name on stderr (stdout carries the result).
+# shellcheck disable=SC2034 # repo_root is for the sourcing script.
+# Sourced by the scripts beside it: the repository root, and one way to log, to fail and to require a command, every
+# line prefixed with the sourcing script's name on stderr (stdout carries the result).
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+script_name="$(basename "${BASH_SOURCE[1]}" .sh)"
 
 log() { printf '%s: %s\n' "$script_name" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

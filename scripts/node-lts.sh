@@ -11,7 +11,6 @@
 #   FORGE_PREVIEWS_CACHE   cache root (default: $HOME/.cache/forge-previews); Node goes to <root>/node/<version>
 set -euo pipefail
 
-script_name=node-lts
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 manifest_dir="$repo_root/scripts/node-lts"

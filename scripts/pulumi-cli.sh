@@ -27,7 +27,6 @@
 #   PULUMI_CLI_BIN_DIR     bin directory to use instead of <cache root>/pulumi/<version>/bin
 set -euo pipefail
 
-script_name=pulumi-cli
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 module_dir="$repo_root/scripts/pulumi-cli"

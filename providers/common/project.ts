@@ -4,13 +4,8 @@
  */
 export const PROJECT_NAME = "forge-previews";
 
-/** What a copy of the project needs to run the program: linked, not copied, so it runs the working tree. */
-export const PROJECT_ENTRIES = [
-  "Pulumi.yaml",
-  "index.ts",
-  "package.json",
-  "tsconfig.json",
-  "providers",
-  "stacks",
-  "node_modules",
-] as const;
+/** The files and folders of the program itself, as a copy of the project links them. */
+export const PROGRAM_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks"];
+
+/** What a linked copy of the project needs to run the program: the program and its node_modules. */
+export const PROJECT_ENTRIES = [...PROGRAM_ENTRIES, "node_modules"];

@@ -1,4 +1,4 @@
-import { attributeDecoder, decodeSingletonAttributes } from "./json-api";
+import { attributeDecoder } from "./json-api";
 import type { Paginated } from "./paginate";
 import { ResourceEndpoint } from "./endpoint";
 import type { ForgeTransport } from "./request";
@@ -40,7 +40,7 @@ export const toSiteCommand = attributeDecoder<SiteCommand>({
 export class CommandsApi {
   readonly #commands: ResourceEndpoint<typeof COMMANDS, SiteCommand>;
 
-  constructor(private readonly transport: ForgeTransport) {
+  constructor(transport: ForgeTransport) {
     this.#commands = new ResourceEndpoint(transport, COMMANDS, "commands", toSiteCommand);
   }
 
@@ -68,11 +68,8 @@ export class CommandsApi {
   }
 
   async getOutput(serverId: number, siteId: number, commandId: number): Promise<string> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.commands.output.show",
-      params: { server: serverId, site: siteId, command: commandId },
-    });
-    return decodeSingletonAttributes(body, "commandOutputs").optionalString("output") ?? "";
+    const ids = { server: serverId, site: siteId, command: commandId };
+    return (await this.#commands.singleton("output.show", ids, "commandOutputs")).optionalString("output") ?? "";
   }
 }
 

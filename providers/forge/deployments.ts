@@ -1,4 +1,4 @@
-import { decodeSingletonAttributes, type AttributeReader, type DecodedResource } from "./json-api";
+import type { AttributeReader, DecodedResource } from "./json-api";
 import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
@@ -73,7 +73,7 @@ function toDeploymentScript(a: AttributeReader): DeploymentScript {
 export class DeploymentsApi {
   readonly #deployments: ResourceEndpoint<typeof DEPLOYMENTS, Deployment>;
 
-  constructor(private readonly transport: ForgeTransport) {
+  constructor(transport: ForgeTransport) {
     this.#deployments = new ResourceEndpoint(transport, DEPLOYMENTS, "deployments", toDeployment);
   }
 
@@ -93,29 +93,23 @@ export class DeploymentsApi {
 
   /** The deployment's output text. */
   async getLog(serverId: number, siteId: number, deploymentId: number): Promise<string> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.deployments.log.show",
-      params: { server: serverId, site: siteId, deployment: deploymentId },
-    });
-    return decodeSingletonAttributes(body, "deploymentOutputs").optionalString("output") ?? "";
+    const ids = { server: serverId, site: siteId, deployment: deploymentId };
+    return (await this.#deployments.singleton("log.show", ids, "deploymentOutputs")).optionalString("output") ?? "";
   }
 
   /** Whether something is deploying on the site right now. */
   async getStatus(serverId: number, siteId: number): Promise<SiteDeploymentStatus> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.deployments.status.show",
-      params: { server: serverId, site: siteId },
-    });
-    const a = decodeSingletonAttributes(body, "deploymentStatuses");
+    const a = await this.#deployments.singleton(
+      "status.show",
+      { server: serverId, site: siteId },
+      "deploymentStatuses",
+    );
     return { status: a.optionalString("status"), startedAt: a.optionalString("started_at") };
   }
 
   async getScript(serverId: number, siteId: number): Promise<DeploymentScript> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.deployments.script.show",
-      params: { server: serverId, site: siteId },
-    });
-    return toDeploymentScript(decodeSingletonAttributes(body, "deploymentScripts"));
+    const ids = { server: serverId, site: siteId };
+    return toDeploymentScript(await this.#deployments.singleton("script.show", ids, "deploymentScripts"));
   }
 
   /** Synchronous (200): returns the stored script. */
@@ -125,12 +119,8 @@ export class DeploymentsApi {
     params: UpdateDeploymentScriptParams,
   ): Promise<DeploymentScript> {
     const request: UpdateDeploymentScriptRequest = { content: params.content, auto_source: params.autoSource };
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.deployments.script.update",
-      params: { server: serverId, site: siteId },
-      body: request,
-    });
-    return toDeploymentScript(decodeSingletonAttributes(body, "deploymentScripts"));
+    const ids = { server: serverId, site: siteId };
+    return toDeploymentScript(await this.#deployments.singleton("script.update", ids, "deploymentScripts", request));
   }
 
   /** Deploy on every push to the site's branch (async, 202). */

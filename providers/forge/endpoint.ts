@@ -1,4 +1,4 @@
-import type { DecodedResource } from "./json-api";
+import { type AttributeReader, type DecodedResource, decodeSingletonAttributes } from "./json-api";
 import type { ForgeOperationId, OperationPathParams } from "./operations";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport, QueryValue } from "./request";
@@ -43,6 +43,19 @@ export class ResourceEndpoint<Prefix extends string, T> {
     secrets?: string[],
   ): Promise<void> {
     await this.transport.send({ operation: this.operation(verb), params: ids, body, secrets });
+  }
+
+  /** `<prefix>.<verb>`, whose answer is a singleton document of `type` (an output, a script, a status). */
+  async singleton<Verb extends string>(
+    verb: Verb,
+    ids: Ids<Prefix, Verb>,
+    type: string,
+    body?: object,
+  ): Promise<AttributeReader> {
+    return decodeSingletonAttributes(
+      await this.transport.send({ operation: this.operation(verb), params: ids, body }),
+      type,
+    );
   }
 
   private operation<Verb extends string>(verb: Verb): Operation<Prefix, Verb> {
