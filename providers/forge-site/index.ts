@@ -14,22 +14,9 @@ import {
   diffForgeSite,
 } from "./rules";
 import { findOwnSite, findTaggedSite, getSiteOrUndefined, waitForSiteGone, waitForSiteReady } from "./forge";
-import {
-  createSiteParams,
-  foreignSiteMessage,
-  identityMismatches,
-  mismatchedSiteMessage,
-  outputsFor,
-  outputsFromSite,
-  updateSiteParams,
-} from "./state";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  partialFailure,
-  forgeClientFromStackConfig,
-  pureCheckAndDiff,
-} from "../runtime";
+import * as siteState from "./state";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeSiteInputs, ForgeSiteOutputs } from "./rules";
@@ -70,13 +57,13 @@ async function settle(
     // Forge applies create-time settings during the install, so compare only once it is done. Where Forge does not
     // echo push-to-deploy (null), the previous inputs say whether it is being changed.
     const installed = await waitForSiteReady(client, site, null);
-    const changes = updateSiteParams(installed, inputs, previous);
-    if (Object.keys(changes).length === 0) return outputsFor(inputs, installed);
+    const changes = siteState.updateSiteParams(installed, inputs, previous);
+    if (Object.keys(changes).length === 0) return siteState.outputsFor(inputs, installed);
     log(`updating ${Object.keys(changes).join(", ")} of site ${site.id} (${site.name})`);
     await client.sites.update(inputs.serverId, site.id, changes);
-    return outputsFor(inputs, await waitForSiteReady(client, site, inputs));
+    return siteState.outputsFor(inputs, await waitForSiteReady(client, site, inputs));
   } catch (error) {
-    throw partialFailure(String(site.id), outputsFor(inputs, site), error);
+    throw partialFailure(String(site.id), siteState.outputsFor(inputs, site), error);
   }
 }
 
@@ -85,14 +72,14 @@ async function adoptable(client: ForgeClient, inputs: ForgeSiteInputs): Promise<
   const found = await findTaggedSite(client, inputs.serverId, inputs.domain);
   if (found === undefined) return undefined;
   const { site, tags } = found;
-  if (!tags.includes(inputs.ownerTag)) throw new UserError(foreignSiteMessage(site, inputs));
+  if (!tags.includes(inputs.ownerTag)) throw new UserError(siteState.foreignSiteMessage(site, inputs));
   if (site.status === "removing" || site.status === "uninstalling") {
     log(`site ${site.id} (${site.name}) is being removed; waiting to create it again`);
     await waitForSiteGone(client, site.id, site.name);
     return undefined;
   }
-  const mismatches = identityMismatches(site, inputs);
-  if (mismatches.length > 0) throw new UserError(mismatchedSiteMessage(site, mismatches));
+  const mismatches = siteState.identityMismatches(site, inputs);
+  if (mismatches.length > 0) throw new UserError(siteState.mismatchedSiteMessage(site, mismatches));
   return site;
 }
 
@@ -111,7 +98,7 @@ export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs>
     const { object: created, lost } = await createOrFindAfterLostAnswer({
       what: `site \`${inputs.domain}\` on server ${inputs.serverId}`,
       mark: `the tag \`${inputs.ownerTag}\``,
-      create: () => client.sites.create(inputs.serverId, createSiteParams(inputs)),
+      create: () => client.sites.create(inputs.serverId, siteState.createSiteParams(inputs)),
       find: () => findOwnSite(client, inputs),
     });
     if (lost !== null)
@@ -126,7 +113,7 @@ export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs>
   async read(id, props) {
     const site = await getSiteOrUndefined(forgeClientFromStackConfig(), siteIdOf(id));
     if (site === undefined) return { id: "" };
-    return { id, props: outputsFromSite(site, props) };
+    return { id, props: siteState.outputsFromSite(site, props) };
   },
 
   async update(id, olds, news) {

@@ -12,6 +12,7 @@
  * certificate through this site's domain record and checks that the record still has this domain first.
  */
 import { previewCommand } from "../common/cli-hints";
+import { onlyFields } from "../common/narrow";
 import * as pulumi from "@pulumi/pulumi";
 import type { Certificate, ForgeClient } from "../forge";
 import { createOrFindAfterLostAnswer, isForgeNotFound } from "../forge";
@@ -33,18 +34,11 @@ import {
   isOfMode,
   planCertReplacement,
 } from "./rules";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  partialFailure,
-  forgeClientFromStackConfig,
-  type ResourceArgs,
-} from "../runtime";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, partialFailure, forgeClientFromStackConfig } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { CertificateMode, LetsEncryptCertInputs } from "./rules";
-
-export type LetsEncryptCertArgs = ResourceArgs<LetsEncryptCertInputs>;
 
 export interface LetsEncryptCertOutputs extends LetsEncryptCertInputs {
   certificateId: number;
@@ -69,11 +63,8 @@ function outputsFor(
   domainRecordId: number,
   certificate: Observed,
 ): LetsEncryptCertOutputs {
-  const plain = Object.fromEntries(
-    CERT_FIELDS.map((field) => [field, inputs[field]]),
-  ) as unknown as LetsEncryptCertInputs;
   return {
-    ...plain,
+    ...onlyFields(inputs, CERT_FIELDS),
     certificateId: certificate.id,
     domainRecordId,
     active: certificate.active,

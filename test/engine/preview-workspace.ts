@@ -14,14 +14,13 @@ import {
   toConfigJson,
 } from "../../tools/sandbox/embedded-default";
 import type { RecordedRequest, Simulator, SimulatorOptions, SimulatorState } from "../../tools/simulator";
-import { PROJECT_NAME as PROJECT } from "../../providers/common/project";
+import { PROGRAM_ENTRIES, PROJECT_NAME as PROJECT } from "../../providers/common/project";
 import type { PreviewNames } from "../../stacks/naming";
 import { type TestServices, testServices } from "../support/services";
 import { type OperationReport, type StateResource, parseEngineEvents } from "./engine-json";
 import { type PulumiRun, PulumiWorkspace, repoRoot } from "./pulumi-engine";
 
 /** What the program and the provider host load from the project directory; node_modules is linked by the workspace. */
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks"];
 
 /** The Redis hash (in database 0) where RedisDbSlot records which stack holds which database. */
 export const SLOT_CLAIMS_KEY = "forge-previews:slots";
@@ -45,7 +44,7 @@ const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 export async function linkPreviewProject(options: { typeCheck?: boolean } = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "preview-project-"));
-  for (const entry of PROJECT_ENTRIES) {
+  for (const entry of PROGRAM_ENTRIES) {
     if (entry === "tsconfig.json" && options.typeCheck === false) {
       const tsconfig = JSON.parse(await readFile(path.join(repoRoot, entry), "utf8")) as {
         compilerOptions?: Record<string, unknown>;
