@@ -7,6 +7,7 @@ import { type LostAnswer, type Simulator, startSimulator } from "../../../tools/
 import { describeRegistration } from "../../support/capture-provider";
 import { type DynamicHost, hostCallFailure, startDynamicHost, urnFor } from "../../support/dynamic-host";
 import { installMocks } from "../../support/mock-program";
+import { FORGE_WORKER_INPUTS } from "../../support/samples";
 import { testServices } from "../../support/services";
 import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../support/simulator";
 
@@ -130,18 +131,11 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
       [
         "process",
         new ForgeWorker("worker", {
-          serverId: 1,
+          ...FORGE_WORKER_INPUTS,
           siteId,
           name: WORKER,
           isolatedUser: USER,
           directory: `/home/${USER}/${OTHER_DOMAIN}`,
-          phpVersion: "php84",
-          connection: "redis",
-          queues: "default",
-          processes: 1,
-          tries: 3,
-          timeoutSeconds: 60,
-          sleepSeconds: 3,
         }),
       ],
     ];

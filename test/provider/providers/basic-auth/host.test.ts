@@ -12,6 +12,7 @@ import {
   startForgeProviderHost,
   startForgeSimulator,
 } from "../../../support/provider-host";
+import { IN_PLACE, NO_CHANGES, replacing } from "../../../support/diff-outcomes";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SHARED_PASSWORD = "shared-SECRET-pass-5150";
@@ -105,7 +106,7 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     );
 
     expect(checked.failures).toStrictEqual([]);
-    expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
+    expect(diffed).toStrictEqual(replacing(["siteId"], "delete-first"));
     expect(forgeRequests).toStrictEqual([]);
   });
 
@@ -144,28 +145,18 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     });
 
     it("reports no change when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("asks for delete-before-replace when the site changes", async () => {
-      expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["siteId"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual(
+        replacing(["siteId"], "delete-first"),
+      );
     });
 
     it("updates the username in place, keeping the generated password", async () => {
       const changed = withInputs({ username: "reviewer" });
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual(IN_PLACE);
       const from = sim.requests.length;
 
       ({ outs } = await host.update(urn, id, outs, changed));

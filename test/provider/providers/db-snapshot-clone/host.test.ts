@@ -18,6 +18,7 @@ import {
 } from "../../../support/master-fixture";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
+import { IN_PLACE, NO_CHANGES, replacing } from "../../../support/diff-outcomes";
 
 jest.setTimeout(120_000);
 
@@ -144,7 +145,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const diffed = await host.diff(urn, pr(1), { ...inputs, resetToken: "" }, withInputs({ resetToken: UNKNOWN }));
 
       expect(checked.failures).toStrictEqual([]);
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["resetToken"], deleteBeforeReplace: true });
+      expect(diffed).toStrictEqual(replacing(["resetToken"], "delete-first"));
       expect(await readServerState(conn, all)).toStrictEqual(before);
       expect(workDirs(pr(1))).toStrictEqual([]);
     });
@@ -195,7 +196,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const diffed = await host.diff(urn, pr(1), outs, checkedInputs);
       const read = await host.read(urn, pr(1), outs);
 
-      expect(diffed).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(diffed).toStrictEqual(NO_CHANGES);
       expect(read).toMatchObject({ id: pr(1), props: outs });
       expect(
         await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`),
@@ -212,7 +213,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const diffed = await host.diff(urn, pr(1), outs, news);
       const updated = await host.update(urn, pr(1), outs, news);
 
-      expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      expect(diffed).toStrictEqual(IN_PLACE);
       expect(updated.outs).toMatchObject({
         method: "stream-dump",
         methodUsed: "transport",
@@ -246,7 +247,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       );
       const created = await host.create(urn, news);
 
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["resetToken"], deleteBeforeReplace: true });
+      expect(diffed).toStrictEqual(replacing(["resetToken"], "delete-first"));
       expect(afterDelete).toBe(1);
       expect(created.outs).toMatchObject({
         methodUsed: "stream-dump",

@@ -7,6 +7,7 @@ import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../suppor
 import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
 import { testServices } from "../../../support/services";
 import { ORG } from "../../../support/simulator";
+import { IN_PLACE, NO_CHANGES, replacing } from "../../../support/diff-outcomes";
 
 const SERVER_ID = 1;
 const USERS_ROUTE = "/orgs/{organization}/servers/{server}/database/users";
@@ -194,20 +195,12 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("updates a changed protected list in place without writing to Forge", async () => {
       const changed = withInputs({ protectedDatabases: [app, `${app}_master`, `${app}_old`] });
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual(IN_PLACE);
 
       ({ outs } = await host.update(urn, id, outs, changed));
 
@@ -226,16 +219,12 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("asks for delete-before-replace when the name or user changes", async () => {
-      expect(await host.diff(urn, id, outs, withInputs(names(13)))).toStrictEqual({
-        changes: "some",
-        replaces: ["name", "userName"],
-        deleteBeforeReplace: true,
-      });
-      expect(await host.diff(urn, id, outs, withInputs({ serverId: 2 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["serverId"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, withInputs(names(13)))).toStrictEqual(
+        replacing(["name", "userName"], "delete-first"),
+      );
+      expect(await host.diff(urn, id, outs, withInputs({ serverId: 2 }))).toStrictEqual(
+        replacing(["serverId"], "delete-first"),
+      );
     });
 
     it("replaces by dropping the user and then the schema before creating the new pair with a fresh password", async () => {
@@ -264,11 +253,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
 
       const read = await host.read(urn, id, outs);
       expect(read).toStrictEqual({ id, props: { ...outs, userId: null } });
-      expect(await host.diff(urn, id, read.props, withInputs(names(13)))).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, read.props, withInputs(names(13)))).toStrictEqual(IN_PLACE);
 
       ({ outs } = await host.update(urn, id, read.props, withInputs(names(13))));
 
@@ -327,7 +312,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["name", "userName"], deleteBeforeReplace: true });
+      expect(diffed).toStrictEqual(replacing(["name", "userName"], "delete-first"));
       expect(forgeRequests).toStrictEqual([]);
     });
 
@@ -455,11 +440,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
       });
 
       it("finishes on the next up: the diff is an update that creates the user with the recorded password", async () => {
-        expect(await host.diff(urn, failure.id, failure.properties, withInputs(names(40)))).toStrictEqual({
-          changes: "some",
-          replaces: [],
-          deleteBeforeReplace: false,
-        });
+        expect(await host.diff(urn, failure.id, failure.properties, withInputs(names(40)))).toStrictEqual(IN_PLACE);
 
         const { outs } = await host.update(urn, failure.id, failure.properties, withInputs(names(40)));
 

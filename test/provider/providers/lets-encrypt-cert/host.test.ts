@@ -8,6 +8,7 @@ import {
   preview,
   startForgeProviderHost,
 } from "../../../support/provider-host";
+import { NO_CHANGES, replacing } from "../../../support/diff-outcomes";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -118,7 +119,7 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
 
       expect(checked.failures).toStrictEqual([]);
       expect(checked.inputs).toMatchObject({ domain: UNKNOWN, cloneCertificateId: null });
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["domain"], deleteBeforeReplace: true });
+      expect(diffed).toStrictEqual(replacing(["domain"], "delete-first"));
       expect(forgeRequests).toStrictEqual([]);
     });
   });
@@ -162,21 +163,15 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("replaces create-first when switching to a clone, so HTTPS never drops", async () => {
       const clone = withInputs({ mode: "clone", cloneCertificateId: wildcardCertificateId });
 
-      expect(await host.diff(urn, id, outs, clone)).toStrictEqual({
-        changes: "some",
-        replaces: ["mode", "cloneCertificateId"],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, clone)).toStrictEqual(
+        replacing(["mode", "cloneCertificateId"], "create-first"),
+      );
     });
 
     it("resumes waiting on the same certificate when the engine retries an unfinished create, without requesting another", async () => {
@@ -318,11 +313,7 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
       expect(certificate).toMatchObject({ id: Number(id), status: "failed" });
       expect(error.details).toContain(`Certificate ${certificate.id} for \`${DOMAIN}\` ended with status \`failed\``);
       expect(state).toMatchObject({ certificateId: certificate.id, domainRecordId, active: false, status: "failed" });
-      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({
-        changes: "some",
-        replaces: ["status"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual(replacing(["status"], "delete-first"));
 
       await host.delete(urn, id, state);
       expect(certificates()).toStrictEqual([]);

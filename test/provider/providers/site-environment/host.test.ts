@@ -9,6 +9,7 @@ import { type CapturedRegistration, recordOptions } from "../../../support/captu
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
 import { type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
 import { parseWithPhpdotenv } from "../../../support/phpdotenv";
+import { IN_PLACE, NO_CHANGES, replacing } from "../../../support/diff-outcomes";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const DB_PASSWORD = 'db-"pa$$"-SECRET-7781';
@@ -177,7 +178,7 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     );
 
     expect(checked.failures).toStrictEqual([]);
-    expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
+    expect(diffed).toStrictEqual(replacing(["siteId"], "delete-first"));
     expect(forgeRequests).toStrictEqual([]);
   });
 
@@ -235,26 +236,16 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     });
 
     it("reports no change when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("asks for an in-place update when a value changes, and delete-before-replace when the site changes", async () => {
       const changed = withInputs({ values: { ...VALUES, APP_NAME: "Renamed" } });
 
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
-      expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["siteId"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual(IN_PLACE);
+      expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual(
+        replacing(["siteId"], "delete-first"),
+      );
     });
 
     it("updates in place: changes values, removes keys no longer managed, keeps APP_KEY and the other lines", async () => {
