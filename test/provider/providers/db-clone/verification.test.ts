@@ -1,26 +1,21 @@
 import { readdirSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import type { Connection } from "mysql2/promise";
 import {
   type CloneOptions,
   CloneVerificationError,
   RemoteCommandError,
   cloneDatabase,
 } from "../../../../providers/db-clone";
-import type { SshSession } from "../../../../providers/ssh";
 import {
-  connectAsRoot,
   createEmptyDatabase,
   createMaster,
-  dropDatabases,
   readContents,
   readTables,
   type Rows,
-  rowsOf,
 } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
-import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
+import { previewCloneOptions, useCloneServer } from "../../../support/db-clone";
 
 jest.setTimeout(120_000);
 
@@ -28,11 +23,16 @@ const MASTER = "verifyeng_master";
 const TARGETS = ["verifyeng_pr_1", "verifyeng_pr_2", "verifyeng_pr_3"];
 
 describe("verification catches a clone that differs from its source", () => {
-  let conn: Connection;
-  let runner: RecordingRunner;
-  let session: SshSession;
+  const server = useCloneServer({
+    databases: [MASTER, ...TARGETS],
+    exportLocks: [MASTER],
+    prepare: async ({ conn }) => {
+      await createMaster(conn, { name: MASTER, fulltext: true });
+      for (const target of TARGETS) await createEmptyDatabase(conn, target);
+    },
+  });
 
-  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
+  const { rows } = server;
   const markOf = async (db: string): Promise<Rows> =>
     rows(`SELECT owner, source, status FROM ${db}._forge_previews_clone`);
 
@@ -41,7 +41,7 @@ describe("verification catches a clone that differs from its source", () => {
     target: string,
     options: Partial<CloneOptions>,
   ): Promise<CloneVerificationError> {
-    const outcome = await cloneDatabase(runner, previewCloneOptions(MASTER, target, options)).then(
+    const outcome = await cloneDatabase(server.runner, previewCloneOptions(MASTER, target, options)).then(
       () => "cloned",
       (error: unknown) => error,
     );
@@ -49,26 +49,12 @@ describe("verification catches a clone that differs from its source", () => {
     return outcome as CloneVerificationError;
   }
 
-  beforeAll(async () => {
-    conn = await connectAsRoot();
-    await createMaster(conn, { name: MASTER, fulltext: true });
-    for (const target of TARGETS) await createEmptyDatabase(conn, target);
-    ({ runner, session } = await openRunner());
-  });
-
-  afterAll(async () => {
-    removeExportLocks(MASTER);
-    await dropDatabases(conn, MASTER, ...TARGETS);
-    await conn?.end();
-    await session?.close();
-  });
-
   it("transport: a row changed in the clone before verification fails it by CHECKSUM TABLE, naming the table", async () => {
     const error = await cloneFailingVerification("verifyeng_pr_1", {
       method: "transport",
       hooks: {
         beforeVerify: async ({ target }) =>
-          void (await conn.query(`UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`)),
+          void (await server.conn.query(`UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`)),
       },
     });
 
@@ -88,17 +74,17 @@ describe("verification catches a clone that differs from its source", () => {
       method: "transport",
       hooks: {
         afterCopy: async ({ source }) =>
-          void (await conn.query(`UPDATE ${source}.products SET price = price + 1 WHERE id = 1`)),
+          void (await server.conn.query(`UPDATE ${source}.products SET price = price + 1 WHERE id = 1`)),
       },
     });
-    await conn.query(`UPDATE ${MASTER}.products SET price = price - 1 WHERE id = 1`);
+    await server.conn.query(`UPDATE ${MASTER}.products SET price = price - 1 WHERE id = 1`);
 
     expect(error.problems.map((p) => p.object)).toStrictEqual(["products"]);
   });
 
   it("transport: a copied tablespace file that is corrupt fails the import, naming the step; the server lives on", async () => {
     const outcome = await cloneDatabase(
-      runner,
+      server.runner,
       previewCloneOptions(MASTER, "verifyeng_pr_1", {
         method: "transport",
         hooks: {
@@ -130,11 +116,14 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("the owner's next clone clears a failed clone and succeeds", async () => {
-    const result = await cloneDatabase(runner, previewCloneOptions(MASTER, "verifyeng_pr_1", { method: "transport" }));
+    const result = await cloneDatabase(
+      server.runner,
+      previewCloneOptions(MASTER, "verifyeng_pr_1", { method: "transport" }),
+    );
 
     expect(result.method).toBe("transport");
-    const tables = await readTables(conn, "verifyeng_pr_1");
-    expect(tables).toStrictEqual((await readContents(conn, MASTER))?.tables);
+    const tables = await readTables(server.conn, "verifyeng_pr_1");
+    expect(tables).toStrictEqual((await readContents(server.conn, MASTER))?.tables);
     expect(await markOf("verifyeng_pr_1")).toStrictEqual([
       { owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "verified" },
     ]);
@@ -145,7 +134,8 @@ describe("verification catches a clone that differs from its source", () => {
       method: "parallel-dump",
       verify: "counts",
       hooks: {
-        beforeVerify: async ({ target }) => void (await conn.query(`DELETE FROM ${target}.audit_log WHERE id = 7`)),
+        beforeVerify: async ({ target }) =>
+          void (await server.conn.query(`DELETE FROM ${target}.audit_log WHERE id = 7`)),
       },
     });
 
@@ -154,7 +144,7 @@ describe("verification catches a clone that differs from its source", () => {
 
   it("a failing post-clone script fails the clone after verification, naming the script, and marks it failed", async () => {
     const outcome = await cloneDatabase(
-      runner,
+      server.runner,
       previewCloneOptions(MASTER, "verifyeng_pr_2", {
         method: "stream-dump",
         postCloneSql: [
@@ -182,7 +172,7 @@ describe("verification catches a clone that differs from its source", () => {
       method: "stream-dump",
       hooks: {
         beforeVerify: async ({ target }) =>
-          void (await conn.query(
+          void (await server.conn.query(
             `DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`,
           )),
       },
@@ -200,7 +190,9 @@ describe("verification catches a clone that differs from its source", () => {
       verify: "counts",
       hooks: {
         beforeVerify: async ({ target }) =>
-          void (await conn.query(`DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`)),
+          void (await server.conn.query(
+            `DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`,
+          )),
       },
     });
 
