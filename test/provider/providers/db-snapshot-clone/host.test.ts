@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
-import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type CapturedRegistration, expectRegisteredAs } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import {
   connectAsRoot,
@@ -80,15 +80,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
   });
 
   it("registers as forge:DbSnapshotClone with only the given inputs, leaving defaults to check", () => {
-    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:DbSnapshotClone");
-    expect(Object.keys(registration.inputs).sort()).toStrictEqual([
-      "__provider",
-      "app",
-      "ownerTag",
-      "protectedDatabases",
-      "source",
-      "target",
-    ]);
+    expectRegisteredAs(registration, "DbSnapshotClone", ["app", "ownerTag", "protectedDatabases", "source", "target"]);
   });
 
   describe("check", () => {

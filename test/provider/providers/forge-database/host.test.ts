@@ -4,10 +4,10 @@ import type { ForgeClient } from "../../../../providers/forge";
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
-import { testServices } from "../../../support/services";
+import { type ForgeProviderHost, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { connectOverTcp, testServices } from "../../../support/services";
 import { ORG } from "../../../support/simulator";
-import { IN_PLACE, NO_CHANGES, replacing } from "../../../support/diff-outcomes";
+import { IN_PLACE, NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
 
 const SERVER_ID = 1;
 const USERS_ROUTE = "/orgs/{organization}/servers/{server}/database/users";
@@ -72,8 +72,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     user: string,
     password: string,
   ): Promise<{ grants: string[]; databases: string[]; foreign: unknown }> {
-    const mysql = await import("mysql2/promise");
-    const connection = await mysql.createConnection({ host: mariadb.host, port: mariadb.port, user, password });
+    const connection = await connectOverTcp({ user, password });
     try {
       const [grantRows] = await connection.query("SHOW GRANTS");
       const [databaseRows] = await connection.query("SHOW DATABASES");
@@ -92,8 +91,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
   }
 
   async function loginFails(user: string, password: string): Promise<boolean> {
-    const mysql = await import("mysql2/promise");
-    return mysql.createConnection({ host: mariadb.host, port: mariadb.port, user, password }).then(
+    return connectOverTcp({ user, password }).then(
       async (connection) => {
         await connection.end();
         return false;
@@ -113,13 +111,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
   }
 
   beforeAll(async () => {
-    const mysql = await import("mysql2/promise");
-    root = await mysql.createConnection({
-      host: mariadb.host,
-      port: mariadb.port,
-      user: mariadb.user,
-      password: mariadb.password,
-    });
+    root = await connectOverTcp();
     // Another database on the same server, which a preview's user must never reach.
     await root.query(`CREATE DATABASE \`${scratchSchema}\``);
     await root.query(`CREATE TABLE \`${scratchSchema}\`.notes (id INT)`);
@@ -302,18 +294,17 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     it("checks and diffs unknown preview values without calling Forge", async () => {
       const unknowns = withInputs({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
 
-      const { checked, diffed, forgeRequests } = await preview(
+      await expectPreviewWithoutForge(
         fixture,
         "5",
         { ...inputs, databaseId: 5, userId: 6, password: "x" },
         unknowns,
+        {
+          diff: replacing(["name", "userName"], "delete-first"),
+          inputs: { name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN },
+        },
         host,
       );
-
-      expect(checked.failures).toStrictEqual([]);
-      expect(checked.inputs).toMatchObject({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
-      expect(diffed).toStrictEqual(replacing(["name", "userName"], "delete-first"));
-      expect(forgeRequests).toStrictEqual([]);
     });
 
     it("fails check on a production database name, naming the field", async () => {

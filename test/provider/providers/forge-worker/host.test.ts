@@ -2,13 +2,8 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import {
-  createFailingAsync,
-  type ForgeProviderHost,
-  preview,
-  startForgeProviderHost,
-} from "../../../support/provider-host";
-import { NO_CHANGES, replacing } from "../../../support/diff-outcomes";
+import { createFailingAsync, type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
 import { FORGE_WORKER_INPUTS } from "../../../support/samples";
 
 const PROCESSES_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
@@ -121,17 +116,10 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     it("passes unknown inputs through and plans a delete-first replacement without calling Forge", async () => {
       const olds = { ...inputs, processId: 41, command: COMMAND, user: "root", status: "running" };
 
-      const { checked, diffed, forgeRequests } = await preview(
-        fixture,
-        "41",
-        olds,
-        withInputs({ siteId: UNKNOWN, directory: UNKNOWN }),
-      );
-
-      expect(checked.failures).toStrictEqual([]);
-      expect(checked.inputs).toMatchObject({ siteId: UNKNOWN, directory: UNKNOWN });
-      expect(diffed).toStrictEqual(replacing(["siteId", "directory"], "delete-first"));
-      expect(forgeRequests).toStrictEqual([]);
+      await expectPreviewWithoutForge(fixture, "41", olds, withInputs({ siteId: UNKNOWN, directory: UNKNOWN }), {
+        diff: replacing(["siteId", "directory"], "delete-first"),
+        inputs: { siteId: UNKNOWN, directory: UNKNOWN },
+      });
     });
   });
 

@@ -2,13 +2,8 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import {
-  createFailingAsync,
-  type ForgeProviderHost,
-  preview,
-  startForgeProviderHost,
-} from "../../../support/provider-host";
-import { NO_CHANGES, replacing } from "../../../support/diff-outcomes";
+import { createFailingAsync, type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -115,12 +110,10 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     it("passes unknown inputs through and plans a replacement without calling Forge", async () => {
       const olds = { ...inputs, certificateId: 9, domainRecordId, active: true, expiresAt: null, status: "installed" };
 
-      const { checked, diffed, forgeRequests } = await preview(fixture, "9", olds, withInputs({ domain: UNKNOWN }));
-
-      expect(checked.failures).toStrictEqual([]);
-      expect(checked.inputs).toMatchObject({ domain: UNKNOWN, cloneCertificateId: null });
-      expect(diffed).toStrictEqual(replacing(["domain"], "delete-first"));
-      expect(forgeRequests).toStrictEqual([]);
+      await expectPreviewWithoutForge(fixture, "9", olds, withInputs({ domain: UNKNOWN }), {
+        diff: replacing(["domain"], "delete-first"),
+        inputs: { domain: UNKNOWN, cloneCertificateId: null },
+      });
     });
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import type { Connection } from "mysql2/promise";
-import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type CapturedRegistration, expectRegisteredAs } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import { cloneDatabase } from "../../../../providers/db-clone";
 import { openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
@@ -85,9 +85,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   });
 
   it("registers as forge:MasterSnapshot with only the given inputs, leaving defaults to check", () => {
-    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:MasterSnapshot");
-    expect(Object.keys(registration.inputs).sort()).toStrictEqual([
-      "__provider",
+    expectRegisteredAs(registration, "MasterSnapshot", [
       "app",
       "maskingSql",
       "masterDatabase",

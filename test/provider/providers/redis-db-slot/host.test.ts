@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type RedisClientType, createClient } from "redis";
-import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type CapturedRegistration, expectRegisteredAs } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
@@ -83,16 +83,7 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
   });
 
   it("registers as forge:RedisDbSlot with only the given inputs, leaving defaults to check", () => {
-    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:RedisDbSlot");
-    expect(Object.keys(registration.inputs).sort()).toStrictEqual([
-      "__provider",
-      "app",
-      "firstSlot",
-      "lastSlot",
-      "pr",
-      "redisPort",
-      "stack",
-    ]);
+    expectRegisteredAs(registration, "RedisDbSlot", ["app", "firstSlot", "lastSlot", "pr", "redisPort", "stack"]);
     expect(registration.inputs).toMatchObject({
       stack: stackName("main"),
       app: "customer",
