@@ -37,16 +37,16 @@ describe("RemoteMysql over SSH", () => {
   const { mariadb } = testServices();
   const server = useCloneServer({ user: { name: USER, password: TRICKY_PASSWORD } });
 
+  /** MariaDB on the server as the account with the tricky password, through an option file in `dir`. */
+  async function openAsTrickyUser(dir: string): Promise<RemoteMysql> {
+    const shell = await readShellFacts(server.runner);
+    const access = { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null };
+    return RemoteMysql.open(server.runner, shell.clients, access, dir, 60_000);
+  }
+
   it("logs in with a password full of special characters that only ever travels on stdin into a 0600 file", async () => {
     const seen = await withWorkDir(server.runner, "optfile_pr_1", async (dir) => {
-      const shell = await readShellFacts(server.runner);
-      const mysql = await RemoteMysql.open(
-        server.runner,
-        shell.clients,
-        { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null },
-        dir,
-        60_000,
-      );
+      const mysql = await openAsTrickyUser(dir);
       const [row] = await mysql.query("SELECT CURRENT_USER(), 'tab\there';", { step: "test query" });
       const mode = await mysql.runShell(`stat -c %a ${dir}/client.cnf ${dir}`, "stat");
       return { row, mode: mode.trim().split("\n"), during: workDirs("optfile_pr_1").length };
@@ -62,14 +62,7 @@ describe("RemoteMysql over SSH", () => {
 
   it("reports a failing statement with mysql's error line and no credentials", async () => {
     const failure = await withWorkDir(server.runner, "optfile_pr_2", async (dir) => {
-      const shell = await readShellFacts(server.runner);
-      const mysql = await RemoteMysql.open(
-        server.runner,
-        shell.clients,
-        { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null },
-        dir,
-        60_000,
-      );
+      const mysql = await openAsTrickyUser(dir);
       return mysql
         .query("SELECT * FROM no_such_db.no_such_table;", { step: "Reading a missing table" })
         .catch((error: Error) => error);

@@ -72,15 +72,17 @@ describe("a sealed master: clones compare with its seal while its files are unch
     for (const target of TARGETS) await createEmptyDatabase(server.conn, target);
   });
 
+  /** Seals `sealeng_other` for the owner, returning what it threw. */
+  const sealOther = (): Promise<unknown> =>
+    sealDatabase(server.runner, { database: "sealeng_other", owner: OWNER, access: rootAccess() }).catch(
+      (e: unknown) => e,
+    );
+
   it("refuses to seal a database that is not the owner's verified clone, and writes nothing", async () => {
     await createMaster(server.conn, { name: "sealeng_other" });
     const unmarkedBefore = await readServerState(server.conn, ["sealeng_other"]);
 
-    const unmarked = await sealDatabase(server.runner, {
-      database: "sealeng_other",
-      owner: OWNER,
-      access: rootAccess(),
-    }).catch((e: unknown) => e);
+    const unmarked = await sealOther();
     expect(unmarked).toBeInstanceOf(CloneRefusedError);
     expect((unmarked as Error).message).toBe(
       `Refusing to seal \`sealeng_other\`: it has no clone mark, and only a verified clone by \`${OWNER}\` is sealed.`,
@@ -89,11 +91,7 @@ describe("a sealed master: clones compare with its seal while its files are unch
 
     await markAsVerifiedClone(server.conn, "sealeng_other", "someone-else");
     const before = await readServerState(server.conn, ["sealeng_other"]);
-    const foreign = await sealDatabase(server.runner, {
-      database: "sealeng_other",
-      owner: OWNER,
-      access: rootAccess(),
-    }).catch((e: unknown) => e);
+    const foreign = await sealOther();
     expect((foreign as Error).message).toBe(
       `Refusing to seal \`sealeng_other\`: it is marked by \`someone-else\` (verified), and only a verified clone by \`${OWNER}\` is sealed.`,
     );

@@ -49,14 +49,23 @@ describe("verification catches a clone that differs from its source", () => {
     return outcome as CloneVerificationError;
   }
 
-  it("transport: a row changed in the clone before verification fails it by CHECKSUM TABLE, naming the table", async () => {
-    const error = await cloneFailingVerification("verifyeng_pr_1", {
-      method: "transport",
-      hooks: {
-        beforeVerify: async ({ target }) =>
-          void (await server.conn.query(`UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`)),
-      },
+  /** Clones the master into `target`, running `sql` on the clone just before it is verified; returns the failure. */
+  const cloneTamperedBeforeVerify = (
+    target: string,
+    options: Partial<CloneOptions>,
+    sql: (clone: string) => string,
+  ): Promise<CloneVerificationError> =>
+    cloneFailingVerification(target, {
+      ...options,
+      hooks: { beforeVerify: async (context) => void (await server.conn.query(sql(context.target))) },
     });
+
+  it("transport: a row changed in the clone before verification fails it by CHECKSUM TABLE, naming the table", async () => {
+    const error = await cloneTamperedBeforeVerify(
+      "verifyeng_pr_1",
+      { method: "transport" },
+      (target) => `UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`,
+    );
 
     expect(error.problems).toStrictEqual([
       { object: "customers", detail: expect.stringMatching(/^CHECKSUM TABLE \d+ in the source, \d+ in the clone$/) },
@@ -130,14 +139,11 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("parallel-dump: a deleted row is caught by row counts even without checksums", async () => {
-    const error = await cloneFailingVerification("verifyeng_pr_2", {
-      method: "parallel-dump",
-      verify: "counts",
-      hooks: {
-        beforeVerify: async ({ target }) =>
-          void (await server.conn.query(`DELETE FROM ${target}.audit_log WHERE id = 7`)),
-      },
-    });
+    const error = await cloneTamperedBeforeVerify(
+      "verifyeng_pr_2",
+      { method: "parallel-dump", verify: "counts" },
+      (target) => `DELETE FROM ${target}.audit_log WHERE id = 7`,
+    );
 
     expect(error.problems).toStrictEqual([{ object: "audit_log", detail: "120 rows in the source, 119 in the clone" }]);
   });
@@ -168,15 +174,11 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("stream-dump: a routine and a trigger missing from the clone are named", async () => {
-    const error = await cloneFailingVerification("verifyeng_pr_3", {
-      method: "stream-dump",
-      hooks: {
-        beforeVerify: async ({ target }) =>
-          void (await server.conn.query(
-            `DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`,
-          )),
-      },
-    });
+    const error = await cloneTamperedBeforeVerify(
+      "verifyeng_pr_3",
+      { method: "stream-dump" },
+      (target) => `DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`,
+    );
 
     expect(error.problems).toStrictEqual([
       { object: "trigger orders_status_audit (AFTER UPDATE on orders)", detail: "missing from the clone" },
@@ -185,16 +187,11 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("transport: a table missing from the clone is named, and the other tables are still compared", async () => {
-    const error = await cloneFailingVerification("verifyeng_pr_3", {
-      method: "transport",
-      verify: "counts",
-      hooks: {
-        beforeVerify: async ({ target }) =>
-          void (await server.conn.query(
-            `DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`,
-          )),
-      },
-    });
+    const error = await cloneTamperedBeforeVerify(
+      "verifyeng_pr_3",
+      { method: "transport", verify: "counts" },
+      (target) => `DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`,
+    );
 
     expect(error.problems).toStrictEqual([
       { object: "table migrations", detail: "missing from the clone" },
