@@ -78,3 +78,14 @@ export const MASTER_SNAPSHOT_INPUTS = {
   refreshToken: "t1",
   protectedDatabases: [],
 } satisfies MasterSnapshotInputs;
+
+/** The stack config every preview of the program needs: Forge, the preview domain and the server's SSH login. */
+export const PREVIEW_STACK_CONFIG = {
+  forgeOrg: "acme",
+  forgeServerId: "42",
+  forgeToken: "forge-token",
+  previewDomain: "staging.example.com",
+  sshHost: "203.0.113.10",
+  sshHostKeyFingerprint: "SHA256:" + "B".repeat(43),
+  sshPrivateKey: "ssh-key",
+};

@@ -127,6 +127,8 @@ describe("diffBasicAuth", () => {
   const news = { serverId: 1, siteId: 5, name: "forge-previews", username: "preview", password: null };
   const none = { changes: false, replaces: [], deleteBeforeReplace: false };
   const inPlace = { changes: true, replaces: [], deleteBeforeReplace: false };
+  /** A replacement because of `field`, the old one deleted first. */
+  const replacedFor = (field: string) => ({ changes: true, replaces: [field], deleteBeforeReplace: true });
 
   it.each([
     ["nothing changed with a generated password", outputs(), news, none],
@@ -152,17 +154,12 @@ describe("diffBasicAuth", () => {
       inPlace,
     ],
     ["the password is unknown", outputs(), { ...news, password: UNKNOWN_SENTINEL }, inPlace],
-    [
-      "the site changed",
-      outputs(),
-      { ...news, siteId: 6 },
-      { changes: true, replaces: ["siteId"], deleteBeforeReplace: true },
-    ],
+    ["the site changed", outputs(), { ...news, siteId: 6 }, replacedFor("siteId")],
     [
       "the server is unknown",
       outputs(),
       { ...news, serverId: UNKNOWN_SENTINEL as unknown as number },
-      { changes: true, replaces: ["serverId"], deleteBeforeReplace: true },
+      replacedFor("serverId"),
     ],
   ])("when %s", (_case, olds, inputs, expected) => {
     expect(diffBasicAuth(olds, inputs)).toStrictEqual(expected);
