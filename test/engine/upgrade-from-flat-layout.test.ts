@@ -5,6 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 
+import type { OperationReport } from "./engine-json";
 import * as previews from "./preview-workspace";
 
 jest.setTimeout(300_000);
@@ -49,6 +50,18 @@ describe("a preview stack written by the flat providers/ layout", () => {
     return rewritten;
   }
 
+  /** `operation` (a refresh or an up of the stack) leaves every resource the same and sends Forge no write. */
+  async function expectUnchangedWithoutForgeWrites(operation: () => Promise<OperationReport>): Promise<void> {
+    const before = engine.sim.requests.length;
+
+    const report = await operation();
+
+    expect(report.changes).toEqual({
+      same: previews.managedResources(await engine.workspace.stackExport(STACK)).length,
+    });
+    expect(previews.forgeWrites(engine.sim.requests.slice(before))).toEqual([]);
+  }
+
   async function shimTextsInState(): Promise<string[]> {
     const resources = await engine.workspace.stackExport(STACK);
     return resources
@@ -85,25 +98,11 @@ describe("a preview stack written by the flat providers/ layout", () => {
     const texts = await shimTextsInState();
     for (const text of texts.filter((t) => implementationModuleOf(t) in previous))
       expect(Object.values(previous)).toContain(text);
-    const before = engine.sim.requests.length;
-
-    const report = await engine.workspace.refresh(STACK);
-
-    expect(report.changes).toEqual({
-      same: previews.managedResources(await engine.workspace.stackExport(STACK)).length,
-    });
-    expect(previews.forgeWrites(engine.sim.requests.slice(before))).toEqual([]);
+    await expectUnchangedWithoutForgeWrites(() => engine.workspace.refresh(STACK));
   });
 
   it("runs a no-change `up` over the previous shims without a Forge write", async () => {
-    const before = engine.sim.requests.length;
-
-    const report = await engine.workspace.up(STACK);
-
-    expect(report.changes).toEqual({
-      same: previews.managedResources(await engine.workspace.stackExport(STACK)).length,
-    });
-    expect(previews.forgeWrites(engine.sim.requests.slice(before))).toEqual([]);
+    await expectUnchangedWithoutForgeWrites(() => engine.workspace.up(STACK));
   });
 
   it("destroys everything through the previous shims, leaving nothing in Forge, MariaDB or Redis", async () => {
