@@ -31,9 +31,7 @@ describe("checkBasicAuthInputs", () => {
     ["a null password", { ...valid, password: null }],
     ["a 50-character username", { ...valid, username: "u".repeat(50) }],
     ["a 255-character name", { ...valid, name: "n".repeat(255) }],
-  ])("accepts %s", (_case, news) => {
-    expect(checkBasicAuthInputs(news)).toStrictEqual({ inputs: news, failures: [] });
-  });
+  ])("accepts %s", (_case, news) => expect(checkBasicAuthInputs(news)).toStrictEqual({ inputs: news, failures: [] }));
 
   it("treats a missing password as null, meaning generate one", () => {
     const { password: _password, ...withoutPassword } = valid;
@@ -73,9 +71,9 @@ describe("checkBasicAuthInputs", () => {
       "`password` must be a non-empty string, or null to generate one for this environment",
     ],
     ["password", { password: "line\nbreak" }, "`password` cannot contain control characters (line breaks, tabs)"],
-  ])("refuses a bad %s with a reason naming it", (property, change, reason) => {
-    expect(checkBasicAuthInputs({ ...valid, ...change }).failures).toStrictEqual([{ property, reason }]);
-  });
+  ])("refuses a bad %s with a reason naming it", (property, change, reason) =>
+    expect(checkBasicAuthInputs({ ...valid, ...change }).failures).toStrictEqual([{ property, reason }]),
+  );
 
   it("never quotes the password in a failure", () => {
     const { failures } = checkBasicAuthInputs({ ...valid, password: "secret\twith-tab" });
@@ -111,9 +109,9 @@ describe("resolvePassword", () => {
       outputs({ password: SHARED, passwordGenerated: false }),
       { password: "freshly-generated", passwordGenerated: true },
     ],
-  ])("when %s", (_case, password, previous, expected) => {
-    expect(resolvePassword(password, previous, generate)).toStrictEqual(expected);
-  });
+  ])("when %s", (_case, password, previous, expected) =>
+    expect(resolvePassword(password, previous, generate)).toStrictEqual(expected),
+  );
 
   it("generates 24 URL-safe characters, different every time", () => {
     const first = generatePassword();
@@ -161,9 +159,7 @@ describe("diffBasicAuth", () => {
       { ...news, serverId: UNKNOWN_SENTINEL as unknown as number },
       replacedFor("serverId"),
     ],
-  ])("when %s", (_case, olds, inputs, expected) => {
-    expect(diffBasicAuth(olds, inputs)).toStrictEqual(expected);
-  });
+  ])("when %s", (_case, olds, inputs, expected) => expect(diffBasicAuth(olds, inputs)).toStrictEqual(expected));
 });
 
 describe("decideAdoption", () => {
