@@ -43,13 +43,8 @@ describe("LetsEncryptCert in clone mode against a Forge that reports clones as `
     },
     register: async () => {
       const { LetsEncryptCert } = await import("../../../../providers/lets-encrypt-cert");
-      return new LetsEncryptCert("tls", {
-        serverId: 1,
-        siteId,
-        domain: DOMAIN,
-        mode: "clone",
-        cloneCertificateId: wildcardCertificateId,
-      });
+      const clone = { mode: "clone", cloneCertificateId: wildcardCertificateId } as const;
+      return new LetsEncryptCert("tls", { serverId: 1, siteId, domain: DOMAIN, ...clone });
     },
     check: true,
   });
