@@ -175,6 +175,31 @@ async function registerAndHost<Extra extends object>(
 }
 
 /**
+ * Gives the enclosing block a {@link startForgeProviderHost} fixture, started before its tests and closed after them.
+ * The returned fixture forwards to the one started; use it inside tests and hooks.
+ */
+export function useForgeProviderHost(options: ForgeProviderHostOptions): ForgeProviderHost {
+  let current: ForgeProviderHost | undefined;
+  beforeAll(async () => {
+    current = await startForgeProviderHost(options);
+  });
+  afterAll(() => current?.close());
+  return forwardingTo(() => current, "the provider host fixture");
+}
+
+/** An object that forwards every property to what `current()` returns, once that is set. */
+function forwardingTo<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const target = current();
+      if (target === undefined) throw new Error(`${what} is not started yet: use it inside a test or hook`);
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
  * Gives the enclosing describe block a host of its own, started before its tests and closed after them, e.g. to keep
  * each host under Forge's 60 requests a minute. The returned host forwards to the block's current host.
  */

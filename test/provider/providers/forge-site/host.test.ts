@@ -4,12 +4,12 @@ import { DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
 import {
   createFailingAsync,
   type ForgeProviderHost,
-  preview,
   startForgeProviderHost,
   useGroupHost,
 } from "../../../support/provider-host";
 import { FORGE_SITE_ARGS } from "../../../support/samples";
 import { ORG, TOKEN, call } from "../../../support/simulator";
+import { IN_PLACE, NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
 
 const SITES = `/orgs/${ORG}/servers/1/sites`;
 const ARGS = { ...FORGE_SITE_ARGS, domain: "pr-123.preview.example.test" };
@@ -89,12 +89,17 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     it("checks and diffs unknown preview values without sending Forge a single request", async () => {
       const news = withInputs({ domain: UNKNOWN, branch: UNKNOWN });
 
-      const { checked, diffed, forgeRequests } = await preview(fixture, "7", { ...inputs, siteId: 7 }, news, host);
-
-      expect(checked.failures).toStrictEqual([]);
-      expect(checked.inputs).toMatchObject({ domain: UNKNOWN, branch: UNKNOWN, sourceControlProvider: "github" });
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["domain"], deleteBeforeReplace: true });
-      expect(forgeRequests).toStrictEqual([]);
+      await expectPreviewWithoutForge(
+        fixture,
+        "7",
+        { ...inputs, siteId: 7 },
+        news,
+        {
+          diff: replacing(["domain"], "delete-first"),
+          inputs: { domain: UNKNOWN, branch: UNKNOWN, sourceControlProvider: "github" },
+        },
+        host,
+      );
     });
   });
 
@@ -145,24 +150,14 @@ describe("ForgeSite through the real dynamic-provider host against the simulator
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("reports an in-place change for the PHP version and delete-before-replace for the domain", async () => {
-      expect(await host.diff(urn, id, outs, withInputs({ phpVersion: "php83" }))).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
-      expect(await host.diff(urn, id, outs, withInputs({ domain: "pr-124.preview.example.test" }))).toStrictEqual({
-        changes: "some",
-        replaces: ["domain"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, withInputs({ phpVersion: "php83" }))).toStrictEqual(IN_PLACE);
+      expect(await host.diff(urn, id, outs, withInputs({ domain: "pr-124.preview.example.test" }))).toStrictEqual(
+        replacing(["domain"], "delete-first"),
+      );
     });
 
     it("updates PHP version, branch, push-to-deploy and web directory in place with one PUT", async () => {

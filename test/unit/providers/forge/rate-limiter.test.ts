@@ -7,27 +7,25 @@ import {
 import { fakeTime } from "../../../support/fake-time";
 
 describe("SlidingWindowRateLimiter", () => {
-  it("lets a burst up to the limit through, then waits for the oldest grant to leave the window", async () => {
+  /** When each of `count` calls, one every `stepMs`, was granted by a limiter of `limit` a minute on a fake clock. */
+  async function grantTimes(limit: number, count: number, stepMs: number): Promise<number[]> {
     const time = fakeTime();
-    const limiter = new SlidingWindowRateLimiter({ limit: 3, windowMs: 60_000, now: time.now, sleep: time.sleep });
+    const limiter = new SlidingWindowRateLimiter({ limit, windowMs: 60_000, now: time.now, sleep: time.sleep });
     const grantedAt: number[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < count; i++) {
       await limiter.acquire();
       grantedAt.push(time.now());
-      time.advance(1000);
+      time.advance(stepMs);
     }
-    expect(grantedAt).toStrictEqual([0, 1000, 2000, 60_000, 61_000, 62_000, 120_000]);
+    return grantedAt;
+  }
+
+  it("lets a burst up to the limit through, then waits for the oldest grant to leave the window", async () => {
+    expect(await grantTimes(3, 7, 1000)).toStrictEqual([0, 1000, 2000, 60_000, 61_000, 62_000, 120_000]);
   });
 
   it("never grants more than the limit in any window", async () => {
-    const time = fakeTime();
-    const limiter = new SlidingWindowRateLimiter({ limit: 60, windowMs: 60_000, now: time.now, sleep: time.sleep });
-    const grantedAt: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      await limiter.acquire();
-      grantedAt.push(time.now());
-      time.advance(137);
-    }
+    const grantedAt = await grantTimes(60, 200, 137);
     for (const start of grantedAt) {
       expect(grantedAt.filter((at) => at >= start && at < start + 60_000).length).toBeLessThanOrEqual(60);
     }
