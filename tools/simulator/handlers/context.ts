@@ -28,6 +28,8 @@ export interface Services {
   faults: Faults;
   /** Real-Forge behaviours switched on for this simulator. */
   quirks: Quirks;
+  /** Multiplies realistic durations and the quirks' time windows. */
+  timeScale: number;
   mariadb: MariaDbEffects;
   sandbox: SandboxFiles;
   org: string;

@@ -95,14 +95,29 @@ describe("simulator: quirks of the real Forge, each switchable on its own", () =
   });
 
   it("the hostile profile turns every quirk on, and a single quirk can still be turned off in it", async () => {
-    const hostile = await observeWith({ profile: "hostile" });
-    const softened = await observeWith({ profile: "hostile", quirks: { phpVersionForm: null } });
+    // This observation reads create answers and sites at once; hostile-quirks.test.ts covers the quirks that prevent it.
+    const readable: Partial<Quirks> = {
+      emptyCreateBodies: false,
+      siteNotFoundAfterCreateMs: 0,
+      serverErrorRate: 0,
+      latencyMs: null,
+    };
+    const hostile = await observeWith({ profile: "hostile", quirks: readable });
+    const softened = await observeWith({ profile: "hostile", quirks: { ...readable, phpVersionForm: null } });
 
     expect(HOSTILE_QUIRKS).toStrictEqual({
       phpVersionForm: "PHP 8.4",
       quickDeployNullUntilWebhook: true,
       securityRuleStatusNull: true,
       cloneCertificateType: "letsencrypt",
+      siteNotFoundAfterCreateMs: 10_000,
+      siteStatusAfterFailedDeployment: "failed",
+      tagsApplied: "never",
+      emptyCreateBodies: true,
+      isolatedUserOutlivesSite: true,
+      latencyMs: [50, 400],
+      serverErrorRate: 0.03,
+      seed: 1,
     });
     expect(hostile.site).toMatchObject({ php_version: "PHP 8.4", quick_deploy: null });
     expect(hostile.rule.status).toBeNull();
