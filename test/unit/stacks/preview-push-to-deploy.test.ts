@@ -60,6 +60,7 @@ describe("a preview's site and push-to-deploy", () => {
       ...news,
       pushToDeploy: true,
       siteId: 501,
+      siteUser: "customer-pr123",
       siteDirectory: "/home/customer-pr123/pr-123.staging.example.com",
       url: "https://pr-123.staging.example.com",
       createdAt: "2026-11-27T00:00:00Z",
