@@ -9,13 +9,15 @@ import { createClient } from "redis";
 
 import {
   type EmbeddedDefault,
+  SANDBOX_APP,
+  SANDBOX_DOMAIN,
   type StackConfigValue,
   startEmbeddedDefault,
   toConfigJson,
 } from "../../tools/sandbox/embedded-default";
 import type { RecordedRequest, Simulator, SimulatorOptions, SimulatorState } from "../../tools/simulator";
 import { PROJECT_NAME as PROJECT } from "../../providers/common/project";
-import type { PreviewNames } from "../../stacks/naming";
+import { buildPreviewNames, type PreviewNames } from "../../stacks/naming";
 import { type TestServices, testServices } from "../support/services";
 import { type OperationReport, type StateResource, parseEngineEvents } from "./engine-json";
 import { type PulumiRun, PulumiWorkspace, repoRoot } from "./pulumi-engine";
@@ -263,6 +265,33 @@ export function stackObjects(state: SimulatorState, names: PreviewNames, siteIds
     certificates: onSites(state.certificates),
     deployments: onSites(state.deployments),
   };
+}
+
+/** The names of PR `pr` of the sandbox's default app. */
+export function sandboxPreviewNames(pr: number): PreviewNames {
+  return buildPreviewNames({ app: SANDBOX_APP, pr, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+}
+
+/** `stackObjects` of a preview that left nothing on Forge. */
+export const NO_STACK_OBJECTS: ReturnType<typeof stackObjects> = {
+  sites: [],
+  databases: [],
+  databaseUsers: [],
+  backgroundProcesses: [],
+  securityRules: [],
+  certificates: [],
+  deployments: [],
+};
+
+/** `stackObjects` of the engine's simulator, after adding the ids of the sites named like the preview to `siteIds`. */
+export function objectsOfStack(
+  engine: PreviewEngine,
+  names: PreviewNames,
+  siteIds: Set<number>,
+): ReturnType<typeof stackObjects> {
+  const state = engine.sim.state();
+  for (const site of state.sites.filter((s) => s.name === names.domain)) siteIds.add(site.id);
+  return stackObjects(state, names, siteIds);
 }
 
 /** Whether MariaDB itself (not the simulator's bookkeeping) has the preview's schema, its user, and the user's grant on it. */

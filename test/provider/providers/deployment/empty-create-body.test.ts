@@ -1,5 +1,6 @@
 import type { Simulator } from "../../../../tools/simulator";
 import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { deploymentInputs } from "../../../support/samples";
 import { SERVER_PATH, call } from "../../../support/simulator";
 
 const DOMAIN = "pr-405.example.dev";
@@ -26,19 +27,7 @@ describe("Deployment against a Forge whose creates answer 202 with an empty body
       },
       register: async () => {
         const { Deployment } = await import("../../../../providers/deployment");
-        return new Deployment("web", {
-          serverId: 1,
-          siteId,
-          siteDirectory: `/home/forge/${DOMAIN}`,
-          branch: "main",
-          commitSha: null,
-          redeployToken: "",
-          phpVersion: "php84",
-          extraScriptLines: [],
-          healthUrl: null,
-          healthAuth: null,
-          redactions: [],
-        });
+        return new Deployment("web", deploymentInputs(siteId, DOMAIN));
       },
       check: true,
     });
