@@ -16,7 +16,7 @@ export interface Quirks {
   cloneCertificateType: "letsencrypt" | "existing" | null;
   /**
    * For this long after a site's create answered 202 (times `timeScale`), `GET` and `PUT` of that site answer 404,
-   * as if Forge had not yet committed it; lists show it. 0 is off.
+   * as if Forge had not yet committed it, unless it is already being deleted; lists show it. 0 is off.
    */
   siteNotFoundAfterCreateMs: number;
   /**
