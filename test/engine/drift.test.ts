@@ -14,7 +14,7 @@ import { type EmbeddedDefault, SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/s
 import type { RecordedRequest } from "../../tools/simulator";
 import { type CliProject, runBin, startCliProject } from "./cli-project";
 import { parseStackExport } from "./engine-json";
-import { SLOT_CLAIMS_KEY, forgeWrites, stackObjects, stateMismatches } from "./preview-workspace";
+import { SLOT_CLAIMS_KEY, forgeWrites, stackObjects, stateMismatches, NO_STACK_OBJECTS } from "./preview-workspace";
 import { createClient } from "redis";
 import { createConnection } from "mysql2/promise";
 
@@ -268,15 +268,7 @@ describe("drift and capacity through forge-previews up", () => {
 
     expect(result.existed).toBe(true);
     expect(await stackNames()).toEqual([]);
-    expect(stackObjects(sim().state(), names, siteIds)).toEqual({
-      sites: [],
-      databases: [],
-      databaseUsers: [],
-      backgroundProcesses: [],
-      securityRules: [],
-      certificates: [],
-      deployments: [],
-    });
+    expect(stackObjects(sim().state(), names, siteIds)).toEqual(NO_STACK_OBJECTS);
     expect(await mariaDbSchemas()).toEqual([]);
     expect(Object.values(await redisClaims()).filter((claim) => claim.includes(`"stack":"${names.stack}"`))).toEqual(
       [],

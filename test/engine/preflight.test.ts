@@ -10,6 +10,7 @@ import {
   mariaDbHas,
   stackObjects,
   startPreviewEngine,
+  NO_STACK_OBJECTS,
 } from "./preview-workspace";
 
 jest.setTimeout(240_000);
@@ -37,15 +38,7 @@ function appsWith(change: Record<string, unknown>): StackConfigValue {
 
 /** Nothing of the stack on Forge, in MariaDB or in Redis. */
 async function expectNothingOf(names: PreviewNames): Promise<void> {
-  expect(stackObjects(engine.sim.state(), names, new Set())).toEqual({
-    sites: [],
-    databases: [],
-    databaseUsers: [],
-    backgroundProcesses: [],
-    securityRules: [],
-    certificates: [],
-    deployments: [],
-  });
+  expect(stackObjects(engine.sim.state(), names, new Set())).toEqual(NO_STACK_OBJECTS);
   expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
   expect(await engine.redisClaimsOf(names.stack)).toEqual({});
 }

@@ -15,6 +15,7 @@ import {
   stackObjects,
   startPreviewEngine,
   stateMismatches,
+  NO_STACK_OBJECTS,
 } from "./preview-workspace";
 
 jest.setTimeout(240_000);
@@ -49,15 +50,7 @@ async function expectDestroyRemovesEverything(names: PreviewNames, siteIds: Set<
   await engine.workspace.destroy(names.stack);
 
   expect(await engine.workspace.stackExport(names.stack)).toEqual([]);
-  expect(objectsOf(names, siteIds)).toEqual({
-    sites: [],
-    databases: [],
-    databaseUsers: [],
-    backgroundProcesses: [],
-    securityRules: [],
-    certificates: [],
-    deployments: [],
-  });
+  expect(objectsOf(names, siteIds)).toEqual(NO_STACK_OBJECTS);
   expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
   expect(await engine.redisClaimsOf(names.stack)).toEqual({});
   await engine.workspace.stackRemove(names.stack);

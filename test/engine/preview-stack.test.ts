@@ -22,6 +22,7 @@ import {
   startPreviewEngine,
   stateMismatches,
   waitUntilSiteGone,
+  NO_STACK_OBJECTS,
 } from "./preview-workspace";
 
 // Each engine command starts the CLI, the language host and the provider host; a whole `up` takes tens of seconds.
@@ -222,15 +223,7 @@ describe("a pr-* stack of the real project under the real engine", () => {
     expect(report.changes).toEqual({ delete: managedResources(exported).length });
     expect(await engine.workspace.stackExport(STACK)).toEqual([]);
     const objects = stackObjects(engine.sim.state(), names, siteIds);
-    expect(objects).toEqual({
-      sites: [],
-      databases: [],
-      databaseUsers: [],
-      backgroundProcesses: [],
-      securityRules: [],
-      certificates: [],
-      deployments: [],
-    });
+    expect(objects).toEqual(NO_STACK_OBJECTS);
     expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
     expect(await engine.redisClaimsOf(STACK)).toEqual({});
   });

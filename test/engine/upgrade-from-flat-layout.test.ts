@@ -15,6 +15,7 @@ import {
   mariaDbHas,
   stackObjects,
   startPreviewEngine,
+  NO_STACK_OBJECTS,
 } from "./preview-workspace";
 
 jest.setTimeout(300_000);
@@ -120,15 +121,7 @@ describe("a preview stack written by the flat providers/ layout", () => {
 
     expect(report.changes).toEqual({ delete: resourceCount });
     expect(await engine.workspace.stackExport(STACK)).toEqual([]);
-    expect(stackObjects(engine.sim.state(), names, siteIds)).toEqual({
-      sites: [],
-      databases: [],
-      databaseUsers: [],
-      backgroundProcesses: [],
-      securityRules: [],
-      certificates: [],
-      deployments: [],
-    });
+    expect(stackObjects(engine.sim.state(), names, siteIds)).toEqual(NO_STACK_OBJECTS);
     expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
     expect(await engine.redisClaimsOf(STACK)).toEqual({});
   });

@@ -8,6 +8,7 @@ import {
   discoverDynamicResources,
   findMissingSamples,
 } from "../../support/provider-safety";
+import { deploymentInputs } from "../../support/samples";
 
 interface GuardSample {
   /** Constructor args for a sample instance; the guard captures its registration under mocks. */
@@ -57,21 +58,7 @@ const SAMPLES: Record<string, GuardSample> = {
       sleepSeconds: 3,
     },
   },
-  Deployment: {
-    args: {
-      serverId: 1,
-      siteId: 1001,
-      siteDirectory: "/home/forge/pr-1.example.dev",
-      branch: "main",
-      commitSha: null,
-      redeployToken: "",
-      phpVersion: "php84",
-      extraScriptLines: [],
-      healthUrl: null,
-      healthAuth: null,
-      redactions: [],
-    },
-  },
+  Deployment: { args: { ...deploymentInputs(1001, "pr-1.example.dev") } },
   DbSnapshotClone: {
     args: {
       app: "guard",

@@ -4,6 +4,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
 import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { deploymentInputs } from "../../../support/samples";
 import { ORG } from "../../../support/simulator";
 
 const SERVER_ID = 1;
@@ -84,19 +85,7 @@ beforeAll(async () => {
   fixture = await startForgeProviderHost({
     register: async () => {
       const { Deployment } = await import("../../../../providers/deployment");
-      return new Deployment("web", {
-        serverId: SERVER_ID,
-        siteId: 1,
-        siteDirectory: "/home/forge/pr-1.example.dev",
-        branch: "main",
-        commitSha: null,
-        redeployToken: "",
-        phpVersion: "php84",
-        extraScriptLines: [],
-        healthUrl: null,
-        healthAuth: null,
-        redactions: [],
-      });
+      return new Deployment("web", deploymentInputs(1, "pr-1.example.dev"));
     },
     startHost: false,
   });
