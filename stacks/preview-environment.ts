@@ -264,7 +264,9 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         serverId,
         siteId: site.siteId,
         name: buildWorkerName(names.stack),
-        isolatedUser: names.linuxUser,
+        // The user the site really runs as: a left-over user of a deleted site can make it take another name.
+        // States written before `siteUser` existed lack it; their site runs as the requested user.
+        isolatedUser: site.siteUser.apply((user: string | undefined) => user ?? names.linuxUser),
         directory: site.siteDirectory,
         phpVersion: app.phpVersion,
         connection: app.queue.connection,

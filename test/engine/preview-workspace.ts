@@ -294,6 +294,17 @@ export function stackObjects(state: SimulatorState, names: PreviewNames, siteIds
   };
 }
 
+/** `stackObjects` of the engine's simulator, after adding the ids of the sites named like the preview to `siteIds`. */
+export function objectsOfStack(
+  engine: PreviewEngine,
+  names: PreviewNames,
+  siteIds: Set<number>,
+): ReturnType<typeof stackObjects> {
+  const state = engine.sim.state();
+  for (const site of state.sites.filter((s) => s.name === names.domain)) siteIds.add(site.id);
+  return stackObjects(state, names, siteIds);
+}
+
 /** What {@link stackObjects} finds of a preview that left nothing on Forge. */
 export const NO_FORGE_OBJECTS: Readonly<ReturnType<typeof stackObjects>> = {
   sites: [],

@@ -89,3 +89,8 @@ export const PREVIEW_STACK_CONFIG = {
   sshHostKeyFingerprint: "SHA256:" + "B".repeat(43),
   sshPrivateKey: "ssh-key",
 };
+
+/** A Deployment of the default branch to a forge-user site `domain`, without a health check or secrets to redact. */
+export function deploymentInputs(siteId: number, domain: string): DeploymentInputs {
+  return { ...DEPLOYMENT_INPUTS, siteId, siteDirectory: `/home/forge/${domain}` };
+}

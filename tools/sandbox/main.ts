@@ -14,7 +14,7 @@ import { parse as parseYaml } from "yaml";
 import { isRecord } from "../../providers/common/narrow";
 import { PROJECT_NAME } from "../../providers/common/project";
 import { UserError } from "../../providers/common/user-error";
-import { startEmbeddedDefault, toConfigJson, type StackConfigValue } from "./embedded-default";
+import { simulatorOptionsFromEnv, startEmbeddedDefault, toConfigJson, type StackConfigValue } from "./embedded-default";
 import { RecordedPortTakenError } from "./local-services";
 import { REPO_ROOT, createPulumiRunner, locatePulumiBinDir, type PulumiRunner } from "./pulumi-cli";
 
@@ -90,8 +90,11 @@ async function main(command: string): Promise<void> {
   const binDir = locatePulumiBinDir();
   await mkdir(path.join(dir, "state"), { recursive: true });
   const project = await prepareProject(dir);
-  console.log(`sandbox: starting MariaDB, Redis, sshd and the Forge simulator on 127.0.0.1 (kept in ${dir})`);
-  const embedded = await startEmbeddedDefault({ dir, persistState: true });
+  const simulator = simulatorOptionsFromEnv(process.env);
+  console.log(
+    `sandbox: starting MariaDB, Redis, sshd and the Forge simulator (${simulator.profile} profile) on 127.0.0.1 (kept in ${dir})`,
+  );
+  const embedded = await startEmbeddedDefault({ dir, persistState: true, simulator });
   try {
     const pulumi = createPulumiRunner({ cwd: project, binDir, env: { ...embedded.env, ...sandboxPulumiEnv(dir) } });
     await pulumi.run(["stack", "select", "--create", SANDBOX_STACK], { quiet: true });

@@ -158,6 +158,8 @@ export interface StoreData {
   deployments: DeploymentRecord[];
   commands: CommandRecord[];
   environments: Record<string, string>;
+  /** Isolated Linux users left on a server by deleted sites (the `isolatedUserOutlivesSite` quirk). */
+  leftoverUsers: Array<{ serverId: number; name: string }>;
 }
 
 /** A record as `state()` shows it: the stored fields plus the attribute values in force now. */
@@ -178,6 +180,7 @@ export interface SimulatorState {
   deployments: Array<Observed<DeploymentRecord>>;
   commands: Array<Observed<CommandRecord>>;
   environments: Record<string, string>;
+  leftoverUsers: StoreData["leftoverUsers"];
 }
 
 export interface RecordedRequest {

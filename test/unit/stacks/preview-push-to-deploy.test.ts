@@ -16,6 +16,7 @@ const CONFIG = {
 /** What Forge reports of the preview's site. */
 const SITE = {
   siteId: 501,
+  siteUser: "customer-pr123",
   siteDirectory: "/home/customer-pr123/pr-123.staging.example.com",
   url: "https://pr-123.staging.example.com",
   createdAt: "2026-11-27T00:00:00Z",

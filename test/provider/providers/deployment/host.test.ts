@@ -140,6 +140,8 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
       `GET /orgs/${ORG}/sites/${site.siteId}`,
       `GET ${sitePath}/deployments/script`,
       `PUT ${sitePath}/deployments/script`,
+      // The newest deployment before this one: what tells this deployment apart if Forge's answer is lost or empty.
+      `GET ${sitePath}/deployments`,
       `POST ${sitePath}/deployments`,
       `GET ${sitePath}/deployments/${deployment.id}`,
     ]);

@@ -15,6 +15,7 @@ import { FORGE_SITE_INPUTS as INPUTS } from "../../../support/samples";
 const OUTPUTS: ForgeSiteOutputs = {
   ...INPUTS,
   siteId: 42,
+  siteUser: INPUTS.isolatedUser,
   siteDirectory: "/home/pr123/pr-123.preview.example.com",
   url: "https://pr-123.preview.example.com",
   createdAt: "2026-01-02T03:04:05.000000Z",
