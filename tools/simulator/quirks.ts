@@ -14,6 +14,20 @@ export interface Quirks {
   securityRuleStatusNull: boolean;
   /** The `type` a clone certificate reports; the response enum has no `clone`. null reports `existing`. */
   cloneCertificateType: "letsencrypt" | "existing" | null;
+  /**
+   * A custom domain stays `pending` (its DNS not yet verified) after its site installs, for as long again as the
+   * install took, and a certificate requested meanwhile is refused.
+   */
+  customDomainPending: boolean;
+  /** Let's Encrypt's http-01 check cannot reach `/.well-known/acme-challenge` through a whole-site basic-auth rule. */
+  acmeBlockedByBasicAuth: boolean;
+  /**
+   * Let's Encrypt's duplicate-certificate limit: this many issuances per identical name set in any 7 days (the
+   * simulator's clock); the next request fails. Issuances are remembered after their site is deleted. null: no limit.
+   */
+  letsEncryptDuplicateLimit: number | null;
+  /** A 429 carries only the `X-RateLimit-*` headers, no `Retry-After`. */
+  omitRetryAfter: boolean;
 }
 
 export const NO_QUIRKS: Quirks = {
@@ -21,6 +35,10 @@ export const NO_QUIRKS: Quirks = {
   quickDeployNullUntilWebhook: false,
   securityRuleStatusNull: false,
   cloneCertificateType: null,
+  customDomainPending: false,
+  acmeBlockedByBasicAuth: false,
+  letsEncryptDuplicateLimit: null,
+  omitRetryAfter: false,
 };
 
 /** Every quirk on, each in the form most likely to break a client. */
@@ -29,6 +47,10 @@ export const HOSTILE_QUIRKS: Quirks = {
   quickDeployNullUntilWebhook: true,
   securityRuleStatusNull: true,
   cloneCertificateType: "letsencrypt",
+  customDomainPending: true,
+  acmeBlockedByBasicAuth: true,
+  letsEncryptDuplicateLimit: 5,
+  omitRetryAfter: true,
 };
 
 export function resolveQuirks(profile: string, overrides: Partial<Quirks> = {}): Quirks {
@@ -39,6 +61,10 @@ export function resolveQuirks(profile: string, overrides: Partial<Quirks> = {}):
   }
   if (![null, "letsencrypt", "existing"].includes(quirks.cloneCertificateType)) {
     throw new Error("Simulator quirk `cloneCertificateType` must be null, `letsencrypt` or `existing`.");
+  }
+  const limit = quirks.letsEncryptDuplicateLimit;
+  if (limit !== null && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new Error("Simulator quirk `letsEncryptDuplicateLimit` must be null or a positive whole number.");
   }
   return quirks;
 }

@@ -22,7 +22,13 @@ async function observe(sim: Simulator): Promise<{ site: Json; rule: Json; clone:
   const rule = (await call(sim, "GET", `${rulesPath}/${ruleId}`)).json.data.attributes;
   const domainOf = async (site: string): Promise<string> =>
     (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`)).json.data[0].id;
-  const sourcePath = `${SERVER_PATH}/sites/${sourceSiteId}/domains/${await domainOf(sourceSiteId)}/certificates`;
+  const sourceDomain = await domainOf(sourceSiteId);
+  // Under `customDomainPending` the domain is verified a while after the install; a certificate needs it verified.
+  await eventually(
+    async () => (await call(sim, "GET", `${SERVER_PATH}/sites/${sourceSiteId}/domains/${sourceDomain}`)).json,
+    (domain: Json) => domain.data.attributes.status === "enabled",
+  );
+  const sourcePath = `${SERVER_PATH}/sites/${sourceSiteId}/domains/${sourceDomain}/certificates`;
   const source = (
     await call(sim, "POST", sourcePath, {
       type: "letsencrypt",
@@ -103,6 +109,10 @@ describe("simulator: quirks of the real Forge, each switchable on its own", () =
       quickDeployNullUntilWebhook: true,
       securityRuleStatusNull: true,
       cloneCertificateType: "letsencrypt",
+      customDomainPending: true,
+      acmeBlockedByBasicAuth: true,
+      letsEncryptDuplicateLimit: 5,
+      omitRetryAfter: true,
     });
     expect(hostile.site).toMatchObject({ php_version: "PHP 8.4", quick_deploy: null });
     expect(hostile.rule.status).toBeNull();
