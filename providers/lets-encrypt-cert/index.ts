@@ -22,6 +22,7 @@ import {
   removeCertificate,
   requestCertificate,
   statusAfter,
+  waitForVerifiedDomain,
   waitUntilServing,
 } from "./forge";
 import {
@@ -141,6 +142,7 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
     let certificate = adoptable;
     let verb = "adopted";
     if (certificate === undefined) {
+      await waitForVerifiedDomain(client, where, record.status);
       const { object, lost } = await createOrFindAfterLostAnswer({
         what: `a certificate for \`${inputs.domain}\` on site ${inputs.siteId}`,
         mark: `the site's own domain record ${record.id} (\`${inputs.domain}\`)`,
