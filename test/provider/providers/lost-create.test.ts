@@ -7,7 +7,8 @@ import { type LostAnswer, type Simulator, startSimulator } from "../../../tools/
 import { describeRegistration } from "../../support/capture-provider";
 import { type DynamicHost, hostCallFailure, startDynamicHost, urnFor } from "../../support/dynamic-host";
 import { installMocks } from "../../support/mock-program";
-import { testServices } from "../../support/services";
+import { forgetIssuances } from "../../support/issuances";
+import { serverSideConfig, testServices } from "../../support/services";
 import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../support/simulator";
 
 const SERVER = "/orgs/{organization}/servers/{server}";
@@ -157,6 +158,8 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
         "forge-previews:forgeApiUrl": sim.url,
         "forge-previews:forgeOrg": ORG,
         "forge-previews:forgeToken": TOKEN,
+        // LetsEncryptCert counts issuances in the server's Redis.
+        ...serverSideConfig(testServices(), { redis: true }),
       },
       env: { FORGE_PREVIEWS_POLL_MS: "10", FORGE_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS) },
     });
@@ -165,6 +168,7 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
   beforeEach(() => sim.clearRequests());
 
   afterAll(async () => {
+    await forgetIssuances(OTHER_DOMAIN);
     await host?.close();
     await sim?.purge();
     await sim?.close();

@@ -1,6 +1,7 @@
 import type { Simulator } from "../../../../tools/simulator";
 import { hostCallFailure } from "../../../support/dynamic-host";
 import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { forgetIssuances } from "../../../support/issuances";
 import { SERVER_PATH, call, createSite, eventually } from "../../../support/simulator";
 
 const DOMAIN = "pr-7.preview.test";
@@ -25,6 +26,7 @@ describe("LetsEncryptCert on a custom domain that Forge has not verified yet", (
 
   beforeAll(async () => {
     fixture = await startForgeProviderHost({
+      server: { redis: true },
       simulator: { profile: "realistic", timeScale: 0.02, quirks: { customDomainPending: true } },
       prepare: async (started) => {
         sim = started;
@@ -43,7 +45,10 @@ describe("LetsEncryptCert on a custom domain that Forge has not verified yet", (
     });
   });
 
-  afterAll(() => fixture?.close());
+  afterAll(async () => {
+    await forgetIssuances(DOMAIN);
+    await fixture?.close();
+  });
 
   it("waits for the domain record to be enabled, then requests one certificate that serves", async () => {
     sites[DOMAIN] = Number(await createSite(sim, DOMAIN));
