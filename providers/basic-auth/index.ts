@@ -16,12 +16,11 @@ import { type RuleRef, describeRule, findRule, waitRuleGone, waitRuleInstalled }
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule, createOrFindAfterLostAnswer } from "../forge";
 import {
   type ProviderImplementation,
-  createProviderShim,
+  dynamicResourceClass,
   partialFailure,
   forgeClientFromStackConfig,
   pureCheckAndDiff,
   type ResourceArgs,
-  withSecretOutputs,
 } from "../runtime";
 import { UserError } from "../common/user-error";
 
@@ -178,23 +177,9 @@ export const provider: ProviderImplementation<BasicAuthInputs, BasicAuthOutputs>
 };
 
 /** HTTP basic auth over a whole site. `password: null` generates one per environment; the effective one is secret. */
-export class BasicAuth extends pulumi.dynamic.Resource {
-  declare readonly serverId: pulumi.Output<number>;
-  declare readonly siteId: pulumi.Output<number>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly username: pulumi.Output<string>;
-  declare readonly ruleId: pulumi.Output<number>;
-  declare readonly password: pulumi.Output<string>;
-  declare readonly passwordGenerated: pulumi.Output<boolean>;
-
-  constructor(name: string, args: BasicAuthArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      createProviderShim("providers/basic-auth"),
-      name,
-      { ...args, password: pulumi.secret(args.password), ruleId: undefined, passwordGenerated: undefined },
-      withSecretOutputs(opts, ["password"]),
-      "forge",
-      "BasicAuth",
-    );
-  }
-}
+export class BasicAuth extends dynamicResourceClass<BasicAuthInputs, BasicAuthOutputs>({
+  implementation: "providers/basic-auth",
+  type: ["forge", "BasicAuth"],
+  createdOutputs: { ruleId: true, passwordGenerated: true },
+  secretInputs: ["password"],
+}) {}

@@ -19,7 +19,7 @@ import {
 import { isPreviewDatabaseName } from "../common/ownership";
 import {
   type ProviderImplementation,
-  createProviderShim,
+  dynamicResourceClass,
   mysqlAccessFromStackConfig,
   pureCheckAndDiff,
 } from "../runtime";
@@ -165,45 +165,24 @@ export const provider: ProviderImplementation<DbSnapshotCloneInputs, DbSnapshotC
  * The PR database's contents: a verified copy of `source`. Pass ForgeDatabase's `name` output as `target` so the
  * database exists first; change `resetToken` for a fresh copy.
  */
-export class DbSnapshotClone extends pulumi.dynamic.Resource {
-  declare readonly app: pulumi.Output<string>;
-  declare readonly source: pulumi.Output<string>;
-  declare readonly target: pulumi.Output<string>;
-  declare readonly method: pulumi.Output<string>;
-  declare readonly resetToken: pulumi.Output<string>;
-  declare readonly methodUsed: pulumi.Output<string>;
-  declare readonly methodReason: pulumi.Output<string>;
-  declare readonly fallbackTables: pulumi.Output<{ name: string; reason: string }[]>;
-  declare readonly tables: pulumi.Output<number>;
-  declare readonly rows: pulumi.Output<number>;
-  declare readonly bytes: pulumi.Output<number>;
-  declare readonly seconds: pulumi.Output<number>;
-  declare readonly verifiedWith: pulumi.Output<string>;
-  declare readonly verifiedAgainst: pulumi.Output<string>;
-  declare readonly sourceSnapshotAt: pulumi.Output<string | null>;
-  declare readonly clonedAt: pulumi.Output<string>;
-
-  constructor(name: string, args: DbSnapshotCloneArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(
-      createProviderShim("providers/db-snapshot-clone"),
-      name,
-      {
-        ...args,
-        methodUsed: undefined,
-        methodReason: undefined,
-        fallbackTables: undefined,
-        tables: undefined,
-        rows: undefined,
-        bytes: undefined,
-        seconds: undefined,
-        verifiedWith: undefined,
-        verifiedAgainst: undefined,
-        sourceSnapshotAt: undefined,
-        clonedAt: undefined,
-      },
-      opts,
-      "forge",
-      "DbSnapshotClone",
-    );
-  }
-}
+export class DbSnapshotClone extends dynamicResourceClass<
+  DbSnapshotCloneInputs,
+  DbSnapshotCloneOutputs,
+  DbSnapshotCloneArgs
+>({
+  implementation: "providers/db-snapshot-clone",
+  type: ["forge", "DbSnapshotClone"],
+  createdOutputs: {
+    methodUsed: true,
+    methodReason: true,
+    fallbackTables: true,
+    tables: true,
+    rows: true,
+    bytes: true,
+    seconds: true,
+    verifiedWith: true,
+    verifiedAgainst: true,
+    sourceSnapshotAt: true,
+    clonedAt: true,
+  },
+}) {}

@@ -15,7 +15,7 @@ import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
 import {
   type ProviderImplementation,
-  createProviderShim,
+  dynamicResourceClass,
   partialFailure,
   forgeClientFromStackConfig,
   pollPacing,
@@ -35,8 +35,6 @@ export type { DeploymentInputs, DeploymentOutputs } from "./rules";
  */
 
 export type DeploymentArgs = ResourceArgs<DeploymentInputs>;
-
-const SECRET_INPUTS = ["healthAuth", "redactions"];
 
 function publicInputs(inputs: DeploymentInputs): Omit<DeploymentInputs, "healthAuth" | "redactions"> {
   const { healthAuth: _auth, redactions: _redactions, ...rest } = inputs;
@@ -153,35 +151,9 @@ export const provider: ProviderImplementation<DeploymentInputs, DeploymentOutput
   },
 };
 
-export class Deployment extends pulumi.dynamic.Resource {
-  declare readonly serverId: pulumi.Output<number>;
-  declare readonly siteId: pulumi.Output<number>;
-  declare readonly branch: pulumi.Output<string>;
-  declare readonly commitSha: pulumi.Output<string | null>;
-  declare readonly deploymentId: pulumi.Output<number>;
-  declare readonly status: pulumi.Output<string>;
-  declare readonly deployedAt: pulumi.Output<string | null>;
-  declare readonly scriptSha256: pulumi.Output<string>;
-  declare readonly healthStatus: pulumi.Output<number | null>;
-
-  constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      createProviderShim("providers/deployment"),
-      name,
-      {
-        ...args,
-        // Secret as inputs too, whoever builds the args: the engine prints an input's value beside a check failure.
-        healthAuth: pulumi.secret(args.healthAuth),
-        redactions: pulumi.secret(args.redactions),
-        deploymentId: undefined,
-        status: undefined,
-        deployedAt: undefined,
-        scriptSha256: undefined,
-        healthStatus: undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...SECRET_INPUTS] },
-      "forge",
-      "Deployment",
-    );
-  }
-}
+export class Deployment extends dynamicResourceClass<DeploymentInputs, DeploymentOutputs>({
+  implementation: "providers/deployment",
+  type: ["forge", "Deployment"],
+  createdOutputs: { deploymentId: true, status: true, deployedAt: true, scriptSha256: true, healthStatus: true },
+  secretInputs: ["healthAuth", "redactions"],
+}) {}

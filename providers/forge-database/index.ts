@@ -15,12 +15,11 @@ import { type ForgeDatabaseInputs, checkForgeDatabaseInputs, diffForgeDatabase, 
 import { describeSchema, dropSchema, dropUser, ensureSchema, ensureUser, findSchemaById, findUserById } from "./forge";
 import {
   type ProviderImplementation,
-  createProviderShim,
+  dynamicResourceClass,
   partialFailure,
   forgeClientFromStackConfig,
   pureCheckAndDiff,
   type ResourceArgs,
-  withSecretOutputs,
 } from "../runtime";
 import { UserError } from "../common/user-error";
 
@@ -141,25 +140,9 @@ export const provider: ProviderImplementation<ForgeDatabaseInputs, ForgeDatabase
  * The PR's database schema and its user. Inputs come from stacks/naming.ts through the PreviewEnvironment component;
  * `password` is secret, `host`/`port` are what the app on the Forge server connects to.
  */
-export class ForgeDatabase extends pulumi.dynamic.Resource {
-  declare readonly serverId: pulumi.Output<number>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly userName: pulumi.Output<string>;
-  declare readonly protectedDatabases: pulumi.Output<string[]>;
-  declare readonly databaseId: pulumi.Output<number>;
-  declare readonly userId: pulumi.Output<number | null>;
-  declare readonly password: pulumi.Output<string>;
-  declare readonly host: pulumi.Output<string>;
-  declare readonly port: pulumi.Output<number>;
-
-  constructor(name: string, args: ForgeDatabaseArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(
-      createProviderShim("providers/forge-database"),
-      name,
-      { ...args, databaseId: undefined, userId: undefined, password: undefined, host: undefined, port: undefined },
-      withSecretOutputs(opts, ["password"]),
-      "forge",
-      "Database",
-    );
-  }
-}
+export class ForgeDatabase extends dynamicResourceClass<ForgeDatabaseInputs, ForgeDatabaseOutputs>({
+  implementation: "providers/forge-database",
+  type: ["forge", "Database"],
+  createdOutputs: { databaseId: true, userId: true, password: true, host: true, port: true },
+  secretOutputs: ["password"],
+}) {}

@@ -25,7 +25,7 @@ import {
 } from "./state";
 import {
   type ProviderImplementation,
-  createProviderShim,
+  dynamicResourceClass,
   partialFailure,
   forgeClientFromStackConfig,
   pureCheckAndDiff,
@@ -175,37 +175,9 @@ export const provider: ProviderImplementation<ForgeSiteInputs, ForgeSiteOutputs>
 };
 
 /** A preview's Forge site; see `ForgeSiteInputs` for the arguments. Type token `forge:Site`. */
-export class ForgeSite extends pulumi.dynamic.Resource {
-  declare readonly serverId: pulumi.Output<number>;
-  declare readonly domain: pulumi.Output<string>;
-  declare readonly isolatedUser: pulumi.Output<string>;
-  declare readonly phpVersion: pulumi.Output<string>;
-  declare readonly webDirectory: pulumi.Output<string>;
-  declare readonly repository: pulumi.Output<string>;
-  declare readonly branch: pulumi.Output<string>;
-  declare readonly sourceControlProvider: pulumi.Output<ForgeSiteSourceControl>;
-  declare readonly pushToDeploy: pulumi.Output<boolean>;
-  declare readonly ownerTag: pulumi.Output<string>;
-  declare readonly siteId: pulumi.Output<number>;
-  declare readonly siteDirectory: pulumi.Output<string>;
-  declare readonly url: pulumi.Output<string>;
-  declare readonly createdAt: pulumi.Output<string | null>;
-
-  constructor(name: string, args: ForgeSiteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      createProviderShim("providers/forge-site"),
-      name,
-      {
-        ...args,
-        sourceControlProvider: args.sourceControlProvider ?? "github",
-        siteId: undefined,
-        siteDirectory: undefined,
-        url: undefined,
-        createdAt: undefined,
-      },
-      opts,
-      "forge",
-      "Site",
-    );
-  }
-}
+export class ForgeSite extends dynamicResourceClass<ForgeSiteInputs, ForgeSiteOutputs, ForgeSiteArgs>({
+  implementation: "providers/forge-site",
+  type: ["forge", "Site"],
+  createdOutputs: { siteId: true, siteDirectory: true, url: true, createdAt: true },
+  defaults: { sourceControlProvider: "github" },
+}) {}

@@ -54,8 +54,8 @@ import {
 } from "./forge";
 import {
   type ProviderImplementation,
+  dynamicResourceClass,
   containsUnknown,
-  createProviderShim,
   isUnknown,
   partialFailure,
   forgeClientFromStackConfig,
@@ -238,20 +238,8 @@ export const provider: ProviderImplementation<ForgeWorkerInputs, ForgeWorkerOutp
   },
 };
 
-export class ForgeWorker extends pulumi.dynamic.Resource {
-  declare readonly processId: pulumi.Output<number>;
-  declare readonly command: pulumi.Output<string>;
-  declare readonly user: pulumi.Output<string>;
-  declare readonly status: pulumi.Output<string>;
-
-  constructor(name: string, args: ForgeWorkerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      createProviderShim("providers/forge-worker"),
-      name,
-      { ...args, processId: undefined, command: undefined, user: undefined, status: undefined },
-      opts,
-      "forge",
-      "Worker",
-    );
-  }
-}
+export class ForgeWorker extends dynamicResourceClass<ForgeWorkerInputs, ForgeWorkerOutputs>({
+  implementation: "providers/forge-worker",
+  type: ["forge", "Worker"],
+  createdOutputs: { processId: true, command: true, user: true, status: true },
+}) {}

@@ -40,7 +40,7 @@ import {
 import { recentIssuances, recordIssuance } from "./issuances";
 import {
   type ProviderImplementation,
-  createProviderShim,
+  dynamicResourceClass,
   partialFailure,
   forgeClientFromStackConfig,
   type ResourceArgs,
@@ -235,28 +235,8 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
   },
 };
 
-export class LetsEncryptCert extends pulumi.dynamic.Resource {
-  declare readonly certificateId: pulumi.Output<number>;
-  declare readonly domainRecordId: pulumi.Output<number>;
-  declare readonly active: pulumi.Output<boolean>;
-  declare readonly expiresAt: pulumi.Output<string | null>;
-  declare readonly status: pulumi.Output<string>;
-
-  constructor(name: string, args: LetsEncryptCertArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      createProviderShim("providers/lets-encrypt-cert"),
-      name,
-      {
-        ...args,
-        certificateId: undefined,
-        domainRecordId: undefined,
-        active: undefined,
-        expiresAt: undefined,
-        status: undefined,
-      },
-      opts,
-      "forge",
-      "LetsEncryptCert",
-    );
-  }
-}
+export class LetsEncryptCert extends dynamicResourceClass<LetsEncryptCertInputs, LetsEncryptCertOutputs>({
+  implementation: "providers/lets-encrypt-cert",
+  type: ["forge", "LetsEncryptCert"],
+  createdOutputs: { certificateId: true, domainRecordId: true, active: true, expiresAt: true, status: true },
+}) {}

@@ -21,7 +21,7 @@ import {
 } from "./rules";
 import {
   type ProviderImplementation,
-  createProviderShim,
+  dynamicResourceClass,
   mysqlAccessFromStackConfig,
   pureCheckAndDiff,
 } from "../runtime";
@@ -110,36 +110,20 @@ export const provider: ProviderImplementation<MasterSnapshotInputs, MasterSnapsh
 };
 
 /** An app's master, refreshed from production whenever `refreshToken` changes. */
-export class MasterSnapshot extends pulumi.dynamic.Resource {
-  declare readonly app: pulumi.Output<string>;
-  declare readonly productionDatabase: pulumi.Output<string>;
-  declare readonly masterDatabase: pulumi.Output<string>;
-  declare readonly refreshToken: pulumi.Output<string>;
-  declare readonly snapshotAt: pulumi.Output<string>;
-  declare readonly bytes: pulumi.Output<number>;
-  declare readonly tables: pulumi.Output<number>;
-  declare readonly rows: pulumi.Output<number>;
-  declare readonly seconds: pulumi.Output<number>;
-  declare readonly method: pulumi.Output<string>;
-  declare readonly sealed: pulumi.Output<boolean>;
-
-  constructor(name: string, args: MasterSnapshotArgs, opts: pulumi.CustomResourceOptions = {}) {
-    super(
-      createProviderShim("providers/master-snapshot"),
-      name,
-      {
-        ...args,
-        snapshotAt: undefined,
-        bytes: undefined,
-        tables: undefined,
-        rows: undefined,
-        seconds: undefined,
-        method: undefined,
-        sealed: undefined,
-      },
-      opts,
-      "forge",
-      "MasterSnapshot",
-    );
-  }
-}
+export class MasterSnapshot extends dynamicResourceClass<
+  MasterSnapshotInputs,
+  MasterSnapshotOutputs,
+  MasterSnapshotArgs
+>({
+  implementation: "providers/master-snapshot",
+  type: ["forge", "MasterSnapshot"],
+  createdOutputs: {
+    snapshotAt: true,
+    bytes: true,
+    tables: true,
+    rows: true,
+    seconds: true,
+    method: true,
+    sealed: true,
+  },
+}) {}

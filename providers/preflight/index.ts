@@ -6,7 +6,7 @@
  * read keeps it, delete does nothing, and a no-change `up` leaves it `same` without a single call.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ProviderImplementation, type ResourceArgs, createProviderShim, pureCheckAndDiff } from "../runtime";
+import { type ProviderImplementation, type ResourceArgs, dynamicResourceClass, pureCheckAndDiff } from "../runtime";
 import { runPreflight } from "./checks";
 import { type PreflightInputs, type PreflightOutputs, checkPreflightInputs, diffPreflight } from "./rules";
 
@@ -48,28 +48,8 @@ export const provider: ProviderImplementation<PreflightInputs, PreflightOutputs>
   },
 };
 
-export class Preflight extends pulumi.dynamic.Resource {
-  declare readonly checkedAt: pulumi.Output<string>;
-  declare readonly serverName: pulumi.Output<string>;
-  declare readonly masterSealedAt: pulumi.Output<string | null>;
-  declare readonly masterDataAsOf: pulumi.Output<string | null>;
-  declare readonly redisSlot: pulumi.Output<number>;
-
-  constructor(name: string, args: PreflightArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      createProviderShim("providers/preflight"),
-      name,
-      {
-        ...args,
-        checkedAt: undefined,
-        serverName: undefined,
-        masterSealedAt: undefined,
-        masterDataAsOf: undefined,
-        redisSlot: undefined,
-      },
-      opts,
-      "forge",
-      "Preflight",
-    );
-  }
-}
+export class Preflight extends dynamicResourceClass<PreflightInputs, PreflightOutputs>({
+  implementation: "providers/preflight",
+  type: ["forge", "Preflight"],
+  createdOutputs: { checkedAt: true, serverName: true, masterSealedAt: true, masterDataAsOf: true, redisSlot: true },
+}) {}

@@ -11,7 +11,7 @@
  */
 import { previewCommand } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
-import { type ProviderImplementation, createProviderShim, pureCheckAndDiff, readStackConfig } from "../runtime";
+import { type ProviderImplementation, dynamicResourceClass, pureCheckAndDiff, readStackConfig } from "../runtime";
 import { type RedisOnServer, describeClaim, findClaim, claimSlot, releaseSlot, withRedisOverSsh } from "../redis";
 import {
   type RedisDbSlotInputs,
@@ -107,26 +107,8 @@ export const provider: ProviderImplementation<RedisDbSlotInputs, RedisDbSlotOutp
   },
 };
 
-export class RedisDbSlot extends pulumi.dynamic.Resource {
-  declare readonly stack: pulumi.Output<string>;
-  declare readonly app: pulumi.Output<string>;
-  declare readonly pr: pulumi.Output<number>;
-  declare readonly firstSlot: pulumi.Output<number>;
-  declare readonly lastSlot: pulumi.Output<number>;
-  declare readonly redisHost: pulumi.Output<string>;
-  declare readonly redisPort: pulumi.Output<number>;
-  /** The claimed Redis database index. */
-  declare readonly slot: pulumi.Output<number>;
-  declare readonly claimedAt: pulumi.Output<string>;
-
-  constructor(name: string, args: RedisDbSlotArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      createProviderShim("providers/redis-db-slot"),
-      name,
-      { ...args, slot: undefined, claimedAt: undefined },
-      opts,
-      "forge",
-      "RedisDbSlot",
-    );
-  }
-}
+export class RedisDbSlot extends dynamicResourceClass<RedisDbSlotInputs, RedisDbSlotOutputs, RedisDbSlotArgs>({
+  implementation: "providers/redis-db-slot",
+  type: ["forge", "RedisDbSlot"],
+  createdOutputs: { slot: true, claimedAt: true },
+}) {}

@@ -1,7 +1,8 @@
 /**
- * The runtime every dynamic resource shares. A resource in `providers/<kind>/index.ts` passes
- * `createProviderShim("providers/<kind>")` to `super(...)` and exports its real methods as
- * `provider: ProviderImplementation<Inputs, Outputs>`; the shim loads them in the dynamic-provider host at call time.
+ * The runtime every dynamic resource shares. A resource in `providers/<kind>/index.ts` declares its class with
+ * `dynamicResourceClass({ implementation: "providers/<kind>", ... })`, which passes `createProviderShim` to the SDK, and
+ * exports its real methods as `provider: ProviderImplementation<Inputs, Outputs>`; the shim loads them in the
+ * dynamic-provider host at call time.
  * Credentials are read inside those methods with `readStackConfig` (or from the environment), never captured.
  */
 export { createProviderShim, type ProviderShim } from "./shim";
@@ -16,4 +17,4 @@ export { forgeClientFromStackConfig, pollPacing } from "./forge-connection";
 export { mysqlAccessFromStackConfig } from "./mysql-access";
 export { deleteAndWaitGone, waitUntilGone } from "./forge-removal";
 export { pureCheckAndDiff } from "./pure-rules";
-export { type ResourceArgs, withSecretOutputs } from "./resource-args";
+export { type ResourceArgs, type ResourceOutputs, dynamicResourceClass } from "./resource-args";

@@ -8,12 +8,11 @@ import { mergeDotenv, removeDotenvKeys } from "../common/dotenv";
 import { ForgeNotFoundError } from "../forge";
 import {
   type ProviderImplementation,
-  createProviderShim,
+  dynamicResourceClass,
   partialFailure,
   forgeClientFromStackConfig,
   pureCheckAndDiff,
   type ResourceArgs,
-  withSecretOutputs,
 } from "../runtime";
 import { type SiteRef, describeSite, parseSiteDotenv, readSiteDotenv, writeSiteDotenv } from "./forge";
 import {
@@ -136,28 +135,10 @@ export const provider: ProviderImplementation<SiteEnvironmentInputs, SiteEnviron
  * The managed part of a site's `.env`. `values` is stored as a secret (it holds DB_PASSWORD), and so is the APP_KEY
  * this resource generates once per environment unless `values` sets one.
  */
-export class SiteEnvironment extends pulumi.dynamic.Resource {
-  declare readonly serverId: pulumi.Output<number>;
-  declare readonly siteId: pulumi.Output<number>;
-  declare readonly values: pulumi.Output<Record<string, string>>;
-  declare readonly managedKeys: pulumi.Output<string[]>;
-  declare readonly appKey: pulumi.Output<string>;
-  declare readonly contentSha256: pulumi.Output<string>;
-
-  constructor(name: string, args: SiteEnvironmentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      createProviderShim("providers/site-environment"),
-      name,
-      {
-        ...args,
-        values: pulumi.secret(args.values),
-        managedKeys: undefined,
-        appKey: undefined,
-        contentSha256: undefined,
-      },
-      withSecretOutputs(opts, ["values", "appKey"]),
-      "forge",
-      "SiteEnvironment",
-    );
-  }
-}
+export class SiteEnvironment extends dynamicResourceClass<SiteEnvironmentInputs, SiteEnvironmentOutputs>({
+  implementation: "providers/site-environment",
+  type: ["forge", "SiteEnvironment"],
+  createdOutputs: { managedKeys: true, appKey: true, contentSha256: true },
+  secretInputs: ["values"],
+  secretOutputs: ["appKey"],
+}) {}

@@ -9,10 +9,12 @@ export interface DiscoveredResource {
   className: string;
 }
 
-const DYNAMIC_RESOURCE_CLASS = /\bclass\s+([A-Za-z_$][\w$]*)\s+extends\s+(?:pulumi\.)?dynamic\.Resource\b/g;
+const DYNAMIC_RESOURCE_CLASS =
+  /\bclass\s+([A-Za-z_$][\w$]*)\s+extends\s+(?:(?:pulumi\.)?dynamic\.Resource|dynamicResourceClass)\b/g;
 
 /**
- * Lists the classes extending `pulumi.dynamic.Resource` (or `dynamic.Resource`) declared in the `.ts` files directly
+ * Lists the classes extending `pulumi.dynamic.Resource` (or `dynamic.Resource`), directly or through the runtime's
+ * `dynamicResourceClass(...)`, declared in the `.ts` files directly
  * inside `directory` (project-relative) or any folder below it, sorted by file then class.
  */
 export function discoverDynamicResources(directory: string): DiscoveredResource[] {

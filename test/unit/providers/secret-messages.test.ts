@@ -1,10 +1,10 @@
 // Every dynamic resource's check and diff, with a known secret planted in each input that carries one: no failure
 // reason, property name, diff result or thrown message may contain it (issue #13), and each such input is marked
 // secret when the resource registers, so the engine prints `[secret]` for the value beside a failure.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockProgram } from "../../support/mock-program";
+import { discoverDynamicResources } from "../../support/provider-safety";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const SECRET = "planted-SECRET-4e7d9a1c";
@@ -162,14 +162,10 @@ interface Discovered {
 
 /** The dynamic resources under providers/: each folder's index.ts and the class it declares. */
 function discoverResources(): Discovered[] {
-  const providers = path.join(ROOT, "providers");
-  return fs
-    .readdirSync(providers, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(providers, entry.name, "index.ts")))
-    .flatMap((entry) => {
-      const source = fs.readFileSync(path.join(providers, entry.name, "index.ts"), "utf8");
-      const match = /\bclass\s+(\w+)\s+extends\s+(?:pulumi\.)?dynamic\.Resource\b/.exec(source);
-      return match ? [{ folder: entry.name, className: match[1]! }] : [];
+  return discoverDynamicResources("providers")
+    .flatMap(({ file, className }) => {
+      const folder = /^providers\/([^/]+)\/index\.ts$/.exec(file)?.[1];
+      return folder === undefined ? [] : [{ folder, className }];
     })
     .sort((a, b) => a.folder.localeCompare(b.folder));
 }
