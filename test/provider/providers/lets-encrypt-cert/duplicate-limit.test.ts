@@ -1,8 +1,9 @@
 import type { Simulator } from "../../../../tools/simulator";
 import { hostCallFailure } from "../../../support/dynamic-host";
-import { countIssuances, forgetIssuances } from "../../../support/issuances";
-import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { countIssuances } from "../../../support/issuances";
+import type { ForgeProviderHost } from "../../../support/provider-host";
 import { SERVER_PATH, call, createSite, eventually } from "../../../support/simulator";
+import { installedSite, startLetsEncryptFixture } from "./letsencrypt-fixture";
 
 const DOMAIN = `pr-10-${process.pid}.preview.test`;
 
@@ -17,10 +18,7 @@ describe("LetsEncryptCert against Let's Encrypt's duplicate-certificate limit", 
   /** A PR previewed again: a new site with the same domain, and a certificate requested on it. */
   const previewAgain = async () => {
     const siteId = Number(await createSite(sim, DOMAIN));
-    await eventually(
-      async () => (await call(sim, "GET", `/orgs/acme/sites/${siteId}`)).json.data.attributes.status,
-      (status) => status === "installed",
-    );
+    expect(await installedSite(fixture, siteId)).toBe("installed");
     return { siteId, create: () => fixture.host.create(fixture.urn, { ...fixture.inputs, siteId }) };
   };
   /** The PR destroyed: its certificate, then its site. */
@@ -34,31 +32,11 @@ describe("LetsEncryptCert against Let's Encrypt's duplicate-certificate limit", 
   };
 
   beforeAll(async () => {
-    await forgetIssuances(DOMAIN);
-    fixture = await startForgeProviderHost({
-      server: { redis: true },
-      simulator: { quirks: { letsEncryptDuplicateLimit: 5 } },
-      prepare: async (started) => {
-        sim = started;
-      },
-      register: async () => {
-        const { LetsEncryptCert } = await import("../../../../providers/lets-encrypt-cert");
-        return new LetsEncryptCert("tls", {
-          serverId: 1,
-          siteId: 1,
-          domain: DOMAIN,
-          mode: "letsencrypt",
-          cloneCertificateId: null,
-        });
-      },
-      check: true,
-    });
+    fixture = await startLetsEncryptFixture(DOMAIN, { quirks: { letsEncryptDuplicateLimit: 5 } });
+    sim = fixture.sim;
   });
 
-  afterAll(async () => {
-    await forgetIssuances(DOMAIN);
-    await fixture?.close();
-  });
+  afterAll(() => fixture?.close());
 
   it("counts every issuance in the server's Redis across destroyed previews, and refuses the sixth before asking Forge", async () => {
     for (let round = 0; round < 5; round += 1) {

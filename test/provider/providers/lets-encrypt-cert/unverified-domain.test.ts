@@ -1,8 +1,8 @@
 import type { Simulator } from "../../../../tools/simulator";
 import { hostCallFailure } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
-import { forgetIssuances } from "../../../support/issuances";
-import { SERVER_PATH, call, createSite, eventually } from "../../../support/simulator";
+import type { ForgeProviderHost } from "../../../support/provider-host";
+import { SERVER_PATH, call, createSite } from "../../../support/simulator";
+import { installedSite, startLetsEncryptFixture } from "./letsencrypt-fixture";
 
 const DOMAIN = "pr-7.preview.test";
 const SITES_ROUTE = "/orgs/{organization}/servers/{server}/sites";
@@ -16,39 +16,20 @@ describe("LetsEncryptCert on a custom domain that Forge has not verified yet", (
   let sim: Simulator;
   const sites: Record<string, number> = {};
 
-  const installed = (siteId: number) =>
-    eventually(
-      async () => (await call(sim, "GET", `/orgs/acme/sites/${siteId}`)).json.data.attributes.status,
-      (status) => status !== "installing",
-    );
+  const installed = (siteId: number) => installedSite(fixture, siteId);
   const primaryDomain = async (siteId: number) =>
     (await call(sim, "GET", `${SERVER_PATH}/sites/${siteId}/domains?filter[type]=primary`)).json.data[0].attributes;
 
   beforeAll(async () => {
-    fixture = await startForgeProviderHost({
-      server: { redis: true },
-      simulator: { profile: "realistic", timeScale: 0.02, quirks: { customDomainPending: true } },
-      prepare: async (started) => {
-        sim = started;
-      },
-      register: async () => {
-        const { LetsEncryptCert } = await import("../../../../providers/lets-encrypt-cert");
-        return new LetsEncryptCert("tls", {
-          serverId: 1,
-          siteId: 1,
-          domain: DOMAIN,
-          mode: "letsencrypt",
-          cloneCertificateId: null,
-        });
-      },
-      check: true,
+    fixture = await startLetsEncryptFixture(DOMAIN, {
+      profile: "realistic",
+      timeScale: 0.02,
+      quirks: { customDomainPending: true },
     });
+    sim = fixture.sim;
   });
 
-  afterAll(async () => {
-    await forgetIssuances(DOMAIN);
-    await fixture?.close();
-  });
+  afterAll(() => fixture?.close());
 
   it("waits for the domain record to be enabled, then requests one certificate that serves", async () => {
     sites[DOMAIN] = Number(await createSite(sim, DOMAIN));
