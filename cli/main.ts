@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   github: () => import("./commands/github"),
   sweep: () => import("./commands/sweep"),
   unlock: () => import("./commands/unlock"),
+  probe: () => import("./commands/probe"),
 };
 
 async function loadCommand(name: string): Promise<CommandModule | null> {
