@@ -185,7 +185,8 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
     }
     void pulumi.log.info(`lets-encrypt-cert: ${verb} certificate ${certificate.id} for ${inputs.domain}`);
     const outs = await settle(client, inputs, where, certificate);
-    if (verb !== "adopted" && inputs.mode === "letsencrypt") await noteIssuance(inputs.domain, certificate.id);
+    // An adopted certificate was issued too, by a run that lost its state; one already counted is not counted again.
+    if (inputs.mode === "letsencrypt") await noteIssuance(inputs.domain, certificate.id);
     return { id: String(certificate.id), outs: outs satisfies LetsEncryptCertOutputs };
   },
 
@@ -197,7 +198,9 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
     const client = forgeClientFromStackConfig();
     const where = locationOf(olds);
     const certificate = await fetchCertificate(client, where, parseCertificateId(id));
-    return { outs: (await settle(client, news, where, certificate)) satisfies LetsEncryptCertOutputs };
+    const outs = await settle(client, news, where, certificate);
+    if (news.mode === "letsencrypt") await noteIssuance(news.domain, certificate.id);
+    return { outs: outs satisfies LetsEncryptCertOutputs };
   },
 
   async read(id, props) {

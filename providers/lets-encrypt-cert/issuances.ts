@@ -38,10 +38,13 @@ export function recentIssuances(domain: string, now: number): Promise<number[]> 
   });
 }
 
-/** Records that certificate `certificateId` for `domain` was issued at `now`; the record expires with the window. */
+/**
+ * Records that certificate `certificateId` for `domain` was issued by `now`. A certificate already recorded keeps its
+ * first time (NX), so recording it again after an adoption or a resumed wait neither counts it twice nor moves it.
+ */
 export function recordIssuance(domain: string, certificateId: number, now: number): Promise<void> {
   return withIssuances(domain, async (redis, key) => {
-    await redis.command(["ZADD", key, now, String(certificateId)]);
+    await redis.command(["ZADD", key, "NX", now, String(certificateId)]);
     await redis.command(["PEXPIRE", key, DUPLICATE_WINDOW_MS]);
   });
 }
