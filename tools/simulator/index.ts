@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { defaultAgent } from "./agent";
 import { AsyncClock, valuesAt } from "./async-clock";
 import { Faults } from "./faults";
 import type { RouteDefinition, Services } from "./handlers/context";
@@ -85,14 +86,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const sandbox = new SandboxFiles(opts.sandboxRoot);
   const mariadb = new MariaDbEffects(opts.mariadb);
   let apiUrl = "";
+  const clock = new AsyncClock(opts.profile === "instant" ? "instant" : "realistic", opts.timeScale);
   const services: Services = {
     store,
     // The hostile profile keeps Forge-like durations; its difference is in the quirks.
-    clock: new AsyncClock(opts.profile === "instant" ? "instant" : "realistic", opts.timeScale),
+    clock,
     quirks: opts.quirks,
     faults,
     mariadb,
     sandbox,
+    agent: opts.agent ?? defaultAgent(sandbox),
+    settling: { now: () => clock.now(), save: () => store.save(), log: opts.log },
     org: opts.org,
     pageSize: opts.pageSize,
     maxPageSize: opts.maxPageSize,

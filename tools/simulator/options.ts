@@ -1,4 +1,5 @@
 import * as path from "path";
+import type { HostAgent } from "./agent";
 import { type Quirks, resolveQuirks } from "./quirks";
 
 export interface MariaDbConnection {
@@ -43,11 +44,14 @@ export interface SimulatorOptions {
   statePath?: string | null;
   /** Check every response the simulator sends against the spec; violations land in `responseViolations`. @default false */
   checkResponses?: boolean;
+  /** Does what Forge's agent does on the server; the default writes the sandbox files only (see agent.ts). */
+  agent?: HostAgent | null;
   /** Receives the simulator's few log lines. @default console.warn */
   log?: (line: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<SimulatorOptions, "openapiPath" | "quirks">> & {
+export type ResolvedOptions = Required<Omit<SimulatorOptions, "openapiPath" | "quirks" | "agent">> & {
+  agent: HostAgent | null;
   openapiPath: string | null;
   quirks: Quirks;
 };
@@ -99,6 +103,7 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     sandboxRoot: opts.sandboxRoot ? path.resolve(opts.sandboxRoot) : null,
     statePath: opts.statePath ? path.resolve(opts.statePath) : null,
     checkResponses: opts.checkResponses ?? false,
+    agent: opts.agent ?? null,
     log: opts.log ?? ((line: string) => console.warn(line)),
   };
 }

@@ -1,3 +1,4 @@
+import { removeWith, settleWith } from "../agent";
 import { initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
@@ -20,7 +21,11 @@ export function presentBackgroundProcess(
       user: process.user,
       directory: process.directory,
       processes: process.processes,
-      status: values.status,
+      // Once installed, the host's live state (supervisor's RUNNING, BACKOFF, FATAL…) when it runs the process.
+      status:
+        values.status === "running" || values.status === "fatal"
+          ? (ctx.services.agent.backgroundProcessStatus(process) ?? values.status)
+          : values.status,
       created_at: iso(process.createdAt),
     },
     url(ctx, `/orgs/${ctx.services.org}/servers/${process.serverId}/background-processes/${process.id}`),
@@ -69,6 +74,9 @@ function createProcess(ctx: RequestContext): { status: number; body: unknown } {
     ]),
   };
   services.store.data.backgroundProcesses.push(process);
+  const work = failed ? null : services.agent.backgroundProcessCreated(process);
+  if (work !== null)
+    settleWith(services.settling, process.lifecycle, work, () => ({ status: "running" }), { status: "fatal" });
   return { status: 202, body: document(presentBackgroundProcess(ctx, process, true)) };
 }
 
@@ -76,6 +84,8 @@ function deleteProcess(ctx: RequestContext): { status: number } {
   const process = need(ctx.found.backgroundProcess, "backgroundProcess");
   if (process.lifecycle.goneAt === null) {
     beginRemoval(ctx, process.lifecycle);
+    const work = ctx.services.agent.backgroundProcessDeleted(process);
+    if (work !== null) removeWith(ctx.services.settling, process.lifecycle, work);
   }
   return { status: 202 };
 }

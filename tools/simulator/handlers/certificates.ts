@@ -1,3 +1,4 @@
+import { removeWith, settleWith } from "../agent";
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { fieldError, notFound, validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
@@ -158,6 +159,11 @@ function createCertificate(ctx: RequestContext): { status: number; body: unknown
     const issuances = (services.store.data.letsEncryptIssuances ??= []);
     issuances.push({ names: domain.name, at: now + 2 * half, certificateId: certificate.id });
   }
+  const work = failed || type !== "letsencrypt" ? null : services.agent.certificateRequested(site, certificate, enable);
+  if (work !== null) {
+    const issued = { request_status: "created", status: "installed", active: enable };
+    settleWith(services.settling, certificate.lifecycle, work, () => issued, { status: "failed" });
+  }
   extend(domain.lifecycle, now, { status: "securing" }, [2 * half, { status: "enabled" }]);
   return { status: 202, body: document(presentCertificate(ctx, certificate, true)) };
 }
@@ -188,6 +194,8 @@ function deleteCertificate(ctx: RequestContext): { status: number } {
   const certificate = need(ctx.found.certificate, "certificate");
   if (certificate.lifecycle.goneAt === null) {
     beginRemoval(ctx, certificate.lifecycle, { active: false });
+    const work = ctx.services.agent.certificateRemoved(need(ctx.found.site, "site"), certificate);
+    if (work !== null) removeWith(ctx.services.settling, certificate.lifecycle, work);
   }
   return { status: 202 };
 }

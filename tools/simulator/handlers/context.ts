@@ -1,3 +1,4 @@
+import type { HostAgent, Settling } from "../agent";
 import { extend, type AsyncClock } from "../async-clock";
 import { document, iso, resource, type JsonApiResource } from "../json-api";
 import type { Faults } from "../faults";
@@ -30,6 +31,9 @@ export interface Services {
   quirks: Quirks;
   mariadb: MariaDbEffects;
   sandbox: SandboxFiles;
+  /** Acts where Forge's agent acts on the server: the sandbox files by default, the box for real. */
+  agent: HostAgent;
+  settling: Settling;
   org: string;
   pageSize: number;
   maxPageSize: number;

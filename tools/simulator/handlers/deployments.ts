@@ -1,3 +1,4 @@
+import { settleWith } from "../agent";
 import { checkSyntax } from "../deploy-script";
 import { initialValues, timeline, valuesAt } from "../async-clock";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
@@ -85,6 +86,17 @@ async function createDeployment(ctx: RequestContext): Promise<{ status: number; 
     ),
   };
   services.store.data.deployments.push(deployment);
+  const run = failed ? null : services.agent.deploymentRun(site, deployment);
+  if (run !== null) {
+    // The host runs the script: the deployment is `deploying` until it exits, and its output is the log.
+    deployment.lifecycle = timeline(now, { status: "queued" }, [0, { status: "deploying" }]);
+    deployment.log = `${started}: deploying ${site.name} (branch ${site.repository?.branch ?? "none"})`;
+    const done = (outcome: { ok: boolean; log: string }) => {
+      deployment.log = `${deployment.log}\n${outcome.log}\n${outcome.ok ? "Deployment finished." : "Deployment failed."}`;
+      return { status: outcome.ok ? "finished" : "failed" };
+    };
+    settleWith(services.settling, deployment.lifecycle, run, done, { status: "failed" }, 2);
+  }
   return { status: 202, body: document(presentDeployment(ctx, deployment, true)) };
 }
 

@@ -1,3 +1,4 @@
+import { removeWith, settleWith, type RuleCredential } from "../agent";
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
@@ -66,6 +67,23 @@ function readRule(
   return { name: name as string, path: path === "" ? null : path, credentials };
 }
 
+/** The credentials as sent, passwords included, for a host that writes them into its own password file. */
+function sentCredentials(body: Record<string, unknown>): RuleCredential[] {
+  return (Array.isArray(body.credentials) ? body.credentials : []).map((entry: unknown) => {
+    const credential = typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>) : {};
+    const password = stringField(credential, "password");
+    return { username: String(credential.username), ...(password ? { password } : {}) };
+  });
+}
+
+/** Hands the rule to the host; while the host works, the rule keeps the status it has. */
+function installOnHost(ctx: RequestContext, rule: SecurityRuleRecord): void {
+  const site = need(ctx.found.site, "site");
+  const work = ctx.services.agent.securityRuleInstalled(site, rule, sentCredentials(ctx.body));
+  if (work !== null)
+    settleWith(ctx.services.settling, rule.lifecycle, work, () => ({ status: "installed" }), { status: "failed" });
+}
+
 function createRule(ctx: RequestContext): { status: number; body: unknown } {
   const site = need(ctx.found.site, "site");
   const { now, services } = ctx;
@@ -83,6 +101,7 @@ function createRule(ctx: RequestContext): { status: number; body: unknown } {
     ]),
   };
   services.store.data.securityRules.push(rule);
+  if (!failed) installOnHost(ctx, rule);
   // Let's Encrypt's http-01 check of a certificate still being verified now meets the rule's 401.
   if (services.quirks.acmeBlockedByBasicAuth && rule.path === null) failPendingHttpChallenges(ctx, site);
   return { status: 202, body: document(presentSecurityRule(ctx, rule, true)) };
@@ -96,6 +115,7 @@ function updateRule(ctx: RequestContext): { status: number } {
     { status: "installed" },
   ]);
   touch(rule, ctx.now);
+  installOnHost(ctx, rule);
   return { status: 202 };
 }
 
@@ -103,6 +123,8 @@ function deleteRule(ctx: RequestContext): { status: number } {
   const rule = need(ctx.found.securityRule, "securityRule");
   if (rule.lifecycle.goneAt === null) {
     beginRemoval(ctx, rule.lifecycle);
+    const work = ctx.services.agent.securityRuleRemoved(need(ctx.found.site, "site"), rule);
+    if (work !== null) removeWith(ctx.services.settling, rule.lifecycle, work);
   }
   return { status: 202 };
 }

@@ -14,7 +14,7 @@ function presentScript(ctx: RequestContext): JsonApiResource {
 export const siteFileRoutes: RouteDefinition[] = [
   getRoute(`${SITE}/environment`, "server:view", (ctx) =>
     siteSingleton(ctx, "environments", "environment", (site) => ({
-      content: ctx.services.store.data.environments[String(site.id)] ?? "",
+      content: ctx.services.agent.environmentRead(site) ?? ctx.services.store.data.environments[String(site.id)] ?? "",
     })),
   ),
   {
@@ -27,7 +27,7 @@ export const siteFileRoutes: RouteDefinition[] = [
       if (typeof content !== "string")
         throw fieldError("environment", "The environment field is required and must hold the whole .env file as text.");
       ctx.services.store.data.environments[String(site.id)] = content;
-      ctx.services.sandbox.writeEnv(site.serverId, site.name, content);
+      ctx.services.agent.environmentWritten(site, content);
       touch(site, ctx.now);
       return { status: 202 };
     },
@@ -43,7 +43,7 @@ export const siteFileRoutes: RouteDefinition[] = [
       if (typeof content !== "string" || content === "") throw fieldError("content", "The content field is required.");
       site.deploymentScript = content;
       if (typeof ctx.body.auto_source === "boolean") site.autoSource = ctx.body.auto_source;
-      ctx.services.sandbox.writeDeployScript(site.serverId, site.name, content);
+      ctx.services.agent.deploymentScriptWritten(site, content);
       touch(site, ctx.now);
       return { status: 200, body: document(presentScript(ctx)) };
     },

@@ -1,4 +1,5 @@
 import * as crypto from "crypto";
+import { removeWith, settleWith } from "../agent";
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { defaultDeployScript } from "../deploy-script";
 import { HttpError } from "../errors";
@@ -224,8 +225,11 @@ function createSite(ctx: RequestContext): { status: number; body: unknown } {
   services.store.data.domains.push(domain);
   const environment = defaultEnvironment(name, databaseName);
   services.store.data.environments[String(id)] = environment;
-  services.sandbox.writeEnv(server.id, name, environment);
-  services.sandbox.writeDeployScript(server.id, name, site.deploymentScript);
+  const work = failed ? null : services.agent.siteCreated(site, environment);
+  if (work !== null) {
+    const installed = { status: "installed", repository_status: "installed" };
+    settleWith(services.settling, site.lifecycle, work, () => installed, { status: "failed" });
+  }
   return { status: 202, body: document(presentSite(ctx, site, true)) };
 }
 
@@ -260,7 +264,8 @@ function deleteSite(ctx: RequestContext): { status: number } {
     for (const item of list)
       if (item.siteId === site.id && item.lifecycle.goneAt === null) item.lifecycle.goneAt = now + removal;
   }
-  services.sandbox.removeSite(site.serverId, site.name);
+  const work = services.agent.siteDeleted(site);
+  if (work !== null) removeWith(services.settling, site.lifecycle, work);
   return { status: 202 };
 }
 
