@@ -23,7 +23,7 @@ describe("LetsEncryptCert on a custom domain that Forge has not verified yet", (
   beforeAll(async () => {
     fixture = await startLetsEncryptFixture(DOMAIN, {
       profile: "realistic",
-      timeScale: 0.02,
+      timeScale: 0.05,
       quirks: { customDomainPending: true },
     });
     sim = fixture.sim;
