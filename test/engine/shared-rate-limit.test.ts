@@ -54,10 +54,10 @@ describe("three `up`s of different PRs at once, sharing one token", () => {
     }
     const answered = engine.sim.requests.filter((request) => request.status !== 0);
     const refused = answered.filter((request) => request.status === 429);
-    // The runs outlast several windows, so each one's budget was really contended.
+    // Together the runs need many windows' budget, so the token's count was really contended.
+    expect(answered.length).toBeGreaterThan(5 * LIMIT);
     const first = Math.min(...answered.map((request) => request.at));
     const last = Math.max(...answered.map((request) => request.at));
-    expect((last - first) / WINDOW_MS).toBeGreaterThan(10);
     // Pacing by the shared count keeps refusals to the odd request in flight when a window runs out (9 in 11 seen);
     // Without it each window's reset starts a race of all three (on main: 23 refusals in 12 windows).
     expect(refused.length).toBeLessThanOrEqual(Math.ceil((1.5 * (last - first)) / WINDOW_MS));
