@@ -98,7 +98,10 @@ export function serverSideConfig(
       "forge-previews:mysqlPassword": services.mariadb.password,
       "forge-previews:mysqlSocket": services.mariadb.socket,
     }),
-    ...(needs.redis === true && { "forge-previews:redisPassword": services.redis.password }),
+    ...(needs.redis === true && {
+      "forge-previews:redisPassword": services.redis.password,
+      "forge-previews:redisPort": String(services.redis.port),
+    }),
   };
 }
 

@@ -69,7 +69,7 @@ async function answer(
   authenticate(header, p.token);
   const now = services.clock.now();
   if (!p.limiter.take(now)) {
-    throw new HttpError(429, "Too Many Attempts.", null, { "Retry-After": String(p.limiter.retryAfterSeconds(now)) });
+    throw new HttpError(429, "Too Many Attempts.", null, p.limiter.refusalHeaders(now, services.quirks.omitRetryAfter));
   }
   if (services.store.sweep(now)) services.store.save();
   await hostileNetwork(p);

@@ -40,6 +40,20 @@ export interface Quirks {
   serverErrorRate: number;
   /** Seed of the latency and server-error draws, so a run is reproducible. */
   seed: number;
+  /**
+   * A custom domain stays `pending` (its DNS not yet verified) after its site installs, for as long again as the
+   * install took, and a certificate requested meanwhile is refused.
+   */
+  customDomainPending: boolean;
+  /** Let's Encrypt's http-01 check cannot reach `/.well-known/acme-challenge` through a whole-site basic-auth rule. */
+  acmeBlockedByBasicAuth: boolean;
+  /**
+   * Let's Encrypt's duplicate-certificate limit: this many issuances per identical name set in any 7 days (the
+   * simulator's clock); the next request fails. Issuances are remembered after their site is deleted. null: no limit.
+   */
+  letsEncryptDuplicateLimit: number | null;
+  /** A 429 carries only the `X-RateLimit-*` headers, no `Retry-After`. */
+  omitRetryAfter: boolean;
 }
 
 export const NO_QUIRKS: Quirks = {
@@ -55,6 +69,10 @@ export const NO_QUIRKS: Quirks = {
   latencyMs: null,
   serverErrorRate: 0,
   seed: 1,
+  customDomainPending: false,
+  acmeBlockedByBasicAuth: false,
+  letsEncryptDuplicateLimit: null,
+  omitRetryAfter: false,
 };
 
 /** Every quirk on, each in the form most likely to break a client. */
@@ -72,6 +90,10 @@ export const HOSTILE_QUIRKS: Quirks = {
   latencyMs: [50, 400],
   serverErrorRate: 0.03,
   seed: 1,
+  customDomainPending: true,
+  acmeBlockedByBasicAuth: true,
+  letsEncryptDuplicateLimit: 5,
+  omitRetryAfter: true,
 };
 
 export function resolveQuirks(profile: string, overrides: Partial<Quirks> = {}): Quirks {
@@ -98,6 +120,10 @@ export function resolveQuirks(profile: string, overrides: Partial<Quirks> = {}):
   }
   if (!(quirks.serverErrorRate >= 0 && quirks.serverErrorRate <= 1)) {
     throw new Error("Simulator quirk `serverErrorRate` must be a share between 0 and 1.");
+  }
+  const limit = quirks.letsEncryptDuplicateLimit;
+  if (limit !== null && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new Error("Simulator quirk `letsEncryptDuplicateLimit` must be null or a positive whole number.");
   }
   return quirks;
 }

@@ -160,6 +160,18 @@ export interface StoreData {
   environments: Record<string, string>;
   /** Isolated Linux users left on a server by deleted sites (the `isolatedUserOutlivesSite` quirk). */
   leftoverUsers: Array<{ serverId: number; name: string }>;
+  /**
+   * Let's Encrypt's own record of what it issued (quirk `letsEncryptDuplicateLimit`), kept when sites and their
+   * certificates are deleted, as Let's Encrypt keeps counting them. Absent in state files written before it.
+   */
+  letsEncryptIssuances?: LetsEncryptIssuance[];
+}
+
+export interface LetsEncryptIssuance {
+  /** The certificate's names, sorted and joined with commas: Let's Encrypt's "identical name set". */
+  names: string;
+  at: number;
+  certificateId: number;
 }
 
 /** A record as `state()` shows it: the stored fields plus the attribute values in force now. */

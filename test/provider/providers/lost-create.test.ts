@@ -8,7 +8,8 @@ import { describeRegistration } from "../../support/capture-provider";
 import { type DynamicHost, hostCallFailure, startDynamicHost, urnFor } from "../../support/dynamic-host";
 import { installMocks } from "../../support/mock-program";
 import { FORGE_WORKER_INPUTS } from "../../support/samples";
-import { connectOverTcp, testServices } from "../../support/services";
+import { forgetIssuances } from "../../support/issuances";
+import { connectOverTcp, serverSideConfig, testServices } from "../../support/services";
 import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../support/simulator";
 
 const SERVER = "/orgs/{organization}/servers/{server}";
@@ -151,6 +152,8 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
         "forge-previews:forgeApiUrl": sim.url,
         "forge-previews:forgeOrg": ORG,
         "forge-previews:forgeToken": TOKEN,
+        // LetsEncryptCert counts issuances in the server's Redis.
+        ...serverSideConfig(testServices(), { redis: true }),
       },
       env: { FORGE_PREVIEWS_POLL_MS: "10", FORGE_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS) },
     });
@@ -159,6 +162,7 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
   beforeEach(() => sim.clearRequests());
 
   afterAll(async () => {
+    await forgetIssuances(OTHER_DOMAIN);
     await host?.close();
     await sim?.purge();
     await sim?.close();

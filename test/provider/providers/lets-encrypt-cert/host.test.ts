@@ -11,6 +11,7 @@ import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
 import { createFailingAsync, type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
 import { NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
+import { forgetIssuances } from "../../../support/issuances";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -63,6 +64,7 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
 
   beforeAll(async () => {
     fixture = await startForgeProviderHost({
+      server: { redis: true },
       prepare: async (started) => {
         sim = started;
         siteId = Number(await createSite(sim, DOMAIN, { is_isolated: true, isolated_user: "shop-pr12" }));
@@ -91,7 +93,12 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     ({ host, registration, urn, inputs } = fixture);
   });
 
-  afterAll(() => fixture?.close());
+  // Every create here asks Let's Encrypt again for the one domain; its weekly allowance is not what these test.
+  beforeEach(() => forgetIssuances(DOMAIN));
+  afterAll(async () => {
+    await forgetIssuances(DOMAIN);
+    await fixture?.close();
+  });
 
   it("registers as forge:LetsEncryptCert with its arguments as plain, non-secret inputs and nothing else", () => {
     const { __provider: _provider, ...registered } = registration.inputs;

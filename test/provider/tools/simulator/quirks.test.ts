@@ -23,7 +23,17 @@ async function observe(sim: Simulator): Promise<{ site: Json; rule: Json; clone:
   const rule = (await call(sim, "GET", `${rulesPath}/${ruleId}`)).json.data.attributes;
   const domainOf = async (site: string): Promise<string> =>
     (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`)).json.data[0].id;
-  const sourcePath = `${SERVER_PATH}/sites/${sourceSiteId}/domains/${await domainOf(sourceSiteId)}/certificates`;
+  // Under `customDomainPending` a domain is verified a while after the install; a certificate needs it verified.
+  const verifiedDomainOf = async (site: string): Promise<string> => {
+    const domain = await domainOf(site);
+    await eventually(
+      async () => (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains/${domain}`)).json,
+      (record: Json) => record.data.attributes.status === "enabled",
+    );
+    return domain;
+  };
+  const sourceDomain = await verifiedDomainOf(sourceSiteId);
+  const sourcePath = `${SERVER_PATH}/sites/${sourceSiteId}/domains/${sourceDomain}/certificates`;
   const source = (
     await call(sim, "POST", sourcePath, {
       type: "letsencrypt",
@@ -31,7 +41,7 @@ async function observe(sim: Simulator): Promise<{ site: Json; rule: Json; clone:
       letsencrypt: { verification_method: "dns-01" },
     })
   ).json.data.id;
-  const clonePath = `${SERVER_PATH}/sites/${siteId}/domains/${await domainOf(siteId)}/certificates`;
+  const clonePath = `${SERVER_PATH}/sites/${siteId}/domains/${await verifiedDomainOf(siteId)}/certificates`;
   const cloneId = (
     await call(sim, "POST", clonePath, { type: "clone", enable: true, clone: { certificate_id: Number(source) } })
   ).json.data.id;

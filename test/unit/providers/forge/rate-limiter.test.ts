@@ -48,6 +48,46 @@ describe("SlidingWindowRateLimiter", () => {
     expect(time.now()).toBe(5000);
   });
 
+  it("paces itself by Forge's X-RateLimit headers once the token's window is half spent by anyone", async () => {
+    const time = fakeTime();
+    const limiter = new SlidingWindowRateLimiter({ limit: 60, windowMs: 60_000, now: time.now, sleep: time.sleep });
+    const seen = (remaining: number) =>
+      limiter.observe({
+        "x-ratelimit-limit": "60",
+        "x-ratelimit-remaining": String(remaining),
+        "x-ratelimit-reset": String((60_000 - time.now()) / 1000),
+      });
+    // Plenty left: a burst runs unspaced.
+    seen(40);
+    await limiter.acquire();
+    await limiter.acquire();
+    expect(time.now()).toBe(0);
+    // Other machines spent it down to 10: what is left is spread over the time to the reset.
+    seen(10);
+    await limiter.acquire();
+    expect(time.now()).toBe(6000);
+    await limiter.acquire();
+    expect(time.now()).toBe(6000 + 54_000 / 9);
+    // Spent: nothing until the window resets.
+    seen(0);
+    await limiter.acquire();
+    expect(time.now()).toBe(60_000);
+  });
+
+  it("ignores a late answer that reports more left than a fresher one of the same window", async () => {
+    const time = fakeTime();
+    const limiter = new SlidingWindowRateLimiter({ limit: 60, windowMs: 60_000, now: time.now, sleep: time.sleep });
+    const headers = (remaining: number) => ({
+      "x-ratelimit-limit": "60",
+      "x-ratelimit-remaining": String(remaining),
+      "x-ratelimit-reset": "30",
+    });
+    limiter.observe(headers(0));
+    limiter.observe(headers(45));
+    await limiter.acquire();
+    expect(time.now()).toBe(30_000);
+  });
+
   it("rejects a limit below one", () => {
     expect(() => new SlidingWindowRateLimiter({ limit: 0 })).toThrow(RangeError);
   });
