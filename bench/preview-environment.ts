@@ -17,20 +17,11 @@ import { createInterface } from "node:readline";
 import { startEmbeddedDefault, toConfigJson } from "../tools/sandbox/embedded-default";
 import { startLocalServices } from "../tools/sandbox/local-services";
 import { REPO_ROOT, locatePulumiBinDir } from "../tools/sandbox/pulumi-cli";
-import { PROJECT_NAME as PROJECT } from "../providers/common/project";
+import { PROJECT_ENTRIES, PROJECT_NAME as PROJECT } from "../providers/common/project";
 import { type ResourceSpan, type StampedLine, criticalPath, parseDependencies, resourceSpans } from "./engine-timeline";
 import { type CallCounts, callsByResource, classifyCalls, countCalls } from "./forge-calls";
 
 const STACK = "pr-1";
-const PROJECT_ENTRIES = [
-  "Pulumi.yaml",
-  "index.ts",
-  "package.json",
-  "tsconfig.json",
-  "providers",
-  "stacks",
-  "node_modules",
-];
 /** Forge's first poll pause, as `pollPacing()` uses it against Forge itself. */
 const FORGE_POLL_MS = 2_000;
 const FORGE_RATE_WINDOW_MS = 60_000;

@@ -82,6 +82,13 @@ export async function sweepLeftovers(cli: PulumiCli, stack: string, ctx: Leftove
   }
 }
 
+/** A kind of Forge object found on a server by its exact name: databases and database users. */
+interface NamedOnServer {
+  findByName(serverId: number, name: string): Promise<{ id: number; status: string } | undefined>;
+  delete(serverId: number, id: number): Promise<void>;
+  get(serverId: number, id: number): Promise<{ status: string | null }>;
+}
+
 class Sweep {
   readonly removed: string[] = [];
   private readonly client: ForgeClient;
@@ -207,24 +214,22 @@ class Sweep {
   private async removeDatabaseUser(): Promise<void> {
     const name = this.names.databaseUser;
     if (this.protectedNames().has(name)) return;
-    const user = await this.onServer(async () => [await this.client.databaseUsers.findByName(this.serverId, name)]);
-    const found = user[0];
-    if (found === undefined) return;
-    const what = `database user \`${name}\` (id ${found.id})`;
-    if (found.status !== "removing") await nullIfNotFound(this.client.databaseUsers.delete(this.serverId, found.id));
-    await this.waitGone(what, () => this.client.databaseUsers.get(this.serverId, found.id));
-    this.report(what);
+    await this.removeNamed(this.client.databaseUsers, name, `database user \`${name}\``);
   }
 
   private async removeSchema(): Promise<void> {
     const name = this.names.database;
     if (!isPreviewDatabaseName(name) || this.protectedNames().has(name)) return;
-    const schema = await this.onServer(async () => [await this.client.databases.findByName(this.serverId, name)]);
-    const found = schema[0];
+    await this.removeNamed(this.client.databases, name, `database schema \`${name}\``);
+  }
+
+  /** Deletes the server's object named exactly `name`, unless it is already being removed, and waits until it is gone. */
+  private async removeNamed(objects: NamedOnServer, name: string, label: string): Promise<void> {
+    const [found] = await this.onServer(async () => [await objects.findByName(this.serverId, name)]);
     if (found === undefined) return;
-    const what = `database schema \`${name}\` (id ${found.id})`;
-    if (found.status !== "removing") await nullIfNotFound(this.client.databases.delete(this.serverId, found.id));
-    await this.waitGone(what, () => this.client.databases.get(this.serverId, found.id));
+    const what = `${label} (id ${found.id})`;
+    if (found.status !== "removing") await nullIfNotFound(objects.delete(this.serverId, found.id));
+    await this.waitGone(what, () => objects.get(this.serverId, found.id));
     this.report(what);
   }
 

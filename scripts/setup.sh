@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine for forge-previews: the Node.js LTS (the system's when it is that LTS, otherwise one from
 # the npm registry), the system packages the local services need, the npm dependencies, the Pulumi CLI built from the
-# Go module proxy, and actionlint for the workflows. Safe to run again: each step skips what is already there. Prints
+# Go module proxy, and actionlint and zizmor for the workflows. Safe to run again: each step skips what is already there. Prints
 # the directories to put on PATH as its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +68,17 @@ if [ ! -x "$tools_bin/actionlint" ] || ! "$tools_bin/actionlint" -version 2>/dev
   mkdir -p "$tools_bin"
   GOBIN="$tools_bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2
 fi
+
+# zizmor audits the workflows; from PyPI into a venv of its own, linked next to actionlint.
+readonly ZIZMOR_VERSION=1.33.1
+zizmor_venv="$CACHE_DIR/zizmor-$ZIZMOR_VERSION"
+if [ ! -x "$zizmor_venv/bin/zizmor" ]; then
+  log "installing zizmor $ZIZMOR_VERSION"
+  python3 -m venv "$zizmor_venv" >&2
+  "$zizmor_venv/bin/pip" install --quiet "zizmor==$ZIZMOR_VERSION" >&2
+fi
+mkdir -p "$tools_bin"
+ln -sfn "$zizmor_venv/bin/zizmor" "$tools_bin/zizmor"
 
 pulumi_bin=$(bash scripts/pulumi-cli.sh | tail -n 1)
 bash scripts/pebble.sh >/dev/null

@@ -72,6 +72,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   plain("maxEnvironments", "10"),
   plain("basicAuthMode", "generated"),
   plain("basicAuthUsername", "preview"),
+  plain("basicAuthPasswordHint", "'1Password: Preview basic auth'"),
   plain("certificateMode", "letsencrypt"),
   plain("wildcardCertificateId", "0"),
   plainWithFix("productionDatabases", "set it with `pulumi config set --path 'productionDatabases[0]' customer`"),

@@ -36,6 +36,8 @@ export interface AppConfig {
   env: Record<string, string>;
   queue: QueueConfig;
   maskingSql: string | null;
+  /** Pushes to a PR with a preview deploy the new head (the GitHub automation); false leaves that to `/update`. */
+  autoUpdate: boolean;
 }
 
 /** Everything but the secrets, which `stacks/config.ts` adds as `Output`s. */
@@ -47,7 +49,8 @@ export interface PlainConfig {
   ssh: { host: string; port: number; user: string; hostKeyFingerprint: string };
   redisSlots: { first: number; last: number };
   maxEnvironments: number;
-  basicAuth: { mode: BasicAuthMode; username: string };
+  /** `passwordHint`: where reviewers find the shared password (a password-manager item), shown on the PR. */
+  basicAuth: { mode: BasicAuthMode; username: string; passwordHint: string | null };
   certificate: { mode: CertificateMode; wildcardCertificateId: number | null };
   productionDatabases: string[];
   snapshotsStack: string;
@@ -253,6 +256,7 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
     env: {},
     queue: { connection: "redis", queues: "default", processes: 1, tries: 3 },
     maskingSql: null,
+    autoUpdate: true,
   };
   if (!APP_NAME.test(name)) {
     problems.add(
@@ -385,6 +389,10 @@ function parseApp(name: string, value: unknown, defaults: { phpVersion: string }
   app.queue = parseQueue(value["queue"], `${at}.queue`, problems);
   const masking = str("maskingSql");
   if (masking !== undefined && masking.trim() !== "") app.maskingSql = masking;
+  const autoUpdate = value["autoUpdate"];
+  if (typeof autoUpdate === "boolean") app.autoUpdate = autoUpdate;
+  else if (autoUpdate !== undefined)
+    problems.add(`${at}.autoUpdate`, "must be true or false", "leave it out to update previews on every push");
   return app;
 }
 
@@ -425,6 +433,7 @@ export const CONFIG_DEFAULTS = {
   maxEnvironments: 10,
   basicAuthMode: "generated",
   basicAuthUsername: "preview",
+  basicAuthPasswordHint: "",
   certificateMode: "letsencrypt",
   wildcardCertificateId: 0,
   productionDatabases: [],
@@ -538,6 +547,15 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     problems.add("basicAuthPassword", "is required when basicAuthMode is `shared`", setHint("basicAuthPassword"));
   }
   const basicAuthUsername = readString(raw, "basicAuthUsername", problems);
+  // Shown on every PR: a pointer to the password, never a password (the secret has its own key).
+  const hintValue = raw["basicAuthPasswordHint"];
+  const passwordHint = typeof hintValue === "string" && hintValue.trim() !== "" ? hintValue.trim() : null;
+  if (passwordHint !== null && (passwordHint.length > 200 || /[\r\n]/.test(passwordHint)))
+    problems.add(
+      "basicAuthPasswordHint",
+      "must be one line of at most 200 characters",
+      setHint("basicAuthPasswordHint"),
+    );
   if (basicAuthUsername.length > 50 || basicAuthUsername.includes(":")) {
     problems.add("basicAuthUsername", "must be at most 50 characters without `:`", setHint("basicAuthUsername"));
   }
@@ -659,7 +677,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     ssh: { host: sshHost, port: sshPort, user: sshUser, hostKeyFingerprint: fingerprint },
     redisSlots,
     maxEnvironments,
-    basicAuth: { mode: basicAuthMode, username: basicAuthUsername },
+    basicAuth: { mode: basicAuthMode, username: basicAuthUsername, passwordHint },
     certificate: { mode: certificateMode, wildcardCertificateId: wildcardId === 0 ? null : wildcardId },
     productionDatabases: [...new Set(production)],
     snapshotsStack,

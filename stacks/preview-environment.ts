@@ -177,21 +177,6 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
       child(),
     );
 
-    const basicAuth =
-      config.basicAuth.mode === "off"
-        ? null
-        : new BasicAuth(
-            `${name}-basic-auth`,
-            {
-              serverId,
-              siteId: site.siteId,
-              name: "forge-previews",
-              username: config.basicAuth.username,
-              password: config.basicAuthPassword ?? null,
-            },
-            child(),
-          );
-
     // Teams without a wildcard record get one record per preview. Not proxied: Let's Encrypt's http-01 check and the
     // health check must reach the Forge server itself.
     const dnsRecord = config.cloudflare.enabled
@@ -224,6 +209,23 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             },
             // Let's Encrypt resolves the name before it issues.
             child({ dependsOn: dnsRecord ? [dnsRecord] : [] }),
+          );
+
+    const basicAuth =
+      config.basicAuth.mode === "off"
+        ? null
+        : new BasicAuth(
+            `${name}-basic-auth`,
+            {
+              serverId,
+              siteId: site.siteId,
+              name: "forge-previews",
+              username: config.basicAuth.username,
+              password: config.basicAuthPassword ?? null,
+            },
+            // A whole-site rule also covers `/.well-known/acme-challenge`, so Let's Encrypt's http-01 check would get a
+            // 401: the certificate is issued first (renewal: see README, "Basic auth and certificates").
+            child({ dependsOn: certificate ? [certificate] : [] }),
           );
 
     const healthUrl = config.healthUrlTemplate.replace("{domain}", names.domain).replace("{path}", app.healthPath);
@@ -268,7 +270,9 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         serverId,
         siteId: site.siteId,
         name: buildWorkerName(names.stack),
-        isolatedUser: names.linuxUser,
+        // The user the site really runs as: a left-over user of a deleted site can make it take another name.
+        // States written before `siteUser` existed lack it; their site runs as the requested user.
+        isolatedUser: site.siteUser.apply((user: string | undefined) => user ?? names.linuxUser),
         directory: site.siteDirectory,
         phpVersion: app.phpVersion,
         connection: app.queue.connection,

@@ -11,17 +11,19 @@ import { parseEvent } from "../github/event";
 import { createRepoApi } from "../github/github-api";
 import { handlePullRequestClosed } from "../github/handle-closed";
 import { handleComment } from "../github/handle-comment";
+import { handlePullRequestUpdated } from "../github/handle-updated";
 import { type HandlerContext, runUrlFromEnv } from "../github/handler-context";
 import { readProjectConfig, resolveAppForRepository } from "../github/project-config";
 import { workflowDepsFor } from "../github/workflow-deps";
 import { type WorkflowCommandDeps, createClientFromEnv, runReported, summaryWriter } from "../github/workflow-io";
 import type { CliIo } from "../output";
 
-export const summary = "handle the GitHub event of a workflow run (PR comment commands, closed PRs)";
+export const summary = "handle the GitHub event of a workflow run (PR comment commands, pushes, closed PRs)";
 
 export const usage = `Usage: forge-previews github [--event-path <file>] [--event-name <name>] [--app <app>]
 
-Handles the GitHub event that started the workflow: PR comments (/preview, /update, /destroy) and closed PRs.
+Handles the GitHub event that started the workflow: PR comments (/preview, /update, /destroy), pushes to a PR with
+a preview (synchronize, reopened) and closed PRs.
   --event-path  the webhook payload (default: $GITHUB_EVENT_PATH)
   --event-name  issue_comment or pull_request (default: $GITHUB_EVENT_NAME)
   --app         the app of this repository (default: $FORGE_PREVIEWS_APP, else the app whose repository matches)
@@ -63,14 +65,19 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       log(`github: nothing to do: ${event.reason}`);
       return 0;
     }
-    if (event.kind === "comment" && (event.author.isBot || parseCommentCommand(event.body).kind === "none")) {
+    // The gate job approved a command by its line shape; when CommonMark says otherwise its queued note is replaced.
+    const gated = deps.env.FORGE_PREVIEWS_GATE === "approved";
+    if (
+      event.kind === "comment" &&
+      (event.author.isBot || (parseCommentCommand(event.body).kind === "none" && !gated))
+    ) {
       // Most comments are conversation: they need no config, no token and no Pulumi.
       log(
         `github: nothing to do: ${event.author.isBot ? `comment by the bot ${event.author.login}` : "no command in the comment"}`,
       );
       return 0;
     }
-    if (event.kind === "pull-request-closed" && event.isFork) {
+    if (event.kind !== "comment" && event.isFork) {
       // Checked before the config: a fork PR's `pull_request` run gets no secrets, and it has no preview anyway.
       log(`github: PR #${event.pr} comes from a fork and has no preview`);
       return 0;
@@ -89,12 +96,18 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       target,
       redactor,
       runUrl: runUrlFromEnv(deps.env),
+      gated,
+      repoUrl: `${deps.env.GITHUB_SERVER_URL || "https://github.com"}/${event.repo.fullName}`,
       now: deps.now,
       log,
       writeSummary: summaryWriter(deps.env),
     };
     const result =
-      event.kind === "comment" ? await handleComment(ctx, event) : await handlePullRequestClosed(ctx, event);
+      event.kind === "comment"
+        ? await handleComment(ctx, event)
+        : event.kind === "pull-request-updated"
+          ? await handlePullRequestUpdated(ctx, event)
+          : await handlePullRequestClosed(ctx, event);
     log(`github: ${result.outcome}`);
     return result.exitCode;
   });

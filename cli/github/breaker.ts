@@ -88,3 +88,22 @@ export async function readDeploymentOutcomes(
   }
   return outcomes;
 }
+
+/** Why new deployments are paused right now, for the PR; null when they are not. */
+export async function checkBreaker(
+  api: RepoApi,
+  now: Date,
+  options: BreakerOptions = BREAKER_DEFAULTS,
+): Promise<{ headline: string; text: string } | null> {
+  const state = evaluateBreaker(await readDeploymentOutcomes(api, now, options), now, options);
+  if (!state.open) return null;
+  const clockOf = (date: Date) => `${date.toISOString().slice(11, 16)} UTC`;
+  const list = state.failures.map((f) => `\`${f.environment}\` at ${clockOf(f.at)}`).join(", ");
+  return {
+    headline: `⏸️ Paused until ${clockOf(state.until)}`,
+    text:
+      `Preview deployments are paused until ${clockOf(state.until)} after ${state.failures.length} consecutive failed deployments ` +
+      `(${list}). The failures are usually a server, token or configuration problem: see the failing runs, fix the cause, ` +
+      `and comment again after the pause. \`/destroy\` still works.`,
+  };
+}

@@ -2,6 +2,11 @@
 import type { CapacityCheck } from "../capacity";
 import type { PreviewSummary } from "./operations-port";
 
+/** The headline while no slot is free: `🚫 No free slot (3/3)`. */
+export function capacityHeadline(check: Extract<CapacityCheck<PreviewSummary>, { allowed: false }>): string {
+  return `🚫 No free slot (${check.live.length}/${check.max})`;
+}
+
 export function describeCapacityRefusal(check: Extract<CapacityCheck<PreviewSummary>, { allowed: false }>): string {
   const rows = check.live
     .slice()

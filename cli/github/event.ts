@@ -29,7 +29,19 @@ export interface PullRequestClosedEvent {
   isFork: boolean;
 }
 
-export type ParsedEvent = CommentEvent | PullRequestClosedEvent | { kind: "ignored"; reason: string };
+/** New commits on the PR's branch (`synchronize`) or a closed PR opened again (`reopened`). */
+export interface PullRequestUpdatedEvent {
+  kind: "pull-request-updated";
+  repo: RepoRef;
+  pr: number;
+  action: "synchronize" | "reopened";
+  headRef: string;
+  headSha: string;
+  isFork: boolean;
+}
+
+export type ParsedEvent =
+  CommentEvent | PullRequestClosedEvent | PullRequestUpdatedEvent | { kind: "ignored"; reason: string };
 
 export function parseRepoRef(fullName: string): RepoRef {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(fullName);
@@ -60,23 +72,34 @@ export function parseEvent(eventName: string, payload: unknown): ParsedEvent {
     };
   }
   if (eventName === "pull_request" || eventName === "pull_request_target") {
-    if (action !== "closed")
+    if (action !== "closed" && action !== "synchronize" && action !== "reopened")
       return {
         kind: "ignored",
-        reason: `pull request ${String(action)}; only \`closed\` needs work (it destroys the preview)`,
+        reason: `pull request ${String(action)}; only closed, synchronize and reopened concern a preview`,
       };
     const base = pickString(payload, "pull_request.base.repo.full_name", what);
     const head = pickOptional(payload, "pull_request.head.repo.full_name");
+    const isFork = typeof head !== "string" || head.toLowerCase() !== base.toLowerCase();
+    if (action !== "closed")
+      return {
+        kind: "pull-request-updated",
+        repo: parseRepoRef(pickString(payload, "repository.full_name", what)),
+        pr: pickNumber(payload, "pull_request.number", what),
+        action,
+        headRef: pickString(payload, "pull_request.head.ref", what),
+        headSha: pickString(payload, "pull_request.head.sha", what),
+        isFork,
+      };
     return {
       kind: "pull-request-closed",
       repo: parseRepoRef(pickString(payload, "repository.full_name", what)),
       pr: pickNumber(payload, "pull_request.number", what),
       merged: pickOptional(payload, "pull_request.merged") === true,
-      isFork: typeof head !== "string" || head.toLowerCase() !== base.toLowerCase(),
+      isFork,
     };
   }
   return {
     kind: "ignored",
-    reason: `event \`${eventName}\` is not one this workflow handles (issue_comment, pull_request closed)`,
+    reason: `event \`${eventName}\` is not one this workflow handles (issue_comment, pull_request closed, synchronize or reopened)`,
   };
 }

@@ -4,9 +4,9 @@
  * operation does.
  */
 import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
-import { evaluateBreaker, readDeploymentOutcomes } from "./breaker";
+import { checkBreaker } from "./breaker";
 import { checkCapacity } from "../capacity";
-import { describeCapacityRefusal } from "./capacity";
+import { capacityHeadline, describeCapacityRefusal } from "./capacity";
 import { type CommentCommand, parseCommentCommand } from "./comment-commands";
 import type { CommentEvent } from "./event";
 import type { Permission, PullRequestInfo } from "./github-api";
@@ -17,9 +17,14 @@ import { StickyComment } from "./sticky-comment";
 
 const WRITE_PERMISSIONS: readonly Permission[] = ["admin", "maintain", "write"];
 
-async function refuse(ctx: HandlerContext, event: CommentEvent, text: string): Promise<HandlerResult> {
+async function refuse(
+  ctx: HandlerContext,
+  event: CommentEvent,
+  text: string,
+  headline = "🚫 Command not run",
+): Promise<HandlerResult> {
   const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
-  sticky.update({ notice: { kind: "refused", text, at: ctx.now().toISOString() } });
+  sticky.update({ notice: { kind: "refused", text, at: ctx.now().toISOString(), headline } });
   await sticky.save();
   await ctx.api.addReaction(event.commentId, "-1");
   await ctx.writeSummary(ctx.redactor.redact(`### Refused\n\n${text}`));
@@ -31,18 +36,6 @@ function describeFork(pull: PullRequestInfo): string {
     `This pull request comes from ${pull.headRepo ? `the fork \`${pull.headRepo}\`` : "a fork that no longer exists"}, ` +
     `so it gets no preview: its code would run on the preview server next to data derived from production. ` +
     `A maintainer can push the branch to ${pull.baseRepo} and open the PR from there.`
-  );
-}
-
-async function checkBreaker(ctx: HandlerContext): Promise<string | null> {
-  const now = ctx.now();
-  const state = evaluateBreaker(await readDeploymentOutcomes(ctx.api, now, ctx.breaker), now, ctx.breaker);
-  if (!state.open) return null;
-  const list = state.failures.map((f) => `\`${f.environment}\` at ${f.at.toISOString()}`).join(", ");
-  return (
-    `Preview automation is paused until ${state.until.toISOString()} after ${state.failures.length} consecutive failed deployments ` +
-    `(${list}). The failures are usually a server, token or configuration problem: see the failing runs, fix the cause, ` +
-    `and comment again after the pause. \`/destroy\` still works.`
   );
 }
 
@@ -70,10 +63,10 @@ async function runCommand(
     return refuse(ctx, event, `The PR's branch name ${problem}, so it cannot be deployed; rename the branch.`);
   if (!COMMIT_SHA.test(pull.headSha))
     return refuse(ctx, event, `GitHub reported a head commit that is not a commit id; comment again.`);
-  const paused = await checkBreaker(ctx);
-  if (paused) return refuse(ctx, event, paused);
+  const paused = await checkBreaker(ctx.api, ctx.now(), ctx.breaker);
+  if (paused) return refuse(ctx, event, paused.text, paused.headline);
   const capacity = checkCapacity(await ctx.ops.listPreviews(ctx.opsContext), stack, ctx.config.maxEnvironments);
-  if (!capacity.allowed) return refuse(ctx, event, describeCapacityRefusal(capacity));
+  if (!capacity.allowed) return refuse(ctx, event, describeCapacityRefusal(capacity), capacityHeadline(capacity));
   const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
   const result = await runUp(ctx, sticky, {
     head: { pr: event.pr, branch: pull.headRef, sha: pull.headSha },
@@ -89,7 +82,15 @@ export async function handleComment(ctx: HandlerContext, event: CommentEvent): P
   if (event.author.isBot)
     return { exitCode: 0, outcome: `comment by the bot ${event.author.login}; bots cannot run commands` };
   const parsed = parseCommentCommand(event.body);
-  if (parsed.kind === "none") return { exitCode: 0, outcome: "no command in the comment" };
+  if (parsed.kind === "none") {
+    if (!ctx.gated) return { exitCode: 0, outcome: "no command in the comment" };
+    return refuse(
+      ctx,
+      event,
+      "Nothing was run: a command counts only as the first word of a line in a plain paragraph, not inside a quote " +
+        "(including a line that continues one), a list, code or HTML. Comment it on a line of its own.",
+    );
+  }
   // Acknowledged before any check, so the commenter sees at once that the comment was read.
   await ctx.api.addReaction(event.commentId, "eyes");
   if (parsed.kind === "invalid") return refuse(ctx, event, `\`${parsed.line}\` was not run: ${parsed.problem}`);

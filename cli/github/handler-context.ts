@@ -15,6 +15,10 @@ export interface HandlerContext {
   redactor: Redactor;
   /** Link to this workflow run, for comments and deployment statuses; null outside Actions. */
   runUrl: string | null;
+  /** The gate job approved this comment and left a "queued" note on the status comment. */
+  gated?: boolean;
+  /** The repository's page, for links to commits and branches; null when unknown. */
+  repoUrl?: string | null;
   now(): Date;
   /** One line to the log; the caller redacts it. */
   log(line: string): void;

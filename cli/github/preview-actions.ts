@@ -31,6 +31,14 @@ async function summarize(ctx: HandlerContext, sticky: StickyComment): Promise<vo
   await ctx.writeSummary(ctx.redactor.redact(renderStatus(sticky.state)));
 }
 
+/** Where reviewers find the basic-auth password, in words: a pointer, never the password. */
+function basicAuthHint(ctx: HandlerContext, stack: string): string | null {
+  const { mode, passwordHint } = ctx.config.basicAuth;
+  if (mode === "off") return null;
+  if (mode === "shared") return passwordHint ?? "the team's shared preview credentials (ask a maintainer)";
+  return `the stack output: \`pulumi stack output basicAuthPassword --show-secrets -s ${stack}\``;
+}
+
 export function previewRef(ctx: HandlerContext, pr: number): PreviewRef {
   return { app: ctx.target.refApp, pr };
 }
@@ -38,7 +46,14 @@ export function previewRef(ctx: HandlerContext, pr: number): PreviewRef {
 export async function runUp(
   ctx: HandlerContext,
   sticky: StickyComment,
-  input: { head: PullHead; stack: string; redeploy: boolean; resetDatabase: boolean },
+  input: {
+    head: PullHead;
+    stack: string;
+    redeploy: boolean;
+    resetDatabase: boolean;
+    /** Shown on the comment once the preview is ready, e.g. what a push changed. */
+    readyNotice?: string;
+  },
 ): Promise<HandlerResult & { ok: boolean }> {
   const { head, stack } = input;
   const deployment: DeploymentHandle = await startDeployment(ctx.api, {
@@ -54,6 +69,7 @@ export async function runUp(
     branch: head.branch,
     commit: head.sha,
     runUrl: ctx.runUrl,
+    repoUrl: ctx.repoUrl ?? null,
     updatedAt: ctx.now().toISOString(),
     failure: null,
     notice: null,
@@ -82,10 +98,12 @@ export async function runUp(
       commit: plainOutput(result.outputs, "commit") ?? head.sha,
       snapshot: plainOutput(result.outputs, "snapshot"),
       basicAuthUser: plainOutput(result.outputs, "basicAuthUser"),
+      basicAuthHint: basicAuthHint(ctx, stack),
       timings: result.timings.length > 0 ? result.timings : [{ phase: "up", ms: Date.now() - started }],
       updatedAt: ctx.now().toISOString(),
       // A fresh update restarts the time-to-live, so an earlier expiry warning no longer applies.
       expiryWarning: null,
+      notice: input.readyNotice ? { kind: "info", text: input.readyNotice, at: ctx.now().toISOString() } : null,
     });
     await sticky.save();
     await finishDeployment(ctx.api, deployment, { ok: true, url, runUrl: ctx.runUrl });

@@ -12,6 +12,8 @@ export interface Notice {
   kind: "refused" | "expiry" | "info";
   text: string;
   at: string;
+  /** Replaces the status headline while the notice stands (a pause, no free slot, a refused command). */
+  headline?: string;
 }
 
 export interface StickyState {
@@ -25,6 +27,10 @@ export interface StickyState {
   commit: string | null;
   snapshot: string | null;
   basicAuthUser: string | null;
+  /** Where reviewers find the basic-auth password, in words; never the password itself. */
+  basicAuthHint: string | null;
+  /** The repository's page (e.g. https://github.com/acme/customer), for links to the commit and the branch. */
+  repoUrl: string | null;
   timings: Array<{ phase: string; ms: number }>;
   /** When the status last changed. */
   updatedAt: string | null;
@@ -47,6 +53,8 @@ export function emptyState(pr: number): StickyState {
     commit: null,
     snapshot: null,
     basicAuthUser: null,
+    basicAuthHint: null,
+    repoUrl: null,
     timings: [],
     updatedAt: null,
     runUrl: null,
@@ -98,6 +106,8 @@ export function decodeState(body: string, pr: number): StickyState {
     "commit",
     "snapshot",
     "basicAuthUser",
+    "basicAuthHint",
+    "repoUrl",
     "updatedAt",
     "runUrl",
   ] as const) {
@@ -118,7 +128,12 @@ export function decodeState(body: string, pr: number): StickyState {
     typeof notice.at === "string" &&
     ["refused", "expiry", "info"].includes(String(notice.kind))
   ) {
-    state.notice = { kind: notice.kind as Notice["kind"], text: notice.text, at: notice.at };
+    state.notice = {
+      kind: notice.kind as Notice["kind"],
+      text: notice.text,
+      at: notice.at,
+      ...(typeof notice.headline === "string" ? { headline: notice.headline } : {}),
+    };
   }
   const warning = raw.expiryWarning;
   if (

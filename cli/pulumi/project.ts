@@ -6,7 +6,7 @@ import { UserError } from "../../providers/common/user-error";
 import { locatePulumiBinDir } from "../../tools/sandbox/pulumi-cli";
 import { PROJECT_NAME } from "../../providers/common/project";
 import { SECRET_ENV } from "../../stacks/config-keys";
-import { type Env, readBackendSettings, readConfigSource } from "../cli-config";
+import { CONFIG_ENV, type Env, readBackendSettings, readConfigSource } from "../cli-config";
 import { PulumiCli } from "./runner";
 
 /** This package's root, which holds the project when the CLI runs from a checkout of it. */
@@ -66,6 +66,40 @@ export function resolveProjectContext(
   };
 }
 
+/**
+ * Credentials this process uses and `pulumi` (with the program and providers it starts, which inherit its
+ * environment) never needs: GitHub's tokens, the Actions runtime's own, and the project's secrets, which reach the
+ * stack as encrypted config on stdin instead.
+ */
+const PROCESS_ONLY_ENV: readonly string[] = [
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "FORGE_PREVIEWS_GITHUB_TOKEN",
+  "FORGE_PREVIEWS_CHECKOUT_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+  ...Object.values(SECRET_ENV),
+];
+
+/** Cloud credentials by the state backends and secrets providers that need them; the others' are withheld. */
+const CLOUD_CREDENTIALS: ReadonlyArray<{ schemes: readonly string[]; prefixes: readonly string[] }> = [
+  { schemes: ["s3://", "awskms://"], prefixes: ["AWS_"] },
+  { schemes: ["gs://", "gcpkms://"], prefixes: ["GOOGLE_", "CLOUDSDK_"] },
+  { schemes: ["azblob://", "azurekeyvault://"], prefixes: ["AZURE_"] },
+];
+
+/** The variables of `env` left out of every `pulumi` child's environment. */
+export function withheldFromPulumi(env: Readonly<Record<string, string>>): string[] {
+  const urls = [env.PULUMI_BACKEND_URL, env[CONFIG_ENV.secretsProvider]].map((url) => (url ?? "").toLowerCase());
+  const unneeded = CLOUD_CREDENTIALS.filter(
+    (c) => !c.schemes.some((s) => urls.some((url) => url.startsWith(s))),
+  ).flatMap((c) => c.prefixes);
+  return Object.keys(env).filter(
+    (key) => PROCESS_ONLY_ENV.includes(key) || unneeded.some((prefix) => key.startsWith(prefix)),
+  );
+}
+
 /** A `pulumi` runner for the context; the secret variables are read here and withheld from the child. */
 export function pulumiFor(context: ProjectContext, secrets: readonly string[]): PulumiCli {
   return new PulumiCli({
@@ -73,6 +107,6 @@ export function pulumiFor(context: ProjectContext, secrets: readonly string[]): 
     binDir: context.pulumiBinDir,
     env: context.env,
     secrets,
-    withheldEnv: Object.values(SECRET_ENV),
+    withheldEnv: withheldFromPulumi(context.env),
   });
 }

@@ -14,19 +14,11 @@ import {
 } from "./rules";
 import { type RuleRef, describeRule, findRule, waitRuleGone, waitRuleInstalled } from "./forge";
 import { type ForgeClient, ForgeNotFoundError, type SecurityRule, createOrFindAfterLostAnswer } from "../forge";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  partialFailure,
-  forgeClientFromStackConfig,
-  pureCheckAndDiff,
-  type ResourceArgs,
-} from "../runtime";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { BasicAuthInputs, BasicAuthOutputs } from "./rules";
-
-export type BasicAuthArgs = ResourceArgs<BasicAuthInputs>;
 
 function describeSite({ serverId, siteId }: Pick<BasicAuthInputs, "serverId" | "siteId">): string {
   return `site ${siteId} on server ${serverId}`;

@@ -1,6 +1,11 @@
 /** Narrowing for JSON of unknown shape (API bodies, webhook payloads, CLI output, hidden comment state). */
 import { UserError } from "./user-error";
 
+/** `value` with only `fields`, so what is kept (in state, say) holds no property beyond them. */
+export function onlyFields<T, K extends keyof T>(value: T, fields: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(fields.map((field) => [field, value[field]])) as Pick<T, K>;
+}
+
 /** True for a plain JSON object (not `null`, not an array). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

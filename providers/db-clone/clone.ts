@@ -16,7 +16,7 @@ import { cloneByTransport } from "./method-transport";
 import type { RemoteMysql } from "./remote-mysql";
 import type { RemoteStep } from "./remote-steps";
 import type { ServerFacts } from "./server-facts";
-import { withCloneSession } from "./session";
+import { copySessionRequest, withCloneSession } from "./session";
 import { createDatabaseSql, emptySchemaSql } from "./schema-objects";
 import type { CloneMethod, CloneOptions, CloneResult, CommandRunner, HookContext } from "./types";
 import { verifyClone } from "./verify";
@@ -107,14 +107,7 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
   const { source, target, owner } = options;
   const log = options.log ?? ((): void => undefined);
   assertNamesAllowed(options);
-  const request = {
-    access: options.access,
-    stepTimeoutMs: options.stepTimeoutMs,
-    workDirFor: target,
-    grantsFor: source,
-    schemas: [source, target],
-    listFilesOf: wantsTablespaceFiles(options) ? source : undefined,
-  };
+  const request = copySessionRequest(options, source, target, wantsTablespaceFiles(options) ? source : undefined);
   return withCloneSession(runner, request, async ({ mysql, facts, workDir, inventories, tablespaceFiles }) => {
     const sourceInventory = inventories.get(source) ?? null;
     const targetInventory = inventories.get(target) ?? null;

@@ -16,7 +16,7 @@ import { type SchemaInventory, describeContents, isEmptySchema, readInventory } 
 import { MARK_TABLE, readMark } from "./mark";
 import type { RemoteMysql } from "./remote-mysql";
 import { createDatabase, emptySchemaSql, ignoreMark } from "./schema-objects";
-import { withCloneSession } from "./session";
+import { copySessionRequest, withCloneSession } from "./session";
 import { qualified, quoteIdentifier } from "./sql";
 import type { CommandRunner, MysqlAccess } from "./types";
 import { compareObjects, countRows } from "./verify";
@@ -125,13 +125,7 @@ export async function promoteClone(runner: CommandRunner, options: PromoteOption
   const log = options.log ?? ((): void => undefined);
   assertNamesAllowed({ ...options, source: staging });
   const startedAt = Date.now();
-  const request = {
-    access: options.access,
-    stepTimeoutMs: options.stepTimeoutMs,
-    workDirFor: target,
-    grantsFor: staging,
-    schemas: [staging, target],
-  };
+  const request = copySessionRequest(options, staging, target);
   return withCloneSession(runner, request, async ({ mysql, workDir, inventories }) => {
     const stagingInv = inventories.get(staging) ?? null;
     const targetInv = inventories.get(target) ?? null;

@@ -47,6 +47,20 @@ export interface SessionRequest {
   listFilesOf?: string;
 }
 
+/**
+ * The session of a copy from `from` into `to`: the work directory is named for the target, the source's grants
+ * count, and both schemas are inventoried.
+ */
+export function copySessionRequest(
+  options: Pick<SessionRequest, "access" | "stepTimeoutMs">,
+  from: string,
+  to: string,
+  listFilesOf?: string,
+): SessionRequest {
+  const { access, stepTimeoutMs } = options;
+  return { access, stepTimeoutMs, workDirFor: to, grantsFor: from, schemas: [from, to], listFilesOf };
+}
+
 const FACTS_MARK = "@@fp-server-facts";
 const SKIP_BINLOG_MARK = "@@fp-session-may-skip-binlog";
 const SQL_END = "FP_SERVER_FACTS_SQL";

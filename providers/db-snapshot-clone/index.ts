@@ -17,12 +17,8 @@ import {
   diffDbSnapshotClone,
 } from "./rules";
 import { isPreviewDatabaseName } from "../common/ownership";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  mysqlAccessFromStackConfig,
-  pureCheckAndDiff,
-} from "../runtime";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, mysqlAccessFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 

@@ -1,5 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
 import { NEXT_UP, RUN_UP_AGAIN } from "../common/cli-hints";
 import {
+  createOrFindAfterLostAnswer,
   type Deployment,
   type ForgeClient,
   ForgeNotFoundError,
@@ -92,6 +94,35 @@ export interface DeploymentRun {
   error: Error | null;
 }
 
+/** The site's newest deployment, or `undefined` when it has none. */
+function newestDeployment(client: ForgeClient, serverId: number, siteId: number): Promise<Deployment | undefined> {
+  return client.deployments.list(serverId, siteId, { sort: "-created_at", pageSize: 1 }).find(() => true);
+}
+
+/**
+ * Starts a deployment. When Forge's answer is lost or empty (a 202 without the deployment), the deployment is the
+ * site's newest one, provided it is not the one that was newest before the request: Forge numbers deployments in
+ * order, and only this resource deploys a preview (push-to-deploy is off).
+ */
+async function startDeployment(client: ForgeClient, serverId: number, siteId: number): Promise<Deployment> {
+  const before = await newestDeployment(client, serverId, siteId);
+  const { object, lost } = await createOrFindAfterLostAnswer({
+    what: `a deployment of site ${siteId}`,
+    mark: `being the site's newest deployment after ${before === undefined ? "none" : `deployment ${before.id}`}`,
+    create: () => client.deployments.create(serverId, siteId),
+    find: async () => {
+      const newest = await newestDeployment(client, serverId, siteId);
+      return newest !== undefined && newest.id !== before?.id ? newest : undefined;
+    },
+  });
+  if (lost !== null) {
+    void pulumi.log.info(
+      `deployment: site ${siteId}: Forge's answer was lost or empty; following deployment ${object.id}`,
+    );
+  }
+  return object;
+}
+
 /** Starts a deployment and waits for its end. Throws only when Forge refused to start one. */
 export async function deployAndWait(
   client: ForgeClient,
@@ -100,7 +131,7 @@ export async function deployAndWait(
   timeoutMs: number = DEPLOY_TIMEOUT_MS,
 ): Promise<DeploymentRun> {
   const { serverId, siteId } = inputs;
-  const started = await client.deployments.create(serverId, siteId);
+  const started = await startDeployment(client, serverId, siteId);
   const what = `deployment ${started.id} of site ${siteId} to finish`;
   let final: Deployment;
   try {

@@ -13,14 +13,13 @@ import {
 import { assertDeployableSite, deployAndWait, ensureDeploymentScript, redactedError, secretsOf } from "./forge";
 import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
+import type { ProviderImplementation } from "../runtime";
 import {
-  type ProviderImplementation,
   dynamicResourceClass,
   partialFailure,
   forgeClientFromStackConfig,
   pollPacing,
   pureCheckAndDiff,
-  type ResourceArgs,
 } from "../runtime";
 
 export type { DeploymentInputs, DeploymentOutputs } from "./rules";
@@ -33,8 +32,6 @@ export type { DeploymentInputs, DeploymentOutputs } from "./rules";
  * The Pulumi id is the site id (a deployment is a site's history, not an object of its own); the latest deployment
  * is `deploymentId`. Deleting the resource removes nothing from Forge.
  */
-
-export type DeploymentArgs = ResourceArgs<DeploymentInputs>;
 
 function publicInputs(inputs: DeploymentInputs): Omit<DeploymentInputs, "healthAuth" | "redactions"> {
   const { healthAuth: _auth, redactions: _redactions, ...rest } = inputs;

@@ -13,19 +13,11 @@ import type { ForgeClient } from "../forge";
 import { generateDatabasePassword } from "./password";
 import { type ForgeDatabaseInputs, checkForgeDatabaseInputs, diffForgeDatabase, findOwnershipProblems } from "./rules";
 import { describeSchema, dropSchema, dropUser, ensureSchema, ensureUser, findSchemaById, findUserById } from "./forge";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  partialFailure,
-  forgeClientFromStackConfig,
-  pureCheckAndDiff,
-  type ResourceArgs,
-} from "../runtime";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { ForgeDatabaseInputs } from "./rules";
-
-export type ForgeDatabaseArgs = ResourceArgs<ForgeDatabaseInputs>;
 
 export interface ForgeDatabaseOutputs extends ForgeDatabaseInputs {
   databaseId: number;

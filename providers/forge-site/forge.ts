@@ -3,10 +3,24 @@
  * waits for a site to be installed or gone.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ForgeClient, ForgeNotFoundError, type Paginated, type Site, type TaggedSite } from "../forge";
+import {
+  type ForgeClient,
+  ForgeNotFoundError,
+  type Paginated,
+  type Site,
+  type TaggedSite,
+  type WaitResult,
+  waitPending,
+} from "../forge";
 import { pollPacing, waitUntilGone } from "../runtime";
 import type { ForgeSiteInputs } from "./rules";
-import { siteProgress, unechoedFields } from "./state";
+import { identityMismatches, siteProgress, unechoedFields } from "./state";
+
+/**
+ * Right after the 202 of its create Forge may answer 404 for the new site for a while (another client of the API saw
+ * it "briefly un-GET/PUT-able while provisioning"). Up to this long after the wait starts a 404 means "not yet".
+ */
+export const SITE_VISIBLE_TIMEOUT_MS = 2 * 60_000;
 
 /** Forge installs a site (user, nginx, clone) in well under a minute; ten minutes means it is stuck. */
 export const SITE_INSTALL_TIMEOUT_MS = 10 * 60_000;
@@ -25,13 +39,17 @@ export function findTaggedSite(client: ForgeClient, serverId: number, domain: st
   return listTaggedSites(client, serverId, domain).find(({ site }) => site.name === domain);
 }
 
-/** The site named exactly `inputs.domain` that carries this stack's tag, or `undefined`. */
-export async function findOwnSite(
-  client: ForgeClient,
-  inputs: Pick<ForgeSiteInputs, "serverId" | "domain" | "ownerTag">,
-): Promise<Site | undefined> {
+/**
+ * The site this stack's create just made, found by its exact name after the create's answer was lost or empty. The
+ * tag proves it, or, since Forge may apply tags late or never, the site's identity: no site had this name when the
+ * create was sent (the caller checked), names are unique on a server, and the site runs as the isolated user and from
+ * the repository asked for.
+ */
+export async function findCreatedSite(client: ForgeClient, inputs: ForgeSiteInputs): Promise<Site | undefined> {
   const found = await findTaggedSite(client, inputs.serverId, inputs.domain);
-  return found !== undefined && found.tags.includes(inputs.ownerTag) ? found.site : undefined;
+  if (found === undefined) return undefined;
+  if (found.tags.includes(inputs.ownerTag) || identityMismatches(found.site, inputs).length === 0) return found.site;
+  return undefined;
 }
 
 /** `client.sites.get`, with a 404 as `undefined`. */
@@ -55,8 +73,19 @@ export async function waitForSiteReady(
   site: Pick<Site, "id" | "name">,
   inputs: ForgeSiteInputs | null,
   timeoutMs = SITE_INSTALL_TIMEOUT_MS,
+  installedBefore = false,
 ): Promise<Site> {
-  const ready = await client.waitFor(async () => siteProgress(await client.sites.get(site.id), inputs), {
+  const visibleBy = Date.now() + SITE_VISIBLE_TIMEOUT_MS;
+  const poll = async (): Promise<WaitResult<Site>> => {
+    try {
+      return siteProgress(await client.sites.get(site.id), inputs, installedBefore);
+    } catch (error) {
+      // A new site Forge does not show yet; after the bound, a 404 means the site is gone.
+      if (error instanceof ForgeNotFoundError && Date.now() < visibleBy) return waitPending("not found yet (404)");
+      throw error;
+    }
+  };
+  const ready = await client.waitFor(poll, {
     what: `Forge site ${site.id} (${site.name}) to be ${inputs === null ? "installed" : "installed with the requested settings"}`,
     timeoutMs,
     ...pollPacing(),

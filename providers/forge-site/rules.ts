@@ -176,7 +176,12 @@ export interface ForgeSiteInputs {
 
 export interface ForgeSiteOutputs extends ForgeSiteInputs {
   siteId: number;
-  /** `/home/<isolatedUser>/<domain>`: the site's root on the server (see `siteDirectoryOf`). */
+  /**
+   * The Linux user the site runs as: `isolatedUser`, or the next free name when Forge still keeps that user from a
+   * deleted site (see `isolatedUserChoice`). Workers and the deploy script run as this user.
+   */
+  siteUser: string;
+  /** `/home/<siteUser>/<domain>`: the site's root on the server (see `siteDirectoryOf`). */
   siteDirectory: string;
   /** `https://<domain>`. */
   url: string;

@@ -113,10 +113,35 @@ export function unechoedFields(site: Site): string[] {
   return echoedQuickDeploy(site) === null ? ["pushToDeploy"] : [];
 }
 
+/** Linux user names are at most 32 characters; Forge's `isolated_user` takes the same. */
+const LINUX_USER_MAX = 32;
+/** How many other names a site may try when the ones before are taken (see `isolatedUserChoice`). */
+export const ISOLATED_USER_CHOICES = 10;
+
+/**
+ * The Linux user a new site asks Forge for, on its `choice`-th try: `isolatedUser` itself first, then
+ * `isolatedUser-2`, `-3`… (shortened to fit 32 characters). Forge deletes a site but may keep its isolated user, and
+ * then refuses the same `isolated_user` for the next site (a replace, or the same PR previewed again after a destroy):
+ * reusing a user that still owns the old site's files and crontab is not safe, so the site takes the next free name.
+ */
+export function isolatedUserChoice(isolatedUser: string, choice: number): string {
+  if (choice === 0) return isolatedUser;
+  const suffix = `-${choice + 1}`;
+  return `${isolatedUser.slice(0, LINUX_USER_MAX - suffix.length)}${suffix}`;
+}
+
+/** Whether `user` is one of the names a site for `isolatedUser` may run as (see `isolatedUserChoice`). */
+export function isUserFor(isolatedUser: string, user: string | null): boolean {
+  for (let choice = 0; choice < ISOLATED_USER_CHOICES; choice++) {
+    if (user === isolatedUserChoice(isolatedUser, choice)) return true;
+  }
+  return false;
+}
+
 /** Identity fields where an existing site differs from the inputs, as `field (Forge has x)` phrases. */
 export function identityMismatches(site: Site, inputs: ForgeSiteInputs): string[] {
   const mismatches: string[] = [];
-  if (!site.isolated || site.user !== inputs.isolatedUser) {
+  if (!site.isolated || !isUserFor(inputs.isolatedUser, site.user)) {
     mismatches.push(
       `\`isolatedUser\` (Forge runs it as \`${site.user ?? "unknown"}\`${site.isolated ? "" : ", not isolated"})`,
     );
@@ -133,7 +158,9 @@ export function outputsFromSite(site: Site, fallback: ForgeSiteInputs): ForgeSit
   return {
     serverId: site.serverId ?? fallback.serverId,
     domain: site.name,
-    isolatedUser: user,
+    // A site on a fallback user (`isolatedUserChoice`) still answers to the requested name, so it is not replaced.
+    isolatedUser: isUserFor(fallback.isolatedUser, user) ? fallback.isolatedUser : user,
+    siteUser: user,
     phpVersion: normalizePhpVersion(site.phpVersion) ?? fallback.phpVersion,
     webDirectory: site.webDirectory ?? fallback.webDirectory,
     repository: site.repository?.url ? repositoryPathOf(site.repository.url) : fallback.repository,
@@ -154,6 +181,7 @@ export function outputsFromSite(site: Site, fallback: ForgeSiteInputs): ForgeSit
 export function outputsFor(inputs: ForgeSiteInputs, site: Site): ForgeSiteOutputs {
   return {
     ...inputs,
+    siteUser: site.user ?? inputs.isolatedUser,
     siteId: site.id,
     siteDirectory: siteDirectoryOf(site.user ?? inputs.isolatedUser, inputs.domain),
     url: siteUrlOf(inputs.domain),
@@ -170,13 +198,27 @@ const READY_STATUSES: ReadonlySet<string> = new Set([
   "maintenance",
 ]);
 
+/**
+ * Statuses that follow deployments rather than the install: a failed deployment may leave the site `failed`, and
+ * Forge's health checks may call it `unhealthy` (a value other clients know, not the spec). Once the site has been
+ * installed they say nothing about the site itself: the deployment resource reports its own failures.
+ */
+const AFTER_INSTALL_STATUSES: ReadonlySet<string> = new Set(["failed", "unhealthy"]);
+/** Deployment statuses a site can only have once it was installed. */
+const DEPLOYED_AT_LEAST_ONCE: ReadonlySet<string> = new Set(["queued", "deploying", "deployed", "failed"]);
+
+/** Whether Forge shows the site was installed at some point: it has been deployed, or tried to be. */
+export function wasEverInstalled(site: Site): boolean {
+  return site.deploymentStatus !== null && DEPLOYED_AT_LEAST_ONCE.has(site.deploymentStatus);
+}
+
 /** A site that Forge gave up installing (or updating); waiting longer will not help. */
 export class ForgeSiteFailedError extends UserError {
   override readonly name = "ForgeSiteFailedError";
 
   constructor(site: Site) {
     super(
-      `Forge site \`${site.name}\` (site ${site.id}) failed to install (status \`failed\`); see the site's events in ` +
+      `Forge site \`${site.name}\` (site ${site.id}) failed to install (status \`${site.status}\`); see the site's events in ` +
         `Forge for the cause, then ${previewCommand("destroy")} removes the preview, and \`forge-previews up\` creates it again.`,
     );
   }
@@ -191,10 +233,14 @@ function progressOf(site: Site, waitingFor: string[]): string {
 /**
  * One poll of a site being installed or updated: done when its status and its repository's are installed and, with
  * `inputs`, every in-place field matches them. Forge may report `null` as the repository status once the clone is
- * done, so a repository whose URL is known also counts as installed then.
+ * done, so a repository whose URL is known also counts as installed then. `failed` and `unhealthy` are an install
+ * failure only for a site never installed before (`installedBefore`, or Forge's deployment status shows it was);
+ * after that they come from deployments, and the site itself is ready.
  */
-export function siteProgress(site: Site, inputs: ForgeSiteInputs | null): WaitResult<Site> {
-  if (site.status === "failed") throw new ForgeSiteFailedError(site);
+export function siteProgress(site: Site, inputs: ForgeSiteInputs | null, installedBefore = false): WaitResult<Site> {
+  const afterInstall = AFTER_INSTALL_STATUSES.has(site.status);
+  const settledBefore = installedBefore || wasEverInstalled(site);
+  if (afterInstall && !settledBefore) throw new ForgeSiteFailedError(site);
   const repository = site.repository;
   const repositoryReady =
     repository !== null &&
@@ -202,7 +248,8 @@ export function siteProgress(site: Site, inputs: ForgeSiteInputs | null): WaitRe
   // Only fields Forge echoes are waited on; `previous` is left out, so a null `quick_deploy` never holds the wait.
   const pending =
     inputs === null ? [] : Object.keys(updateSiteParams(site, inputs)).map((field) => `${field} not yet applied`);
-  if (READY_STATUSES.has(site.status) && repositoryReady && pending.length === 0) return waitDone(site);
+  const ready = READY_STATUSES.has(site.status) || afterInstall;
+  if (ready && repositoryReady && pending.length === 0) return waitDone(site);
   return waitPending(progressOf(site, pending));
 }
 
@@ -210,7 +257,9 @@ export function siteProgress(site: Site, inputs: ForgeSiteInputs | null): WaitRe
 export function foreignSiteMessage(site: Site, inputs: ForgeSiteInputs): string {
   return (
     `Forge already has a site \`${site.name}\` (site ${site.id}) on server ${inputs.serverId} without this stack's tag ` +
-    `\`${inputs.ownerTag}\`, so it is not this preview's to take over; delete it in Forge or pick another PR domain.`
+    `\`${inputs.ownerTag}\`, and this stack's state does not hold it, so it is not this preview's to take over; delete ` +
+    "it in Forge or pick another PR domain. (Forge may apply tags late or not at all: a site this preview created " +
+    "but lost from its state looks the same; check its creation time in Forge before deleting it.)"
   );
 }
 

@@ -33,6 +33,7 @@
  * user and processes would not follow it. A short gap while the worker is replaced only delays queued jobs.
  */
 import { previewCommand } from "../common/cli-hints";
+import { onlyFields } from "../common/narrow";
 import * as pulumi from "@pulumi/pulumi";
 import { createOrFindAfterLostAnswer, isForgeNotFound } from "../forge";
 import {
@@ -52,19 +53,16 @@ import {
   statusAfter,
   waitUntilRunning,
 } from "./forge";
+import type { ProviderImplementation } from "../runtime";
 import {
-  type ProviderImplementation,
   dynamicResourceClass,
   containsUnknown,
   isUnknown,
   partialFailure,
   forgeClientFromStackConfig,
 } from "../runtime";
-import type { ResourceArgs } from "../runtime";
 
 export type ForgeWorkerInputs = WorkerSettings;
-
-export type ForgeWorkerArgs = ResourceArgs<ForgeWorkerInputs>;
 
 export interface ForgeWorkerOutputs extends ForgeWorkerInputs {
   processId: number;
@@ -88,11 +86,8 @@ function parseProcessId(id: string): number {
 }
 
 function outputsFor(inputs: ForgeWorkerInputs, process: BackgroundProcess): ForgeWorkerOutputs {
-  const settings = Object.fromEntries(
-    WORKER_FIELDS.map((field) => [field, inputs[field]]),
-  ) as unknown as WorkerSettings;
   return {
-    ...settings,
+    ...onlyFields(inputs, WORKER_FIELDS),
     processId: process.id,
     command: process.command,
     user: process.user ?? FORGE_USER,

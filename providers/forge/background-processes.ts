@@ -1,4 +1,5 @@
-import type { DecodedResource } from "./json-api";
+import { attributeDecoder } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { BackgroundProcessStatus, BackgroundProcessUser, CreateBackgroundProcessRequest, OpenEnum } from "./types";
@@ -42,47 +43,27 @@ export interface CreateBackgroundProcessParams {
   stopsignal?: string | null;
 }
 
-export function toBackgroundProcess(resource: DecodedResource): BackgroundProcess {
-  const a = resource.attributes;
-  return {
-    id: resource.id,
-    command: a.string("command"),
-    user: a.optionalString("user"),
-    directory: a.optionalString("directory"),
-    processes: a.optionalNumber("processes"),
-    status: a.string("status"),
-  };
-}
+export const toBackgroundProcess = attributeDecoder<BackgroundProcess>({
+  string: ["command", "status"],
+  optionalString: ["user", "directory"],
+  optionalNumber: ["processes"],
+});
 
 export class BackgroundProcessesApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #processes: ResourceEndpoint<typeof PROCESSES, BackgroundProcess>;
+
+  constructor(transport: ForgeTransport) {
+    this.#processes = new ResourceEndpoint(transport, PROCESSES, "backgroundProcesses", toBackgroundProcess);
+  }
 
   list(serverId: number, params: ListBackgroundProcessesParams = {}): Paginated<BackgroundProcess> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.background-processes.index",
-        params: { server: serverId },
-        query: {
-          "filter[site_id]": params.siteId,
-          "filter[user]": params.user,
-          "filter[directory]": params.directory,
-        },
-        pageSize: params.pageSize,
-      },
-      "backgroundProcesses",
-      toBackgroundProcess,
-    );
+    const { siteId, user, directory, pageSize } = params;
+    const query = { "filter[site_id]": siteId, "filter[user]": user, "filter[directory]": directory };
+    return this.#processes.list({ server: serverId }, query, pageSize);
   }
 
   get(serverId: number, processId: number): Promise<BackgroundProcess> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.background-processes.show",
-        params: { server: serverId, backgroundProcess: processId },
-      },
-      "backgroundProcesses",
-      toBackgroundProcess,
-    );
+    return this.#processes.resource("show", { server: serverId, backgroundProcess: processId });
   }
 
   /** Async (202); poll `get` until `installed` or `running`. */
@@ -98,21 +79,12 @@ export class BackgroundProcessesApi {
       stopwaitsecs: params.stopwaitsecs,
       stopsignal: params.stopsignal,
     };
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.background-processes.store",
-        params: { server: serverId },
-        body: request,
-      },
-      "backgroundProcesses",
-      toBackgroundProcess,
-    );
+    return this.#processes.resource("store", { server: serverId }, request);
   }
 
-  async delete(serverId: number, processId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.background-processes.destroy",
-      params: { server: serverId, backgroundProcess: processId },
-    });
+  delete(serverId: number, processId: number): Promise<void> {
+    return this.#processes.call("destroy", { server: serverId, backgroundProcess: processId });
   }
 }
+
+const PROCESSES = "organizations.servers.background-processes";

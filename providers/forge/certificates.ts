@@ -1,4 +1,5 @@
-import { decodeDocument, type DecodedResource } from "./json-api";
+import { attributeDecoder } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type {
@@ -35,59 +36,33 @@ export interface CreateLetsEncryptCertificateParams {
   preferredChain?: string | null;
 }
 
-export function toCertificate(resource: DecodedResource): Certificate {
-  const a = resource.attributes;
-  return {
-    id: resource.id,
-    type: a.string("type"),
-    verificationMethod: a.optionalString("verification_method"),
-    keyType: a.optionalString("key_type"),
-    preferredChain: a.optionalString("preferred_chain"),
-    requestStatus: a.optionalString("request_status"),
-    status: a.string("status"),
-    active: a.optionalBoolean("active") ?? false,
-  };
-}
+export const toCertificate = attributeDecoder<Certificate>({
+  string: ["type", "status"],
+  optionalString: ["verificationMethod", "keyType", "preferredChain", "requestStatus"],
+  flag: ["active"],
+});
 
 type DomainPath = { server: number; site: number; domainRecord: number };
 
 export class CertificatesApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #certificates: ResourceEndpoint<typeof CERTIFICATES, Certificate>;
+
+  constructor(transport: ForgeTransport) {
+    this.#certificates = new ResourceEndpoint(transport, CERTIFICATES, "certificates", toCertificate);
+  }
 
   /** Forge returns these as one plain array, not cursor pages. */
   list(serverId: number, siteId: number, domainId: number): Paginated<Certificate> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.sites.domains.certificates.index",
-        params: path(serverId, siteId, domainId),
-        pageSize: null,
-      },
-      "certificates",
-      toCertificate,
-    );
+    return this.#certificates.list(path(serverId, siteId, domainId), undefined, null);
   }
 
   get(serverId: number, siteId: number, domainId: number, certificateId: number): Promise<Certificate> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.domains.certificates.show",
-        params: { ...path(serverId, siteId, domainId), certificate: certificateId },
-      },
-      "certificates",
-      toCertificate,
-    );
+    return this.#certificates.resource("show", { ...path(serverId, siteId, domainId), certificate: certificateId });
   }
 
   /** The certificate currently serving the domain; a `ForgeNotFoundError` when there is none. */
   getActive(serverId: number, siteId: number, domainId: number): Promise<Certificate> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.domains.certificates.active",
-        params: path(serverId, siteId, domainId),
-      },
-      "certificates",
-      toCertificate,
-    );
+    return this.#certificates.resource("active", path(serverId, siteId, domainId));
   }
 
   /** Requests a Let's Encrypt certificate for the domain record (202); poll `get` until installed and active. */
@@ -106,36 +81,27 @@ export class CertificatesApi {
         preferred_chain: params.preferredChain,
       },
     };
-    const response = await this.transport.send({
-      operation: "organizations.servers.sites.domains.certificates.store",
-      params: path(serverId, siteId, domainId),
-      body,
-    });
-    return toCertificate(decodeDocument(response, "certificates"));
+    return this.#certificates.resource("store", path(serverId, siteId, domainId), body);
   }
 
   /** `enable` or `disable` (async, 202). */
-  async runAction(
+  runAction(
     serverId: number,
     siteId: number,
     domainId: number,
     certificateId: number,
     action: CertificateAction,
   ): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.sites.domains.certificates.actions.store",
-      params: { ...path(serverId, siteId, domainId), certificate: certificateId },
-      body: { action },
-    });
+    const ids = { ...path(serverId, siteId, domainId), certificate: certificateId };
+    return this.#certificates.call("actions.store", ids, { action });
   }
 
-  async delete(serverId: number, siteId: number, domainId: number, certificateId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.sites.domains.certificates.destroy",
-      params: { ...path(serverId, siteId, domainId), certificate: certificateId },
-    });
+  delete(serverId: number, siteId: number, domainId: number, certificateId: number): Promise<void> {
+    return this.#certificates.call("destroy", { ...path(serverId, siteId, domainId), certificate: certificateId });
   }
 }
+
+const CERTIFICATES = "organizations.servers.sites.domains.certificates";
 
 function path(server: number, site: number, domainRecord: number): DomainPath {
   return { server, site, domainRecord };

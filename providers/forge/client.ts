@@ -190,6 +190,8 @@ export class ForgeClient implements ForgeTransport {
           });
         }
         logger.debug(`${label} -> ${outcome.status} in ${took} ms`);
+        // Forge's count of the token's requests, which other processes and machines spend too.
+        limiter.observe?.(outcome.headers);
         const parsed = parseBody(outcome.bodyText, outcome.status);
         if (outcome.status >= 200 && outcome.status < 300) {
           if (parsed.ok) return parsed.value;

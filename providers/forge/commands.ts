@@ -1,5 +1,6 @@
-import { decodeSingletonAttributes, type DecodedResource } from "./json-api";
+import { attributeDecoder } from "./json-api";
 import type { Paginated } from "./paginate";
+import { ResourceEndpoint } from "./endpoint";
 import type { ForgeTransport } from "./request";
 import type { CommandStatus, OpenEnum, RunSiteCommandRequest } from "./types";
 
@@ -30,46 +31,31 @@ export interface RunCommandParams {
   secrets?: string[];
 }
 
-export function toSiteCommand(resource: DecodedResource): SiteCommand {
-  const a = resource.attributes;
-  return {
-    id: resource.id,
-    command: a.string("command"),
-    status: a.string("status"),
-    duration: a.optionalString("duration"),
-    userId: a.optionalNumber("user_id"),
-    createdAt: a.optionalString("created_at"),
-  };
-}
+export const toSiteCommand = attributeDecoder<SiteCommand>({
+  string: ["command", "status"],
+  optionalString: ["duration", "createdAt"],
+  optionalNumber: ["userId"],
+});
 
 export class CommandsApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #commands: ResourceEndpoint<typeof COMMANDS, SiteCommand>;
+
+  constructor(transport: ForgeTransport) {
+    this.#commands = new ResourceEndpoint(transport, COMMANDS, "commands", toSiteCommand);
+  }
 
   /**
    * Queues the command. Forge answers 202 with an empty body, so there is no id to return: find the run
    * with `findLatest` afterwards.
    */
-  async run(serverId: number, siteId: number, params: RunCommandParams): Promise<void> {
+  run(serverId: number, siteId: number, params: RunCommandParams): Promise<void> {
     const request: RunSiteCommandRequest = { command: params.command };
-    await this.transport.send({
-      operation: "organizations.servers.sites.commands.store",
-      params: { server: serverId, site: siteId },
-      body: request,
-      secrets: params.secrets ?? [],
-    });
+    return this.#commands.call("store", { server: serverId, site: siteId }, request, params.secrets ?? []);
   }
 
   list(serverId: number, siteId: number, params: ListCommandsParams = {}): Paginated<SiteCommand> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.sites.commands.index",
-        params: { server: serverId, site: siteId },
-        query: { "filter[command]": params.command, "filter[status]": params.status, sort: params.sort },
-        pageSize: params.pageSize,
-      },
-      "commands",
-      toSiteCommand,
-    );
+    const query = { "filter[command]": params.command, "filter[status]": params.status, sort: params.sort };
+    return this.#commands.list({ server: serverId, site: siteId }, query, params.pageSize);
   }
 
   /** The newest run of exactly `command`, or `undefined`. */
@@ -78,21 +64,13 @@ export class CommandsApi {
   }
 
   get(serverId: number, siteId: number, commandId: number): Promise<SiteCommand> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.commands.show",
-        params: { server: serverId, site: siteId, command: commandId },
-      },
-      "commands",
-      toSiteCommand,
-    );
+    return this.#commands.resource("show", { server: serverId, site: siteId, command: commandId });
   }
 
   async getOutput(serverId: number, siteId: number, commandId: number): Promise<string> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.commands.output.show",
-      params: { server: serverId, site: siteId, command: commandId },
-    });
-    return decodeSingletonAttributes(body, "commandOutputs").optionalString("output") ?? "";
+    const ids = { server: serverId, site: siteId, command: commandId };
+    return (await this.#commands.singleton("output.show", ids, "commandOutputs")).optionalString("output") ?? "";
   }
 }
+
+const COMMANDS = "organizations.servers.sites.commands";

@@ -1,4 +1,5 @@
-import type { DecodedResource } from "./json-api";
+import { attributeDecoder } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { CreateDatabaseUserRequest, DatabaseUserStatus, OpenEnum, UpdateDatabaseUserRequest } from "./types";
@@ -32,25 +33,18 @@ export interface UpdateDatabaseUserParams {
   databaseIds?: number[];
 }
 
-export function toDatabaseUser(resource: DecodedResource): DatabaseUser {
-  const a = resource.attributes;
-  return { id: resource.id, name: a.string("name"), status: a.string("status") };
-}
+export const toDatabaseUser = attributeDecoder<DatabaseUser>({ string: ["name", "status"] });
 
 export class DatabaseUsersApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #users: ResourceEndpoint<typeof USERS, DatabaseUser>;
+
+  constructor(transport: ForgeTransport) {
+    this.#users = new ResourceEndpoint(transport, USERS, "databaseUsers", toDatabaseUser);
+  }
 
   list(serverId: number, params: ListDatabaseUsersParams = {}): Paginated<DatabaseUser> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.database.users.index",
-        params: { server: serverId },
-        query: { "filter[name]": params.name, "filter[status]": params.status },
-        pageSize: params.pageSize,
-      },
-      "databaseUsers",
-      toDatabaseUser,
-    );
+    const query = { "filter[name]": params.name, "filter[status]": params.status };
+    return this.#users.list({ server: serverId }, query, params.pageSize);
   }
 
   /** The user named exactly `name`, or `undefined`. */
@@ -59,51 +53,26 @@ export class DatabaseUsersApi {
   }
 
   get(serverId: number, userId: number): Promise<DatabaseUser> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.database.users.show",
-        params: { server: serverId, databaseUser: userId },
-      },
-      "databaseUsers",
-      toDatabaseUser,
-    );
+    return this.#users.resource("show", { server: serverId, databaseUser: userId });
   }
 
   /** Async (202); poll `get` until `installed`. */
-  async create(serverId: number, params: CreateDatabaseUserParams): Promise<DatabaseUser> {
-    const request: CreateDatabaseUserRequest = {
-      name: params.name,
-      password: params.password,
-      read_only: params.readOnly,
-      database_ids: params.databaseIds,
-    };
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.database.users.store",
-        params: { server: serverId },
-        body: request,
-        secrets: [params.password],
-      },
-      "databaseUsers",
-      toDatabaseUser,
-    );
+  create(serverId: number, params: CreateDatabaseUserParams): Promise<DatabaseUser> {
+    const { name, password, readOnly, databaseIds } = params;
+    const request: CreateDatabaseUserRequest = { name, password, read_only: readOnly, database_ids: databaseIds };
+    return this.#users.resource("store", { server: serverId }, request, [password]);
   }
 
   /** Async (202, empty). `databaseIds` replaces the user's list of databases. */
-  async update(serverId: number, userId: number, params: UpdateDatabaseUserParams): Promise<void> {
+  update(serverId: number, userId: number, params: UpdateDatabaseUserParams): Promise<void> {
     const request: UpdateDatabaseUserRequest = { password: params.password, database_ids: params.databaseIds };
-    await this.transport.send({
-      operation: "organizations.servers.database.users.update",
-      params: { server: serverId, databaseUser: userId },
-      body: request,
-      secrets: params.password ? [params.password] : [],
-    });
+    const secrets = params.password ? [params.password] : [];
+    return this.#users.call("update", { server: serverId, databaseUser: userId }, request, secrets);
   }
 
-  async delete(serverId: number, userId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.database.users.destroy",
-      params: { server: serverId, databaseUser: userId },
-    });
+  delete(serverId: number, userId: number): Promise<void> {
+    return this.#users.call("destroy", { server: serverId, databaseUser: userId });
   }
 }
+
+const USERS = "organizations.servers.database.users";

@@ -1,4 +1,5 @@
-import type { DecodedResource } from "./json-api";
+import { attributeDecoder } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { CreateDatabaseRequest, DatabaseStatus, OpenEnum } from "./types";
@@ -30,25 +31,18 @@ export interface CreateDatabaseParams {
   password?: string | null;
 }
 
-export function toDatabase(resource: DecodedResource): Database {
-  const a = resource.attributes;
-  return { id: resource.id, name: a.string("name"), status: a.string("status") };
-}
+export const toDatabase = attributeDecoder<Database>({ string: ["name", "status"] });
 
 export class DatabasesApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #databases: ResourceEndpoint<typeof SCHEMAS, Database>;
+
+  constructor(transport: ForgeTransport) {
+    this.#databases = new ResourceEndpoint(transport, SCHEMAS, "databases", toDatabase);
+  }
 
   list(serverId: number, params: ListDatabasesParams = {}): Paginated<Database> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.database.schemas.index",
-        params: { server: serverId },
-        query: { "filter[name]": params.name, "filter[status]": params.status },
-        pageSize: params.pageSize,
-      },
-      "databases",
-      toDatabase,
-    );
+    const query = { "filter[name]": params.name, "filter[status]": params.status };
+    return this.#databases.list({ server: serverId }, query, params.pageSize);
   }
 
   /** The database named exactly `name`, or `undefined`. */
@@ -57,36 +51,19 @@ export class DatabasesApi {
   }
 
   get(serverId: number, databaseId: number): Promise<Database> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.database.schemas.show",
-        params: { server: serverId, database: databaseId },
-      },
-      "databases",
-      toDatabase,
-    );
+    return this.#databases.resource("show", { server: serverId, database: databaseId });
   }
 
   /** Async (202); poll `get` until `installed`. */
   create(serverId: number, params: CreateDatabaseParams): Promise<Database> {
     const request: CreateDatabaseRequest = { name: params.name, user: params.user, password: params.password };
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.database.schemas.store",
-        params: { server: serverId },
-        body: request,
-        secrets: params.password ? [params.password] : [],
-      },
-      "databases",
-      toDatabase,
-    );
+    return this.#databases.resource("store", { server: serverId }, request, params.password ? [params.password] : []);
   }
 
   /** Async (202); poll `get` until it answers 404. */
-  async delete(serverId: number, databaseId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.database.schemas.destroy",
-      params: { server: serverId, database: databaseId },
-    });
+  delete(serverId: number, databaseId: number): Promise<void> {
+    return this.#databases.call("destroy", { server: serverId, database: databaseId });
   }
 }
+
+const SCHEMAS = "organizations.servers.database.schemas";

@@ -1,4 +1,5 @@
-import { decodeSingletonAttributes, type AttributeReader, type DecodedResource } from "./json-api";
+import type { AttributeReader, DecodedResource } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { DeploymentStatus, OpenEnum, UpdateDeploymentScriptRequest } from "./types";
@@ -70,69 +71,45 @@ function toDeploymentScript(a: AttributeReader): DeploymentScript {
 
 /** Deployments, the deploy script and push-to-deploy of one site. */
 export class DeploymentsApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #deployments: ResourceEndpoint<typeof DEPLOYMENTS, Deployment>;
+
+  constructor(transport: ForgeTransport) {
+    this.#deployments = new ResourceEndpoint(transport, DEPLOYMENTS, "deployments", toDeployment);
+  }
 
   list(serverId: number, siteId: number, params: ListDeploymentsParams = {}): Paginated<Deployment> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.sites.deployments.index",
-        params: { server: serverId, site: siteId },
-        query: { "filter[commit_hash]": params.commitHash, sort: params.sort },
-        pageSize: params.pageSize,
-      },
-      "deployments",
-      toDeployment,
-    );
+    const query = { "filter[commit_hash]": params.commitHash, sort: params.sort };
+    return this.#deployments.list({ server: serverId, site: siteId }, query, params.pageSize);
   }
 
   /** Triggers a deployment (202) and returns it; poll `get` until a final status. */
   create(serverId: number, siteId: number): Promise<Deployment> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.deployments.store",
-        params: { server: serverId, site: siteId },
-      },
-      "deployments",
-      toDeployment,
-    );
+    return this.#deployments.resource("store", { server: serverId, site: siteId });
   }
 
   get(serverId: number, siteId: number, deploymentId: number): Promise<Deployment> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.deployments.show",
-        params: { server: serverId, site: siteId, deployment: deploymentId },
-      },
-      "deployments",
-      toDeployment,
-    );
+    return this.#deployments.resource("show", { server: serverId, site: siteId, deployment: deploymentId });
   }
 
   /** The deployment's output text. */
   async getLog(serverId: number, siteId: number, deploymentId: number): Promise<string> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.deployments.log.show",
-      params: { server: serverId, site: siteId, deployment: deploymentId },
-    });
-    return decodeSingletonAttributes(body, "deploymentOutputs").optionalString("output") ?? "";
+    const ids = { server: serverId, site: siteId, deployment: deploymentId };
+    return (await this.#deployments.singleton("log.show", ids, "deploymentOutputs")).optionalString("output") ?? "";
   }
 
   /** Whether something is deploying on the site right now. */
   async getStatus(serverId: number, siteId: number): Promise<SiteDeploymentStatus> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.deployments.status.show",
-      params: { server: serverId, site: siteId },
-    });
-    const a = decodeSingletonAttributes(body, "deploymentStatuses");
+    const a = await this.#deployments.singleton(
+      "status.show",
+      { server: serverId, site: siteId },
+      "deploymentStatuses",
+    );
     return { status: a.optionalString("status"), startedAt: a.optionalString("started_at") };
   }
 
   async getScript(serverId: number, siteId: number): Promise<DeploymentScript> {
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.deployments.script.show",
-      params: { server: serverId, site: siteId },
-    });
-    return toDeploymentScript(decodeSingletonAttributes(body, "deploymentScripts"));
+    const ids = { server: serverId, site: siteId };
+    return toDeploymentScript(await this.#deployments.singleton("script.show", ids, "deploymentScripts"));
   }
 
   /** Synchronous (200): returns the stored script. */
@@ -142,26 +119,18 @@ export class DeploymentsApi {
     params: UpdateDeploymentScriptParams,
   ): Promise<DeploymentScript> {
     const request: UpdateDeploymentScriptRequest = { content: params.content, auto_source: params.autoSource };
-    const body = await this.transport.send({
-      operation: "organizations.servers.sites.deployments.script.update",
-      params: { server: serverId, site: siteId },
-      body: request,
-    });
-    return toDeploymentScript(decodeSingletonAttributes(body, "deploymentScripts"));
+    const ids = { server: serverId, site: siteId };
+    return toDeploymentScript(await this.#deployments.singleton("script.update", ids, "deploymentScripts", request));
   }
 
   /** Deploy on every push to the site's branch (async, 202). */
-  async enablePushToDeploy(serverId: number, siteId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.sites.deployments.push-to-deploy.store",
-      params: { server: serverId, site: siteId },
-    });
+  enablePushToDeploy(serverId: number, siteId: number): Promise<void> {
+    return this.#deployments.call("push-to-deploy.store", { server: serverId, site: siteId });
   }
 
-  async disablePushToDeploy(serverId: number, siteId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.sites.deployments.push-to-deploy.destroy",
-      params: { server: serverId, site: siteId },
-    });
+  disablePushToDeploy(serverId: number, siteId: number): Promise<void> {
+    return this.#deployments.call("push-to-deploy.destroy", { server: serverId, site: siteId });
   }
 }
+
+const DEPLOYMENTS = "organizations.servers.sites.deployments";

@@ -1,4 +1,5 @@
-import type { DecodedResource } from "./json-api";
+import { attributeDecoder } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { DomainRecordStatus, DomainRecordType, OpenEnum, WwwRedirectType } from "./types";
@@ -21,32 +22,22 @@ export interface ListDomainsParams {
   pageSize?: number;
 }
 
-export function toDomainRecord(resource: DecodedResource): DomainRecord {
-  const a = resource.attributes;
-  return {
-    id: resource.id,
-    name: a.string("name"),
-    type: a.string("type"),
-    status: a.string("status"),
-    wwwRedirectType: a.optionalString("www_redirect_type"),
-    allowWildcardSubdomains: a.optionalBoolean("allow_wildcard_subdomains") ?? false,
-  };
-}
+export const toDomainRecord = attributeDecoder<DomainRecord>({
+  string: ["name", "type", "status"],
+  optionalString: ["wwwRedirectType"],
+  flag: ["allowWildcardSubdomains"],
+});
 
 export class DomainsApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #domains: ResourceEndpoint<typeof DOMAINS, DomainRecord>;
+
+  constructor(transport: ForgeTransport) {
+    this.#domains = new ResourceEndpoint(transport, DOMAINS, "domainRecords", toDomainRecord);
+  }
 
   list(serverId: number, siteId: number, params: ListDomainsParams = {}): Paginated<DomainRecord> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.sites.domains.index",
-        params: { server: serverId, site: siteId },
-        query: { "filter[type]": params.type, "filter[status]": params.status },
-        pageSize: params.pageSize,
-      },
-      "domainRecords",
-      toDomainRecord,
-    );
+    const query = { "filter[type]": params.type, "filter[status]": params.status };
+    return this.#domains.list({ server: serverId, site: siteId }, query, params.pageSize);
   }
 
   /** The site's primary domain record, or `undefined` while Forge has not created it yet. */
@@ -55,13 +46,8 @@ export class DomainsApi {
   }
 
   get(serverId: number, siteId: number, domainId: number): Promise<DomainRecord> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.domains.show",
-        params: { server: serverId, site: siteId, domainRecord: domainId },
-      },
-      "domainRecords",
-      toDomainRecord,
-    );
+    return this.#domains.resource("show", { server: serverId, site: siteId, domainRecord: domainId });
   }
 }
+
+const DOMAINS = "organizations.servers.sites.domains";

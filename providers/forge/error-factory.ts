@@ -1,15 +1,5 @@
-import {
-  ForgeApiError,
-  ForgeAuthError,
-  ForgeNetworkError,
-  ForgeNotFoundError,
-  ForgeRateLimitError,
-  ForgeServerError,
-  ForgeTimeoutError,
-  ForgeValidationError,
-  type ForgeApiErrorInit,
-  type ForgeError,
-} from "./errors";
+import * as errors from "./errors";
+import type { ForgeApiErrorInit, ForgeError } from "./errors";
 import { isRecord } from "../common/narrow";
 import { scopesFor, type ForgeOperationId } from "./operations";
 import { redactText, redactValue } from "../common/redact";
@@ -44,9 +34,9 @@ export function createForgeError(failure: ForgeFailure): ForgeError {
     const message = redactText(failure.message, failure.secrets);
     const cause = Object.assign(new Error(message), { code: failure.code });
     if (failure.timedOut) {
-      return new ForgeTimeoutError(failure.method, failure.path, failure.code, failure.timeoutMs, cause);
+      return new errors.ForgeTimeoutError(failure.method, failure.path, failure.code, failure.timeoutMs, cause);
     }
-    return new ForgeNetworkError(
+    return new errors.ForgeNetworkError(
       failure.method,
       failure.path,
       failure.code,
@@ -73,12 +63,12 @@ export function createForgeError(failure: ForgeFailure): ForgeError {
     retryAfterMs: requestedDelay(status, failure.headers, failure.nowMs),
     operation: failure.operation,
   };
-  if (status === 422) return new ForgeValidationError(init, fieldErrors);
-  if (status === 401 || status === 403) return new ForgeAuthError(init, status === 403 ? scopes : []);
-  if (status === 404) return new ForgeNotFoundError(init);
-  if (status === 429) return new ForgeRateLimitError(init);
-  if (status >= 500) return new ForgeServerError(init);
-  return new ForgeApiError(init);
+  if (status === 422) return new errors.ForgeValidationError(init, fieldErrors);
+  if (status === 401 || status === 403) return new errors.ForgeAuthError(init, status === 403 ? scopes : []);
+  if (status === 404) return new errors.ForgeNotFoundError(init);
+  if (status === 429) return new errors.ForgeRateLimitError(init);
+  if (status >= 500) return new errors.ForgeServerError(init);
+  return new errors.ForgeApiError(init);
 }
 
 /**

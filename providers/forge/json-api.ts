@@ -92,6 +92,45 @@ function decodeRelationships(raw: unknown, where: string): Record<string, number
   return out;
 }
 
+/** The fields of `T` whose values a reader can give: each key of `T` whose type takes what the reader returns. */
+type FieldsTaking<T, Value> = { [K in keyof T]-?: Value extends T[K] ? K : never }[keyof T] & string;
+
+/**
+ * How `attributeDecoder` reads a resource: by reader, the fields it reads, named in camelCase for the snake_case
+ * attribute (`wwwRedirectType` reads `www_redirect_type`). `flag` reads an optional boolean as `false` when absent.
+ */
+export interface AttributeFields<T> {
+  string?: readonly FieldsTaking<T, string>[];
+  optionalString?: readonly FieldsTaking<T, string | null>[];
+  optionalNumber?: readonly FieldsTaking<T, number | null>[];
+  flag?: readonly FieldsTaking<T, boolean>[];
+}
+
+const READERS: Record<keyof AttributeFields<unknown>, (a: AttributeReader, key: string) => unknown> = {
+  string: (a, key) => a.string(key),
+  optionalString: (a, key) => a.optionalString(key),
+  optionalNumber: (a, key) => a.optionalNumber(key),
+  flag: (a, key) => a.optionalBoolean(key) ?? false,
+};
+
+/** A decoder of `{ id, ...fields }`, each field read from its attribute by the reader it is listed under. */
+export function attributeDecoder<T extends { id: number }>(
+  fields: AttributeFields<T>,
+): (resource: DecodedResource) => T {
+  const reads = Object.entries(fields).flatMap(([reader, names]: [string, readonly string[]]) =>
+    names.map((name) => ({ name, key: snakeCase(name), read: READERS[reader as keyof typeof READERS] })),
+  );
+  return (resource) => {
+    const decoded: Record<string, unknown> = { id: resource.id };
+    for (const { name, key, read } of reads) decoded[name] = read(resource.attributes, key);
+    return decoded as T;
+  };
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
 /**
  * Narrowing reads of `attributes`. Required reads throw a `ForgeDecodeError` naming the resource and field;
  * optional reads turn a missing or `null` field into `null` but still reject a value of the wrong type.

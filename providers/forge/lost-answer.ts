@@ -40,12 +40,28 @@ export interface CreateOutcome<T> {
   lost: ForgeError | null;
 }
 
+/** Creates sent in all when Forge answers 5xx and the look-up shows nothing was created. */
+const CREATE_ATTEMPTS = 3;
+
 /**
  * Runs `create`; when its answer is lost (see {@link isAnswerLost}), looks the object up by its owner mark before
- * failing, so an object Forge made anyway is kept rather than left behind untracked. The look-up runs once: Forge
- * records the object before it answers a create, so one that is not listed by then was not created.
+ * failing, so an object Forge made anyway is kept rather than left behind untracked. An answer that came back empty
+ * (a 202 without the promised body) is resolved the same way. The look-up runs once: Forge records the object before
+ * it answers a create, so one that is not listed by then was not created. When Forge answered 5xx and nothing was
+ * created, the create is sent again (up to `CREATE_ATTEMPTS` in all): a timeout or a dropped connection is not,
+ * since that create may still be running.
  */
 export async function createOrFindAfterLostAnswer<T>(recovery: LostCreateRecovery<T>): Promise<CreateOutcome<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await createOnce(recovery);
+    if (!("failure" in outcome)) return outcome;
+    if (outcome.lost.kind !== "server" || attempt >= CREATE_ATTEMPTS) throw outcome.failure;
+  }
+}
+
+async function createOnce<T>(
+  recovery: LostCreateRecovery<T>,
+): Promise<CreateOutcome<T> | { lost: ForgeError; failure: Error }> {
   try {
     return { object: await recovery.create(), lost: null };
   } catch (error) {
@@ -62,11 +78,12 @@ export async function createOrFindAfterLostAnswer<T>(recovery: LostCreateRecover
       );
     }
     if (found === undefined) {
-      throw new ForgeLostCreateError(
+      const failure = new ForgeLostCreateError(
         `${error.message}. No ${recovery.what} carrying ${recovery.mark} exists afterwards, so Forge did not create it; ` +
           "run `up` again",
         error,
       );
+      return { lost: error, failure };
     }
     return { object: found, lost: error };
   }

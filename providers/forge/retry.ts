@@ -9,12 +9,18 @@ export interface RetryOptions {
   baseDelayMs: number;
   /** Ceiling of the computed backoff (a server-requested delay may be longer, up to `MAX_SERVER_DELAY_MS`). */
   maxDelayMs: number;
+  /**
+   * Retries of a request refused with 429, counted apart from `attempts`: a 429 is the token's budget, spent by every
+   * job that shares the token, and waiting for the window to reset always ends it. @default 10
+   */
+  rateLimitRetries?: number;
 }
 
 export const DEFAULT_RETRY_OPTIONS = {
   attempts: 5,
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
+  rateLimitRetries: 10,
 } as const satisfies RetryOptions;
 
 /**
@@ -60,16 +66,28 @@ export interface RetryContext {
   onRetry?: (info: { error: ForgeError; attempt: number; delayMs: number }) => void;
 }
 
-/** Runs `attempt` until it succeeds, a non-retryable error occurs, or the attempts run out. */
+/**
+ * Runs `attempt` until it succeeds, a non-retryable error occurs, or the attempts run out (429s have their own
+ * count, `rateLimitRetries`).
+ */
 export async function withRetry<T>(run: (attempt: number) => Promise<T>, context: RetryContext): Promise<T> {
   const attempts = Math.max(1, Math.floor(context.options.attempts));
+  let failures = 0;
+  let refusals = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(attempt);
     } catch (error) {
       if (!(error instanceof ForgeApiError || error instanceof ForgeNetworkError)) throw error;
-      if (attempt >= attempts || !isRetryable(error, context.method)) throw error;
-      const delayMs = retryDelayMs(error, attempt, context.options, context.random);
+      if (!isRetryable(error, context.method)) throw error;
+      if (error instanceof ForgeRateLimitError) refusals += 1;
+      else failures += 1;
+      if (
+        failures >= attempts ||
+        refusals > (context.options.rateLimitRetries ?? DEFAULT_RETRY_OPTIONS.rateLimitRetries)
+      )
+        throw error;
+      const delayMs = retryDelayMs(error, Math.max(1, failures), context.options, context.random);
       if (delayMs > MAX_SERVER_DELAY_MS) throw error;
       context.onRetry?.({ error, attempt, delayMs });
       await context.sleep(delayMs);

@@ -1,4 +1,5 @@
-import type { DecodedResource } from "./json-api";
+import { attributeDecoder } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type { CreateSecurityRuleRequest, UpdateSecurityRuleRequest } from "./types";
@@ -37,81 +38,49 @@ export interface UpdateSecurityRuleParams {
   credentials: { username: string; password?: string }[];
 }
 
-export function toSecurityRule(resource: DecodedResource): SecurityRule {
-  const a = resource.attributes;
-  return {
-    id: resource.id,
-    name: a.string("name"),
-    path: a.optionalString("path"),
-    status: a.optionalString("status"),
-  };
-}
+export const toSecurityRule = attributeDecoder<SecurityRule>({ string: ["name"], optionalString: ["path", "status"] });
 
 export class SecurityRulesApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #rules: ResourceEndpoint<typeof RULES, SecurityRule>;
+
+  constructor(transport: ForgeTransport) {
+    this.#rules = new ResourceEndpoint(transport, RULES, "securityRules", toSecurityRule);
+  }
 
   list(serverId: number, siteId: number, params: ListSecurityRulesParams = {}): Paginated<SecurityRule> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.sites.security-rules.index",
-        params: { server: serverId, site: siteId },
-        query: { "filter[path]": params.path, "filter[status]": params.status },
-        pageSize: params.pageSize,
-      },
-      "securityRules",
-      toSecurityRule,
-    );
+    const query = { "filter[path]": params.path, "filter[status]": params.status };
+    return this.#rules.list({ server: serverId, site: siteId }, query, params.pageSize);
   }
 
   get(serverId: number, siteId: number, ruleId: number): Promise<SecurityRule> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.security-rules.show",
-        params: { server: serverId, site: siteId, securityRule: ruleId },
-      },
-      "securityRules",
-      toSecurityRule,
-    );
+    return this.#rules.resource("show", { server: serverId, site: siteId, securityRule: ruleId });
   }
 
   /** Async (202); poll `get` until `installed`. */
-  async create(serverId: number, siteId: number, params: CreateSecurityRuleParams): Promise<SecurityRule> {
+  create(serverId: number, siteId: number, params: CreateSecurityRuleParams): Promise<SecurityRule> {
     const request: CreateSecurityRuleRequest = {
       name: params.name,
       path: params.path,
       credentials: params.credentials.map(({ username, password }) => ({ username, password })),
     };
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.security-rules.store",
-        params: { server: serverId, site: siteId },
-        body: request,
-        secrets: params.credentials.map((credential) => credential.password),
-      },
-      "securityRules",
-      toSecurityRule,
-    );
+    const secrets = params.credentials.map((credential) => credential.password);
+    return this.#rules.resource("store", { server: serverId, site: siteId }, request, secrets);
   }
 
   /** Async (202, empty). */
-  async update(serverId: number, siteId: number, ruleId: number, params: UpdateSecurityRuleParams): Promise<void> {
+  update(serverId: number, siteId: number, ruleId: number, params: UpdateSecurityRuleParams): Promise<void> {
     const request: UpdateSecurityRuleRequest = {
       name: params.name,
       path: params.path,
       credentials: params.credentials.map(({ username, password }) => ({ username, password })),
     };
-    await this.transport.send({
-      operation: "organizations.servers.sites.security-rules.update",
-      params: { server: serverId, site: siteId, securityRule: ruleId },
-      body: request,
-      secrets: params.credentials.flatMap((credential) => (credential.password ? [credential.password] : [])),
-    });
+    const secrets = params.credentials.flatMap((credential) => (credential.password ? [credential.password] : []));
+    return this.#rules.call("update", { server: serverId, site: siteId, securityRule: ruleId }, request, secrets);
   }
 
-  async delete(serverId: number, siteId: number, ruleId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.sites.security-rules.destroy",
-      params: { server: serverId, site: siteId, securityRule: ruleId },
-    });
+  delete(serverId: number, siteId: number, ruleId: number): Promise<void> {
+    return this.#rules.call("destroy", { server: serverId, site: siteId, securityRule: ruleId });
   }
 }
+
+const RULES = "organizations.servers.sites.security-rules";

@@ -1,4 +1,5 @@
-import { decodeDocument, type DecodedResource } from "./json-api";
+import { attributeDecoder } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 
@@ -28,45 +29,37 @@ export interface ListServersParams {
   pageSize?: number;
 }
 
-export function toServer(resource: DecodedResource): Server {
-  const a = resource.attributes;
-  return {
-    id: resource.id,
-    name: a.string("name"),
-    type: a.optionalString("type"),
-    provider: a.optionalString("provider"),
-    region: a.optionalString("region"),
-    ubuntuVersion: a.optionalString("ubuntu_version"),
-    sshPort: a.optionalNumber("ssh_port"),
-    phpVersion: a.optionalString("php_version"),
-    phpCliVersion: a.optionalString("php_cli_version"),
-    databaseType: a.optionalString("database_type"),
-    ipAddress: a.optionalString("ip_address"),
-    privateIpAddress: a.optionalString("private_ip_address"),
-    isReady: a.optionalBoolean("is_ready") ?? false,
-    revoked: a.optionalBoolean("revoked") ?? false,
-    connectionStatus: a.optionalString("connection_status"),
-  };
-}
+export const toServer = attributeDecoder<Server>({
+  string: ["name"],
+  optionalString: [
+    "type",
+    "provider",
+    "region",
+    "ubuntuVersion",
+    "phpVersion",
+    "phpCliVersion",
+    "databaseType",
+    "ipAddress",
+    "privateIpAddress",
+    "connectionStatus",
+  ],
+  optionalNumber: ["sshPort"],
+  flag: ["isReady", "revoked"],
+});
 
 export class ServersApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  readonly #servers: ResourceEndpoint<"organizations.servers", Server>;
 
-  list(params: ListServersParams = {}): Paginated<Server> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.index",
-        params: {},
-        query: { "filter[name]": params.name, "filter[ip_address]": params.ipAddress },
-        pageSize: params.pageSize,
-      },
-      "servers",
-      toServer,
-    );
+  constructor(transport: ForgeTransport) {
+    this.#servers = new ResourceEndpoint(transport, "organizations.servers", "servers", toServer);
   }
 
-  async get(serverId: number): Promise<Server> {
-    const body = await this.transport.send({ operation: "organizations.servers.show", params: { server: serverId } });
-    return toServer(decodeDocument(body, "servers"));
+  list(params: ListServersParams = {}): Paginated<Server> {
+    const query = { "filter[name]": params.name, "filter[ip_address]": params.ipAddress };
+    return this.#servers.list({}, query, params.pageSize);
+  }
+
+  get(serverId: number): Promise<Server> {
+    return this.#servers.resource("show", { server: serverId });
   }
 }

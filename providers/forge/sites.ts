@@ -1,5 +1,6 @@
 import { isRecord } from "../common/narrow";
-import { decodeDocument, decodePage, type DecodedResource } from "./json-api";
+import { decodePage, type DecodedResource } from "./json-api";
+import { ResourceEndpoint } from "./endpoint";
 import { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
 import type {
@@ -162,34 +163,24 @@ export function toCreateSiteRequest(params: CreateSiteParams): CreateSiteRequest
 }
 
 export class SitesApi {
-  constructor(private readonly transport: ForgeTransport) {}
+  /** Sites under a server: list, create, update, delete. */
+  readonly #sites: ResourceEndpoint<"organizations.servers.sites", Site>;
+  /** Sites of the organization: list across servers, and get-site, which has no server segment. */
+  readonly #orgSites: ResourceEndpoint<"organizations.sites", Site>;
+
+  constructor(private readonly transport: ForgeTransport) {
+    this.#sites = new ResourceEndpoint(transport, "organizations.servers.sites", "sites", toSite);
+    this.#orgSites = new ResourceEndpoint(transport, "organizations.sites", "sites", toSite);
+  }
 
   /** Sites on one server. */
   list(serverId: number, params: ListSitesParams = {}): Paginated<Site> {
-    return this.transport.list(
-      {
-        operation: "organizations.servers.sites.index",
-        params: { server: serverId },
-        query: { "filter[name]": params.name, sort: params.sort },
-        pageSize: params.pageSize,
-      },
-      "sites",
-      toSite,
-    );
+    return this.#sites.list({ server: serverId }, { "filter[name]": params.name, sort: params.sort }, params.pageSize);
   }
 
   /** Sites on every server of the organization. */
   listInOrg(params: Omit<ListSitesParams, "sort"> = {}): Paginated<Site> {
-    return this.transport.list(
-      {
-        operation: "organizations.sites.index",
-        params: {},
-        query: { "filter[name]": params.name },
-        pageSize: params.pageSize,
-      },
-      "sites",
-      toSite,
-    );
+    return this.#orgSites.list({}, { "filter[name]": params.name }, params.pageSize);
   }
 
   /**
@@ -220,26 +211,17 @@ export class SitesApi {
   }
 
   /** Forge's get-site has no server segment: `GET /orgs/{org}/sites/{site}`. */
-  async get(siteId: number): Promise<Site> {
-    const body = await this.transport.send({ operation: "organizations.sites.show", params: { site: siteId } });
-    return toSite(decodeDocument(body, "sites"));
+  get(siteId: number): Promise<Site> {
+    return this.#orgSites.resource("show", { site: siteId });
   }
 
   /** Starts the install (202); poll `get` until `status` is `installed`. */
   create(serverId: number, params: CreateSiteParams): Promise<Site> {
-    return this.transport.sendFor(
-      {
-        operation: "organizations.servers.sites.store",
-        params: { server: serverId },
-        body: toCreateSiteRequest(params),
-      },
-      "sites",
-      toSite,
-    );
+    return this.#sites.resource("store", { server: serverId }, toCreateSiteRequest(params));
   }
 
   /** Async (202, empty body). */
-  async update(serverId: number, siteId: number, params: UpdateSiteParams): Promise<void> {
+  update(serverId: number, siteId: number, params: UpdateSiteParams): Promise<void> {
     const body: UpdateSiteRequest = {
       root_path: params.rootPath,
       directory: params.directory,
@@ -248,19 +230,12 @@ export class SitesApi {
       push_to_deploy: params.pushToDeploy,
       repository_branch: params.repositoryBranch,
     };
-    await this.transport.send({
-      operation: "organizations.servers.sites.update",
-      params: { server: serverId, site: siteId },
-      body,
-    });
+    return this.#sites.call("update", { server: serverId, site: siteId }, body);
   }
 
   /** Async (202); the site reports `removing` until `get` answers 404. */
-  async delete(serverId: number, siteId: number): Promise<void> {
-    await this.transport.send({
-      operation: "organizations.servers.sites.destroy",
-      params: { server: serverId, site: siteId },
-    });
+  delete(serverId: number, siteId: number): Promise<void> {
+    return this.#sites.call("destroy", { server: serverId, site: siteId });
   }
 }
 

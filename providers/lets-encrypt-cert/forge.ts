@@ -9,6 +9,7 @@ import {
   type CreateCertificateRequest,
   type DomainRecord,
   type ForgeClient,
+  ForgeWaitTimeoutError,
   isForgeNotFound,
   decodeDocument,
   toCertificate,
@@ -34,6 +35,10 @@ export interface ObservedCertificate extends Certificate {
 
 /** Let's Encrypt issues within minutes; past this something is wrong with DNS or the site. */
 const ISSUE_TIMEOUT_MS = 5 * 60_000;
+/** Forge verifies a custom domain's DNS within minutes of it resolving; past this DNS does not point at the server. */
+const VERIFY_TIMEOUT_MS = 10 * 60_000;
+/** Domain record states on the way to `enabled`; any other (`disabled`, `removing`…) will not get there alone. */
+const VERIFYING_STATUSES = new Set(["pending", "connecting", "securing", "updating", "enabling"]);
 const REMOVE_TIMEOUT_MS = 3 * 60_000;
 
 /** A certificate did not become usable; `status` is the state Forge reported. */
@@ -66,6 +71,46 @@ export async function findPrimaryDomain(
       : `Site ${siteId} on server ${serverId} has the primary domain \`${actual.name}\`, not \`${domain}\`; pass the ` +
           "site's own domain as `domain`.",
   );
+}
+
+/**
+ * Waits until Forge has verified the domain (its record reads `enabled`): Forge may refuse or never finish a
+ * certificate for a custom domain whose DNS it has not verified. Bounded; the error names the domain and what to
+ * check in DNS.
+ */
+export async function waitForVerifiedDomain(
+  client: ForgeClient,
+  where: DomainLocation,
+  listedStatus: string,
+): Promise<void> {
+  if (listedStatus === "enabled") return;
+  const dnsAdvice =
+    `Check that DNS for \`${where.domain}\` (or a wildcard record above it) points at server ${where.serverId}'s ` +
+    `IP address; Forge lists the records it expects under the site's domain, \`GET /api/orgs/{org}/servers/` +
+    `${where.serverId}/sites/${where.siteId}/domains/${where.domainRecordId}/configurations\`.`;
+  try {
+    await client.waitFor(
+      async () => {
+        const { status } = await client.domains.get(where.serverId, where.siteId, where.domainRecordId);
+        if (status === "enabled") return waitDone(undefined);
+        if (!VERIFYING_STATUSES.has(status)) {
+          throw new UserError(
+            `Domain \`${where.domain}\` of site ${where.siteId} is \`${status}\` in Forge, so no certificate can be ` +
+              `requested for it. ${dnsAdvice} Enable the domain in Forge, then ${RUN_UP_AGAIN}.`,
+          );
+        }
+        return waitPending(status);
+      },
+      { what: `domain \`${where.domain}\` to be verified`, timeoutMs: VERIFY_TIMEOUT_MS, ...pollPacing() },
+    );
+  } catch (error) {
+    if (!(error instanceof ForgeWaitTimeoutError)) throw error;
+    throw new UserError(
+      `Forge has not verified domain \`${where.domain}\` of site ${where.siteId} after ` +
+        `${VERIFY_TIMEOUT_MS / 60_000} minutes (still \`${error.lastStatus ?? "unknown"}\`), so no certificate was ` +
+        `requested. ${dnsAdvice} When it resolves, ${RUN_UP_AGAIN}.`,
+    );
+  }
 }
 
 export async function fetchCertificate(

@@ -4,7 +4,9 @@
  *
  * `mode: "letsencrypt"` asks Forge for a Let's Encrypt certificate (http-01, ECDSA key). `mode: "clone"` copies a
  * certificate already on the server (`cloneCertificateId`, typically a wildcard for the preview domain), so a busy
- * team does not run into Let's Encrypt's limit of 50 certificates per registered domain per week.
+ * team does not run into Let's Encrypt's limit of 50 certificates per registered domain per week. A `letsencrypt` request
+ * waits for Forge to verify the domain, and is refused beforehand when Let's Encrypt's duplicate limit (5 a week for
+ * one name) is spent; `issuances.ts` says where that count lives.
  *
  * Ownership: the site is this preview's, so a certificate on its primary domain record is too. Create adopts one of
  * the same kind that is serving or still installing (a previous run that lost its state), and requests a new one
@@ -12,6 +14,7 @@
  * certificate through this site's domain record and checks that the record still has this domain first.
  */
 import { previewCommand } from "../common/cli-hints";
+import { onlyFields } from "../common/narrow";
 import * as pulumi from "@pulumi/pulumi";
 import type { Certificate, ForgeClient } from "../forge";
 import { createOrFindAfterLostAnswer, isForgeNotFound } from "../forge";
@@ -22,29 +25,25 @@ import {
   removeCertificate,
   requestCertificate,
   statusAfter,
+  waitForVerifiedDomain,
   waitUntilServing,
 } from "./forge";
 import {
   CERT_FIELDS,
   type LetsEncryptCertInputs,
   checkCertInputs,
+  duplicateLimitRefusal,
   isAdoptable,
   isFailedStatus,
   isOfMode,
   planCertReplacement,
 } from "./rules";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  partialFailure,
-  forgeClientFromStackConfig,
-  type ResourceArgs,
-} from "../runtime";
+import { recentIssuances, recordIssuance } from "./issuances";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, partialFailure, forgeClientFromStackConfig } from "../runtime";
 import { UserError } from "../common/user-error";
 
 export type { CertificateMode, LetsEncryptCertInputs } from "./rules";
-
-export type LetsEncryptCertArgs = ResourceArgs<LetsEncryptCertInputs>;
 
 export interface LetsEncryptCertOutputs extends LetsEncryptCertInputs {
   certificateId: number;
@@ -69,11 +68,8 @@ function outputsFor(
   domainRecordId: number,
   certificate: Observed,
 ): LetsEncryptCertOutputs {
-  const plain = Object.fromEntries(
-    CERT_FIELDS.map((field) => [field, inputs[field]]),
-  ) as unknown as LetsEncryptCertInputs;
   return {
-    ...plain,
+    ...onlyFields(inputs, CERT_FIELDS),
     certificateId: certificate.id,
     domainRecordId,
     active: certificate.active,
@@ -115,6 +111,18 @@ async function settle(
   }
 }
 
+/** Counts an issued certificate towards Let's Encrypt's duplicate limit; the certificate serves even if this fails. */
+async function noteIssuance(domain: string, certificateId: number): Promise<void> {
+  try {
+    await recordIssuance(domain, certificateId, Date.now());
+  } catch (error) {
+    void pulumi.log.warn(
+      `lets-encrypt-cert: certificate ${certificateId} for ${domain} serves, but could not be counted towards Let's ` +
+        `Encrypt's duplicate limit in the server's Redis: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
 export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncryptCertOutputs> = {
   async check(_olds, news) {
     return checkCertInputs(news);
@@ -141,6 +149,16 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
     let certificate = adoptable;
     let verb = "adopted";
     if (certificate === undefined) {
+      if (inputs.mode === "letsencrypt") {
+        // Refused before asking: Let's Encrypt would refuse it anyway, after Forge had made a certificate to fail.
+        const refusal = duplicateLimitRefusal(
+          inputs.domain,
+          await recentIssuances(inputs.domain, Date.now()),
+          Date.now(),
+        );
+        if (refusal !== null) throw new UserError(refusal);
+      }
+      await waitForVerifiedDomain(client, where, record.status);
       const { object, lost } = await createOrFindAfterLostAnswer({
         what: `a certificate for \`${inputs.domain}\` on site ${inputs.siteId}`,
         mark: `the site's own domain record ${record.id} (\`${inputs.domain}\`)`,
@@ -158,6 +176,8 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
     }
     void pulumi.log.info(`lets-encrypt-cert: ${verb} certificate ${certificate.id} for ${inputs.domain}`);
     const outs = await settle(client, inputs, where, certificate);
+    // An adopted certificate was issued too, by a run that lost its state; one already counted is not counted again.
+    if (inputs.mode === "letsencrypt") await noteIssuance(inputs.domain, certificate.id);
     return { id: String(certificate.id), outs: outs satisfies LetsEncryptCertOutputs };
   },
 
@@ -169,7 +189,9 @@ export const provider: ProviderImplementation<LetsEncryptCertInputs, LetsEncrypt
     const client = forgeClientFromStackConfig();
     const where = locationOf(olds);
     const certificate = await fetchCertificate(client, where, parseCertificateId(id));
-    return { outs: (await settle(client, news, where, certificate)) satisfies LetsEncryptCertOutputs };
+    const outs = await settle(client, news, where, certificate);
+    if (news.mode === "letsencrypt") await noteIssuance(news.domain, certificate.id);
+    return { outs: outs satisfies LetsEncryptCertOutputs };
   },
 
   async read(id, props) {

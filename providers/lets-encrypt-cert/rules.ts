@@ -120,6 +120,27 @@ export function isAdoptable(certificate: Certificate, mode: CertificateMode): bo
   return certificate.active || certificate.status === "installing";
 }
 
+/** Let's Encrypt's duplicate-certificate limit: this many certificates for one set of names in any 7 days. */
+export const DUPLICATE_LIMIT = 5;
+export const DUPLICATE_WINDOW_MS = 7 * 24 * 60 * 60_000;
+
+/**
+ * Why a Let's Encrypt request for `domain` would be refused, given when it was issued before (epoch ms, oldest first),
+ * or null when it may go ahead.
+ */
+export function duplicateLimitRefusal(domain: string, issuedAt: readonly number[], now: number): string | null {
+  const recent = issuedAt.filter((at) => at > now - DUPLICATE_WINDOW_MS).sort((a, b) => a - b);
+  if (recent.length < DUPLICATE_LIMIT) return null;
+  const freeAt = new Date(recent[recent.length - DUPLICATE_LIMIT]! + DUPLICATE_WINDOW_MS).toISOString();
+  return (
+    `Let's Encrypt has issued ${recent.length} certificates for \`${domain}\` in the last 7 days, and it issues at ` +
+    `most ${DUPLICATE_LIMIT} for one name a week, so no certificate was requested (the next one can be issued after ` +
+    `${freeAt}). Copy a wildcard certificate instead: set the config key \`certificateMode\` to \`clone\` and ` +
+    "`wildcardCertificateId` to the id of a wildcard certificate on the server (`pulumi config set certificateMode " +
+    "clone`), or keep this preview instead of destroying and re-creating it."
+  );
+}
+
 export type CertProgress =
   | { kind: "ready" }
   | { kind: "failed"; status: string }

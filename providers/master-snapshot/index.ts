@@ -19,12 +19,8 @@ import {
   needsRefresh,
   stagingDatabaseFor,
 } from "./rules";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  mysqlAccessFromStackConfig,
-  pureCheckAndDiff,
-} from "../runtime";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, mysqlAccessFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 

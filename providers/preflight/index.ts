@@ -6,13 +6,11 @@
  * read keeps it, delete does nothing, and a no-change `up` leaves it `same` without a single call.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ProviderImplementation, type ResourceArgs, dynamicResourceClass, pureCheckAndDiff } from "../runtime";
+import { type ProviderImplementation, dynamicResourceClass, pureCheckAndDiff } from "../runtime";
 import { runPreflight } from "./checks";
 import { type PreflightInputs, type PreflightOutputs, checkPreflightInputs, diffPreflight } from "./rules";
 
 export type { PreflightInputs, PreflightOutputs } from "./rules";
-
-export type PreflightArgs = ResourceArgs<PreflightInputs>;
 
 async function checked(inputs: PreflightInputs): Promise<PreflightOutputs> {
   const findings = await runPreflight(inputs);

@@ -13,13 +13,8 @@ import { previewCommand } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import { type ProviderImplementation, dynamicResourceClass, pureCheckAndDiff, readStackConfig } from "../runtime";
 import { type RedisOnServer, describeClaim, findClaim, claimSlot, releaseSlot, withRedisOverSsh } from "../redis";
-import {
-  type RedisDbSlotInputs,
-  type RedisDbSlotOutputs,
-  checkRedisDbSlotInputs,
-  diffRedisDbSlot,
-  isSlotInside,
-} from "./rules";
+import type { RedisDbSlotInputs, RedisDbSlotOutputs } from "./rules";
+import { checkRedisDbSlotInputs, diffRedisDbSlot, isSlotInside } from "./rules";
 import { sshTargetFromStackConfig } from "../ssh";
 import { UserError } from "../common/user-error";
 

@@ -6,14 +6,8 @@ import { RUN_UP_AGAIN } from "../common/cli-hints";
 import * as pulumi from "@pulumi/pulumi";
 import { mergeDotenv, removeDotenvKeys } from "../common/dotenv";
 import { ForgeNotFoundError } from "../forge";
-import {
-  type ProviderImplementation,
-  dynamicResourceClass,
-  partialFailure,
-  forgeClientFromStackConfig,
-  pureCheckAndDiff,
-  type ResourceArgs,
-} from "../runtime";
+import type { ProviderImplementation } from "../runtime";
+import { dynamicResourceClass, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff } from "../runtime";
 import { type SiteRef, describeSite, parseSiteDotenv, readSiteDotenv, writeSiteDotenv } from "./forge";
 import {
   type SiteEnvironmentInputs,
@@ -30,8 +24,6 @@ import {
 import { UserError } from "../common/user-error";
 
 export type { SiteEnvironmentInputs, SiteEnvironmentOutputs } from "./rules";
-
-export type SiteEnvironmentArgs = ResourceArgs<SiteEnvironmentInputs>;
 
 function environmentId({ serverId, siteId }: SiteRef): string {
   return `servers/${serverId}/sites/${siteId}/environment`;

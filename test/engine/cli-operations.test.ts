@@ -6,13 +6,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import * as path from "node:path";
 import { run as runListCommand } from "../../cli/commands/list";
-import {
-  type OperationsContext,
-  PreviewOperationError,
-  createOperationsContext,
-  destroyPreview,
-  upPreview,
-} from "../../cli/operations";
+import * as operations from "../../cli/operations";
 import type { CliIo } from "../../cli/output";
 import { applyPreviewConfig, resolvePreviewConfig } from "../../cli/pulumi/preview-config";
 import { PulumiCli } from "../../cli/pulumi/runner";
@@ -32,8 +26,8 @@ describe("the operations CLI on real preview stacks", () => {
   let embedded: EmbeddedDefault;
   let baseEnv: Record<string, string>;
   let sharedEnv: Record<string, string>;
-  let shared: OperationsContext;
-  let ownConfig: OperationsContext;
+  let shared: operations.OperationsContext;
+  let ownConfig: operations.OperationsContext;
   let pulumi: PulumiCli;
   const progress: string[] = [];
   const failedProgress: string[] = [];
@@ -45,8 +39,12 @@ describe("the operations CLI on real preview stacks", () => {
     cli = await startCliProject("cli-engine");
     ({ project, embedded, baseEnv, env: sharedEnv } = cli);
     secrets.push(...cli.secrets);
-    shared = await createOperationsContext({ cwd: project, env: sharedEnv, onProgress: (line) => progress.push(line) });
-    ownConfig = await createOperationsContext({
+    shared = await operations.createOperationsContext({
+      cwd: project,
+      env: sharedEnv,
+      onProgress: (line) => progress.push(line),
+    });
+    ownConfig = await operations.createOperationsContext({
       cwd: project,
       env: baseEnv,
       onProgress: (line) => failedProgress.push(line),
@@ -58,7 +56,7 @@ describe("the operations CLI on real preview stacks", () => {
     const config = toConfigJson("forge-previews", { ...embedded.stackConfig, forgeServerId: { value: "99" } });
     const set = await pulumi.run(["config", "set-all", "--stack", "pr-32", "--json", config]);
     if (set.exitCode !== 0) throw new Error(`config set-all of pr-32 failed: ${set.stderr.slice(-1000)}`);
-    failedUp = upPreview({ app: null, pr: 32, branch: "feature/broken", sha: SHA_BROKEN }, ownConfig).then(
+    failedUp = operations.upPreview({ app: null, pr: 32, branch: "feature/broken", sha: SHA_BROKEN }, ownConfig).then(
       () => null,
       (error: unknown) => error,
     );
@@ -77,7 +75,10 @@ describe("the operations CLI on real preview stacks", () => {
 
   it("brings a new preview up from the shared configuration, one progress line per step, secrets kept out", async () => {
     progress.length = 0;
-    const result = await upPreview({ app: null, pr: 31, branch: "feature/cli", sha: SHA_GOOD, redeploy: true }, shared);
+    const result = await operations.upPreview(
+      { app: null, pr: 31, branch: "feature/cli", sha: SHA_GOOD, redeploy: true },
+      shared,
+    );
 
     expect(result.stack).toBe("pr-31");
     expect(result.outputs).toMatchObject({
@@ -128,7 +129,7 @@ describe("the operations CLI on real preview stacks", () => {
       (r) => r.method === "POST" && r.path.endsWith("/deployments"),
     ).length;
 
-    const result = await upPreview({ app: null, pr: 31, branch: "feature/cli", sha: SHA_GOOD }, shared);
+    const result = await operations.upPreview({ app: null, pr: 31, branch: "feature/cli", sha: SHA_GOOD }, shared);
 
     expect(Object.keys(result.changes)).toEqual(["same"]);
     expect(
@@ -140,8 +141,8 @@ describe("the operations CLI on real preview stacks", () => {
     await pulumi.runChecked(["stack", "init", "scratch"], "");
     const failure = await failedUp;
 
-    expect(failure).toBeInstanceOf(PreviewOperationError);
-    const error = failure as PreviewOperationError;
+    expect(failure).toBeInstanceOf(operations.PreviewOperationError);
+    const error = failure as operations.PreviewOperationError;
     expect(error.stackName).toBe("pr-32");
     expect(error.failedSteps).toContainEqual({ op: "create", type: "forge:Preflight", name: "pr-32-preflight" });
     expect(error.errors.join("\n")).toMatch(/server 99/);
@@ -221,7 +222,7 @@ describe("the operations CLI on real preview stacks", () => {
 
   it("destroys a preview and removes its stack; destroying it again is a success that does nothing", async () => {
     progress.length = 0;
-    const first = await destroyPreview({ app: null, pr: 31 }, shared);
+    const first = await operations.destroyPreview({ app: null, pr: 31 }, shared);
 
     expect(first).toMatchObject({ stack: "pr-31", existed: true });
     expect(first.changes.delete).toBeGreaterThanOrEqual(9);
@@ -231,7 +232,7 @@ describe("the operations CLI on real preview stacks", () => {
     expect(embedded.simulator.state().sites.map((s) => s.name)).not.toContain("pr-31.sandbox.test");
 
     progress.length = 0;
-    const second = await destroyPreview({ app: null, pr: 31 }, shared);
+    const second = await operations.destroyPreview({ app: null, pr: 31 }, shared);
     expect(second).toEqual({
       stack: "pr-31",
       existed: false,

@@ -3,21 +3,11 @@ import { chmod, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SECRET_ENV } from "../../cli/cli-config";
+import { PROJECT_ENTRIES } from "../../providers/common/project";
 import { type EmbeddedDefault, startEmbeddedDefault } from "../../tools/sandbox/embedded-default";
 import type { SimulatorOptions } from "../../tools/simulator";
 import { testServices } from "../support/services";
 import { pulumiBinDir, repoRoot } from "./pulumi-engine";
-
-/** What the operations CLI needs of the repository to run the program: the project, its sources and node_modules. */
-const PROJECT_ENTRIES = [
-  "Pulumi.yaml",
-  "index.ts",
-  "package.json",
-  "tsconfig.json",
-  "providers",
-  "stacks",
-  "node_modules",
-];
 
 /** A project directory and an embedded default (simulator and local services) for the operations CLI to work on. */
 export interface CliProject {

@@ -2,19 +2,14 @@
 // it) on a real preview stack: a site deleted by hand on Forge is recreated with everything that hangs off it by the
 // next `up`, a no-change `up` still writes nothing, `refresh` is a command of its own, and `maxEnvironments` is
 // enforced by `up` itself before anything is created (issue #13).
-import { readFile } from "node:fs/promises";
-import * as path from "node:path";
 import { CapacityExceededError } from "../../cli/capacity";
 import { type OperationsContext, createOperationsContext, destroyPreview, upPreview } from "../../cli/operations";
 import { PulumiCli } from "../../cli/pulumi/runner";
-import { parseDotenv } from "../../providers/common/dotenv";
-import { MANAGED_ENV_KEYS } from "../../stacks/config-rules";
-import { buildPreviewNames } from "../../stacks/naming";
-import { type EmbeddedDefault, SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
+import { type EmbeddedDefault, SANDBOX_APP } from "../../tools/sandbox/embedded-default";
 import type { RecordedRequest } from "../../tools/simulator";
 import { type CliProject, runBin, startCliProject } from "./cli-project";
 import { parseStackExport } from "./engine-json";
-import { SLOT_CLAIMS_KEY, forgeWrites, stackObjects, stateMismatches } from "./preview-workspace";
+import * as previews from "./preview-workspace";
 import { createClient } from "redis";
 import { createConnection } from "mysql2/promise";
 
@@ -23,8 +18,8 @@ jest.setTimeout(600_000);
 
 const SHA = "4141414141414141414141414141414141414141";
 const BRANCH = "feature/drift";
-const names = buildPreviewNames({ app: SANDBOX_APP, pr: 41, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
-const refusedNames = buildPreviewNames({ app: SANDBOX_APP, pr: 42, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+const names = previews.sandboxPreviewNames(41);
+const refusedNames = previews.sandboxPreviewNames(42);
 
 /** Requests to Forge's API, leaving out the health checks the deployment sends to the site itself. */
 const forgeRequests = (requests: readonly RecordedRequest[]): RecordedRequest[] =>
@@ -69,7 +64,7 @@ describe("drift and capacity through forge-previews up", () => {
     const client = createClient({ socket: { host, port }, password });
     await client.connect();
     try {
-      return await client.hGetAll(SLOT_CLAIMS_KEY);
+      return await client.hGetAll(previews.SLOT_CLAIMS_KEY);
     } finally {
       await client.quit();
     }
@@ -133,7 +128,7 @@ describe("drift and capacity through forge-previews up", () => {
 
   it("recreates a site deleted by hand, with its certificate, basic auth, .env, deployment and worker, on the next up of the same commit", async () => {
     const deleted = currentSite();
-    const workerBefore = stackObjects(sim().state(), names, siteIds).backgroundProcesses;
+    const workerBefore = previews.stackObjects(sim().state(), names, siteIds).backgroundProcesses;
     expect(workerBefore).toEqual([expect.objectContaining({ status: "running", siteId: deleted.id })]);
     const token = embedded.stackConfig.forgeToken?.value ?? "";
     const response = await fetch(
@@ -164,7 +159,7 @@ describe("drift and capacity through forge-previews up", () => {
     expect(site).toMatchObject({ status: "installed", repository: { branch: BRANCH } });
     expect(result.outputs.siteId).toBe(site.id);
     const exported = await exportStack();
-    expect(stateMismatches(exported, sim().state())).toEqual([]);
+    expect(previews.stateMismatches(exported, sim().state())).toEqual([]);
     // Every site-bound resource in the state points at the new site, none at the deleted one.
     expect(exported.find((r) => r.type === "pulumi-nodejs:dynamic/forge:Site")?.id).toBe(String(site.id));
     const siteBound = exported.filter(
@@ -183,31 +178,19 @@ describe("drift and capacity through forge-previews up", () => {
         siteId: site.id,
       });
 
-    const onNewSite = stackObjects(sim().state(), names, new Set([site.id]));
+    const onNewSite = previews.stackObjects(sim().state(), names, new Set([site.id]));
     expect(onNewSite.certificates).toEqual([expect.objectContaining({ status: "installed" })]);
     expect(onNewSite.securityRules).toEqual([expect.objectContaining({ status: "installed" })]);
     expect(onNewSite.deployments).toEqual([expect.objectContaining({ status: "finished", branch: BRANCH })]);
     // The worker is server-level on Forge, so it outlived its site: it was replaced, and only the new one is left.
-    expect(stackObjects(sim().state(), names, siteIds).backgroundProcesses).toEqual([
+    expect(previews.stackObjects(sim().state(), names, siteIds).backgroundProcesses).toEqual([
       expect.objectContaining({ status: "running", siteId: site.id }),
     ]);
     expect(onNewSite.backgroundProcesses[0]?.id).not.toBe(workerBefore[0]?.id);
 
     // The new site's .env carries the preview's own database, user, password and Redis database.
     const outputs = await secretOutputs();
-    const dotenv = parseDotenv(await readFile(path.join(site.sandboxPath ?? "", ".env"), "utf8"));
-    expect([...dotenv.keys()]).toEqual(expect.arrayContaining([...MANAGED_ENV_KEYS]));
-    expect(
-      Object.fromEntries(
-        ["APP_URL", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_DB"].map((k) => [k, dotenv.get(k)]),
-      ),
-    ).toEqual({
-      APP_URL: outputs.url,
-      DB_DATABASE: names.database,
-      DB_USERNAME: names.databaseUser,
-      DB_PASSWORD: outputs.databasePassword,
-      REDIS_DB: String(outputs.redisDb),
-    });
+    await previews.expectPreviewEnvFile(site.sandboxPath ?? "", outputs, names);
     // The preview answers behind its basic auth.
     const visit = (auth?: string) =>
       fetch(`http://127.0.0.1:${sim().port}/__sites/${names.domain}/up`, {
@@ -223,14 +206,14 @@ describe("drift and capacity through forge-previews up", () => {
     const refreshingUp = sim().requests.slice(before);
 
     expect(Object.keys(result.changes)).toEqual(["same"]);
-    expect(forgeWrites(forgeRequests(refreshingUp))).toEqual([]);
+    expect(previews.forgeWrites(forgeRequests(refreshingUp))).toEqual([]);
 
     // The same update without the refresh, straight through the engine, for comparison.
     const plainStart = sim().requests.length;
     const plain = await pulumi.run(["up", "--stack", names.stack, "--yes", "--skip-preview", "--json"]);
     expect(plain.exitCode).toBe(0);
     const plainUp = sim().requests.slice(plainStart);
-    expect(forgeWrites(forgeRequests(plainUp))).toEqual([]);
+    expect(previews.forgeWrites(forgeRequests(plainUp))).toEqual([]);
 
     // Measured: an up without refresh reads nothing from Forge (diff is pure), and the refresh reads each Forge
     // object once: 9 GETs (site, .env, basic-auth rule, certificate, the deployment's site and the deployment, worker,
@@ -258,7 +241,7 @@ describe("drift and capacity through forge-previews up", () => {
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toMatch(/^Preview pr-41 refreshed \(\d+ same\)\.$/);
     const requests = forgeRequests(sim().requests.slice(before));
-    expect(forgeWrites(requests)).toEqual([]);
+    expect(previews.forgeWrites(requests)).toEqual([]);
     // The same 9 reads as the refresh inside `up`.
     expect(forgeReads(requests)).toHaveLength(9);
   });
@@ -268,15 +251,7 @@ describe("drift and capacity through forge-previews up", () => {
 
     expect(result.existed).toBe(true);
     expect(await stackNames()).toEqual([]);
-    expect(stackObjects(sim().state(), names, siteIds)).toEqual({
-      sites: [],
-      databases: [],
-      databaseUsers: [],
-      backgroundProcesses: [],
-      securityRules: [],
-      certificates: [],
-      deployments: [],
-    });
+    expect(previews.stackObjects(sim().state(), names, siteIds)).toEqual(previews.NO_FORGE_OBJECTS);
     expect(await mariaDbSchemas()).toEqual([]);
     expect(Object.values(await redisClaims()).filter((claim) => claim.includes(`"stack":"${names.stack}"`))).toEqual(
       [],

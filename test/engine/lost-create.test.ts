@@ -3,15 +3,9 @@
 // site by its tag afterwards. Either way nothing of the preview is left on the simulator, in MariaDB or in Redis.
 import type { Connection } from "mysql2/promise";
 import { createClient } from "redis";
-import {
-  type OperationsContext,
-  PreviewOperationError,
-  createOperationsContext,
-  destroyPreview,
-  upPreview,
-} from "../../cli/operations";
+import * as operations from "../../cli/operations";
 import type { EmbeddedDefault } from "../../tools/sandbox/embedded-default";
-import { testServices } from "../support/services";
+import { connectOverTcp, testServices } from "../support/services";
 import { type CliProject, startCliProject } from "./cli-project";
 
 jest.setTimeout(600_000);
@@ -24,22 +18,19 @@ const CLIENT_TIMEOUT_MS = "3000";
 describe("a site created while the client timed out, through up and destroy", () => {
   let cli: CliProject;
   let embedded: EmbeddedDefault;
-  let ctx: OperationsContext;
+  let ctx: operations.OperationsContext;
   let root: Connection;
   const progress: string[] = [];
 
   beforeAll(async () => {
     cli = await startCliProject("lost-create", { extraEnv: { FORGE_TIMEOUT_MS: CLIENT_TIMEOUT_MS } });
     embedded = cli.embedded;
-    ctx = await createOperationsContext({ cwd: cli.project, env: cli.env, onProgress: (line) => progress.push(line) });
-    const { mariadb } = testServices();
-    const mysql = await import("mysql2/promise");
-    root = await mysql.createConnection({
-      host: mariadb.host,
-      port: mariadb.port,
-      user: mariadb.user,
-      password: mariadb.password,
+    ctx = await operations.createOperationsContext({
+      cwd: cli.project,
+      env: cli.env,
+      onProgress: (line) => progress.push(line),
     });
+    root = await connectOverTcp();
   });
 
   afterAll(async () => {
@@ -79,7 +70,7 @@ describe("a site created while the client timed out, through up and destroy", ()
   it("keeps the site in the state when `up` finds it by its tag, so `destroy` leaves nothing", async () => {
     embedded.simulator.inject({ method: "POST", path: SITES_ROUTE, lostAnswer: "timeout" });
 
-    const up = await upPreview({ app: null, pr: 51, branch: "feature/lost", sha: SHA }, ctx);
+    const up = await operations.upPreview({ app: null, pr: 51, branch: "feature/lost", sha: SHA }, ctx);
 
     const sites = embedded.simulator.state().sites.filter((site) => site.name === "pr-51.sandbox.test");
     expect(sites.map((site) => site.id)).toStrictEqual([up.outputs.siteId]);
@@ -89,7 +80,7 @@ describe("a site created while the client timed out, through up and destroy", ()
         .map((r) => r.lostAnswer),
     ).toContain("timeout");
 
-    const destroyed = await destroyPreview({ app: null, pr: 51 }, ctx);
+    const destroyed = await operations.destroyPreview({ app: null, pr: 51 }, ctx);
 
     expect(destroyed.existed).toBe(true);
     expect(await remainsOf(51)).toStrictEqual(NOTHING);
@@ -113,20 +104,20 @@ describe("a site created while the client timed out, through up and destroy", ()
       sim.inject({ method: "GET", path: SITES_ROUTE, status: 403 });
     })();
 
-    const failure = await upPreview({ app: null, pr: 52, branch: "feature/lost", sha: SHA }, ctx).then(
+    const failure = await operations.upPreview({ app: null, pr: 52, branch: "feature/lost", sha: SHA }, ctx).then(
       () => null,
       (error: unknown) => error,
     );
     await refuseLookup;
 
-    expect(failure).toBeInstanceOf(PreviewOperationError);
-    expect((failure as PreviewOperationError).errors.join("\n")).toMatch(
+    expect(failure).toBeInstanceOf(operations.PreviewOperationError);
+    expect((failure as operations.PreviewOperationError).errors.join("\n")).toMatch(
       /timed out after 3000 ms\. Forge may have created site `pr-52\.sandbox\.test`/,
     );
     expect(sim.state().sites.filter((site) => site.name === "pr-52.sandbox.test")).toHaveLength(1);
 
     progress.length = 0;
-    const destroyed = await destroyPreview({ app: null, pr: 52 }, ctx);
+    const destroyed = await operations.destroyPreview({ app: null, pr: 52 }, ctx);
 
     expect(destroyed.existed).toBe(true);
     expect(progress).toContainEqual(

@@ -1,32 +1,20 @@
 // Problems that can be found without creating anything fail a preview's first `up` before its first Forge write,
 // under the real engine (issue #13): a wrong SSH host key, a master database that does not exist, and a NUL in an
 // app's env override. Each leaves nothing on the simulator, in MariaDB or in Redis, and `destroy` then succeeds.
-import { SANDBOX_APP, SANDBOX_DOMAIN, type StackConfigValue } from "../../tools/sandbox/embedded-default";
-import { buildPreviewNames, type PreviewNames } from "../../stacks/naming";
+import { SANDBOX_APP, type StackConfigValue } from "../../tools/sandbox/embedded-default";
+import type { PreviewNames } from "../../stacks/naming";
 import {
   ENGINE_TEST_SLOTS,
-  type PreviewEngine,
+  expectNothingLeft,
   forgeWrites,
-  mariaDbHas,
-  stackObjects,
-  startPreviewEngine,
+  sandboxPreviewNames,
+  usePreviewEngine,
 } from "./preview-workspace";
 
 jest.setTimeout(240_000);
 
-let engine: PreviewEngine;
-
-beforeAll(async () => {
-  engine = await startPreviewEngine();
-});
-
-afterAll(async () => {
-  await engine?.dispose();
-});
-
-function namesOf(pr: number): PreviewNames {
-  return buildPreviewNames({ app: SANDBOX_APP, pr, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
-}
+const engine = usePreviewEngine();
+const namesOf = sandboxPreviewNames;
 
 /** The sandbox app's config with `change` applied to it. */
 function appsWith(change: Record<string, unknown>): StackConfigValue {
@@ -37,17 +25,7 @@ function appsWith(change: Record<string, unknown>): StackConfigValue {
 
 /** Nothing of the stack on Forge, in MariaDB or in Redis. */
 async function expectNothingOf(names: PreviewNames): Promise<void> {
-  expect(stackObjects(engine.sim.state(), names, new Set())).toEqual({
-    sites: [],
-    databases: [],
-    databaseUsers: [],
-    backgroundProcesses: [],
-    securityRules: [],
-    certificates: [],
-    deployments: [],
-  });
-  expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
-  expect(await engine.redisClaimsOf(names.stack)).toEqual({});
+  await expectNothingLeft(engine, names);
 }
 
 /** `up` fails with `message`, sends Forge no write, and leaves nothing; `destroy` then succeeds and leaves nothing. */

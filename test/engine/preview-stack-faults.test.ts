@@ -2,20 +2,10 @@
 // ends `failed`, a deployment that fails, and bursts of 429s. Each must leave the state agreeing with Forge (a failed
 // object stays in the state with its id), the next `up` must finish the environment once the fault is gone, and
 // `destroy` must still remove everything.
-import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
 import { DEFAULT_RETRY_OPTIONS } from "../../providers/forge";
-import { buildPreviewNames, type PreviewNames } from "../../stacks/naming";
+import type { PreviewNames } from "../../stacks/naming";
 import type { StateResource } from "./engine-json";
-import {
-  ENGINE_TEST_SLOTS,
-  type PreviewEngine,
-  mariaDbHas,
-  opsByType,
-  resourceOf,
-  stackObjects,
-  startPreviewEngine,
-  stateMismatches,
-} from "./preview-workspace";
+import * as previews from "./preview-workspace";
 
 jest.setTimeout(240_000);
 
@@ -23,24 +13,19 @@ const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const WORKERS_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
 const TYPE = (kind: string): string => `pulumi-nodejs:dynamic/forge:${kind}`;
 
-let engine: PreviewEngine;
+const engine = previews.usePreviewEngine();
 
-beforeAll(async () => {
-  engine = await startPreviewEngine();
-});
-
-afterAll(async () => {
-  await engine?.dispose();
-});
-
-function namesOf(pr: number): PreviewNames {
-  return buildPreviewNames({ app: SANDBOX_APP, pr, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+/** A pr-`pr` stack for the enclosing block, created before its tests, and the set of the site ids it will have had. */
+function usePreviewStack(pr: number): { names: PreviewNames; siteIds: Set<number> } {
+  const names = previews.sandboxPreviewNames(pr);
+  beforeAll(() => engine.initStack(names.stack, previews.ENGINE_TEST_SLOTS));
+  return { names, siteIds: new Set<number>() };
 }
 
 /** The stack's objects on Forge, with the site ids it has had collected along the way. */
-function objectsOf(names: PreviewNames, siteIds: Set<number>): ReturnType<typeof stackObjects> {
+function objectsOf(names: PreviewNames, siteIds: Set<number>): ReturnType<typeof previews.stackObjects> {
   for (const site of engine.sim.state().sites.filter((s) => s.name === names.domain)) siteIds.add(site.id);
-  return stackObjects(engine.sim.state(), names, siteIds);
+  return previews.stackObjects(engine.sim.state(), names, siteIds);
 }
 
 /** `destroy`, then nothing of the stack is left on Forge, in MariaDB or in Redis, and the state is empty. */
@@ -49,17 +34,7 @@ async function expectDestroyRemovesEverything(names: PreviewNames, siteIds: Set<
   await engine.workspace.destroy(names.stack);
 
   expect(await engine.workspace.stackExport(names.stack)).toEqual([]);
-  expect(objectsOf(names, siteIds)).toEqual({
-    sites: [],
-    databases: [],
-    databaseUsers: [],
-    backgroundProcesses: [],
-    securityRules: [],
-    certificates: [],
-    deployments: [],
-  });
-  expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
-  expect(await engine.redisClaimsOf(names.stack)).toEqual({});
+  await previews.expectNothingLeft(engine, names, siteIds);
   await engine.workspace.stackRemove(names.stack);
 }
 
@@ -73,13 +48,8 @@ function expectNoCredentials(output: string): void {
 }
 
 describe("a Let's Encrypt certificate that ends `failed`", () => {
-  const names = namesOf(201);
-  const siteIds = new Set<number>();
+  const { names, siteIds } = usePreviewStack(201);
   let failedCertificateId: number;
-
-  beforeAll(async () => {
-    await engine.initStack(names.stack, ENGINE_TEST_SLOTS);
-  });
 
   it("fails `up` naming the certificate, and keeps it in the state with its id while nothing that needs it is created", async () => {
     engine.sim.inject({
@@ -93,13 +63,13 @@ describe("a Let's Encrypt certificate that ends `failed`", () => {
     expect(failure.errors).toMatch(/Certificate \d+ for `pr-201\.sandbox\.test` ended with status `failed`/);
     expectNoCredentials(failure.run.stdout + failure.run.stderr);
     const exported = await engine.workspace.stackExport(names.stack);
-    const certificate = resourceOf(exported, "LetsEncryptCert");
+    const certificate = previews.resourceOf(exported, "LetsEncryptCert");
     failedCertificateId = Number(certificate.id);
     expect(objectsOf(names, siteIds).certificates).toEqual([
       expect.objectContaining({ id: failedCertificateId, status: "failed" }),
     ]);
     expect(certificate.outputs.status).toBe("failed");
-    expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
+    expect(previews.stateMismatches(exported, engine.sim.state())).toEqual([]);
     // The deployment waits for the certificate, and the worker for the deployment.
     expect(exported.map((r) => r.type)).not.toContain(TYPE("Deployment"));
     expect(exported.map((r) => r.type)).not.toContain(TYPE("Worker"));
@@ -109,7 +79,7 @@ describe("a Let's Encrypt certificate that ends `failed`", () => {
   it("replaces the failed certificate and finishes the environment on the next `up`", async () => {
     const report = await engine.workspace.up(names.stack);
 
-    const ops = opsByType(report);
+    const ops = previews.opsByType(report);
     expect(ops[TYPE("LetsEncryptCert")]).toContain("replace");
     expect(ops[TYPE("Deployment")]).toEqual(["create"]);
     expect(ops[TYPE("Worker")]).toEqual(["create"]);
@@ -120,7 +90,7 @@ describe("a Let's Encrypt certificate that ends `failed`", () => {
     expect(objects.certificates[0]?.id).not.toBe(failedCertificateId);
     expect(objects.deployments).toEqual([expect.objectContaining({ status: "finished" })]);
     expect(objects.backgroundProcesses).toEqual([expect.objectContaining({ status: "running" })]);
-    expect(stateMismatches(await engine.workspace.stackExport(names.stack), engine.sim.state())).toEqual([]);
+    expect(previews.stateMismatches(await engine.workspace.stackExport(names.stack), engine.sim.state())).toEqual([]);
   });
 
   it("removes everything on `destroy`", async () => {
@@ -129,13 +99,8 @@ describe("a Let's Encrypt certificate that ends `failed`", () => {
 });
 
 describe("a deployment that fails", () => {
-  const names = namesOf(202);
-  const siteIds = new Set<number>();
+  const { names, siteIds } = usePreviewStack(202);
   let failedDeploymentId: number;
-
-  beforeAll(async () => {
-    await engine.initStack(names.stack, ENGINE_TEST_SLOTS);
-  });
 
   it("fails `up` with the end of the deployment log, and keeps the deployment in the state with its id", async () => {
     engine.sim.inject({ method: "POST", path: `${SITE_ROUTE}/deployments`, asyncOutcome: "failed" });
@@ -148,13 +113,13 @@ describe("a deployment that fails", () => {
     );
     expectNoCredentials(failure.run.stdout + failure.run.stderr);
     const exported = await engine.workspace.stackExport(names.stack);
-    const deployment = resourceOf(exported, "Deployment");
+    const deployment = previews.resourceOf(exported, "Deployment");
     expect(deployment.outputs.status).toBe("failed");
     failedDeploymentId = Number(deployment.outputs.deploymentId);
     expect(objectsOf(names, siteIds).deployments).toEqual([
       expect.objectContaining({ id: failedDeploymentId, status: "failed" }),
     ]);
-    expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
+    expect(previews.stateMismatches(exported, engine.sim.state())).toEqual([]);
     expect(exported.map((r) => r.type)).not.toContain(TYPE("Worker"));
     expect(objectsOf(names, siteIds).backgroundProcesses).toEqual([]);
   });
@@ -162,18 +127,18 @@ describe("a deployment that fails", () => {
   it("deploys again and starts the worker on the next `up`, though no input changed", async () => {
     const report = await engine.workspace.up(names.stack);
 
-    const ops = opsByType(report);
+    const ops = previews.opsByType(report);
     expect(ops[TYPE("Deployment")]).toEqual(["update"]);
     expect(ops[TYPE("Worker")]).toEqual(["create"]);
     const exported = await engine.workspace.stackExport(names.stack);
     const objects = objectsOf(names, siteIds);
     expect(objects.deployments.map((d) => d.status)).toEqual(["failed", "finished"]);
-    expect(resourceOf(exported, "Deployment").outputs).toMatchObject({
+    expect(previews.resourceOf(exported, "Deployment").outputs).toMatchObject({
       status: "finished",
       deploymentId: objects.deployments[1]?.id,
     });
     expect(objects.backgroundProcesses).toEqual([expect.objectContaining({ status: "running" })]);
-    expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
+    expect(previews.stateMismatches(exported, engine.sim.state())).toEqual([]);
   });
 
   it("removes everything on `destroy`", async () => {
@@ -182,12 +147,7 @@ describe("a deployment that fails", () => {
 });
 
 describe("bursts of 429 Too Many Requests", () => {
-  const names = namesOf(203);
-  const siteIds = new Set<number>();
-
-  beforeAll(async () => {
-    await engine.initStack(names.stack, ENGINE_TEST_SLOTS);
-  });
+  const { names, siteIds } = usePreviewStack(203);
 
   it("rides out a short burst, and fails `up` cleanly when every attempt of the worker's create is refused", async () => {
     const before = engine.sim.requests.length;
@@ -218,7 +178,7 @@ describe("bursts of 429 Too Many Requests", () => {
     expect(objects.backgroundProcesses).toEqual([]);
     const exported: StateResource[] = await engine.workspace.stackExport(names.stack);
     expect(exported.map((r) => r.type)).not.toContain(TYPE("Worker"));
-    expect(stateMismatches(exported, engine.sim.state())).toEqual([]);
+    expect(previews.stateMismatches(exported, engine.sim.state())).toEqual([]);
   });
 
   it("creates only the worker on the next `up`", async () => {
@@ -227,7 +187,7 @@ describe("bursts of 429 Too Many Requests", () => {
     const changed = report.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.type}`);
     expect(changed).toEqual([`create ${TYPE("Worker")}`]);
     expect(objectsOf(names, siteIds).backgroundProcesses).toEqual([expect.objectContaining({ status: "running" })]);
-    expect(stateMismatches(await engine.workspace.stackExport(names.stack), engine.sim.state())).toEqual([]);
+    expect(previews.stateMismatches(await engine.workspace.stackExport(names.stack), engine.sim.state())).toEqual([]);
   });
 
   it("removes everything on `destroy`", async () => {

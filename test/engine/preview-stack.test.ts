@@ -5,10 +5,9 @@
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 
-import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
+import { SANDBOX_APP } from "../../tools/sandbox/embedded-default";
 import { parseDotenv } from "../../providers/common/dotenv";
 import { MANAGED_ENV_KEYS } from "../../stacks/config-rules";
-import { buildPreviewNames } from "../../stacks/naming";
 import type { StateResource } from "./engine-json";
 import {
   ENGINE_TEST_SLOTS,
@@ -22,13 +21,16 @@ import {
   startPreviewEngine,
   stateMismatches,
   waitUntilSiteGone,
+  expectNothingLeft,
+  expectPreviewEnvFile,
+  sandboxPreviewNames,
 } from "./preview-workspace";
 
 // Each engine command starts the CLI, the language host and the provider host; a whole `up` takes tens of seconds.
 jest.setTimeout(240_000);
 
 const STACK = "pr-123";
-const names = buildPreviewNames({ app: SANDBOX_APP, pr: 123, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+const names = sandboxPreviewNames(123);
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 
 describe("a pr-* stack of the real project under the real engine", () => {
@@ -112,19 +114,7 @@ describe("a pr-* stack of the real project under the real engine", () => {
     expect(await mariaDbHas(engine, names)).toEqual({ schema: true, user: true, grantedOnSchema: true });
 
     const outputs = await showSecrets();
-    const env = parseDotenv(await readFile(path.join(site.sandboxPath ?? "", ".env"), "utf8"));
-    expect([...env.keys()]).toEqual(expect.arrayContaining([...MANAGED_ENV_KEYS]));
-    expect(
-      Object.fromEntries(
-        ["APP_URL", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_DB"].map((k) => [k, env.get(k)]),
-      ),
-    ).toEqual({
-      APP_URL: outputs.url,
-      DB_DATABASE: names.database,
-      DB_USERNAME: names.databaseUser,
-      DB_PASSWORD: outputs.databasePassword,
-      REDIS_DB: String(outputs.redisDb),
-    });
+    await expectPreviewEnvFile(site.sandboxPath ?? "", outputs, names);
 
     expect(await engine.redisClaimsOf(STACK)).toEqual({
       [String(outputs.redisDb)]: expect.objectContaining({ stack: STACK, app: SANDBOX_APP, pr: 123 }),
@@ -221,18 +211,7 @@ describe("a pr-* stack of the real project under the real engine", () => {
 
     expect(report.changes).toEqual({ delete: managedResources(exported).length });
     expect(await engine.workspace.stackExport(STACK)).toEqual([]);
-    const objects = stackObjects(engine.sim.state(), names, siteIds);
-    expect(objects).toEqual({
-      sites: [],
-      databases: [],
-      databaseUsers: [],
-      backgroundProcesses: [],
-      securityRules: [],
-      certificates: [],
-      deployments: [],
-    });
-    expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
-    expect(await engine.redisClaimsOf(STACK)).toEqual({});
+    await expectNothingLeft(engine, names, siteIds);
   });
 
   it("no longer lists the stack in `stack ls` after `stack rm`", async () => {

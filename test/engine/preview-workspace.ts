@@ -9,19 +9,22 @@ import { createClient } from "redis";
 
 import {
   type EmbeddedDefault,
+  SANDBOX_APP,
+  SANDBOX_DOMAIN,
   type StackConfigValue,
   startEmbeddedDefault,
   toConfigJson,
 } from "../../tools/sandbox/embedded-default";
 import type { RecordedRequest, Simulator, SimulatorOptions, SimulatorState } from "../../tools/simulator";
-import { PROJECT_NAME as PROJECT } from "../../providers/common/project";
-import type { PreviewNames } from "../../stacks/naming";
+import { PROGRAM_ENTRIES, PROJECT_NAME as PROJECT } from "../../providers/common/project";
+import { parseDotenv } from "../../providers/common/dotenv";
+import { MANAGED_ENV_KEYS } from "../../stacks/config-rules";
+import { buildPreviewNames, type PreviewNames } from "../../stacks/naming";
 import { type TestServices, testServices } from "../support/services";
 import { type OperationReport, type StateResource, parseEngineEvents } from "./engine-json";
 import { type PulumiRun, PulumiWorkspace, repoRoot } from "./pulumi-engine";
 
 /** What the program and the provider host load from the project directory; node_modules is linked by the workspace. */
-const PROJECT_ENTRIES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "providers", "stacks"];
 
 /** The Redis hash (in database 0) where RedisDbSlot records which stack holds which database. */
 export const SLOT_CLAIMS_KEY = "forge-previews:slots";
@@ -45,7 +48,7 @@ const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 export async function linkPreviewProject(options: { typeCheck?: boolean } = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "preview-project-"));
-  for (const entry of PROJECT_ENTRIES) {
+  for (const entry of PROGRAM_ENTRIES) {
     if (entry === "tsconfig.json" && options.typeCheck === false) {
       const tsconfig = JSON.parse(await readFile(path.join(repoRoot, entry), "utf8")) as {
         compilerOptions?: Record<string, unknown>;
@@ -193,6 +196,32 @@ export async function startPreviewEngine(
   }
 }
 
+/**
+ * Gives the enclosing block (or file) a preview engine, started before its tests and disposed of after them. The
+ * returned engine forwards to the one started; use it inside tests and hooks.
+ */
+export function usePreviewEngine(options: Parameters<typeof startPreviewEngine>[0] = {}): PreviewEngine {
+  let current: PreviewEngine | undefined;
+  beforeAll(async () => {
+    current = await startPreviewEngine(options);
+  });
+  afterAll(async () => {
+    await current?.dispose();
+  });
+  return new Proxy({} as PreviewEngine, {
+    get(_target, key) {
+      if (current === undefined) throw new Error("the preview engine is not started yet: use it inside a test or hook");
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  });
+}
+
+/** The names of preview `pr` of the sandbox's default app. */
+export function sandboxPreviewNames(pr: number): PreviewNames {
+  return buildPreviewNames({ app: SANDBOX_APP, pr, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+}
+
 /** Forge API writes among `requests` (the simulator's log, or a slice of it), as `METHOD path`. */
 export function forgeWrites(requests: readonly RecordedRequest[]): string[] {
   return requests.filter((r) => WRITE_METHODS.has(r.method)).map((r) => `${r.method} ${r.path}`);
@@ -263,6 +292,63 @@ export function stackObjects(state: SimulatorState, names: PreviewNames, siteIds
     certificates: onSites(state.certificates),
     deployments: onSites(state.deployments),
   };
+}
+
+/** `stackObjects` of the engine's simulator, after adding the ids of the sites named like the preview to `siteIds`. */
+export function objectsOfStack(
+  engine: PreviewEngine,
+  names: PreviewNames,
+  siteIds: Set<number>,
+): ReturnType<typeof stackObjects> {
+  const state = engine.sim.state();
+  for (const site of state.sites.filter((s) => s.name === names.domain)) siteIds.add(site.id);
+  return stackObjects(state, names, siteIds);
+}
+
+/** What {@link stackObjects} finds of a preview that left nothing on Forge. */
+export const NO_FORGE_OBJECTS: Readonly<ReturnType<typeof stackObjects>> = {
+  sites: [],
+  databases: [],
+  databaseUsers: [],
+  backgroundProcesses: [],
+  securityRules: [],
+  certificates: [],
+  deployments: [],
+};
+
+/** Nothing of the preview on Forge (on a site it has had, or by name), in MariaDB or in Redis. */
+export async function expectNothingLeft(
+  engine: PreviewEngine,
+  names: PreviewNames,
+  siteIds: ReadonlySet<number> = new Set(),
+): Promise<void> {
+  expect(stackObjects(engine.sim.state(), names, siteIds)).toEqual(NO_FORGE_OBJECTS);
+  expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
+  expect(await engine.redisClaimsOf(names.stack)).toEqual({});
+}
+
+/**
+ * The site's .env (in the simulator's sandbox at `sitePath`) has every managed key, and the preview's own URL, database,
+ * user, password and Redis database from its stack `outputs`.
+ */
+export async function expectPreviewEnvFile(
+  sitePath: string,
+  outputs: Record<string, unknown>,
+  names: PreviewNames,
+): Promise<void> {
+  const env = parseDotenv(await readFile(path.join(sitePath, ".env"), "utf8"));
+  expect([...env.keys()]).toEqual(expect.arrayContaining([...MANAGED_ENV_KEYS]));
+  expect(
+    Object.fromEntries(
+      ["APP_URL", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_DB"].map((k) => [k, env.get(k)]),
+    ),
+  ).toEqual({
+    APP_URL: outputs.url,
+    DB_DATABASE: names.database,
+    DB_USERNAME: names.databaseUser,
+    DB_PASSWORD: outputs.databasePassword,
+    REDIS_DB: String(outputs.redisDb),
+  });
 }
 
 /** Whether MariaDB itself (not the simulator's bookkeeping) has the preview's schema, its user, and the user's grant on it. */

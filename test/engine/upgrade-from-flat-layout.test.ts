@@ -5,22 +5,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 
-import { SANDBOX_APP, SANDBOX_DOMAIN } from "../../tools/sandbox/embedded-default";
-import { buildPreviewNames } from "../../stacks/naming";
-import {
-  ENGINE_TEST_SLOTS,
-  type PreviewEngine,
-  forgeWrites,
-  managedResources,
-  mariaDbHas,
-  stackObjects,
-  startPreviewEngine,
-} from "./preview-workspace";
+import type { OperationReport } from "./engine-json";
+import * as previews from "./preview-workspace";
 
 jest.setTimeout(300_000);
 
 const STACK = "pr-321";
-const names = buildPreviewNames({ app: SANDBOX_APP, pr: 321, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+const names = previews.sandboxPreviewNames(321);
 const FIXTURE = path.join(__dirname, "..", "fixtures", "previous-layout", "serialized-providers.json");
 
 type Json = Record<string, unknown>;
@@ -33,7 +24,7 @@ function implementationModuleOf(text: string): string {
 }
 
 describe("a preview stack written by the flat providers/ layout", () => {
-  let engine: PreviewEngine;
+  let engine: previews.PreviewEngine;
   let previous: Record<string, string>;
   const siteIds = new Set<number>();
 
@@ -59,6 +50,18 @@ describe("a preview stack written by the flat providers/ layout", () => {
     return rewritten;
   }
 
+  /** `operation` (a refresh or an up of the stack) leaves every resource the same and sends Forge no write. */
+  async function expectUnchangedWithoutForgeWrites(operation: () => Promise<OperationReport>): Promise<void> {
+    const before = engine.sim.requests.length;
+
+    const report = await operation();
+
+    expect(report.changes).toEqual({
+      same: previews.managedResources(await engine.workspace.stackExport(STACK)).length,
+    });
+    expect(previews.forgeWrites(engine.sim.requests.slice(before))).toEqual([]);
+  }
+
   async function shimTextsInState(): Promise<string[]> {
     const resources = await engine.workspace.stackExport(STACK);
     return resources
@@ -68,8 +71,8 @@ describe("a preview stack written by the flat providers/ layout", () => {
 
   beforeAll(async () => {
     previous = JSON.parse(await readFile(FIXTURE, "utf8")) as Record<string, string>;
-    engine = await startPreviewEngine();
-    await engine.initStack(STACK, ENGINE_TEST_SLOTS);
+    engine = await previews.startPreviewEngine();
+    await engine.initStack(STACK, previews.ENGINE_TEST_SLOTS);
     await engine.workspace.up(STACK);
     for (const site of engine.sim.state().sites.filter((s) => s.name === names.domain)) siteIds.add(site.id);
   });
@@ -95,41 +98,21 @@ describe("a preview stack written by the flat providers/ layout", () => {
     const texts = await shimTextsInState();
     for (const text of texts.filter((t) => implementationModuleOf(t) in previous))
       expect(Object.values(previous)).toContain(text);
-    const before = engine.sim.requests.length;
-
-    const report = await engine.workspace.refresh(STACK);
-
-    expect(report.changes).toEqual({ same: managedResources(await engine.workspace.stackExport(STACK)).length });
-    expect(forgeWrites(engine.sim.requests.slice(before))).toEqual([]);
+    await expectUnchangedWithoutForgeWrites(() => engine.workspace.refresh(STACK));
   });
 
   it("runs a no-change `up` over the previous shims without a Forge write", async () => {
-    const before = engine.sim.requests.length;
-
-    const report = await engine.workspace.up(STACK);
-
-    expect(report.changes).toEqual({ same: managedResources(await engine.workspace.stackExport(STACK)).length });
-    expect(forgeWrites(engine.sim.requests.slice(before))).toEqual([]);
+    await expectUnchangedWithoutForgeWrites(() => engine.workspace.up(STACK));
   });
 
   it("destroys everything through the previous shims, leaving nothing in Forge, MariaDB or Redis", async () => {
     await restorePreviousShims();
-    const resourceCount = managedResources(await engine.workspace.stackExport(STACK)).length;
+    const resourceCount = previews.managedResources(await engine.workspace.stackExport(STACK)).length;
 
     const report = await engine.workspace.destroy(STACK);
 
     expect(report.changes).toEqual({ delete: resourceCount });
     expect(await engine.workspace.stackExport(STACK)).toEqual([]);
-    expect(stackObjects(engine.sim.state(), names, siteIds)).toEqual({
-      sites: [],
-      databases: [],
-      databaseUsers: [],
-      backgroundProcesses: [],
-      securityRules: [],
-      certificates: [],
-      deployments: [],
-    });
-    expect(await mariaDbHas(engine, names)).toEqual({ schema: false, user: false, grantedOnSchema: false });
-    expect(await engine.redisClaimsOf(STACK)).toEqual({});
+    await previews.expectNothingLeft(engine, names, siteIds);
   });
 });

@@ -55,3 +55,9 @@ export function recordOptions(seen: pulumi.CustomResourceOptions[]): pulumi.Reso
     return undefined;
   };
 }
+
+/** The resource registered as dynamic `forge:<kind>` with exactly `inputs` besides its serialized provider. */
+export function expectRegisteredAs(registration: CapturedRegistration, kind: string, inputs: string[]): void {
+  expect(registration.type).toBe(`pulumi-nodejs:dynamic/forge:${kind}`);
+  expect(Object.keys(registration.inputs).sort()).toStrictEqual(["__provider", ...inputs].sort());
+}

@@ -90,3 +90,49 @@ export async function installMocks(options: MockProgramOptions = {}): Promise<Mo
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
+
+/**
+ * Builds the preview program of `stack` under mocks whose Site reports `site` as its outputs, and waits for its `url`
+ * output and for the registrations it makes along the way. The Forge token and the SSH key are secret unless
+ * `secretConfigKeys` says otherwise.
+ */
+export async function buildPreviewUnderMocks(
+  stack: string,
+  options: Pick<MockProgramOptions, "config" | "secretConfigKeys"> & { site: State },
+): Promise<MockProgram> {
+  const mocks = await installMocks({
+    stack,
+    config: options.config,
+    secretConfigKeys: options.secretConfigKeys ?? ["forgeToken", "sshPrivateKey"],
+    outputsFor: (args) => (args.type === "pulumi-nodejs:dynamic/forge:Site" ? options.site : undefined),
+  });
+  const { buildStack } = await import("../../stacks/program");
+  await promiseOf(buildStack(stack).url as pulumi.Output<string>);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return mocks;
+}
+
+/** {@link buildPreviewUnderMocks} before the enclosing block's tests; the returned program reads the one built. */
+export function usePreviewUnderMocks(
+  stack: string,
+  options: Parameters<typeof buildPreviewUnderMocks>[1],
+): MockProgram {
+  let mocks: MockProgram | undefined;
+  beforeAll(async () => {
+    mocks = await buildPreviewUnderMocks(stack, options);
+  });
+  const built = (): MockProgram => {
+    if (mocks === undefined) throw new Error("the preview is not built yet: use it inside a test or hook");
+    return mocks;
+  };
+  return {
+    get registrations() {
+      return built().registrations;
+    },
+    get calls() {
+      return built().calls;
+    },
+    registration: (name, type) => built().registration(name, type),
+    reset: () => built().reset(),
+  };
+}

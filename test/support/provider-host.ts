@@ -57,6 +57,8 @@ export interface ForgeProviderHostOptions extends RegistrationOptions {
   simulator?: Partial<SimulatorOptions>;
   /** Sets Forge up before the resource registers, e.g. creates the site it belongs to. */
   prepare?: (sim: Simulator) => Promise<void>;
+  /** Also points the host at the local sshd, with the MariaDB account or Redis the resource reaches through it. */
+  server?: { mysql?: boolean; redis?: boolean };
 }
 
 export interface ProviderHostOptions extends RegistrationOptions {
@@ -111,7 +113,11 @@ export async function startForgeProviderHost(options: ForgeProviderHostOptions):
     await options.prepare?.(sim);
     const client = (): ForgeClient =>
       new ForgeClient({ token, org: ORG, baseUrl: sim.url, limiter: new SlidingWindowRateLimiter({ limit: 10_000 }) });
-    return await registerAndHost(options, forgeHostOptions(sim, token), { sim, token, client }, () => sim.close());
+    const hostOptions = forgeHostOptions(sim, token);
+    if (options.server !== undefined) {
+      hostOptions.config = { ...hostOptions.config, ...serverSideConfig(testServices(), options.server) };
+    }
+    return await registerAndHost(options, hostOptions, { sim, token, client }, () => sim.close());
   } catch (error) {
     await sim.close();
     throw error;
@@ -172,6 +178,31 @@ async function registerAndHost<Extra extends object>(
       await closeRest();
     },
   };
+}
+
+/**
+ * Gives the enclosing block a {@link startForgeProviderHost} fixture, started before its tests and closed after them.
+ * The returned fixture forwards to the one started; use it inside tests and hooks.
+ */
+export function useForgeProviderHost(options: ForgeProviderHostOptions): ForgeProviderHost {
+  let current: ForgeProviderHost | undefined;
+  beforeAll(async () => {
+    current = await startForgeProviderHost(options);
+  });
+  afterAll(() => current?.close());
+  return forwardingTo(() => current, "the provider host fixture");
+}
+
+/** An object that forwards every property to what `current()` returns, once that is set. */
+function forwardingTo<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      const target = current();
+      if (target === undefined) throw new Error(`${what} is not started yet: use it inside a test or hook`);
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isRecord } from "../../providers/common/narrow";
+import type { Connection } from "mysql2/promise";
 import type { SshTarget } from "../../providers/ssh";
 import type { MariaDbEndpoint, RedisEndpoint, SshEndpoint } from "../../tools/sandbox/local-services";
 
@@ -97,7 +98,10 @@ export function serverSideConfig(
       "forge-previews:mysqlPassword": services.mariadb.password,
       "forge-previews:mysqlSocket": services.mariadb.socket,
     }),
-    ...(needs.redis === true && { "forge-previews:redisPassword": services.redis.password }),
+    ...(needs.redis === true && {
+      "forge-previews:redisPassword": services.redis.password,
+      "forge-previews:redisPort": String(services.redis.port),
+    }),
   };
 }
 
@@ -107,4 +111,19 @@ export function expectNoServerSecrets(text: string, services: TestServices): voi
   expect(text).not.toContain(services.redis.password);
   const keyLines = services.ssh.privateKey.split("\n").filter((line) => line.length > 20 && !line.startsWith("-----"));
   for (const line of keyLines) expect(text).not.toContain(line);
+}
+
+/** A connection to the test MariaDB over TCP (as a preview's app connects), as root unless `account` says otherwise. */
+export async function connectOverTcp(
+  account: { user: string; password: string; database?: string } = testServices().mariadb,
+): Promise<Connection> {
+  const { host, port } = testServices().mariadb;
+  const mysql = await import("mysql2/promise");
+  return mysql.createConnection({
+    host,
+    port,
+    user: account.user,
+    password: account.password,
+    database: account.database,
+  });
 }

@@ -57,3 +57,21 @@ export async function createSite(sim: Simulator, name: string, extra: Record<str
   if (response.status !== 202) throw new Error(`site creation failed: ${response.status} ${response.text}`);
   return response.json.data.id as string;
 }
+
+/** Where the certificates of domain record `domain` of site `site` live. */
+export function certificatesPath(site: number, domain: number): string {
+  return `${SERVER_PATH}/sites/${site}/domains/${domain}/certificates`;
+}
+
+/** The id of the primary domain record of site `site`. */
+export async function primaryDomainOf(sim: Simulator, site: number): Promise<number> {
+  const response = await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`);
+  return Number(response.json.data[0].id);
+}
+
+/** The certificates of domain record `domain` that are not on their way out. */
+export function liveCertificates(sim: Simulator, domain: number) {
+  return sim
+    .state()
+    .certificates.filter((certificate) => certificate.domainId === domain && certificate.status !== "removing");
+}

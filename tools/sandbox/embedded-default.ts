@@ -10,6 +10,7 @@ import { boxAgent, type BoxAgent } from "../box/agent";
 import { BoxHost } from "../box/host";
 import { startBoxServices, type BoxPorts, type BoxServices } from "../box/services";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../simulator";
+import { UserError } from "../../providers/common/user-error";
 import { DEMO_MASTER, seedDemoMaster } from "./demo-master";
 import {
   RecordedPortTakenError,
@@ -92,6 +93,32 @@ export interface EmbeddedDefaultOptions {
    * and the preview is the demo app, deployed, served over HTTPS with basic auth and health-checked through nginx.
    */
   box?: { dir: string };
+}
+
+/**
+ * Durations of the realistic and hostile profiles in the sandbox, as a share of Forge's: a site installs in about half
+ * a second instead of half a minute, and the hostile 404 window, latencies and removals shrink alike.
+ */
+export const SANDBOX_TIME_SCALE = 0.02;
+
+/**
+ * The simulator's profile from `FORGE_SIMULATOR_PROFILE` (`instant` when unset) and its pace from
+ * `FORGE_SIMULATOR_TIME_SCALE` (default `SANDBOX_TIME_SCALE`), so `FORGE_SIMULATOR_PROFILE=hostile npm run sandbox`
+ * runs a preview against every real-Forge quirk in seconds.
+ */
+export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<SimulatorOptions> {
+  const profile = env.FORGE_SIMULATOR_PROFILE || "instant";
+  if (profile !== "instant" && profile !== "realistic" && profile !== "hostile") {
+    throw new UserError(
+      `FORGE_SIMULATOR_PROFILE must be \`instant\`, \`realistic\` or \`hostile\`, got \`${profile}\`; unset it for \`instant\`.`,
+    );
+  }
+  const rawScale = env.FORGE_SIMULATOR_TIME_SCALE;
+  const timeScale = rawScale === undefined || rawScale === "" ? SANDBOX_TIME_SCALE : Number(rawScale);
+  if (!(timeScale > 0)) {
+    throw new UserError(`FORGE_SIMULATOR_TIME_SCALE must be a positive number such as 0.02, got \`${rawScale}\`.`);
+  }
+  return { profile, timeScale };
 }
 
 /** The simulator's bearer token, kept 0600 in the services dir when the state persists. */

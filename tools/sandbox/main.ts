@@ -20,6 +20,7 @@ import { boxUnavailable } from "../box/services";
 import {
   SANDBOX_APP,
   SANDBOX_DOMAIN,
+  simulatorOptionsFromEnv,
   startEmbeddedDefault,
   toConfigJson,
   type EmbeddedBox,
@@ -118,10 +119,14 @@ async function main(command: string): Promise<void> {
     await chmod(dir, 0o711);
     console.log(`sandbox: box mode: nginx, PHP-FPM, supervisor and Pebble serve the demo app on 127.0.0.1`);
   } else console.log(`sandbox: light mode (${mode.reason}): the simulator stands in for the site`);
-  console.log(`sandbox: starting MariaDB, Redis, sshd and the Forge simulator on 127.0.0.1 (kept in ${dir})`);
+  const simulator = simulatorOptionsFromEnv(process.env);
+  console.log(
+    `sandbox: starting MariaDB, Redis, sshd and the Forge simulator (${simulator.profile} profile) on 127.0.0.1 (kept in ${dir})`,
+  );
   const embedded = await startEmbeddedDefault({
     dir,
     persistState: true,
+    simulator,
     ...(mode.box ? { box: { dir: path.join(dir, "box") } } : {}),
   });
   try {

@@ -11,6 +11,7 @@ import { loadSpec } from "./openapi-spec";
 import { ContractValidator } from "./openapi-validator";
 import { resolveOptions, type SimulatorOptions } from "./options";
 import { handleRequest, type Pipeline } from "./pipeline";
+import { seededRandom } from "./quirks";
 import { RateLimiter } from "./rate-limit";
 import { Router } from "./router";
 import { SandboxFiles } from "./sandbox-files";
@@ -92,6 +93,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     // The hostile profile keeps Forge-like durations; its difference is in the quirks.
     clock,
     quirks: opts.quirks,
+    timeScale: opts.timeScale,
     faults,
     mariadb,
     sandbox,
@@ -117,6 +119,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     requests,
     responseViolations,
     log: opts.log,
+    timeScale: opts.timeScale,
+    random: seededRandom(opts.quirks.seed),
   };
 
   const server = http.createServer((req, res) => {
@@ -173,6 +177,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         deployments: data.deployments.map((item) => observe(item, now)),
         commands: data.commands.map((item) => observe(item, now)),
         environments: structuredClone(data.environments),
+        leftoverUsers: structuredClone(data.leftoverUsers),
       };
     },
     inject: (fault) => faults.add(fault),

@@ -24,6 +24,10 @@ export interface Pipeline {
   requests: RecordedRequest[];
   responseViolations: string[];
   log: (line: string) => void;
+  /** Multiplies the `latencyMs` quirk, like every realistic duration. */
+  timeScale: number;
+  /** Draws the latency and server-error quirks, seeded by the `seed` quirk. */
+  random: () => number;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -65,9 +69,10 @@ async function answer(
   authenticate(header, p.token);
   const now = services.clock.now();
   if (!p.limiter.take(now)) {
-    throw new HttpError(429, "Too Many Attempts.", null, { "Retry-After": String(p.limiter.retryAfterSeconds(now)) });
+    throw new HttpError(429, "Too Many Attempts.", null, p.limiter.refusalHeaders(now, services.quirks.omitRetryAfter));
   }
   if (services.store.sweep(now)) services.store.save();
+  await hostileNetwork(p);
 
   const match = p.router.match(method, path);
   const template = match.kind === "not-found" ? null : match.template;
@@ -128,7 +133,24 @@ async function answer(
   }
   const result = await route.handler(ctx);
   if (method !== "GET") services.store.save();
-  return { status: result.status, body: result.body, operation };
+  // The quirk: Forge's create answered, but with nothing in the body (the object exists all the same).
+  const body = method === "POST" && result.status < 300 && services.quirks.emptyCreateBodies ? undefined : result.body;
+  return { status: result.status, body, operation };
+}
+
+const SERVER_ERRORS = [500, 502, 503];
+
+/** The `latencyMs` and `serverErrorRate` quirks: a jittered wait, and now and then a 5xx before anything is done. */
+async function hostileNetwork(p: Pipeline): Promise<void> {
+  const { latencyMs, serverErrorRate } = p.services.quirks;
+  if (latencyMs !== null) {
+    const [low, high] = latencyMs;
+    await sleep(Math.round((low + p.random() * (high - low)) * p.timeScale));
+  }
+  if (serverErrorRate > 0 && p.random() < serverErrorRate) {
+    const status = SERVER_ERRORS[Math.floor(p.random() * SERVER_ERRORS.length)];
+    throw new HttpError(status, STATUS_TEXT[status]);
+  }
 }
 
 /**

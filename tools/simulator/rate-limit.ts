@@ -1,6 +1,8 @@
 /**
- * Forge's limit: a number of requests per window per token. Every response carries the
- * `X-RateLimit-*` headers; past the limit the answer is 429 with `Retry-After` in seconds.
+ * Forge's limit: a number of requests per window per token. The simulator accepts one token, so one limiter counts
+ * every client of it, whatever process or machine it runs in. Every response carries the `X-RateLimit-*` headers
+ * Forge documents; past the limit the answer is 429 with `Retry-After` in seconds, unless the `omitRetryAfter` quirk
+ * leaves the client only `X-RateLimit-Reset`.
  */
 export class RateLimiter {
   private windowStart = 0;
@@ -44,6 +46,11 @@ export class RateLimiter {
 
   retryAfterSeconds(now: number): number {
     return Math.max(1, Math.ceil((this.windowStart + this.windowMs - now) / 1000));
+  }
+
+  /** The headers of a 429: `Retry-After` unless the quirk omits it (the `X-RateLimit-*` ones come with every answer). */
+  refusalHeaders(now: number, omitRetryAfter: boolean): Record<string, string> {
+    return omitRetryAfter ? {} : { "Retry-After": String(this.retryAfterSeconds(now)) };
   }
 
   reset(): void {

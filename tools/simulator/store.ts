@@ -34,6 +34,7 @@ function emptyData(servers: ServerRecord[]): StoreData {
     deployments: [],
     commands: [],
     environments: {},
+    leftoverUsers: [],
   };
 }
 
@@ -64,6 +65,9 @@ export class Store {
     }
     // Servers come from the options, so a restart with other servers takes effect.
     parsed.servers = structuredClone(this.servers);
+    // State files written before the quirk existed have no left-over users.
+    const leftovers: unknown = Reflect.get(parsed, "leftoverUsers");
+    parsed.leftoverUsers = Array.isArray(leftovers) ? (leftovers as StoreData["leftoverUsers"]) : [];
     return parsed;
   }
 

@@ -158,6 +158,20 @@ export interface StoreData {
   deployments: DeploymentRecord[];
   commands: CommandRecord[];
   environments: Record<string, string>;
+  /** Isolated Linux users left on a server by deleted sites (the `isolatedUserOutlivesSite` quirk). */
+  leftoverUsers: Array<{ serverId: number; name: string }>;
+  /**
+   * Let's Encrypt's own record of what it issued (quirk `letsEncryptDuplicateLimit`), kept when sites and their
+   * certificates are deleted, as Let's Encrypt keeps counting them. Absent in state files written before it.
+   */
+  letsEncryptIssuances?: LetsEncryptIssuance[];
+}
+
+export interface LetsEncryptIssuance {
+  /** The certificate's names, sorted and joined with commas: Let's Encrypt's "identical name set". */
+  names: string;
+  at: number;
+  certificateId: number;
 }
 
 /** A record as `state()` shows it: the stored fields plus the attribute values in force now. */
@@ -178,6 +192,7 @@ export interface SimulatorState {
   deployments: Array<Observed<DeploymentRecord>>;
   commands: Array<Observed<CommandRecord>>;
   environments: Record<string, string>;
+  leftoverUsers: StoreData["leftoverUsers"];
 }
 
 export interface RecordedRequest {

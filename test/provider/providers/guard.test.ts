@@ -8,6 +8,7 @@ import {
   discoverDynamicResources,
   findMissingSamples,
 } from "../../support/provider-safety";
+import * as samples from "../../support/samples";
 
 interface GuardSample {
   /** Constructor args for a sample instance; the guard captures its registration under mocks. */
@@ -27,51 +28,9 @@ const SAMPLES: Record<string, GuardSample> = {
     args: { serverId: 1, siteId: 2, values: { APP_NAME: "Shop PR 7", DB_PASSWORD: "pw-123456", MAIL_MAILER: "log" } },
   },
   BasicAuth: { args: { serverId: 1, siteId: 2, name: "forge-previews", username: "preview", password: null } },
-  ForgeSite: {
-    args: {
-      serverId: 1,
-      domain: "pr-12.preview.test",
-      isolatedUser: "shop-pr12",
-      phpVersion: "php84",
-      webDirectory: "/public",
-      repository: "acme/shop",
-      branch: "feature/x",
-      sourceControlProvider: "github",
-      pushToDeploy: true,
-      ownerTag: "forge-previews-shop-pr-12",
-    },
-  },
-  ForgeWorker: {
-    args: {
-      serverId: 1,
-      siteId: 12,
-      name: "forge-previews-pr-12-worker",
-      isolatedUser: "shop-pr12",
-      directory: "/home/shop-pr12/pr-12.preview.test",
-      phpVersion: "php84",
-      connection: "redis",
-      queues: "default",
-      processes: 1,
-      tries: 3,
-      timeoutSeconds: 60,
-      sleepSeconds: 3,
-    },
-  },
-  Deployment: {
-    args: {
-      serverId: 1,
-      siteId: 1001,
-      siteDirectory: "/home/forge/pr-1.example.dev",
-      branch: "main",
-      commitSha: null,
-      redeployToken: "",
-      phpVersion: "php84",
-      extraScriptLines: [],
-      healthUrl: null,
-      healthAuth: null,
-      redactions: [],
-    },
-  },
+  ForgeSite: { args: samples.FORGE_SITE_ARGS },
+  ForgeWorker: { args: samples.FORGE_WORKER_INPUTS },
+  Deployment: { args: samples.DEPLOYMENT_INPUTS },
   DbSnapshotClone: {
     args: {
       app: "guard",
@@ -81,39 +40,14 @@ const SAMPLES: Record<string, GuardSample> = {
       protectedDatabases: ["guard", "guard_master"],
     },
   },
-  MasterSnapshot: {
-    args: {
-      app: "shop",
-      productionDatabase: "shop",
-      masterDatabase: "shop_master",
-      maskingSql: [],
-      refreshToken: "t1",
-      protectedDatabases: [],
-    },
-  },
+  MasterSnapshot: { args: samples.MASTER_SNAPSHOT_INPUTS },
   RedisDbSlot: {
     args: { stack: "pr-1", app: "guard", pr: 1, firstSlot: 2, lastSlot: 15, redisHost: "127.0.0.1", redisPort: 6379 },
   },
   LetsEncryptCert: {
     args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null },
   },
-  Preflight: {
-    args: {
-      stack: "pr-1",
-      serverId: 1,
-      masterDatabase: "guard_master",
-      targetDatabase: "guard_pr_1",
-      firstSlot: 2,
-      lastSlot: 15,
-      redisPort: 6379,
-      forgeApiUrl: "https://forge.laravel.com/api",
-      forgeOrg: "acme",
-      sshHost: "203.0.113.10",
-      sshPort: 22,
-      sshUser: "forge",
-      sshHostKeyFingerprint: "SHA256:" + "A".repeat(43),
-    },
-  },
+  Preflight: { args: { ...samples.PREFLIGHT_INPUTS, masterDatabase: "guard_master", targetDatabase: "guard_pr_1" } },
 };
 
 /** Fake credentials, set in the stack config and the environment of both the program and the host. */

@@ -7,7 +7,9 @@ import { type LostAnswer, type Simulator, startSimulator } from "../../../tools/
 import { describeRegistration } from "../../support/capture-provider";
 import { type DynamicHost, hostCallFailure, startDynamicHost, urnFor } from "../../support/dynamic-host";
 import { installMocks } from "../../support/mock-program";
-import { testServices } from "../../support/services";
+import { FORGE_WORKER_INPUTS } from "../../support/samples";
+import { forgetIssuances } from "../../support/issuances";
+import { connectOverTcp, serverSideConfig, testServices } from "../../support/services";
 import { ORG, SERVER_PATH, TOKEN, call, createSite } from "../../support/simulator";
 
 const SERVER = "/orgs/{organization}/servers/{server}";
@@ -130,18 +132,11 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
       [
         "process",
         new ForgeWorker("worker", {
-          serverId: 1,
+          ...FORGE_WORKER_INPUTS,
           siteId,
           name: WORKER,
           isolatedUser: USER,
           directory: `/home/${USER}/${OTHER_DOMAIN}`,
-          phpVersion: "php84",
-          connection: "redis",
-          queues: "default",
-          processes: 1,
-          tries: 3,
-          timeoutSeconds: 60,
-          sleepSeconds: 3,
         }),
       ],
     ];
@@ -157,6 +152,8 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
         "forge-previews:forgeApiUrl": sim.url,
         "forge-previews:forgeOrg": ORG,
         "forge-previews:forgeToken": TOKEN,
+        // LetsEncryptCert counts issuances in the server's Redis.
+        ...serverSideConfig(testServices(), { redis: true }),
       },
       env: { FORGE_PREVIEWS_POLL_MS: "10", FORGE_TIMEOUT_MS: String(CLIENT_TIMEOUT_MS) },
     });
@@ -165,6 +162,7 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
   beforeEach(() => sim.clearRequests());
 
   afterAll(async () => {
+    await forgetIssuances(OTHER_DOMAIN);
     await host?.close();
     await sim?.purge();
     await sim?.close();
@@ -200,10 +198,7 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
     const users = sim.state().databaseUsers.filter((user) => user.name === `${app}_pr42`);
     expect(users.map((user) => user.id)).toStrictEqual([outs.userId]);
     expect(posts(ROUTES.user).filter((request) => request.lostAnswer !== undefined)).toHaveLength(1);
-    const mysql = await import("mysql2/promise");
-    const connection = await mysql.createConnection({
-      host: mariadb.host,
-      port: mariadb.port,
+    const connection = await connectOverTcp({
       user: `${app}_pr42`,
       password: outs.password as string,
       database: `${app}_pr_42`,

@@ -61,6 +61,8 @@ interface RepoState {
   reactions: Array<{ commentId: number; content: string }>;
   deployments: StubDeployment[];
   statuses: Map<number, StubDeploymentStatus[]>;
+  /** File contents by `<ref>:<path>`, served raw by GET /contents/{path}?ref=. */
+  files: Map<string, string>;
 }
 
 export interface StubGitHub {
@@ -111,6 +113,7 @@ export async function startStubGitHub(): Promise<StubGitHub> {
           reactions: [],
           deployments: [],
           statuses: new Map(),
+          files: new Map(),
         };
         repos.set(fullName.toLowerCase(), state);
       }
@@ -156,6 +159,13 @@ export async function startStubGitHub(): Promise<StubGitHub> {
       const found = repo.permissions.get(decodeURIComponent(r[1]));
       if (!found) return json(res, 404, { message: "Not Found" });
       return json(res, 200, { ...found, user: { login: decodeURIComponent(r[1]) } });
+    }
+    if (method === "GET" && (r = /^\/contents\/(.+)$/.exec(rest))) {
+      const text = repo.files.get(`${url.searchParams.get("ref") ?? ""}:${decodeURIComponent(r[1])}`);
+      if (text === undefined) return json(res, 404, { message: "Not Found" });
+      res.writeHead(200, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+      res.end(text);
+      return;
     }
     if (method === "GET" && (r = /^\/pulls\/(\d+)$/.exec(rest))) {
       const pull = repo.pulls.get(Number(r[1]));

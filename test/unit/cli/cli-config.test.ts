@@ -3,28 +3,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import {
-  UsageError,
-  parseOptions,
-  parseSharedConfig,
-  readBackendSettings,
-  readConfigSource,
-  requireOption,
-  secretEntriesFromEnv,
-  secretValuesFromEnv,
-  toRawConfig,
-} from "../../../cli/cli-config";
+import * as cliConfig from "../../../cli/cli-config";
 import { UserError } from "../../../providers/common/user-error";
 
-describe("readBackendSettings", () => {
+describe("cliConfig.readBackendSettings", () => {
   it("names PULUMI_BACKEND_URL when it is missing", () => {
-    expect(() => readBackendSettings({ PULUMI_CONFIG_PASSPHRASE: "x" })).toThrow(
+    expect(() => cliConfig.readBackendSettings({ PULUMI_CONFIG_PASSPHRASE: "x" })).toThrow(
       /PULUMI_BACKEND_URL is not set.*s3:\/\//s,
     );
   });
 
   it("asks for the passphrase on a DIY backend without a secrets provider", () => {
-    expect(() => readBackendSettings({ PULUMI_BACKEND_URL: "s3://state" })).toThrow(
+    expect(() => cliConfig.readBackendSettings({ PULUMI_BACKEND_URL: "s3://state" })).toThrow(
       /Neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set/,
     );
   });
@@ -34,19 +24,25 @@ describe("readBackendSettings", () => {
     try {
       const file = path.join(dir, "passphrase");
       writeFileSync(file, "secret\n");
-      expect(readBackendSettings({ PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE: "" })).toEqual({
+      expect(
+        cliConfig.readBackendSettings({ PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE: "" }),
+      ).toEqual({
         backendUrl: "file:///state",
         secretsProvider: null,
       });
       expect(
-        readBackendSettings({ PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE_FILE: file })
+        cliConfig.readBackendSettings({ PULUMI_BACKEND_URL: "file:///state", PULUMI_CONFIG_PASSPHRASE_FILE: file })
           .secretsProvider,
       ).toBeNull();
       expect(
-        readBackendSettings({ PULUMI_BACKEND_URL: "s3://state", FORGE_PREVIEWS_SECRETS_PROVIDER: "awskms://alias/x" })
-          .secretsProvider,
+        cliConfig.readBackendSettings({
+          PULUMI_BACKEND_URL: "s3://state",
+          FORGE_PREVIEWS_SECRETS_PROVIDER: "awskms://alias/x",
+        }).secretsProvider,
       ).toBe("awskms://alias/x");
-      expect(readBackendSettings({ PULUMI_BACKEND_URL: "https://api.pulumi.com" }).secretsProvider).toBeNull();
+      expect(
+        cliConfig.readBackendSettings({ PULUMI_BACKEND_URL: "https://api.pulumi.com" }).secretsProvider,
+      ).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -54,14 +50,17 @@ describe("readBackendSettings", () => {
 
   it("refuses a passphrase file that cannot be read", () => {
     expect(() =>
-      readBackendSettings({ PULUMI_BACKEND_URL: "file:///s", PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/pass" }),
+      cliConfig.readBackendSettings({
+        PULUMI_BACKEND_URL: "file:///s",
+        PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/pass",
+      }),
     ).toThrow("PULUMI_CONFIG_PASSPHRASE_FILE names /nonexistent/pass, which cannot be read");
   });
 });
 
-describe("parseSharedConfig", () => {
+describe("cliConfig.parseSharedConfig", () => {
   it("reads YAML with bare and namespaced keys, objects as JSON with their parsed value", () => {
-    const entries = parseSharedConfig(
+    const entries = cliConfig.parseSharedConfig(
       "forgeOrg: acme\nforge-previews:forgeServerId: 42\napps:\n  shop: {repository: acme/shop, masterDatabase: shop_master}\n",
       "test",
     );
@@ -79,7 +78,7 @@ describe("parseSharedConfig", () => {
 
   it("reads a copy of a stack file, whose keys sit under `config:`", () => {
     expect(
-      parseSharedConfig(
+      cliConfig.parseSharedConfig(
         '{"encryptionsalt": "v1:x", "config": {"forge-previews:previewDomain": "p.example.com"}}',
         "test",
       ),
@@ -90,7 +89,7 @@ describe("parseSharedConfig", () => {
 
   it("refuses secrets, per-stack keys and encrypted values all at once, naming where each belongs", () => {
     const text = "forgeToken: abc\nsshPrivateKey: k\nbranch: main\nredisPassword:\n  secure: v1:xyz\n";
-    expect(() => parseSharedConfig(text, "FORGE_PREVIEWS_CONFIG")).toThrow(
+    expect(() => cliConfig.parseSharedConfig(text, "FORGE_PREVIEWS_CONFIG")).toThrow(
       "FORGE_PREVIEWS_CONFIG has 4 problems:\n" +
         "  - `forgeToken` is a secret; remove it and put it in the FORGE_TOKEN environment variable\n" +
         "  - `sshPrivateKey` is a secret; remove it and put it in the FORGE_PREVIEWS_SSH_PRIVATE_KEY environment variable\n" +
@@ -100,20 +99,23 @@ describe("parseSharedConfig", () => {
   });
 
   it("refuses text that is not a map, and keys that are not config keys", () => {
-    expect(() => parseSharedConfig("- a\n- b\n", "X")).toThrow("X must be a map of config keys to values");
-    expect(() => parseSharedConfig("'bad key': 1\n", "X")).toThrow("`bad key` is not a config key");
-    expect(() => parseSharedConfig("a: [\n", "X")).toThrow(/X is not valid YAML or JSON/);
+    expect(() => cliConfig.parseSharedConfig("- a\n- b\n", "X")).toThrow("X must be a map of config keys to values");
+    expect(() => cliConfig.parseSharedConfig("'bad key': 1\n", "X")).toThrow("`bad key` is not a config key");
+    expect(() => cliConfig.parseSharedConfig("a: [\n", "X")).toThrow(/X is not valid YAML or JSON/);
   });
 });
 
-describe("readConfigSource", () => {
+describe("cliConfig.readConfigSource", () => {
   const secrets = { FORGE_TOKEN: "tok-123456", FORGE_PREVIEWS_SSH_PRIVATE_KEY: "-----BEGIN KEY-----\nabc\n" };
 
   it("takes the shared file plus the secret variables", () => {
-    const source = readConfigSource({ FORGE_PREVIEWS_CONFIG_FILE: "/etc/shared.yaml", ...secrets }, (file) => {
-      expect(file).toBe("/etc/shared.yaml");
-      return "forgeOrg: acme\n";
-    });
+    const source = cliConfig.readConfigSource(
+      { FORGE_PREVIEWS_CONFIG_FILE: "/etc/shared.yaml", ...secrets },
+      (file) => {
+        expect(file).toBe("/etc/shared.yaml");
+        return "forgeOrg: acme\n";
+      },
+    );
 
     expect(source).toEqual({
       kind: "shared",
@@ -127,23 +129,23 @@ describe("readConfigSource", () => {
   });
 
   it("takes inline JSON, a stack to copy from, or nothing (the stack's own configuration)", () => {
-    expect(readConfigSource({ FORGE_PREVIEWS_CONFIG: '{"forgeOrg":"acme"}' })).toEqual({
+    expect(cliConfig.readConfigSource({ FORGE_PREVIEWS_CONFIG: '{"forgeOrg":"acme"}' })).toEqual({
       kind: "shared",
       origin: "FORGE_PREVIEWS_CONFIG",
       entries: { "forge-previews:forgeOrg": { value: "acme", secret: false } },
     });
-    expect(readConfigSource({ FORGE_PREVIEWS_CONFIG_STACK: "snapshots" })).toEqual({
+    expect(cliConfig.readConfigSource({ FORGE_PREVIEWS_CONFIG_STACK: "snapshots" })).toEqual({
       kind: "stack",
       stack: "snapshots",
     });
-    expect(readConfigSource({})).toEqual({ kind: "existing" });
+    expect(cliConfig.readConfigSource({})).toEqual({ kind: "existing" });
   });
 
   it("refuses two sources at once and an unreadable file", () => {
-    expect(() => readConfigSource({ FORGE_PREVIEWS_CONFIG: "{}", FORGE_PREVIEWS_CONFIG_STACK: "s" })).toThrow(
+    expect(() => cliConfig.readConfigSource({ FORGE_PREVIEWS_CONFIG: "{}", FORGE_PREVIEWS_CONFIG_STACK: "s" })).toThrow(
       /Set only one of/,
     );
-    expect(() => readConfigSource({ FORGE_PREVIEWS_CONFIG_FILE: "/nonexistent/x.yaml" })).toThrow(
+    expect(() => cliConfig.readConfigSource({ FORGE_PREVIEWS_CONFIG_FILE: "/nonexistent/x.yaml" })).toThrow(
       /FORGE_PREVIEWS_CONFIG_FILE \(\/nonexistent\/x.yaml\) cannot be read/,
     );
   });
@@ -152,15 +154,15 @@ describe("readConfigSource", () => {
 describe("secrets from the environment", () => {
   it("maps each secret variable to its config key and skips empty ones", () => {
     const env = { FORGE_TOKEN: "tok", FORGE_PREVIEWS_REDIS_PASSWORD: "", FORGE_PREVIEWS_MYSQL_PASSWORD: "pw" };
-    expect(secretEntriesFromEnv(env)).toEqual({
+    expect(cliConfig.secretEntriesFromEnv(env)).toEqual({
       "forge-previews:forgeToken": { value: "tok", secret: true },
       "forge-previews:mysqlPassword": { value: "pw", secret: true },
     });
-    expect(secretValuesFromEnv(env).sort()).toEqual(["pw", "tok"]);
+    expect(cliConfig.secretValuesFromEnv(env).sort()).toEqual(["pw", "tok"]);
   });
 
   it("turns entries into raw config for the program's rules, counting set secrets without their values", () => {
-    const { raw, secretsSet } = toRawConfig({
+    const { raw, secretsSet } = cliConfig.toRawConfig({
       "forge-previews:apps": { value: "{}", secret: false, objectValue: { a: 1 } },
       "forge-previews:forgeOrg": { value: "acme", secret: false },
       "forge-previews:forgeToken": { value: "tok", secret: true },
@@ -172,26 +174,26 @@ describe("secrets from the environment", () => {
   });
 });
 
-describe("parseOptions", () => {
+describe("cliConfig.parseOptions", () => {
   const spec = { pr: { type: "string" }, json: { type: "boolean" } } as const;
 
   it("parses known options and positionals", () => {
-    expect(parseOptions(["--pr", "7", "--json", "extra"], spec)).toEqual({
+    expect(cliConfig.parseOptions(["--pr", "7", "--json", "extra"], spec)).toEqual({
       values: { pr: "7", json: true },
       positionals: ["extra"],
     });
   });
 
-  it("turns an unknown option or a missing value into a UsageError that names it", () => {
-    expect(() => parseOptions(["--nope"], spec)).toThrow(UsageError);
-    expect(() => parseOptions(["--nope"], spec)).toThrow("Unknown option '--nope'");
-    expect(() => parseOptions(["--pr"], spec)).toThrow(/--pr/);
+  it("turns an unknown option or a missing value into a cliConfig.UsageError that names it", () => {
+    expect(() => cliConfig.parseOptions(["--nope"], spec)).toThrow(cliConfig.UsageError);
+    expect(() => cliConfig.parseOptions(["--nope"], spec)).toThrow("Unknown option '--nope'");
+    expect(() => cliConfig.parseOptions(["--pr"], spec)).toThrow(/--pr/);
   });
 
   it("names a required option that is missing", () => {
-    expect(() => requireOption(undefined, "--sha", "the PR's head commit")).toThrow(
-      new UsageError("`--sha` is required: the PR's head commit."),
+    expect(() => cliConfig.requireOption(undefined, "--sha", "the PR's head commit")).toThrow(
+      new cliConfig.UsageError("`--sha` is required: the PR's head commit."),
     );
-    expect(new UsageError("x")).toBeInstanceOf(UserError);
+    expect(new cliConfig.UsageError("x")).toBeInstanceOf(UserError);
   });
 });

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { installMocks, type MockProgram } from "../../support/mock-program";
 import { discoverDynamicResources } from "../../support/provider-safety";
+import * as samples from "../../support/samples";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const SECRET = "planted-SECRET-4e7d9a1c";
@@ -37,14 +38,7 @@ const SAMPLES: Record<string, SecretSample> = {
   },
   deployment: {
     args: {
-      serverId: 1,
-      siteId: 1001,
-      siteDirectory: "/home/forge/pr-1.example.dev",
-      branch: "main",
-      commitSha: null,
-      redeployToken: "",
-      phpVersion: "php84",
-      extraScriptLines: [],
+      ...samples.DEPLOYMENT_INPUTS,
       healthUrl: "https://pr-1.example.dev/up",
       healthAuth: { username: "preview", password: "pw" },
       redactions: ["pw"],
@@ -66,71 +60,14 @@ const SAMPLES: Record<string, SecretSample> = {
     args: { serverId: 1, name: "shop_pr_1", userName: "shop_pr1", protectedDatabases: ["shop"] },
     secretInputs: {},
   },
-  "forge-site": {
-    args: {
-      serverId: 1,
-      domain: "pr-12.preview.test",
-      isolatedUser: "shop-pr12",
-      phpVersion: "php84",
-      webDirectory: "/public",
-      repository: "acme/shop",
-      branch: "feature/x",
-      sourceControlProvider: "github",
-      pushToDeploy: true,
-      ownerTag: "forge-previews-shop-pr-12",
-    },
-    secretInputs: {},
-  },
-  "forge-worker": {
-    args: {
-      serverId: 1,
-      siteId: 12,
-      name: "forge-previews-pr-12-worker",
-      isolatedUser: "shop-pr12",
-      directory: "/home/shop-pr12/pr-12.preview.test",
-      phpVersion: "php84",
-      connection: "redis",
-      queues: "default",
-      processes: 1,
-      tries: 3,
-      timeoutSeconds: 60,
-      sleepSeconds: 3,
-    },
-    secretInputs: {},
-  },
+  "forge-site": { args: samples.FORGE_SITE_ARGS, secretInputs: {} },
+  "forge-worker": { args: samples.FORGE_WORKER_INPUTS, secretInputs: {} },
   "lets-encrypt-cert": {
     args: { serverId: 1, siteId: 12, domain: "pr-12.preview.test", mode: "letsencrypt", cloneCertificateId: null },
     secretInputs: {},
   },
-  "master-snapshot": {
-    args: {
-      app: "shop",
-      productionDatabase: "shop",
-      masterDatabase: "shop_master",
-      maskingSql: [],
-      refreshToken: "t1",
-      protectedDatabases: [],
-    },
-    secretInputs: {},
-  },
-  preflight: {
-    args: {
-      stack: "pr-1",
-      serverId: 1,
-      masterDatabase: "shop_master",
-      targetDatabase: "shop_pr_1",
-      firstSlot: 2,
-      lastSlot: 15,
-      redisPort: 6379,
-      forgeApiUrl: "https://forge.laravel.com/api",
-      forgeOrg: "acme",
-      sshHost: "203.0.113.10",
-      sshPort: 22,
-      sshUser: "forge",
-      sshHostKeyFingerprint: "SHA256:" + "A".repeat(43),
-    },
-    secretInputs: {},
-  },
+  "master-snapshot": { args: samples.MASTER_SNAPSHOT_INPUTS, secretInputs: {} },
+  preflight: { args: samples.PREFLIGHT_INPUTS, secretInputs: {} },
   "redis-db-slot": {
     args: { stack: "pr-1", app: "shop", pr: 1, firstSlot: 2, lastSlot: 15, redisHost: "127.0.0.1", redisPort: 6379 },
     secretInputs: {},

@@ -140,6 +140,11 @@ describe("parsePlainConfig", () => {
       "must be an array of single-line strings",
     ],
     [
+      "automatic updates given as text",
+      { apps: { customer: { repository: "a/b", masterDatabase: "m", autoUpdate: "no" } } },
+      "`forge-previews:apps.customer.autoUpdate` must be true or false",
+    ],
+    [
       "a short fingerprint",
       { sshHostKeyFingerprint: "SHA256:abc" },
       "`forge-previews:sshHostKeyFingerprint` must be a SHA256 fingerprint",

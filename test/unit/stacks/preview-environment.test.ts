@@ -39,9 +39,28 @@ function findUndefined(value: unknown, path: string): string[] {
   return [];
 }
 
+/** Every resource `module[exported]` constructs from now on, with the options it was given. */
+async function recordConstructions(
+  modulePath: string,
+  exported: string,
+): Promise<Array<{ resource: pulumi.Resource; opts: pulumi.CustomResourceOptions | undefined }>> {
+  const module = (await import(modulePath)) as Record<string, new (...args: any[]) => pulumi.Resource>;
+  const Real = module[exported]!;
+  const seen: Array<{ resource: pulumi.Resource; opts: pulumi.CustomResourceOptions | undefined }> = [];
+  module[exported] = class extends Real {
+    constructor(...args: any[]) {
+      super(...args);
+      seen.push({ resource: this, opts: args[2] as pulumi.CustomResourceOptions | undefined });
+    }
+  };
+  return seen;
+}
+
 describe("the pr-123 program under mocks", () => {
   let mocks: MockProgram;
   let outputs: Record<string, unknown>;
+  let basicAuths: Awaited<ReturnType<typeof recordConstructions>>;
+  let certificates: Awaited<ReturnType<typeof recordConstructions>>;
 
   beforeAll(async () => {
     mocks = await installMocks({
@@ -72,6 +91,8 @@ describe("the pr-123 program under mocks", () => {
         }
       },
     });
+    basicAuths = await recordConstructions("../../../providers/basic-auth", "BasicAuth");
+    certificates = await recordConstructions("../../../providers/lets-encrypt-cert", "LetsEncryptCert");
     const { buildStack } = await import("../../../stacks/program");
     outputs = buildStack("pr-123");
     await promiseOf(outputs.url as pulumi.Output<string>);
@@ -146,6 +167,13 @@ describe("the pr-123 program under mocks", () => {
       isolatedUser: "customer-pr123",
       name: "forge-previews-pr-123-worker",
     });
+  });
+
+  it("applies basic auth only after the certificate, whose http-01 check a whole-site rule would answer with 401", () => {
+    expect(certificates).toHaveLength(1);
+    expect(basicAuths).toHaveLength(1);
+    const dependsOn = [basicAuths[0]!.opts?.dependsOn ?? []].flat() as unknown[];
+    expect(dependsOn.includes(certificates[0]!.resource)).toBe(true);
   });
 
   it("keeps every credential secret and never passes the Forge token or SSH key as an input", async () => {

@@ -68,15 +68,23 @@ export function jobsWithoutPermissions(workflow: Workflow): string[] {
     .map(([id]) => `${workflow.name} job ${id} sets no permissions`);
 }
 
-/** Every job runs one at a time per PR, with later runs queued rather than cancelling a running one. */
+/**
+ * Every job that holds secrets runs one at a time per PR, in a group named after this project (concurrency groups are
+ * shared with the repository's own workflows), with later runs queued rather than cancelling a running one.
+ */
 export function perPullRequestConcurrencyProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
   for (const [id, job] of jobs(workflow)) {
+    if (!/\bsecrets\./.test(JSON.stringify(job))) continue;
     const concurrency = job.concurrency;
     if (!isNode(concurrency) || typeof concurrency.group !== "string") {
       problems.push(`${workflow.name} job ${id} has no concurrency group`);
       continue;
     }
+    if (!concurrency.group.startsWith("forge-previews-"))
+      problems.push(
+        `${workflow.name} job ${id}: concurrency group \`${concurrency.group}\` is not prefixed forge-previews-`,
+      );
     if (!/github\.event\.(issue|pull_request)\.number/.test(concurrency.group)) {
       problems.push(`${workflow.name} job ${id}: concurrency group \`${concurrency.group}\` is not per pull request`);
     }

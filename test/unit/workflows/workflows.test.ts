@@ -12,6 +12,7 @@ import {
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const WORKFLOW_DIR = path.join(ROOT, ".github", "workflows");
 const CALLER_EXAMPLE = path.join(ROOT, ".github", "preview-caller.example.yml");
+const RUNTIME_ACTION = path.join(ROOT, ".github", "actions", "runtime", "action.yml");
 
 function load(file: string): Workflow {
   return parseWorkflow(path.relative(ROOT, file), readFileSync(file, "utf8"));
@@ -53,7 +54,7 @@ describe("the workflows", () => {
     }
   });
 
-  it("run the preview workflow one job at a time per PR without cancelling", () => {
+  it("run the preview workflow's privileged job one at a time per PR without cancelling", () => {
     const preview = workflows.find((w) => w.name === ".github/workflows/preview.yml") as Workflow;
     expect(perPullRequestConcurrencyProblems(preview)).toEqual([]);
   });
@@ -79,6 +80,53 @@ describe("the workflows", () => {
   });
 });
 
+describe("the jobs that run the CLI in Actions", () => {
+  type Step = { uses?: string; run?: string; with?: Record<string, string> };
+  const runtime = parseWorkflow(".github/actions/runtime/action.yml", readFileSync(RUNTIME_ACTION, "utf8")).doc as {
+    runs: { steps: Step[] };
+  };
+  const operational = workflows.filter((w) => !w.name.endsWith("ci.yml"));
+  const stepsOf = (w: Workflow): Step[] =>
+    Object.values(w.doc.jobs as Record<string, { steps?: Step[] }>).flatMap((job) => job.steps ?? []);
+
+  it("set up the runtime only: no test services, no Go build, no actionlint", () => {
+    for (const w of operational) {
+      const text = JSON.stringify(stepsOf(w));
+      expect([w.name, /setup\.sh|apt-get|setup-go|actionlint|mariadb|redis-server/.test(text)]).toEqual([
+        w.name,
+        false,
+      ]);
+      expect([w.name, stepsOf(w).some((s) => s.uses?.endsWith(".github/actions/runtime"))]).toEqual([w.name, true]);
+    }
+  });
+
+  it("disable plugin acquisition in every workflow", () => {
+    for (const w of workflows)
+      expect([
+        w.name,
+        (w.doc.env as Record<string, string> | undefined)?.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION,
+      ]).toEqual([w.name, "true"]);
+  });
+
+  it("install the official Pulumi CLI at the SDK's version and check it against the release's checksum file", () => {
+    const script = runtime.runs.steps.map((s) => s.run ?? "").join("\n");
+    expect(script).toContain('base="https://github.com/pulumi/pulumi/releases/download/v$VERSION"');
+    expect(script).toContain('"$base/pulumi-$VERSION-checksums.txt"');
+    expect(script).toContain("sha256sum --check --strict");
+    expect(script).toContain("@pulumi/pulumi/package.json");
+    for (const step of runtime.runs.steps) if (step.uses) expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
+  });
+
+  it("restore a cache keyed on the lockfile from an older one", () => {
+    const caches = [...workflows.flatMap(stepsOf), ...runtime.runs.steps].filter((s) =>
+      /^actions\/cache(\/restore)?@/.test(s.uses ?? ""),
+    );
+    expect(caches.length).toBeGreaterThan(0);
+    for (const cache of caches.filter((c) => (c.with?.key ?? "").includes("hashFiles(")))
+      expect([cache.with?.key, cache.with?.["restore-keys"]]).toEqual([cache.with?.key, expect.any(String)]);
+  });
+});
+
 describe("the workflow checks", () => {
   const bad = parseWorkflow(
     "bad.yml",
@@ -94,11 +142,19 @@ jobs:
       - uses: actions/checkout@v4
       - run: echo "\${{ github.event.comment.body }}"
       - run: git checkout "\${{ github.head_ref }}"
+        env:
+          TOKEN: \${{ secrets.T }}
       - run: echo "$BODY"
         env:
           BODY: \${{ github.event.comment.body }}
   b:
     uses: acme/x/.github/workflows/y.yml@main
+    secrets:
+      T: \${{ secrets.T }}
+  c:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: echo no secrets here
 `,
   );
 
@@ -120,6 +176,7 @@ jobs:
     expect(jobsWithoutPermissions(bad)).toEqual([
       "bad.yml job a sets no permissions",
       "bad.yml job b sets no permissions",
+      "bad.yml job c sets no permissions",
     ]);
   });
 
@@ -130,8 +187,9 @@ jobs:
     expect(jobsWithoutPermissions(empty)).toEqual(["e.yml job a sets no permissions"]);
   });
 
-  it("find a concurrency group that is not per PR or that cancels", () => {
+  it("find a concurrency group of a job with secrets that is not per PR, not prefixed, or that cancels", () => {
     expect(perPullRequestConcurrencyProblems(bad)).toEqual([
+      "bad.yml job a: concurrency group `preview-${{ github.ref }}` is not prefixed forge-previews-",
       "bad.yml job a: concurrency group `preview-${{ github.ref }}` is not per pull request",
       "bad.yml job a may cancel a run in progress",
       "bad.yml job b has no concurrency group",

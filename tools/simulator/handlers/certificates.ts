@@ -2,7 +2,7 @@ import { removeWith, settleWith } from "../agent";
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { fieldError, notFound, validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
-import type { CertificateRecord } from "../types";
+import type { CertificateRecord, SiteRecord } from "../types";
 import {
   SITE,
   getRoute,
@@ -13,11 +13,52 @@ import {
   type RequestContext,
   type RouteDefinition,
 } from "./context";
+import { domainStatus } from "./domains";
 import { stringField } from "./site-rules";
 
 const DOMAIN = `${SITE}/domains/{domainRecord}`;
 const TYPES = ["letsencrypt", "csr", "existing", "clone"];
 const PREFERRED_CHAIN = "ISRG Root X1";
+const WEEK_MS = 7 * 24 * 60 * 60_000;
+
+/** Whether a whole-site basic-auth rule (no path) is on the site or on its way: it also covers the ACME path. */
+export function hasWholeSiteRule(ctx: RequestContext, site: SiteRecord): boolean {
+  return ctx.services.store.data.securityRules.some(
+    (rule) => rule.siteId === site.id && rule.path === null && rule.lifecycle.goneAt === null,
+  );
+}
+
+/**
+ * Why Let's Encrypt would refuse to issue for `names` now, under the quirks: an http-01 challenge path behind basic
+ * auth, or the duplicate limit for the name set spent. null when it would issue.
+ */
+function letsEncryptRefusal(ctx: RequestContext, site: SiteRecord, names: string, method: string): string | null {
+  const { quirks, store } = ctx.services;
+  if (method === "http-01" && quirks.acmeBlockedByBasicAuth && hasWholeSiteRule(ctx, site))
+    return "challenge-unauthorized";
+  const limit = quirks.letsEncryptDuplicateLimit;
+  const recent = (store.data.letsEncryptIssuances ?? []).filter(
+    (issuance) => issuance.names === names && issuance.at > ctx.now - WEEK_MS,
+  );
+  return limit !== null && recent.length >= limit ? "duplicate-limit" : null;
+}
+
+/**
+ * Fails the site's Let's Encrypt http-01 certificates still being verified (a whole-site rule just arrived, quirk
+ * `acmeBlockedByBasicAuth`), and forgets the issuances they would have made.
+ */
+export function failPendingHttpChallenges(ctx: RequestContext, site: SiteRecord): void {
+  const { data } = ctx.services.store;
+  for (const certificate of data.certificates) {
+    const pending = valuesAt(certificate.lifecycle, ctx.now).status === "installing";
+    if (certificate.siteId !== site.id || certificate.type !== "letsencrypt" || !pending) continue;
+    if (certificate.verificationMethod !== "http-01") continue;
+    extend(certificate.lifecycle, ctx.now, { status: "failed", active: false });
+    data.letsEncryptIssuances = (data.letsEncryptIssuances ?? []).filter(
+      (issuance) => issuance.certificateId !== certificate.id,
+    );
+  }
+}
 
 export function presentCertificate(
   ctx: RequestContext,
@@ -64,11 +105,18 @@ function createCertificate(ctx: RequestContext): { status: number; body: unknown
   if (valuesAt(site.lifecycle, now).status !== "installed") {
     throw validationError({ domain: ["The site must finish installing before a certificate can be requested."] });
   }
+  if (domainStatus(ctx, domain) === "pending") {
+    throw validationError({ domain: ["The domain must be verified before a certificate can be requested."] });
+  }
   const letsencrypt =
     typeof body.letsencrypt === "object" && body.letsencrypt !== null
       ? (body.letsencrypt as Record<string, unknown>)
       : {};
-  const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
+  const injectedFailure =
+    services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
+  const verificationMethod = stringField(letsencrypt, "verification_method") ?? "http-01";
+  const refusal = type === "letsencrypt" ? letsEncryptRefusal(ctx, site, domain.name, verificationMethod) : null;
+  const failed = injectedFailure || refusal !== null;
   const enable = body.enable === true;
   // A clone that reports its source's type (the quirk) also reports how the source was verified and its key.
   const clone = typeof body.clone === "object" && body.clone !== null ? (body.clone as Record<string, unknown>) : {};
@@ -82,10 +130,7 @@ function createCertificate(ctx: RequestContext): { status: number; body: unknown
     siteId: site.id,
     domainId: domain.id,
     type,
-    verificationMethod:
-      type === "letsencrypt"
-        ? (stringField(letsencrypt, "verification_method") ?? "http-01")
-        : (cloned?.verificationMethod ?? null),
+    verificationMethod: type === "letsencrypt" ? verificationMethod : (cloned?.verificationMethod ?? null),
     keyType: type === "letsencrypt" ? (stringField(letsencrypt, "key_type") ?? "ecdsa") : (cloned?.keyType ?? null),
     // The spec pins `preferred_chain` to this constant for every certificate (it is not nullable in practice).
     preferredChain: stringField(letsencrypt, "preferred_chain") ?? PREFERRED_CHAIN,
@@ -110,6 +155,10 @@ function createCertificate(ctx: RequestContext): { status: number; body: unknown
     }
   }
   services.store.data.certificates.push(certificate);
+  if (type === "letsencrypt" && !failed) {
+    const issuances = (services.store.data.letsEncryptIssuances ??= []);
+    issuances.push({ names: domain.name, at: now + 2 * half, certificateId: certificate.id });
+  }
   const work = failed || type !== "letsencrypt" ? null : services.agent.certificateRequested(site, certificate, enable);
   if (work !== null) {
     const issued = { request_status: "created", status: "installed", active: enable };

@@ -29,6 +29,8 @@ export interface Services {
   faults: Faults;
   /** Real-Forge behaviours switched on for this simulator. */
   quirks: Quirks;
+  /** Multiplies realistic durations and the quirks' time windows. */
+  timeScale: number;
   mariadb: MariaDbEffects;
   sandbox: SandboxFiles;
   /** Acts where Forge's agent acts on the server: the sandbox files by default, the box for real. */

@@ -1,4 +1,5 @@
 import { notFound } from "../errors";
+import type { SiteRecord } from "../types";
 import type { Found, RequestContext } from "./context";
 
 function id(raw: string | undefined, what: string): number | null {
@@ -20,6 +21,17 @@ function pick<T extends { id: number }>(
   return found;
 }
 
+/**
+ * The `siteNotFoundAfterCreateMs` quirk: `GET`/`PUT` of the site itself answers 404 for a while after its create, while
+ * it provisions; a site already being removed answers as usual, so a 404 after a delete still means it is gone.
+ */
+function notYetVisible(ctx: RequestContext, site: SiteRecord): boolean {
+  const { siteNotFoundAfterCreateMs } = ctx.services.quirks;
+  if (siteNotFoundAfterCreateMs === 0 || !(ctx.method === "GET" || ctx.method === "PUT")) return false;
+  if (!ctx.template.endsWith("/sites/{site}") || site.lifecycle.goneAt !== null) return false;
+  return ctx.now < site.createdAt + siteNotFoundAfterCreateMs * ctx.services.timeScale;
+}
+
 /** Resolves every path parameter to its record, so each handler starts from existing objects. */
 export function resolveParams(ctx: RequestContext): Found {
   const { params } = ctx;
@@ -37,6 +49,7 @@ export function resolveParams(ctx: RequestContext): Found {
     (site) => server === undefined || site.serverId === server.id,
   );
   const site = found.site;
+  if (site !== undefined && notYetVisible(ctx, site)) throw notFound(`site ${site.id}`);
   const onSite = (item: { siteId: number | null }): boolean => site !== undefined && item.siteId === site.id;
   const onServer = (item: { serverId: number }): boolean => server !== undefined && item.serverId === server.id;
   found.domainRecord = pick(data.domains, id(params.domainRecord, "domain record"), "domain record", onSite);

@@ -13,6 +13,7 @@ import {
   type RequestContext,
   type RouteDefinition,
 } from "./context";
+import { failPendingHttpChallenges } from "./certificates";
 import { sha256 } from "./databases";
 import { listRoute, statusAt } from "./list";
 import { stringField } from "./site-rules";
@@ -101,6 +102,8 @@ function createRule(ctx: RequestContext): { status: number; body: unknown } {
   };
   services.store.data.securityRules.push(rule);
   if (!failed) installOnHost(ctx, rule);
+  // Let's Encrypt's http-01 check of a certificate still being verified now meets the rule's 401.
+  if (services.quirks.acmeBlockedByBasicAuth && rule.path === null) failPendingHttpChallenges(ctx, site);
   return { status: 202, body: document(presentSecurityRule(ctx, rule, true)) };
 }
 

@@ -12,16 +12,17 @@ export function tagIdOf(name: string): string {
   return String(Number.parseInt(digest.slice(0, 7), 16) + 1);
 }
 
-/** `relationships.tags` of one site. */
-export function tagRelationship(site: SiteRecord): { data: Array<{ type: "tags"; id: string }> } {
-  return { data: site.tags.map((name) => ({ type: "tags", id: tagIdOf(name) })) };
+/** `relationships.tags` of one site, given the tag names it shows. */
+export function tagRelationship(tags: string[]): { data: Array<{ type: "tags"; id: string }> } {
+  return { data: tags.map((name) => ({ type: "tags", id: tagIdOf(name) })) };
 }
 
-/** One `TagResource` per distinct tag of `sites`, dated by the earliest of those sites that carries it. */
-export function includedTags(sites: SiteRecord[]): JsonApiResource[] {
+/** One `TagResource` per distinct tag `tagsOf` shows on `sites`, dated by the earliest of those sites that carries it. */
+export function includedTags(sites: SiteRecord[], tagsOf: (site: SiteRecord) => string[]): JsonApiResource[] {
   const firstSeen = new Map<string, number>();
   for (const site of sites) {
-    for (const name of site.tags) firstSeen.set(name, Math.min(firstSeen.get(name) ?? site.createdAt, site.createdAt));
+    for (const name of tagsOf(site))
+      firstSeen.set(name, Math.min(firstSeen.get(name) ?? site.createdAt, site.createdAt));
   }
   return [...firstSeen].map(([name, createdAt]) => {
     const tag = {

@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import { removeWith, settleWith } from "../agent";
 import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { defaultDeployScript } from "../deploy-script";
-import { HttpError } from "../errors";
+import { HttpError, fieldError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { DomainRecord, SiteRecord } from "../types";
 import { ORG, SERVER, SITE, getRoute, need, touch, url, type RequestContext, type RouteDefinition } from "./context";
@@ -30,6 +30,27 @@ function isHttps(ctx: RequestContext, site: SiteRecord): boolean {
   });
 }
 
+/**
+ * The site's `status`. With the `siteStatusAfterFailedDeployment` quirk an installed site reports its latest
+ * deployment instead: `deploying` while one runs, `deployed` after one finished, the quirk's value after a failure.
+ */
+function siteStatus(ctx: RequestContext, site: SiteRecord, installStatus: string | boolean | undefined): unknown {
+  const afterFailure = ctx.services.quirks.siteStatusAfterFailedDeployment;
+  const latest = latestDeployment(ctx, site);
+  if (afterFailure === null || installStatus !== "installed" || latest === undefined) return installStatus;
+  const status = valuesAt(latest.lifecycle, ctx.now).status;
+  if (status === "finished") return "deployed";
+  return status === "failed" ? afterFailure : "deploying";
+}
+
+/** The tag names Forge lists for the site now: all of them, or as the `tagsApplied` quirk holds them back. */
+function visibleTags(ctx: RequestContext, site: SiteRecord): string[] {
+  const { tagsApplied } = ctx.services.quirks;
+  if (tagsApplied === "never") return [];
+  if (tagsApplied === "late" && valuesAt(site.lifecycle, ctx.now).status !== "installed") return [];
+  return site.tags;
+}
+
 function deploymentStatus(ctx: RequestContext, site: SiteRecord): string {
   const latest = latestDeployment(ctx, site);
   if (latest === undefined) return "never-deployed";
@@ -54,7 +75,7 @@ function relationshipsOf(
   const relationships: Record<string, unknown> = {};
   for (const name of includes) {
     if (name === "server") relationships.server = { data: { type: "servers", id: String(site.serverId) } };
-    if (name === "tags") relationships.tags = tagRelationship(site);
+    if (name === "tags") relationships.tags = tagRelationship(visibleTags(ctx, site));
     if (name === "redirectRules") relationships.redirectRules = { data: [] };
     if (name === "latestDeployment") {
       const latest = latestDeployment(ctx, site);
@@ -78,7 +99,7 @@ function includedFor(ctx: RequestContext, sites: SiteRecord[], includes: string[
     for (const server of data.servers.filter((item) => sites.some((site) => site.serverId === item.id)))
       included.push(presentServer(ctx, server));
   }
-  if (includes.includes("tags")) included.push(...includedTags(sites));
+  if (includes.includes("tags")) included.push(...includedTags(sites, (site) => visibleTags(ctx, site)));
   for (const site of sites) {
     const latest = includes.includes("latestDeployment") ? latestDeployment(ctx, site) : undefined;
     if (latest !== undefined) included.push(presentDeployment(ctx, latest));
@@ -104,7 +125,7 @@ export function presentSite(
     site.id,
     {
       name: site.name,
-      status: values.status,
+      status: siteStatus(ctx, site, values.status),
       url: `${https ? "https" : "http"}://${site.name}`,
       user: site.user,
       https,
@@ -165,6 +186,7 @@ function createSite(ctx: RequestContext): { status: number; body: unknown } {
   const branch = stringField(body, "branch");
   const zeroDowntime = booleanField(body, "zero_downtime_deployments", true);
   const isolated = booleanField(body, "is_isolated", false);
+  const user = isolated ? isolatedUserFor(ctx, server.id, name) : "forge";
   const install = services.clock.duration("siteInstall");
   const id = services.store.nextId();
   const site: SiteRecord = {
@@ -174,13 +196,7 @@ function createSite(ctx: RequestContext): { status: number; body: unknown } {
     type: String(body.type),
     phpVersion: stringField(body, "php_version") ?? server.phpVersion,
     isolated,
-    user: isolated
-      ? (stringField(body, "isolated_user") ??
-        name
-          .split(".")[0]
-          .replace(/[^a-z0-9_-]/g, "")
-          .slice(0, 32))
-      : "forge",
+    user,
     webDirectory: stringField(body, "web_directory") ?? "/public",
     rootDirectory: stringField(body, "root_directory") ?? "/",
     zeroDowntime,
@@ -233,6 +249,27 @@ function createSite(ctx: RequestContext): { status: number; body: unknown } {
   return { status: 202, body: document(presentSite(ctx, site, true)) };
 }
 
+/**
+ * The Linux user of a new isolated site: `isolated_user`, else one made from the name. With the
+ * `isolatedUserOutlivesSite` quirk, a user that exists on the server (a live site's, or one a deleted site left) is
+ * refused the way Laravel refuses a taken value.
+ */
+function isolatedUserFor(ctx: RequestContext, serverId: number, name: string): string {
+  const user =
+    stringField(ctx.body, "isolated_user") ??
+    name
+      .split(".")[0]
+      .replace(/[^a-z0-9_-]/g, "")
+      .slice(0, 32);
+  if (!ctx.services.quirks.isolatedUserOutlivesSite) return user;
+  const { data } = ctx.services.store;
+  const taken =
+    data.leftoverUsers.some((item) => item.serverId === serverId && item.name === user) ||
+    data.sites.some((site) => site.serverId === serverId && site.isolated && site.user === user);
+  if (taken) throw fieldError("isolated_user", "The isolated user has already been taken.");
+  return user;
+}
+
 function updateSite(ctx: RequestContext): { status: number } {
   const site = need(ctx.found.site, "site");
   const { body } = ctx;
@@ -266,6 +303,10 @@ function deleteSite(ctx: RequestContext): { status: number } {
   }
   const work = services.agent.siteDeleted(site);
   if (work !== null) removeWith(services.settling, site.lifecycle, work);
+  // Forge removes the site's files and nginx config; with this quirk its Linux user stays on the server.
+  if (services.quirks.isolatedUserOutlivesSite && site.isolated) {
+    data.leftoverUsers.push({ serverId: site.serverId, name: site.user });
+  }
   return { status: 202 };
 }
 

@@ -5,7 +5,15 @@
 import { decodeState } from "../../../../cli/github/sticky-state";
 import { PreviewOperationError } from "../../../../cli/pulumi/operation-error";
 import { summary } from "../../../support/github/fake-operations";
-import { HEAD_SHA, type Harness, SECRETS, openPull, readFixture, startHarness } from "../../../support/github/harness";
+import {
+  HEAD_SHA,
+  type Harness,
+  SECRETS,
+  openPull,
+  readFixture,
+  sharedConfig,
+  startHarness,
+} from "../../../support/github/harness";
 
 const REPO = "acme/customer";
 const COMMENT_ID = 2700000101;
@@ -333,10 +341,9 @@ describe("the circuit breaker", () => {
     expect(h.ops.calls).toEqual([]);
     expect(reactions()).toEqual(["eyes", "-1"]);
     const text = stickyState().notice?.text ?? "";
-    expect(text).toContain(
-      "Preview automation is paused until 2025-03-04T10:20:00.000Z after 3 consecutive failed deployments",
-    );
-    expect(text).toContain("`preview/pr-4` at 2025-03-04T09:50:00.000Z");
+    expect(text).toContain("Preview deployments are paused until 10:20 UTC after 3 consecutive failed deployments");
+    expect(text).toContain("`preview/pr-4` at 09:50 UTC");
+    expect(comments()[0].body).toContain("### ⏸️ Paused until 10:20 UTC");
     expect(h.stub.repo(REPO).deployments).toHaveLength(5);
   });
 
@@ -379,7 +386,7 @@ describe("the circuit breaker", () => {
     }
     await h.runGithub("issue_comment", await commentEvent("/preview"));
     expect(h.ops.calls).toEqual([]);
-    expect(stickyState().notice?.text).toContain("paused until 2025-03-04T10:20:00.000Z");
+    expect(stickyState().notice?.text).toContain("paused until 10:20 UTC");
   });
 
   it("does not count a deployment still in progress from another PR", async () => {
@@ -511,6 +518,20 @@ describe("secret stack outputs", () => {
     expect(sent).not.toContain("db-pw-91be0c1f");
     expect(comments()[0].body).toContain("pulumi stack output basicAuthPassword --show-secrets -s pr-12");
   });
+
+  it("point reviewers at where the shared password lives, and never post it", async () => {
+    h.env.FORGE_PREVIEWS_CONFIG = sharedConfig({
+      "forge-previews:basicAuthMode": "shared",
+      "forge-previews:basicAuthPasswordHint": "1Password item “Preview basic auth” in the Engineering vault",
+    });
+    h.env.FORGE_PREVIEWS_BASIC_AUTH_PASSWORD = "hunter2-basic-auth-pw";
+    await h.runGithub("issue_comment", await commentEvent("/preview"));
+    expect(comments()[0].body).toContain(
+      "| Basic auth | user `preview`; the password is in 1Password item “Preview basic auth” in the Engineering vault |",
+    );
+    const sent = await h.everythingSent();
+    expect(sent).not.toContain("hunter2-basic-auth-pw");
+  });
 });
 
 describe("/destroy", () => {
@@ -532,5 +553,34 @@ describe("/destroy", () => {
       notice: { kind: "info", text: "Removed: `/destroy` by @alice." },
     });
     expect(reactions()).toEqual(["eyes", "rocket", "eyes", "rocket"]);
+  });
+});
+
+describe("a comment the gate job let through", () => {
+  it("replaces the queued note and runs nothing when the command stands inside a quote", async () => {
+    h.stub.repo(REPO).comments.set(12, [
+      {
+        id: 77,
+        body: "<!-- forge-previews:pr-12 -->\n<!-- forge-previews:gate -->\n### ⏳ `/preview` by @alice queued at 10:01 UTC\n<!-- /forge-previews:gate -->\n",
+        user: { login: "github-actions[bot]", type: "Bot" },
+        created_at: "2025-03-04T10:01:00Z",
+      },
+    ]);
+    h.env.FORGE_PREVIEWS_GATE = "approved";
+    const code = await h.runGithub("issue_comment", await commentEvent("> an earlier remark\r\n/preview\r\n"));
+
+    expect(code).toBe(0);
+    expect(h.ops.calls).toEqual([]);
+    const body = comments()[0].body;
+    expect(body).not.toContain("queued");
+    expect(body).toContain("### 🚫 Command not run");
+    expect(body).toContain("not inside a quote (including a line that continues one)");
+    expect(reactions()).toEqual(["-1"]);
+  });
+
+  it("stays silent about conversation when the gate did not note it", async () => {
+    const code = await h.runGithub("issue_comment", await commentEvent("> an earlier remark\r\n/preview\r\n"));
+    expect(code).toBe(0);
+    expect(h.stub.requests).toEqual([]);
   });
 });

@@ -120,7 +120,7 @@ describe("a closed pull request", () => {
     const code = await h.runGithub("pull_request", payload);
     expect(code).toBe(0);
     expect(h.ops.calls).toEqual([]);
-    expect(h.out.join("\n")).toContain("pull request opened; only `closed` needs work");
+    expect(h.out.join("\n")).toContain("pull request opened; only closed, synchronize and reopened concern a preview");
   });
 });
 

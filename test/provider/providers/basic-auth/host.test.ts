@@ -7,11 +7,11 @@ import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../.
 import {
   createFailingAsync,
   type ForgeProviderHost,
-  preview,
   startForgeHost,
   startForgeProviderHost,
   startForgeSimulator,
 } from "../../../support/provider-host";
+import { IN_PLACE, NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SHARED_PASSWORD = "shared-SECRET-pass-5150";
@@ -97,16 +97,9 @@ describe("BasicAuth through the real dynamic-provider host", () => {
   it("checks and diffs unknown preview inputs without any Forge request", async () => {
     const olds = { ...inputs, ruleId: 1, password: "p", passwordGenerated: true };
 
-    const { checked, diffed, forgeRequests } = await preview(
-      fixture,
-      "1",
-      olds,
-      withInputs({ password: UNKNOWN, siteId: UNKNOWN }),
-    );
-
-    expect(checked.failures).toStrictEqual([]);
-    expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
-    expect(forgeRequests).toStrictEqual([]);
+    await expectPreviewWithoutForge(fixture, "1", olds, withInputs({ password: UNKNOWN, siteId: UNKNOWN }), {
+      diff: replacing(["siteId"], "delete-first"),
+    });
   });
 
   describe("lifecycle of one rule", () => {
@@ -144,28 +137,18 @@ describe("BasicAuth through the real dynamic-provider host", () => {
     });
 
     it("reports no change when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("asks for delete-before-replace when the site changes", async () => {
-      expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["siteId"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual(
+        replacing(["siteId"], "delete-first"),
+      );
     });
 
     it("updates the username in place, keeping the generated password", async () => {
       const changed = withInputs({ username: "reviewer" });
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual(IN_PLACE);
       const from = sim.requests.length;
 
       ({ outs } = await host.update(urn, id, outs, changed));

@@ -1,26 +1,40 @@
-import type { Simulator } from "../../../../tools/simulator";
-import type { DynamicHost } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { useForgeProviderHost } from "../../../support/provider-host";
 import { SERVER_PATH, createSite } from "../../../support/simulator";
 
 type Props = Record<string, unknown>;
 
 /** The spec makes a security rule's `status` nullable; this Forge never reports anything else. */
 describe("BasicAuth against a Forge that reports security rule status as null", () => {
-  let fixture: ForgeProviderHost;
-  let sim: Simulator;
-  let host: DynamicHost;
-  let urn: string;
-  let inputs: Props;
   let siteId: number;
   let id: string;
   let outs: Props;
 
+  const fixture = useForgeProviderHost({
+    simulator: { quirks: { securityRuleStatusNull: true } },
+    prepare: async (started) => {
+      siteId = Number(await createSite(started, "pr-8.preview.test"));
+    },
+    register: async () => {
+      const { BasicAuth } = await import("../../../../providers/basic-auth");
+      return new BasicAuth("auth", {
+        serverId: 1,
+        siteId,
+        name: "forge-previews",
+        username: "preview",
+        password: null,
+      });
+    },
+    check: true,
+  });
+
   const rulesPath = (): string => `${SERVER_PATH}/sites/${siteId}/security-rules`;
   const writes = (): string[] =>
-    sim.requests.filter((request) => request.method !== "GET").map((request) => `${request.method} ${request.path}`);
+    fixture.sim.requests
+      .filter((request) => request.method !== "GET")
+      .map((request) => `${request.method} ${request.path}`);
   const ruleReads = (): number =>
-    sim.requests.filter((request) => request.method === "GET" && request.path === `${rulesPath()}/${id}`).length;
+    fixture.sim.requests.filter((request) => request.method === "GET" && request.path === `${rulesPath()}/${id}`)
+      .length;
 
   /**
    * Runs a provider call, but gives up once it has read the rule more than `limit` times: a wait for a status that
@@ -32,7 +46,7 @@ describe("BasicAuth against a Forge that reports security rule status as null", 
       done = true;
     });
     while (!done) {
-      const reads = sim.requests.filter(
+      const reads = fixture.sim.requests.filter(
         (request) => request.method === "GET" && /\/security-rules\/\d+$/.test(request.path),
       ).length;
       if (reads > limit)
@@ -43,44 +57,24 @@ describe("BasicAuth against a Forge that reports security rule status as null", 
   }
 
   beforeAll(async () => {
-    fixture = await startForgeProviderHost({
-      simulator: { quirks: { securityRuleStatusNull: true } },
-      prepare: async (started) => {
-        siteId = Number(await createSite(started, "pr-8.preview.test"));
-      },
-      register: async () => {
-        const { BasicAuth } = await import("../../../../providers/basic-auth");
-        return new BasicAuth("auth", {
-          serverId: 1,
-          siteId,
-          name: "forge-previews",
-          username: "preview",
-          password: null,
-        });
-      },
-      check: true,
-    });
-    ({ sim, host, urn, inputs } = fixture);
-    sim.clearRequests();
-    ({ id, outs } = await withinReads(host.create(urn, inputs)));
+    fixture.sim.clearRequests();
+    ({ id, outs } = await withinReads(fixture.host.create(fixture.urn, fixture.inputs)));
   });
-
-  afterAll(() => fixture?.close());
 
   it("creates the rule with one write and accepts it once the site's rule list holds it", () => {
     expect(writes()).toStrictEqual([`POST ${rulesPath()}`]);
     expect(ruleReads()).toBeLessThanOrEqual(2);
     expect(outs).toMatchObject({ ruleId: Number(id), name: "forge-previews", username: "preview" });
-    expect(sim.state().securityRules.filter((rule) => rule.siteId === siteId)).toMatchObject([
+    expect(fixture.sim.state().securityRules.filter((rule) => rule.siteId === siteId)).toMatchObject([
       { id: Number(id), status: "installed" },
     ]);
   });
 
   it("refreshes and diffs a rule without a status with no Forge write and no change", async () => {
-    sim.clearRequests();
+    fixture.sim.clearRequests();
 
-    const read = await host.read(urn, id, outs, inputs);
-    const diffed = await host.diff(urn, id, read.props, inputs);
+    const read = await fixture.host.read(fixture.urn, id, outs, fixture.inputs);
+    const diffed = await fixture.host.diff(fixture.urn, id, read.props, fixture.inputs);
 
     expect(read.id).toBe(id);
     expect(diffed).toMatchObject({ changes: "none" });
@@ -88,9 +82,11 @@ describe("BasicAuth against a Forge that reports security rule status as null", 
   });
 
   it("updates the credentials with one write and does not wait for a status Forge never reports", async () => {
-    sim.clearRequests();
+    fixture.sim.clearRequests();
 
-    const { outs: updated } = await withinReads(host.update(urn, id, outs, { ...inputs, username: "reviewer" }));
+    const { outs: updated } = await withinReads(
+      fixture.host.update(fixture.urn, id, outs, { ...fixture.inputs, username: "reviewer" }),
+    );
 
     expect(writes()).toStrictEqual([`PUT ${rulesPath()}/${id}`]);
     expect(updated).toMatchObject({ username: "reviewer" });
@@ -98,8 +94,8 @@ describe("BasicAuth against a Forge that reports security rule status as null", 
   });
 
   it("deletes the rule", async () => {
-    await host.delete(urn, id, outs);
+    await fixture.host.delete(fixture.urn, id, outs);
 
-    expect(sim.state().securityRules.filter((rule) => rule.siteId === siteId)).toStrictEqual([]);
+    expect(fixture.sim.state().securityRules.filter((rule) => rule.siteId === siteId)).toStrictEqual([]);
   });
 });

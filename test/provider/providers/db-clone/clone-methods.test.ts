@@ -1,20 +1,15 @@
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
-import type { Connection } from "mysql2/promise";
 import { type CloneMethod, type CloneResult, cloneDatabase } from "../../../../providers/db-clone";
-import type { SshSession } from "../../../../providers/ssh";
 import {
-  connectAsRoot,
   createEmptyDatabase,
   createMaster,
   dropDatabases,
   readContents,
   readTables,
-  type Rows,
-  rowsOf,
 } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
-import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
+import { openRunner, previewCloneOptions, removeExportLocks, useCloneServer } from "../../../support/db-clone";
 
 jest.setTimeout(120_000);
 
@@ -27,34 +22,25 @@ const TARGETS: Record<CloneMethod, string> = {
 
 describe("cloneDatabase with each method", () => {
   const { mariadb } = testServices();
-  let conn: Connection;
-  let runner: RecordingRunner;
-  let session: SshSession;
+  const server = useCloneServer({
+    databases: [MASTER, ...Object.values(TARGETS)],
+    exportLocks: [MASTER],
+    prepare: async ({ conn, runner }) => {
+      await createMaster(conn, { name: MASTER, scale: 2, fulltext: true, myisam: true });
+      for (const [method, target] of Object.entries(TARGETS) as [CloneMethod, string][]) {
+        await createEmptyDatabase(conn, target);
+        results.set(method, await cloneDatabase(runner, previewCloneOptions(MASTER, target, { method })));
+      }
+    },
+  });
   const results = new Map<CloneMethod, CloneResult>();
 
-  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
-
-  beforeAll(async () => {
-    conn = await connectAsRoot();
-    await createMaster(conn, { name: MASTER, scale: 2, fulltext: true, myisam: true });
-    ({ runner, session } = await openRunner());
-    for (const [method, target] of Object.entries(TARGETS) as [CloneMethod, string][]) {
-      await createEmptyDatabase(conn, target);
-      results.set(method, await cloneDatabase(runner, previewCloneOptions(MASTER, target, { method })));
-    }
-  });
-
-  afterAll(async () => {
-    removeExportLocks(MASTER);
-    await dropDatabases(conn, MASTER, ...Object.values(TARGETS));
-    await conn?.end();
-    await session?.close();
-  });
+  const { rows } = server;
 
   describe.each(Object.entries(TARGETS) as [CloneMethod, string][])("%s", (method, target) => {
     it("copies every table's rows and checksum, and every view, trigger, routine and event", async () => {
-      const source = await readContents(conn, MASTER);
-      const clone = await readContents(conn, target);
+      const source = await readContents(server.conn, MASTER);
+      const clone = await readContents(server.conn, target);
       const { _forge_previews_clone: mark, ...cloneTables } = clone?.tables ?? {};
 
       expect(mark?.rows).toBe(1);
@@ -85,14 +71,14 @@ describe("cloneDatabase with each method", () => {
     });
 
     it("gives the clone its own working trigger, foreign keys, view, routine and FULLTEXT index", async () => {
-      await conn.query(`UPDATE ${target}.orders SET status = 'refunded' WHERE id = 1`);
+      await server.conn.query(`UPDATE ${target}.orders SET status = 'refunded' WHERE id = 1`);
       const [audit] = await rows(
         `SELECT COUNT(*) AS n FROM ${target}.audit_log WHERE order_id = 1 AND new_values LIKE '%refunded%'`,
       );
       const [masterAudit] = await rows(
         `SELECT COUNT(*) AS n FROM ${MASTER}.audit_log WHERE new_values LIKE '%refunded%'`,
       );
-      const orphan = await conn
+      const orphan = await server.conn
         .query(`INSERT INTO ${target}.orders (customer_id, status, total) VALUES (999999, 'x', 1)`)
         .catch((e: { code?: string }) => e.code);
       const [view] = await rows(`SELECT COUNT(*) AS n FROM ${target}.order_summaries WHERE status = 'refunded'`);
@@ -132,7 +118,7 @@ describe("cloneDatabase with each method", () => {
       "legacy_counters",
     ]);
     expect(result.reason).toMatch(/^requested as `transport`; 2 tables via dump\/load/);
-    const copyCall = runner.calls.find((call) => call.stdin.includes("FOR EXPORT"));
+    const copyCall = server.runner.calls.find((call) => call.stdin.includes("FOR EXPORT"));
     expect(copyCall?.stdin).toMatch(
       /\nFLUSH TABLES `clonemethods_master`.`audit_log`, .* FOR EXPORT;\nsystem 'sh' '\/tmp\/forge-previews-clone-clonem_pr_1\.[^']+\/copy-tablespaces\.sh'\nUNLOCK TABLES;\n/,
     );
@@ -140,30 +126,30 @@ describe("cloneDatabase with each method", () => {
 
   it("two transport clones of the same master at once both succeed", async () => {
     const targets = ["clonem_pr_4", "clonem_pr_5"];
-    for (const target of targets) await createEmptyDatabase(conn, target);
+    for (const target of targets) await createEmptyDatabase(server.conn, target);
     const second = await openRunner();
 
     try {
       const outcomes = await Promise.all([
-        cloneDatabase(runner, previewCloneOptions(MASTER, "clonem_pr_4", { method: "transport" })),
+        cloneDatabase(server.runner, previewCloneOptions(MASTER, "clonem_pr_4", { method: "transport" })),
         cloneDatabase(second.runner, previewCloneOptions(MASTER, "clonem_pr_5", { method: "transport" })),
       ]);
 
       expect(outcomes.map((r) => r.method)).toStrictEqual(["transport", "transport"]);
       for (const target of targets) {
-        const tables = await readTables(conn, target);
-        expect(tables).toStrictEqual((await readContents(conn, MASTER))?.tables);
+        const tables = await readTables(server.conn, target);
+        expect(tables).toStrictEqual((await readContents(server.conn, MASTER))?.tables);
       }
     } finally {
       await second.session.close();
-      await dropDatabases(conn, ...targets);
+      await dropDatabases(server.conn, ...targets);
     }
   });
 
   it("transport without fallback tables takes 6 round trips and measures the source while the target imports", async () => {
     const plain = "clonem_plain_master";
-    await createMaster(conn, { name: plain, scale: 2 });
-    await createEmptyDatabase(conn, "clonem_pr_6");
+    await createMaster(server.conn, { name: plain, scale: 2 });
+    await createEmptyDatabase(server.conn, "clonem_pr_6");
     const own = await openRunner();
     try {
       const result = await cloneDatabase(
@@ -182,7 +168,7 @@ describe("cloneDatabase with each method", () => {
     } finally {
       removeExportLocks(plain);
       await own.session.close();
-      await dropDatabases(conn, plain, "clonem_pr_6");
+      await dropDatabases(server.conn, plain, "clonem_pr_6");
     }
   });
 

@@ -1,18 +1,12 @@
-import type { Connection } from "mysql2/promise";
 import { CloneRefusedError, cloneDatabase, promoteClone, type PromoteOptions } from "../../../../providers/db-clone";
-import type { SshSession } from "../../../../providers/ssh";
 import {
-  connectAsRoot,
   createEmptyDatabase,
   createMaster,
-  dropDatabases,
   listDatabases,
   readContents,
   readServerState,
-  type Rows,
-  rowsOf,
 } from "../../../support/master-fixture";
-import { type RecordingRunner, openRunner, previewCloneOptions, rootAccess } from "../../../support/db-clone";
+import { previewCloneOptions, rootAccess, useCloneServer } from "../../../support/db-clone";
 
 jest.setTimeout(180_000);
 
@@ -24,20 +18,22 @@ const SNAPSHOTS = "forge-previews-snapshots";
 
 /** How the snapshots stack refreshes a master: a consistent dump of production into staging, then promotion. */
 describe("refreshing a master: clone production into staging, then promoteClone", () => {
-  let conn: Connection;
-  let runner: RecordingRunner;
-  let session: SshSession;
+  const server = useCloneServer({
+    databases: [PRODUCTION, MASTER, STAGING, PR],
+    dropFirst: true,
+    prepare: ({ conn }) => createMaster(conn, { name: PRODUCTION }),
+  });
   const masters = (name: string): boolean => name === MASTER || name === STAGING;
 
-  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
+  const { rows } = server;
   const withoutMark = async (db: string): Promise<unknown> => {
-    const contents = await readContents(conn, db);
+    const contents = await readContents(server.conn, db);
     if (contents === null) return null;
     const { _forge_previews_clone: _mark, ...tables } = contents.tables;
     return { ...contents, tables };
   };
   const refreshStaging = () =>
-    cloneDatabase(runner, {
+    cloneDatabase(server.runner, {
       source: PRODUCTION,
       target: STAGING,
       owner: SNAPSHOTS,
@@ -50,7 +46,7 @@ describe("refreshing a master: clone production into staging, then promoteClone"
       access: rootAccess(),
     });
   const promote = (changes: Partial<PromoteOptions> = {}) =>
-    promoteClone(runner, {
+    promoteClone(server.runner, {
       staging: STAGING,
       target: MASTER,
       owner: SNAPSHOTS,
@@ -60,19 +56,6 @@ describe("refreshing a master: clone production into staging, then promoteClone"
       access: rootAccess(),
       ...changes,
     });
-
-  beforeAll(async () => {
-    conn = await connectAsRoot();
-    await dropDatabases(conn, MASTER, STAGING, PR);
-    await createMaster(conn, { name: PRODUCTION });
-    ({ runner, session } = await openRunner());
-  });
-
-  afterAll(async () => {
-    await dropDatabases(conn, PRODUCTION, MASTER, STAGING, PR);
-    await conn?.end();
-    await session?.close();
-  });
 
   it("streams a live source into a new staging database, whatever auto could do otherwise", async () => {
     const result = await refreshStaging();
@@ -89,26 +72,26 @@ describe("refreshing a master: clone production into staging, then promoteClone"
 
     expect(result).toMatchObject({ target: MASTER, replaced: false, tables: 6 });
     expect(await withoutMark(MASTER)).toStrictEqual(await withoutMark(PRODUCTION));
-    expect((await listDatabases(conn)).filter((name) => name === STAGING || name.startsWith("fpold_"))).toStrictEqual(
-      [],
-    );
+    expect(
+      (await listDatabases(server.conn)).filter((name) => name === STAGING || name.startsWith("fpold_")),
+    ).toStrictEqual([]);
     expect(await rows(`SELECT owner, source, status FROM ${MASTER}._forge_previews_clone`)).toStrictEqual([
       { owner: SNAPSHOTS, source: PRODUCTION, status: "verified" },
     ]);
   });
 
   it("replaces the previous master atomically with a newer snapshot whose trigger and foreign keys live in the master", async () => {
-    await conn.query(`INSERT INTO ${PRODUCTION}.customers (email, name) VALUES ('late@example.test', 'Late')`);
+    await server.conn.query(`INSERT INTO ${PRODUCTION}.customers (email, name) VALUES ('late@example.test', 'Late')`);
     await refreshStaging();
 
     const result = await promote();
 
     expect(result).toMatchObject({ replaced: true, tables: 6 });
     expect(await withoutMark(MASTER)).toStrictEqual(await withoutMark(PRODUCTION));
-    expect((await listDatabases(conn)).filter((name) => name === STAGING || name.startsWith("fpold_"))).toStrictEqual(
-      [],
-    );
-    await conn.query(`UPDATE ${MASTER}.orders SET status = 'promoted' WHERE id = 2`);
+    expect(
+      (await listDatabases(server.conn)).filter((name) => name === STAGING || name.startsWith("fpold_")),
+    ).toStrictEqual([]);
+    await server.conn.query(`UPDATE ${MASTER}.orders SET status = 'promoted' WHERE id = 2`);
     expect(
       await rows(`SELECT COUNT(*) AS n FROM ${MASTER}.audit_log WHERE new_values LIKE '%promoted%'`),
     ).toStrictEqual([{ n: "1" }]);
@@ -123,9 +106,9 @@ describe("refreshing a master: clone production into staging, then promoteClone"
     const [mark] = await rows(
       `SELECT DATE_FORMAT(data_as_of, '%Y-%m-%dT%H:%i:%s.%fZ') AS at FROM ${MASTER}._forge_previews_clone`,
     );
-    await createEmptyDatabase(conn, PR);
+    await createEmptyDatabase(server.conn, PR);
 
-    const result = await cloneDatabase(runner, previewCloneOptions(MASTER, PR, { method: "parallel-dump" }));
+    const result = await cloneDatabase(server.runner, previewCloneOptions(MASTER, PR, { method: "parallel-dump" }));
 
     expect(result.sourceSnapshotAt).toBe(String(mark?.at).replace(/(\.\d{3})\d{3}Z$/, "$1Z"));
     expect(await withoutMark(PR)).toStrictEqual(await withoutMark(MASTER));
@@ -133,7 +116,7 @@ describe("refreshing a master: clone production into staging, then promoteClone"
 
   it("refuses to promote over a database that is not an earlier promotion, and changes nothing", async () => {
     await refreshStaging();
-    const before = await readServerState(conn, [PRODUCTION, MASTER, STAGING]);
+    const before = await readServerState(server.conn, [PRODUCTION, MASTER, STAGING]);
 
     const outcome = await promote({ target: PRODUCTION, isAllowedTarget: () => true, protectedDatabases: [] }).catch(
       (error: unknown) => error,
@@ -143,15 +126,15 @@ describe("refreshing a master: clone production into staging, then promoteClone"
     expect((outcome as Error).message).toMatch(
       /^Refusing to promote `promo_master_next` to `promo_live`: `promo_live` holds \d+ objects .* and no clone mark of `forge-previews-snapshots`/,
     );
-    expect(await readServerState(conn, [PRODUCTION, MASTER, STAGING])).toStrictEqual(before);
+    expect(await readServerState(server.conn, [PRODUCTION, MASTER, STAGING])).toStrictEqual(before);
   });
 
   it("refuses to promote a staging database that is not a verified clone", async () => {
-    await conn.query(`UPDATE ${STAGING}._forge_previews_clone SET status = 'failed'`);
+    await server.conn.query(`UPDATE ${STAGING}._forge_previews_clone SET status = 'failed'`);
 
     await expect(promote()).rejects.toThrow(
       "Refusing to promote `promo_master_next` to `promo_master`: `promo_master_next` is not a verified clone by `forge-previews-snapshots` (its mark: forge-previews-snapshots, failed).",
     );
-    expect(await readContents(conn, STAGING)).not.toBeNull();
+    expect(await readContents(server.conn, STAGING)).not.toBeNull();
   });
 });

@@ -1,13 +1,10 @@
 import { readdirSync } from "node:fs";
-import type { Connection } from "mysql2/promise";
 import { buildOptionFile } from "../../../../providers/db-clone";
 import { RemoteMysql } from "../../../../providers/db-clone/remote-mysql";
 import { readShellFacts } from "../../../../providers/db-clone/server-facts";
 import { removeLeftoverWorkDirs, withWorkDir } from "../../../../providers/db-clone/work-dir";
-import type { SshSession } from "../../../../providers/ssh";
-import { connectAsRoot } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
-import { type RecordingRunner, openRunner } from "../../../support/db-clone";
+import { useCloneServer } from "../../../support/db-clone";
 
 jest.setTimeout(60_000);
 
@@ -38,33 +35,18 @@ describe("buildOptionFile", () => {
 
 describe("RemoteMysql over SSH", () => {
   const { mariadb } = testServices();
-  let conn: Connection;
-  let runner: RecordingRunner;
-  let session: SshSession;
+  const server = useCloneServer({ user: { name: USER, password: TRICKY_PASSWORD } });
 
-  beforeAll(async () => {
-    conn = await connectAsRoot();
-    await conn.query(`DROP USER IF EXISTS '${USER}'@'localhost'`);
-    await conn.query(`CREATE USER '${USER}'@'localhost' IDENTIFIED BY ?`, [TRICKY_PASSWORD]);
-    ({ runner, session } = await openRunner());
-  });
-
-  afterAll(async () => {
-    await conn?.query(`DROP USER IF EXISTS '${USER}'@'localhost'`);
-    await conn?.end();
-    await session?.close();
-  });
+  /** MariaDB on the server as the account with the tricky password, through an option file in `dir`. */
+  async function openAsTrickyUser(dir: string): Promise<RemoteMysql> {
+    const shell = await readShellFacts(server.runner);
+    const access = { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null };
+    return RemoteMysql.open(server.runner, shell.clients, access, dir, 60_000);
+  }
 
   it("logs in with a password full of special characters that only ever travels on stdin into a 0600 file", async () => {
-    const seen = await withWorkDir(runner, "optfile_pr_1", async (dir) => {
-      const shell = await readShellFacts(runner);
-      const mysql = await RemoteMysql.open(
-        runner,
-        shell.clients,
-        { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null },
-        dir,
-        60_000,
-      );
+    const seen = await withWorkDir(server.runner, "optfile_pr_1", async (dir) => {
+      const mysql = await openAsTrickyUser(dir);
       const [row] = await mysql.query("SELECT CURRENT_USER(), 'tab\there';", { step: "test query" });
       const mode = await mysql.runShell(`stat -c %a ${dir}/client.cnf ${dir}`, "stat");
       return { row, mode: mode.trim().split("\n"), during: workDirs("optfile_pr_1").length };
@@ -72,22 +54,15 @@ describe("RemoteMysql over SSH", () => {
 
     expect(seen).toStrictEqual({ row: [`${USER}@localhost`, "tab\there"], mode: ["600", "700"], during: 1 });
     expect(workDirs("optfile_pr_1")).toStrictEqual([]);
-    const argvText = runner.calls.map((call) => call.argv.join(" ")).join("\n");
+    const argvText = server.runner.calls.map((call) => call.argv.join(" ")).join("\n");
     expect(argvText).not.toContain("f;g$h");
     expect(argvText).toContain("--defaults-extra-file=");
-    expect(runner.calls.filter((call) => call.stdin.includes("f;g$h"))).toHaveLength(1);
+    expect(server.runner.calls.filter((call) => call.stdin.includes("f;g$h"))).toHaveLength(1);
   });
 
   it("reports a failing statement with mysql's error line and no credentials", async () => {
-    const failure = await withWorkDir(runner, "optfile_pr_2", async (dir) => {
-      const shell = await readShellFacts(runner);
-      const mysql = await RemoteMysql.open(
-        runner,
-        shell.clients,
-        { user: USER, password: TRICKY_PASSWORD, socket: mariadb.socket, dataDir: null },
-        dir,
-        60_000,
-      );
+    const failure = await withWorkDir(server.runner, "optfile_pr_2", async (dir) => {
+      const mysql = await openAsTrickyUser(dir);
       return mysql
         .query("SELECT * FROM no_such_db.no_such_table;", { step: "Reading a missing table" })
         .catch((error: Error) => error);
@@ -101,16 +76,16 @@ describe("RemoteMysql over SSH", () => {
   });
 
   it("removes work directories a killed clone left behind, and only those of its target", async () => {
-    const made = await session.exec([
+    const made = await server.session.exec([
       "sh",
       "-c",
       "mktemp -d /tmp/forge-previews-clone-optfile_pr_3.XXXXXXXX && mktemp -d /tmp/forge-previews-clone-optfile_pr_33.XXXXXXXX",
     ]);
     const [, other] = made.stdout.trim().split("\n");
 
-    expect(await removeLeftoverWorkDirs(runner, "optfile_pr_3")).toBe(1);
+    expect(await removeLeftoverWorkDirs(server.runner, "optfile_pr_3")).toBe(1);
     expect(workDirs("optfile_pr_3")).toStrictEqual([]);
     expect(workDirs("optfile_pr_33")).toHaveLength(1);
-    await session.exec(["rm", "-rf", "--", other ?? "/nonexistent"]);
+    await server.session.exec(["rm", "-rf", "--", other ?? "/nonexistent"]);
   });
 });

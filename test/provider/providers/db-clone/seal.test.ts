@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import type { Connection } from "mysql2/promise";
 import {
   CloneRefusedError,
   CloneVerificationError,
@@ -10,26 +9,15 @@ import {
   cloneDatabase,
   sealDatabase,
 } from "../../../../providers/db-clone";
-import type { SshSession } from "../../../../providers/ssh";
 import {
-  connectAsRoot,
   createEmptyDatabase,
   createMaster,
-  dropDatabases,
   markAsVerifiedClone,
   readServerState,
   readTables,
-  type Rows,
-  rowsOf,
 } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
-import {
-  type RecordingRunner,
-  openRunner,
-  previewCloneOptions,
-  removeExportLocks,
-  rootAccess,
-} from "../../../support/db-clone";
+import { previewCloneOptions, rootAccess, useCloneServer } from "../../../support/db-clone";
 
 jest.setTimeout(120_000);
 
@@ -43,82 +31,78 @@ interface StoredSeal {
 }
 
 describe("a sealed master: clones compare with its seal while its files are unchanged", () => {
-  let conn: Connection;
-  let runner: RecordingRunner;
-  let session: SshSession;
+  const server = useCloneServer({
+    databases: [MASTER, ...TARGETS, "sealeng_other"],
+    exportLocks: [MASTER],
+    prepare: async ({ conn }) => {
+      await createMaster(conn, { name: MASTER });
+      await markAsVerifiedClone(conn, MASTER, OWNER);
+    },
+  });
   const logs: string[] = [];
 
-  const rows = (sql: string, params: unknown[] = []): Promise<Rows> => rowsOf(conn, sql, params);
+  const { rows } = server;
   const storedSeal = async (): Promise<StoredSeal | null> => {
     const [row] = await rows(`SELECT seal FROM ${MASTER}._forge_previews_clone WHERE id = 1`);
     return row?.seal === null || row?.seal === undefined ? null : (JSON.parse(String(row.seal)) as StoredSeal);
   };
   const writeSeal = async (seal: StoredSeal): Promise<void> => {
-    await conn.query(`UPDATE ${MASTER}._forge_previews_clone SET seal = ? WHERE id = 1`, [JSON.stringify(seal)]);
+    await server.conn.query(`UPDATE ${MASTER}._forge_previews_clone SET seal = ? WHERE id = 1`, [JSON.stringify(seal)]);
   };
   const seal = () =>
-    sealDatabase(runner, { database: MASTER, owner: OWNER, access: rootAccess(), log: (line) => logs.push(line) });
+    sealDatabase(server.runner, {
+      database: MASTER,
+      owner: OWNER,
+      access: rootAccess(),
+      log: (line) => logs.push(line),
+    });
   /** Statements sent to the server since `from` that counted rows of the master. */
   const countsOfMaster = (from: number): string[] =>
-    runner.calls
+    server.runner.calls
       .slice(from)
       .flatMap((call) => call.stdin.split("\n").filter((line) => line.includes(`COUNT(*) FROM \`${MASTER}\``)));
   const clone = (target: string, overrides: Parameters<typeof previewCloneOptions>[2] = {}) =>
     cloneDatabase(
-      runner,
+      server.runner,
       previewCloneOptions(MASTER, target, { method: "auto", log: (line) => logs.push(line), ...overrides }),
     );
 
-  beforeAll(async () => {
-    conn = await connectAsRoot();
-    await createMaster(conn, { name: MASTER });
-    await markAsVerifiedClone(conn, MASTER, OWNER);
-    ({ runner, session } = await openRunner());
-  });
-
   beforeEach(async () => {
     logs.length = 0;
-    for (const target of TARGETS) await createEmptyDatabase(conn, target);
+    for (const target of TARGETS) await createEmptyDatabase(server.conn, target);
   });
 
-  afterAll(async () => {
-    removeExportLocks(MASTER);
-    await dropDatabases(conn, MASTER, ...TARGETS, "sealeng_other");
-    await conn?.end();
-    await session?.close();
-  });
+  /** Seals `sealeng_other` for the owner, returning what it threw. */
+  const sealOther = (): Promise<unknown> =>
+    sealDatabase(server.runner, { database: "sealeng_other", owner: OWNER, access: rootAccess() }).catch(
+      (e: unknown) => e,
+    );
 
   it("refuses to seal a database that is not the owner's verified clone, and writes nothing", async () => {
-    await createMaster(conn, { name: "sealeng_other" });
-    const unmarkedBefore = await readServerState(conn, ["sealeng_other"]);
+    await createMaster(server.conn, { name: "sealeng_other" });
+    const unmarkedBefore = await readServerState(server.conn, ["sealeng_other"]);
 
-    const unmarked = await sealDatabase(runner, {
-      database: "sealeng_other",
-      owner: OWNER,
-      access: rootAccess(),
-    }).catch((e: unknown) => e);
+    const unmarked = await sealOther();
     expect(unmarked).toBeInstanceOf(CloneRefusedError);
     expect((unmarked as Error).message).toBe(
       `Refusing to seal \`sealeng_other\`: it has no clone mark, and only a verified clone by \`${OWNER}\` is sealed.`,
     );
-    expect(await readServerState(conn, ["sealeng_other"])).toStrictEqual(unmarkedBefore);
+    expect(await readServerState(server.conn, ["sealeng_other"])).toStrictEqual(unmarkedBefore);
 
-    await markAsVerifiedClone(conn, "sealeng_other", "someone-else");
-    const before = await readServerState(conn, ["sealeng_other"]);
-    const foreign = await sealDatabase(runner, { database: "sealeng_other", owner: OWNER, access: rootAccess() }).catch(
-      (e: unknown) => e,
-    );
+    await markAsVerifiedClone(server.conn, "sealeng_other", "someone-else");
+    const before = await readServerState(server.conn, ["sealeng_other"]);
+    const foreign = await sealOther();
     expect((foreign as Error).message).toBe(
       `Refusing to seal \`sealeng_other\`: it is marked by \`someone-else\` (verified), and only a verified clone by \`${OWNER}\` is sealed.`,
     );
     expect(await rows("SELECT seal FROM sealeng_other._forge_previews_clone")).toStrictEqual([{ seal: null }]);
-    expect((await readServerState(conn, ["sealeng_other"])).sealeng_other?.tables).toStrictEqual(
+    expect((await readServerState(server.conn, ["sealeng_other"])).sealeng_other?.tables).toStrictEqual(
       before.sealeng_other?.tables,
     );
   });
 
   it("a master whose mark predates seals is cloned as before, and sealing adds the mark's column", async () => {
-    await conn.query(`ALTER TABLE ${MASTER}._forge_previews_clone DROP COLUMN seal`);
+    await server.conn.query(`ALTER TABLE ${MASTER}._forge_previews_clone DROP COLUMN seal`);
 
     const cloned = await clone("sealeng_pr_1");
     const sealed = await seal();
@@ -182,7 +166,7 @@ describe("a sealed master: clones compare with its seal while its files are unch
 
   it("a clone of the sealed master counts only the clone, and says it was compared with the seal", async () => {
     await seal();
-    const from = runner.calls.length;
+    const from = server.runner.calls.length;
 
     const result = await clone("sealeng_pr_1");
 
@@ -192,7 +176,7 @@ describe("a sealed master: clones compare with its seal while its files are unch
       expect.stringMatching(/^every table file of `sealeng_master` is unchanged since its seal of /),
     );
     const dataOf = async (db: string) => {
-      const tables = await readTables(conn, db);
+      const tables = await readTables(server.conn, db);
       return tables;
     };
     expect(await dataOf("sealeng_pr_1")).toStrictEqual(await dataOf(MASTER));
@@ -219,10 +203,10 @@ describe("a sealed master: clones compare with its seal while its files are unch
   it("a master written after its seal is counted again, and the clone matches the master as it is now", async () => {
     await seal();
     const sealedRows = ((await storedSeal()) as StoredSeal).tables.products?.rows;
-    await conn.query(
+    await server.conn.query(
       `INSERT INTO ${MASTER}.products (sku, title, price) SELECT CONCAT(sku, '-new'), title, price FROM ${MASTER}.products WHERE id = 1`,
     );
-    const from = runner.calls.length;
+    const from = server.runner.calls.length;
 
     const result = await clone("sealeng_pr_3");
 
@@ -237,11 +221,11 @@ describe("a sealed master: clones compare with its seal while its files are unch
   });
 
   it("verify objects: a transport clone still reports its rows, counted as each table arrives", async () => {
-    const from = runner.calls.length;
+    const from = server.runner.calls.length;
 
     const result = await clone("sealeng_pr_1", { verify: "objects" });
 
-    const master = await readTables(conn, MASTER);
+    const master = await readTables(server.conn, MASTER);
     expect(result).toMatchObject({ method: "transport", verifiedWith: "objects", verifiedAgainst: "source" });
     expect(Object.fromEntries(result.tables.map((t) => [t.name, t.rows]))).toStrictEqual(
       Object.fromEntries(Object.entries(master).map(([name, table]) => [name, table.rows])),

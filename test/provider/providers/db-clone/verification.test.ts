@@ -1,26 +1,21 @@
 import { readdirSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import type { Connection } from "mysql2/promise";
 import {
   type CloneOptions,
   CloneVerificationError,
   RemoteCommandError,
   cloneDatabase,
 } from "../../../../providers/db-clone";
-import type { SshSession } from "../../../../providers/ssh";
 import {
-  connectAsRoot,
   createEmptyDatabase,
   createMaster,
-  dropDatabases,
   readContents,
   readTables,
   type Rows,
-  rowsOf,
 } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
-import { type RecordingRunner, openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
+import { previewCloneOptions, useCloneServer } from "../../../support/db-clone";
 
 jest.setTimeout(120_000);
 
@@ -28,11 +23,16 @@ const MASTER = "verifyeng_master";
 const TARGETS = ["verifyeng_pr_1", "verifyeng_pr_2", "verifyeng_pr_3"];
 
 describe("verification catches a clone that differs from its source", () => {
-  let conn: Connection;
-  let runner: RecordingRunner;
-  let session: SshSession;
+  const server = useCloneServer({
+    databases: [MASTER, ...TARGETS],
+    exportLocks: [MASTER],
+    prepare: async ({ conn }) => {
+      await createMaster(conn, { name: MASTER, fulltext: true });
+      for (const target of TARGETS) await createEmptyDatabase(conn, target);
+    },
+  });
 
-  const rows = (sql: string): Promise<Rows> => rowsOf(conn, sql);
+  const { rows } = server;
   const markOf = async (db: string): Promise<Rows> =>
     rows(`SELECT owner, source, status FROM ${db}._forge_previews_clone`);
 
@@ -41,7 +41,7 @@ describe("verification catches a clone that differs from its source", () => {
     target: string,
     options: Partial<CloneOptions>,
   ): Promise<CloneVerificationError> {
-    const outcome = await cloneDatabase(runner, previewCloneOptions(MASTER, target, options)).then(
+    const outcome = await cloneDatabase(server.runner, previewCloneOptions(MASTER, target, options)).then(
       () => "cloned",
       (error: unknown) => error,
     );
@@ -49,28 +49,23 @@ describe("verification catches a clone that differs from its source", () => {
     return outcome as CloneVerificationError;
   }
 
-  beforeAll(async () => {
-    conn = await connectAsRoot();
-    await createMaster(conn, { name: MASTER, fulltext: true });
-    for (const target of TARGETS) await createEmptyDatabase(conn, target);
-    ({ runner, session } = await openRunner());
-  });
-
-  afterAll(async () => {
-    removeExportLocks(MASTER);
-    await dropDatabases(conn, MASTER, ...TARGETS);
-    await conn?.end();
-    await session?.close();
-  });
+  /** Clones the master into `target`, running `sql` on the clone just before it is verified; returns the failure. */
+  const cloneTamperedBeforeVerify = (
+    target: string,
+    options: Partial<CloneOptions>,
+    sql: (clone: string) => string,
+  ): Promise<CloneVerificationError> =>
+    cloneFailingVerification(target, {
+      ...options,
+      hooks: { beforeVerify: async (context) => void (await server.conn.query(sql(context.target))) },
+    });
 
   it("transport: a row changed in the clone before verification fails it by CHECKSUM TABLE, naming the table", async () => {
-    const error = await cloneFailingVerification("verifyeng_pr_1", {
-      method: "transport",
-      hooks: {
-        beforeVerify: async ({ target }) =>
-          void (await conn.query(`UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`)),
-      },
-    });
+    const error = await cloneTamperedBeforeVerify(
+      "verifyeng_pr_1",
+      { method: "transport" },
+      (target) => `UPDATE ${target}.customers SET name = 'tampered' WHERE id = 3`,
+    );
 
     expect(error.problems).toStrictEqual([
       { object: "customers", detail: expect.stringMatching(/^CHECKSUM TABLE \d+ in the source, \d+ in the clone$/) },
@@ -88,17 +83,17 @@ describe("verification catches a clone that differs from its source", () => {
       method: "transport",
       hooks: {
         afterCopy: async ({ source }) =>
-          void (await conn.query(`UPDATE ${source}.products SET price = price + 1 WHERE id = 1`)),
+          void (await server.conn.query(`UPDATE ${source}.products SET price = price + 1 WHERE id = 1`)),
       },
     });
-    await conn.query(`UPDATE ${MASTER}.products SET price = price - 1 WHERE id = 1`);
+    await server.conn.query(`UPDATE ${MASTER}.products SET price = price - 1 WHERE id = 1`);
 
     expect(error.problems.map((p) => p.object)).toStrictEqual(["products"]);
   });
 
   it("transport: a copied tablespace file that is corrupt fails the import, naming the step; the server lives on", async () => {
     const outcome = await cloneDatabase(
-      runner,
+      server.runner,
       previewCloneOptions(MASTER, "verifyeng_pr_1", {
         method: "transport",
         hooks: {
@@ -130,31 +125,32 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("the owner's next clone clears a failed clone and succeeds", async () => {
-    const result = await cloneDatabase(runner, previewCloneOptions(MASTER, "verifyeng_pr_1", { method: "transport" }));
+    const result = await cloneDatabase(
+      server.runner,
+      previewCloneOptions(MASTER, "verifyeng_pr_1", { method: "transport" }),
+    );
 
     expect(result.method).toBe("transport");
-    const tables = await readTables(conn, "verifyeng_pr_1");
-    expect(tables).toStrictEqual((await readContents(conn, MASTER))?.tables);
+    const tables = await readTables(server.conn, "verifyeng_pr_1");
+    expect(tables).toStrictEqual((await readContents(server.conn, MASTER))?.tables);
     expect(await markOf("verifyeng_pr_1")).toStrictEqual([
       { owner: "forge-previews-test-verifyeng_pr_1", source: MASTER, status: "verified" },
     ]);
   });
 
   it("parallel-dump: a deleted row is caught by row counts even without checksums", async () => {
-    const error = await cloneFailingVerification("verifyeng_pr_2", {
-      method: "parallel-dump",
-      verify: "counts",
-      hooks: {
-        beforeVerify: async ({ target }) => void (await conn.query(`DELETE FROM ${target}.audit_log WHERE id = 7`)),
-      },
-    });
+    const error = await cloneTamperedBeforeVerify(
+      "verifyeng_pr_2",
+      { method: "parallel-dump", verify: "counts" },
+      (target) => `DELETE FROM ${target}.audit_log WHERE id = 7`,
+    );
 
     expect(error.problems).toStrictEqual([{ object: "audit_log", detail: "120 rows in the source, 119 in the clone" }]);
   });
 
   it("a failing post-clone script fails the clone after verification, naming the script, and marks it failed", async () => {
     const outcome = await cloneDatabase(
-      runner,
+      server.runner,
       previewCloneOptions(MASTER, "verifyeng_pr_2", {
         method: "stream-dump",
         postCloneSql: [
@@ -178,15 +174,11 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("stream-dump: a routine and a trigger missing from the clone are named", async () => {
-    const error = await cloneFailingVerification("verifyeng_pr_3", {
-      method: "stream-dump",
-      hooks: {
-        beforeVerify: async ({ target }) =>
-          void (await conn.query(
-            `DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`,
-          )),
-      },
-    });
+    const error = await cloneTamperedBeforeVerify(
+      "verifyeng_pr_3",
+      { method: "stream-dump" },
+      (target) => `DROP PROCEDURE ${target}.customer_order_stats; DROP TRIGGER ${target}.orders_status_audit`,
+    );
 
     expect(error.problems).toStrictEqual([
       { object: "trigger orders_status_audit (AFTER UPDATE on orders)", detail: "missing from the clone" },
@@ -195,14 +187,11 @@ describe("verification catches a clone that differs from its source", () => {
   });
 
   it("transport: a table missing from the clone is named, and the other tables are still compared", async () => {
-    const error = await cloneFailingVerification("verifyeng_pr_3", {
-      method: "transport",
-      verify: "counts",
-      hooks: {
-        beforeVerify: async ({ target }) =>
-          void (await conn.query(`DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`)),
-      },
-    });
+    const error = await cloneTamperedBeforeVerify(
+      "verifyeng_pr_3",
+      { method: "transport", verify: "counts" },
+      (target) => `DROP TABLE ${target}.migrations; DELETE FROM ${target}.audit_log WHERE id = 9`,
+    );
 
     expect(error.problems).toStrictEqual([
       { object: "table migrations", detail: "missing from the clone" },

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
-import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type CapturedRegistration, expectRegisteredAs } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import {
   connectAsRoot,
@@ -18,6 +18,7 @@ import {
 } from "../../../support/master-fixture";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
+import { IN_PLACE, NO_CHANGES, replacing } from "../../../support/diff-outcomes";
 
 jest.setTimeout(120_000);
 
@@ -79,15 +80,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
   });
 
   it("registers as forge:DbSnapshotClone with only the given inputs, leaving defaults to check", () => {
-    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:DbSnapshotClone");
-    expect(Object.keys(registration.inputs).sort()).toStrictEqual([
-      "__provider",
-      "app",
-      "ownerTag",
-      "protectedDatabases",
-      "source",
-      "target",
-    ]);
+    expectRegisteredAs(registration, "DbSnapshotClone", ["app", "ownerTag", "protectedDatabases", "source", "target"]);
   });
 
   describe("check", () => {
@@ -144,7 +137,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const diffed = await host.diff(urn, pr(1), { ...inputs, resetToken: "" }, withInputs({ resetToken: UNKNOWN }));
 
       expect(checked.failures).toStrictEqual([]);
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["resetToken"], deleteBeforeReplace: true });
+      expect(diffed).toStrictEqual(replacing(["resetToken"], "delete-first"));
       expect(await readServerState(conn, all)).toStrictEqual(before);
       expect(workDirs(pr(1))).toStrictEqual([]);
     });
@@ -195,7 +188,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const diffed = await host.diff(urn, pr(1), outs, checkedInputs);
       const read = await host.read(urn, pr(1), outs);
 
-      expect(diffed).toStrictEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+      expect(diffed).toStrictEqual(NO_CHANGES);
       expect(read).toMatchObject({ id: pr(1), props: outs });
       expect(
         await countOf(conn, `SELECT COUNT(*) AS n FROM ${pr(1)}.customers WHERE email = 'pr-tester@example.test'`),
@@ -212,7 +205,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       const diffed = await host.diff(urn, pr(1), outs, news);
       const updated = await host.update(urn, pr(1), outs, news);
 
-      expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      expect(diffed).toStrictEqual(IN_PLACE);
       expect(updated.outs).toMatchObject({
         method: "stream-dump",
         methodUsed: "transport",
@@ -246,7 +239,7 @@ describe("DbSnapshotClone through the dynamic-provider host", () => {
       );
       const created = await host.create(urn, news);
 
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["resetToken"], deleteBeforeReplace: true });
+      expect(diffed).toStrictEqual(replacing(["resetToken"], "delete-first"));
       expect(afterDelete).toBe(1);
       expect(created.outs).toMatchObject({
         methodUsed: "stream-dump",

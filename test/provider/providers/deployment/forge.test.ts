@@ -8,6 +8,7 @@ import {
 import { ForgeClient, ForgeValidationError, SlidingWindowRateLimiter } from "../../../../providers/forge";
 import { UserError } from "../../../../providers/common/user-error";
 import { startSimulator, type Simulator } from "../../../../tools/simulator";
+import { DEPLOYMENT_INPUTS } from "../../../support/samples";
 
 const TOKEN = "forge-token-run-8e21";
 const ORG = "acme";
@@ -48,15 +49,9 @@ describe("deployment steps against the simulator", () => {
       zeroDowntimeDeployments: false,
     });
     inputs = {
-      serverId: 1,
+      ...DEPLOYMENT_INPUTS,
       siteId: site.id,
       siteDirectory: "/home/forge/pr-60.example.dev",
-      branch: "main",
-      commitSha: null,
-      redeployToken: "",
-      phpVersion: "php84",
-      extraScriptLines: [],
-      healthUrl: null,
       healthAuth: { username: "u", password: "run-pw-SECRET" },
       redactions: ["run-db-SECRET"],
     };

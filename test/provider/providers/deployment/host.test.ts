@@ -3,8 +3,10 @@ import type { ForgeClient } from "../../../../providers/forge";
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { type ForgeProviderHost, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
 import { ORG } from "../../../support/simulator";
+import { IN_PLACE, NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
+import { DEPLOYMENT_INPUTS } from "../../../support/samples";
 
 const SERVER_ID = 1;
 const SHA_1 = "1111111111111111111111111111111111111111";
@@ -84,19 +86,7 @@ beforeAll(async () => {
   fixture = await startForgeProviderHost({
     register: async () => {
       const { Deployment } = await import("../../../../providers/deployment");
-      return new Deployment("web", {
-        serverId: SERVER_ID,
-        siteId: 1,
-        siteDirectory: "/home/forge/pr-1.example.dev",
-        branch: "main",
-        commitSha: null,
-        redeployToken: "",
-        phpVersion: "php84",
-        extraScriptLines: [],
-        healthUrl: null,
-        healthAuth: null,
-        redactions: [],
-      });
+      return new Deployment("web", { ...DEPLOYMENT_INPUTS, serverId: SERVER_ID, siteId: 1 });
     },
     startHost: false,
   });
@@ -120,17 +110,14 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
   it("checks and diffs unknown preview inputs without a single Forge request", async () => {
     const news = inputsFor(site, { commitSha: UNKNOWN, siteId: UNKNOWN });
 
-    const { checked, diffed, forgeRequests } = await preview(
+    await expectPreviewWithoutForge(
       fixture,
       String(site.siteId),
       { ...inputsFor(site), status: "finished" },
       news,
+      { diff: replacing(["siteId"], "create-first") },
       host,
     );
-
-    expect(checked.failures).toStrictEqual([]);
-    expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: false });
-    expect(forgeRequests).toStrictEqual([]);
   });
 
   it("creates: sets the script, deploys once, waits for `finished` and gets 200 from the health URL", async () => {
@@ -153,6 +140,8 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
       `GET /orgs/${ORG}/sites/${site.siteId}`,
       `GET ${sitePath}/deployments/script`,
       `PUT ${sitePath}/deployments/script`,
+      // The newest deployment before this one: what tells this deployment apart if Forge's answer is lost or empty.
+      `GET ${sitePath}/deployments`,
       `POST ${sitePath}/deployments`,
       `GET ${sitePath}/deployments/${deployment.id}`,
     ]);
@@ -171,11 +160,7 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
   it("reports no change for the same inputs, making no Forge request", async () => {
     sim.clearRequests();
 
-    await expect(host.diff(urn, id, outs, inputsFor(site))).resolves.toStrictEqual({
-      changes: "none",
-      replaces: [],
-      deleteBeforeReplace: false,
-    });
+    await expect(host.diff(urn, id, outs, inputsFor(site))).resolves.toStrictEqual(NO_CHANGES);
     expect(sim.requests).toStrictEqual([]);
   });
 
@@ -225,11 +210,9 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
   });
 
   it("asks for a replacement when the site changes", async () => {
-    await expect(host.diff(urn, id, outs, inputsFor({ ...site, siteId: site.siteId + 5000 }))).resolves.toStrictEqual({
-      changes: "some",
-      replaces: ["siteId"],
-      deleteBeforeReplace: false,
-    });
+    await expect(host.diff(urn, id, outs, inputsFor({ ...site, siteId: site.siteId + 5000 }))).resolves.toStrictEqual(
+      replacing(["siteId"], "create-first"),
+    );
   });
 
   it("reads the latest deployment's status back while the site exists", async () => {
@@ -307,11 +290,7 @@ describe("Deployment failures and health checks through the real dynamic-provide
     expect(state).toMatchObject({ deploymentId: failed.id, status: "failed", healthStatus: null });
     expect(error.details).toContain("fault injected by the simulator");
 
-    expect(await host.diff(urn, String(site.siteId), state, inputs)).toStrictEqual({
-      changes: "some",
-      replaces: [],
-      deleteBeforeReplace: false,
-    });
+    expect(await host.diff(urn, String(site.siteId), state, inputs)).toStrictEqual(IN_PLACE);
     sim.clearRequests();
     const { outs } = await host.update(urn, String(site.siteId), state, inputs);
 

@@ -4,9 +4,10 @@ import type { ForgeClient } from "../../../../providers/forge";
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, preview, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
-import { testServices } from "../../../support/services";
+import { type ForgeProviderHost, startForgeProviderHost, useGroupHost } from "../../../support/provider-host";
+import { connectOverTcp, testServices } from "../../../support/services";
 import { ORG } from "../../../support/simulator";
+import { IN_PLACE, NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
 
 const SERVER_ID = 1;
 const USERS_ROUTE = "/orgs/{organization}/servers/{server}/database/users";
@@ -71,8 +72,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     user: string,
     password: string,
   ): Promise<{ grants: string[]; databases: string[]; foreign: unknown }> {
-    const mysql = await import("mysql2/promise");
-    const connection = await mysql.createConnection({ host: mariadb.host, port: mariadb.port, user, password });
+    const connection = await connectOverTcp({ user, password });
     try {
       const [grantRows] = await connection.query("SHOW GRANTS");
       const [databaseRows] = await connection.query("SHOW DATABASES");
@@ -91,8 +91,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
   }
 
   async function loginFails(user: string, password: string): Promise<boolean> {
-    const mysql = await import("mysql2/promise");
-    return mysql.createConnection({ host: mariadb.host, port: mariadb.port, user, password }).then(
+    return connectOverTcp({ user, password }).then(
       async (connection) => {
         await connection.end();
         return false;
@@ -112,13 +111,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
   }
 
   beforeAll(async () => {
-    const mysql = await import("mysql2/promise");
-    root = await mysql.createConnection({
-      host: mariadb.host,
-      port: mariadb.port,
-      user: mariadb.user,
-      password: mariadb.password,
-    });
+    root = await connectOverTcp();
     // Another database on the same server, which a preview's user must never reach.
     await root.query(`CREATE DATABASE \`${scratchSchema}\``);
     await root.query(`CREATE TABLE \`${scratchSchema}\`.notes (id INT)`);
@@ -194,20 +187,12 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("updates a changed protected list in place without writing to Forge", async () => {
       const changed = withInputs({ protectedDatabases: [app, `${app}_master`, `${app}_old`] });
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual(IN_PLACE);
 
       ({ outs } = await host.update(urn, id, outs, changed));
 
@@ -226,16 +211,12 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     });
 
     it("asks for delete-before-replace when the name or user changes", async () => {
-      expect(await host.diff(urn, id, outs, withInputs(names(13)))).toStrictEqual({
-        changes: "some",
-        replaces: ["name", "userName"],
-        deleteBeforeReplace: true,
-      });
-      expect(await host.diff(urn, id, outs, withInputs({ serverId: 2 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["serverId"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, withInputs(names(13)))).toStrictEqual(
+        replacing(["name", "userName"], "delete-first"),
+      );
+      expect(await host.diff(urn, id, outs, withInputs({ serverId: 2 }))).toStrictEqual(
+        replacing(["serverId"], "delete-first"),
+      );
     });
 
     it("replaces by dropping the user and then the schema before creating the new pair with a fresh password", async () => {
@@ -264,11 +245,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
 
       const read = await host.read(urn, id, outs);
       expect(read).toStrictEqual({ id, props: { ...outs, userId: null } });
-      expect(await host.diff(urn, id, read.props, withInputs(names(13)))).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, read.props, withInputs(names(13)))).toStrictEqual(IN_PLACE);
 
       ({ outs } = await host.update(urn, id, read.props, withInputs(names(13))));
 
@@ -317,18 +294,17 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
     it("checks and diffs unknown preview values without calling Forge", async () => {
       const unknowns = withInputs({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
 
-      const { checked, diffed, forgeRequests } = await preview(
+      await expectPreviewWithoutForge(
         fixture,
         "5",
         { ...inputs, databaseId: 5, userId: 6, password: "x" },
         unknowns,
+        {
+          diff: replacing(["name", "userName"], "delete-first"),
+          inputs: { name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN },
+        },
         host,
       );
-
-      expect(checked.failures).toStrictEqual([]);
-      expect(checked.inputs).toMatchObject({ name: UNKNOWN, userName: UNKNOWN, protectedDatabases: UNKNOWN });
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["name", "userName"], deleteBeforeReplace: true });
-      expect(forgeRequests).toStrictEqual([]);
     });
 
     it("fails check on a production database name, naming the field", async () => {
@@ -455,11 +431,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
       });
 
       it("finishes on the next up: the diff is an update that creates the user with the recorded password", async () => {
-        expect(await host.diff(urn, failure.id, failure.properties, withInputs(names(40)))).toStrictEqual({
-          changes: "some",
-          replaces: [],
-          deleteBeforeReplace: false,
-        });
+        expect(await host.diff(urn, failure.id, failure.properties, withInputs(names(40)))).toStrictEqual(IN_PLACE);
 
         const { outs } = await host.update(urn, failure.id, failure.properties, withInputs(names(40)));
 

@@ -2,6 +2,7 @@ import type { Simulator } from "../../../../tools/simulator";
 import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
 import { FORGE_SITE_ARGS } from "../../../support/samples";
 import { ORG } from "../../../support/simulator";
+import { IN_PLACE } from "../../../support/diff-outcomes";
 
 const SITES = `/orgs/${ORG}/servers/1/sites`;
 const ARGS = { ...FORGE_SITE_ARGS, domain: "pr-123.preview.example.test", pushToDeploy: true };
@@ -48,7 +49,7 @@ describe.each([
     sim.clearRequests();
     const updated = await host.update(urn, id, outs, news);
 
-    expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+    expect(diffed).toStrictEqual(IN_PLACE);
     const writes = sim.requests.filter((request) => request.method !== "GET");
     expect(writes.map((request) => `${request.method} ${request.path}`)).toStrictEqual([`PUT ${SITES}/${id}`]);
     expect(writes[0]!.bodyKeys).toStrictEqual(["push_to_deploy"]);

@@ -2,16 +2,13 @@ import type { Simulator } from "../../../../tools/simulator";
 import { SERVER_PATH, call, createSite } from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import {
-  createFailingAsync,
-  type ForgeProviderHost,
-  preview,
-  startForgeProviderHost,
-} from "../../../support/provider-host";
+import { createFailingAsync, type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
+import { FORGE_WORKER_INPUTS } from "../../../support/samples";
 
 const PROCESSES_ROUTE = "/orgs/{organization}/servers/{server}/background-processes";
 const PROCESS_ROUTE = `${PROCESSES_ROUTE}/{backgroundProcess}`;
-const USER = "shop-pr12";
+const USER = FORGE_WORKER_INPUTS.isolatedUser;
 const DIRECTORY = `/home/${USER}/pr-12.preview.test/current`;
 const NAME = "forge-previews-pr-12-worker";
 const COMMAND =
@@ -61,20 +58,7 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
       },
       register: async () => {
         const { ForgeWorker } = await import("../../../../providers/forge-worker");
-        return new ForgeWorker("worker", {
-          serverId: 1,
-          siteId,
-          name: NAME,
-          isolatedUser: USER,
-          directory: DIRECTORY,
-          phpVersion: "php84",
-          connection: "redis",
-          queues: "default",
-          processes: 1,
-          tries: 3,
-          timeoutSeconds: 60,
-          sleepSeconds: 3,
-        });
+        return new ForgeWorker("worker", { ...FORGE_WORKER_INPUTS, siteId, name: NAME, directory: DIRECTORY });
       },
       check: true,
     });
@@ -132,17 +116,10 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     it("passes unknown inputs through and plans a delete-first replacement without calling Forge", async () => {
       const olds = { ...inputs, processId: 41, command: COMMAND, user: "root", status: "running" };
 
-      const { checked, diffed, forgeRequests } = await preview(
-        fixture,
-        "41",
-        olds,
-        withInputs({ siteId: UNKNOWN, directory: UNKNOWN }),
-      );
-
-      expect(checked.failures).toStrictEqual([]);
-      expect(checked.inputs).toMatchObject({ siteId: UNKNOWN, directory: UNKNOWN });
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId", "directory"], deleteBeforeReplace: true });
-      expect(forgeRequests).toStrictEqual([]);
+      await expectPreviewWithoutForge(fixture, "41", olds, withInputs({ siteId: UNKNOWN, directory: UNKNOWN }), {
+        diff: replacing(["siteId", "directory"], "delete-first"),
+        inputs: { siteId: UNKNOWN, directory: UNKNOWN },
+      });
     });
   });
 
@@ -186,29 +163,19 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("replaces the process, old one first, when a setting changes", async () => {
-      expect(await host.diff(urn, id, outs, withInputs({ tries: 5, processes: 2 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["processes", "tries"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, withInputs({ tries: 5, processes: 2 }))).toStrictEqual(
+        replacing(["processes", "tries"], "delete-first"),
+      );
     });
 
     it("replaces a process whose command was edited outside Pulumi once refresh has seen it", async () => {
       const drifted = { ...outs, command: COMMAND.replace("--tries=3", "--tries=9") };
 
-      expect(await host.diff(urn, id, drifted, inputs)).toStrictEqual({
-        changes: "some",
-        replaces: ["command"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, drifted, inputs)).toStrictEqual(replacing(["command"], "delete-first"));
     });
 
     it("resumes waiting on the same process when the engine retries an unfinished create, without creating another", async () => {
@@ -354,11 +321,7 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
         `Worker \`${NAME}\` (background process ${process.id} on server 1) ended with status \`fatal\``,
       );
       expect(state).toMatchObject({ processId: process.id, status: "fatal", command: COMMAND, user: "root" });
-      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({
-        changes: "some",
-        replaces: ["status"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual(replacing(["status"], "delete-first"));
 
       await host.delete(urn, id, state);
       expect(processes()).toStrictEqual([]);

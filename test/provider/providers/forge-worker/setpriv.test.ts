@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { buildWorkerCommand } from "../../../../providers/forge-worker/rules";
+import { FORGE_WORKER_INPUTS } from "../../../support/samples";
 
 /**
  * Runs the exact worker command the way Supervisor does (as root, `%` expansion and shlex splitting, exec in
@@ -83,18 +84,10 @@ async function waitForFile(file: string, timeoutMs = 10_000): Promise<string> {
 
   it("becomes the site user in the process Supervisor started, with a clean environment, and stops gracefully on SIGTERM", async () => {
     const command = buildWorkerCommand({
-      serverId: 1,
-      siteId: 12,
-      name: "forge-previews-pr-12-worker",
+      ...FORGE_WORKER_INPUTS,
       isolatedUser: USER,
       directory,
       phpVersion: PHP_VERSION,
-      connection: "redis",
-      queues: "default",
-      processes: 1,
-      tries: 3,
-      timeoutSeconds: 60,
-      sleepSeconds: 3,
     });
     const [program, ...args] = splitLikeSupervisor(command);
     const started = spawn(program, args, {

@@ -1,13 +1,17 @@
 import type { Simulator } from "../../../../tools/simulator";
-import { SERVER_PATH, call, createSite } from "../../../support/simulator";
+import {
+  SERVER_PATH,
+  call,
+  createSite,
+  certificatesPath,
+  primaryDomainOf,
+  liveCertificates,
+} from "../../../support/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure as failureOf } from "../../../support/dynamic-host";
-import {
-  createFailingAsync,
-  type ForgeProviderHost,
-  preview,
-  startForgeProviderHost,
-} from "../../../support/provider-host";
+import { createFailingAsync, type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
+import { NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
+import { forgetIssuances } from "../../../support/issuances";
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
 const CERTIFICATES_ROUTE = `${SITE_ROUTE}/domains/{domainRecord}/certificates`;
@@ -28,26 +32,28 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
   let wildcardCertificateId: number;
 
   const withInputs = (changes: Props): Props => ({ ...inputs, ...changes });
-  const certificatesPath = (site: number, domain: number): string =>
-    `${SERVER_PATH}/sites/${site}/domains/${domain}/certificates`;
   /** The site's certificates that are not on their way out. */
-  const certificates = () =>
-    sim
-      .state()
-      .certificates.filter(
-        (certificate) => certificate.domainId === domainRecordId && certificate.status !== "removing",
-      );
+  const certificates = () => liveCertificates(sim, domainRecordId);
   const routesSince = (from: number): string[] =>
     sim.requests.slice(from).map((r) => `${r.method} ${r.route ?? r.path}`);
-  const primaryDomainOf = async (site: number): Promise<number> => {
-    const response = await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`);
-    return Number(response.json.data[0].id);
-  };
   const rawCertificate = async (site: number, domain: number, body: Props): Promise<number> => {
     const response = await call(sim, "POST", certificatesPath(site, domain), body);
     if (response.status !== 202) throw new Error(`seeding a certificate failed: ${response.status} ${response.text}`);
     return Number(response.json.data.id);
   };
+  /** A Let's Encrypt certificate put on the site's primary domain behind the provider's back. */
+  const rawLetsEncrypt = (enable: boolean): Promise<number> =>
+    rawCertificate(siteId, domainRecordId, { type: "letsencrypt", enable, letsencrypt: {} });
+  /** The state the provider keeps for an installed, serving `certificateId` on the site's primary domain, with `changes`. */
+  const stateOf = (certificateId: number, changes: Props = {}): Props => ({
+    ...inputs,
+    certificateId,
+    domainRecordId,
+    active: true,
+    expiresAt: null,
+    status: "installed",
+    ...changes,
+  });
   const removeSiteCertificates = async (): Promise<void> => {
     for (const certificate of certificates()) {
       await call(sim, "DELETE", `${certificatesPath(siteId, domainRecordId)}/${certificate.id}`);
@@ -58,14 +64,15 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
 
   beforeAll(async () => {
     fixture = await startForgeProviderHost({
+      server: { redis: true },
       prepare: async (started) => {
         sim = started;
         siteId = Number(await createSite(sim, DOMAIN, { is_isolated: true, isolated_user: "shop-pr12" }));
-        domainRecordId = await primaryDomainOf(siteId);
+        domainRecordId = await primaryDomainOf(sim, siteId);
         // The team's wildcard certificate lives on another site of the server; clone mode copies it.
         const wildcardSite = Number(await createSite(sim, "wildcard.preview.test"));
         await new Promise((resolve) => setTimeout(resolve, 5));
-        wildcardCertificateId = await rawCertificate(wildcardSite, await primaryDomainOf(wildcardSite), {
+        wildcardCertificateId = await rawCertificate(wildcardSite, await primaryDomainOf(sim, wildcardSite), {
           type: "letsencrypt",
           enable: true,
           letsencrypt: { verification_method: "dns-01" },
@@ -86,7 +93,12 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     ({ host, registration, urn, inputs } = fixture);
   });
 
-  afterAll(() => fixture?.close());
+  // Every create here asks Let's Encrypt again for the one domain; its weekly allowance is not what these test.
+  beforeEach(() => forgetIssuances(DOMAIN));
+  afterAll(async () => {
+    await forgetIssuances(DOMAIN);
+    await fixture?.close();
+  });
 
   it("registers as forge:LetsEncryptCert with its arguments as plain, non-secret inputs and nothing else", () => {
     const { __provider: _provider, ...registered } = registration.inputs;
@@ -112,14 +124,10 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("passes unknown inputs through and plans a replacement without calling Forge", async () => {
-      const olds = { ...inputs, certificateId: 9, domainRecordId, active: true, expiresAt: null, status: "installed" };
-
-      const { checked, diffed, forgeRequests } = await preview(fixture, "9", olds, withInputs({ domain: UNKNOWN }));
-
-      expect(checked.failures).toStrictEqual([]);
-      expect(checked.inputs).toMatchObject({ domain: UNKNOWN, cloneCertificateId: null });
-      expect(diffed).toStrictEqual({ changes: "some", replaces: ["domain"], deleteBeforeReplace: true });
-      expect(forgeRequests).toStrictEqual([]);
+      await expectPreviewWithoutForge(fixture, "9", stateOf(9), withInputs({ domain: UNKNOWN }), {
+        diff: replacing(["domain"], "delete-first"),
+        inputs: { domain: UNKNOWN, cloneCertificateId: null },
+      });
     });
   });
 
@@ -162,21 +170,15 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("replaces create-first when switching to a clone, so HTTPS never drops", async () => {
       const clone = withInputs({ mode: "clone", cloneCertificateId: wildcardCertificateId });
 
-      expect(await host.diff(urn, id, outs, clone)).toStrictEqual({
-        changes: "some",
-        replaces: ["mode", "cloneCertificateId"],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, clone)).toStrictEqual(
+        replacing(["mode", "cloneCertificateId"], "create-first"),
+      );
     });
 
     it("resumes waiting on the same certificate when the engine retries an unfinished create, without requesting another", async () => {
@@ -237,11 +239,7 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     afterEach(removeSiteCertificates);
 
     it("adopts the serving Let's Encrypt certificate already on the domain record instead of requesting one", async () => {
-      const existing = await rawCertificate(siteId, domainRecordId, {
-        type: "letsencrypt",
-        enable: true,
-        letsencrypt: {},
-      });
+      const existing = await rawLetsEncrypt(true);
       const from = sim.requests.length;
 
       const { id, outs } = await host.create(urn, inputs);
@@ -253,19 +251,8 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("enables an installed certificate that is not serving yet while resuming its wait", async () => {
-      const inactive = await rawCertificate(siteId, domainRecordId, {
-        type: "letsencrypt",
-        enable: false,
-        letsencrypt: {},
-      });
-      const state = {
-        ...inputs,
-        certificateId: inactive,
-        domainRecordId,
-        active: false,
-        expiresAt: null,
-        status: "installing",
-      };
+      const inactive = await rawLetsEncrypt(false);
+      const state = stateOf(inactive, { active: false, status: "installing" });
       const from = sim.requests.length;
 
       const { outs } = await host.update(urn, String(inactive), state, inputs);
@@ -288,20 +275,8 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
     });
 
     it("refuses to delete when the domain record no longer carries the domain, and leaves the certificate alone", async () => {
-      const existing = await rawCertificate(siteId, domainRecordId, {
-        type: "letsencrypt",
-        enable: true,
-        letsencrypt: {},
-      });
-      const state = {
-        ...inputs,
-        domain: "pr-99.preview.test",
-        certificateId: existing,
-        domainRecordId,
-        active: true,
-        expiresAt: null,
-        status: "installed",
-      };
+      const existing = await rawLetsEncrypt(true);
+      const state = stateOf(existing, { domain: "pr-99.preview.test" });
 
       const error = await failureOf(host.delete(urn, String(existing), state));
 
@@ -318,11 +293,7 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
       expect(certificate).toMatchObject({ id: Number(id), status: "failed" });
       expect(error.details).toContain(`Certificate ${certificate.id} for \`${DOMAIN}\` ended with status \`failed\``);
       expect(state).toMatchObject({ certificateId: certificate.id, domainRecordId, active: false, status: "failed" });
-      expect(await host.diff(urn, id, state, inputs)).toStrictEqual({
-        changes: "some",
-        replaces: ["status"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, state, inputs)).toStrictEqual(replacing(["status"], "delete-first"));
 
       await host.delete(urn, id, state);
       expect(certificates()).toStrictEqual([]);
@@ -332,20 +303,11 @@ describe("LetsEncryptCert through the real dynamic-provider host", () => {
   it("treats a certificate whose site is gone as deleted", async () => {
     const site = Number(await createSite(sim, "pr-14.preview.test"));
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const domain = await primaryDomainOf(site);
+    const domain = await primaryDomainOf(sim, site);
     const certificate = await rawCertificate(site, domain, { type: "letsencrypt", enable: true, letsencrypt: {} });
     await call(sim, "DELETE", `${SERVER_PATH}/sites/${site}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const state = {
-      ...inputs,
-      siteId: site,
-      domain: "pr-14.preview.test",
-      certificateId: certificate,
-      domainRecordId: domain,
-      active: true,
-      expiresAt: null,
-      status: "installed",
-    };
+    const state = stateOf(certificate, { siteId: site, domain: "pr-14.preview.test", domainRecordId: domain });
 
     await expect(host.delete(urn, String(certificate), state)).resolves.toBeUndefined();
     expect((await host.read(urn, String(certificate), state)).id).toBe("");

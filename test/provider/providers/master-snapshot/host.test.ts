@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import type { Connection } from "mysql2/promise";
-import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type CapturedRegistration, expectRegisteredAs } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import { cloneDatabase } from "../../../../providers/db-clone";
 import { openRunner, previewCloneOptions, removeExportLocks } from "../../../support/db-clone";
@@ -20,6 +20,7 @@ import {
 } from "../../../support/master-fixture";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
+import { IN_PLACE, NO_CHANGES } from "../../../support/diff-outcomes";
 
 jest.setTimeout(120_000);
 
@@ -84,9 +85,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
   });
 
   it("registers as forge:MasterSnapshot with only the given inputs, leaving defaults to check", () => {
-    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:MasterSnapshot");
-    expect(Object.keys(registration.inputs).sort()).toStrictEqual([
-      "__provider",
+    expectRegisteredAs(registration, "MasterSnapshot", [
       "app",
       "maskingSql",
       "masterDatabase",
@@ -191,7 +190,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       const diffed = await host.diff(urn, master, inputs, withInputs({ refreshToken: UNKNOWN }));
 
       expect(checked.failures).toStrictEqual([]);
-      expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      expect(diffed).toStrictEqual(IN_PLACE);
       expect(await readServerState(conn, all)).toStrictEqual(before);
     });
   });
@@ -296,11 +295,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
     });
 
     it("diffs the same token as no change and reads the master as present", async () => {
-      expect(await host.diff(urn, master, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, master, outs, inputs)).toStrictEqual(NO_CHANGES);
       expect(await host.read(urn, master, outs)).toMatchObject({ id: master, props: outs });
     });
 
@@ -331,7 +326,7 @@ describe("MasterSnapshot through the dynamic-provider host", () => {
       await reader.end();
 
       const customers = await countOf(conn, `SELECT COUNT(*) AS n FROM ${production}.customers`);
-      expect(diffed).toStrictEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
+      expect(diffed).toStrictEqual(IN_PLACE);
       expect(updated.outs).toMatchObject({ refreshToken: "week-2", rows: (outs.rows as number) + 1, sealed: true });
       expect(Date.parse(updated.outs.snapshotAt as string)).toBeGreaterThan(Date.parse(outs.snapshotAt as string));
       expect(

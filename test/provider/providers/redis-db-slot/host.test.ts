@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { type RedisClientType, createClient } from "redis";
-import type { CapturedRegistration } from "../../../support/capture-provider";
+import { type CapturedRegistration, expectRegisteredAs } from "../../../support/capture-provider";
 import { type DynamicHost, UNKNOWN, hostCallFailure } from "../../../support/dynamic-host";
 import { type ProviderHost, startServerProviderHost } from "../../../support/provider-host";
 import { expectNoServerSecrets, testServices } from "../../../support/services";
+import { IN_PLACE, NO_CHANGES, replacing } from "../../../support/diff-outcomes";
 
 /**
  * forge:RedisDbSlot through the real dynamic-provider host, against the local sshd and Redis, with the claims in the
@@ -82,16 +83,7 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
   });
 
   it("registers as forge:RedisDbSlot with only the given inputs, leaving defaults to check", () => {
-    expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:RedisDbSlot");
-    expect(Object.keys(registration.inputs).sort()).toStrictEqual([
-      "__provider",
-      "app",
-      "firstSlot",
-      "lastSlot",
-      "pr",
-      "redisPort",
-      "stack",
-    ]);
+    expectRegisteredAs(registration, "RedisDbSlot", ["app", "firstSlot", "lastSlot", "pr", "redisPort", "stack"]);
     expect(registration.inputs).toMatchObject({
       stack: stackName("main"),
       app: "customer",
@@ -134,7 +126,7 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
       );
 
       expect(result.failures).toStrictEqual([]);
-      expect(diff).toStrictEqual({ changes: "some", replaces: ["stack", "lastSlot"], deleteBeforeReplace: true });
+      expect(diff).toStrictEqual(replacing(["stack", "lastSlot"], "delete-first"));
       expect(await inspector.select(0).then(() => inspector.hGetAll(CLAIMS_KEY))).toStrictEqual(before);
     });
   });
@@ -170,37 +162,23 @@ describe("forge:RedisDbSlot through the real dynamic-provider host", () => {
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("updates in place when the range changes but still holds the slot", async () => {
       const wider = await checked({ firstSlot: 3 });
 
-      expect(await host.diff(urn, id, outs, wider)).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, wider)).toStrictEqual(IN_PLACE);
       const updated = await host.update(urn, id, outs, wider);
       expect(updated.outs).toStrictEqual({ ...outs, firstSlot: 3 });
       expect(Object.keys(await storedClaims())).toStrictEqual(["14"]);
     });
 
     it("asks for delete-before-replace when the owner or the range around the slot changes", async () => {
-      expect(await host.diff(urn, id, outs, await checked({ pr: 8 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["pr"],
-        deleteBeforeReplace: true,
-      });
-      expect(await host.diff(urn, id, outs, await checked({ firstSlot: 15 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["firstSlot"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, await checked({ pr: 8 }))).toStrictEqual(replacing(["pr"], "delete-first"));
+      expect(await host.diff(urn, id, outs, await checked({ firstSlot: 15 }))).toStrictEqual(
+        replacing(["firstSlot"], "delete-first"),
+      );
     });
 
     it("reads the claim back while this stack holds it", async () => {

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
 import { type ProviderHost, startProviderHost } from "../../../support/provider-host";
+import { IN_PLACE, NO_CHANGES, replacing } from "../../../support/diff-outcomes";
 
 const SIGNING_KEY = "note-key-SECRET-4711";
 
@@ -80,7 +81,7 @@ describe("a provider-kit shim driven through the real dynamic-provider host", ()
 
     expect(checked.failures).toStrictEqual([]);
     expect(checked.inputs).toMatchObject({ body: UNKNOWN, name: UNKNOWN });
-    expect(diffed).toStrictEqual({ changes: "some", replaces: ["name"], deleteBeforeReplace: true });
+    expect(diffed).toStrictEqual(replacing(["name"], "delete-first"));
     expect(await listDirectory()).toStrictEqual(before);
   });
 
@@ -108,27 +109,17 @@ describe("a provider-kit shim driven through the real dynamic-provider host", ()
     });
 
     it("reports no changes when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("reports an in-place change when only the body changes", async () => {
-      expect(await host.diff(urn, id, outs, withInputs({ body: "hello again" }))).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, withInputs({ body: "hello again" }))).toStrictEqual(IN_PLACE);
     });
 
     it("asks for delete-before-replace when the name changes", async () => {
-      expect(await host.diff(urn, id, outs, withInputs({ name: "farewell" }))).toStrictEqual({
-        changes: "some",
-        replaces: ["name"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, withInputs({ name: "farewell" }))).toStrictEqual(
+        replacing(["name"], "delete-first"),
+      );
     });
 
     it("updates the file in place and returns the new outputs", async () => {

@@ -7,8 +7,9 @@ import type { Simulator } from "../../../../tools/simulator";
 import { ORG, SERVER_PATH, call, createSite, eventually } from "../../../support/simulator";
 import { type CapturedRegistration, recordOptions } from "../../../support/capture-provider";
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
-import { type ForgeProviderHost, preview, startForgeProviderHost } from "../../../support/provider-host";
+import { type ForgeProviderHost, startForgeProviderHost } from "../../../support/provider-host";
 import { parseWithPhpdotenv } from "../../../support/phpdotenv";
+import { IN_PLACE, NO_CHANGES, expectPreviewWithoutForge, replacing } from "../../../support/diff-outcomes";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const DB_PASSWORD = 'db-"pa$$"-SECRET-7781';
@@ -169,16 +170,13 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
   it("checks and diffs unknown preview inputs without any Forge request", async () => {
     const news = withInputs({ siteId: UNKNOWN, values: { ...VALUES, DB_PASSWORD: UNKNOWN } });
 
-    const { checked, diffed, forgeRequests } = await preview(
+    await expectPreviewWithoutForge(
       fixture,
       "servers/1/sites/1/environment",
       { ...inputs, managedKeys: [], appKey: "k" },
       news,
+      { diff: replacing(["siteId"], "delete-first") },
     );
-
-    expect(checked.failures).toStrictEqual([]);
-    expect(diffed).toStrictEqual({ changes: "some", replaces: ["siteId"], deleteBeforeReplace: true });
-    expect(forgeRequests).toStrictEqual([]);
   });
 
   it("refuses to create on a site that does not exist, without writing", async () => {
@@ -235,26 +233,16 @@ describe("SiteEnvironment through the real dynamic-provider host", () => {
     });
 
     it("reports no change when the inputs match the state", async () => {
-      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual({
-        changes: "none",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
     });
 
     it("asks for an in-place update when a value changes, and delete-before-replace when the site changes", async () => {
       const changed = withInputs({ values: { ...VALUES, APP_NAME: "Renamed" } });
 
-      expect(await host.diff(urn, id, outs, changed)).toStrictEqual({
-        changes: "some",
-        replaces: [],
-        deleteBeforeReplace: false,
-      });
-      expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual({
-        changes: "some",
-        replaces: ["siteId"],
-        deleteBeforeReplace: true,
-      });
+      expect(await host.diff(urn, id, outs, changed)).toStrictEqual(IN_PLACE);
+      expect(await host.diff(urn, id, outs, withInputs({ siteId: siteId + 1 }))).toStrictEqual(
+        replacing(["siteId"], "delete-first"),
+      );
     });
 
     it("updates in place: changes values, removes keys no longer managed, keeps APP_KEY and the other lines", async () => {

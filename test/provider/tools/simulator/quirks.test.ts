@@ -1,4 +1,5 @@
 import { HOSTILE_QUIRKS, type Quirks, type Simulator } from "../../../../tools/simulator";
+import { NO_QUIRKS } from "../../../../tools/simulator/quirks";
 import { SERVER_PATH, call, createSite, eventually, startTestSimulator } from "../../../support/simulator";
 
 type Json = Record<string, any>;
@@ -22,7 +23,17 @@ async function observe(sim: Simulator): Promise<{ site: Json; rule: Json; clone:
   const rule = (await call(sim, "GET", `${rulesPath}/${ruleId}`)).json.data.attributes;
   const domainOf = async (site: string): Promise<string> =>
     (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains?filter[type]=primary`)).json.data[0].id;
-  const sourcePath = `${SERVER_PATH}/sites/${sourceSiteId}/domains/${await domainOf(sourceSiteId)}/certificates`;
+  // Under `customDomainPending` a domain is verified a while after the install; a certificate needs it verified.
+  const verifiedDomainOf = async (site: string): Promise<string> => {
+    const domain = await domainOf(site);
+    await eventually(
+      async () => (await call(sim, "GET", `${SERVER_PATH}/sites/${site}/domains/${domain}`)).json,
+      (record: Json) => record.data.attributes.status === "enabled",
+    );
+    return domain;
+  };
+  const sourceDomain = await verifiedDomainOf(sourceSiteId);
+  const sourcePath = `${SERVER_PATH}/sites/${sourceSiteId}/domains/${sourceDomain}/certificates`;
   const source = (
     await call(sim, "POST", sourcePath, {
       type: "letsencrypt",
@@ -30,7 +41,7 @@ async function observe(sim: Simulator): Promise<{ site: Json; rule: Json; clone:
       letsencrypt: { verification_method: "dns-01" },
     })
   ).json.data.id;
-  const clonePath = `${SERVER_PATH}/sites/${siteId}/domains/${await domainOf(siteId)}/certificates`;
+  const clonePath = `${SERVER_PATH}/sites/${siteId}/domains/${await verifiedDomainOf(siteId)}/certificates`;
   const cloneId = (
     await call(sim, "POST", clonePath, { type: "clone", enable: true, clone: { certificate_id: Number(source) } })
   ).json.data.id;
@@ -95,15 +106,21 @@ describe("simulator: quirks of the real Forge, each switchable on its own", () =
   });
 
   it("the hostile profile turns every quirk on, and a single quirk can still be turned off in it", async () => {
-    const hostile = await observeWith({ profile: "hostile" });
-    const softened = await observeWith({ profile: "hostile", quirks: { phpVersionForm: null } });
+    // This observation reads create answers and sites at once; hostile-quirks.test.ts covers the quirks that prevent it.
+    const readable: Partial<Quirks> = {
+      emptyCreateBodies: false,
+      siteNotFoundAfterCreateMs: 0,
+      serverErrorRate: 0,
+      latencyMs: null,
+    };
+    const hostile = await observeWith({ profile: "hostile", quirks: readable });
+    const softened = await observeWith({ profile: "hostile", quirks: { ...readable, phpVersionForm: null } });
 
-    expect(HOSTILE_QUIRKS).toStrictEqual({
-      phpVersionForm: "PHP 8.4",
-      quickDeployNullUntilWebhook: true,
-      securityRuleStatusNull: true,
-      cloneCertificateType: "letsencrypt",
-    });
+    // Every switch differs from its off value; `seed` only steers the draws.
+    const unchanged = Object.keys(NO_QUIRKS).filter(
+      (key) => JSON.stringify(HOSTILE_QUIRKS[key as keyof Quirks]) === JSON.stringify(NO_QUIRKS[key as keyof Quirks]),
+    );
+    expect(unchanged).toStrictEqual(["seed"]);
     expect(hostile.site).toMatchObject({ php_version: "PHP 8.4", quick_deploy: null });
     expect(hostile.rule.status).toBeNull();
     expect(hostile.clone.type).toBe("letsencrypt");

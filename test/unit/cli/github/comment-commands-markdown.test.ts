@@ -28,9 +28,7 @@ describe("comment commands in Markdown that GitHub does not show as a plain para
     ["a paragraph inside a list item", "- first\n\n  /destroy"],
     ["a setext heading", "/destroy\n---"],
     ["a table row", "| a |\n| - |\n/destroy"],
-  ])("finds no command in %s", (_shape, body) => {
-    expect(parseCommentCommand(body)).toEqual({ kind: "none" });
-  });
+  ])("finds no command in %s", (_shape, body) => expect(parseCommentCommand(body)).toEqual({ kind: "none" }));
 
   it.each([
     ["\\/preview"],
@@ -38,9 +36,9 @@ describe("comment commands in Markdown that GitHub does not show as a plain para
     ["**/preview**"],
     ["<b>/preview</b>"],
     ["[/preview](https://example.com)"],
-  ])("takes only a command typed as plain text, not %j", (body) => {
-    expect(parseCommentCommand(body)).toEqual({ kind: "none" });
-  });
+  ])("takes only a command typed as plain text, not %j", (body) =>
+    expect(parseCommentCommand(body)).toEqual({ kind: "none" }),
+  );
 });
 
 describe("comment commands in a plain paragraph after other Markdown", () => {
@@ -56,9 +54,9 @@ describe("comment commands in a plain paragraph after other Markdown", () => {
     ["after a hard line break", "Thanks!  \n/preview", "preview"],
     // CommonMark ends the list at the unindented line, so GitHub shows it as a plain paragraph between two code blocks.
     ["on an unindented line after a fence opened on a list-marker line", "- ```\n/destroy\n```", "destroy"],
-  ])("runs the command %s", (_where, body, name) => {
-    expect(parseCommentCommand(body)).toMatchObject({ kind: "command", command: { name } });
-  });
+  ])("runs the command %s", (_where, body, name) =>
+    expect(parseCommentCommand(body)).toMatchObject({ kind: "command", command: { name } }),
+  );
 
   it("refuses an option typed as code instead of reading it as the option", () => {
     expect(parseCommentCommand("/preview `reset-db`")).toEqual({

@@ -68,28 +68,24 @@ describe("planSweep", () => {
     });
   });
 
-  it("waits after a warning until its removal time", () => {
-    const warning = {
-      lastUpdate: "2025-03-01T00:00:00.000Z",
-      warnedAt: "2025-03-30T00:00:00.000Z",
-      destroyAfter: "2025-04-02T00:00:00.000Z",
-    };
-    expect(planSweep(facts({ warning }, "2025-03-01T00:00:00.000Z"), NOW)).toEqual({
-      action: "keep",
-      reason: "warned at 2025-03-30T00:00:00.000Z; removal after 2025-04-02T00:00:00.000Z",
-    });
+  /** A warning given after `lastUpdate` at `warnedAt`, for removal after `destroyAfter`. */
+  const warned = (lastUpdate: string, warnedAt: string, destroyAfter: string) => ({
+    warning: { lastUpdate, warnedAt, destroyAfter },
   });
 
-  it("destroys after the warning's removal time has passed", () => {
-    const warning = {
-      lastUpdate: "2025-02-01T00:00:00.000Z",
-      warnedAt: "2025-03-26T00:00:00.000Z",
-      destroyAfter: "2025-03-29T00:00:00.000Z",
-    };
-    expect(planSweep(facts({ warning }, "2025-02-01T00:00:00.000Z"), NOW)).toEqual({
-      action: "destroy",
-      reason: "not updated for 58 days (TTL 30); warned at 2025-03-26T00:00:00.000Z",
-    });
+  it.each([
+    [
+      "waits after a warning until its removal time",
+      warned("2025-03-01T00:00:00.000Z", "2025-03-30T00:00:00.000Z", "2025-04-02T00:00:00.000Z"),
+      { action: "keep", reason: "warned at 2025-03-30T00:00:00.000Z; removal after 2025-04-02T00:00:00.000Z" },
+    ],
+    [
+      "destroys after the warning's removal time has passed",
+      warned("2025-02-01T00:00:00.000Z", "2025-03-26T00:00:00.000Z", "2025-03-29T00:00:00.000Z"),
+      { action: "destroy", reason: "not updated for 58 days (TTL 30); warned at 2025-03-26T00:00:00.000Z" },
+    ],
+  ])("%s", (_sentence, overrides, expected) => {
+    expect(planSweep(facts(overrides, overrides.warning.lastUpdate), NOW)).toEqual(expected);
   });
 
   it("ignores a warning given for an earlier update and warns afresh", () => {

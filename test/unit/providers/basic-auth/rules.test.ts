@@ -31,9 +31,7 @@ describe("checkBasicAuthInputs", () => {
     ["a null password", { ...valid, password: null }],
     ["a 50-character username", { ...valid, username: "u".repeat(50) }],
     ["a 255-character name", { ...valid, name: "n".repeat(255) }],
-  ])("accepts %s", (_case, news) => {
-    expect(checkBasicAuthInputs(news)).toStrictEqual({ inputs: news, failures: [] });
-  });
+  ])("accepts %s", (_case, news) => expect(checkBasicAuthInputs(news)).toStrictEqual({ inputs: news, failures: [] }));
 
   it("treats a missing password as null, meaning generate one", () => {
     const { password: _password, ...withoutPassword } = valid;
@@ -73,9 +71,9 @@ describe("checkBasicAuthInputs", () => {
       "`password` must be a non-empty string, or null to generate one for this environment",
     ],
     ["password", { password: "line\nbreak" }, "`password` cannot contain control characters (line breaks, tabs)"],
-  ])("refuses a bad %s with a reason naming it", (property, change, reason) => {
-    expect(checkBasicAuthInputs({ ...valid, ...change }).failures).toStrictEqual([{ property, reason }]);
-  });
+  ])("refuses a bad %s with a reason naming it", (property, change, reason) =>
+    expect(checkBasicAuthInputs({ ...valid, ...change }).failures).toStrictEqual([{ property, reason }]),
+  );
 
   it("never quotes the password in a failure", () => {
     const { failures } = checkBasicAuthInputs({ ...valid, password: "secret\twith-tab" });
@@ -111,9 +109,9 @@ describe("resolvePassword", () => {
       outputs({ password: SHARED, passwordGenerated: false }),
       { password: "freshly-generated", passwordGenerated: true },
     ],
-  ])("when %s", (_case, password, previous, expected) => {
-    expect(resolvePassword(password, previous, generate)).toStrictEqual(expected);
-  });
+  ])("when %s", (_case, password, previous, expected) =>
+    expect(resolvePassword(password, previous, generate)).toStrictEqual(expected),
+  );
 
   it("generates 24 URL-safe characters, different every time", () => {
     const first = generatePassword();
@@ -127,6 +125,8 @@ describe("diffBasicAuth", () => {
   const news = { serverId: 1, siteId: 5, name: "forge-previews", username: "preview", password: null };
   const none = { changes: false, replaces: [], deleteBeforeReplace: false };
   const inPlace = { changes: true, replaces: [], deleteBeforeReplace: false };
+  /** A replacement because of `field`, the old one deleted first. */
+  const replacedFor = (field: string) => ({ changes: true, replaces: [field], deleteBeforeReplace: true });
 
   it.each([
     ["nothing changed with a generated password", outputs(), news, none],
@@ -152,21 +152,14 @@ describe("diffBasicAuth", () => {
       inPlace,
     ],
     ["the password is unknown", outputs(), { ...news, password: UNKNOWN_SENTINEL }, inPlace],
-    [
-      "the site changed",
-      outputs(),
-      { ...news, siteId: 6 },
-      { changes: true, replaces: ["siteId"], deleteBeforeReplace: true },
-    ],
+    ["the site changed", outputs(), { ...news, siteId: 6 }, replacedFor("siteId")],
     [
       "the server is unknown",
       outputs(),
       { ...news, serverId: UNKNOWN_SENTINEL as unknown as number },
-      { changes: true, replaces: ["serverId"], deleteBeforeReplace: true },
+      replacedFor("serverId"),
     ],
-  ])("when %s", (_case, olds, inputs, expected) => {
-    expect(diffBasicAuth(olds, inputs)).toStrictEqual(expected);
-  });
+  ])("when %s", (_case, olds, inputs, expected) => expect(diffBasicAuth(olds, inputs)).toStrictEqual(expected));
 });
 
 describe("decideAdoption", () => {

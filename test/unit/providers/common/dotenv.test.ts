@@ -41,9 +41,7 @@ describe("quoteDotenvValue", () => {
     ['="', '"=\\""'],
     ["a\nb", '"a\\nb"'],
     ['it\'s $5 \\ "x"', '"it\'s \\$5 \\\\ \\"x\\""'],
-  ])("quotes %j as %s", (value, expected) => {
-    expect(quoteDotenvValue(value)).toBe(expected);
-  });
+  ])("quotes %j as %s", (value, expected) => expect(quoteDotenvValue(value)).toBe(expected));
 
   it("refuses a NUL character and an invalid key", () => {
     expect(() => quoteDotenvValue("a\0b")).toThrow(DotenvSyntaxError);

@@ -9,9 +9,7 @@ describe("detectLiveSecret", () => {
     ["pdl_live_apikey_01abc", "a live Paddle API key"],
     ["AKIAIOSFODNN7EXAMPLE", "an AWS access key id"],
     ["xoxb-123456789012-abcdefghij", "a Slack bot or user token"],
-  ])("recognises %s as %s", (value, kind) => {
-    expect(detectLiveSecret(value)).toBe(kind);
-  });
+  ])("recognises %s as %s", (value, kind) => expect(detectLiveSecret(value)).toBe(kind));
 
   it.each(["sk_test_51HxYzAbCdEf", "pk_test_abc", "base64:AbCdEf==", "log", "AKIA-short", "whsec_test", ""])(
     "lets %p through",

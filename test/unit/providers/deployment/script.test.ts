@@ -147,9 +147,7 @@ describe("quoteShellArgument", () => {
     ["", "''"],
     ["it's", "'it'\\''s'"],
     ["$(id)", "'$(id)'"],
-  ])("quotes %j as %s", (value, expected) => {
-    expect(quoteShellArgument(value)).toBe(expected);
-  });
+  ])("quotes %j as %s", (value, expected) => expect(quoteShellArgument(value)).toBe(expected));
 
   it("makes bash print any string back unchanged", () => {
     fc.assert(
@@ -190,9 +188,7 @@ describe("branchProblem", () => {
     ["a/.hidden", "has a path component starting with `.`"],
     ["a.lock/b", "has a path component ending with `.lock`"],
     ["x".repeat(256), "is longer than 255 characters"],
-  ])("judges %j: %s", (branch, problem) => {
-    expect(branchProblem(branch)).toBe(problem);
-  });
+  ])("judges %j: %s", (branch, problem) => expect(branchProblem(branch)).toBe(problem));
 
   it("never accepts a branch that git check-ref-format --branch rejects", () => {
     const alphabet = [
@@ -243,9 +239,7 @@ describe("siteDirectoryProblem", () => {
     ["/home/forge/a b", "may only contain letters, digits, `.`, `_`, `-` and `/`"],
     ["/home/forge/../root", "must not contain `.` or `..` components"],
     ["/home/forge/site/", "must not end with `/`"],
-  ])("judges %j: %s", (directory, problem) => {
-    expect(siteDirectoryProblem(directory)).toBe(problem);
-  });
+  ])("judges %j: %s", (directory, problem) => expect(siteDirectoryProblem(directory)).toBe(problem));
 });
 
 describe("scriptLineProblem", () => {
@@ -255,7 +249,5 @@ describe("scriptLineProblem", () => {
     ["one\ntwo", "contains a line break; pass each line as its own entry"],
     ["one\rtwo", "contains a line break; pass each line as its own entry"],
     ["nul\u0000", "contains a NUL character"],
-  ])("judges %j: %s", (line, problem) => {
-    expect(scriptLineProblem(line)).toBe(problem);
-  });
+  ])("judges %j: %s", (line, problem) => expect(scriptLineProblem(line)).toBe(problem));
 });

@@ -9,11 +9,13 @@ import {
   webDirectoryProblem,
 } from "../../../../providers/forge-site/rules";
 import { UNKNOWN_SENTINEL } from "../../../../providers/runtime";
+import { casesByMessage } from "../../../support/cases";
 import { FORGE_SITE_INPUTS as INPUTS } from "../../../support/samples";
 
 const OUTPUTS: ForgeSiteOutputs = {
   ...INPUTS,
   siteId: 42,
+  siteUser: INPUTS.isolatedUser,
   siteDirectory: "/home/pr123/pr-123.preview.example.com",
   url: "https://pr-123.preview.example.com",
   createdAt: "2026-01-02T03:04:05.000000Z",
@@ -25,9 +27,7 @@ describe("domainProblem", () => {
     ["a.io"],
     [`${"a".repeat(63)}.example.com`],
     [`${Array.from({ length: 4 }, () => "b".repeat(61)).join(".")}.com`], // 4*62 + 3 = 251 characters
-  ])("accepts %s", (domain) => {
-    expect(domainProblem(domain)).toBeNull();
-  });
+  ])("accepts %s", (domain) => expect(domainProblem(domain)).toBeNull());
 
   it.each([
     ["localhost", "must be a fully qualified DNS name such as `pr-123.preview.example.com`"],
@@ -58,9 +58,7 @@ describe("domainProblem", () => {
       "example.com.",
       "must be lower-case letters, digits and dashes in dot-separated labels that neither start nor end with a dash",
     ],
-  ])("rejects %s", (domain, problem) => {
-    expect(domainProblem(domain)).toBe(problem);
-  });
+  ])("rejects %s", (domain, problem) => expect(domainProblem(domain)).toBe(problem));
 });
 
 describe("isolatedUserProblem", () => {
@@ -68,15 +66,17 @@ describe("isolatedUserProblem", () => {
     expect(isolatedUserProblem(user)).toBeNull();
   });
 
-  it.each([
-    ["a".repeat(33), "must be at most 32 characters"],
-    ["1pr", "must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`"],
-    ["Pr1", "must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`"],
-    ["pr.1", "must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`"],
-    ["", "must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`"],
-  ])("rejects %j", (user, problem) => {
-    expect(isolatedUserProblem(user)).toBe(problem);
-  });
+  it.each(
+    casesByMessage({
+      "must be at most 32 characters": ["a".repeat(33)],
+      "must start with a lower-case letter followed by lower-case letters, digits, `-` or `_`": [
+        "1pr",
+        "Pr1",
+        "pr.1",
+        "",
+      ],
+    }),
+  )("rejects %j", (user, problem) => expect(isolatedUserProblem(user)).toBe(problem));
 });
 
 describe("repositoryProblem", () => {
@@ -85,9 +85,7 @@ describe("repositoryProblem", () => {
     ["Acme-Inc/app.web_2", "bitbucket"],
     ["group/sub/app", "gitlab"],
     ["group/sub/app", null],
-  ] as const)("accepts %s on %s", (repository, provider) => {
-    expect(repositoryProblem(repository, provider)).toBeNull();
-  });
+  ] as const)("accepts %s on %s", (repository, provider) => expect(repositoryProblem(repository, provider)).toBeNull());
 
   it.each([
     ["app", "github", "must be `owner/name`"],
@@ -97,44 +95,31 @@ describe("repositoryProblem", () => {
     ["https://github.com/acme/app", "github", "must be `owner/name`"],
     ["acme/my app", "github", "must be `owner/name`"],
     ["acme/app.git", "github", "must not end in `.git`: give `owner/name`"],
-  ] as const)("rejects %s on %s", (repository, provider, problem) => {
-    expect(repositoryProblem(repository, provider)).toBe(problem);
-  });
+  ] as const)("rejects %s on %s", (repository, provider, problem) =>
+    expect(repositoryProblem(repository, provider)).toBe(problem),
+  );
 });
 
 describe("branchProblem", () => {
-  it.each([["main"], ["feature/login"], ["fix-1.2"], ["dependabot/npm_and_yarn/axios-1.7.9"], ["user@work"]])(
+  it.each(["main", "feature/login", "fix-1.2", "dependabot/npm_and_yarn/axios-1.7.9", "user@work"])(
     "accepts %s",
-    (branch) => {
-      expect(branchProblem(branch)).toBeNull();
-    },
+    (branch) => expect(branchProblem(branch)).toBeNull(),
   );
 
-  it.each([
-    ["", "must be a branch name"],
-    ["@", "must be a branch name"],
-    ["my branch", "must not contain spaces or control characters"],
-    ["tab\tbranch", "must not contain spaces or control characters"],
-    ["bell\u0007", "must not contain spaces or control characters"],
-    ["a~1", "must not contain any of `~ ^ : ? * [ \\`"],
-    ["a^1", "must not contain any of `~ ^ : ? * [ \\`"],
-    ["a:b", "must not contain any of `~ ^ : ? * [ \\`"],
-    ["a?", "must not contain any of `~ ^ : ? * [ \\`"],
-    ["a*", "must not contain any of `~ ^ : ? * [ \\`"],
-    ["a[1]", "must not contain any of `~ ^ : ? * [ \\`"],
-    ["a\\b", "must not contain any of `~ ^ : ? * [ \\`"],
-    ["a..b", "must not contain `..`"],
-    ["a@{1}", "must not contain `@{`"],
-    ["-rf", "must not start with `-`"],
-    ["/main", "must not start or end with `/` or contain `//`"],
-    ["main/", "must not start or end with `/` or contain `//`"],
-    ["a//b", "must not start or end with `/` or contain `//`"],
-    ["main.", "must not end with `.`"],
-    ["feature/.hidden", "must not have a path component starting with `.`"],
-    ["refs.lock/x", "must not have a path component ending with `.lock`"],
-  ])("rejects %j", (branch, problem) => {
-    expect(branchProblem(branch)).toBe(problem);
-  });
+  it.each(
+    casesByMessage({
+      "must be a branch name": ["", "@"],
+      "must not contain spaces or control characters": ["my branch", "tab\tbranch", "bell\u0007"],
+      "must not contain any of `~ ^ : ? * [ \\`": ["a~1", "a^1", "a:b", "a?", "a*", "a[1]", "a\\b"],
+      "must not contain `..`": ["a..b"],
+      "must not contain `@{`": ["a@{1}"],
+      "must not start with `-`": ["-rf"],
+      "must not start or end with `/` or contain `//`": ["/main", "main/", "a//b"],
+      "must not end with `.`": ["main."],
+      "must not have a path component starting with `.`": ["feature/.hidden"],
+      "must not have a path component ending with `.lock`": ["refs.lock/x"],
+    }),
+  )("rejects %j", (branch, problem) => expect(branchProblem(branch)).toBe(problem));
 });
 
 describe("webDirectoryProblem", () => {
@@ -146,9 +131,7 @@ describe("webDirectoryProblem", () => {
     ["public", "must start with `/` (e.g. `/public`)"],
     ["/my public", "must not contain whitespace"],
     ["/public/", "must not end with `/` (e.g. `/public`)"],
-  ])("rejects %j", (directory, problem) => {
-    expect(webDirectoryProblem(directory)).toBe(problem);
-  });
+  ])("rejects %j", (directory, problem) => expect(webDirectoryProblem(directory)).toBe(problem));
 });
 
 describe("checkForgeSiteInputs", () => {

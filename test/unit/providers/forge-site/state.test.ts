@@ -4,6 +4,8 @@ import {
   createSiteParams,
   foreignSiteMessage,
   identityMismatches,
+  isUserFor,
+  isolatedUserChoice,
   mismatchedSiteMessage,
   outputsFor,
   outputsFromSite,
@@ -151,6 +153,7 @@ describe("outputsFor and outputsFromSite", () => {
     expect(outputsFor(INPUTS, siteLike())).toStrictEqual({
       ...INPUTS,
       siteId: 42,
+      siteUser: "pr123",
       siteDirectory: "/home/pr123/pr-123.preview.example.com",
       url: "https://pr-123.preview.example.com",
       createdAt: "2026-01-02T03:04:05.000000Z",
@@ -178,11 +181,38 @@ describe("outputsFor and outputsFromSite", () => {
       pushToDeploy: false,
       branch: "main",
       siteId: 42,
+      siteUser: "pr123",
       siteDirectory: "/home/pr123/pr-123.preview.example.com",
       url: "https://pr-123.preview.example.com",
       createdAt: null,
     });
     expect(JSON.stringify(outputs)).not.toContain("hook-secret");
+  });
+
+  it("keeps the requested isolatedUser for a site on a fallback user, so a refresh does not replace it", () => {
+    const outputs = outputsFromSite(siteLike({ user: "pr123-2" }), outputsFor(INPUTS, siteLike()));
+
+    expect(outputs).toMatchObject({
+      isolatedUser: "pr123",
+      siteUser: "pr123-2",
+      siteDirectory: "/home/pr123-2/pr-123.preview.example.com",
+    });
+    expect(outputsFromSite(siteLike({ user: "someone" }), outputsFor(INPUTS, siteLike())).isolatedUser).toBe("someone");
+  });
+});
+
+describe("isolatedUserChoice", () => {
+  it("asks for the user itself first, then numbered names that still fit Linux's 32 characters", () => {
+    expect(isolatedUserChoice("customer-pr12", 0)).toBe("customer-pr12");
+    expect(isolatedUserChoice("customer-pr12", 1)).toBe("customer-pr12-2");
+    expect(isolatedUserChoice("a".repeat(32), 9)).toBe(`${"a".repeat(29)}-10`);
+  });
+
+  it("accepts exactly the names a site for the user may take as its own", () => {
+    expect(isUserFor("customer-pr12", "customer-pr12-3")).toBe(true);
+    expect(isUserFor("customer-pr12", "customer-pr1")).toBe(false);
+    expect(isUserFor("customer-pr1", "customer-pr12")).toBe(false);
+    expect(isUserFor("customer-pr12", null)).toBe(false);
   });
 });
 
@@ -224,19 +254,32 @@ describe("siteProgress", () => {
     expect(siteProgress(siteLike({ phpVersion: "php83" }), null).done).toBe(true);
   });
 
-  it("stops at once with an error naming the site when Forge reports it failed", () => {
-    expect(() => siteProgress(siteLike({ status: "failed" }), null)).toThrow(ForgeSiteFailedError);
-    expect(() => siteProgress(siteLike({ status: "failed" }), null)).toThrow(
-      "Forge site `pr-123.preview.example.com` (site 42) failed to install (status `failed`)",
-    );
-  });
+  it.each(["failed", "unhealthy"])(
+    "stops at once with an error naming the site when a site never installed reports `%s`",
+    (status) => {
+      expect(() => siteProgress(siteLike({ status }), null)).toThrow(ForgeSiteFailedError);
+      expect(() => siteProgress(siteLike({ status }), null)).toThrow(
+        `Forge site \`pr-123.preview.example.com\` (site 42) failed to install (status \`${status}\`)`,
+      );
+    },
+  );
+
+  it.each(["failed", "unhealthy"])(
+    "counts a site reporting `%s` as installed once it was installed before: the status follows its deployments",
+    (status) => {
+      expect(siteProgress(siteLike({ status }), INPUTS, true).done).toBe(true);
+      expect(siteProgress(siteLike({ status, deploymentStatus: "failed" }), INPUTS).done).toBe(true);
+    },
+  );
 });
 
 describe("foreignSiteMessage", () => {
   it("names the domain, the site id, the missing tag and the fix", () => {
     expect(foreignSiteMessage(siteLike(), INPUTS)).toBe(
       "Forge already has a site `pr-123.preview.example.com` (site 42) on server 1 without this stack's tag " +
-        "`forge-previews-customer-pr-123`, so it is not this preview's to take over; delete it in Forge or pick another PR domain.",
+        "`forge-previews-customer-pr-123`, and this stack's state does not hold it, so it is not this preview's to take over; " +
+        "delete it in Forge or pick another PR domain. (Forge may apply tags late or not at all: a site this preview " +
+        "created but lost from its state looks the same; check its creation time in Forge before deleting it.)",
     );
   });
 });

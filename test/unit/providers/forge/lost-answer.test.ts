@@ -69,18 +69,37 @@ describe("createOrFindAfterLostAnswer", () => {
     expect(outcome).toStrictEqual({ object: "found", lost: timeout });
   });
 
-  it("fails saying Forge did not create it when the look-up finds nothing", async () => {
-    const failure = createOrFindAfterLostAnswer(
-      recovery(
-        () => Promise.reject(new ForgeServerError(init(500))),
-        async () => undefined,
-      ),
-    );
+  it("fails saying Forge did not create it when the look-up finds nothing after a 5xx on every one of three tries", async () => {
+    const create = jest.fn(() => Promise.reject(new ForgeServerError(init(500))));
+    const failure = createOrFindAfterLostAnswer(recovery(create, async () => undefined));
 
     await expect(failure).rejects.toThrow(ForgeLostCreateError);
+    expect(create).toHaveBeenCalledTimes(3);
     await expect(failure).rejects.toThrow(
       /failed with 500: x\. No site `pr-1\.example\.test` on server 1 carrying the tag `forge-previews-demo-pr-1` exists afterwards/,
     );
+  });
+
+  it("sends the create again when Forge answered 5xx and the look-up shows nothing was created", async () => {
+    const create = jest
+      .fn<Promise<string>, []>()
+      .mockRejectedValueOnce(new ForgeServerError(init(503)))
+      .mockResolvedValueOnce("created");
+
+    await expect(createOrFindAfterLostAnswer(recovery(create, async () => undefined))).resolves.toStrictEqual({
+      object: "created",
+      lost: null,
+    });
+    expect(create).toHaveBeenCalledTimes(2);
+  });
+
+  it("does not send the create again after a timeout, which may still be creating the object", async () => {
+    const create = jest.fn(() => Promise.reject(new ForgeTimeoutError("POST", "/p", "ECONNABORTED", 30_000, cause)));
+
+    await expect(createOrFindAfterLostAnswer(recovery(create, async () => undefined))).rejects.toThrow(
+      ForgeLostCreateError,
+    );
+    expect(create).toHaveBeenCalledTimes(1);
   });
 
   it("fails naming both errors and the way out when the look-up fails too", async () => {

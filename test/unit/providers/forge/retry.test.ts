@@ -168,6 +168,19 @@ describe("withRetry", () => {
     expect(sleeps).toStrictEqual([1000]);
   });
 
+  it("keeps retrying 429s past `attempts`, as the token's window always resets, and gives up after `rateLimitRetries`", async () => {
+    const refusals = () => Array.from({ length: 6 }, () => apiError(429, { "x-ratelimit-reset": "2" }));
+    const target = failing(refusals());
+    await expect(withRetry(target.run, context("GET", 2))).resolves.toBe("ok");
+    expect(target.calls()).toBe(7);
+    expect(sleeps).toStrictEqual(Array.from({ length: 6 }, () => 2000));
+
+    const capped = failing(refusals());
+    const limited = { ...context("GET", 2), options: { ...context("GET", 2).options, rateLimitRetries: 3 } };
+    await expect(withRetry(capped.run, limited)).rejects.toBeInstanceOf(ForgeRateLimitError);
+    expect(capped.calls()).toBe(4);
+  });
+
   it("never retries other 4xx", async () => {
     const target = failing([apiError(404)]);
     await expect(withRetry(target.run, context("GET"))).rejects.toBeInstanceOf(ForgeNotFoundError);

@@ -2,6 +2,8 @@ import type { Certificate } from "../../../../providers/forge";
 import {
   assessCertificate,
   checkCertInputs,
+  DUPLICATE_WINDOW_MS,
+  duplicateLimitRefusal,
   isAdoptable,
   planCertReplacement,
 } from "../../../../providers/lets-encrypt-cert/rules";
@@ -177,5 +179,23 @@ describe("what a certificate's state means for the wait", () => {
     ],
   ])("%j is %j", (overrides, expected) => {
     expect(assessCertificate(certificate(overrides))).toStrictEqual(expected);
+  });
+});
+
+describe("duplicateLimitRefusal", () => {
+  const NOW = Date.parse("2026-12-07T12:00:00Z");
+  const DAY = 24 * 60 * 60_000;
+
+  it("lets a request go while fewer than 5 issuances fall in the last 7 days, whatever came before", () => {
+    const issued = [NOW - 8 * DAY, NOW - 7 * DAY, NOW - 3 * DAY, NOW - 2 * DAY, NOW - DAY, NOW - 1000];
+    expect(duplicateLimitRefusal("pr-12.preview.example.com", issued, NOW)).toBeNull();
+  });
+
+  it("refuses the sixth, naming the domain, when the next one is possible, and the clone-mode config keys", () => {
+    const issued = [NOW - 6 * DAY, NOW - 5 * DAY, NOW - 4 * DAY, NOW - 2 * DAY, NOW - DAY];
+    const refusal = duplicateLimitRefusal("pr-12.preview.example.com", issued, NOW);
+    expect(refusal).toContain("issued 5 certificates for `pr-12.preview.example.com` in the last 7 days");
+    expect(refusal).toContain(`after ${new Date(NOW - 6 * DAY + DUPLICATE_WINDOW_MS).toISOString()}`);
+    expect(refusal).toContain("set the config key `certificateMode` to `clone` and `wildcardCertificateId`");
   });
 });

@@ -6,22 +6,9 @@ import {
   formatAge,
   formatPreflightFailure,
 } from "../../../../providers/preflight/rules";
+import { PREFLIGHT_INPUTS } from "../../../support/samples";
 
-const VALID = {
-  stack: "pr-7",
-  serverId: 1,
-  masterDatabase: "shop_master",
-  targetDatabase: "shop_pr_7",
-  firstSlot: 2,
-  lastSlot: 15,
-  redisPort: 6379,
-  forgeApiUrl: "https://forge.laravel.com/api",
-  forgeOrg: "acme",
-  sshHost: "203.0.113.10",
-  sshPort: 22,
-  sshUser: "forge",
-  sshHostKeyFingerprint: "SHA256:" + "A".repeat(43),
-};
+const VALID = { ...PREFLIGHT_INPUTS, stack: "pr-7", targetDatabase: "shop_pr_7" };
 const OUTPUTS: PreflightOutputs = {
   ...VALID,
   checkedAt: "2026-12-01T00:00:00.000Z",

@@ -191,6 +191,8 @@ describe("diffSiteEnvironment", () => {
   const news = { serverId: 1, siteId: 5, values: baseValues };
   const none = { changes: false, replaces: [], deleteBeforeReplace: false };
   const inPlace = { changes: true, replaces: [], deleteBeforeReplace: false };
+  /** A replacement because of `field`, the old one deleted first. */
+  const replacedFor = (field: string) => ({ changes: true, replaces: [field], deleteBeforeReplace: true });
 
   it.each([
     ["nothing changed", outputs(), news, none],
@@ -211,23 +213,13 @@ describe("diffSiteEnvironment", () => {
       { ...news, values: UNKNOWN_SENTINEL as unknown as Record<string, string> },
       inPlace,
     ],
-    [
-      "the site changed",
-      outputs(),
-      { ...news, siteId: 6 },
-      { changes: true, replaces: ["siteId"], deleteBeforeReplace: true },
-    ],
-    [
-      "the server changed",
-      outputs(),
-      { ...news, serverId: 2 },
-      { changes: true, replaces: ["serverId"], deleteBeforeReplace: true },
-    ],
+    ["the site changed", outputs(), { ...news, siteId: 6 }, replacedFor("siteId")],
+    ["the server changed", outputs(), { ...news, serverId: 2 }, replacedFor("serverId")],
     [
       "the site is unknown",
       outputs(),
       { ...news, siteId: UNKNOWN_SENTINEL as unknown as number },
-      { changes: true, replaces: ["siteId"], deleteBeforeReplace: true },
+      replacedFor("siteId"),
     ],
   ])("when %s", (_case, olds, inputs, expected) => {
     expect(diffSiteEnvironment(olds, inputs)).toStrictEqual(expected);
