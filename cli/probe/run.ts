@@ -331,12 +331,14 @@ export class Probe {
     remove: () => Promise<void>,
     read: () => Promise<{ status: string | null }>,
   ): Promise<void> {
-    try {
-      await remove();
-    } catch (error) {
-      if (isForgeNotFound(error)) return;
-      throw error;
-    }
+    const removed = await remove().then(
+      () => true,
+      (error: unknown) => {
+        if (isForgeNotFound(error)) return false; // already gone
+        throw error;
+      },
+    );
+    if (!removed) return;
     await this.wait(`${what} to be removed`, async () => {
       const found = await nullIfNotFound(read());
       return found === null ? waitDone(undefined) : waitPending(found.status);

@@ -3,16 +3,8 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { fieldError, notFound, validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
 import type { CertificateRecord, SiteRecord } from "../types";
-import {
-  SITE,
-  getRoute,
-  siteResource,
-  beginRemoval,
-  need,
-  touch,
-  type RequestContext,
-  type RouteDefinition,
-} from "./context";
+import { SITE, getRoute, siteResource, beginRemoval, need, touch } from "./context";
+import type { RequestContext, RouteDefinition } from "./context";
 import { domainStatus } from "./domains";
 import { stringField } from "./site-rules";
 

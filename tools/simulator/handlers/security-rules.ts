@@ -3,16 +3,8 @@ import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { document, type JsonApiResource } from "../json-api";
 import type { SecurityRuleRecord } from "../types";
-import {
-  SITE,
-  getRoute,
-  siteResource,
-  beginRemoval,
-  need,
-  touch,
-  type RequestContext,
-  type RouteDefinition,
-} from "./context";
+import { SITE, getRoute, siteResource, beginRemoval, need, touch } from "./context";
+import type { RequestContext, RouteDefinition } from "./context";
 import { failPendingHttpChallenges } from "./certificates";
 import { sha256 } from "./databases";
 import { listRoute, statusAt } from "./list";
