@@ -144,8 +144,14 @@ async function main(command: string): Promise<void> {
       } else {
         const env = { ...sandboxPulumiEnv(dir) };
         printBoxAccess(embedded.box, project, binDir, env);
-        console.log("sandbox: serving until Ctrl-C; `npm run sandbox -- destroy` removes the preview");
-        await untilInterrupted();
+        // A person at a terminal gets the box until Ctrl-C, to paste the line; a script or CI job gets its exit. The
+        // box keeps its sites on disk, so the next `npm run sandbox` serves the same preview again.
+        if (process.stdin.isTTY === true) {
+          console.log("sandbox: serving until Ctrl-C; `npm run sandbox -- destroy` removes the preview");
+          await untilInterrupted();
+        } else {
+          console.log("sandbox: not at a terminal, so the box stops now; run `npm run sandbox` in one to keep it up");
+        }
       }
     } else {
       await pulumi.run(["destroy", "--stack", SANDBOX_STACK, "--yes", "--skip-preview"]);
