@@ -9,7 +9,7 @@ export { ForgeClient, createForgeClient, DEFAULT_CLIENT_OPTIONS } from "./client
 export type { ForgeClientOptions, ForgeLogger } from "./client";
 export * from "./errors";
 export { createForgeError, readFieldErrors } from "./error-factory";
-export { ForgeLostCreateError, createOrFindAfterLostAnswer, isAnswerLost } from "./lost-answer";
+export { CREATE_ATTEMPTS, ForgeLostCreateError, createOrFindAfterLostAnswer, isAnswerLost } from "./lost-answer";
 export type { CreateOutcome, LostCreateRecovery } from "./lost-answer";
 export type { ForgeFailure } from "./error-factory";
 export { DEFAULT_RETRY_OPTIONS, MAX_SERVER_DELAY_MS, isRetryable, retryDelayMs, withRetry } from "./retry";

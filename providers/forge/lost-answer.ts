@@ -41,7 +41,7 @@ export interface CreateOutcome<T> {
 }
 
 /** Creates sent in all when Forge answers 5xx and the look-up shows nothing was created. */
-const CREATE_ATTEMPTS = 3;
+export const CREATE_ATTEMPTS = 3;
 
 /**
  * Runs `create`; when its answer is lost (see {@link isAnswerLost}), looks the object up by its owner mark before

@@ -7,6 +7,9 @@ import type { PreviewNames } from "../../stacks/naming";
 import type { StateResource } from "./engine-json";
 import * as previews from "./preview-workspace";
 
+/** A request is given up after its first try and every one of its own 429 retries is refused. */
+const REFUSALS_TO_GIVE_UP = DEFAULT_RETRY_OPTIONS.rateLimitRetries + 1;
+
 jest.setTimeout(240_000);
 
 const SITE_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}";
@@ -153,7 +156,7 @@ describe("bursts of 429 Too Many Requests", () => {
     const before = engine.sim.requests.length;
     engine.sim.inject({ path: /./, status: 429, times: 3 });
     // As many 429s as the client makes attempts, so the create gives up; the fault is used up by then.
-    engine.sim.inject({ method: "POST", path: WORKERS_ROUTE, status: 429, times: DEFAULT_RETRY_OPTIONS.attempts });
+    engine.sim.inject({ method: "POST", path: WORKERS_ROUTE, status: 429, times: REFUSALS_TO_GIVE_UP });
 
     const failure = await engine.failing("up", names.stack);
 
@@ -161,7 +164,7 @@ describe("bursts of 429 Too Many Requests", () => {
     const requests = engine.sim.requests.slice(before);
     expect(requests.slice(0, 3).map((r) => r.status)).toEqual([429, 429, 429]);
     expect(requests.filter((r) => r.route === WORKERS_ROUTE && r.method === "POST").map((r) => r.status)).toEqual(
-      Array<number>(DEFAULT_RETRY_OPTIONS.attempts).fill(429),
+      Array<number>(REFUSALS_TO_GIVE_UP).fill(429),
     );
     // Retried requests created nothing twice, and the refused worker exists nowhere.
     const objects = objectsOf(names, siteIds);

@@ -3,6 +3,7 @@
 // left on Forge that the stack does not know about.
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { CREATE_ATTEMPTS } from "../../../providers/forge";
 import { type LostAnswer, type Simulator, startSimulator } from "../../../tools/simulator";
 import { describeRegistration } from "../../support/capture-provider";
 import { type DynamicHost, hostCallFailure, startDynamicHost, urnFor } from "../../support/dynamic-host";
@@ -244,15 +245,16 @@ describe("a Forge create whose answer is lost, through the dynamic-provider host
     await call(sim, "DELETE", `${SERVER_PATH}/sites/${sim.state().sites.find((site) => site.name === DOMAIN)?.id}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
     sim.clearRequests();
-    sim.inject({ method: "POST", path: ROUTES.site, status: 500 });
+    // Every try of the create is refused the same way, so the resource gives up.
+    sim.inject({ method: "POST", path: ROUTES.site, status: 500, times: CREATE_ATTEMPTS });
 
     const failure = await hostCallFailure(createThrough("site"));
 
     expect(failure.details).toMatch(
-      /failed with 500.*No site `pr-41\.lost\.test` on server 1 carrying the tag `forge-previews-shop-pr-41` exists afterwards, so Forge did not create it/s,
+      /failed with 500.*No site `pr-41\.lost\.test` on server 1 carrying the tag `forge-previews-shop-pr-41` or its name, user and repository exists afterwards, so Forge did not create it/s,
     );
     expect(failure.initFailure).toBeUndefined();
-    expect(posts(ROUTES.site)).toHaveLength(1);
+    expect(posts(ROUTES.site)).toHaveLength(CREATE_ATTEMPTS);
     expect(sim.state().sites.filter((site) => site.name === DOMAIN)).toStrictEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Connection } from "mysql2/promise";
-import type { ForgeClient } from "../../../../providers/forge";
+import { CREATE_ATTEMPTS, type ForgeClient } from "../../../../providers/forge";
 import type { Simulator } from "../../../../tools/simulator";
 import type { CapturedRegistration } from "../../../support/capture-provider";
 import { type DynamicHost, DynamicHostCallError, UNKNOWN } from "../../../support/dynamic-host";
@@ -408,7 +408,7 @@ describe("ForgeDatabase through the dynamic-provider host", () => {
       let failure: { id: string; properties: Props };
 
       it("keeps the schema's id in state as a partial failure, with no user", async () => {
-        sim.inject({ method: "POST", path: USERS_ROUTE, status: 500 });
+        sim.inject({ method: "POST", path: USERS_ROUTE, status: 500, times: CREATE_ATTEMPTS });
 
         const error = await host.create(urn, withInputs(names(40))).then(
           () => null,
