@@ -149,6 +149,7 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
     const { healthAuth: _auth, redactions: _redactions, ...echoed } = inputsFor(site);
     expect(outs).toStrictEqual({
       ...echoed,
+      healthResolve: null, // check fills in the default: ask DNS
       deploymentId: deployment.id,
       status: "finished",
       deployedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
