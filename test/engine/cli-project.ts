@@ -34,6 +34,29 @@ export interface CliProjectOptions {
   box?: boolean;
 }
 
+/**
+ * The embedded default's stack config as a workflow passes it to the CLI: each secret in its environment variable, the
+ * other keys as plain values for FORGE_PREVIEWS_CONFIG. `branch` is per stack, so it is left out.
+ */
+export function cliConfigOf(embedded: EmbeddedDefault): {
+  secretEnv: Record<string, string>;
+  plain: Record<string, unknown>;
+} {
+  const secretEnv: Record<string, string> = {};
+  const plain: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(embedded.stackConfig)) {
+    if (key === "branch") continue;
+    if (entry.secret) {
+      const variable = SECRET_ENV[key];
+      if (variable === undefined) throw new Error(`no environment variable carries the secret \`${key}\``);
+      secretEnv[variable] = entry.value;
+    } else {
+      plain[key] = entry.objectValue ?? entry.value;
+    }
+  }
+  return { secretEnv, plain };
+}
+
 export async function startCliProject(name: string, options: CliProjectOptions = {}): Promise<CliProject> {
   const scratch = await mkdtemp(path.join(tmpdir(), `${name}-`));
   const project = path.join(scratch, "project");
@@ -66,20 +89,11 @@ export async function startCliProject(name: string, options: CliProjectOptions =
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_CLI_BIN_DIR: binDir,
   };
-  const env = { ...baseEnv };
-  const secrets: string[] = [];
+  const { secretEnv, plain: shared } = cliConfigOf(embedded);
+  const env = { ...baseEnv, ...secretEnv };
+  const secrets = Object.values(secretEnv);
   const plain: Record<string, unknown> = { ...options.config };
-  for (const [key, entry] of Object.entries(embedded.stackConfig)) {
-    if (key === "branch") continue;
-    if (entry.secret) {
-      const variable = SECRET_ENV[key];
-      if (variable === undefined) throw new Error(`no environment variable carries the secret \`${key}\``);
-      env[variable] = entry.value;
-      secrets.push(entry.value);
-    } else {
-      plain[key] ??= entry.objectValue ?? entry.value;
-    }
-  }
+  for (const [key, value] of Object.entries(shared)) plain[key] ??= value;
   env.FORGE_PREVIEWS_CONFIG = JSON.stringify(plain);
   return {
     scratch,

@@ -3,11 +3,11 @@
 import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { SECRET_ENV } from "../../cli/cli-config";
 import { type DoctorCheck, formatChecks, run as runDoctorCommand, runDoctor } from "../../cli/commands/doctor";
 import type { CliIo } from "../../cli/output";
 import { PulumiCli } from "../../cli/pulumi/runner";
 import { type EmbeddedDefault, startEmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
+import { cliConfigOf } from "./cli-project";
 import { pulumiBinDir, repoRoot } from "./pulumi-engine";
 import { testServices } from "../support/services";
 
@@ -20,19 +20,10 @@ function environmentFor(
   overrides: Record<string, unknown> = {},
 ): Record<string, string> {
   const { mariadb } = embedded.services;
-  const shared: Record<string, unknown> = { mysqlUser: mariadb.user, mysqlSocket: mariadb.socket };
-  const env: Record<string, string> = { ...base, FORGE_PREVIEWS_MYSQL_PASSWORD: mariadb.password };
-  for (const [key, entry] of Object.entries(embedded.stackConfig)) {
-    if (key === "branch") continue;
-    if (entry.secret) {
-      const variable = SECRET_ENV[key];
-      if (variable === undefined) throw new Error(`no environment variable carries the secret \`${key}\``);
-      env[variable] = entry.value;
-    } else {
-      shared[key] = entry.objectValue ?? entry.value;
-    }
-  }
-  env.FORGE_PREVIEWS_CONFIG = JSON.stringify({ ...shared, ...overrides });
+  const { secretEnv, plain } = cliConfigOf(embedded);
+  const shared = { mysqlUser: mariadb.user, mysqlSocket: mariadb.socket, ...plain, ...overrides };
+  const env: Record<string, string> = { ...base, FORGE_PREVIEWS_MYSQL_PASSWORD: mariadb.password, ...secretEnv };
+  env.FORGE_PREVIEWS_CONFIG = JSON.stringify(shared);
   return env;
 }
 
