@@ -11,6 +11,7 @@ import { Deployment } from "../providers/deployment";
 import { ForgeDatabase } from "../providers/forge-database";
 import { ForgeSite } from "../providers/forge-site";
 import { ForgeWorker } from "../providers/forge-worker";
+import { HealthCheck } from "../providers/health-check";
 import { LetsEncryptCert } from "../providers/lets-encrypt-cert";
 import { Preflight } from "../providers/preflight";
 import { RedisDbSlot } from "../providers/redis-db-slot";
@@ -40,6 +41,8 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
   readonly basicAuthPassword: pulumi.Output<string | null>;
   readonly databasePassword: pulumi.Output<string>;
   readonly deployedCommit: pulumi.Output<string | null>;
+  /** When the health URL last answered 200: the preview is ready. */
+  readonly healthyAt: pulumi.Output<string | null>;
   readonly createdAt: pulumi.Output<string | null>;
   /** When the master this preview's data came from was taken from production. */
   readonly snapshotAt: pulumi.Output<string | null>;
@@ -195,6 +198,12 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         )
       : null;
 
+    const redactions = pulumi.secret(
+      pulumi
+        .all([database.password, environment.appKey, config.redisPassword ?? ""])
+        .apply((secrets) => secrets.filter((s) => s !== "")),
+    );
+
     const certificate =
       config.certificate.mode === "off"
         ? null
@@ -228,7 +237,6 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
             child({ dependsOn: certificate ? [certificate] : [] }),
           );
 
-    const healthUrl = config.healthUrlTemplate.replace("{domain}", names.domain).replace("{path}", app.healthPath);
     const deployment = new Deployment(
       `${name}-deployment`,
       {
@@ -240,31 +248,15 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         redeployToken: config.deploy.redeployToken,
         phpVersion: app.phpVersion,
         extraScriptLines: app.deployScriptExtras,
-        healthUrl,
-        healthResolve: config.healthResolve,
-        // Secret explicitly: these carry passwords whatever the children declare.
-        healthAuth: basicAuth
-          ? pulumi.secret(
-              pulumi
-                .all([basicAuth.username, basicAuth.password])
-                .apply(([username, password]) => ({ username, password })),
-            )
-          : null,
-        redactions: pulumi.secret(
-          pulumi
-            .all([database.password, environment.appKey, config.redisPassword ?? ""])
-            .apply((secrets) => secrets.filter((s) => s !== "")),
-        ),
+        redactions,
       },
-      // The code must see its .env and its data (migrations run on the clone), and the health check goes through basic
-      // auth and TLS once those exist.
-      child({
-        dependsOn: [environment, clone, ...(basicAuth ? [basicAuth] : []), ...(certificate ? [certificate] : [])],
-      }),
+      // The code must see its .env and its data (migrations run on the clone); nothing else is on its path.
+      child({ dependsOn: [environment, clone] }),
     );
 
-    // The worker runs `artisan`, which exists once the first deployment has checked the code out.
-    new ForgeWorker(
+    // The worker needs the checkout the site's install made and its .env, not the deployment: it starts beside it,
+    // and the deployment's `queue:restart` moves it to the new code (the health check starts one that came up too early).
+    const worker = new ForgeWorker(
       `${name}-worker`,
       {
         serverId,
@@ -282,7 +274,34 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
         timeoutSeconds: 60,
         sleepSeconds: 3,
       },
-      child({ dependsOn: [deployment] }),
+      child({ dependsOn: [environment] }),
+    );
+
+    // Ready: the app answers through TLS and basic auth with its worker running. The only step after the deployment.
+    const health = new HealthCheck(
+      `${name}-health`,
+      {
+        serverId,
+        siteId: site.siteId,
+        url: config.healthUrlTemplate.replace("{domain}", names.domain).replace("{path}", app.healthPath),
+        resolve: config.healthResolve,
+        // Secret explicitly: these carry passwords whatever the children declare.
+        auth: basicAuth
+          ? pulumi.secret(
+              pulumi
+                .all([basicAuth.username, basicAuth.password])
+                .apply(([username, password]) => ({ username, password })),
+            )
+          : null,
+        deploymentId: deployment.deploymentId,
+        workers: pulumi
+          .all([worker.processId, worker.name])
+          .apply(([processId, workerName]) => [{ processId, name: workerName }]),
+        redactions,
+      },
+      child({
+        dependsOn: [deployment, worker, ...(basicAuth ? [basicAuth] : []), ...(certificate ? [certificate] : [])],
+      }),
     );
 
     this.url = site.url;
@@ -293,6 +312,7 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
     this.basicAuthPassword = basicAuth ? pulumi.secret(basicAuth.password) : pulumi.output(null);
     this.databasePassword = pulumi.secret(database.password);
     this.deployedCommit = deployment.commitSha;
+    this.healthyAt = health.healthyAt;
     this.createdAt = site.createdAt;
     this.snapshotAt = clone.sourceSnapshotAt;
     this.cloneMethod = clone.methodUsed;
@@ -307,6 +327,7 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
       basicAuthPassword: this.basicAuthPassword,
       databasePassword: this.databasePassword,
       deployedCommit: this.deployedCommit,
+      healthyAt: this.healthyAt,
       createdAt: this.createdAt,
     });
   }

@@ -23,9 +23,9 @@ export const DEPLOY_TIMEOUT_MS = 11 * 60_000;
 
 const IN_PROGRESS = new Set(["queued", "pending", "deploying"]);
 
-/** Every secret an error or log line must not show: the caller's list plus the health check password. */
-export function secretsOf(inputs: Pick<DeploymentInputs, "redactions" | "healthAuth">): string[] {
-  return [...inputs.redactions, ...(inputs.healthAuth === null ? [] : [inputs.healthAuth.password])];
+/** Every secret an error or log line must not show. */
+export function secretsOf(inputs: Pick<DeploymentInputs, "redactions">): string[] {
+  return inputs.redactions.filter((secret) => secret !== "");
 }
 
 /**

@@ -1,6 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { HEALTH_TIMEOUT_MS, HealthCheckError, waitForHealthy } from "./health";
-import { redactSecrets } from "../common/redact";
 import {
   type DeploymentInputs,
   type DeploymentOutputs,
@@ -14,62 +12,38 @@ import { assertDeployableSite, deployAndWait, ensureDeploymentScript, redactedEr
 import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
 import type { ProviderImplementation } from "../runtime";
-import {
-  dynamicResourceClass,
-  partialFailure,
-  forgeClientFromStackConfig,
-  pollPacing,
-  pureCheckAndDiff,
-} from "../runtime";
+import { dynamicResourceClass, partialFailure, forgeClientFromStackConfig, pureCheckAndDiff } from "../runtime";
 
 export type { DeploymentInputs, DeploymentOutputs } from "./rules";
 
 /**
- * A deployment of a preview site (`forge:Deployment`): sets the site's deployment script, deploys, waits for Forge
- * to finish, then polls the site's health URL until it answers 200. A new commit SHA or redeploy token deploys
- * again; a deployment or health check that failed is retried by the next `up` even when no input changed.
+ * A deployment of a preview site (`forge:Deployment`): sets the site's deployment script, deploys and waits for Forge
+ * to finish. A new commit SHA or redeploy token deploys again; a deployment that failed is retried by the next `up`
+ * even when no input changed. Whether the app then answers is the HealthCheck's step (providers/health-check).
  *
  * The Pulumi id is the site id (a deployment is a site's history, not an object of its own); the latest deployment
  * is `deploymentId`. Deleting the resource removes nothing from Forge.
  */
 
-function publicInputs(inputs: DeploymentInputs): Omit<DeploymentInputs, "healthAuth" | "redactions"> {
-  const { healthAuth: _auth, redactions: _redactions, ...rest } = inputs;
+function publicInputs(inputs: DeploymentInputs): Omit<DeploymentInputs, "redactions"> {
+  const { redactions: _redactions, ...rest } = inputs;
   return rest;
 }
 
-/** Polls the health URL; returns the status to record and, when it is not 200, the redacted error. */
-async function checkHealth(
-  inputs: DeploymentInputs,
-  secrets: string[],
-): Promise<{ healthStatus: number | null; error: Error | null }> {
-  if (inputs.healthUrl === null) return { healthStatus: null, error: null };
-  try {
-    const pacing = pollPacing();
-    const status = await waitForHealthy(
-      inputs.healthUrl,
-      inputs.healthAuth,
-      {
-        timeoutMs: HEALTH_TIMEOUT_MS,
-        intervalMs: pacing.intervalMs,
-        maxIntervalMs: pacing.maxIntervalMs,
-        backoff: pacing.backoff,
-        resolveAddress: inputs.healthResolve ?? null,
-      },
-      redactSecrets(inputs.healthUrl, secrets),
-    );
-    return { healthStatus: status, error: null };
-  } catch (error) {
-    return {
-      healthStatus: error instanceof HealthCheckError ? error.lastStatus : null,
-      error: redactedError(error, secrets),
-    };
-  }
+/** Fields states written before the health check was its own resource (providers/health-check) still carry. */
+function withoutLegacyHealth(previous: DeploymentOutputs): DeploymentOutputs {
+  const {
+    healthUrl: _url,
+    healthResolve: _resolve,
+    healthStatus: _status,
+    ...rest
+  } = previous as DeploymentOutputs & Record<"healthUrl" | "healthResolve" | "healthStatus", unknown>;
+  return rest;
 }
 
 /**
  * Brings the site to `inputs`: with `previous` null (create) it always deploys; otherwise it deploys only when the
- * script or trigger changed or the previous run did not finish, and always re-checks health.
+ * script or trigger changed or the previous run did not finish.
  */
 async function converge(inputs: DeploymentInputs, previous: DeploymentOutputs | null): Promise<DeploymentOutputs> {
   const id = String(inputs.siteId);
@@ -98,17 +72,12 @@ async function converge(inputs: DeploymentInputs, previous: DeploymentOutputs | 
       status: run.status,
       deployedAt: run.deployedAt,
       scriptSha256,
-      healthStatus: null,
     };
     if (run.error !== null) throw partialFailure(id, outs, run.error);
     void pulumi.log.info(`deployment: site ${inputs.siteId}: deployment ${run.deploymentId} finished`);
   } else {
-    outs = { ...previous, ...publicInputs(inputs), scriptSha256 };
+    outs = { ...withoutLegacyHealth(previous), ...publicInputs(inputs), scriptSha256 };
   }
-
-  const health = await checkHealth(inputs, secrets);
-  outs = { ...outs, healthStatus: health.healthStatus };
-  if (health.error !== null) throw partialFailure(id, outs, health.error);
   return outs;
 }
 
@@ -152,6 +121,6 @@ export const provider: ProviderImplementation<DeploymentInputs, DeploymentOutput
 export class Deployment extends dynamicResourceClass<DeploymentInputs, DeploymentOutputs>({
   implementation: "providers/deployment",
   type: ["forge", "Deployment"],
-  createdOutputs: { deploymentId: true, status: true, deployedAt: true, scriptSha256: true, healthStatus: true },
-  secretInputs: ["healthAuth", "redactions"],
+  createdOutputs: { deploymentId: true, status: true, deployedAt: true, scriptSha256: true },
+  secretInputs: ["redactions"],
 }) {}

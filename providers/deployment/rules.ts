@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import type * as pulumi from "@pulumi/pulumi";
 import { PHP_VERSIONS } from "../forge";
 import {
@@ -9,7 +8,6 @@ import {
   sha256Hex,
   siteDirectoryProblem,
 } from "./script";
-import type { HealthAuth } from "./health";
 import { containsUnknown, isUnknown } from "../runtime";
 
 /** Pure rules of the Deployment resource: input validation and the diff. Neither calls Forge; both run in preview. */
@@ -49,51 +47,6 @@ function stringList(
     }
   });
   return value;
-}
-
-function checkHealthUrl(value: unknown, failures: Failure[]): void {
-  if (value === null || isUnknown(value)) return;
-  const reason = "`healthUrl` must be null (no health check) or an http(s) URL such as `https://pr-7.example.dev/up`";
-  if (typeof value !== "string") {
-    failures.push({ property: "healthUrl", reason });
-    return;
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    failures.push({ property: "healthUrl", reason });
-    return;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") failures.push({ property: "healthUrl", reason });
-  else if (url.username !== "" || url.password !== "") {
-    // Credentials in the URL would be stored in plain state; `healthAuth` is a secret input.
-    failures.push({
-      property: "healthUrl",
-      reason: "`healthUrl` must not carry credentials; pass them in `healthAuth`",
-    });
-  }
-}
-
-function checkHealthAuth(value: unknown, failures: Failure[]): void {
-  if (value === null || containsUnknown(value)) return;
-  const auth =
-    value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  const { username, password } = auth ?? {};
-  // The values are secret, so reasons describe them without quoting them.
-  if (typeof username !== "string" || username === "" || username.includes(":") || username.length > 255) {
-    failures.push({
-      property: "healthAuth",
-      reason:
-        "`healthAuth.username` must be a non-empty string without `:` (at most 255 characters), or `healthAuth` null",
-    });
-  }
-  if (typeof password !== "string" || password === "") {
-    failures.push({
-      property: "healthAuth",
-      reason: "`healthAuth.password` must be a non-empty string, or `healthAuth` null",
-    });
-  }
 }
 
 /** Validates raw inputs (possibly holding the preview unknown) into `DeploymentInputs`, with defaults filled in. */
@@ -140,22 +93,6 @@ export function checkDeploymentInputs(news: Record<string, unknown>): pulumi.dyn
 
   const extraScriptLines = stringList(news.extraScriptLines, "extraScriptLines", failures, scriptLineProblem);
   const redactions = stringList(news.redactions, "redactions", failures);
-  const healthUrl: unknown = news.healthUrl ?? null;
-  checkHealthUrl(healthUrl, failures);
-  const healthAuth: unknown = news.healthAuth ?? null;
-  checkHealthAuth(healthAuth, failures);
-  const healthResolve: unknown = news.healthResolve ?? null;
-  if (
-    healthResolve !== null &&
-    !isUnknown(healthResolve) &&
-    (typeof healthResolve !== "string" || isIP(healthResolve) === 0)
-  ) {
-    failures.push({
-      property: "healthResolve",
-      reason: "`healthResolve` must be null (ask DNS) or the IP address to connect to for the health URL's host",
-    });
-  }
-
   const inputs = {
     serverId: news.serverId,
     siteId: news.siteId,
@@ -165,9 +102,6 @@ export function checkDeploymentInputs(news: Record<string, unknown>): pulumi.dyn
     redeployToken,
     phpVersion,
     extraScriptLines,
-    healthUrl,
-    healthAuth,
-    healthResolve,
     redactions,
   } as DeploymentInputs;
   return { inputs, failures };
@@ -177,25 +111,24 @@ export function deploymentScriptFor(inputs: DeploymentInputs): string {
   return buildDeploymentScript(inputs);
 }
 
-/** Whether the last `up` left the resource needing another deployment or health check. */
+/** Whether the last `up` left the resource needing another deployment. */
 export function isSettled(olds: DeploymentOutputs): boolean {
-  return olds.status === FINISHED && (olds.healthUrl === null || olds.healthStatus === 200);
+  return olds.status === FINISHED;
 }
 
 const SCRIPT_FIELDS = ["siteDirectory", "branch", "commitSha", "phpVersion", "extraScriptLines"] as const;
 const TRIGGER_FIELDS = ["commitSha", "redeployToken"] as const;
 
 /**
- * Site moves replace (a deployment belongs to one site). Script inputs, the trigger and the health URL update in
- * place. So does an unsettled last run (a failed or timed-out deployment, a failed health check): the next `up`
- * retries it even when no input changed. `healthAuth` and `redactions` are secret and not kept in the outputs, so
- * they cannot be compared; they take effect with the next deployment.
+ * Site moves replace (a deployment belongs to one site). Script inputs and the trigger update in place. So does an
+ * unsettled last run (a failed or timed-out deployment): the next `up` retries it even when no input changed.
+ * `redactions` are secret and not kept in the outputs, so they cannot be compared.
  */
 export function diffDeployment(olds: DeploymentOutputs, news: DeploymentInputs): pulumi.dynamic.DiffResult {
   const replaces = (["serverId", "siteId"] as const).filter(
     (field) => isUnknown(news[field]) || news[field] !== olds[field],
   );
-  const changed = [...new Set([...SCRIPT_FIELDS, ...TRIGGER_FIELDS, "healthUrl" as const])].filter(
+  const changed = [...new Set([...SCRIPT_FIELDS, ...TRIGGER_FIELDS])].filter(
     (field) => containsUnknown(news[field]) || JSON.stringify(news[field]) !== JSON.stringify(olds[field]),
   );
   const scriptChanged = !containsUnknown(news) && sha256Hex(deploymentScriptFor(news)) !== olds.scriptSha256;
@@ -203,7 +136,7 @@ export function diffDeployment(olds: DeploymentOutputs, news: DeploymentInputs):
   return { changes, replaces: [...replaces], deleteBeforeReplace: false };
 }
 
-/** Whether `update` must deploy, rather than only re-check health. */
+/** Whether `update` must deploy, rather than only record new inputs. */
 export function needsDeployment(olds: DeploymentOutputs, news: DeploymentInputs, scriptSha256: string): boolean {
   return (
     olds.status !== FINISHED ||
@@ -225,23 +158,15 @@ export interface DeploymentInputs {
   phpVersion: string;
   /** Shell lines appended to the script after the Laravel steps. */
   extraScriptLines: string[];
-  /** Polled after the deployment until it answers 200; null skips the health check. */
-  healthUrl: string | null;
-  /** The address to connect to for `healthUrl`'s host instead of asking DNS; null asks DNS. */
-  healthResolve?: string | null;
-  /** Basic-auth credentials for `healthUrl` (secret). */
-  healthAuth: HealthAuth | null;
   /** Strings to redact from deployment logs shown in errors (secret): DB passwords, APP_KEY, tokens. */
   redactions: string[];
 }
 
-export interface DeploymentOutputs extends Omit<DeploymentInputs, "healthAuth" | "redactions"> {
+export interface DeploymentOutputs extends Omit<DeploymentInputs, "redactions"> {
   deploymentId: number;
   /** The latest deployment's status; anything but `finished` makes the next `up` deploy again. */
   status: string;
   /** When the latest deployment finished; null if it did not. */
   deployedAt: string | null;
   scriptSha256: string;
-  /** The health URL's last answer: 200, another status, or null when there is no health URL or no answer came. */
-  healthStatus: number | null;
 }

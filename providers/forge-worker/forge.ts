@@ -74,7 +74,10 @@ export async function waitUntilRunning(
   client: ForgeClient,
   where: WorkerLocation,
   processId: number,
+  /** For this long a failed state counts as not yet updated (Forge answers an action before Supervisor acts). */
+  graceMs = 0,
 ): Promise<BackgroundProcess> {
+  const graceEnds = Date.now() + graceMs;
   return waitFor(
     async () => {
       let process: BackgroundProcess;
@@ -89,7 +92,7 @@ export async function waitUntilRunning(
         );
       }
       if (RUNNING_STATUSES.includes(process.status)) return waitDone(process);
-      if (FAILED_STATUSES.includes(process.status)) {
+      if (FAILED_STATUSES.includes(process.status) && Date.now() >= graceEnds) {
         throw new WorkerFailedError(
           `Worker \`${where.name}\` (background process ${processId} on server ${where.serverId}) ended with status ` +
             `\`${process.status}\`: Supervisor could not keep it running. Read its log in Forge (Server → Background ` +
@@ -106,6 +109,30 @@ export async function waitUntilRunning(
       ...pollPacing(),
     },
   );
+}
+
+/** How long a failed state may linger after a restart was asked for. */
+const RESTART_GRACE_MS = 15_000;
+
+/** Has Supervisor start the process afresh (a FATAL one stays down otherwise) and waits until it runs. */
+export async function restartUntilRunning(
+  client: ForgeClient,
+  where: WorkerLocation,
+  processId: number,
+): Promise<BackgroundProcess> {
+  await client.backgroundProcesses.action(where.serverId, processId, "restart");
+  return waitUntilRunning(client, where, processId, RESTART_GRACE_MS);
+}
+
+/**
+ * Whether the site's code has been deployed: a worker started before the first deployment finds no `vendor/` and
+ * fails, which is expected, not a broken worker.
+ */
+export async function siteHasDeployedCode(client: ForgeClient, where: WorkerLocation): Promise<boolean> {
+  const finished = await client.deployments
+    .list(where.serverId, where.siteId, { sort: "-created_at" })
+    .find((deployment) => deployment.status === "finished");
+  return finished !== undefined;
 }
 
 /** Deletes the process and waits until Forge answers 404; an already missing process is done. */

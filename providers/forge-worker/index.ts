@@ -50,8 +50,11 @@ import {
   findNamedProcesses,
   refuseForeignProcesses,
   removeProcess,
+  restartUntilRunning,
+  siteHasDeployedCode,
   statusAfter,
   waitUntilRunning,
+  WorkerFailedError,
 } from "./forge";
 import type { ProviderImplementation } from "../runtime";
 import {
@@ -73,6 +76,12 @@ export interface ForgeWorkerOutputs extends ForgeWorkerInputs {
   /** Forge's status of the process when last seen; a failed one (`fatal`, `exited`, `backoff`) is replaced. */
   status: string;
 }
+
+/**
+ * The status recorded for a worker created before the site's first deployment: Supervisor could not start it yet,
+ * and the preview's health check starts it once the code is there. Not a failure, so the next `up` keeps it.
+ */
+export const AWAITING_DEPLOYMENT = "awaiting-deployment";
 
 /** Forge starts the program as root only so that `setpriv` can switch to the site user; see the header comment. */
 const FORGE_USER = "root";
@@ -108,6 +117,21 @@ async function settle(
   try {
     return outputsFor(inputs, await waitUntilRunning(client, where, process.id));
   } catch (error) {
+    if (error instanceof WorkerFailedError && error.status !== "missing") {
+      try {
+        // Created beside the first deployment, the worker can start before the code it runs is installed.
+        if (!(await siteHasDeployedCode(client, where))) {
+          void pulumi.log.info(
+            `forge-worker: ${inputs.name} waits for the site's first deployment; the health check starts it then`,
+          );
+          return { ...outputsFor(inputs, process), status: AWAITING_DEPLOYMENT };
+        }
+        // The deployment may have finished just after Supervisor gave up: one fresh start tells the two apart.
+        return outputsFor(inputs, await restartUntilRunning(client, where, process.id));
+      } catch (retryError) {
+        error = retryError;
+      }
+    }
     const outs = { ...outputsFor(inputs, process), status: statusAfter(error, process.status) };
     throw partialFailure(String(process.id), outs, error);
   }

@@ -2,7 +2,13 @@ import { attributeDecoder } from "./json-api";
 import { ResourceEndpoint } from "./endpoint";
 import type { Paginated } from "./paginate";
 import type { ForgeTransport } from "./request";
-import type { BackgroundProcessStatus, BackgroundProcessUser, CreateBackgroundProcessRequest, OpenEnum } from "./types";
+import type {
+  BackgroundProcessAction,
+  BackgroundProcessStatus,
+  BackgroundProcessUser,
+  CreateBackgroundProcessRequest,
+  OpenEnum,
+} from "./types";
 
 /**
  * A Supervisor program on a server. Forge's new API has no queue-worker resource: a queue worker is a
@@ -80,6 +86,11 @@ export class BackgroundProcessesApi {
       stopsignal: params.stopsignal,
     };
     return this.#processes.resource("store", { server: serverId }, request);
+  }
+
+  /** Async (202): Supervisor restarts, starts or stops the program; poll `get` for its state. */
+  action(serverId: number, processId: number, action: BackgroundProcessAction): Promise<void> {
+    return this.#processes.call("actions.store", { server: serverId, backgroundProcess: processId }, { action });
   }
 
   delete(serverId: number, processId: number): Promise<void> {

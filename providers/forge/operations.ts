@@ -247,6 +247,12 @@ export const FORGE_OPERATIONS = {
     scopes: ["server:delete-daemons"],
     mode: "async",
   },
+  "organizations.servers.background-processes.actions.store": {
+    method: "POST",
+    path: "/orgs/{organization}/servers/{server}/background-processes/{backgroundProcess}/actions",
+    scopes: ["server:create-daemons"],
+    mode: "async",
+  },
   "organizations.servers.sites.security-rules.index": {
     method: "GET",
     path: "/orgs/{organization}/servers/{server}/sites/{site}/security-rules",

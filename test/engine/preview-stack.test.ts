@@ -148,7 +148,9 @@ describe("a pr-* stack of the real project under the real engine", () => {
     const ops = opsByType(report);
     expect(ops["pulumi-nodejs:dynamic/forge:Site"]).toEqual(["update"]);
     expect(ops["pulumi-nodejs:dynamic/forge:Deployment"]).toEqual(["update"]);
-    const others = report.steps.filter((s) => !/forge:(Site|Deployment)$/.test(s.type)).map((s) => s.op);
+    // A new deployment is checked again.
+    expect(ops["pulumi-nodejs:dynamic/forge:HealthCheck"]).toEqual(["update"]);
+    const others = report.steps.filter((s) => !/forge:(Site|Deployment|HealthCheck)$/.test(s.type)).map((s) => s.op);
     expect(new Set(others)).toEqual(new Set(["same"]));
     const writeRoutes = engine.sim.requests
       .slice(before)

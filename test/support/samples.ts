@@ -37,7 +37,7 @@ export const FORGE_WORKER_INPUTS = {
   sleepSeconds: 3,
 } satisfies WorkerSettings;
 
-/** A valid Deployment of PR 1's site with no health check and nothing to redact. */
+/** A valid Deployment of PR 1's site with nothing to redact. */
 export const DEPLOYMENT_INPUTS = {
   serverId: 1,
   siteId: 1001,
@@ -47,8 +47,6 @@ export const DEPLOYMENT_INPUTS = {
   redeployToken: "",
   phpVersion: "php84",
   extraScriptLines: [],
-  healthUrl: null,
-  healthAuth: null,
   redactions: [],
 } satisfies DeploymentInputs;
 

@@ -127,6 +127,12 @@ export function boxAgent(options: BoxAgentOptions): BoxAgent {
         await host.removeProgram(process.id);
       });
     },
+    backgroundProcessAction(process, action) {
+      return queue(-process.id, async () => {
+        await host.programAction(process.id, action);
+        states.set(process.id, await host.programState(process.id));
+      });
+    },
     backgroundProcessStatus: (process) => states.get(process.id) ?? null,
     securityRuleInstalled(site, rule, credentials) {
       return queue(site.id, () =>

@@ -545,6 +545,13 @@ export class BoxHost {
     rmSync(join(this.services.paths.supervisorLogs, `${this.programName(id)}.log`), { force: true });
   }
 
+  /** supervisorctl's `start`, `stop` or `restart` of every process of the program (a FATAL one starts afresh). */
+  async programAction(id: number, action: "start" | "stop" | "restart"): Promise<void> {
+    const { code, output } = await this.services.supervisorctl([action, `${this.programName(id)}:*`]);
+    // supervisorctl answers non-zero when a process fails to start: the state read next reports that.
+    this.log(`box: ${action} ${this.programName(id)} (exit ${code}): ${output.trim().split("\n").slice(-1)[0] ?? ""}`);
+  }
+
   /** The program's live state as supervisor reports it (the worst of its processes). */
   async programState(id: number): Promise<ProgramState> {
     const { output } = await this.services.supervisorctl(["status", `${this.programName(id)}:*`]);

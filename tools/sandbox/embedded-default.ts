@@ -209,9 +209,8 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
           repository: DEMO_REPOSITORY,
           masterDatabase: DEMO_MASTER,
           productionDatabase: "demo",
-          // The box's PHP. The deployment's check uses the app's boot route `/up`: `/health` also needs the queue
-          // worker, which the stack starts only after the deployment (its `artisan` comes with the first checkout).
-          ...(box === null ? {} : { phpVersion: "php82", healthPath: "/up" }),
+          // The box's PHP, and the demo app's `/health`: data from the clone, its own Redis DB, a job the worker ran.
+          ...(box === null ? {} : { phpVersion: "php82", healthPath: "/health" }),
         },
       }),
       sshHost: { value: services.ssh.host },

@@ -20,6 +20,8 @@ export interface DeploymentOutcome {
   log: string;
 }
 
+export type ProcessAction = "start" | "stop" | "restart";
+
 /** A security rule's credentials as the request gave them: a missing password keeps the current one. */
 export interface RuleCredential {
   username: string;
@@ -40,6 +42,8 @@ export interface HostAgent {
   deploymentRun(site: SiteRecord, deployment: DeploymentRecord): Promise<DeploymentOutcome> | null;
   backgroundProcessCreated(process: BackgroundProcessRecord): Promise<void> | null;
   backgroundProcessDeleted(process: BackgroundProcessRecord): Promise<void> | null;
+  /** Supervisor's `start`, `stop` or `restart` of the program. */
+  backgroundProcessAction(process: BackgroundProcessRecord, action: ProcessAction): Promise<void> | null;
   /** The live state (`running`, `backoff`, `fatal`, …) of a process the host runs. */
   backgroundProcessStatus(process: BackgroundProcessRecord): string | null;
   securityRuleInstalled(
@@ -70,6 +74,7 @@ export function defaultAgent(sandbox: SandboxFiles): HostAgent {
     deploymentRun: () => null,
     backgroundProcessCreated: () => null,
     backgroundProcessDeleted: () => null,
+    backgroundProcessAction: () => null,
     backgroundProcessStatus: () => null,
     securityRuleInstalled: () => null,
     securityRuleRemoved: () => null,

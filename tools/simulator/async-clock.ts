@@ -15,6 +15,7 @@ const REALISTIC_MS = {
   database: [2_000, 5_000],
   databaseUser: [2_000, 5_000],
   backgroundProcess: [3_000, 8_000],
+  backgroundProcessAction: [2_000, 5_000],
   securityRule: [2_000, 5_000],
   commandQueue: [1_000, 2_000],
   command: [3_000, 10_000],

@@ -37,14 +37,24 @@ const SAMPLES: Record<string, SecretSample> = {
     secretInputs: {},
   },
   deployment: {
+    args: { ...samples.DEPLOYMENT_INPUTS, redactions: ["pw"] },
+    secretInputs: {
+      redactions: [[SECRET], [SECRET, 5], [5, SECRET, null], SECRET, { value: SECRET }],
+    },
+  },
+  "health-check": {
     args: {
-      ...samples.DEPLOYMENT_INPUTS,
-      healthUrl: "https://pr-1.example.dev/up",
-      healthAuth: { username: "preview", password: "pw" },
+      serverId: 1,
+      siteId: 2,
+      url: "https://pr-1.example.dev/up",
+      resolve: null,
+      auth: { username: "preview", password: "pw" },
+      deploymentId: 3,
+      workers: [{ processId: 4, name: "forge-previews-pr-1-worker" }],
       redactions: ["pw"],
     },
     secretInputs: {
-      healthAuth: [
+      auth: [
         { username: "preview", password: SECRET },
         { username: `${SECRET}:x`, password: SECRET },
         { username: SECRET, password: "" },

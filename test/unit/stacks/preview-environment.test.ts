@@ -86,6 +86,8 @@ describe("the pr-123 program under mocks", () => {
             return { appKey: "base64:generated", managedKeys: [], contentSha256: "x" };
           case "pulumi-nodejs:dynamic/forge:Deployment":
             return { deploymentId: 9, status: "finished", commitSha: "a".repeat(40) };
+          case "pulumi-nodejs:dynamic/forge:Worker":
+            return { processId: 77, status: "running" };
           default:
             return undefined;
         }
@@ -106,6 +108,7 @@ describe("the pr-123 program under mocks", () => {
         "pulumi-nodejs:dynamic/forge:BasicAuth pr-123-basic-auth",
         "pulumi-nodejs:dynamic/forge:Database pr-123-database",
         "pulumi-nodejs:dynamic/forge:DbSnapshotClone pr-123-data",
+        "pulumi-nodejs:dynamic/forge:HealthCheck pr-123-health",
         "pulumi-nodejs:dynamic/forge:Deployment pr-123-deployment",
         "pulumi-nodejs:dynamic/forge:LetsEncryptCert pr-123-certificate",
         "pulumi-nodejs:dynamic/forge:Preflight pr-123-preflight",
@@ -159,7 +162,12 @@ describe("the pr-123 program under mocks", () => {
       siteDirectory: "/home/customer-pr123/pr-123.staging.example.com",
       commitSha: "a".repeat(40),
       extraScriptLines: ["php artisan horizon:terminate"],
-      healthUrl: "https://pr-123.staging.example.com/up",
+    });
+    expect(mocks.registration("pr-123-health").inputs).toMatchObject({
+      siteId: 501,
+      url: "https://pr-123.staging.example.com/up",
+      deploymentId: 9,
+      workers: [{ processId: 77, name: "forge-previews-pr-123-worker" }],
     });
     expect(mocks.registration("pr-123-worker").inputs).toMatchObject({
       siteId: 501,
@@ -179,7 +187,8 @@ describe("the pr-123 program under mocks", () => {
   it("keeps every credential secret and never passes the Forge token or SSH key as an input", async () => {
     expect(isSecretEnvelope(mocks.registration("pr-123-env").inputs.values)).toBe(true);
     expect(isSecretEnvelope(mocks.registration("pr-123-basic-auth").inputs.password)).toBe(true);
-    expect(isSecretEnvelope(mocks.registration("pr-123-deployment").inputs.healthAuth)).toBe(true);
+    expect(isSecretEnvelope(mocks.registration("pr-123-health").inputs.auth)).toBe(true);
+    expect(isSecretEnvelope(mocks.registration("pr-123-health").inputs.redactions)).toBe(true);
     expect(isSecretEnvelope(mocks.registration("pr-123-deployment").inputs.redactions)).toBe(true);
     const redactions = mocks.registration("pr-123-deployment").inputs.redactions as { value: string[] };
     expect(redactions.value).toContain("redis-requirepass");

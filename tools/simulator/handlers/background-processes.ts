@@ -1,5 +1,5 @@
 import { removeWith, settleWith } from "../agent";
-import { initialValues, timeline, valuesAt } from "../async-clock";
+import { extend, initialValues, timeline, valuesAt } from "../async-clock";
 import { validationError } from "../errors";
 import { iso, resource, document, type JsonApiResource } from "../json-api";
 import type { BackgroundProcessRecord } from "../types";
@@ -80,6 +80,29 @@ function createProcess(ctx: RequestContext): { status: number; body: unknown } {
   return { status: 202, body: document(presentBackgroundProcess(ctx, process, true)) };
 }
 
+const ACTIONS = ["restart", "stop", "start", "empty-log"];
+
+/** Supervisor acts on the program: `restarting` (or `stopping`) for a moment, then the host's live state. */
+function processAction(ctx: RequestContext): { status: number } {
+  const process = need(ctx.found.backgroundProcess, "backgroundProcess");
+  const action = ctx.body.action;
+  if (typeof action !== "string" || !ACTIONS.includes(action))
+    throw validationError({ action: [`The selected action is invalid. It must be one of ${ACTIONS.join(", ")}.`] });
+  if (action === "empty-log") return { status: 202 };
+  const { services, now } = ctx;
+  const [during, after] = action === "stop" ? ["stopping", "stopped"] : ["restarting", "running"];
+  extend(process.lifecycle, now, { status: during }, [
+    services.clock.duration("backgroundProcessAction"),
+    { status: after },
+  ]);
+  const work = services.agent.backgroundProcessAction(process, action as "start" | "stop" | "restart");
+  if (work !== null) {
+    const keep = process.lifecycle.steps.length - 1;
+    settleWith(services.settling, process.lifecycle, work, () => ({ status: after }), { status: "fatal" }, keep);
+  }
+  return { status: 202 };
+}
+
 function deleteProcess(ctx: RequestContext): { status: number } {
   const process = need(ctx.found.backgroundProcess, "backgroundProcess");
   if (process.lifecycle.goneAt === null) {
@@ -115,6 +138,12 @@ export const backgroundProcessRoutes: RouteDefinition[] = [
   getRoute(`${SERVER}/background-processes/{backgroundProcess}`, "server:view", (ctx) =>
     presentBackgroundProcess(ctx, need(ctx.found.backgroundProcess, "backgroundProcess")),
   ),
+  {
+    method: "post",
+    template: `${SERVER}/background-processes/{backgroundProcess}/actions`,
+    scope: "server:create-daemons",
+    handler: processAction,
+  },
   {
     method: "delete",
     template: `${SERVER}/background-processes/{backgroundProcess}`,

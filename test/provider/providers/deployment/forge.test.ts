@@ -52,7 +52,6 @@ describe("deployment steps against the simulator", () => {
       ...DEPLOYMENT_INPUTS,
       siteId: site.id,
       siteDirectory: "/home/forge/pr-60.example.dev",
-      healthAuth: { username: "u", password: "run-pw-SECRET" },
       redactions: ["run-db-SECRET"],
     };
     sim.clearRequests();
@@ -86,12 +85,9 @@ describe("deployment steps against the simulator", () => {
 });
 
 describe("secretsOf", () => {
-  it("adds the health password to the caller's redactions", () => {
-    expect(secretsOf({ redactions: ["a-secret"], healthAuth: { username: "u", password: "pw" } })).toStrictEqual([
-      "a-secret",
-      "pw",
-    ]);
-    expect(secretsOf({ redactions: [], healthAuth: null })).toStrictEqual([]);
+  it("keeps the caller's redactions, leaving out empty strings that would redact everything", () => {
+    expect(secretsOf({ redactions: ["a-secret", ""] })).toStrictEqual(["a-secret"]);
+    expect(secretsOf({ redactions: [] })).toStrictEqual([]);
   });
 });
 

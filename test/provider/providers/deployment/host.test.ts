@@ -12,7 +12,6 @@ const SERVER_ID = 1;
 const SHA_1 = "1111111111111111111111111111111111111111";
 const SHA_2 = "2222222222222222222222222222222222222222";
 /** Secret inputs: they must show up in no output, no error and no host log line. */
-const HEALTH_PASSWORD = "health-pw-SECRET-71c2";
 const DB_PASSWORD = "db-pw-SECRET-93ab";
 const APP_KEY = "base64:QXBwS2V5U2VjcmV0Rm9yVGhlVGVzdHM9PQ==";
 const DEPLOYMENTS_ROUTE = "/orgs/{organization}/servers/{server}/sites/{site}/deployments";
@@ -52,8 +51,6 @@ function inputsFor(site: { siteId: number; domain: string }, overrides: Props = 
     redeployToken: "",
     phpVersion: "php84",
     extraScriptLines: ["npm ci"],
-    healthUrl: `http://127.0.0.1:${sim.port}/__sites/${site.domain}/up`,
-    healthAuth: null,
     redactions: [DB_PASSWORD, APP_KEY],
     __provider: registration.providerText,
     ...overrides,
@@ -120,7 +117,7 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
     );
   });
 
-  it("creates: sets the script, deploys once, waits for `finished` and gets 200 from the health URL", async () => {
+  it("creates: sets the script, deploys once and waits for `finished`", async () => {
     const checked = await host.check(urn, {}, inputsFor(site));
     ({ id, outs } = await host.create(urn, checked.inputs));
 
@@ -146,15 +143,13 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
       `GET ${sitePath}/deployments/${deployment.id}`,
     ]);
     // The secret inputs are not echoed into the outputs.
-    const { healthAuth: _auth, redactions: _redactions, ...echoed } = inputsFor(site);
+    const { redactions: _redactions, ...echoed } = inputsFor(site);
     expect(outs).toStrictEqual({
       ...echoed,
-      healthResolve: null, // check fills in the default: ask DNS
       deploymentId: deployment.id,
       status: "finished",
       deployedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       scriptSha256: sha256Hex(script),
-      healthStatus: 200,
     });
   });
 
@@ -181,7 +176,6 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
     expect(outs).toMatchObject({
       commitSha: SHA_2,
       status: "finished",
-      healthStatus: 200,
       deploymentId: deploymentsOf(site.siteId)[1].id,
     });
   });
@@ -194,20 +188,6 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
     expect(writes()).toStrictEqual([`POST /orgs/${ORG}/servers/${SERVER_ID}/sites/${site.siteId}/deployments`]);
     expect(deploymentsOf(site.siteId)).toHaveLength(3);
     expect(outs).toMatchObject({ redeployToken: "again-1", status: "finished" });
-  });
-
-  it("only re-checks health when only the health URL changes", async () => {
-    sim.clearRequests();
-
-    ({ outs } = await host.update(
-      urn,
-      id,
-      outs,
-      inputsFor(site, { commitSha: SHA_2, redeployToken: "again-1", healthUrl: null }),
-    ));
-
-    expect(sim.requests).toStrictEqual([]);
-    expect(outs).toMatchObject({ healthUrl: null, healthStatus: null, status: "finished" });
   });
 
   it("asks for a replacement when the site changes", async () => {
@@ -249,7 +229,7 @@ describe("Deployment lifecycle through the real dynamic-provider host", () => {
   });
 });
 
-describe("Deployment failures and health checks through the real dynamic-provider host", () => {
+describe("Deployment failures through the real dynamic-provider host", () => {
   const host = useGroupHost(() => fixture);
 
   it("fails a script bash -n rejects with the log tail, secrets redacted, and keeps the id for a retry", async () => {
@@ -288,7 +268,7 @@ describe("Deployment failures and health checks through the real dynamic-provide
     const [failed] = deploymentsOf(site.siteId);
 
     expect(failed.status).toBe("failed");
-    expect(state).toMatchObject({ deploymentId: failed.id, status: "failed", healthStatus: null });
+    expect(state).toMatchObject({ deploymentId: failed.id, status: "failed" });
     expect(error.details).toContain("fault injected by the simulator");
 
     expect(await host.diff(urn, String(site.siteId), state, inputs)).toStrictEqual(IN_PLACE);
@@ -297,11 +277,7 @@ describe("Deployment failures and health checks through the real dynamic-provide
 
     expect(writes()).toStrictEqual([`POST /orgs/${ORG}/servers/${SERVER_ID}/sites/${site.siteId}/deployments`]);
     expect(deploymentsOf(site.siteId).map((deployment) => deployment.status)).toStrictEqual(["failed", "finished"]);
-    expect(outs).toMatchObject({
-      status: "finished",
-      healthStatus: 200,
-      deploymentId: deploymentsOf(site.siteId)[1].id,
-    });
+    expect(outs).toMatchObject({ status: "finished", deploymentId: deploymentsOf(site.siteId)[1].id });
   });
 
   it("refuses a site directory that belongs to another site, before writing anything", async () => {
@@ -334,52 +310,5 @@ describe("Deployment failures and health checks through the real dynamic-provide
     const error = await failureOf(host.create(urn, inputsFor({ siteId: 999_999, domain: "gone.example.dev" })));
 
     expect(error.details).toBe("Site 999999 does not exist on Forge; create the site before deploying to it.");
-  });
-
-  describe("with health checks behind basic auth", () => {
-    let site: { siteId: number; domain: string };
-
-    beforeAll(async () => {
-      site = await createPreviewSite();
-      await forge.securityRules.create(SERVER_ID, site.siteId, {
-        name: "Preview",
-        credentials: [{ username: "preview", password: HEALTH_PASSWORD }],
-      });
-    });
-    it("fails with 401 without healthAuth, then gets 200 with it without deploying again", async () => {
-      const withoutAuth = inputsFor(site);
-
-      const error = await failureOf(host.create(urn, withoutAuth));
-      const state = error.initFailure?.properties ?? {};
-
-      expect(error.details).toContain("answered 401; the site asks for basic-auth credentials, so pass `healthAuth`");
-      expect(state).toMatchObject({ status: "finished", healthStatus: 401 });
-      expect(deploymentsOf(site.siteId)).toHaveLength(1);
-
-      const withAuth = inputsFor(site, { healthAuth: { username: "preview", password: HEALTH_PASSWORD } });
-      expect((await host.diff(urn, String(site.siteId), state, withAuth)).changes).toBe("some");
-      sim.clearRequests();
-      const { outs } = await host.update(urn, String(site.siteId), state, withAuth);
-
-      expect(outs).toMatchObject({ status: "finished", healthStatus: 200 });
-      expect(writes()).toStrictEqual([]);
-      expect(deploymentsOf(site.siteId)).toHaveLength(1);
-      expect(JSON.stringify(outs)).not.toContain(HEALTH_PASSWORD);
-      expect(outs).not.toHaveProperty("healthAuth");
-      expect(outs).not.toHaveProperty("redactions");
-    });
-
-    it("never shows the health password in an error or a host log line", async () => {
-      const error = await failureOf(
-        host.create(
-          urn,
-          inputsFor(site, { healthAuth: { username: "preview", password: `${HEALTH_PASSWORD}-wrong` } }),
-        ),
-      );
-
-      expect(error.details).toContain("the site refused `healthAuth`");
-      expect(error.details).not.toContain(HEALTH_PASSWORD);
-      expect(host.logs()).not.toContain(HEALTH_PASSWORD);
-    });
   });
 });

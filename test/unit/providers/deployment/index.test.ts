@@ -32,8 +32,6 @@ const ARGS = {
   redeployToken: "",
   phpVersion: "php84",
   extraScriptLines: [],
-  healthUrl: "https://pr-7.example.dev/up",
-  healthAuth: pulumi.secret({ username: "preview", password: "mock-pw-SECRET" }),
   redactions: pulumi.secret(["mock-db-SECRET"]),
 };
 
@@ -47,7 +45,7 @@ describe("Deployment under mocks", () => {
 
     expect(registration.type).toBe("pulumi-nodejs:dynamic/forge:Deployment");
     expect(registration.providerText).not.toContain("SECRET");
-    expect(secretOutputsByName.get("web")).toStrictEqual(["branch", "healthAuth", "redactions"]);
+    expect(secretOutputsByName.get("web")).toStrictEqual(["branch", "redactions"]);
   });
 
   it("gives every output an Output property, including those only the provider computes", async () => {
@@ -59,15 +57,7 @@ describe("Deployment under mocks", () => {
       return created;
     });
 
-    for (const output of [
-      "deploymentId",
-      "status",
-      "deployedAt",
-      "scriptSha256",
-      "healthStatus",
-      "commitSha",
-      "siteId",
-    ]) {
+    for (const output of ["deploymentId", "status", "deployedAt", "scriptSha256", "commitSha", "siteId"]) {
       expect({ output, isOutput: pulumi.Output.isInstance(resource[output]) }).toStrictEqual({
         output,
         isOutput: true,

@@ -20,21 +20,17 @@ const INPUTS: DeploymentInputs = {
   redeployToken: "",
   phpVersion: "php84",
   extraScriptLines: ["npm ci"],
-  healthUrl: "https://pr-7.example.dev/up",
-  healthAuth: { username: "preview", password: "pw-secret-1" },
-  healthResolve: "203.0.113.10",
   redactions: ["db-secret-2"],
 };
 
 function outputsFor(inputs: DeploymentInputs, overrides: Partial<DeploymentOutputs> = {}): DeploymentOutputs {
-  const { healthAuth: _auth, redactions: _redactions, ...rest } = inputs;
+  const { redactions: _redactions, ...rest } = inputs;
   return {
     ...rest,
     deploymentId: 2001,
     status: "finished",
     deployedAt: "2026-01-01T00:00:00.000000Z",
     scriptSha256: sha256Hex(deploymentScriptFor(inputs)),
-    healthStatus: 200,
     ...overrides,
   };
 }
@@ -48,16 +44,7 @@ describe("checkDeploymentInputs", () => {
   });
 
   it("fills in defaults for the optional inputs", () => {
-    const {
-      commitSha: _c,
-      redeployToken: _r,
-      extraScriptLines: _e,
-      healthUrl: _h,
-      healthAuth: _a,
-      healthResolve: _v,
-      redactions: _x,
-      ...required
-    } = INPUTS;
+    const { commitSha: _c, redeployToken: _r, extraScriptLines: _e, redactions: _x, ...required } = INPUTS;
 
     const result = checkDeploymentInputs(required);
 
@@ -67,20 +54,12 @@ describe("checkDeploymentInputs", () => {
       commitSha: null,
       redeployToken: "",
       extraScriptLines: [],
-      healthUrl: null,
-      healthAuth: null,
-      healthResolve: null,
       redactions: [],
     });
   });
 
   it.each([
     ["serverId", 0, "`serverId` must be the positive integer id Forge gave the server"],
-    [
-      "healthResolve",
-      "forge.example.com",
-      "`healthResolve` must be null (ask DNS) or the IP address to connect to for the health URL's host",
-    ],
     ["siteId", "1003", "`siteId` must be the positive integer id Forge gave the site"],
     [
       "siteDirectory",
@@ -115,34 +94,14 @@ describe("checkDeploymentInputs", () => {
     ],
     ["extraScriptLines", "npm ci", "`extraScriptLines` must be a list of strings"],
     ["redactions", [1], "`redactions[0]` must be a string"],
-    [
-      "healthUrl",
-      "ftp://x/up",
-      "`healthUrl` must be null (no health check) or an http(s) URL such as `https://pr-7.example.dev/up`",
-    ],
-    ["healthUrl", "https://u:p@x/up", "`healthUrl` must not carry credentials; pass them in `healthAuth`"],
   ])("rejects %s = %j, naming the field", (property, value, reason) => {
     const result = checkDeploymentInputs({ ...INPUTS, [property]: value });
 
     expect(result.failures).toStrictEqual([{ property, reason }]);
   });
 
-  it("rejects health credentials without quoting them", () => {
-    const result = checkDeploymentInputs({ ...INPUTS, healthAuth: { username: "a:b-user", password: "" } });
-
-    expect(result.failures).toStrictEqual([
-      {
-        property: "healthAuth",
-        reason:
-          "`healthAuth.username` must be a non-empty string without `:` (at most 255 characters), or `healthAuth` null",
-      },
-      { property: "healthAuth", reason: "`healthAuth.password` must be a non-empty string, or `healthAuth` null" },
-    ]);
-    expect(JSON.stringify(result.failures)).not.toContain("a:b-user");
-  });
-
   it("lets preview unknowns through unchecked", () => {
-    const news = { ...INPUTS, siteId: UNKNOWN, commitSha: UNKNOWN, healthAuth: UNKNOWN, extraScriptLines: [UNKNOWN] };
+    const news = { ...INPUTS, siteId: UNKNOWN, commitSha: UNKNOWN, redactions: UNKNOWN, extraScriptLines: [UNKNOWN] };
 
     const result = checkDeploymentInputs(news);
 
@@ -150,7 +109,7 @@ describe("checkDeploymentInputs", () => {
     expect(result.inputs).toMatchObject({
       siteId: UNKNOWN,
       commitSha: UNKNOWN,
-      healthAuth: UNKNOWN,
+      redactions: UNKNOWN,
       extraScriptLines: [UNKNOWN],
     });
   });
@@ -159,12 +118,12 @@ describe("checkDeploymentInputs", () => {
 describe("diffDeployment", () => {
   const olds = outputsFor(INPUTS);
 
-  it("reports no change when inputs match a finished, healthy deployment", () => {
+  it("reports no change when inputs match a finished deployment", () => {
     expect(diffDeployment(olds, INPUTS)).toStrictEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
   it("ignores the secret inputs, which the outputs do not keep", () => {
-    const news = { ...INPUTS, healthAuth: { username: "other", password: "other-pw" }, redactions: [] };
+    const news = { ...INPUTS, redactions: [] };
 
     expect(diffDeployment(olds, news).changes).toBe(false);
   });
@@ -177,8 +136,6 @@ describe("diffDeployment", () => {
     ["another PHP version", { phpVersion: "php85" }],
     ["extra script lines", { extraScriptLines: ["npm ci", "npm run build"] }],
     ["another site directory", { siteDirectory: "/home/forge/pr-8.example.dev" }],
-    ["another health URL", { healthUrl: "https://pr-7.example.dev/health" }],
-    ["no health URL", { healthUrl: null }],
   ])("updates in place for %s", (_what, change) => {
     expect(diffDeployment(olds, { ...INPUTS, ...change })).toStrictEqual({
       changes: true,
@@ -190,16 +147,8 @@ describe("diffDeployment", () => {
   it.each<[string, Partial<DeploymentOutputs>]>([
     ["the last deployment failed", { status: "failed" }],
     ["the last deployment timed out while deploying", { status: "deploying" }],
-    ["the last health check did not get 200", { healthStatus: 503 }],
-    ["the last health check got no answer", { healthStatus: null }],
   ])("asks for an update with unchanged inputs when %s", (_what, previous) => {
     expect(diffDeployment(outputsFor(INPUTS, previous), INPUTS).changes).toBe(true);
-  });
-
-  it("is settled without a health check when there is no health URL", () => {
-    const inputs = { ...INPUTS, healthUrl: null };
-
-    expect(diffDeployment(outputsFor(inputs, { healthStatus: null }), inputs).changes).toBe(false);
   });
 
   it("redeploys when the script this code builds differs from the recorded one", () => {
@@ -231,8 +180,6 @@ describe("needsDeployment", () => {
 
   it.each<[string, Partial<DeploymentOutputs>, Partial<DeploymentInputs>, string, boolean]>([
     ["nothing changed", {}, {}, sameScript, false],
-    ["only the health URL changed", {}, { healthUrl: "https://x/health" }, sameScript, false],
-    ["the last health check failed", { healthStatus: 503 }, {}, sameScript, false],
     ["the last deployment failed", { status: "failed" }, {}, sameScript, true],
     ["the script changed", {}, {}, "f".repeat(64), true],
     ["the commit changed", {}, { commitSha: OTHER_SHA }, sameScript, true],

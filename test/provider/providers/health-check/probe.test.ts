@@ -5,7 +5,7 @@ import {
   defaultHealthUrl,
   probeHealth,
   waitForHealthy,
-} from "../../../../providers/deployment/health";
+} from "../../../../providers/health-check/probe";
 import type { Simulator } from "../../../../tools/simulator";
 import { closedPort } from "../../../support/net";
 import { SERVER_PATH, call, createSite, startTestSimulator } from "../../../support/simulator";
