@@ -207,7 +207,11 @@ async function main(): Promise<void> {
       const timed = (operation: () => Promise<unknown>) =>
         timeOperation(scale, embedded.simulator.requests, () => embedded.simulator.clearRequests(), operation);
       const update = await timed(async () => {
-        await run(project, ["config", "set", "--stack", STACK, "redeployToken", `bench-${Date.now()}`], "config set");
+        await run(
+          project,
+          ["config", "set", "--plaintext", "--stack", STACK, "redeployToken", `bench-${Date.now()}`],
+          "config set",
+        );
         await run(project, ["up", "--stack", STACK, "--yes", "--skip-preview"], `up --stack ${STACK}`);
       });
       const destroy = await timed(() =>
