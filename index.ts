@@ -2,6 +2,8 @@
  * The Pulumi program: picks what to build from the stack name. `pr-<n>` and `<app>-pr-<n>` are preview environments;
  * the snapshots stack refreshes the masters they clone. Any other name is refused before anything is created.
  */
+// First, so that every module below loads from the transpile cache.
+import "./providers/transpile-cache";
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "./providers/common/user-error";
 import { buildStack } from "./stacks/program";

@@ -20,6 +20,7 @@ import { REPO_ROOT, locatePulumiBinDir } from "../tools/sandbox/pulumi-cli";
 import { PROJECT_ENTRIES, PROJECT_NAME as PROJECT } from "../providers/common/project";
 import { type ResourceSpan, type StampedLine, criticalPath, parseDependencies, resourceSpans } from "./engine-timeline";
 import { type CallCounts, callsByResource, classifyCalls, countCalls } from "./forge-calls";
+import { emptyProgramFloor, printEngineLines, timeOperation } from "./engine-start";
 
 const STACK = "pr-1";
 /** Forge's first poll pause, as `pollPacing()` uses it against Forge itself. */
@@ -200,9 +201,27 @@ async function main(): Promise<void> {
         chain: criticalPath(spans, parseDependencies(exported.lines.map((l) => l.text).join("\n"))),
         perResource: callsByResource(classified, spans),
       });
-      if (totals.rateLimited > 0) {
+      const run = (cwd: string, args: string[], what: string): Promise<PulumiResult> =>
+        mustRun(binDir, cwd, env, args, what);
+      const floor = await emptyProgramFloor(REPO_ROOT, root, run);
+      const timed = (operation: () => Promise<unknown>) =>
+        timeOperation(scale, embedded.simulator.requests, () => embedded.simulator.clearRequests(), operation);
+      const update = await timed(async () => {
+        await run(
+          project,
+          ["config", "set", "--plaintext", "--stack", STACK, "redeployToken", `bench-${Date.now()}`],
+          "config set",
+        );
+        await run(project, ["up", "--stack", STACK, "--yes", "--skip-preview"], `up --stack ${STACK}`);
+      });
+      const destroy = await timed(() =>
+        run(project, ["destroy", "--stack", STACK, "--yes", "--skip-preview"], `destroy --stack ${STACK}`),
+      );
+      printEngineLines({ engineStart: requests[0]!.at - started, floor, update, destroy });
+      const rateLimited = totals.rateLimited + update.rateLimited + destroy.rateLimited;
+      if (rateLimited > 0) {
         throw new Error(
-          `Forge answered 429 Too Many Requests ${totals.rateLimited} time(s): the environment needs more than Forge's 60 requests a minute`,
+          `Forge answered 429 Too Many Requests ${rateLimited} time(s): the environment needs more than Forge's 60 requests a minute`,
         );
       }
       console.log("bench: no 429 received");

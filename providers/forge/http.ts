@@ -1,4 +1,4 @@
-import axios from "axios";
+import type { AxiosStatic } from "axios";
 import type { HeaderBag } from "./retry-timing";
 
 /** One HTTP exchange through axios, reduced to plain data so nothing of axios's config escapes. */
@@ -15,9 +15,13 @@ export type HttpOutcome =
   | { kind: "response"; status: number; headers: HeaderBag; bodyText: string }
   | { kind: "transport"; code: string | null; message: string; timedOut: boolean };
 
+/** Loaded on the first request: the Pulumi program imports this client with every resource but never calls Forge. */
+let loadedAxios: AxiosStatic | undefined;
+
 export async function sendHttp(request: HttpRequest): Promise<HttpOutcome> {
+  loadedAxios ??= (require("axios") as { default: AxiosStatic }).default;
   try {
-    const response = await axios.request<string>({
+    const response = await loadedAxios.request<string>({
       method: request.method,
       url: request.url,
       headers: request.headers,
