@@ -12,8 +12,14 @@ import type { RuleCredential } from "../simulator/agent";
 import type { BackgroundProcessRecord } from "../simulator/types";
 import { PHP_VERSION, type BoxServices } from "./services";
 
-/** The comment (GECOS) of every Linux user the box creates: only such users are ever removed. */
+/**
+ * The start of the comment (GECOS) of every Linux user a box creates; the box's own id follows, so each box
+ * recognises (and ever removes) only the users it made, whatever other boxes run on the machine.
+ */
 export const BOX_USER_MARK = "forge-previews box site user";
+/** The box's id, made once per box dir: kept beside its records, so a restarted box still knows its users. */
+const BOX_ID_FILE = "box-id";
+const SUDOERS_DIR = "/etc/sudoers.d";
 const SETPRIV = "/usr/bin/setpriv";
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{0,252}$/;
 const SAFE_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -108,9 +114,22 @@ interface RuleRecord {
   lines: string[];
 }
 
+/** The box dir's id (8 hex digits), created on first use. */
+function boxIdOf(dir: string): string {
+  const file = join(dir, BOX_ID_FILE);
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(4).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  const id = readFileSync(file, "utf8").trim();
+  if (!/^[0-9a-f]{8}$/.test(id)) throw new Error(`${file} does not hold a box id (8 hex digits); remove the box dir`);
+  return id;
+}
+
 export class BoxHost {
   private readonly sitesDir: string;
   private readonly rulesDir: string;
+  /** This box's id: in its users' comment and its sudo rules' file names. */
+  readonly id: string;
+  /** The comment of every Linux user this box made. */
+  readonly userMark: string;
 
   constructor(
     readonly services: BoxServices,
@@ -120,6 +139,13 @@ export class BoxHost {
     this.rulesDir = join(services.paths.dir, "rules");
     mkdirSync(this.sitesDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.rulesDir, { recursive: true, mode: 0o700 });
+    this.id = boxIdOf(services.paths.dir);
+    this.userMark = `${BOX_USER_MARK} ${this.id}`;
+  }
+
+  /** Whether this box made `entry` (its comment carries this box's mark). */
+  private made(entry: PasswdEntry | null): entry is PasswdEntry {
+    return entry !== null && entry.comment === this.userMark;
   }
 
   // --- the local git remote ------------------------------------------------------------------------------------------
@@ -173,17 +199,17 @@ export class BoxHost {
     writeFileSync(this.siteFile(site.id), JSON.stringify(site), { mode: 0o600 });
   }
 
-  /** The Linux user, made by the box (marked) or refused: the box never takes over a user it did not make. */
+  /** The Linux user, made by this box (marked) or refused: the box never takes over a user it did not make. */
   private async ensureUser(user: string): Promise<PasswdEntry> {
     if (!SAFE_USER.test(user)) throw new Error(`Linux user name \`${user}\` is not valid`);
     const existing = passwdEntry(user);
     if (existing !== null) {
-      if (existing.comment !== BOX_USER_MARK)
-        throw new Error(`Linux user \`${user}\` exists and was not made by the box; the box will not use it`);
+      if (!this.made(existing))
+        throw new Error(`Linux user \`${user}\` exists and was not made by this box; the box will not use it`);
       return existing;
     }
     await mustRun("create the site's Linux user", "useradd", [
-      ...["--create-home", "--user-group", "--shell", "/bin/bash", "--comment", BOX_USER_MARK, user],
+      ...["--create-home", "--user-group", "--shell", "/bin/bash", "--comment", this.userMark, user],
     ]);
     const made = passwdEntry(user);
     if (made === null) throw new Error(`useradd did not create \`${user}\``);
@@ -448,8 +474,13 @@ export class BoxHost {
     writeFileSync(this.sudoersFile(user), rule, { mode: 0o440 });
   }
 
+  /** This box's sudo rules' file names start so (sudo reads names without a dot or a trailing `~`). */
+  private sudoersPrefix(): string {
+    return `forge-previews-box-${this.id}-`;
+  }
+
   private sudoersFile(user: string): string {
-    return `/etc/sudoers.d/forge-previews-box-${user}`;
+    return join(SUDOERS_DIR, `${this.sudoersPrefix()}${user}`);
   }
 
   /** Runs the site's deployment script, exactly as stored, as the site's user; its exit status and output. */
@@ -616,13 +647,13 @@ export class BoxHost {
     rmSync(this.siteFile(site.id), { force: true });
     await this.services.reloadNginx();
     const entry = passwdEntry(site.user);
-    if (entry !== null && entry.comment === BOX_USER_MARK && site.directory.startsWith(`${entry.home}/`))
+    if (this.made(entry) && site.directory.startsWith(`${entry.home}/`))
       rmSync(site.directory, { recursive: true, force: true });
     if (!this.sites().some((other) => other.user === site.user)) {
       rmSync(this.poolFile(site.user), { force: true });
       await this.services.reloadFpm();
       rmSync(this.sudoersFile(site.user), { force: true });
-      if (entry !== null && entry.comment === BOX_USER_MARK) {
+      if (this.made(entry)) {
         // The user's processes (pool workers, a worker being stopped) end first, or userdel refuses.
         await waitForNoProcesses(entry.uid);
         await mustRun("remove the site's Linux user", "userdel", ["--remove", site.user]);
@@ -632,8 +663,8 @@ export class BoxHost {
   }
 
   /**
-   * Everything the box made that no site accounts for any more, and every supervisor program but `programs` (the
-   * background processes that still exist); empty when nothing leaked.
+   * Everything this box made that no site accounts for any more, and every supervisor program but `programs` (the
+   * background processes that still exist); empty when nothing leaked. Another box's users and rules are not listed.
    */
   async leaks(programs: ReadonlySet<number> = new Set()): Promise<string[]> {
     const sites = this.sites();
@@ -642,7 +673,7 @@ export class BoxHost {
     const found: string[] = [];
     for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
       const [name, , , , comment] = line.split(":");
-      if (comment === BOX_USER_MARK && name !== undefined && !users.has(name)) found.push(`Linux user ${name}`);
+      if (comment === this.userMark && name !== undefined && !users.has(name)) found.push(`Linux user ${name}`);
     }
     for (const file of readdirSync(this.services.paths.fpmPools)) {
       const user = file.replace(/\.conf$/, "");
@@ -655,9 +686,9 @@ export class BoxHost {
     const known = new Set([...programs].map((id) => this.programName(id)));
     for (const file of readdirSync(this.services.paths.supervisorPrograms))
       if (!known.has(file.replace(/\.conf$/, ""))) found.push(`supervisor program ${file}`);
-    for (const file of readdirSync("/etc/sudoers.d"))
-      if (file.startsWith("forge-previews-box-") && !users.has(file.slice("forge-previews-box-".length)))
-        found.push(`sudo rule ${file}`);
+    const prefix = this.sudoersPrefix();
+    for (const file of readdirSync(SUDOERS_DIR))
+      if (file.startsWith(prefix) && !users.has(file.slice(prefix.length))) found.push(`sudo rule ${file}`);
     const { output } = await this.services.supervisorctl(["status"]);
     for (const line of output.split("\n").filter((entry) => entry.trim() !== "")) {
       const process = line.trim().split(/\s+/)[0] ?? "";
