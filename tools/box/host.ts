@@ -105,6 +105,50 @@ function htpasswdHash(password: string): string {
   return `{SSHA}${Buffer.concat([digest, salt]).toString("base64")}`;
 }
 
+/**
+ * Makes (or refreshes) a bare repository `<gitDir>/<name>.git` from the files of `sourceDir`, committed on `branch`, and
+ * answers its path: the "repository URL" sites clone from. Readable by every user, as a public remote is. A branch
+ * that exists gets a new commit on top (as a push to a PR's branch), one that does not starts from the default
+ * branch; either way its files become exactly `sourceDir`'s, and unchanged files make no new commit.
+ */
+export async function publishRepository(
+  gitDir: string,
+  name: string,
+  sourceDir: string,
+  branch = "main",
+): Promise<string> {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`Repository name \`${name}\` must be lowercase letters, digits, -`);
+  mkdirSync(gitDir, { recursive: true });
+  const bare = join(gitDir, `${name}.git`);
+  const work = join(gitDir, `${name}.work`);
+  rmSync(work, { recursive: true, force: true });
+  const git = (args: string[]) => mustRun(`run git ${args[0]}`, "git", args);
+  if (!existsSync(bare)) await git(["init", "--bare", "--quiet", `--initial-branch=${branch}`, bare]);
+  await git(["clone", "--quiet", bare, work]);
+  const published = await run("git", ["-C", work, "rev-parse", "--verify", "--quiet", `origin/${branch}`]);
+  await git(["-C", work, "checkout", "--quiet", "-B", branch, ...(published.code === 0 ? [`origin/${branch}`] : [])]);
+  await git(["-C", work, "rm", "-r", "--quiet", "--ignore-unmatch", "."]);
+  await mustRun("copy the app", "cp", ["-a", `${sourceDir}/.`, work]);
+  await git(["-C", work, "add", "--all"]);
+  const status = await git(["-C", work, "status", "--porcelain"]);
+  if (status.trim() !== "") {
+    await git([
+      ...["-C", work, "-c", "user.name=forge-previews box", "-c", "user.email=box@forge-previews.invalid"],
+      ...["commit", "--quiet", "-m", `Publish ${name}`],
+    ]);
+    await git(["-C", work, "push", "--quiet", "origin", `HEAD:${branch}`]);
+  }
+  rmSync(work, { recursive: true, force: true });
+  await mustRun("open the repository to the sites' users", "chmod", ["-R", "a+rX", bare]);
+  chmodSync(gitDir, 0o755);
+  return bare;
+}
+
+/** The commit `branch` of the bare repository `bare` points at. */
+export async function branchCommit(bare: string, branch = "main"): Promise<string> {
+  return (await mustRun("read the published commit", "git", ["-C", bare, "rev-parse", `refs/heads/${branch}`])).trim();
+}
+
 interface RuleRecord {
   id: number;
   siteId: number;
@@ -150,33 +194,9 @@ export class BoxHost {
 
   // --- the local git remote ------------------------------------------------------------------------------------------
 
-  /**
-   * Makes (or refreshes) a bare repository `<name>.git` from the files of `sourceDir`, committed on `branch`, and
-   * answers its path: the "repository URL" sites clone from. Readable by every user, as a public remote is.
-   */
-  async publishRepository(name: string, sourceDir: string, branch = "main"): Promise<string> {
-    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`Repository name \`${name}\` must be lowercase letters, digits, -`);
-    const bare = join(this.services.paths.git, `${name}.git`);
-    const work = join(this.services.paths.git, `${name}.work`);
-    rmSync(work, { recursive: true, force: true });
-    const git = (args: string[]) => mustRun(`run git ${args[0]}`, "git", args);
-    if (!existsSync(bare)) await git(["init", "--bare", "--quiet", `--initial-branch=${branch}`, bare]);
-    await git(["clone", "--quiet", bare, work]);
-    await git(["-C", work, "checkout", "--quiet", "-B", branch]);
-    await mustRun("copy the app", "cp", ["-a", `${sourceDir}/.`, work]);
-    await git(["-C", work, "add", "--all"]);
-    const status = await git(["-C", work, "status", "--porcelain"]);
-    if (status.trim() !== "") {
-      await git([
-        ...["-C", work, "-c", "user.name=forge-previews box", "-c", "user.email=box@forge-previews.invalid"],
-        ...["commit", "--quiet", "-m", `Publish ${name}`],
-      ]);
-      await git(["-C", work, "push", "--quiet", "origin", `HEAD:${branch}`]);
-    }
-    rmSync(work, { recursive: true, force: true });
-    await mustRun("open the repository to the sites' users", "chmod", ["-R", "a+rX", bare]);
-    chmodSync(this.services.paths.git, 0o755);
-    return bare;
+  /** `publishRepository` into the box's git dir, which the sites' users can read. */
+  publishRepository(name: string, sourceDir: string, branch = "main"): Promise<string> {
+    return publishRepository(this.services.paths.git, name, sourceDir, branch);
   }
 
   // --- sites ---------------------------------------------------------------------------------------------------------
