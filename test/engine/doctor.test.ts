@@ -7,7 +7,7 @@ import { type DoctorCheck, formatChecks, run as runDoctorCommand, runDoctor } fr
 import type { CliIo } from "../../cli/output";
 import { PulumiCli } from "../../cli/pulumi/runner";
 import { type EmbeddedDefault, startEmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
-import { cliConfigOf } from "./cli-project";
+import { cliConfigOf } from "../../tools/sandbox/cli-env";
 import { pulumiBinDir, repoRoot } from "./pulumi-engine";
 import { testServices } from "../support/services";
 
