@@ -132,6 +132,18 @@ describe("forge-previews doctor", () => {
     );
   });
 
+  it("names FORGE_PREVIEWS_DNS_SERVER and its fix when it holds no DNS server address", async () => {
+    const env = { ...environmentFor(embedded, base), FORGE_PREVIEWS_DNS_SERVER: "not a server" };
+    const checks = byName(await runDoctor({ env, cwd: process.cwd() }));
+
+    expect(checks["dns"]).toMatchObject({
+      status: "fail",
+      detail: "FORGE_PREVIEWS_DNS_SERVER is `not a server`, not a DNS server address",
+      fix: "set it to `host:port` (e.g. 127.0.0.1:5353) or unset it",
+    });
+    expect(checks["redis"]?.status).toBe("ok");
+  });
+
   it("reports invalid configuration once and skips everything that needs it", async () => {
     const results = await runDoctor({
       env: environmentFor(embedded, base, { previewDomain: "not a domain" }),
