@@ -4,9 +4,19 @@
  * box's own records (one JSON file per site, one per security rule, one supervisor file per process) live under its
  * dir, so a restarted box knows what it made, and every delete first proves the box made its target.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { RuleCredential } from "../simulator/agent";
 import type { BackgroundProcessRecord } from "../simulator/types";
@@ -158,13 +168,14 @@ interface RuleRecord {
   lines: string[];
 }
 
-/** The box dir's id (8 hex digits), created on first use. */
-function boxIdOf(dir: string): string {
+/** The box dir's id (8 hex digits), created on first use (`created` then). */
+function boxIdOf(dir: string): { id: string; created: boolean } {
   const file = join(dir, BOX_ID_FILE);
-  if (!existsSync(file)) writeFileSync(file, `${randomBytes(4).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  const created = !existsSync(file);
+  if (created) writeFileSync(file, `${randomBytes(4).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
   const id = readFileSync(file, "utf8").trim();
   if (!/^[0-9a-f]{8}$/.test(id)) throw new Error(`${file} does not hold a box id (8 hex digits); remove the box dir`);
-  return id;
+  return { id, created };
 }
 
 export class BoxHost {
@@ -183,8 +194,24 @@ export class BoxHost {
     this.rulesDir = join(services.paths.dir, "rules");
     mkdirSync(this.sitesDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.rulesDir, { recursive: true, mode: 0o700 });
-    this.id = boxIdOf(services.paths.dir);
+    const { id, created } = boxIdOf(services.paths.dir);
+    this.id = id;
     this.userMark = `${BOX_USER_MARK} ${this.id}`;
+    if (created) this.adoptUnmarkedUsers();
+  }
+
+  /**
+   * A box dir made before boxes had ids (a sandbox kept across the change) marked its users with the bare mark and
+   * named its sudo rules without an id. Its own site records name those users, so they get this box's mark and rules;
+   * a user no record of this box names is left as it is.
+   */
+  private adoptUnmarkedUsers(): void {
+    for (const user of new Set(this.sites().map((site) => site.user))) {
+      if (passwdEntry(user)?.comment !== BOX_USER_MARK) continue;
+      execFileSync("usermod", ["--comment", this.userMark, user]);
+      const unmarkedRule = join(SUDOERS_DIR, `forge-previews-box-${user}`);
+      if (existsSync(unmarkedRule)) renameSync(unmarkedRule, this.sudoersFile(user));
+    }
   }
 
   /** Whether this box made `entry` (its comment carries this box's mark). */

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { BoxHost, type BoxSite } from "../../../../tools/box/host";
+import { BOX_USER_MARK, BoxHost, type BoxSite } from "../../../../tools/box/host";
 import { startBoxServices, type BoxServices } from "../../../../tools/box/services";
 import { boxTempDir, describeBox } from "../../../support/box";
 
@@ -17,6 +18,12 @@ interface OneBox {
   host: BoxHost;
   site: BoxSite;
 }
+
+const comment = (user: string) =>
+  readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((line) => line.startsWith(`${user}:`))
+    ?.split(":")[4];
 
 const passwdNames = () =>
   readFileSync("/etc/passwd", "utf8")
@@ -60,13 +67,8 @@ describeBox("two boxes side by side", () => {
     const [a, b] = [await start("a", 901), await start("b", 902)];
 
     expect(a.host.id).not.toBe(b.host.id);
-    const comment = (user: string) =>
-      readFileSync("/etc/passwd", "utf8")
-        .split("\n")
-        .find((line) => line.startsWith(`${user}:`))
-        ?.split(":")[4];
-    expect(comment(a.site.user)).toBe(`forge-previews box site user ${a.host.id}`);
-    expect(comment(b.site.user)).toBe(`forge-previews box site user ${b.host.id}`);
+    expect(comment(a.site.user)).toBe(`${BOX_USER_MARK} ${a.host.id}`);
+    expect(comment(b.site.user)).toBe(`${BOX_USER_MARK} ${b.host.id}`);
     expect(readdirSync("/etc/sudoers.d")).toEqual(
       expect.arrayContaining([
         `forge-previews-box-${a.host.id}-${a.site.user}`,
@@ -113,5 +115,31 @@ describeBox("two boxes side by side", () => {
 
     for (const { host } of boxes) await expect(host.leaks()).resolves.toEqual([]);
     for (const { site } of boxes) expect(passwdNames()).not.toContain(site.user);
+  });
+
+  it("adopts the users its own records name when its dir was made before boxes had ids, and only those", async () => {
+    const c = await start("c", 903);
+    const stranger = `boxs-${run}`;
+    execFileSync("useradd", ["--no-create-home", "--comment", BOX_USER_MARK, stranger]);
+    try {
+      // The dir as a box without ids left it: bare marks, rules named by user alone, no id file.
+      execFileSync("usermod", ["--comment", BOX_USER_MARK, c.site.user]);
+      const unmarkedRule = `/etc/sudoers.d/forge-previews-box-${c.site.user}`;
+      renameSync(`/etc/sudoers.d/forge-previews-box-${c.host.id}-${c.site.user}`, unmarkedRule);
+      rmSync(join(c.services.paths.dir, "box-id"));
+
+      c.host = new BoxHost(c.services);
+
+      expect(comment(c.site.user)).toBe(`${BOX_USER_MARK} ${c.host.id}`);
+      expect(comment(stranger)).toBe(BOX_USER_MARK);
+      expect(existsSync(unmarkedRule)).toBe(false);
+      await expect(c.host.leaks(new Set([c.site.id]))).resolves.toEqual([]);
+      await c.host.removeProgram(c.site.id);
+      await c.host.deleteSite(c.site);
+      expect(passwdNames()).not.toContain(c.site.user);
+      await expect(c.host.leaks()).resolves.toEqual([]);
+    } finally {
+      execFileSync("userdel", [stranger]);
+    }
   });
 });
