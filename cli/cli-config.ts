@@ -34,6 +34,12 @@ export const CONFIG_ENV = {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * A DNS server (`host:port`) for `doctor`'s wildcard check to ask instead of the system's resolver: the sandbox's box
+ * answers its preview names on one of its own ports.
+ */
+export const DNS_SERVER_ENV = "FORGE_PREVIEWS_DNS_SERVER";
+
 export interface BackendSettings {
   backendUrl: string;
   /** `--secrets-provider` for new stacks; null for the backend's default (the passphrase on a DIY backend). */

@@ -5,7 +5,7 @@
  */
 import { redactText } from "../providers/common/redact";
 import { UserError } from "../providers/common/user-error";
-import { CONFIG_ENV, SECRET_ENV, UsageError, secretValuesFromEnv } from "./cli-config";
+import { CONFIG_ENV, DNS_SERVER_ENV, SECRET_ENV, UsageError, secretValuesFromEnv } from "./cli-config";
 import type { CliIo, CommandModule } from "./output";
 
 /** Loaded on use: a command pulls in only what it needs (doctor alone loads the Forge, SSH and Redis clients). */
@@ -46,6 +46,7 @@ async function helpText(): Promise<string> {
     ...Object.entries(SECRET_ENV).map(([key, variable]) => `  ${variable.padEnd(36)} secret \`${key}\``),
     "  PULUMI_CLI_BIN_DIR                   directory of the pulumi CLI (default: PATH, then scripts/pulumi-cli.sh's cache)",
     "  FORGE_PREVIEWS_PROJECT_DIR           the project directory (default: the nearest forge-previews Pulumi.yaml)",
+    `  ${DNS_SERVER_ENV.padEnd(36)} a DNS server (host:port) for doctor's wildcard check (the sandbox sets it)`,
   ].join("\n");
 }
 

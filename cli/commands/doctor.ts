@@ -23,6 +23,7 @@ import { parseFlags } from "../args";
 import {
   type ConfigEntries,
   type ConfigSource,
+  DNS_SERVER_ENV,
   type Env,
   UsageError,
   fullKey,
@@ -340,9 +341,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
       return { detail: `cloudflareDns: each preview gets its own record in zone ${c.cloudflare.zoneId}`, value: true };
     const name = `doctor-${randomBytes(4).toString("hex")}.${c.previewDomain}`;
     const fix = `add a wildcard record \`*.${c.previewDomain}\` pointing at the server${server?.ipAddress ? ` (${server.ipAddress})` : ""}, or set cloudflareDns`;
+    const lookup = options.lookup ?? lookupFor(options.env);
     let addresses: string[];
     try {
-      addresses = await (options.lookup ?? defaultLookup)(name);
+      addresses = await lookup(name);
     } catch (error) {
       throw new CheckFailure(
         `${name} does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
@@ -358,8 +360,21 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   return checks.results;
 }
 
-async function defaultLookup(host: string): Promise<string[]> {
-  return (await dns.lookup(host, { all: true })).map((entry) => entry.address);
+/** The system's resolver, or the DNS server \`FORGE_PREVIEWS_DNS_SERVER\` names. */
+function lookupFor(env: Env): (host: string) => Promise<string[]> {
+  const server = env[DNS_SERVER_ENV]?.trim();
+  if (server === undefined || server === "")
+    return async (host) => (await dns.lookup(host, { all: true })).map((entry) => entry.address);
+  const resolver = new dns.Resolver({ timeout: 5_000, tries: 2 });
+  try {
+    resolver.setServers([server]);
+  } catch {
+    throw new CheckFailure(
+      `${DNS_SERVER_ENV} is \`${server}\`, not a DNS server address`,
+      `set it to \`host:port\` (e.g. 127.0.0.1:5353) or unset it`,
+    );
+  }
+  return (host) => resolver.resolve4(host);
 }
 
 async function readSource(source: ConfigSource, cli: PulumiCli | undefined, env: Env): Promise<ConfigEntries> {

@@ -1,6 +1,6 @@
 /**
  * `forge-previews sandbox [up|destroy]`: the embedded default on this machine (local MariaDB, Redis, sshd and the
- * Forge simulator) with preview stack pr-1 on a file backend under .sandbox/. tools/sandbox/main.ts does the work; it runs
+ * Forge simulator) with PR 1's preview on a file backend under .sandbox/. tools/sandbox/main.ts does the work; it runs
  * itself when loaded, so it is started as its own process, with its output passed through.
  */
 import { spawn } from "node:child_process";
@@ -15,8 +15,9 @@ export const summary = "bring the local sandbox preview up (default) or destroy 
 
 export const usage = `Usage: forge-previews sandbox [up|destroy]
 
-Starts MariaDB, Redis, sshd and the Forge simulator on 127.0.0.1 and runs \`pulumi up\` (or \`destroy\`) for stack
-pr-1 of the demo app with state under .sandbox/, then stops the services. Running \`up\` again updates it in place.`;
+Starts MariaDB, Redis, sshd and the Forge simulator on 127.0.0.1 and runs \`forge-previews up\` (or \`destroy\`) for
+PR 1 of the demo app with state under .sandbox/, then stops the services. Running \`up\` again updates it in place.
+\`source .sandbox/cli.env\` points the other commands at the sandbox.`;
 
 const ACTIONS = ["up", "destroy"] as const;
 

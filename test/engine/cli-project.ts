@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { SECRET_ENV } from "../../cli/cli-config";
 import { PROJECT_ENTRIES } from "../../providers/common/project";
+import { cliConfigOf, embeddedCliEnv } from "../../tools/sandbox/cli-env";
 import { type EmbeddedDefault, startEmbeddedDefault } from "../../tools/sandbox/embedded-default";
 import type { SimulatorOptions } from "../../tools/simulator";
 import { testServices } from "../support/services";
@@ -34,29 +34,6 @@ export interface CliProjectOptions {
   box?: boolean;
 }
 
-/**
- * The embedded default's stack config as a workflow passes it to the CLI: each secret in its environment variable, the
- * other keys as plain values for FORGE_PREVIEWS_CONFIG. `branch` is per stack, so it is left out.
- */
-export function cliConfigOf(embedded: EmbeddedDefault): {
-  secretEnv: Record<string, string>;
-  plain: Record<string, unknown>;
-} {
-  const secretEnv: Record<string, string> = {};
-  const plain: Record<string, unknown> = {};
-  for (const [key, entry] of Object.entries(embedded.stackConfig)) {
-    if (key === "branch") continue;
-    if (entry.secret) {
-      const variable = SECRET_ENV[key];
-      if (variable === undefined) throw new Error(`no environment variable carries the secret \`${key}\``);
-      secretEnv[variable] = entry.value;
-    } else {
-      plain[key] = entry.objectValue ?? entry.value;
-    }
-  }
-  return { secretEnv, plain };
-}
-
 export async function startCliProject(name: string, options: CliProjectOptions = {}): Promise<CliProject> {
   const scratch = await mkdtemp(path.join(tmpdir(), `${name}-`));
   const project = path.join(scratch, "project");
@@ -81,7 +58,7 @@ export async function startCliProject(name: string, options: CliProjectOptions =
   );
   const baseEnv: Record<string, string> = {
     ...inherited,
-    ...embedded.env,
+    ...embeddedCliEnv(embedded),
     ...options.extraEnv,
     PULUMI_BACKEND_URL: `file://${path.join(scratch, "backend")}`,
     PULUMI_CONFIG_PASSPHRASE: `${name}-passphrase`,
@@ -118,12 +95,13 @@ export interface BinRun {
 
 /** Runs `bin/forge-previews` as a workflow does, collecting its output. */
 export function runBin(args: string[], cwd: string, env: Record<string, string>): Promise<BinRun> {
+  return runCollecting(path.join(repoRoot, "bin", "forge-previews"), args, cwd, env);
+}
+
+/** Runs `file args` with stdin closed, collecting its output. */
+export function runCollecting(file: string, args: string[], cwd: string, env: Record<string, string>): Promise<BinRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(repoRoot, "bin", "forge-previews"), args, {
-      cwd,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));

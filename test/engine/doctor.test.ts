@@ -7,7 +7,7 @@ import { type DoctorCheck, formatChecks, run as runDoctorCommand, runDoctor } fr
 import type { CliIo } from "../../cli/output";
 import { PulumiCli } from "../../cli/pulumi/runner";
 import { type EmbeddedDefault, startEmbeddedDefault, toConfigJson } from "../../tools/sandbox/embedded-default";
-import { cliConfigOf } from "./cli-project";
+import { cliConfigOf } from "../../tools/sandbox/cli-env";
 import { pulumiBinDir, repoRoot } from "./pulumi-engine";
 import { testServices } from "../support/services";
 
@@ -130,6 +130,18 @@ describe("forge-previews doctor", () => {
     expect(checks["dns"]?.fix).toBe(
       "add a wildcard record `*.sandbox.test` pointing at the server (127.0.0.1), or set cloudflareDns",
     );
+  });
+
+  it("names FORGE_PREVIEWS_DNS_SERVER and its fix when it holds no DNS server address", async () => {
+    const env = { ...environmentFor(embedded, base), FORGE_PREVIEWS_DNS_SERVER: "not a server" };
+    const checks = byName(await runDoctor({ env, cwd: process.cwd() }));
+
+    expect(checks["dns"]).toMatchObject({
+      status: "fail",
+      detail: "FORGE_PREVIEWS_DNS_SERVER is `not a server`, not a DNS server address",
+      fix: "set it to `host:port` (e.g. 127.0.0.1:5353) or unset it",
+    });
+    expect(checks["redis"]?.status).toBe("ok");
   });
 
   it("reports invalid configuration once and skips everything that needs it", async () => {

@@ -4,16 +4,32 @@
  * box's own records (one JSON file per site, one per security rule, one supervisor file per process) live under its
  * dir, so a restarted box knows what it made, and every delete first proves the box made its target.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { RuleCredential } from "../simulator/agent";
 import type { BackgroundProcessRecord } from "../simulator/types";
 import { PHP_VERSION, type BoxServices } from "./services";
 
-/** The comment (GECOS) of every Linux user the box creates: only such users are ever removed. */
+/**
+ * The start of the comment (GECOS) of every Linux user a box creates; the box's own id follows, so each box
+ * recognises (and ever removes) only the users it made, whatever other boxes run on the machine.
+ */
 export const BOX_USER_MARK = "forge-previews box site user";
+/** The box's id, made once per box dir: kept beside its records, so a restarted box still knows its users. */
+const BOX_ID_FILE = "box-id";
+const SUDOERS_DIR = "/etc/sudoers.d";
 const SETPRIV = "/usr/bin/setpriv";
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{0,252}$/;
 const SAFE_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -99,6 +115,50 @@ function htpasswdHash(password: string): string {
   return `{SSHA}${Buffer.concat([digest, salt]).toString("base64")}`;
 }
 
+/**
+ * Makes (or refreshes) a bare repository `<gitDir>/<name>.git` from the files of `sourceDir`, committed on `branch`, and
+ * answers its path: the "repository URL" sites clone from. Readable by every user, as a public remote is. A branch
+ * that exists gets a new commit on top (as a push to a PR's branch), one that does not starts from the default
+ * branch; either way its files become exactly `sourceDir`'s, and unchanged files make no new commit.
+ */
+export async function publishRepository(
+  gitDir: string,
+  name: string,
+  sourceDir: string,
+  branch = "main",
+): Promise<string> {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`Repository name \`${name}\` must be lowercase letters, digits, -`);
+  mkdirSync(gitDir, { recursive: true });
+  const bare = join(gitDir, `${name}.git`);
+  const work = join(gitDir, `${name}.work`);
+  rmSync(work, { recursive: true, force: true });
+  const git = (args: string[]) => mustRun(`run git ${args[0]}`, "git", args);
+  if (!existsSync(bare)) await git(["init", "--bare", "--quiet", `--initial-branch=${branch}`, bare]);
+  await git(["clone", "--quiet", bare, work]);
+  const published = await run("git", ["-C", work, "rev-parse", "--verify", "--quiet", `origin/${branch}`]);
+  await git(["-C", work, "checkout", "--quiet", "-B", branch, ...(published.code === 0 ? [`origin/${branch}`] : [])]);
+  await git(["-C", work, "rm", "-r", "--quiet", "--ignore-unmatch", "."]);
+  await mustRun("copy the app", "cp", ["-a", `${sourceDir}/.`, work]);
+  await git(["-C", work, "add", "--all"]);
+  const status = await git(["-C", work, "status", "--porcelain"]);
+  if (status.trim() !== "") {
+    await git([
+      ...["-C", work, "-c", "user.name=forge-previews box", "-c", "user.email=box@forge-previews.invalid"],
+      ...["commit", "--quiet", "-m", `Publish ${name}`],
+    ]);
+    await git(["-C", work, "push", "--quiet", "origin", `HEAD:${branch}`]);
+  }
+  rmSync(work, { recursive: true, force: true });
+  await mustRun("open the repository to the sites' users", "chmod", ["-R", "a+rX", bare]);
+  chmodSync(gitDir, 0o755);
+  return bare;
+}
+
+/** The commit `branch` of the bare repository `bare` points at. */
+export async function branchCommit(bare: string, branch = "main"): Promise<string> {
+  return (await mustRun("read the published commit", "git", ["-C", bare, "rev-parse", `refs/heads/${branch}`])).trim();
+}
+
 interface RuleRecord {
   id: number;
   siteId: number;
@@ -108,9 +168,23 @@ interface RuleRecord {
   lines: string[];
 }
 
+/** The box dir's id (8 hex digits), created on first use (`created` then). */
+function boxIdOf(dir: string): { id: string; created: boolean } {
+  const file = join(dir, BOX_ID_FILE);
+  const created = !existsSync(file);
+  if (created) writeFileSync(file, `${randomBytes(4).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  const id = readFileSync(file, "utf8").trim();
+  if (!/^[0-9a-f]{8}$/.test(id)) throw new Error(`${file} does not hold a box id (8 hex digits); remove the box dir`);
+  return { id, created };
+}
+
 export class BoxHost {
   private readonly sitesDir: string;
   private readonly rulesDir: string;
+  /** This box's id: in its users' comment and its sudo rules' file names. */
+  readonly id: string;
+  /** The comment of every Linux user this box made. */
+  readonly userMark: string;
 
   constructor(
     readonly services: BoxServices,
@@ -120,37 +194,36 @@ export class BoxHost {
     this.rulesDir = join(services.paths.dir, "rules");
     mkdirSync(this.sitesDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.rulesDir, { recursive: true, mode: 0o700 });
+    const { id, created } = boxIdOf(services.paths.dir);
+    this.id = id;
+    this.userMark = `${BOX_USER_MARK} ${this.id}`;
+    if (created) this.adoptUnmarkedUsers();
+  }
+
+  /**
+   * A box dir made before boxes had ids (a sandbox kept across the change) marked its users with the bare mark and
+   * named its sudo rules without an id. Its own site records name those users, so they get this box's mark and rules;
+   * a user no record of this box names is left as it is.
+   */
+  private adoptUnmarkedUsers(): void {
+    for (const user of new Set(this.sites().map((site) => site.user))) {
+      if (passwdEntry(user)?.comment !== BOX_USER_MARK) continue;
+      execFileSync("usermod", ["--comment", this.userMark, user]);
+      const unmarkedRule = join(SUDOERS_DIR, `forge-previews-box-${user}`);
+      if (existsSync(unmarkedRule)) renameSync(unmarkedRule, this.sudoersFile(user));
+    }
+  }
+
+  /** Whether this box made `entry` (its comment carries this box's mark). */
+  private made(entry: PasswdEntry | null): entry is PasswdEntry {
+    return entry !== null && entry.comment === this.userMark;
   }
 
   // --- the local git remote ------------------------------------------------------------------------------------------
 
-  /**
-   * Makes (or refreshes) a bare repository `<name>.git` from the files of `sourceDir`, committed on `branch`, and
-   * answers its path: the "repository URL" sites clone from. Readable by every user, as a public remote is.
-   */
-  async publishRepository(name: string, sourceDir: string, branch = "main"): Promise<string> {
-    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`Repository name \`${name}\` must be lowercase letters, digits, -`);
-    const bare = join(this.services.paths.git, `${name}.git`);
-    const work = join(this.services.paths.git, `${name}.work`);
-    rmSync(work, { recursive: true, force: true });
-    const git = (args: string[]) => mustRun(`run git ${args[0]}`, "git", args);
-    if (!existsSync(bare)) await git(["init", "--bare", "--quiet", `--initial-branch=${branch}`, bare]);
-    await git(["clone", "--quiet", bare, work]);
-    await git(["-C", work, "checkout", "--quiet", "-B", branch]);
-    await mustRun("copy the app", "cp", ["-a", `${sourceDir}/.`, work]);
-    await git(["-C", work, "add", "--all"]);
-    const status = await git(["-C", work, "status", "--porcelain"]);
-    if (status.trim() !== "") {
-      await git([
-        ...["-C", work, "-c", "user.name=forge-previews box", "-c", "user.email=box@forge-previews.invalid"],
-        ...["commit", "--quiet", "-m", `Publish ${name}`],
-      ]);
-      await git(["-C", work, "push", "--quiet", "origin", `HEAD:${branch}`]);
-    }
-    rmSync(work, { recursive: true, force: true });
-    await mustRun("open the repository to the sites' users", "chmod", ["-R", "a+rX", bare]);
-    chmodSync(this.services.paths.git, 0o755);
-    return bare;
+  /** `publishRepository` into the box's git dir, which the sites' users can read. */
+  publishRepository(name: string, sourceDir: string, branch = "main"): Promise<string> {
+    return publishRepository(this.services.paths.git, name, sourceDir, branch);
   }
 
   // --- sites ---------------------------------------------------------------------------------------------------------
@@ -173,17 +246,17 @@ export class BoxHost {
     writeFileSync(this.siteFile(site.id), JSON.stringify(site), { mode: 0o600 });
   }
 
-  /** The Linux user, made by the box (marked) or refused: the box never takes over a user it did not make. */
+  /** The Linux user, made by this box (marked) or refused: the box never takes over a user it did not make. */
   private async ensureUser(user: string): Promise<PasswdEntry> {
     if (!SAFE_USER.test(user)) throw new Error(`Linux user name \`${user}\` is not valid`);
     const existing = passwdEntry(user);
     if (existing !== null) {
-      if (existing.comment !== BOX_USER_MARK)
-        throw new Error(`Linux user \`${user}\` exists and was not made by the box; the box will not use it`);
+      if (!this.made(existing))
+        throw new Error(`Linux user \`${user}\` exists and was not made by this box; the box will not use it`);
       return existing;
     }
     await mustRun("create the site's Linux user", "useradd", [
-      ...["--create-home", "--user-group", "--shell", "/bin/bash", "--comment", BOX_USER_MARK, user],
+      ...["--create-home", "--user-group", "--shell", "/bin/bash", "--comment", this.userMark, user],
     ]);
     const made = passwdEntry(user);
     if (made === null) throw new Error(`useradd did not create \`${user}\``);
@@ -448,8 +521,13 @@ export class BoxHost {
     writeFileSync(this.sudoersFile(user), rule, { mode: 0o440 });
   }
 
+  /** This box's sudo rules' file names start so (sudo reads names without a dot or a trailing `~`). */
+  private sudoersPrefix(): string {
+    return `forge-previews-box-${this.id}-`;
+  }
+
   private sudoersFile(user: string): string {
-    return `/etc/sudoers.d/forge-previews-box-${user}`;
+    return join(SUDOERS_DIR, `${this.sudoersPrefix()}${user}`);
   }
 
   /** Runs the site's deployment script, exactly as stored, as the site's user; its exit status and output. */
@@ -623,13 +701,13 @@ export class BoxHost {
     rmSync(this.siteFile(site.id), { force: true });
     await this.services.reloadNginx();
     const entry = passwdEntry(site.user);
-    if (entry !== null && entry.comment === BOX_USER_MARK && site.directory.startsWith(`${entry.home}/`))
+    if (this.made(entry) && site.directory.startsWith(`${entry.home}/`))
       rmSync(site.directory, { recursive: true, force: true });
     if (!this.sites().some((other) => other.user === site.user)) {
       rmSync(this.poolFile(site.user), { force: true });
       await this.services.reloadFpm();
       rmSync(this.sudoersFile(site.user), { force: true });
-      if (entry !== null && entry.comment === BOX_USER_MARK) {
+      if (this.made(entry)) {
         // The user's processes (pool workers, a worker being stopped) end first, or userdel refuses.
         await waitForNoProcesses(entry.uid);
         await mustRun("remove the site's Linux user", "userdel", ["--remove", site.user]);
@@ -639,8 +717,8 @@ export class BoxHost {
   }
 
   /**
-   * Everything the box made that no site accounts for any more, and every supervisor program but `programs` (the
-   * background processes that still exist); empty when nothing leaked.
+   * Everything this box made that no site accounts for any more, and every supervisor program but `programs` (the
+   * background processes that still exist); empty when nothing leaked. Another box's users and rules are not listed.
    */
   async leaks(programs: ReadonlySet<number> = new Set()): Promise<string[]> {
     const sites = this.sites();
@@ -649,7 +727,7 @@ export class BoxHost {
     const found: string[] = [];
     for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
       const [name, , , , comment] = line.split(":");
-      if (comment === BOX_USER_MARK && name !== undefined && !users.has(name)) found.push(`Linux user ${name}`);
+      if (comment === this.userMark && name !== undefined && !users.has(name)) found.push(`Linux user ${name}`);
     }
     for (const file of readdirSync(this.services.paths.fpmPools)) {
       const user = file.replace(/\.conf$/, "");
@@ -662,9 +740,9 @@ export class BoxHost {
     const known = new Set([...programs].map((id) => this.programName(id)));
     for (const file of readdirSync(this.services.paths.supervisorPrograms))
       if (!known.has(file.replace(/\.conf$/, ""))) found.push(`supervisor program ${file}`);
-    for (const file of readdirSync("/etc/sudoers.d"))
-      if (file.startsWith("forge-previews-box-") && !users.has(file.slice("forge-previews-box-".length)))
-        found.push(`sudo rule ${file}`);
+    const prefix = this.sudoersPrefix();
+    for (const file of readdirSync(SUDOERS_DIR))
+      if (file.startsWith(prefix) && !users.has(file.slice(prefix.length))) found.push(`sudo rule ${file}`);
     const { output } = await this.services.supervisorctl(["status"]);
     for (const line of output.split("\n").filter((entry) => entry.trim() !== "")) {
       const process = line.trim().split(/\s+/)[0] ?? "";

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { boxAgent, type BoxAgent } from "../box/agent";
-import { BoxHost } from "../box/host";
+import { BoxHost, branchCommit, publishRepository } from "../box/host";
 import { startBoxServices, type BoxPorts, type BoxServices } from "../box/services";
 import { startSimulator, type Simulator, type SimulatorOptions } from "../simulator";
 import { UserError } from "../../providers/common/user-error";
@@ -63,12 +63,18 @@ export interface EmbeddedBox {
 
 /** The repository the demo app's sites are created with; the box serves it from its local git remote. */
 const DEMO_REPOSITORY = "acme/demo";
+const DEMO_APP_DIR = path.join(__dirname, "..", "box", "demo-app");
 
 export interface EmbeddedDefault {
   services: { mariadb: MariaDbEndpoint; redis: RedisEndpoint; ssh: SshEndpoint };
   simulator: Simulator;
   /** Set in box mode. */
   box: EmbeddedBox | null;
+  /**
+   * The demo app's commit, which the sandbox's `forge-previews up --sha` deploys: the head of the box's remote, or in
+   * light mode of the same files published to a bare repository under the dir.
+   */
+  demoCommit: string;
   /** `pulumi config set` pairs for a preview stack of the demo app against this embedded default. */
   stackConfig: Record<string, StackConfigValue>;
   /** Environment for the `pulumi` process (and so the provider host): fast polls against the instant simulator. */
@@ -198,6 +204,9 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
       throw error;
     });
     if (persistent) recordPorts(servicesDir, { simulator: simulator.port }, resetHint);
+    const demoRepository =
+      box?.repository ?? (await publishRepository(path.join(options.dir, "git"), SANDBOX_APP, DEMO_APP_DIR));
+    const demoCommit = await branchCommit(demoRepository);
     const stackConfig: Record<string, StackConfigValue> = {
       forgeApiUrl: { value: simulator.url },
       forgeOrg: { value: SANDBOX_ORG },
@@ -247,6 +256,7 @@ export async function startEmbeddedDefault(options: EmbeddedDefaultOptions): Pro
       services,
       simulator,
       box,
+      demoCommit,
       stackConfig,
       env,
       async stop() {
@@ -273,7 +283,7 @@ async function startBox(dir: string, ports: Partial<BoxPorts>): Promise<Embedded
   const services = await startBoxServices({ dir, ports });
   try {
     const host = new BoxHost(services);
-    const remote = await host.publishRepository(SANDBOX_APP, path.join(__dirname, "../box/demo-app"));
+    const remote = await host.publishRepository(SANDBOX_APP, DEMO_APP_DIR);
     const agent = boxAgent({ host, repositories: { [DEMO_REPOSITORY]: remote }, statusIntervalMs: 250 });
     return { services, host, agent, repository: remote };
   } catch (error) {

@@ -1,35 +1,35 @@
 /**
  * `npm run sandbox [-- up|destroy]`: the main job on the embedded default. Starts MariaDB, Redis, sshd and the Forge
- * simulator on 127.0.0.1, then runs `pulumi up` (or `destroy`) for stack `pr-1` of the demo app with a local
- * file:// backend under `.sandbox/`, prints the environment's outputs, and stops everything it started.
+ * simulator on 127.0.0.1, writes the CLI's environment for them to `.sandbox/cli.env`, then runs `forge-previews up`
+ * (or `destroy`) for PR 1 of the demo app as a team's workflow does, on a local file:// backend under `.sandbox/`,
+ * and stops everything it started.
  *
  * Everything lives on in `.sandbox/` between runs (`FORGE_PREVIEWS_SANDBOX_DIR` moves it): the services' data, keys,
  * passwords and ports, the simulator's state, port and token. The stack's config is therefore the same on every run,
  * so a second `up` changes nothing and `destroy` (which the engine runs with the config of the last `up`) finds every
  * resource where the state says it is.
  */
-import { chmod, mkdir, readFile, rm, symlink } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { chmod, mkdir, rm, symlink } from "node:fs/promises";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { isRecord } from "../../providers/common/narrow";
-import { PROJECT_NAME } from "../../providers/common/project";
 import { UserError } from "../../providers/common/user-error";
 import { CONFIG_DEFAULTS } from "../../stacks/config-rules";
 import { buildPreviewNames } from "../../stacks/naming";
 import { boxUnavailable } from "../box/services";
+import { writeCliEnv } from "./cli-env";
 import {
   SANDBOX_APP,
   SANDBOX_DOMAIN,
   simulatorOptionsFromEnv,
   startEmbeddedDefault,
-  toConfigJson,
   type EmbeddedBox,
-  type StackConfigValue,
 } from "./embedded-default";
 import { RecordedPortTakenError } from "./local-services";
-import { REPO_ROOT, createPulumiRunner, locatePulumiBinDir, type PulumiRunner } from "./pulumi-cli";
+import { REPO_ROOT, locatePulumiBinDir } from "./pulumi-cli";
 
-export const SANDBOX_STACK = "pr-1";
+export const SANDBOX_PR = 1;
+export const SANDBOX_STACK = `pr-${SANDBOX_PR}`;
+const SANDBOX_BRANCH = "main";
 /** Moves the sandbox out of the repository, e.g. into a test's temp dir. */
 export const SANDBOX_DIR_ENV = "FORGE_PREVIEWS_SANDBOX_DIR";
 // Linked, not copied, so the sandbox runs the working tree; the stack's config file stays inside the sandbox dir.
@@ -85,22 +85,26 @@ async function prepareProject(dir: string): Promise<string> {
 }
 
 /**
- * Sets every key of `wanted` (values equal to the current ones are no change to the engine: it compares decrypted
- * values, not the stack file's ciphertexts) and drops keys the stack file holds that the sandbox no longer sets.
+ * Runs `forge-previews <args>` as a team's workflow does, with the sandbox's CLI environment and none of the
+ * developer's own Pulumi settings; its output passes through. Throws when it fails.
  */
-async function writeStackConfig(
-  pulumi: PulumiRunner,
-  project: string,
-  wanted: Record<string, StackConfigValue>,
-): Promise<void> {
-  await pulumi.run(["config", "set-all", "--stack", SANDBOX_STACK, "--json", toConfigJson(PROJECT_NAME, wanted)], {
-    quiet: true,
+function forgePreviews(args: string[], cliEnv: Record<string, string>): Promise<void> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => typeof entry[1] === "string" && !entry[0].startsWith("PULUMI_"),
+    ),
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(REPO_ROOT, "bin", "forge-previews"), args, {
+      cwd: REPO_ROOT,
+      env: { ...inherited, ...cliEnv },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.once("error", reject);
+    child.once("close", (code) =>
+      code === 0 ? resolve() : reject(new UserError(`\`forge-previews ${args.join(" ")}\` failed (exit ${code})`)),
+    );
   });
-  const stackFile: unknown = parseYaml(await readFile(path.join(project, `Pulumi.${SANDBOX_STACK}.yaml`), "utf8"));
-  const setKeys = isRecord(stackFile) && isRecord(stackFile.config) ? Object.keys(stackFile.config) : [];
-  const wantedKeys = new Set(Object.keys(wanted).map((key) => `${PROJECT_NAME}:${key}`));
-  const stale = setKeys.filter((key) => !wantedKeys.has(key));
-  if (stale.length > 0) await pulumi.run(["config", "rm-all", "--stack", SANDBOX_STACK, ...stale], { quiet: true });
 }
 
 async function main(command: string): Promise<void> {
@@ -130,13 +134,13 @@ async function main(command: string): Promise<void> {
     ...(mode.box ? { box: { dir: path.join(dir, "box") } } : {}),
   });
   try {
-    const pulumi = createPulumiRunner({ cwd: project, binDir, env: { ...embedded.env, ...sandboxPulumiEnv(dir) } });
-    await pulumi.run(["stack", "select", "--create", SANDBOX_STACK], { quiet: true });
-    await writeStackConfig(pulumi, project, embedded.stackConfig);
+    // Written on every run: the services' ports and the box's CA and DNS are this run's.
+    const cli = writeCliEnv({ dir, embedded, pulumiEnv: sandboxPulumiEnv(dir), project, binDir });
+    const pr = String(SANDBOX_PR);
     if (command === "up") {
-      await pulumi.run(["up", "--stack", SANDBOX_STACK, "--yes", "--skip-preview"]);
-      console.log(`\nsandbox: outputs of ${SANDBOX_STACK} (secrets hidden):`);
-      await pulumi.run(["stack", "output", "--stack", SANDBOX_STACK, "--json"]);
+      // The path a team's workflow takes: stack tags, the shared configuration and secrets, the pinned commit.
+      await forgePreviews(["up", "--pr", pr, "--branch", SANDBOX_BRANCH, "--sha", embedded.demoCommit], cli.env);
+      printCliAccess(cli.file);
       if (embedded.box === null) {
         console.log(
           `sandbox: the site's files are under ${path.join(dir, "sites")}; remove it with \`npm run sandbox -- destroy\``,
@@ -154,9 +158,8 @@ async function main(command: string): Promise<void> {
         }
       }
     } else {
-      await pulumi.run(["destroy", "--stack", SANDBOX_STACK, "--yes", "--skip-preview"]);
+      await forgePreviews(["destroy", "--pr", pr], cli.env);
       await embedded.box?.agent.idle();
-      await pulumi.run(["stack", "rm", "--stack", SANDBOX_STACK, "--yes"], { quiet: true });
       console.log(`sandbox: ${SANDBOX_STACK} destroyed and removed`);
     }
   } finally {
@@ -169,7 +172,12 @@ async function main(command: string): Promise<void> {
  * basic-auth password read from the stack's output by the line itself, so it is never printed here.
  */
 function printBoxAccess(box: EmbeddedBox, project: string, binDir: string, env: Record<string, string>): void {
-  const names = buildPreviewNames({ app: SANDBOX_APP, pr: 1, isDefaultApp: true, previewDomain: SANDBOX_DOMAIN });
+  const names = buildPreviewNames({
+    app: SANDBOX_APP,
+    pr: SANDBOX_PR,
+    isDefaultApp: true,
+    previewDomain: SANDBOX_DOMAIN,
+  });
   const port = box.services.ports.https;
   const url = `https://${names.domain}:${port}/health`;
   const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
@@ -183,6 +191,19 @@ function printBoxAccess(box: EmbeddedBox, project: string, binDir: string, env: 
   console.log(
     `curl --resolve ${names.domain}:${port}:127.0.0.1 --cacert ${quote(box.services.paths.caFile)} ` +
       `-u "${CONFIG_DEFAULTS.basicAuthUsername}:${password}" ${url}`,
+  );
+}
+
+/**
+ * The one line that points `forge-previews` at this sandbox. `list` reads only the state; `doctor` and the commands
+ * that reach Forge, SSH, MariaDB or Redis need the sandbox's services, which run while `npm run sandbox` serves.
+ */
+function printCliAccess(envFile: string): void {
+  const relative = path.relative(process.cwd(), envFile);
+  const shown = relative.startsWith("..") || path.isAbsolute(relative) ? envFile : relative;
+  console.log(
+    `sandbox: \`source ${shown}\` points forge-previews at this sandbox: \`npx forge-previews list\`, and ` +
+      "`doctor` while `npm run sandbox` serves",
   );
 }
 
