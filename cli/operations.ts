@@ -7,6 +7,7 @@ import { UserError } from "../providers/common/user-error";
 import { CapacityExceededError, checkCapacity } from "./capacity";
 import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
 import { sweepLeftovers } from "./leftovers";
+import { type HeadroomCheck, HeadroomRefusedError, measureHeadroom } from "./status/admission";
 import { EngineProgress, type PhaseTiming } from "./progress";
 import { runClearingStaleLocks } from "./pulumi/locks";
 import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
@@ -15,6 +16,7 @@ import {
   newToken,
   parseEntries,
   readKeptValues,
+  type ResolvedPreviewConfig,
   resolvePreviewConfig,
 } from "./pulumi/preview-config";
 import { buildStackName, candidateStackNames } from "../stacks/naming";
@@ -121,7 +123,10 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
     const previews = [...existing].filter((name) => parsePreviewStack(name) !== null).map((name) => ({ stack: name }));
     const capacity = checkCapacity(previews, resolved.names.stack, resolved.config.maxEnvironments);
     if (!capacity.allowed) throw new CapacityExceededError(resolved.names.stack, capacity);
-    return { ...resolved, existed: existing.has(resolved.names.stack) };
+    const existed = existing.has(resolved.names.stack);
+    const headroom = existed ? null : await headroomFor(resolved);
+    if (headroom?.allowed === false) throw new HeadroomRefusedError(resolved.names.stack, headroom);
+    return { ...resolved, existed };
   });
   const stack = names.stack;
   await clock.run("prepare stack", async () => {
@@ -238,6 +243,23 @@ export async function listPreviews(ctx: OperationsContext): Promise<PreviewSumma
   return summaries
     .filter((summary): summary is PreviewSummary => summary !== null)
     .sort((a, b) => a.app.localeCompare(b.app) || a.pr - b.pr || a.stack.localeCompare(b.stack));
+}
+
+/**
+ * Whether the server has room for `ref`'s preview (cli/status/headroom.ts), or null when no check applies: the
+ * preview exists (its update needs no new room) or both floors are off. Nothing is created either way.
+ */
+export async function checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Promise<HeadroomCheck | null> {
+  const cli = cliFor(ctx);
+  const existing = new Set((await listStacks(cli)).map((entry) => entry.name));
+  const resolved = await resolvePreviewConfig(cli, ctx.env, validatePreviewRef(ref), existing);
+  return existing.has(resolved.names.stack) ? null : headroomFor(resolved);
+}
+
+async function headroomFor(resolved: ResolvedPreviewConfig): Promise<HeadroomCheck | null> {
+  const { maxMemoryPercent, diskMargin } = resolved.config.headroom;
+  if (maxMemoryPercent >= 100 && diskMargin === 0) return null;
+  return measureHeadroom(resolved.config, resolved.entries, resolved.names.app);
 }
 
 /** Runs an update-like command, streaming progress; returns the change counts or throws a PreviewOperationError. */
