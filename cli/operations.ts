@@ -7,7 +7,7 @@ import { UserError } from "../providers/common/user-error";
 import { CapacityExceededError, checkCapacity } from "./capacity";
 import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
 import { sweepLeftovers } from "./leftovers";
-import { type HeadroomCheck, HeadroomRefusedError, measureHeadroom } from "./status/admission";
+import type { HeadroomCheck } from "./status/headroom";
 import { EngineProgress, type PhaseTiming } from "./progress";
 import { runClearingStaleLocks } from "./pulumi/locks";
 import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
@@ -125,7 +125,10 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
     if (!capacity.allowed) throw new CapacityExceededError(resolved.names.stack, capacity);
     const existed = existing.has(resolved.names.stack);
     const headroom = existed ? null : await headroomFor(resolved);
-    if (headroom?.allowed === false) throw new HeadroomRefusedError(resolved.names.stack, headroom);
+    if (headroom?.allowed === false) {
+      const { HeadroomRefusedError } = await import("./status/admission");
+      throw new HeadroomRefusedError(resolved.names.stack, headroom);
+    }
     return { ...resolved, existed };
   });
   const stack = names.stack;
@@ -259,6 +262,8 @@ export async function checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Pr
 async function headroomFor(resolved: ResolvedPreviewConfig): Promise<HeadroomCheck | null> {
   const { maxMemoryPercent, diskMargin } = resolved.config.headroom;
   if (maxMemoryPercent >= 100 && diskMargin === 0) return null;
+  // Loaded on use: only a new preview's `up` reaches the server from here, and `list` or `destroy` never need it.
+  const { measureHeadroom } = await import("./status/admission");
   return measureHeadroom(resolved.config, resolved.entries, resolved.names.app);
 }
 

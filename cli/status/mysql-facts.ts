@@ -4,9 +4,7 @@
  * writes). Sizes are information_schema's `data_length + index_length`: InnoDB's page counts as of its last
  * statistics update, close to the files' size, not exact.
  */
-import type { MysqlAccess } from "../../providers/db-clone";
-import { MARK_TABLE } from "../../providers/db-clone/mark";
-import { PLAIN_NAME, quoteIdentifier, utcToIso } from "../../providers/db-clone/sql";
+import { MARK_TABLE, type MysqlAccess, PLAIN_NAME, quoteIdentifier, utcToIso } from "../../providers/db-clone";
 import type { SshSession } from "../../providers/ssh";
 import { queryMysql } from "./server-access";
 

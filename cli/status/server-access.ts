@@ -3,8 +3,7 @@
  * configuration entries (shared configuration plus the secret variables, or a stack's own). The providers read the
  * same keys from the stack config at call time; the CLI has them as entries.
  */
-import { buildOptionFile, type MysqlAccess } from "../../providers/db-clone";
-import { parseBatchRows } from "../../providers/db-clone/sql";
+import { buildOptionFile, type MysqlAccess, parseBatchRows } from "../../providers/db-clone";
 import type { RedisOnServer } from "../../providers/redis";
 import { type SshSession, type SshTarget, withRemoteSecretFile } from "../../providers/ssh";
 import type { PlainConfig } from "../../stacks/config-rules";

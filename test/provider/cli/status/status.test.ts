@@ -4,13 +4,12 @@
  */
 import { readFileSync, statfsSync } from "node:fs";
 import { createClient } from "redis";
-import type { ConfigEntries } from "../../../../cli/cli-config";
-import { parseEntries } from "../../../../cli/pulumi/preview-config";
 import { collectStatus } from "../../../../cli/status/collect";
 import { measureHeadroom } from "../../../../cli/status/admission";
 import { readServerMetrics } from "../../../../cli/status/server-metrics";
 import { connectAsRoot, dropDatabases } from "../../../support/master-fixture";
-import { expectNoServerSecrets, serverSideConfig, sshTarget, testServices } from "../../../support/services";
+import { expectNoServerSecrets, sshTarget, testServices } from "../../../support/services";
+import { localServerConfig } from "../../../support/status-server";
 
 const services = testServices();
 const MASTER = "status_master";
@@ -20,23 +19,6 @@ const REDIS_DB = 11;
 const PREFIX = "customer_pr9101_";
 const ROWS = 2000;
 const PAYLOAD = 1000;
-
-/** The shared configuration plus the secrets, pointing at this run's sshd, MariaDB and Redis. */
-function statusEntries(overrides: Record<string, string> = {}): ConfigEntries {
-  const plain: Record<string, string> = {
-    "forge-previews:forgeOrg": "acme",
-    "forge-previews:forgeServerId": "4242",
-    "forge-previews:previewDomain": "preview.acme.test",
-    "forge-previews:forgeToken": "unused-token",
-    "forge-previews:apps": JSON.stringify({ customer: { repository: "acme/customer", masterDatabase: MASTER } }),
-    ...serverSideConfig(services, { mysql: true, redis: true }),
-    ...overrides,
-  };
-  const secret = new Set(
-    ["forgeToken", "sshPrivateKey", "mysqlPassword", "redisPassword"].map((k) => `forge-previews:${k}`),
-  );
-  return Object.fromEntries(Object.entries(plain).map(([key, value]) => [key, { value, secret: secret.has(key) }]));
-}
 
 function meminfoBytes(field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(readFileSync("/proc/meminfo", "utf8"));
@@ -117,8 +99,7 @@ describe("collectStatus on the local server", () => {
   });
 
   it("reports the server's memory and disks, the master's size and the preview's database and Redis figures", async () => {
-    const entries = statusEntries();
-    const config = parseEntries(entries, { kind: "existing" });
+    const { entries, config } = localServerConfig(services, MASTER);
     const now = new Date();
     const report = await collectStatus({
       config,
@@ -178,8 +159,8 @@ describe("collectStatus on the local server", () => {
   });
 
   it("refuses a new preview's headroom above a memory floor below this machine's use, with the figures", async () => {
-    const entries = statusEntries({ "forge-previews:maxMemoryPercent": "1" });
-    const check = await measureHeadroom(parseEntries(entries, { kind: "existing" }), entries, "customer");
+    const { entries, config } = localServerConfig(services, MASTER, { "forge-previews:maxMemoryPercent": "1" });
+    const check = await measureHeadroom(config, entries, "customer");
     expect(check.allowed).toBe(false);
     if (check.allowed) return;
     expect(check.failures.map((f) => f.floor)).toEqual(["maxMemoryPercent"]);
@@ -189,8 +170,8 @@ describe("collectStatus on the local server", () => {
   });
 
   it("admits a new preview while memory and MySQL's free disk are inside the default floors", async () => {
-    const entries = statusEntries();
-    const check = await measureHeadroom(parseEntries(entries, { kind: "existing" }), entries, "customer");
+    const { entries, config } = localServerConfig(services, MASTER);
+    const check = await measureHeadroom(config, entries, "customer");
     expect(check.allowed).toBe(true);
     expect(check.measured.mysqlDisk.freeBytes).toBeGreaterThan(check.measured.masterBytes * 2);
   });
