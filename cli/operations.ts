@@ -5,7 +5,13 @@
  */
 import { UserError } from "../providers/common/user-error";
 import { CapacityExceededError, checkCapacity } from "./capacity";
-import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
+import {
+  type Env,
+  readBackendSettings,
+  readConfigSource,
+  secretEntriesFromEnv,
+  secretValuesFromEnv,
+} from "./cli-config";
 import { sweepLeftovers } from "./leftovers";
 import type { HeadroomCheck } from "./status/headroom";
 import { EngineProgress, type PhaseTiming } from "./progress";
@@ -24,7 +30,7 @@ import { validatePreviewRef, validateUpRequest } from "./pulumi/preview-stack";
 import { PREVIEW_TAGS, type PreviewSummary, buildPreviewSummary, parsePreviewStack } from "./pulumi/preview-summary";
 import { type ProjectContext, pulumiFor, resolveProjectContext } from "./pulumi/project";
 import type { PulumiCli } from "./pulumi/runner";
-import { missingConfigHint } from "./pulumi/stack-config";
+import { missingConfigHint, readConfig } from "./pulumi/stack-config";
 import { createStack, listStacks, readLastUpdate, readOutputs, readTags, removeStack, setTags } from "./pulumi/stacks";
 
 export { PreviewOperationError } from "./pulumi/operation-error";
@@ -124,7 +130,7 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
     const capacity = checkCapacity(previews, resolved.names.stack, resolved.config.maxEnvironments);
     if (!capacity.allowed) throw new CapacityExceededError(resolved.names.stack, capacity);
     const existed = existing.has(resolved.names.stack);
-    const headroom = existed ? null : await headroomFor(resolved);
+    const headroom = existed ? null : await headroomFor(cli, ctx, resolved);
     if (headroom?.allowed === false) {
       const { HeadroomRefusedError } = await import("./status/admission");
       throw new HeadroomRefusedError(resolved.names.stack, headroom);
@@ -256,15 +262,27 @@ export async function checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Pr
   const cli = cliFor(ctx);
   const existing = new Set((await listStacks(cli)).map((entry) => entry.name));
   const resolved = await resolvePreviewConfig(cli, ctx.env, validatePreviewRef(ref), existing);
-  return existing.has(resolved.names.stack) ? null : headroomFor(resolved);
+  return existing.has(resolved.names.stack) ? null : headroomFor(cli, ctx, resolved);
 }
 
-async function headroomFor(resolved: ResolvedPreviewConfig): Promise<HeadroomCheck | null> {
+async function headroomFor(
+  cli: PulumiCli,
+  ctx: OperationsContext,
+  resolved: ResolvedPreviewConfig,
+): Promise<HeadroomCheck | null> {
   const { maxMemoryPercent, diskMargin } = resolved.config.headroom;
   if (maxMemoryPercent >= 100 && diskMargin === 0) return null;
+  // Configuration copied from another stack was read without its secrets; the SSH login needs them.
+  const entries =
+    resolved.source.kind === "stack"
+      ? {
+          ...(await readConfig(cli, resolved.source.stack, { showSecrets: true })),
+          ...secretEntriesFromEnv(ctx.env),
+        }
+      : resolved.entries;
   // Loaded on use: only a new preview's `up` reaches the server from here, and `list` or `destroy` never need it.
   const { measureHeadroom } = await import("./status/admission");
-  return measureHeadroom(resolved.config, resolved.entries, resolved.names.app);
+  return measureHeadroom(resolved.config, entries, resolved.names.app);
 }
 
 /** Runs an update-like command, streaming progress; returns the change counts or throws a PreviewOperationError. */
