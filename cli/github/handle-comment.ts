@@ -4,6 +4,7 @@
  * operation does.
  */
 import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
+import { UserError } from "../../providers/common/user-error";
 import { checkBreaker } from "./breaker";
 import { checkCapacity } from "../capacity";
 import { capacityHeadline, describeCapacityRefusal, describeHeadroomRefusalOnPr, headroomHeadline } from "./capacity";
@@ -70,7 +71,13 @@ async function runCommand(
   if (!capacity.allowed) return refuse(ctx, event, describeCapacityRefusal(capacity), capacityHeadline(capacity));
   // Only a new preview needs room; an existing one's update is never refused for headroom.
   if (!previews.some((p) => p.stack === stack)) {
-    const headroom = await ctx.ops.checkHeadroom(previewRef(ctx, event.pr), ctx.opsContext);
+    let headroom: Awaited<ReturnType<typeof ctx.ops.checkHeadroom>>;
+    try {
+      headroom = await ctx.ops.checkHeadroom(previewRef(ctx, event.pr), ctx.opsContext);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      return refuse(ctx, event, error.message, "🚫 Server not measured");
+    }
     if (headroom?.allowed === false)
       return refuse(ctx, event, describeHeadroomRefusalOnPr(stack, headroom), headroomHeadline(headroom));
   }

@@ -4,7 +4,7 @@
  * before a new preview's stack is created.
  */
 import { UserError } from "../../providers/common/user-error";
-import { withSsh } from "../../providers/ssh";
+import { SshError, withSsh } from "../../providers/ssh";
 import type { PlainConfig } from "../../stacks/config-rules";
 import type { ConfigEntries } from "../cli-config";
 import { type HeadroomCheck, checkHeadroom, describeHeadroomRefusal } from "./headroom";
@@ -14,12 +14,29 @@ import { readServerMetrics } from "./server-metrics";
 
 export type { HeadroomCheck, HeadroomFailure, HeadroomFloor } from "./headroom";
 
-/** Whether a new preview of `app` fits on the server now, with the figures it was judged on. */
+/**
+ * Whether a new preview of `app` fits on the server now, with the figures it was judged on. A server that cannot be
+ * measured is a UserError saying so and how to go on: nothing is created without the check.
+ */
 export async function measureHeadroom(
   config: PlainConfig,
   entries: ConfigEntries,
   app: string,
 ): Promise<HeadroomCheck> {
+  try {
+    return await measure(config, entries, app);
+  } catch (error) {
+    // SSH failures, and the plain Errors of an answer that cannot be read; a bug (TypeError…) stays what it is.
+    if (!(error instanceof SshError) && (error as Error | undefined)?.constructor !== Error) throw error;
+    throw new UserError(
+      `The preview server's headroom could not be measured (${(error as Error).message}), so no new preview was ` +
+        "created. Check sshHost, sshPrivateKey and mysqlUser (`forge-previews doctor`), or set `maxMemoryPercent` to " +
+        "100 and `diskMargin` to 0 to create previews without the check.",
+    );
+  }
+}
+
+async function measure(config: PlainConfig, entries: ConfigEntries, app: string): Promise<HeadroomCheck> {
   const appConfig = config.apps[app];
   if (appConfig === undefined) throw new UserError(`No app \`${app}\` is configured.`);
   const access = serverAccess(config, entries);

@@ -7,7 +7,7 @@ import { decodeState } from "../../../../cli/github/sticky-state";
 import { measureHeadroom } from "../../../../cli/status/admission";
 import { summary } from "../../../support/github/fake-operations";
 import { type Harness, openPull, readFixture, startHarness } from "../../../support/github/harness";
-import { testServices } from "../../../support/services";
+import { expectNoServerSecrets, testServices } from "../../../support/services";
 import { localServerConfig } from "../../../support/status-server";
 
 const REPO = "acme/customer";
@@ -58,6 +58,22 @@ describe("admission by headroom on /preview", () => {
     expect(reactions).toEqual(["eyes", "-1"]);
     // No GitHub deployment either: nothing was started.
     expect(h.stub.requests.filter((r) => r.method === "POST" && r.path.includes("/deployments"))).toEqual([]);
+  });
+
+  it("refuses, saying why and how to go on, when the server cannot be measured", async () => {
+    const { entries, config } = localServerConfig(services, "admission_master", {
+      "forge-previews:sshHostKeyFingerprint": `SHA256:${"B".repeat(43)}`,
+    });
+    h.ops.headroom = async (ref) => measureHeadroom(config, entries, ref.app ?? "customer");
+    const code = await h.runGithub("issue_comment", await comment("/preview"));
+
+    expect(code).toBe(0);
+    expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "checkHeadroom"]);
+    const notice = stickyState().notice;
+    expect(notice?.headline).toBe("🚫 Server not measured");
+    expect(notice?.text).toContain("The preview server's headroom could not be measured (");
+    expect(notice?.text).toContain("so no new preview was created");
+    expectNoServerSecrets(await h.everythingSent(), services);
   });
 
   it("still runs /update of an existing preview, without measuring the server", async () => {
