@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   refresh: () => import("./commands/refresh"),
   destroy: () => import("./commands/destroy"),
   list: () => import("./commands/list"),
+  status: () => import("./commands/status"),
   doctor: () => import("./commands/doctor"),
   sandbox: () => import("./commands/sandbox"),
   github: () => import("./commands/github"),

@@ -5,8 +5,15 @@
  */
 import { UserError } from "../providers/common/user-error";
 import { CapacityExceededError, checkCapacity } from "./capacity";
-import { type Env, readBackendSettings, readConfigSource, secretValuesFromEnv } from "./cli-config";
+import {
+  type Env,
+  readBackendSettings,
+  readConfigSource,
+  secretEntriesFromEnv,
+  secretValuesFromEnv,
+} from "./cli-config";
 import { sweepLeftovers } from "./leftovers";
+import type { HeadroomCheck } from "./status/headroom";
 import { EngineProgress, type PhaseTiming } from "./progress";
 import { runClearingStaleLocks } from "./pulumi/locks";
 import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
@@ -15,6 +22,7 @@ import {
   newToken,
   parseEntries,
   readKeptValues,
+  type ResolvedPreviewConfig,
   resolvePreviewConfig,
 } from "./pulumi/preview-config";
 import { buildStackName, candidateStackNames } from "../stacks/naming";
@@ -22,7 +30,7 @@ import { validatePreviewRef, validateUpRequest } from "./pulumi/preview-stack";
 import { PREVIEW_TAGS, type PreviewSummary, buildPreviewSummary, parsePreviewStack } from "./pulumi/preview-summary";
 import { type ProjectContext, pulumiFor, resolveProjectContext } from "./pulumi/project";
 import type { PulumiCli } from "./pulumi/runner";
-import { missingConfigHint } from "./pulumi/stack-config";
+import { missingConfigHint, readConfig } from "./pulumi/stack-config";
 import { createStack, listStacks, readLastUpdate, readOutputs, readTags, removeStack, setTags } from "./pulumi/stacks";
 
 export { PreviewOperationError } from "./pulumi/operation-error";
@@ -121,7 +129,13 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
     const previews = [...existing].filter((name) => parsePreviewStack(name) !== null).map((name) => ({ stack: name }));
     const capacity = checkCapacity(previews, resolved.names.stack, resolved.config.maxEnvironments);
     if (!capacity.allowed) throw new CapacityExceededError(resolved.names.stack, capacity);
-    return { ...resolved, existed: existing.has(resolved.names.stack) };
+    const existed = existing.has(resolved.names.stack);
+    const headroom = existed ? null : await headroomFor(cli, ctx, resolved);
+    if (headroom?.allowed === false) {
+      const { HeadroomRefusedError } = await import("./status/admission");
+      throw new HeadroomRefusedError(resolved.names.stack, headroom);
+    }
+    return { ...resolved, existed };
   });
   const stack = names.stack;
   await clock.run("prepare stack", async () => {
@@ -238,6 +252,37 @@ export async function listPreviews(ctx: OperationsContext): Promise<PreviewSumma
   return summaries
     .filter((summary): summary is PreviewSummary => summary !== null)
     .sort((a, b) => a.app.localeCompare(b.app) || a.pr - b.pr || a.stack.localeCompare(b.stack));
+}
+
+/**
+ * Whether the server has room for `ref`'s preview (cli/status/headroom.ts), or null when no check applies: the
+ * preview exists (its update needs no new room) or both floors are off. Nothing is created either way.
+ */
+export async function checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Promise<HeadroomCheck | null> {
+  const cli = cliFor(ctx);
+  const existing = new Set((await listStacks(cli)).map((entry) => entry.name));
+  const resolved = await resolvePreviewConfig(cli, ctx.env, validatePreviewRef(ref), existing);
+  return existing.has(resolved.names.stack) ? null : headroomFor(cli, ctx, resolved);
+}
+
+async function headroomFor(
+  cli: PulumiCli,
+  ctx: OperationsContext,
+  resolved: ResolvedPreviewConfig,
+): Promise<HeadroomCheck | null> {
+  const { maxMemoryPercent, diskMargin } = resolved.config.headroom;
+  if (maxMemoryPercent >= 100 && diskMargin === 0) return null;
+  // Configuration copied from another stack was read without its secrets; the SSH login needs them.
+  const entries =
+    resolved.source.kind === "stack"
+      ? {
+          ...(await readConfig(cli, resolved.source.stack, { showSecrets: true })),
+          ...secretEntriesFromEnv(ctx.env),
+        }
+      : resolved.entries;
+  // Loaded on use: only a new preview's `up` reaches the server from here, and `list` or `destroy` never need it.
+  const { measureHeadroom } = await import("./status/admission");
+  return measureHeadroom(resolved.config, entries, resolved.names.app);
 }
 
 /** Runs an update-like command, streaming progress; returns the change counts or throws a PreviewOperationError. */

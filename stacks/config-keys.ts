@@ -70,6 +70,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   plain("cloneMethod", "auto"),
   plain("redisSlotRange", "2-15"),
   plain("maxEnvironments", "10"),
+  plain("maxMemoryPercent", "90"),
+  plain("diskMargin", "2"),
   plain("basicAuthMode", "generated"),
   plain("basicAuthUsername", "preview"),
   plain("basicAuthPasswordHint", "'1Password: Preview basic auth'"),

@@ -49,6 +49,8 @@ export interface PlainConfig {
   ssh: { host: string; port: number; user: string; hostKeyFingerprint: string };
   redisSlots: { first: number; last: number };
   maxEnvironments: number;
+  /** Admission of new previews by the server's headroom (cli/status/headroom.ts). */
+  headroom: { maxMemoryPercent: number; diskMargin: number };
   /** `passwordHint`: where reviewers find the shared password (a password-manager item), shown on the PR. */
   basicAuth: { mode: BasicAuthMode; username: string; passwordHint: string | null };
   certificate: { mode: CertificateMode; wildcardCertificateId: number | null };
@@ -431,6 +433,8 @@ export const CONFIG_DEFAULTS = {
   sshUser: "forge",
   redisSlotRange: "2-15",
   maxEnvironments: 10,
+  maxMemoryPercent: 90,
+  diskMargin: 2,
   basicAuthMode: "generated",
   basicAuthUsername: "preview",
   basicAuthPasswordHint: "",
@@ -541,6 +545,9 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
       `lower it to ${slotCount} or widen redisSlotRange`,
     );
   }
+
+  const maxMemoryPercent = readInteger(raw, "maxMemoryPercent", problems, 1, 100);
+  const diskMargin = readInteger(raw, "diskMargin", problems, 0, 100);
 
   const basicAuthMode = readEnum(raw, "basicAuthMode", ["generated", "shared", "off"] as const, problems);
   if (basicAuthMode === "shared" && !secretsSet.has("basicAuthPassword")) {
@@ -677,6 +684,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     ssh: { host: sshHost, port: sshPort, user: sshUser, hostKeyFingerprint: fingerprint },
     redisSlots,
     maxEnvironments,
+    headroom: { maxMemoryPercent, diskMargin },
     basicAuth: { mode: basicAuthMode, username: basicAuthUsername, passwordHint },
     certificate: { mode: certificateMode, wildcardCertificateId: wildcardId === 0 ? null : wildcardId },
     productionDatabases: [...new Set(production)],

@@ -7,7 +7,9 @@ import { runUrlFromEnv } from "../github/handler-context";
 import { readProjectConfig } from "../github/project-config";
 import { workflowDepsFor } from "../github/workflow-deps";
 import { type WorkflowCommandDeps, createClientFromEnv, runReported, summaryWriter } from "../github/workflow-io";
+import type { OperationsContext } from "../operations";
 import type { CliIo } from "../output";
+import { formatStatusMarkdown } from "../status/render";
 import { SWEEP_DEFAULTS } from "../sweep/plan";
 import { runSweep } from "../sweep/run";
 
@@ -56,9 +58,10 @@ export function runSweepCommand(argv: string[], deps: WorkflowCommandDeps): Prom
     log(
       `sweep: TTL ${ttlDays} days, warning ${warnDays} days before, \`${keepLabel}\` exempts${dryRun ? "; dry run, nothing is changed" : ""}`,
     );
+    const opsContext = await deps.createOperationsContext();
     const { exitCode, entries } = await runSweep({
       ops: deps.ops,
-      opsContext: await deps.createOperationsContext(),
+      opsContext,
       config,
       repoApi: (fullName) => createRepoApi(client, parseRepoRef(fullName)),
       redactor,
@@ -73,6 +76,23 @@ export function runSweepCommand(argv: string[], deps: WorkflowCommandDeps): Prom
     log(
       `sweep: ${entries.length} previews; ${dryRun ? "would destroy" : "destroy"} ${count("destroy")}, ${dryRun ? "would warn" : "warn"} ${count("warn")}, keep ${count("keep")}, skip ${count("skip")}`,
     );
+    if (deps.readStatus) await writeStatusSummary(deps, opsContext, (text) => redactor.redact(text), log);
     return exitCode;
   });
+}
+
+/** The server's and the previews' status after the sweep, in the job summary; a failure to read it is only logged. */
+async function writeStatusSummary(
+  deps: WorkflowCommandDeps,
+  ctx: OperationsContext,
+  redact: (text: string) => string,
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    const report = await (deps.readStatus as NonNullable<WorkflowCommandDeps["readStatus"]>)(ctx);
+    await summaryWriter(deps.env)(redact(formatStatusMarkdown(report, deps.now().getTime())));
+    for (const problem of report.problems) log(`status: not read: ${problem}`);
+  } catch (error) {
+    log(`status: could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

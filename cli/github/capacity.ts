@@ -1,6 +1,10 @@
-/** How the GitHub automation words a refusal of `maxEnvironments` (the rule itself is `cli/capacity.ts`). */
+/**
+ * How the GitHub automation words a refusal of `maxEnvironments` (the rule itself is `cli/capacity.ts`) and of the
+ * headroom floors (`cli/status/headroom.ts`).
+ */
 import type { CapacityCheck } from "../capacity";
-import type { PreviewSummary } from "./operations-port";
+import { describeHeadroomRefusal } from "../status/headroom";
+import type { HeadroomCheck, PreviewSummary } from "./operations-port";
 
 /** The headline while no slot is free: `🚫 No free slot (3/3)`. */
 export function capacityHeadline(check: Extract<CapacityCheck<PreviewSummary>, { allowed: false }>): string {
@@ -21,4 +25,14 @@ export function describeCapacityRefusal(check: Extract<CapacityCheck<PreviewSumm
     `Live environments:\n${rows.join("\n")}\n` +
     `Comment \`/destroy\` on a PR that no longer needs its preview, or raise \`maxEnvironments\`, then comment \`/preview\` again.`
   );
+}
+
+/** The headline while the server is over a floor: `🚫 Server over its memory floor`. */
+export function headroomHeadline(check: Extract<HeadroomCheck, { allowed: false }>): string {
+  const what = check.failures.map((f) => (f.floor === "maxMemoryPercent" ? "memory" : "disk")).join(" and ");
+  return `🚫 Server over its ${what} floor`;
+}
+
+export function describeHeadroomRefusalOnPr(stack: string, check: Extract<HeadroomCheck, { allowed: false }>): string {
+  return describeHeadroomRefusal(stack, check, "comment `/preview` again");
 }

@@ -4,14 +4,15 @@
  * operation does.
  */
 import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
+import { UserError } from "../../providers/common/user-error";
 import { checkBreaker } from "./breaker";
 import { checkCapacity } from "../capacity";
-import { capacityHeadline, describeCapacityRefusal } from "./capacity";
+import { capacityHeadline, describeCapacityRefusal, describeHeadroomRefusalOnPr, headroomHeadline } from "./capacity";
 import { type CommentCommand, parseCommentCommand } from "./comment-commands";
 import type { CommentEvent } from "./event";
 import type { Permission, PullRequestInfo } from "./github-api";
 import type { HandlerContext, HandlerResult } from "./handler-context";
-import { runDestroy, runUp } from "./preview-actions";
+import { previewRef, runDestroy, runUp } from "./preview-actions";
 import { stackFor } from "./project-config";
 import { StickyComment } from "./sticky-comment";
 
@@ -65,8 +66,21 @@ async function runCommand(
     return refuse(ctx, event, `GitHub reported a head commit that is not a commit id; comment again.`);
   const paused = await checkBreaker(ctx.api, ctx.now(), ctx.breaker);
   if (paused) return refuse(ctx, event, paused.text, paused.headline);
-  const capacity = checkCapacity(await ctx.ops.listPreviews(ctx.opsContext), stack, ctx.config.maxEnvironments);
+  const previews = await ctx.ops.listPreviews(ctx.opsContext);
+  const capacity = checkCapacity(previews, stack, ctx.config.maxEnvironments);
   if (!capacity.allowed) return refuse(ctx, event, describeCapacityRefusal(capacity), capacityHeadline(capacity));
+  // Only a new preview needs room; an existing one's update is never refused for headroom.
+  if (!previews.some((p) => p.stack === stack)) {
+    let headroom: Awaited<ReturnType<typeof ctx.ops.checkHeadroom>>;
+    try {
+      headroom = await ctx.ops.checkHeadroom(previewRef(ctx, event.pr), ctx.opsContext);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      return refuse(ctx, event, error.message, "🚫 Server not measured");
+    }
+    if (headroom?.allowed === false)
+      return refuse(ctx, event, describeHeadroomRefusalOnPr(stack, headroom), headroomHeadline(headroom));
+  }
   const sticky = await StickyComment.load(ctx.api, event.pr, ctx.redactor);
   const result = await runUp(ctx, sticky, {
     head: { pr: event.pr, branch: pull.headRef, sha: pull.headSha },

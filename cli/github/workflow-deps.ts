@@ -1,6 +1,7 @@
 /** The real services `github` and `sweep` run with when started from the command line: the CLI's own operations. */
 import * as operations from "../operations";
 import type { CliIo } from "../output";
+import { readStatus } from "../status/read";
 import type { Operations } from "./operations-port";
 import type { WorkflowCommandDeps } from "./workflow-io";
 
@@ -12,6 +13,7 @@ export function workflowDepsFor(io: CliIo): WorkflowCommandDeps {
     out: (line) => io.out(line),
     now: () => new Date(),
     ops: realOperations,
+    readStatus: (ctx) => readStatus(ctx),
     createOperationsContext: () => operations.createOperationsContext({ cwd: io.cwd, env: io.env }),
   };
 }

@@ -2,6 +2,7 @@
 import { appendFile } from "node:fs/promises";
 import { UserError } from "../../providers/common/user-error";
 import { type GitHubClient, createGitHubClient } from "./github-api";
+import type { StatusReport } from "../status/collect";
 import type { Operations, OperationsContext } from "./operations-port";
 import { Redactor } from "./redactor";
 
@@ -20,6 +21,8 @@ export interface CommandIo {
 export interface WorkflowCommandDeps extends CommandIo {
   ops: Operations;
   createOperationsContext(): Promise<OperationsContext>;
+  /** The status report the scheduled sweep adds to its job summary; left out, the summary has none. */
+  readStatus?(ctx: OperationsContext): Promise<StatusReport>;
 }
 
 /** A redactor primed with every secret in the environment; in Actions it also masks them in the log. */

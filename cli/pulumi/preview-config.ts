@@ -35,6 +35,8 @@ export type PerStackValues = Partial<Record<PerStackKey, string>>;
 
 export interface ResolvedPreviewConfig {
   source: ConfigSource;
+  /** The entries `config` was parsed from, secrets included (for the CLI's own SSH reads). */
+  entries: ConfigEntries;
   config: PlainConfig;
   names: PreviewNames;
 }
@@ -61,7 +63,7 @@ export async function resolvePreviewConfig(
   const config = parseEntries(entries, source);
   const names = resolvePreviewNames(ref, config);
   if (source.kind === "existing" && !existing.has(names.stack)) throw new UserError(missingConfigHint(names.stack));
-  return { source, config, names };
+  return { source, entries, config, names };
 }
 
 /** Validates entries with the program's rules; the error names where the configuration came from. */

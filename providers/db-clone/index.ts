@@ -18,7 +18,7 @@ export {
   type MasterSeal,
 } from "./mark";
 export { withCloneSession } from "./session";
-export { PLAIN_NAME, SYSTEM_SCHEMAS, quoteIdentifier } from "./sql";
+export { PLAIN_NAME, SYSTEM_SCHEMAS, parseBatchRows, quoteIdentifier, utcToIso } from "./sql";
 export { buildOptionFile } from "./remote-mysql";
 export { CloneRefusedError, CloneVerificationError, RemoteCommandError, type VerificationProblem } from "./errors";
 export {

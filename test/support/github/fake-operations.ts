@@ -1,5 +1,6 @@
 /** Operations that record their calls and answer as a test tells them, in place of Pulumi. */
 import type {
+  HeadroomCheck,
   Operations,
   OperationsContext,
   PreviewRef,
@@ -9,7 +10,10 @@ import type {
 } from "../../../cli/github/operations-port";
 
 export type OperationCall =
-  { op: "upPreview"; req: UpRequest } | { op: "destroyPreview"; ref: PreviewRef } | { op: "listPreviews" };
+  | { op: "upPreview"; req: UpRequest }
+  | { op: "destroyPreview"; ref: PreviewRef }
+  | { op: "listPreviews" }
+  | { op: "checkHeadroom"; ref: PreviewRef };
 
 export class FakeOperations implements Operations {
   readonly calls: OperationCall[] = [];
@@ -23,6 +27,8 @@ export class FakeOperations implements Operations {
     changes: {},
   };
   destroyOutcome: { stack: string; existed: boolean } | Error = { stack: "pr-12", existed: true };
+  /** What checkHeadroom answers: null (no check applies) unless a test measures for real. */
+  headroom: (ref: PreviewRef, ctx: OperationsContext) => Promise<HeadroomCheck | null> = async () => null;
 
   async upPreview(req: UpRequest, ctx: OperationsContext): Promise<UpResult> {
     this.calls.push({ op: "upPreview", req });
@@ -36,6 +42,11 @@ export class FakeOperations implements Operations {
     for (const line of this.progress) ctx.onProgress?.(line);
     if (this.destroyOutcome instanceof Error) throw this.destroyOutcome;
     return this.destroyOutcome;
+  }
+
+  async checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Promise<HeadroomCheck | null> {
+    this.calls.push({ op: "checkHeadroom", ref });
+    return this.headroom(ref, ctx);
   }
 
   async listPreviews(): Promise<PreviewSummary[]> {

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { runGithubCommand } from "../../../cli/commands/github";
 import { runSweepCommand } from "../../../cli/commands/sweep";
 import type { Operations, OperationsContext } from "../../../cli/github/operations-port";
+import type { WorkflowCommandDeps } from "../../../cli/github/workflow-io";
 import { FakeOperations } from "./fake-operations";
 import { type StubGitHub, startStubGitHub } from "./stub-github";
 
@@ -45,6 +46,8 @@ export interface Harness {
   summaryPath: string;
   now: Date;
   env: Record<string, string | undefined>;
+  /** The status report `sweep` adds to its job summary; unset, it adds none. */
+  readStatus?: WorkflowCommandDeps["readStatus"];
   runGithub(eventName: string, payload: unknown, argv?: string[]): Promise<number>;
   /** Runs sweep with the fake operations, or with `real` ones (the CLI's own, on a real backend). */
   runSweep(
@@ -110,6 +113,7 @@ export async function startHarness(): Promise<Harness> {
         retryBaseMs: 1,
         ops: real?.ops ?? ops,
         createOperationsContext: real?.createOperationsContext ?? (async () => opsContext),
+        ...(harness.readStatus ? { readStatus: harness.readStatus } : {}),
       });
     },
     summaryText: () => readFile(summaryPath, "utf8"),

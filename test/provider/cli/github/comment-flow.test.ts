@@ -84,6 +84,7 @@ describe("a /preview comment from a writer on a same-repository PR", () => {
     expect(code).toBe(0);
     expect(h.ops.calls).toEqual([
       { op: "listPreviews" },
+      { op: "checkHeadroom", ref: { app: null, pr: 12 } },
       {
         op: "upPreview",
         req: { app: null, pr: 12, branch: "feature/vat-lines", sha: HEAD_SHA, redeploy: false, resetDatabase: false },
@@ -352,7 +353,7 @@ describe("the circuit breaker", () => {
     recordDeployment(3, "preview/pr-5", "failure", "2025-03-04T09:25:00Z");
     recordDeployment(5, "preview/pr-4", "failure", "2025-03-04T09:31:59Z");
     await h.runGithub("issue_comment", await commentEvent("/preview"));
-    expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "upPreview"]);
+    expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "checkHeadroom", "upPreview"]);
   });
 
   it("stays closed when a success came between failures", async () => {
@@ -361,7 +362,7 @@ describe("the circuit breaker", () => {
     recordDeployment(5, "preview/pr-4", "failure", "2025-03-04T09:50:00Z");
     recordDeployment(6, "preview/pr-6", "failure", "2025-03-04T09:55:00Z");
     await h.runGithub("issue_comment", await commentEvent("/update"));
-    expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "upPreview"]);
+    expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "checkHeadroom", "upPreview"]);
   });
 
   it("counts a deployment left in progress past two hours as a failure (a cancelled run)", async () => {
@@ -413,7 +414,7 @@ describe("the circuit breaker", () => {
       },
     ]);
     await h.runGithub("issue_comment", await commentEvent("/preview"));
-    expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "upPreview"]);
+    expect(h.ops.calls.map((c) => c.op)).toEqual(["listPreviews", "checkHeadroom", "upPreview"]);
   });
 
   it("does not pause /destroy", async () => {
