@@ -1,12 +1,19 @@
 /** `forge-previews sweep`: removes previews of closed PRs and previews idle past their TTL (see sweep/plan.ts). */
 import { UserError } from "../../providers/common/user-error";
+import { alertsFromEnv } from "../alerts/alerts";
 import { parseFlags } from "../args";
 import { parseRepoRef } from "../github/event";
 import { createRepoApi } from "../github/github-api";
 import { runUrlFromEnv } from "../github/handler-context";
 import { readProjectConfig } from "../github/project-config";
 import { workflowDepsFor } from "../github/workflow-deps";
-import { type WorkflowCommandDeps, createClientFromEnv, runReported, summaryWriter } from "../github/workflow-io";
+import {
+  type WorkflowCommandDeps,
+  createClientFromEnv,
+  runReported,
+  summaryWriter,
+  warningLogger,
+} from "../github/workflow-io";
 import type { CliIo } from "../output";
 import { SWEEP_DEFAULTS } from "../sweep/plan";
 import { runSweep } from "../sweep/run";
@@ -68,6 +75,14 @@ export function runSweepCommand(argv: string[], deps: WorkflowCommandDeps): Prom
       writeSummary: summaryWriter(deps.env),
       dryRun,
       options: { ttlDays, warnDays, keepLabel },
+      alerts: alertsFromEnv({
+        config: config.alerts,
+        env: deps.env,
+        redactor,
+        warn: warningLogger(deps, redactor),
+        now: deps.now,
+        retryBaseMs: deps.retryBaseMs,
+      }),
     });
     const count = (action: string) => entries.filter((e) => e.plan.action === action).length;
     log(

@@ -2,6 +2,7 @@
  * Running an operation with its feedback around it: the sticky comment before and after, the GitHub deployment and
  * its statuses, the job summary, and progress lines kept for the failure excerpt.
  */
+import { alertUpFailed, alertUpSucceeded, upBaseline } from "../alerts/preview-alerts";
 import { type DeploymentHandle, deactivateEnvironment, finishDeployment, startDeployment } from "./deployments";
 import { ProgressTail, describeFailure } from "./failure";
 import type { HandlerContext, HandlerResult } from "./handler-context";
@@ -56,6 +57,7 @@ export async function runUp(
   },
 ): Promise<HandlerResult & { ok: boolean }> {
   const { head, stack } = input;
+  const baseline = await upBaseline(ctx, sticky.state);
   const deployment: DeploymentHandle = await startDeployment(ctx.api, {
     stack,
     pr: head.pr,
@@ -108,6 +110,7 @@ export async function runUp(
     await sticky.save();
     await finishDeployment(ctx.api, deployment, { ok: true, url, runUrl: ctx.runUrl });
     await summarize(ctx, sticky);
+    await alertUpSucceeded(ctx, { stack, pr: head.pr, url, baseline });
     return { ok: true, exitCode: 0, outcome: `${stack} is ready${url ? ` at ${url}` : ""}` };
   } catch (error) {
     const failure = describeFailure(error, tail, "pulumi up", ctx.redactor);
@@ -120,6 +123,8 @@ export async function runUp(
     await sticky.save();
     await finishDeployment(ctx.api, deployment, { ok: false, step: failure.step, runUrl: ctx.runUrl });
     await summarize(ctx, sticky);
+    // After the deployment's failure is recorded, so the breaker's check counts it.
+    await alertUpFailed(ctx, { stack, pr: head.pr, failure, baseline });
     ctx.log(`up failed at ${failure.step}:\n${failure.excerpt}`);
     return { ok: false, exitCode: 1, outcome: `${stack} failed at ${failure.step}` };
   }

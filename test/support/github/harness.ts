@@ -153,3 +153,26 @@ export function openPull(
     labels: (overrides.labels ?? []).map((name) => ({ name })),
   };
 }
+
+/** A finished deployment of `environment` in the stub, as the breaker reads GitHub's record. */
+export function recordDeployment(
+  stub: StubGitHub,
+  repository: string,
+  deployment: { id: number; environment: string; state: string; at: string },
+): void {
+  const { id, environment, state, at } = deployment;
+  const repo = stub.repo(repository);
+  repo.deployments.push({
+    id,
+    ref: HEAD_SHA,
+    environment,
+    created_at: at,
+    payload: {},
+    transient_environment: true,
+    production_environment: false,
+  });
+  repo.statuses.set(id, [
+    { id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at },
+    { id: id * 10 + 1, state, description: "", environment_url: "", log_url: "", created_at: at },
+  ]);
+}

@@ -11,6 +11,7 @@ import {
   SECRETS,
   openPull,
   readFixture,
+  recordDeployment as recordStubDeployment,
   sharedConfig,
   startHarness,
 } from "../../../support/github/harness";
@@ -312,20 +313,7 @@ describe("comments that are not commands", () => {
 
 describe("the circuit breaker", () => {
   function recordDeployment(id: number, environment: string, state: string, at: string): void {
-    const repo = h.stub.repo(REPO);
-    repo.deployments.push({
-      id,
-      ref: HEAD_SHA,
-      environment,
-      created_at: at,
-      payload: {},
-      transient_environment: true,
-      production_environment: false,
-    });
-    repo.statuses.set(id, [
-      { id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at },
-      { id: id * 10 + 1, state, description: "", environment_url: "", log_url: "", created_at: at },
-    ]);
+    recordStubDeployment(h.stub, REPO, { id, environment, state, at });
   }
 
   it("refuses /preview after three consecutive failures, saying until when", async () => {
