@@ -10,6 +10,7 @@ import type { PlainConfig } from "../../stacks/config-rules";
 import { parseRepoRef } from "../github/event";
 import { createGitHubClient, createRepoApi } from "../github/github-api";
 import type { Redactor } from "../github/redactor";
+import { type CommandIo, warningLogger } from "../github/workflow-io";
 import { type Alert, type Resolution, renderAlert, renderResolution } from "./alert";
 import { ALERT_ENV } from "./env";
 import { IssueChannel, createAlertIssueApi } from "./issue-channel";
@@ -83,15 +84,9 @@ export function createAlerts(input: {
  * The channels the configuration and the environment name: the issue channel when `alerts.issueRepository` is set
  * (with `FORGE_PREVIEWS_ALERT_TOKEN`, else the run's `GITHUB_TOKEN`), the webhook when its secret is set.
  */
-export function alertsFromEnv(input: {
-  config: PlainConfig["alerts"];
-  env: Readonly<Record<string, string | undefined>>;
-  redactor: Redactor;
-  warn(line: string): void;
-  now(): Date;
-  retryBaseMs?: number;
-}): Alerts {
-  const { config, env, warn } = input;
+export function alertsFromEnv(io: CommandIo, config: PlainConfig["alerts"], redactor: Redactor): Alerts {
+  const { env } = io;
+  const warn = warningLogger(io, redactor);
   let issues: IssueChannel | null = null;
   if (config.issueRepository !== null) {
     const token = env[ALERT_ENV.token] || env.GITHUB_TOKEN || "";
@@ -101,10 +96,10 @@ export function alertsFromEnv(input: {
       const client = createGitHubClient({
         token,
         baseUrl: env.GITHUB_API_URL || "https://api.github.com",
-        retryBaseMs: input.retryBaseMs,
+        retryBaseMs: io.retryBaseMs,
       });
       const repo = createRepoApi(client, parseRepoRef(config.issueRepository));
-      issues = new IssueChannel(createAlertIssueApi(client, repo), input.now);
+      issues = new IssueChannel(createAlertIssueApi(client, repo), io.now);
     }
   }
   let webhook: WebhookChannel | null = null;
@@ -114,5 +109,5 @@ export function alertsFromEnv(input: {
     if (problem) warn(`${ALERT_ENV.webhook} ${problem}; alerts go to no webhook.`);
     else webhook = new WebhookChannel(url);
   }
-  return createAlerts({ issues, webhook, redactor: input.redactor, warn });
+  return createAlerts({ issues, webhook, redactor, warn });
 }

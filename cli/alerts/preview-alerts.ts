@@ -34,11 +34,16 @@ function warn(ctx: HandlerContext, what: string, error: unknown): void {
   ctx.log(`alerts: ${what} was not checked (${error instanceof Error ? error.message : String(error)})`);
 }
 
+/** The kind the PR's last run was alerted under when it failed (read from its status comment); else null. */
+export function previousUpFailure(state: StickyState): UpFailureKind | null {
+  const creating = state.url === null || state.status === "destroyed" || state.status === "none";
+  return state.status === "failed" && state.failure ? upFailureKind(state.failure.step, creating) : null;
+}
+
 /** Read before the run's own deployment starts, and only when some channel listens. */
 export async function upBaseline(ctx: HandlerContext, state: StickyState): Promise<UpBaseline> {
   const creating = state.url === null || state.status === "destroyed" || state.status === "none";
-  const previousFailure =
-    state.status === "failed" && state.failure ? upFailureKind(state.failure.step, creating) : null;
+  const previousFailure = previousUpFailure(state);
   let breakerTripped = false;
   if (ctx.alerts?.enabled) {
     const options = ctx.breaker ?? BREAKER_DEFAULTS;
@@ -100,4 +105,19 @@ export async function alertUpSucceeded(
       { announce: true },
     );
   }
+}
+
+/** A preview whose last run failed was removed: its alert has nothing left to fix. */
+export async function alertDestroyed(
+  ctx: HandlerContext,
+  input: { stack: string; pr: number; reason: string; previousFailure: UpFailureKind | null },
+): Promise<void> {
+  if (!ctx.alerts?.enabled || input.previousFailure === null) return;
+  await ctx.alerts.resolve({
+    kind: input.previousFailure,
+    app: ctx.target.app,
+    subject: input.stack,
+    what: `\`${input.stack}\` (PR #${input.pr}) was removed: ${input.reason}.`,
+    runUrl: ctx.runUrl,
+  });
 }

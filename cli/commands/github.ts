@@ -16,13 +16,7 @@ import { handlePullRequestUpdated } from "../github/handle-updated";
 import { type HandlerContext, runUrlFromEnv } from "../github/handler-context";
 import { readProjectConfig, resolveAppForRepository } from "../github/project-config";
 import { workflowDepsFor } from "../github/workflow-deps";
-import {
-  type WorkflowCommandDeps,
-  createClientFromEnv,
-  runReported,
-  summaryWriter,
-  warningLogger,
-} from "../github/workflow-io";
+import { type WorkflowCommandDeps, createClientFromEnv, runReported, summaryWriter } from "../github/workflow-io";
 import type { CliIo } from "../output";
 
 export const summary = "handle the GitHub event of a workflow run (PR comment commands, pushes, closed PRs)";
@@ -108,14 +102,7 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       now: deps.now,
       log,
       writeSummary: summaryWriter(deps.env),
-      alerts: alertsFromEnv({
-        config: config.alerts,
-        env: deps.env,
-        redactor,
-        warn: warningLogger(deps, redactor),
-        now: deps.now,
-        retryBaseMs: deps.retryBaseMs,
-      }),
+      alerts: alertsFromEnv(deps, config.alerts, redactor),
     };
     const result =
       event.kind === "comment"

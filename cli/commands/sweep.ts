@@ -7,13 +7,7 @@ import { createRepoApi } from "../github/github-api";
 import { runUrlFromEnv } from "../github/handler-context";
 import { readProjectConfig } from "../github/project-config";
 import { workflowDepsFor } from "../github/workflow-deps";
-import {
-  type WorkflowCommandDeps,
-  createClientFromEnv,
-  runReported,
-  summaryWriter,
-  warningLogger,
-} from "../github/workflow-io";
+import { type WorkflowCommandDeps, createClientFromEnv, runReported, summaryWriter } from "../github/workflow-io";
 import type { CliIo } from "../output";
 import { SWEEP_DEFAULTS } from "../sweep/plan";
 import { runSweep } from "../sweep/run";
@@ -75,14 +69,7 @@ export function runSweepCommand(argv: string[], deps: WorkflowCommandDeps): Prom
       writeSummary: summaryWriter(deps.env),
       dryRun,
       options: { ttlDays, warnDays, keepLabel },
-      alerts: alertsFromEnv({
-        config: config.alerts,
-        env: deps.env,
-        redactor,
-        warn: warningLogger(deps, redactor),
-        now: deps.now,
-        retryBaseMs: deps.retryBaseMs,
-      }),
+      alerts: alertsFromEnv(deps, config.alerts, redactor),
     });
     const count = (action: string) => entries.filter((e) => e.plan.action === action).length;
     log(

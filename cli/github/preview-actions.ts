@@ -2,7 +2,13 @@
  * Running an operation with its feedback around it: the sticky comment before and after, the GitHub deployment and
  * its statuses, the job summary, and progress lines kept for the failure excerpt.
  */
-import { alertUpFailed, alertUpSucceeded, upBaseline } from "../alerts/preview-alerts";
+import {
+  alertDestroyed,
+  alertUpFailed,
+  alertUpSucceeded,
+  previousUpFailure,
+  upBaseline,
+} from "../alerts/preview-alerts";
 import { type DeploymentHandle, deactivateEnvironment, finishDeployment, startDeployment } from "./deployments";
 import { ProgressTail, describeFailure } from "./failure";
 import type { HandlerContext, HandlerResult } from "./handler-context";
@@ -140,6 +146,7 @@ export async function runDestroy(
   input: { pr: number; stack: string; reason: string; requested: boolean },
 ): Promise<HandlerResult & { ok: boolean }> {
   const shouldComment = sticky.exists || input.requested;
+  const previousFailure = previousUpFailure(sticky.state);
   if (sticky.exists) {
     sticky.update({ status: "destroying", runUrl: ctx.runUrl, updatedAt: ctx.now().toISOString(), notice: null });
     await sticky.save();
@@ -149,6 +156,7 @@ export async function runDestroy(
   try {
     const result = await ctx.ops.destroyPreview(previewRef(ctx, input.pr), withProgress(ctx, tail));
     await deactivateEnvironment(ctx.api, input.stack, ctx.runUrl);
+    await alertDestroyed(ctx, { stack: input.stack, pr: input.pr, reason: input.reason, previousFailure });
     if (shouldComment) {
       sticky.update({
         stack: input.stack,

@@ -154,7 +154,7 @@ export function openPull(
   };
 }
 
-/** A finished deployment of `environment` in the stub, as the breaker reads GitHub's record. */
+/** A deployment of `environment` in the stub, finished with `state` unless that is `in_progress`. */
 export function recordDeployment(
   stub: StubGitHub,
   repository: string,
@@ -171,8 +171,13 @@ export function recordDeployment(
     transient_environment: true,
     production_environment: false,
   });
-  repo.statuses.set(id, [
-    { id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at },
-    { id: id * 10 + 1, state, description: "", environment_url: "", log_url: "", created_at: at },
-  ]);
+  const status = (n: number, s: string) => ({
+    id: id * 10 + n,
+    state: s,
+    description: "",
+    environment_url: "",
+    log_url: "",
+    created_at: at,
+  });
+  repo.statuses.set(id, state === "in_progress" ? [status(0, state)] : [status(0, "in_progress"), status(1, state)]);
 }

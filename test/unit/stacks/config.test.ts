@@ -230,6 +230,26 @@ describe("parsePlainConfig", () => {
   });
 });
 
+describe("alerts", () => {
+  it("sends alerts to no issue when `alerts` is left out, and to `issueRepository` when it is set", () => {
+    expect(parsePlainConfig(VALID, ALL_SECRETS).alerts).toStrictEqual({ issueRepository: null });
+    const config = parsePlainConfig({ ...VALID, alerts: '{"issueRepository":"acme/ops"}' }, ALL_SECRETS);
+    expect(config.alerts).toStrictEqual({ issueRepository: "acme/ops" });
+  });
+
+  it("refuses a repository that is not owner/name and a setting it does not know, naming each", () => {
+    expect(
+      problemsOf({ ...VALID, alerts: { issueRepository: "https://github.com/acme/ops", issueRepo: "x" } }),
+    ).toEqual([
+      "`forge-previews:alerts.issueRepo` is not an alerts setting (only `issueRepository`); remove it",
+      "`forge-previews:alerts.issueRepository` must be a repository as `owner/name`; set it with `pulumi config set --path 'alerts.issueRepository' acme/ops`",
+    ]);
+    expect(problemsOf({ ...VALID, alerts: "acme/ops" })).toEqual([
+      "`forge-previews:alerts` must be an object such as `{ issueRepository: acme/ops }`; set it with `pulumi config set --path 'alerts.issueRepository' acme/ops`",
+    ]);
+  });
+});
+
 describe("Pulumi.yaml config schema", () => {
   const project = parseYaml(fs.readFileSync(path.join(__dirname, "../../../Pulumi.yaml"), "utf8")) as {
     config: Record<string, { type: string; description?: string; default?: unknown; secret?: boolean }>;

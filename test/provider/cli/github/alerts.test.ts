@@ -20,8 +20,11 @@ import type { StubIssue } from "../../../support/github/stub-github";
 import { type FakeWebhook, startFakeWebhook } from "../../../support/fake-webhook";
 
 const REPO = "acme/customer";
+/** `alerts.issueRepository`: where the alert issues go. */
 const OPS = "acme/ops";
+/** Known to the run (its secret variable) and found in a failure's text: it must reach no alert. */
 const MYSQL_PASSWORD = "mysql-pw-5e1f0c27b9";
+/** Unknown to the run, but shaped like a secret (`DB_PASSWORD=…`): it must reach no alert either. */
 const ENV_DB_PASSWORD = "dotenv-pw-a83c11f4";
 const RUN_URL = "https://github.com/acme/customer/actions/runs/9001";
 
@@ -149,6 +152,34 @@ describe("a failed deployment", () => {
   });
 });
 
+describe("a failed certificate", () => {
+  it("is its own kind of alert when the failing step is the certificate, with the certificate's next step", async () => {
+    h.ops.upOutcome = Object.assign(new Error("too many certificates already issued for pr-12.preview.acme.test"), {
+      failedSteps: [{ op: "create", type: "forge:index:LetsEncryptCert", name: "pr-12-certificate" }],
+    });
+    await comment("/update", 12);
+
+    expect(alertIssues().map((i) => i.title)).toEqual(["🔒 forge-previews: Preview certificate failed (app customer)"]);
+    expect(hook.texts[0]).toContain("failed at create forge:index:LetsEncryptCert pr-12-certificate.");
+    expect(hook.texts[0]).toContain("Next: check that the preview's domain resolves to the server");
+  });
+});
+
+describe("a failed preview removed", () => {
+  it("closes the failure's issue and says so on the webhook", async () => {
+    h.stub.repo(REPO).comments.set(13, []);
+    await comment("/preview", 13);
+    expect(alertIssues().map((i) => i.state)).toEqual(["open"]);
+
+    expect(await comment("/destroy", 13)).toBe(0);
+    expect(alertIssues().map((i) => i.state)).toEqual(["closed"]);
+    expect(hook.texts).toEqual([
+      expect.stringContaining("*Preview creation failed*"),
+      `✅ *Resolved*: \`pr-13\` (PR #13) was removed: \`/destroy\` by @alice. (run ${RUN_URL})`,
+    ]);
+  });
+});
+
 describe("the breaker", () => {
   function twoEarlierFailures(): void {
     recordDeployment(h.stub, REPO, {
@@ -251,18 +282,13 @@ describe("the sweep", () => {
 describe("a server over a floor", () => {
   it("is one issue for the server, updated by the next alert and closed once the server is back within its floors", async () => {
     const warnings: string[] = [];
-    const alerts = alertsFromEnv({
-      config: { issueRepository: OPS },
-      env: {
-        GITHUB_TOKEN: "ghs_alerttoken0123456789",
-        GITHUB_API_URL: h.stub.url,
-        FORGE_PREVIEWS_ALERT_WEBHOOK: hook.url,
-      },
-      redactor: new Redactor(),
-      warn: (line) => warnings.push(line),
-      now: () => h.now,
-      retryBaseMs: 1,
-    });
+    const env = {
+      GITHUB_TOKEN: "ghs_alerttoken0123456789",
+      GITHUB_API_URL: h.stub.url,
+      FORGE_PREVIEWS_ALERT_WEBHOOK: hook.url,
+    };
+    const io = { env, out: (line: string) => warnings.push(line), now: () => h.now, retryBaseMs: 1 };
+    const alerts = alertsFromEnv(io, { issueRepository: OPS }, new Redactor());
     const place = {
       app: "customer",
       stack: "pr-13",
