@@ -150,7 +150,12 @@ export class IssueChannel {
     const found = await findIssue(this.api, key);
     const state: IssueState = {
       ...(found?.state ?? {}),
-      [alert.subject]: { what: alert.what, at: this.now().toISOString(), runUrl: alert.runUrl },
+      // `at` is when the subject first went wrong; the latest occurrence is in `what` and the comments.
+      [alert.subject]: {
+        what: alert.what,
+        at: found?.state[alert.subject]?.at ?? this.now().toISOString(),
+        runUrl: alert.runUrl,
+      },
     };
     const body = renderIssueBody(key, groupTitle(alert), state, text);
     if (!found) {

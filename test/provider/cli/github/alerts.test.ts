@@ -140,6 +140,18 @@ describe("a failed deployment", () => {
     expect(hook.texts).toHaveLength(2);
   });
 
+  it("a repeated failure of one preview keeps when it first failed and adds a comment", async () => {
+    await comment("/update", 12);
+    h.now = new Date("2025-03-04T10:05:00.000Z");
+    await comment("/update", 12);
+
+    expect(alertIssues()).toHaveLength(1);
+    const [issue] = alertIssues();
+    expect(issue.body).toContain("- **pr-12** (since 2025-03-04 10:02 UTC)");
+    expect(issueComments(issue)).toHaveLength(1);
+    expect(hook.texts).toHaveLength(2);
+  });
+
   it("counts as a creation failure for a PR without a live preview, in an issue of its own", async () => {
     h.stub.repo(REPO).comments.set(13, []);
     h.ops.previews = [summary({ stack: "pr-12", pr: 12 })];
