@@ -156,6 +156,21 @@ export function sweepFailedAlert(failed: ReadonlyArray<{ stack: string; why: str
   };
 }
 
+/** The sweep could not even list the previews (the backend, its credentials): nothing was swept. */
+export function sweepStoppedAlert(why: string, runUrl: string | null): Alert {
+  return {
+    kind: "sweep-failed",
+    app: null,
+    subject: "sweep",
+    what: `the sweep stopped before it looked at any preview: ${why}.`,
+    where: [],
+    runUrl,
+    next:
+      "check the state backend and its credentials (`PULUMI_BACKEND_URL`, `PULUMI_CONFIG_PASSPHRASE`); " +
+      "`forge-previews list` shows the previews once it can read them, and the next daily sweep tries again by itself.",
+  };
+}
+
 export function sweepSucceededResolution(runUrl: string | null): Resolution {
   return { kind: "sweep-failed", app: null, subject: "sweep", what: "the sweep ran without failures.", runUrl };
 }

@@ -5,7 +5,7 @@
  */
 import type { PlainConfig } from "../../stacks/config-rules";
 import type { Alerts } from "../alerts/alerts";
-import { sweepFailedAlert, sweepSucceededResolution } from "../alerts/kinds";
+import { sweepFailedAlert, sweepStoppedAlert, sweepSucceededResolution } from "../alerts/kinds";
 import type { RepoApi } from "../github/github-api";
 import type { HandlerContext } from "../github/handler-context";
 import type { Operations, OperationsContext, PreviewSummary } from "../github/operations-port";
@@ -102,7 +102,16 @@ async function carryOut(
 }
 
 export async function runSweep(ctx: SweepContext): Promise<{ exitCode: number; entries: SweepEntry[] }> {
-  const previews = await ctx.ops.listPreviews(ctx.opsContext);
+  let previews: PreviewSummary[];
+  try {
+    previews = await ctx.ops.listPreviews(ctx.opsContext);
+  } catch (error) {
+    if (ctx.alerts && !ctx.dryRun) {
+      const why = ctx.redactor.redact(error instanceof Error ? error.message : String(error)).split("\n")[0];
+      await ctx.alerts.alert(sweepStoppedAlert(why.slice(0, 300), ctx.runUrl));
+    }
+    throw error;
+  }
   const entries: SweepEntry[] = [];
   const apis = new Map<string, RepoApi>();
   for (const preview of [...previews].sort((a, b) => a.stack.localeCompare(b.stack))) {

@@ -23,6 +23,8 @@ export class FakeOperations implements Operations {
     changes: {},
   };
   destroyOutcome: { stack: string; existed: boolean } | Error = { stack: "pr-12", existed: true };
+  /** An error `listPreviews` throws instead of answering, as when the backend cannot be read. */
+  listError: Error | null = null;
 
   async upPreview(req: UpRequest, ctx: OperationsContext): Promise<UpResult> {
     this.calls.push({ op: "upPreview", req });
@@ -40,6 +42,7 @@ export class FakeOperations implements Operations {
 
   async listPreviews(): Promise<PreviewSummary[]> {
     this.calls.push({ op: "listPreviews" });
+    if (this.listError) throw this.listError;
     return this.previews;
   }
 }

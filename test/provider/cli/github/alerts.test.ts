@@ -289,6 +289,16 @@ describe("the sweep", () => {
       "✅ *Resolved*: the sweep ran without failures. (run https://github.com/acme/forge-previews/actions/runs/9001)",
     );
   });
+
+  it("alerts when it cannot list the previews at all", async () => {
+    h.ops.listError = new Error(`cannot read the backend s3://state (secret ${MYSQL_PASSWORD})`);
+
+    expect(await h.runSweep([])).toBe(1);
+    expect(alertIssues().map((i) => i.title)).toEqual(["🧹 forge-previews: Preview sweep failed (sweep)"]);
+    expect(hook.texts[0]).toContain("the sweep stopped before it looked at any preview: cannot read the backend");
+    expect(hook.texts[0]).toContain("Next: check the state backend and its credentials");
+    expect(everythingAlerted()).not.toContain(MYSQL_PASSWORD);
+  });
 });
 
 describe("a server over a floor", () => {
