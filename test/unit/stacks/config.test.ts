@@ -322,6 +322,7 @@ describe("loadConfig", () => {
         "forge-previews:sshPrivateKey": "ssh-key-not-for-output",
         "forge-previews:basicAuthMode": "shared",
         "forge-previews:basicAuthPassword": "basic-auth-password",
+        "forge-previews:alerts": '{"issueRepository":"acme/ops"}',
       },
       ["forge-previews:forgeToken", "forge-previews:sshPrivateKey", "forge-previews:basicAuthPassword"],
     );
@@ -331,6 +332,7 @@ describe("loadConfig", () => {
     const config = loadConfig();
     expect(config.forge.serverId).toBe(42);
     expect(config.apps.customer.repository).toBe("acme/customer");
+    expect(config.alerts).toStrictEqual({ issueRepository: "acme/ops" });
     expect(config.basicAuthPassword).not.toBeNull();
     expect(await pulumi.isSecret(config.basicAuthPassword!)).toBe(true);
     expect(JSON.stringify(config)).not.toContain("forge-token-not-for-output");
