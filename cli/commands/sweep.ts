@@ -18,7 +18,8 @@ export const usage = `Usage: forge-previews sweep [--dry-run] [--ttl-days 30] [-
 
 Destroys previews whose PR is closed, and previews not updated for --ttl-days after warning on the PR
 --warn-days before. A PR labelled --keep-label is left alone. --dry-run prints the plan and changes nothing.
-Needs GITHUB_TOKEN (able to read the app repositories' PRs and comment on them) and FORGE_PREVIEWS_CONFIG.`;
+Needs GITHUB_TOKEN (able to read the app repositories' PRs and comment on them) and FORGE_PREVIEWS_CONFIG.
+Alerts (optional): \`alerts.issueRepository\` in the config, FORGE_PREVIEWS_ALERT_WEBHOOK and FORGE_PREVIEWS_ALERT_TOKEN.`;
 
 const FLAGS = {
   "dry-run": { type: "boolean" },
