@@ -79,6 +79,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   plain("wildcardCertificateId", "0"),
   plainWithFix("productionDatabases", "set it with `pulumi config set --path 'productionDatabases[0]' customer`"),
   plain("snapshotsStack", "snapshots"),
+  plainWithFix("alerts", "set it with `pulumi config set --path 'alerts.issueRepository' acme/ops`"),
   ...PER_STACK_KEYS.map((key) => plainWithFix(key, PER_STACK_FIX)),
   plain("healthUrlTemplate", "https://{domain}{path}"),
   plain("healthResolve", "203.0.113.10"),

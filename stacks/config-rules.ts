@@ -56,6 +56,8 @@ export interface PlainConfig {
   certificate: { mode: CertificateMode; wildcardCertificateId: number | null };
   productionDatabases: string[];
   snapshotsStack: string;
+  /** Where operators are alerted (cli/alerts); the webhook, a secret, comes from the environment instead. */
+  alerts: { issueRepository: string | null };
   cloudflare: { enabled: boolean; zoneId: string | null };
   /** Per-stack deployment inputs, set by the CLI; null/empty on stacks that deploy nothing. */
   deploy: { branch: string | null; commitSha: string | null; redeployToken: string; databaseResetToken: string };
@@ -421,6 +423,31 @@ function parseApps(raw: RawConfig, phpVersion: string, problems: Problems): Reco
   );
 }
 
+/** `alerts`: only `issueRepository` (owner/name, or empty for none); anything else is a typo worth naming. */
+function parseAlerts(raw: RawConfig, problems: Problems): PlainConfig["alerts"] {
+  let value = raw["alerts"];
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      value = null;
+    }
+  }
+  if (!isRecord(value)) {
+    problems.add("alerts", "must be an object such as `{ issueRepository: acme/ops }`", setHint("alerts"));
+    return { issueRepository: null };
+  }
+  for (const key of Object.keys(value).filter((k) => k !== "issueRepository"))
+    problems.add(`alerts.${key}`, "is not an alerts setting (only `issueRepository`)", "remove it");
+  const repository = value["issueRepository"];
+  if (repository === undefined || repository === "") return { issueRepository: null };
+  if (typeof repository !== "string" || !REPOSITORY.test(repository.trim())) {
+    problems.add("alerts.issueRepository", "must be a repository as `owner/name`", setHint("alerts"));
+    return { issueRepository: null };
+  }
+  return { issueRepository: repository.trim() };
+}
+
 /**
  * The defaults Pulumi.yaml declares. The CLI applies them before the program runs, but unit tests under mocks and
  * the CLI's own checks read config without the engine, so they are applied here too (a test keeps both in step).
@@ -442,6 +469,7 @@ export const CONFIG_DEFAULTS = {
   wildcardCertificateId: 0,
   productionDatabases: [],
   snapshotsStack: "snapshots",
+  alerts: {},
   cloudflareDns: false,
   cloudflareZoneId: "",
   branch: "",
@@ -611,6 +639,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   }
 
   const snapshotsStack = readString(raw, "snapshotsStack", problems);
+  const alerts = parseAlerts(raw, problems);
   const cloudflareEnabled = raw["cloudflareDns"] === true || raw["cloudflareDns"] === "true";
   const zoneId = typeof raw["cloudflareZoneId"] === "string" ? (raw["cloudflareZoneId"] as string).trim() : "";
   if (cloudflareEnabled && !/^[a-f0-9]{32}$/.test(zoneId)) {
@@ -689,6 +718,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     certificate: { mode: certificateMode, wildcardCertificateId: wildcardId === 0 ? null : wildcardId },
     productionDatabases: [...new Set(production)],
     snapshotsStack,
+    alerts,
     cloudflare: { enabled: cloudflareEnabled, zoneId: cloudflareEnabled ? zoneId : null },
     deploy: {
       branch: branch === "" ? null : branch,

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { UserError } from "../../providers/common/user-error";
+import { alertsFromEnv } from "../alerts/alerts";
 import { parseFlags } from "../args";
 import { parseCommentCommand } from "../github/comment-commands";
 import { parseEvent } from "../github/event";
@@ -27,7 +28,8 @@ a preview (synchronize, reopened) and closed PRs.
   --event-path  the webhook payload (default: $GITHUB_EVENT_PATH)
   --event-name  issue_comment or pull_request (default: $GITHUB_EVENT_NAME)
   --app         the app of this repository (default: $FORGE_PREVIEWS_APP, else the app whose repository matches)
-Needs GITHUB_TOKEN, FORGE_PREVIEWS_CONFIG and the secrets the operations use (FORGE_TOKEN, FORGE_PREVIEWS_SSH_PRIVATE_KEY, ...).`;
+Needs GITHUB_TOKEN, FORGE_PREVIEWS_CONFIG and the secrets the operations use (FORGE_TOKEN, FORGE_PREVIEWS_SSH_PRIVATE_KEY, ...).
+Alerts (optional): \`alerts.issueRepository\` in the config, FORGE_PREVIEWS_ALERT_WEBHOOK and FORGE_PREVIEWS_ALERT_TOKEN.`;
 
 const FLAGS = { "event-path": { type: "string" }, "event-name": { type: "string" }, app: { type: "string" } } as const;
 
@@ -101,6 +103,7 @@ export function runGithubCommand(argv: string[], deps: WorkflowCommandDeps): Pro
       now: deps.now,
       log,
       writeSummary: summaryWriter(deps.env),
+      alerts: alertsFromEnv(deps, config.alerts, redactor),
     };
     const result =
       event.kind === "comment"

@@ -1,5 +1,6 @@
 /** `forge-previews sweep`: removes previews of closed PRs and previews idle past their TTL (see sweep/plan.ts). */
 import { UserError } from "../../providers/common/user-error";
+import { alertsFromEnv } from "../alerts/alerts";
 import { parseFlags } from "../args";
 import { parseRepoRef } from "../github/event";
 import { createRepoApi } from "../github/github-api";
@@ -19,7 +20,8 @@ export const usage = `Usage: forge-previews sweep [--dry-run] [--ttl-days 30] [-
 
 Destroys previews whose PR is closed, and previews not updated for --ttl-days after warning on the PR
 --warn-days before. A PR labelled --keep-label is left alone. --dry-run prints the plan and changes nothing.
-Needs GITHUB_TOKEN (able to read the app repositories' PRs and comment on them) and FORGE_PREVIEWS_CONFIG.`;
+Needs GITHUB_TOKEN (able to read the app repositories' PRs and comment on them) and FORGE_PREVIEWS_CONFIG.
+Alerts (optional): \`alerts.issueRepository\` in the config, FORGE_PREVIEWS_ALERT_WEBHOOK and FORGE_PREVIEWS_ALERT_TOKEN.`;
 
 const FLAGS = {
   "dry-run": { type: "boolean" },
@@ -71,6 +73,7 @@ export function runSweepCommand(argv: string[], deps: WorkflowCommandDeps): Prom
       writeSummary: summaryWriter(deps.env),
       dryRun,
       options: { ttlDays, warnDays, keepLabel },
+      alerts: alertsFromEnv(deps, config.alerts, redactor),
     });
     const count = (action: string) => entries.filter((e) => e.plan.action === action).length;
     log(

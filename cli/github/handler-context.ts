@@ -1,5 +1,6 @@
 /** What the event handlers are given: every effect goes through here, so tests replace each one. */
 import type { PlainConfig } from "../../stacks/config-rules";
+import type { Alerts } from "../alerts/alerts";
 import type { BreakerOptions } from "./breaker";
 import type { RepoApi } from "./github-api";
 import type { Operations, OperationsContext } from "./operations-port";
@@ -25,6 +26,8 @@ export interface HandlerContext {
   /** Appends Markdown to the job summary (`GITHUB_STEP_SUMMARY`); the caller redacts it. */
   writeSummary(markdown: string): Promise<void>;
   breaker?: BreakerOptions;
+  /** Operators' alert channels (cli/alerts); none when absent. */
+  alerts?: Alerts;
 }
 
 export interface HandlerResult {

@@ -2,6 +2,13 @@
  * Running an operation with its feedback around it: the sticky comment before and after, the GitHub deployment and
  * its statuses, the job summary, and progress lines kept for the failure excerpt.
  */
+import {
+  alertDestroyed,
+  alertUpFailed,
+  alertUpSucceeded,
+  previousUpFailure,
+  upBaseline,
+} from "../alerts/preview-alerts";
 import { type DeploymentHandle, deactivateEnvironment, finishDeployment, startDeployment } from "./deployments";
 import { ProgressTail, describeFailure } from "./failure";
 import type { HandlerContext, HandlerResult } from "./handler-context";
@@ -56,6 +63,7 @@ export async function runUp(
   },
 ): Promise<HandlerResult & { ok: boolean }> {
   const { head, stack } = input;
+  const baseline = await upBaseline(ctx, sticky.state);
   const deployment: DeploymentHandle = await startDeployment(ctx.api, {
     stack,
     pr: head.pr,
@@ -108,6 +116,7 @@ export async function runUp(
     await sticky.save();
     await finishDeployment(ctx.api, deployment, { ok: true, url, runUrl: ctx.runUrl });
     await summarize(ctx, sticky);
+    await alertUpSucceeded(ctx, { stack, pr: head.pr, url, baseline });
     return { ok: true, exitCode: 0, outcome: `${stack} is ready${url ? ` at ${url}` : ""}` };
   } catch (error) {
     const failure = describeFailure(error, tail, "pulumi up", ctx.redactor);
@@ -120,6 +129,8 @@ export async function runUp(
     await sticky.save();
     await finishDeployment(ctx.api, deployment, { ok: false, step: failure.step, runUrl: ctx.runUrl });
     await summarize(ctx, sticky);
+    // After the deployment's failure is recorded, so the breaker's check counts it.
+    await alertUpFailed(ctx, { stack, pr: head.pr, failure, baseline });
     ctx.log(`up failed at ${failure.step}:\n${failure.excerpt}`);
     return { ok: false, exitCode: 1, outcome: `${stack} failed at ${failure.step}` };
   }
@@ -135,6 +146,7 @@ export async function runDestroy(
   input: { pr: number; stack: string; reason: string; requested: boolean },
 ): Promise<HandlerResult & { ok: boolean }> {
   const shouldComment = sticky.exists || input.requested;
+  const previousFailure = previousUpFailure(sticky.state);
   if (sticky.exists) {
     sticky.update({ status: "destroying", runUrl: ctx.runUrl, updatedAt: ctx.now().toISOString(), notice: null });
     await sticky.save();
@@ -144,6 +156,7 @@ export async function runDestroy(
   try {
     const result = await ctx.ops.destroyPreview(previewRef(ctx, input.pr), withProgress(ctx, tail));
     await deactivateEnvironment(ctx.api, input.stack, ctx.runUrl);
+    await alertDestroyed(ctx, { stack: input.stack, pr: input.pr, reason: input.reason, previousFailure });
     if (shouldComment) {
       sticky.update({
         stack: input.stack,

@@ -5,11 +5,13 @@
  */
 import { MIN_SECRET_LENGTH, redactSecrets } from "../../providers/common/redact";
 import { SECRET_KEYS } from "../../stacks/config-keys";
+import { ALERT_ENV } from "../alerts/env";
 
 /** Env vars whose values are secrets wherever they are set: the stacks' secrets and the backend's credentials. */
 export const SECRET_ENV_NAMES: readonly string[] = [
   ...SECRET_KEYS.flatMap(({ env }) => (env === null ? [] : [env])),
   "GITHUB_TOKEN",
+  ...Object.values(ALERT_ENV),
   "PULUMI_CONFIG_PASSPHRASE",
   "PULUMI_ACCESS_TOKEN",
   "PULUMI_BACKEND_URL",

@@ -56,6 +56,18 @@ export function summaryWriter(env: Env): (markdown: string) => Promise<void> {
   };
 }
 
+/** A warning line to the log, as an annotation in Actions; redacted like every other line. */
+export function warningLogger(io: CommandIo, redactor: Redactor): (line: string) => void {
+  return (line) => {
+    const clean = redactor.redact(line);
+    io.out(io.env.GITHUB_ACTIONS === "true" ? `::warning::${escapeAnnotation(clean)}` : `warning: ${clean}`);
+  };
+}
+
+function escapeAnnotation(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
 /**
  * Runs a workflow command with a redactor primed from the environment. Whatever it throws ends the command here
  * rather than in main, so that in Actions the message becomes an `::error::` annotation.
@@ -81,10 +93,6 @@ function reportFatal(io: CommandIo, redactor: Redactor | null, command: string, 
       ? `${command}: ${error.message}`
       : `${command} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   const clean = redactor ? redactor.redact(text) : text;
-  io.out(
-    io.env.GITHUB_ACTIONS === "true"
-      ? `::error::${clean.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}`
-      : clean,
-  );
+  io.out(io.env.GITHUB_ACTIONS === "true" ? `::error::${escapeAnnotation(clean)}` : clean);
   return 1;
 }

@@ -7,6 +7,7 @@ import { locatePulumiBinDir } from "../../tools/sandbox/pulumi-cli";
 import { PROJECT_NAME } from "../../providers/common/project";
 import { SECRET_ENV } from "../../stacks/config-keys";
 import { CONFIG_ENV, type Env, readBackendSettings, readConfigSource } from "../cli-config";
+import { ALERT_ENV } from "../alerts/env";
 import { PulumiCli } from "./runner";
 
 /** This package's root, which holds the project when the CLI runs from a checkout of it. */
@@ -76,6 +77,7 @@ const PROCESS_ONLY_ENV: readonly string[] = [
   "GH_TOKEN",
   "FORGE_PREVIEWS_GITHUB_TOKEN",
   "FORGE_PREVIEWS_CHECKOUT_TOKEN",
+  ...Object.values(ALERT_ENV),
   "ACTIONS_RUNTIME_TOKEN",
   "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
   "ACTIONS_ID_TOKEN_REQUEST_URL",

@@ -4,6 +4,8 @@
  * failure does not stop the others; the run fails at the end if any did.
  */
 import type { PlainConfig } from "../../stacks/config-rules";
+import type { Alerts } from "../alerts/alerts";
+import { sweepFailedAlert, sweepStoppedAlert, sweepSucceededResolution } from "../alerts/kinds";
 import type { RepoApi } from "../github/github-api";
 import type { HandlerContext } from "../github/handler-context";
 import type { Operations, OperationsContext, PreviewSummary } from "../github/operations-port";
@@ -26,6 +28,8 @@ export interface SweepContext {
   writeSummary(markdown: string): Promise<void>;
   dryRun: boolean;
   options: SweepOptions;
+  /** Operators' alert channels: told when previews could not be swept, and when a later sweep had no failure. */
+  alerts?: Alerts;
 }
 
 export interface SweepEntry {
@@ -33,6 +37,8 @@ export interface SweepEntry {
   plan: SweepAction;
   /** What happened; null on a dry run. */
   result: "done" | "failed" | null;
+  /** Why it failed, redacted. */
+  error?: string;
 }
 
 function warningText(
@@ -96,7 +102,16 @@ async function carryOut(
 }
 
 export async function runSweep(ctx: SweepContext): Promise<{ exitCode: number; entries: SweepEntry[] }> {
-  const previews = await ctx.ops.listPreviews(ctx.opsContext);
+  let previews: PreviewSummary[];
+  try {
+    previews = await ctx.ops.listPreviews(ctx.opsContext);
+  } catch (error) {
+    if (ctx.alerts && !ctx.dryRun) {
+      const why = ctx.redactor.redact(error instanceof Error ? error.message : String(error)).split("\n")[0];
+      await ctx.alerts.alert(sweepStoppedAlert(why.slice(0, 300), ctx.runUrl));
+    }
+    throw error;
+  }
   const entries: SweepEntry[] = [];
   const apis = new Map<string, RepoApi>();
   for (const preview of [...previews].sort((a, b) => a.stack.localeCompare(b.stack))) {
@@ -142,13 +157,24 @@ export async function runSweep(ctx: SweepContext): Promise<{ exitCode: number; e
         entry.result = "done";
       } catch (error) {
         entry.result = "failed";
-        ctx.log(`  failed: ${ctx.redactor.redact(error instanceof Error ? error.message : String(error))}`);
+        entry.error = ctx.redactor.redact(error instanceof Error ? error.message : String(error));
+        ctx.log(`  failed: ${entry.error}`);
       }
     }
     entries.push(entry);
   }
   await ctx.writeSummary(ctx.redactor.redact(renderSweepSummary(entries, ctx.dryRun)));
+  await alertSweep(ctx, entries);
   return { exitCode: entries.some((e) => e.result === "failed") ? 1 : 0, entries };
+}
+
+async function alertSweep(ctx: SweepContext, entries: readonly SweepEntry[]): Promise<void> {
+  if (!ctx.alerts?.enabled || ctx.dryRun) return;
+  const failed = entries
+    .filter((e) => e.result === "failed")
+    .map((e) => ({ stack: e.preview.stack, why: (e.error ?? e.plan.reason).split("\n")[0].slice(0, 300) }));
+  if (failed.length > 0) await ctx.alerts.alert(sweepFailedAlert(failed, ctx.runUrl));
+  else await ctx.alerts.resolve(sweepSucceededResolution(ctx.runUrl));
 }
 
 export function renderSweepSummary(entries: readonly SweepEntry[], dryRun: boolean): string {

@@ -29,6 +29,8 @@ export class FakeOperations implements Operations {
   destroyOutcome: { stack: string; existed: boolean } | Error = { stack: "pr-12", existed: true };
   /** What checkHeadroom answers: null (no check applies) unless a test measures for real. */
   headroom: (ref: PreviewRef, ctx: OperationsContext) => Promise<HeadroomCheck | null> = async () => null;
+  /** An error `listPreviews` throws instead of answering, as when the backend cannot be read. */
+  listError: Error | null = null;
 
   async upPreview(req: UpRequest, ctx: OperationsContext): Promise<UpResult> {
     this.calls.push({ op: "upPreview", req });
@@ -51,6 +53,7 @@ export class FakeOperations implements Operations {
 
   async listPreviews(): Promise<PreviewSummary[]> {
     this.calls.push({ op: "listPreviews" });
+    if (this.listError) throw this.listError;
     return this.previews;
   }
 }

@@ -157,3 +157,31 @@ export function openPull(
     labels: (overrides.labels ?? []).map((name) => ({ name })),
   };
 }
+
+/** A deployment of `environment` in the stub, finished with `state` unless that is `in_progress`. */
+export function recordDeployment(
+  stub: StubGitHub,
+  repository: string,
+  deployment: { id: number; environment: string; state: string; at: string },
+): void {
+  const { id, environment, state, at } = deployment;
+  const repo = stub.repo(repository);
+  repo.deployments.push({
+    id,
+    ref: HEAD_SHA,
+    environment,
+    created_at: at,
+    payload: {},
+    transient_environment: true,
+    production_environment: false,
+  });
+  const status = (n: number, s: string) => ({
+    id: id * 10 + n,
+    state: s,
+    description: "",
+    environment_url: "",
+    log_url: "",
+    created_at: at,
+  });
+  repo.statuses.set(id, state === "in_progress" ? [status(0, state)] : [status(0, "in_progress"), status(1, state)]);
+}

@@ -1,7 +1,7 @@
 /**
  * A local stand-in for the parts of GitHub's REST API the CLI calls, on 127.0.0.1 with a free port. It keeps
  * repositories' permissions, pull requests, comments (paged with a Link header like GitHub), reactions and
- * deployments with their statuses, and records every request so tests assert on what was sent.
+ * deployments with their statuses, issues, and records every request so tests assert on what was sent.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -54,6 +54,17 @@ export interface StubPull {
   labels: Array<{ name: string }>;
 }
 
+export interface StubIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  state_reason: string | null;
+  labels: Array<{ name: string }>;
+  user: StubUser;
+  created_at: string;
+}
+
 interface RepoState {
   permissions: Map<string, { permission: string; role_name: string }>;
   pulls: Map<number, StubPull>;
@@ -63,6 +74,8 @@ interface RepoState {
   statuses: Map<number, StubDeploymentStatus[]>;
   /** File contents by `<ref>:<path>`, served raw by GET /contents/{path}?ref=. */
   files: Map<string, string>;
+  /** Issues (not PRs); their comments are in `comments` under the issue's number. */
+  issues: StubIssue[];
 }
 
 export interface StubGitHub {
@@ -114,6 +127,7 @@ export async function startStubGitHub(): Promise<StubGitHub> {
           deployments: [],
           statuses: new Map(),
           files: new Map(),
+          issues: [],
         };
         repos.set(fullName.toLowerCase(), state);
       }
@@ -209,6 +223,38 @@ export async function startStubGitHub(): Promise<StubGitHub> {
         }
       }
       return json(res, 404, { message: "Not Found" });
+    }
+    if (method === "GET" && rest === "/issues") {
+      const state = url.searchParams.get("state") ?? "open";
+      const labels = (url.searchParams.get("labels") ?? "").split(",").filter((l) => l !== "");
+      const list = repo.issues
+        .filter((i) => state === "all" || i.state === state)
+        .filter((i) => labels.every((l) => i.labels.some((label) => label.name === l)));
+      return json(res, 200, list);
+    }
+    if (method === "POST" && rest === "/issues") {
+      const input = body as { title: string; body?: string; labels?: string[] };
+      const issue: StubIssue = {
+        number: nextId++,
+        title: input.title,
+        body: input.body ?? "",
+        state: "open",
+        state_reason: null,
+        labels: (input.labels ?? []).map((name) => ({ name })),
+        user: { login: "github-actions[bot]", type: "Bot" },
+        created_at: now,
+      };
+      repo.issues.push(issue);
+      return json(res, 201, issue);
+    }
+    if (method === "PATCH" && (r = /^\/issues\/(\d+)$/.exec(rest))) {
+      const issue = repo.issues.find((i) => i.number === Number(r?.[1]));
+      if (!issue) return json(res, 404, { message: "Not Found" });
+      const input = body as { body?: string; state?: "open" | "closed"; state_reason?: string };
+      if (input.body !== undefined) issue.body = input.body;
+      if (input.state !== undefined) issue.state = input.state;
+      if (input.state_reason !== undefined) issue.state_reason = input.state_reason;
+      return json(res, 200, issue);
     }
     if (method === "POST" && rest === "/deployments") {
       const input = body as {

@@ -40,6 +40,8 @@ function workflowEnv(backend: string): Record<string, string> {
     AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
     AWS_SECRET_ACCESS_KEY: "aws-secret",
     GOOGLE_APPLICATION_CREDENTIALS: "/tmp/gcp.json",
+    FORGE_PREVIEWS_ALERT_WEBHOOK: "https://hooks.slack.test/services/alert-hook-secret",
+    FORGE_PREVIEWS_ALERT_TOKEN: "ghp_alerttoken000000000000000000",
   };
 }
 
@@ -65,10 +67,20 @@ describe("the environment of a pulumi child", () => {
       "FORGE_PREVIEWS_MYSQL_PASSWORD",
       "FORGE_PREVIEWS_BASIC_AUTH_PASSWORD",
       "GOOGLE_APPLICATION_CREDENTIALS",
+      "FORGE_PREVIEWS_ALERT_WEBHOOK",
+      "FORGE_PREVIEWS_ALERT_TOKEN",
     ])
       expect([name, env[name]]).toEqual([name, undefined]);
     const dump = readFileSync(path.join(root, "env"), "utf8");
-    for (const value of ["ghs_workflowtoken", "forge-token-abc", "redis-pw", "mysql-pw", "basic-pw"])
+    for (const value of [
+      "ghs_workflowtoken",
+      "forge-token-abc",
+      "redis-pw",
+      "mysql-pw",
+      "basic-pw",
+      "alert-hook-secret",
+      "ghp_alerttoken",
+    ])
       expect(dump).not.toContain(value);
   });
 

@@ -230,6 +230,26 @@ describe("parsePlainConfig", () => {
   });
 });
 
+describe("alerts", () => {
+  it("sends alerts to no issue when `alerts` is left out, and to `issueRepository` when it is set", () => {
+    expect(parsePlainConfig(VALID, ALL_SECRETS).alerts).toStrictEqual({ issueRepository: null });
+    const config = parsePlainConfig({ ...VALID, alerts: '{"issueRepository":"acme/ops"}' }, ALL_SECRETS);
+    expect(config.alerts).toStrictEqual({ issueRepository: "acme/ops" });
+  });
+
+  it("refuses a repository that is not owner/name and a setting it does not know, naming each", () => {
+    expect(
+      problemsOf({ ...VALID, alerts: { issueRepository: "https://github.com/acme/ops", issueRepo: "x" } }),
+    ).toEqual([
+      "`forge-previews:alerts.issueRepo` is not an alerts setting (only `issueRepository`); remove it",
+      "`forge-previews:alerts.issueRepository` must be a repository as `owner/name`; set it with `pulumi config set --path 'alerts.issueRepository' acme/ops`",
+    ]);
+    expect(problemsOf({ ...VALID, alerts: "acme/ops" })).toEqual([
+      "`forge-previews:alerts` must be an object such as `{ issueRepository: acme/ops }`; set it with `pulumi config set --path 'alerts.issueRepository' acme/ops`",
+    ]);
+  });
+});
+
 describe("Pulumi.yaml config schema", () => {
   const project = parseYaml(fs.readFileSync(path.join(__dirname, "../../../Pulumi.yaml"), "utf8")) as {
     config: Record<string, { type: string; description?: string; default?: unknown; secret?: boolean }>;
@@ -302,6 +322,7 @@ describe("loadConfig", () => {
         "forge-previews:sshPrivateKey": "ssh-key-not-for-output",
         "forge-previews:basicAuthMode": "shared",
         "forge-previews:basicAuthPassword": "basic-auth-password",
+        "forge-previews:alerts": '{"issueRepository":"acme/ops"}',
       },
       ["forge-previews:forgeToken", "forge-previews:sshPrivateKey", "forge-previews:basicAuthPassword"],
     );
@@ -311,6 +332,7 @@ describe("loadConfig", () => {
     const config = loadConfig();
     expect(config.forge.serverId).toBe(42);
     expect(config.apps.customer.repository).toBe("acme/customer");
+    expect(config.alerts).toStrictEqual({ issueRepository: "acme/ops" });
     expect(config.basicAuthPassword).not.toBeNull();
     expect(await pulumi.isSecret(config.basicAuthPassword!)).toBe(true);
     expect(JSON.stringify(config)).not.toContain("forge-token-not-for-output");

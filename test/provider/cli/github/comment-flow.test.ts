@@ -11,6 +11,7 @@ import {
   SECRETS,
   openPull,
   readFixture,
+  recordDeployment as recordStubDeployment,
   sharedConfig,
   startHarness,
 } from "../../../support/github/harness";
@@ -313,20 +314,7 @@ describe("comments that are not commands", () => {
 
 describe("the circuit breaker", () => {
   function recordDeployment(id: number, environment: string, state: string, at: string): void {
-    const repo = h.stub.repo(REPO);
-    repo.deployments.push({
-      id,
-      ref: HEAD_SHA,
-      environment,
-      created_at: at,
-      payload: {},
-      transient_environment: true,
-      production_environment: false,
-    });
-    repo.statuses.set(id, [
-      { id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at },
-      { id: id * 10 + 1, state, description: "", environment_url: "", log_url: "", created_at: at },
-    ]);
+    recordStubDeployment(h.stub, REPO, { id, environment, state, at });
   }
 
   it("refuses /preview after three consecutive failures, saying until when", async () => {
@@ -366,24 +354,12 @@ describe("the circuit breaker", () => {
   });
 
   it("counts a deployment left in progress past two hours as a failure (a cancelled run)", async () => {
-    const repo = h.stub.repo(REPO);
     for (const [id, at] of [
       [2, "2025-03-04T07:40:00Z"],
       [3, "2025-03-04T07:45:00Z"],
       [5, "2025-03-04T07:50:00Z"],
     ] as const) {
-      repo.deployments.push({
-        id,
-        ref: HEAD_SHA,
-        environment: `preview/pr-${id}`,
-        created_at: at,
-        payload: {},
-        transient_environment: true,
-        production_environment: false,
-      });
-      repo.statuses.set(id, [
-        { id: id * 10, state: "in_progress", description: "", environment_url: "", log_url: "", created_at: at },
-      ]);
+      recordStubDeployment(h.stub, REPO, { id, environment: `preview/pr-${id}`, state: "in_progress", at });
     }
     await h.runGithub("issue_comment", await commentEvent("/preview"));
     expect(h.ops.calls).toEqual([]);
