@@ -20,6 +20,20 @@ export interface MasterSnapshotInputs {
   refreshToken: string;
   /** Production databases and other apps' masters: never written. */
   protectedDatabases: string[];
+  /**
+   * Another server of the pool than the stack's own (whose SSH and MySQL keys are read at call time): its SSH address
+   * and host key, and its MySQL socket and datadir ("" for the defaults). Absent: the stack's server.
+   */
+  server?: MasterServer;
+}
+
+export interface MasterServer {
+  forgeServerId: number;
+  sshHost: string;
+  sshPort: number;
+  sshHostKeyFingerprint: string;
+  mysqlSocket: string;
+  mysqlDataDir: string;
 }
 
 /** Written into the clone mark of every master this stack makes; only a master carrying it is ever replaced. */
@@ -133,6 +147,7 @@ export function checkMasterSnapshotInputs(news: Record<string, unknown>): {
     maskingSql: news.maskingSql ?? [],
     refreshToken: news.refreshToken ?? "",
     protectedDatabases: news.protectedDatabases ?? [],
+    ...(news.server === undefined ? {} : { server: news.server }),
   };
   const failures: Failure[] = [];
   if (!isUnknown(inputs.app) && (typeof inputs.app !== "string" || !APP.test(inputs.app))) {
@@ -156,8 +171,8 @@ export function checkMasterSnapshotInputs(news: Record<string, unknown>): {
   return { inputs: inputs as MasterSnapshotInputs, failures };
 }
 
-/** Another app, production or master is another snapshot: a new resource (the old master stays, see delete). */
-export const REPLACE_FIELDS = ["app", "productionDatabase", "masterDatabase"] as const;
+/** Another app, production, master or server is another snapshot: a new resource (the old master stays, see delete). */
+export const REPLACE_FIELDS = ["app", "productionDatabase", "masterDatabase", "server"] as const;
 /** These refresh the master in place: a new token, or masking that the current master has not had. */
 export const REFRESH_FIELDS = ["refreshToken", "maskingSql"] as const;
 /** Only what is refused changes. */
