@@ -39,7 +39,8 @@ const FIX = "set it with `pulumi config set --path 'poolServers[<i>].<field>' <v
 
 /**
  * The pool: `first` (the top-level keys, already validated) and then each `poolServers` entry, whose sshPort,
- * mysqlSocket and mysqlDataDir default to the first server's. Two entries with one server id are refused.
+ * mysqlSocket and mysqlDataDir default to the first server's. Two entries with one server id are refused; an entry
+ * with the first server's id is that server, so the top-level keys stand for it.
  */
 export function parseServerPool(raw: unknown, first: PoolServer): { pool: PoolServer[]; problems: PoolProblem[] } {
   const problems: PoolProblem[] = [];
@@ -62,6 +63,8 @@ export function parseServerPool(raw: unknown, first: PoolServer): { pool: PoolSe
       return;
     }
     const id = Number(entry.forgeServerId);
+    // A preview stack placed on a pool server has that server's keys at the top level: its entry is then the first.
+    if (id === first.forgeServerId) return;
     if (!Number.isSafeInteger(id) || id < 1) problems.push([at("forgeServerId"), "must be a Forge server id", FIX]);
     else if (pool.some((server) => server.forgeServerId === id))
       problems.push([at("forgeServerId"), `repeats server ${id}`, "list each server once"]);

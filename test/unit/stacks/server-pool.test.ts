@@ -60,24 +60,39 @@ describe("the pool of servers in the configuration", () => {
     ]);
   });
 
+  it("is read alike in a preview stack placed on a pool server, whose own keys name that server", () => {
+    const pool = parsePlainConfig(
+      {
+        ...BASE,
+        forgeServerId: "2",
+        sshHost: "10.0.0.2",
+        poolServers: [{ forgeServerId: 2, sshHost: "10.0.0.2", sshHostKeyFingerprint: FINGERPRINT }],
+      },
+      SECRETS,
+    ).pool;
+
+    expect(pool.map((server) => [server.forgeServerId, server.sshHost])).toStrictEqual([[2, "10.0.0.2"]]);
+  });
+
   it("refuses bad entries before anything runs, naming each field and the fix", () => {
     const parse = () =>
       parsePlainConfig(
         {
           ...BASE,
           poolServers: JSON.stringify([
-            { forgeServerId: 1, sshHost: "10.0.0.2 ; rm", sshHostKeyFingerprint: "SHA256:short" },
+            { forgeServerId: 2, sshHost: "10.0.0.2", sshHostKeyFingerprint: FINGERPRINT },
+            { forgeServerId: 2, sshHost: "10.0.0.2 ; rm", sshHostKeyFingerprint: "SHA256:short" },
             "server 3",
           ]),
         },
         SECRETS,
       );
 
-    expect(parse).toThrow("`forge-previews:poolServers[0].forgeServerId` repeats server 1; list each server once");
-    expect(parse).toThrow("`forge-previews:poolServers[0].sshHost` must be a host name or IP address");
+    expect(parse).toThrow("`forge-previews:poolServers[1].forgeServerId` repeats server 2; list each server once");
+    expect(parse).toThrow("`forge-previews:poolServers[1].sshHost` must be a host name or IP address");
     expect(parse).toThrow(
-      "`forge-previews:poolServers[0].sshHostKeyFingerprint` must be the server's SHA256 host key fingerprint; copy it from",
+      "`forge-previews:poolServers[1].sshHostKeyFingerprint` must be the server's SHA256 host key fingerprint; copy it from",
     );
-    expect(parse).toThrow("`forge-previews:poolServers[1]` must be an object");
+    expect(parse).toThrow("`forge-previews:poolServers[2]` must be an object");
   });
 });
