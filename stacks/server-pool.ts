@@ -5,17 +5,9 @@
  * with one server, and every later `up` or `destroy` goes to the same place.
  */
 import { isRecord } from "../providers/common/narrow";
+import type { PoolServer } from "../providers/common/pool-server";
 
-export interface PoolServer {
-  forgeServerId: number;
-  sshHost: string;
-  sshPort: number;
-  sshHostKeyFingerprint: string;
-  /** Empty: the client's default socket. */
-  mysqlSocket: string;
-  /** Empty: the server's `@@datadir`. */
-  mysqlDataDir: string;
-}
+export type { PoolServer };
 
 /** The keys that say which server a stack is on; the CLI writes them into each preview stack of a pool. */
 export const SERVER_KEYS = [

@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PLAIN_NAME, SYSTEM_SCHEMAS } from "../db-clone";
 import { isPreviewDatabaseName } from "../common/ownership";
+import type { PoolServer } from "../common/pool-server";
 import { containsUnknown, isUnknown } from "../runtime";
 
 export interface MasterSnapshotInputs {
@@ -20,20 +21,8 @@ export interface MasterSnapshotInputs {
   refreshToken: string;
   /** Production databases and other apps' masters: never written. */
   protectedDatabases: string[];
-  /**
-   * Another server of the pool than the stack's own (whose SSH and MySQL keys are read at call time): its SSH address
-   * and host key, and its MySQL socket and datadir ("" for the defaults). Absent: the stack's server.
-   */
-  server?: MasterServer;
-}
-
-export interface MasterServer {
-  forgeServerId: number;
-  sshHost: string;
-  sshPort: number;
-  sshHostKeyFingerprint: string;
-  mysqlSocket: string;
-  mysqlDataDir: string;
+  /** Another server of the pool than the stack's own (whose keys are read at call time); absent: the stack's. */
+  server?: PoolServer;
 }
 
 /** Written into the clone mark of every master this stack makes; only a master carrying it is ever replaced. */

@@ -1,8 +1,19 @@
 import { installMocks, type MockProgram } from "../../support/mock-program";
+import { PREVIEW_STACK_CONFIG } from "../../support/samples";
 
-const FIRST = "SHA256:" + "B".repeat(43);
 const SECOND = "SHA256:" + "C".repeat(43);
 const TYPE = "pulumi-nodejs:dynamic/forge:MasterSnapshot";
+const CONFIG = {
+  ...PREVIEW_STACK_CONFIG,
+  apps: JSON.stringify({
+    customer: { repository: "acme/customer", masterDatabase: "customer_master", productionDatabase: "customer" },
+    docs: { repository: "acme/docs", masterDatabase: "docs_master" },
+  }),
+  mysqlSocket: "/run/mysqld/mysqld.sock",
+  poolServers: JSON.stringify([
+    { forgeServerId: 43, sshHost: "203.0.113.11", sshPort: 2222, sshHostKeyFingerprint: SECOND },
+  ]),
+};
 
 describe("the snapshots program on a pool of servers, under mocks", () => {
   let mocks: MockProgram;
@@ -11,40 +22,12 @@ describe("the snapshots program on a pool of servers, under mocks", () => {
   beforeAll(async () => {
     mocks = await installMocks({
       stack: "snapshots",
-      config: {
-        forgeOrg: "acme",
-        forgeServerId: "42",
-        forgeToken: "forge-token-never-an-input",
-        previewDomain: "staging.example.com",
-        apps: JSON.stringify({
-          customer: { repository: "acme/customer", masterDatabase: "customer_master", productionDatabase: "customer" },
-          docs: { repository: "acme/docs", masterDatabase: "docs_master" },
-        }),
-        sshHost: "203.0.113.10",
-        sshHostKeyFingerprint: FIRST,
-        sshPrivateKey: "ssh-key-never-an-input",
-        mysqlSocket: "/run/mysqld/mysqld.sock",
-        poolServers: JSON.stringify([
-          { forgeServerId: 43, sshHost: "203.0.113.11", sshPort: 2222, sshHostKeyFingerprint: SECOND },
-        ]),
-      },
+      config: CONFIG,
       secretConfigKeys: ["forgeToken", "sshPrivateKey"],
-      outputsFor: (args) =>
-        args.type === TYPE
-          ? {
-              snapshotAt: "2026-11-22T02:00:00Z",
-              bytes: 1,
-              tables: 1,
-              rows: 1,
-              seconds: 1,
-              method: "auto",
-              sealed: true,
-            }
-          : undefined,
     });
-    const { buildStack } = await import("../../../stacks/program");
-    outputs = buildStack("snapshots");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    outputs = (await import("../../../stacks/program")).buildStack("snapshots");
+    // Registrations reach the mocks asynchronously.
+    await new Promise((resolve) => setImmediate(resolve));
   });
 
   it("refreshes the master on every server: the stack's own under its old name, each other one named by its server", () => {
