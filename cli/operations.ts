@@ -8,6 +8,7 @@ import { CapacityExceededError, checkCapacity } from "./capacity";
 import {
   type ConfigSource,
   type Env,
+  fullKey,
   readBackendSettings,
   readConfigSource,
   secretEntriesFromEnv,
@@ -203,6 +204,9 @@ async function keptPerStack(
   const perStack = Object.fromEntries(
     PER_STACK_KEYS.flatMap((key) => (kept[key] === undefined ? [] : [[key, kept[key]]])),
   );
+  // With one server nothing is parsed here, so a destroy runs whatever else the shared configuration now says.
+  const pool = entries[fullKey("poolServers")]?.value ?? "[]";
+  if (pool.trim() === "" || pool.trim() === "[]") return perStack;
   return { ...perStack, ...keptServerValues(stack, parseEntries(entries, source).pool, kept) };
 }
 
