@@ -6,18 +6,25 @@
 import { UserError } from "../providers/common/user-error";
 import { CapacityExceededError, checkCapacity } from "./capacity";
 import {
+  type ConfigSource,
   type Env,
+  fullKey,
   readBackendSettings,
   readConfigSource,
   secretEntriesFromEnv,
   secretValuesFromEnv,
 } from "./cli-config";
+import type { MeasureServer } from "./pool/measure";
+import { keptServerValues, serverValuesForUp } from "./pool/stack-server";
+import { PER_STACK_KEYS } from "../stacks/config-keys";
+import { SERVER_KEYS } from "../stacks/server-pool";
 import { sweepLeftovers } from "./leftovers";
 import type { HeadroomCheck } from "./status/headroom";
 import { EngineProgress, type PhaseTiming } from "./progress";
 import { runClearingStaleLocks } from "./pulumi/locks";
 import { type PreviewOperation, PreviewOperationError } from "./pulumi/operation-error";
 import {
+  type PerStackValues,
   applyPreviewConfig,
   newToken,
   parseEntries,
@@ -41,6 +48,8 @@ export interface OperationsContext {
   pulumiBinDir: string;
   env: Record<string, string>;
   onProgress?(line: string): void;
+  /** How a server of the pool is measured for placement; by default over SSH (cli/pool/measure.ts). */
+  measure?: MeasureServer;
 }
 
 /** `app` null: the default app (stack `pr-<n>`). */
@@ -122,29 +131,42 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
   const { secretsProvider } = readBackendSettings(ctx.env);
   const cli = cliFor(ctx);
   const clock = new Stopwatch();
-  const { names, source, existed } = await clock.run("validate", async () => {
+  const { names, source, existed, kept, server } = await clock.run("validate", async () => {
     const existing = new Set((await listStacks(cli)).map((entry) => entry.name));
     const resolved = await resolvePreviewConfig(cli, ctx.env, req, existing);
     // Before the stack or anything else is created; an existing preview is an update and always allowed.
     const previews = [...existing].filter((name) => parsePreviewStack(name) !== null).map((name) => ({ stack: name }));
     const capacity = checkCapacity(previews, resolved.names.stack, resolved.config.maxEnvironments);
     if (!capacity.allowed) throw new CapacityExceededError(resolved.names.stack, capacity);
-    const existed = existing.has(resolved.names.stack);
-    const headroom = existed ? null : await headroomFor(cli, ctx, resolved);
+    const stack = resolved.names.stack;
+    const existed = existing.has(stack);
+    const kept = existed ? await readKeptValues(cli, ctx.projectDir, stack, KEPT_KEYS) : {};
+    // On a pool a new stack is placed here, before anything is created; an existing one keeps its server.
+    const server = await serverValuesForUp({
+      stack,
+      config: resolved.config,
+      app: resolved.names.app,
+      kept,
+      measure: ctx.measure,
+      env: ctx.env,
+      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    });
+    // Admission: only a new preview is measured, on the server it was placed on.
+    const headroom = existed ? null : await headroomFor(cli, ctx, resolved, server);
     if (headroom?.allowed === false) {
       const { HeadroomRefusedError } = await import("./status/admission");
-      throw new HeadroomRefusedError(resolved.names.stack, headroom);
+      throw new HeadroomRefusedError(stack, headroom);
     }
-    return { ...resolved, existed };
+    return { ...resolved, existed, kept, server };
   });
   const stack = names.stack;
   await clock.run("prepare stack", async () => {
-    const kept = existed ? await readKeptValues(cli, ctx.projectDir, stack) : {};
     if (!existed) {
       ctx.onProgress?.(`creating stack ${stack}`);
       await createStack(cli, stack, secretsProvider);
     }
     const perStack = {
+      ...server,
       branch: req.branch,
       commitSha: req.sha,
       redeployToken: req.redeploy ? newToken() : (kept.redeployToken ?? ""),
@@ -168,6 +190,34 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
   return { stack, outputs, timings: clock.timings, changes };
 }
 
+/** What a preview stack keeps between runs: its deployment inputs and, on a pool, its server. */
+const KEPT_KEYS = [...PER_STACK_KEYS, ...SERVER_KEYS];
+
+/**
+ * The per-stack values written back before a destroy or refresh: the kept ones and, on a pool, the stack's recorded
+ * server, so the engine reaches the server the preview is on. A stack's own configuration already holds them.
+ */
+async function keptPerStack(
+  cli: PulumiCli,
+  ctx: OperationsContext,
+  stack: string,
+  source: ConfigSource,
+): Promise<PerStackValues> {
+  if (source.kind === "existing") return {};
+  const kept = await readKeptValues(cli, ctx.projectDir, stack, KEPT_KEYS);
+  const entries =
+    source.kind === "shared"
+      ? source.entries
+      : { ...(await readConfig(cli, source.stack)), ...secretEntriesFromEnv(ctx.env) };
+  const perStack = Object.fromEntries(
+    PER_STACK_KEYS.flatMap((key) => (kept[key] === undefined ? [] : [[key, kept[key]]])),
+  );
+  // With one server nothing is parsed here, so a destroy runs whatever else the shared configuration now says.
+  const pool = entries[fullKey("poolServers")]?.value ?? "[]";
+  if (pool.trim() === "" || pool.trim() === "[]") return perStack;
+  return { ...perStack, ...keptServerValues(stack, parseEntries(entries, source).pool, kept) };
+}
+
 export async function destroyPreview(
   ref: PreviewRef,
   ctx: OperationsContext,
@@ -184,7 +234,7 @@ export async function destroyPreview(
   }
   await clock.run("prepare stack", async () => {
     const source = readConfigSource(ctx.env);
-    const perStack = source.kind === "existing" ? {} : await readKeptValues(cli, ctx.projectDir, stack);
+    const perStack = await keptPerStack(cli, ctx, stack, source);
     await applyPreviewConfig(cli, { projectDir: ctx.projectDir, env: ctx.env, stack, source, perStack });
   });
   const args = [
@@ -221,7 +271,7 @@ export async function refreshPreview(ref: PreviewRef, ctx: OperationsContext): P
   }
   await clock.run("prepare stack", async () => {
     const source = readConfigSource(ctx.env);
-    const perStack = source.kind === "existing" ? {} : await readKeptValues(cli, ctx.projectDir, stack);
+    const perStack = await keptPerStack(cli, ctx, stack, source);
     await applyPreviewConfig(cli, { projectDir: ctx.projectDir, env: ctx.env, stack, source, perStack });
   });
   const changes = await runEngine(cli, ctx, clock, "refresh", stack, [
@@ -269,6 +319,7 @@ async function headroomFor(
   cli: PulumiCli,
   ctx: OperationsContext,
   resolved: ResolvedPreviewConfig,
+  server: Partial<Record<(typeof SERVER_KEYS)[number], string>> = {},
 ): Promise<HeadroomCheck | null> {
   const { maxMemoryPercent, diskMargin } = resolved.config.headroom;
   if (maxMemoryPercent >= 100 && diskMargin === 0) return null;
@@ -282,7 +333,21 @@ async function headroomFor(
       : resolved.entries;
   // Loaded on use: only a new preview's `up` reaches the server from here, and `list` or `destroy` never need it.
   const { measureHeadroom } = await import("./status/admission");
-  return measureHeadroom(resolved.config, entries, resolved.names.app);
+  // A pool's placed server: its SSH target in the config, its MySQL keys in the entries.
+  const { ssh } = resolved.config;
+  const config = {
+    ...resolved.config,
+    ssh: {
+      ...ssh,
+      host: server.sshHost ?? ssh.host,
+      port: server.sshPort === undefined ? ssh.port : Number(server.sshPort),
+      hostKeyFingerprint: server.sshHostKeyFingerprint ?? ssh.hostKeyFingerprint,
+    },
+  };
+  const placed = { ...entries };
+  for (const key of ["mysqlSocket", "mysqlDataDir"] as const)
+    if (server[key] !== undefined) placed[fullKey(key)] = { value: server[key], secret: false };
+  return measureHeadroom(config, placed, resolved.names.app);
 }
 
 /** Runs an update-like command, streaming progress; returns the change counts or throws a PreviewOperationError. */

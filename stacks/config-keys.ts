@@ -68,6 +68,10 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   plain("mysqlSocket", '""'),
   plain("mysqlDataDir", '""'),
   plain("cloneMethod", "auto"),
+  plainWithFix(
+    "poolServers",
+    "set it with `pulumi config set --path 'poolServers[0].forgeServerId' 234567` (and sshHost, sshHostKeyFingerprint)",
+  ),
   plain("redisSlotRange", "2-15"),
   plain("maxEnvironments", "10"),
   plain("maxMemoryPercent", "90"),

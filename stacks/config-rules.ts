@@ -13,6 +13,7 @@ import { PROJECT_NAME } from "../providers/common/project";
 import { CONNECTION_ENV_KEYS, MAX_ENV_TOTAL_BYTES, envValueProblem } from "./app-env";
 import { SECRET_KEYS, configKey } from "./config-keys";
 import { findDatabaseUserClash } from "./naming";
+import { type PoolServer, parseServerPool } from "./server-pool";
 
 export type BasicAuthMode = "generated" | "shared" | "off";
 export type CertificateMode = "letsencrypt" | "clone" | "off";
@@ -69,6 +70,10 @@ export interface PlainConfig {
   mysqlPort: number;
   /** The clone engine reads the MySQL keys at call time; here they are only validated. */
   cloneMethod: CloneMethod;
+  /** The MySQL account the clone engine uses (its password is the secret mysqlPassword). */
+  mysqlUser: string;
+  /** The servers previews may be placed on: the top-level one first, then `poolServers` (see server-pool.ts). */
+  pool: PoolServer[];
 }
 
 export type CloneMethod = "auto" | "transport" | "parallel-dump" | "stream-dump";
@@ -484,6 +489,7 @@ export const CONFIG_DEFAULTS = {
   mysqlSocket: "",
   mysqlDataDir: "",
   cloneMethod: "auto",
+  poolServers: [],
 } as const satisfies RawConfig;
 
 /** Validates the raw configuration and returns it typed, or throws one ConfigError listing every problem. */
@@ -703,6 +709,15 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
   for (const { key, required, fix } of SECRET_KEYS) {
     if (required && !secretsSet.has(key)) problems.add(key, "is missing", fix);
   }
+  const { pool, problems: poolProblems } = parseServerPool(raw["poolServers"], {
+    forgeServerId: serverId,
+    sshHost,
+    sshPort,
+    sshHostKeyFingerprint: fingerprint,
+    mysqlSocket: typeof raw["mysqlSocket"] === "string" ? raw["mysqlSocket"] : "",
+    mysqlDataDir: typeof raw["mysqlDataDir"] === "string" ? raw["mysqlDataDir"] : "",
+  });
+  for (const [key, problem, fix] of poolProblems) problems.add(key, problem, fix);
 
   problems.throwIfAny();
   return {
@@ -731,5 +746,7 @@ export function parsePlainConfig(given: RawConfig, secretsSet: ReadonlySet<strin
     redisPort,
     mysqlPort,
     cloneMethod,
+    mysqlUser,
+    pool,
   };
 }

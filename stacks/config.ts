@@ -14,7 +14,7 @@ export interface PreviewConfig extends PlainConfig {
   redisPassword: pulumi.Output<string> | null;
 }
 
-const OBJECT_KEYS = new Set(["apps", "productionDatabases", "alerts"]);
+const OBJECT_KEYS = new Set(["apps", "productionDatabases", "alerts", "poolServers"]);
 
 export function loadConfig(config: pulumi.Config = new pulumi.Config(PROJECT_NAME)): PreviewConfig {
   const raw: Record<string, unknown> = {};

@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { MasterSnapshot } from "../providers/master-snapshot";
 import type { PlainConfig } from "./config-rules";
+import type { PoolServer } from "./server-pool";
 
 export interface SnapshotSummary {
   snapshotAt: pulumi.Output<string>;
@@ -17,12 +18,29 @@ export interface SnapshotSummary {
 
 /**
  * `refreshToken` defaults to the run's start time, so each `up` refreshes every master; a preview shows the same
- * refresh as pending. Apps without a production database keep whatever master they have.
+ * refresh as pending. Apps without a production database keep whatever master they have. On a pool every server
+ * hosts every app, so each server's master is refreshed from that server's production database: `snapshots` holds
+ * the first server's, `poolSnapshots` every other server's by its Forge id.
  */
 export function buildSnapshotsStack(
-  config: Pick<PlainConfig, "apps" | "productionDatabases">,
+  config: Pick<PlainConfig, "apps" | "productionDatabases"> & { pool?: readonly PoolServer[] },
   refreshToken: string = new Date().toISOString(),
-): { snapshots: Record<string, SnapshotSummary> } {
+): { snapshots: Record<string, SnapshotSummary>; poolSnapshots?: Record<string, Record<string, SnapshotSummary>> } {
+  const [, ...others] = config.pool ?? [];
+  const snapshots = buildMasters(config, refreshToken, null);
+  if (others.length === 0) return { snapshots };
+  const poolSnapshots = Object.fromEntries(
+    others.map((server) => [String(server.forgeServerId), buildMasters(config, refreshToken, server)]),
+  );
+  return { snapshots, poolSnapshots };
+}
+
+/** The masters on one server: the stack's own (null) keeps the names it always had. */
+function buildMasters(
+  config: Pick<PlainConfig, "apps" | "productionDatabases">,
+  refreshToken: string,
+  server: PoolServer | null,
+): Record<string, SnapshotSummary> {
   const apps = Object.values(config.apps).sort((a, b) => a.name.localeCompare(b.name));
   const snapshots: Record<string, SnapshotSummary> = {};
   for (const app of apps) {
@@ -34,13 +52,15 @@ export function buildSnapshotsStack(
         ...apps.filter((other) => other.name !== app.name).map((other) => other.masterDatabase),
       ]),
     ].sort();
-    const master = new MasterSnapshot(`${app.name}-master`, {
+    const name = server === null ? `${app.name}-master` : `${app.name}-master-on-${server.forgeServerId}`;
+    const master = new MasterSnapshot(name, {
       app: app.name,
       productionDatabase: app.productionDatabase,
       masterDatabase: app.masterDatabase,
       maskingSql: app.maskingSql === null ? [] : [app.maskingSql],
       refreshToken,
       protectedDatabases,
+      ...(server === null ? {} : { server: { ...server } }),
     });
     snapshots[app.name] = {
       snapshotAt: master.snapshotAt,
@@ -50,5 +70,5 @@ export function buildSnapshotsStack(
       sealed: master.sealed,
     };
   }
-  return { snapshots };
+  return snapshots;
 }

@@ -19,7 +19,8 @@ export const usage = `Usage: forge-previews up --pr <n> --branch <branch> --sha 
 
 Every up reads the preview's objects first (the engine's \`--refresh\`), so one deleted or changed by hand on Forge is
 recreated or corrected. A new preview is refused, before anything is created, once \`maxEnvironments\` previews exist;
-an up of an existing preview is an update and always runs.`;
+an up of an existing preview is an update and always runs. With a pool of servers (\`poolServers\`) a new preview is
+placed on the server with the most headroom that has the app's master, and stays there on every later run.`;
 
 const FLAGS = {
   pr: { type: "string", required: "the pull request number" },

@@ -9,6 +9,7 @@ import { UserError } from "../../providers/common/user-error";
 import { PER_STACK_KEYS, SECRET_KEYS } from "../../stacks/config-keys";
 import { type PlainConfig, parsePlainConfig } from "../../stacks/config-rules";
 import { type PreviewNames, buildStackName, candidateStackNames } from "../../stacks/naming";
+import type { ServerKey } from "../../stacks/server-pool";
 import {
   type ConfigEntries,
   type ConfigSource,
@@ -31,7 +32,8 @@ import {
 import { readLastUpdate } from "./stacks";
 
 export type PerStackKey = (typeof PER_STACK_KEYS)[number];
-export type PerStackValues = Partial<Record<PerStackKey, string>>;
+/** What the CLI writes into one stack: its deployment inputs and, on a pool, its server. */
+export type PerStackValues = Partial<Record<PerStackKey | ServerKey, string>>;
 
 export interface ResolvedPreviewConfig {
   source: ConfigSource;
@@ -94,11 +96,19 @@ function requireSecretVariables(entries: ConfigEntries, origin: string): void {
   }
 }
 
-/** The per-stack values a stack already has: from its local file, else from the config of its last update. */
-export async function readKeptValues(cli: PulumiCli, projectDir: string, stack: string): Promise<PerStackValues> {
+/**
+ * The per-stack values a stack already has: from its local file, else from the config of its last update. `keys`
+ * adds the server keys, which only a pool keeps (with one server the shared values apply).
+ */
+export async function readKeptValues(
+  cli: PulumiCli,
+  projectDir: string,
+  stack: string,
+  keys: ReadonlyArray<PerStackKey | ServerKey> = PER_STACK_KEYS,
+): Promise<PerStackValues> {
   const pick = (values: Record<string, string>): PerStackValues =>
     Object.fromEntries(
-      PER_STACK_KEYS.flatMap((key) => (values[fullKey(key)] === undefined ? [] : [[key, values[fullKey(key)]]])),
+      keys.flatMap((key) => (values[fullKey(key)] === undefined ? [] : [[key, values[fullKey(key)]]])),
     );
   const local = pick(readLocalPlainValues(projectDir, stack) ?? {});
   if (PER_STACK_KEYS.every((key) => local[key] !== undefined)) return local;

@@ -10,7 +10,7 @@
  * refresh left behind.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { inspectClone } from "../db-clone";
+import { type MysqlAccess, inspectClone } from "../db-clone";
 import { type RefreshResult, dropOwnedStaging, refreshMaster } from "./refresh";
 import {
   type MasterSnapshotInputs,
@@ -21,12 +21,12 @@ import {
 } from "./rules";
 import type { ProviderImplementation } from "../runtime";
 import { dynamicResourceClass, mysqlAccessFromStackConfig, pureCheckAndDiff } from "../runtime";
-import { sshTargetFromStackConfig, withSsh } from "../ssh";
+import { type SshTarget, sshTargetFromStackConfig, withSsh } from "../ssh";
 import { UserError } from "../common/user-error";
 
 export type { MasterSnapshotInputs } from "./rules";
 
-type OptionalArgs = "maskingSql" | "refreshToken" | "protectedDatabases";
+type OptionalArgs = "maskingSql" | "refreshToken" | "protectedDatabases" | "server";
 
 /** Defaults: no masking, refresh token "", nothing else protected (production always is). */
 export type MasterSnapshotArgs = {
@@ -44,9 +44,25 @@ function assertInputs(inputs: MasterSnapshotInputs, action: string): void {
   }
 }
 
-async function refresh(inputs: MasterSnapshotInputs): Promise<MasterSnapshotOutputs> {
+/** Where the master lives: the stack's server, or the pool server the inputs name (the login and key stay the stack's). */
+function serverOf(inputs: Pick<MasterSnapshotInputs, "server">): { target: SshTarget; access: MysqlAccess } {
+  const target = sshTargetFromStackConfig();
   const access = mysqlAccessFromStackConfig();
-  const result = await withSsh(sshTargetFromStackConfig(), (session) =>
+  const server = inputs.server;
+  if (server === undefined) return { target, access };
+  return {
+    target: { ...target, host: server.sshHost, port: server.sshPort, hostKeyFingerprint: server.sshHostKeyFingerprint },
+    access: {
+      ...access,
+      socket: server.mysqlSocket === "" ? null : server.mysqlSocket,
+      dataDir: server.mysqlDataDir === "" ? null : server.mysqlDataDir,
+    },
+  };
+}
+
+async function refresh(inputs: MasterSnapshotInputs): Promise<MasterSnapshotOutputs> {
+  const { target, access } = serverOf(inputs);
+  const result = await withSsh(target, (session) =>
     refreshMaster(
       session,
       inputs,
@@ -61,6 +77,7 @@ async function refresh(inputs: MasterSnapshotInputs): Promise<MasterSnapshotOutp
     maskingSql: [...inputs.maskingSql],
     refreshToken: inputs.refreshToken,
     protectedDatabases: [...inputs.protectedDatabases],
+    ...(inputs.server === undefined ? {} : { server: { ...inputs.server } }),
     ...result,
   };
 }
@@ -75,9 +92,8 @@ export const provider: ProviderImplementation<MasterSnapshotInputs, MasterSnapsh
   },
 
   async read(id, props) {
-    const found = await withSsh(sshTargetFromStackConfig(), (session) =>
-      inspectClone(session, { access: mysqlAccessFromStackConfig(), target: props.masterDatabase }),
-    );
+    const { target, access } = serverOf(props);
+    const found = await withSsh(target, (session) => inspectClone(session, { access, target: props.masterDatabase }));
     return found.exists ? { id, props } : { id: "" };
   },
 
@@ -91,9 +107,8 @@ export const provider: ProviderImplementation<MasterSnapshotInputs, MasterSnapsh
     // The master stays: previews clone it and it outlives this stack. Only a staging copy of ours may go.
     const staging = stagingDatabaseFor(props.masterDatabase);
     try {
-      await withSsh(sshTargetFromStackConfig(), (session) =>
-        dropOwnedStaging(session, mysqlAccessFromStackConfig(), staging),
-      );
+      const { target, access } = serverOf(props);
+      await withSsh(target, (session) => dropOwnedStaging(session, access, staging));
     } catch (error) {
       void pulumi.log.warn(
         `master-snapshot ${props.app}: could not remove the staging copy \`${staging}\`: ${(error as Error).message}`,

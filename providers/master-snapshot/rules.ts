@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { PLAIN_NAME, SYSTEM_SCHEMAS } from "../db-clone";
 import { isPreviewDatabaseName } from "../common/ownership";
+import type { PoolServer } from "../common/pool-server";
 import { containsUnknown, isUnknown } from "../runtime";
 
 export interface MasterSnapshotInputs {
@@ -20,6 +21,8 @@ export interface MasterSnapshotInputs {
   refreshToken: string;
   /** Production databases and other apps' masters: never written. */
   protectedDatabases: string[];
+  /** Another server of the pool than the stack's own (whose keys are read at call time); absent: the stack's. */
+  server?: PoolServer;
 }
 
 /** Written into the clone mark of every master this stack makes; only a master carrying it is ever replaced. */
@@ -133,6 +136,7 @@ export function checkMasterSnapshotInputs(news: Record<string, unknown>): {
     maskingSql: news.maskingSql ?? [],
     refreshToken: news.refreshToken ?? "",
     protectedDatabases: news.protectedDatabases ?? [],
+    ...(news.server === undefined ? {} : { server: news.server }),
   };
   const failures: Failure[] = [];
   if (!isUnknown(inputs.app) && (typeof inputs.app !== "string" || !APP.test(inputs.app))) {
@@ -156,8 +160,8 @@ export function checkMasterSnapshotInputs(news: Record<string, unknown>): {
   return { inputs: inputs as MasterSnapshotInputs, failures };
 }
 
-/** Another app, production or master is another snapshot: a new resource (the old master stays, see delete). */
-export const REPLACE_FIELDS = ["app", "productionDatabase", "masterDatabase"] as const;
+/** Another app, production, master or server is another snapshot: a new resource (the old master stays, see delete). */
+export const REPLACE_FIELDS = ["app", "productionDatabase", "masterDatabase", "server"] as const;
 /** These refresh the master in place: a new token, or masking that the current master has not had. */
 export const REFRESH_FIELDS = ["refreshToken", "maskingSql"] as const;
 /** Only what is refused changes. */

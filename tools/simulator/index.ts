@@ -86,6 +86,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const faults = new Faults();
   const sandbox = new SandboxFiles(opts.sandboxRoot);
   const mariadb = new MariaDbEffects(opts.mariadb);
+  // A server with its own MariaDB stands in for a pool member with its own MySQL; the others share the top-level one.
+  const ownMariaDb = new Map(
+    opts.servers.flatMap((server) =>
+      server.mariadb === undefined ? [] : [[server.id, new MariaDbEffects(server.mariadb)] as const],
+    ),
+  );
+  const mariadbFor = (serverId: number): MariaDbEffects => ownMariaDb.get(serverId) ?? mariadb;
   let apiUrl = "";
   const clock = new AsyncClock(opts.profile === "instant" ? "instant" : "realistic", opts.timeScale);
   const services: Services = {
@@ -95,7 +102,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     quirks: opts.quirks,
     timeScale: opts.timeScale,
     faults,
-    mariadb,
+    mariadbFor,
     sandbox,
     agent: opts.agent ?? defaultAgent(sandbox),
     settling: { now: () => clock.now(), save: () => store.save(), log: opts.log },
@@ -186,8 +193,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
     reset,
     async purge(): Promise<void> {
-      for (const database of store.data.databases) await mariadb.dropDatabase(database.name);
-      for (const user of store.data.databaseUsers) await mariadb.dropUser(user.name);
+      for (const database of store.data.databases) await mariadbFor(database.serverId).dropDatabase(database.name);
+      for (const user of store.data.databaseUsers) await mariadbFor(user.serverId).dropUser(user.name);
       reset();
     },
     async close(): Promise<void> {
@@ -195,7 +202,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await mariadb.close();
+      await Promise.all([mariadb, ...ownMariaDb.values()].map((effects) => effects.close()));
     },
   };
 }

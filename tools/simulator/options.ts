@@ -18,8 +18,17 @@ export interface SimulatorOptions {
   tokenScopes?: string[] | null;
   /** Organization slug, e.g. "acme". */
   org: string;
-  /** @default [{ id: 1, name: "preview-1" }] */
-  servers?: Array<{ id: number; name: string; phpVersion?: string; databaseType?: string }>;
+  /**
+   * A server's `mariadb` stands in for its own MySQL (a pool of servers); without one it shares the top-level `mariadb`.
+   * @default [{ id: 1, name: "preview-1" }]
+   */
+  servers?: Array<{
+    id: number;
+    name: string;
+    phpVersion?: string;
+    databaseType?: string;
+    mariadb?: MariaDbConnection;
+  }>;
   /** `hostile` is `realistic` with every quirk on. @default "instant" */
   profile?: "instant" | "realistic" | "hostile";
   /** Real-Forge behaviours to show, over the profile's (none, or all for `hostile`); see quirks.ts. */

@@ -31,7 +31,8 @@ export interface Services {
   quirks: Quirks;
   /** Multiplies realistic durations and the quirks' time windows. */
   timeScale: number;
-  mariadb: MariaDbEffects;
+  /** The MariaDB that stands in for server `serverId`'s MySQL. */
+  mariadbFor(serverId: number): MariaDbEffects;
   sandbox: SandboxFiles;
   /** Acts where Forge's agent acts on the server: the sandbox files by default, the box for real. */
   agent: HostAgent;

@@ -70,7 +70,7 @@ async function createUser(ctx: RequestContext): Promise<{ status: number; body: 
   data.databaseUsers.push(user);
   if (!failed) {
     try {
-      await services.mariadb.createUser(user.name, password as string, databases.names, readOnly);
+      await services.mariadbFor(server.id).createUser(user.name, password as string, databases.names, readOnly);
     } catch (error) {
       data.databaseUsers = data.databaseUsers.filter((item) => item !== user);
       throw error;
@@ -93,7 +93,7 @@ async function updateUser(ctx: RequestContext): Promise<{ status: number }> {
         "database",
       ).name,
   );
-  await services.mariadb.updateUser(user.name, password, names, user.readOnly);
+  await services.mariadbFor(server.id).updateUser(user.name, password, names, user.readOnly);
   if (password !== null) user.passwordSha256 = sha256(password);
   user.databaseIds = ids;
   extend(user.lifecycle, now, { status: "updating" }, [
@@ -108,7 +108,7 @@ async function deleteUser(ctx: RequestContext): Promise<{ status: number }> {
   const user = need(ctx.found.databaseUser, "databaseUser");
   const { services } = ctx;
   if (user.lifecycle.goneAt === null) {
-    await services.mariadb.dropUser(user.name);
+    await services.mariadbFor(user.serverId).dropUser(user.name);
     beginRemoval(ctx, user.lifecycle);
   }
   return { status: 202 };

@@ -89,8 +89,8 @@ async function createDatabase(ctx: RequestContext): Promise<{ status: number; bo
   }
   if (!failed) {
     try {
-      await services.mariadb.createDatabase(name);
-      if (user !== null) await services.mariadb.createUser(user.name, user.password, [name], false);
+      await services.mariadbFor(server.id).createDatabase(name);
+      if (user !== null) await services.mariadbFor(server.id).createUser(user.name, user.password, [name], false);
     } catch (error) {
       data.databases = data.databases.filter((item) => item !== database);
       data.databaseUsers = data.databaseUsers.filter((item) => item !== userRecord);
@@ -104,7 +104,7 @@ async function deleteDatabase(ctx: RequestContext): Promise<{ status: number }> 
   const database = need(ctx.found.database, "database");
   const { services } = ctx;
   if (database.lifecycle.goneAt === null) {
-    await services.mariadb.dropDatabase(database.name);
+    await services.mariadbFor(database.serverId).dropDatabase(database.name);
     beginRemoval(ctx, database.lifecycle);
     for (const user of services.store.data.databaseUsers)
       user.databaseIds = user.databaseIds.filter((id) => id !== database.id);
