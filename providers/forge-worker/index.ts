@@ -116,7 +116,8 @@ async function settle(
   const where = { serverId: inputs.serverId, siteId: inputs.siteId, name: inputs.name };
   try {
     return outputsFor(inputs, await waitUntilRunning(client, where, process.id));
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
     if (error instanceof WorkerFailedError && error.status !== "missing") {
       try {
         // Created beside the first deployment, the worker can start before the code it runs is installed.
