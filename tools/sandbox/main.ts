@@ -14,7 +14,7 @@ import { chmod, mkdir, rm, symlink } from "node:fs/promises";
 import * as path from "node:path";
 import { UserError } from "../../providers/common/user-error";
 import { CONFIG_DEFAULTS } from "../../stacks/config-rules";
-import { buildPreviewNames } from "../../stacks/naming";
+import { buildPreviewNames, buildStackName } from "../../stacks/naming";
 import { boxUnavailable } from "../box/services";
 import { writeCliEnv } from "./cli-env";
 import {
@@ -28,7 +28,7 @@ import { RecordedPortTakenError } from "./local-services";
 import { REPO_ROOT, locatePulumiBinDir } from "./pulumi-cli";
 
 export const SANDBOX_PR = 1;
-export const SANDBOX_STACK = `pr-${SANDBOX_PR}`;
+export const SANDBOX_STACK = buildStackName({ app: null, pr: SANDBOX_PR });
 const SANDBOX_BRANCH = "main";
 /** Moves the sandbox out of the repository, e.g. into a test's temp dir. */
 export const SANDBOX_DIR_ENV = "FORGE_PREVIEWS_SANDBOX_DIR";
