@@ -107,3 +107,22 @@ export function criticalPath(
   }
   return chain;
 }
+
+/** Time to ready against its floor: from the site's start to the health check's end, and the three steps' sum. */
+export interface Readiness {
+  readyMs: number;
+  idealMs: number;
+}
+
+/**
+ * A preview cannot be ready before its site is installed, its code deployed and its health URL answers; everything
+ * else should run beside those. Null when a span is missing (an older program without a HealthCheck).
+ */
+export function readiness(spans: readonly ResourceSpan[]): Readiness | null {
+  const span = (name: string): ResourceSpan | undefined =>
+    spans.find((candidate) => candidate.type === `pulumi-nodejs:dynamic/forge:${name}`);
+  const [site, deployment, health] = [span("Site"), span("Deployment"), span("HealthCheck")];
+  if (site === undefined || deployment === undefined || health === undefined) return null;
+  const own = (s: ResourceSpan): number => s.end - s.start;
+  return { readyMs: health.end - site.start, idealMs: own(site) + own(deployment) + own(health) };
+}
