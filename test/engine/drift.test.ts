@@ -168,6 +168,7 @@ describe("drift and capacity through forge-previews up", () => {
     expect(siteBound.map((r) => r.type.replace("pulumi-nodejs:dynamic/", "")).sort()).toEqual([
       "forge:BasicAuth",
       "forge:Deployment",
+      "forge:HealthCheck",
       "forge:LetsEncryptCert",
       "forge:SiteEnvironment",
       "forge:Worker",
