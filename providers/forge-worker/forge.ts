@@ -111,8 +111,8 @@ export async function waitUntilRunning(
   );
 }
 
-/** How long a failed state may linger after a restart was asked for. */
-const RESTART_GRACE_MS = 15_000;
+/** A failed state may linger after a restart was asked for: a few polls (about 15 s against Forge itself). */
+const RESTART_GRACE_POLLS = 7.5;
 
 /** Has Supervisor start the process afresh (a FATAL one stays down otherwise) and waits until it runs. */
 export async function restartUntilRunning(
@@ -121,7 +121,7 @@ export async function restartUntilRunning(
   processId: number,
 ): Promise<BackgroundProcess> {
   await client.backgroundProcesses.action(where.serverId, processId, "restart");
-  return waitUntilRunning(client, where, processId, RESTART_GRACE_MS);
+  return waitUntilRunning(client, where, processId, pollPacing().intervalMs * RESTART_GRACE_POLLS);
 }
 
 /**

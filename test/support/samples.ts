@@ -1,5 +1,6 @@
 import type { DeploymentInputs } from "../../providers/deployment";
 import type { ForgeSiteInputs } from "../../providers/forge-site";
+import type { HealthCheckInputs } from "../../providers/health-check";
 import type { WorkerSettings } from "../../providers/forge-worker/rules";
 import type { MasterSnapshotInputs } from "../../providers/master-snapshot";
 import type { PreflightInputs } from "../../providers/preflight";
@@ -49,6 +50,18 @@ export const DEPLOYMENT_INPUTS = {
   extraScriptLines: [],
   redactions: [],
 } satisfies DeploymentInputs;
+
+/** A valid HealthCheck of PR 1's site, without basic auth or workers. */
+export const HEALTH_CHECK_INPUTS = {
+  serverId: 1,
+  siteId: 1001,
+  url: "https://pr-1.example.dev/up",
+  resolve: null,
+  auth: null,
+  deploymentId: 2001,
+  workers: [],
+  redactions: [],
+} satisfies HealthCheckInputs;
 
 /** A valid Preflight of stack pr-1 of the default app. */
 export const PREFLIGHT_INPUTS = {

@@ -31,6 +31,7 @@ const SAMPLES: Record<string, GuardSample> = {
   ForgeSite: { args: samples.FORGE_SITE_ARGS },
   ForgeWorker: { args: samples.FORGE_WORKER_INPUTS },
   Deployment: { args: samples.DEPLOYMENT_INPUTS },
+  HealthCheck: { args: samples.HEALTH_CHECK_INPUTS },
   DbSnapshotClone: {
     args: {
       app: "guard",

@@ -90,12 +90,14 @@ function processAction(ctx: RequestContext): { status: number } {
     throw validationError({ action: [`The selected action is invalid. It must be one of ${ACTIONS.join(", ")}.`] });
   if (action === "empty-log") return { status: 202 };
   const { services, now } = ctx;
-  const [during, after] = action === "stop" ? ["stopping", "stopped"] : ["restarting", "running"];
+  // A failed-outcome fault: Supervisor cannot start the program again either.
+  const failed = services.faults.takeAsyncOutcome(ctx.method, ctx.path, ctx.template)?.asyncOutcome === "failed";
+  const [during, after] = action === "stop" ? ["stopping", "stopped"] : ["restarting", failed ? "fatal" : "running"];
   extend(process.lifecycle, now, { status: during }, [
     services.clock.duration("backgroundProcessAction"),
     { status: after },
   ]);
-  const work = services.agent.backgroundProcessAction(process, action as "start" | "stop" | "restart");
+  const work = failed ? null : services.agent.backgroundProcessAction(process, action as "start" | "stop" | "restart");
   if (work !== null) {
     const keep = process.lifecycle.steps.length - 1;
     settleWith(services.settling, process.lifecycle, work, () => ({ status: after }), { status: "fatal" }, keep);

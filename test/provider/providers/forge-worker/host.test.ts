@@ -312,11 +312,34 @@ describe("ForgeWorker through the real dynamic-provider host", () => {
   });
 
   describe("a worker Supervisor cannot keep running", () => {
-    it("fails naming the status, keeps the id in state, is replaced by the next diff and can be deleted", async () => {
+    it("is waiting for the code, not failed, while the site has no finished deployment: the next diff keeps it", async () => {
+      sim.inject({ method: "POST", path: PROCESSES_ROUTE, asyncOutcome: "failed" });
+
+      const { id, outs } = await host.create(urn, inputs);
+
+      const [process] = processes();
+      expect(process).toMatchObject({ id: Number(id), status: "fatal" });
+      expect(outs).toMatchObject({ processId: process.id, status: "awaiting-deployment" });
+      expect(host.logs()).toContain(`forge-worker: ${NAME} waits for the site's first deployment`);
+      expect(await host.diff(urn, id, outs, inputs)).toStrictEqual(NO_CHANGES);
+
+      await host.delete(urn, id, outs);
+      expect(processes()).toStrictEqual([]);
+    });
+
+    it("once the code is deployed: starts it once more, then fails naming the status, keeps the id in state, is replaced by the next diff and can be deleted", async () => {
+      expect((await call(sim, "POST", `${SERVER_PATH}/sites/${siteId}/deployments`)).status).toBe(202);
+      sim.inject({ method: "POST", path: `${PROCESS_ROUTE}/actions`, asyncOutcome: "failed" });
+      const from = sim.requests.length;
+
       const { error, id, state } = await createFailingAsync(fixture, PROCESSES_ROUTE, inputs);
 
       const [process] = processes();
       expect(process).toMatchObject({ id: Number(id), status: "fatal" });
+      expect(routesSince(from).filter((route) => route.startsWith("POST"))).toStrictEqual([
+        `POST ${PROCESSES_ROUTE}`,
+        `POST ${PROCESS_ROUTE}/actions`,
+      ]);
       expect(error.details).toContain(
         `Worker \`${NAME}\` (background process ${process.id} on server 1) ended with status \`fatal\``,
       );

@@ -102,6 +102,7 @@ async function exerciseEveryRoute(sim: Simulator): Promise<void> {
   ).json.data.id;
   await ok("GET", `${SERVER_PATH}/background-processes?filter[site_id]=${siteId}`);
   await ok("GET", `${SERVER_PATH}/background-processes/${process}`);
+  await ok("POST", `${SERVER_PATH}/background-processes/${process}/actions`, { action: "restart" });
   const rule = (
     await ok("POST", `${site}/security-rules`, {
       name: "preview",
