@@ -89,6 +89,8 @@ function planClone(
     requested: options.method ?? "auto",
     liveSource: options.liveSource === true,
     fileAccess: facts.fileAccess,
+    sudoAsksPassword: facts.sudoAsksPassword,
+    mydumper: facts.mydumper !== null,
     filePerTable: facts.filePerTable,
     sourcePrivileges: facts.sourcePrivileges,
     globalPrivileges: facts.globalPrivileges,
@@ -154,7 +156,7 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
         mysql.sqlStep(createDatabaseSql(target, sourceInv), { step: `Creating database \`${target}\``, write: true }),
       );
     if (state.kind === "ours" && targetInventory !== null && facts.fileAccess !== "none") {
-      prepare.push(removeAllExportMetadataStep(facts.fileAccess, facts.dataDir, target));
+      prepare.push(removeAllExportMetadataStep(facts, facts.dataDir, target));
     }
     prepare.push(
       mysql.sqlStep(
