@@ -24,6 +24,11 @@ export interface ShellFacts {
   mydumper: { dump: string; load: string } | null;
 }
 
+/** sudo refused the SSH user's sudo password (`sudoPassword`); thrown before anything is written. */
+export class SudoPasswordRefusedError extends UserError {
+  override readonly name = "SudoPasswordRefusedError";
+}
+
 /** How a command runs as the datadir's owner: the access and, for `sudo-password`, where its password is. */
 export interface FileRights {
   fileAccess: FileAccess;
@@ -110,7 +115,7 @@ export function parseShellFacts(stdout: string): ShellFacts {
   }
   const access = values.get("access");
   if (access === "sudo-refused") {
-    throw new UserError(
+    throw new SudoPasswordRefusedError(
       `sudo refused the SSH user's sudo password (sudoPassword): ${values.get("sudo-said") || "no reason given"}; ` +
         "set sudoPassword to the password Forge showed for the `forge` user when it provisioned the server " +
         "(`pulumi config set --secret sudoPassword`), or remove it to clone without file access",

@@ -34,6 +34,7 @@ function workflowEnv(backend: string): Record<string, string> {
     FORGE_PREVIEWS_SSH_PRIVATE_KEY: "-----BEGIN OPENSSH PRIVATE KEY-----",
     FORGE_PREVIEWS_REDIS_PASSWORD: "redis-pw",
     FORGE_PREVIEWS_MYSQL_PASSWORD: "mysql-pw",
+    FORGE_PREVIEWS_SUDO_PASSWORD: "sudo-pw",
     FORGE_PREVIEWS_BASIC_AUTH_PASSWORD: "basic-pw",
     PULUMI_BACKEND_URL: backend,
     PULUMI_CONFIG_PASSPHRASE: "stack passphrase",
@@ -63,12 +64,13 @@ describe("the environment of a pulumi child", () => {
       "FORGE_PREVIEWS_SSH_PRIVATE_KEY",
       "FORGE_PREVIEWS_REDIS_PASSWORD",
       "FORGE_PREVIEWS_MYSQL_PASSWORD",
+      "FORGE_PREVIEWS_SUDO_PASSWORD",
       "FORGE_PREVIEWS_BASIC_AUTH_PASSWORD",
       "GOOGLE_APPLICATION_CREDENTIALS",
     ])
       expect([name, env[name]]).toEqual([name, undefined]);
     const dump = readFileSync(path.join(root, "env"), "utf8");
-    for (const value of ["ghs_workflowtoken", "forge-token-abc", "redis-pw", "mysql-pw", "basic-pw"])
+    for (const value of ["ghs_workflowtoken", "forge-token-abc", "redis-pw", "mysql-pw", "sudo-pw", "basic-pw"])
       expect(dump).not.toContain(value);
   });
 

@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
-import { type CloneResult, cloneDatabase } from "../../../../providers/db-clone";
+import { describeClonePlan } from "../../../../cli/commands/doctor";
+import { type CloneResult, cloneDatabase, planCloneOf } from "../../../../providers/db-clone";
 import { createMaster, listDatabases, readContents } from "../../../support/master-fixture";
 import { testServices } from "../../../support/services";
 import {
@@ -95,6 +96,27 @@ describeAsRoot(
       expect(logs.filter((line) => line.includes(user.password))).toStrictEqual([]);
       expect(JSON.stringify(result)).not.toContain(user.password);
       expect(workDirsOf(TARGETS.sudo)).toStrictEqual([]);
+    });
+
+    it("doctor's clone method line says which method the user gets and why, with and without sudoPassword", async () => {
+      const runner = new AsUserRunner(server.runner, user);
+      const access = previewCloneOptions(MASTER, TARGETS.plain).access;
+      const plan = async (sudoPassword?: string) =>
+        describeClonePlan(
+          user.name,
+          MASTER,
+          await planCloneOf(runner, { access: { ...access, sudoPassword }, source: MASTER }),
+        );
+
+      expect(await plan()).toBe(
+        `parallel-dump for \`${MASTER}\` as ${user.name}: no transport: the SSH user's sudo asks for a password ` +
+          "(set sudoPassword for the tablespace copy); the source has 7 tables to load in parallel (mydumper/myloader)",
+      );
+      expect(await plan(user.password)).toMatch(
+        new RegExp(
+          `^transport for \`${MASTER}\` as ${user.name}: transportable tablespaces are possible \\(the SSH user has sudo with the sudoPassword, `,
+        ),
+      );
     });
 
     it("with a wrong sudoPassword, fails naming sudoPassword and the fix before creating anything", async () => {
