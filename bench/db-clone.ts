@@ -43,14 +43,7 @@ import {
   formatTable,
   median,
 } from "./db-clone-report";
-import {
-  AsUserRunner,
-  SUDO_USER_SKIP_REASON,
-  type SudoUser,
-  createSudoUser,
-  openPathTo,
-  removeSudoUser,
-} from "../test/support/sudo-user";
+import * as stock from "../test/support/sudo-user";
 
 const MASTER = "bench_master";
 /** Owns the master's clone mark, as the snapshots stack owns a real master's. */
@@ -249,12 +242,13 @@ function describeMachine(): string {
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
-  if (args.stockForge && SUDO_USER_SKIP_REASON !== null) throw new Error(`--stock-forge ${SUDO_USER_SKIP_REASON}`);
+  if (args.stockForge && stock.SUDO_USER_SKIP_REASON !== null)
+    throw new Error(`--stock-forge ${stock.SUDO_USER_SKIP_REASON}`);
   const base = mkdtempSync(join(tmpdir(), "fp-bench-clone-"));
   const db = new BenchDatabase(join(base, "db"));
   let ssh: LocalServices | undefined;
   let session: SshSession | undefined;
-  let user: SudoUser | undefined;
+  let user: stock.SudoUser | undefined;
   let closePath: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
   const cleanup = () =>
@@ -263,7 +257,7 @@ async function main(): Promise<void> {
       await ssh?.stop();
       await db.stop();
       closePath?.();
-      if (user !== undefined) removeSudoUser(user);
+      if (user !== undefined) stock.removeSudoUser(user);
       rmSync(`/tmp/forge-previews-export-${MASTER}.lock`, { force: true });
       rmSync(base, { recursive: true, force: true });
     })());
@@ -291,9 +285,9 @@ async function main(): Promise<void> {
     let runner: CommandRunner = session;
     let password: string | null = null;
     if (args.stockForge) {
-      user = createSudoUser("fpvbench");
-      closePath = openPathTo(db.endpoint.socket);
-      runner = new AsUserRunner(session, user);
+      user = stock.createSudoUser("fpvbench");
+      closePath = stock.openPathTo(db.endpoint.socket);
+      runner = new stock.AsUserRunner(session, user);
       password = user.password;
       log(`SSH user: ${user.name} (not root; sudo asks for its password)`);
     }

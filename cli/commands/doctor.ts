@@ -38,7 +38,8 @@ import type { PulumiCli } from "../pulumi/runner";
 import { missingConfigHint, readConfig } from "../pulumi/stack-config";
 import { listStacks } from "../pulumi/stacks";
 
-export const summary = "check the configuration, Forge, SSH, databases, Redis, the backend and DNS";
+export const summary =
+  "check the configuration, Forge, SSH, databases and the clone method, Redis, the backend and DNS";
 
 export const usage = `Usage: forge-previews doctor [--stack <stack>] [--json]
 
