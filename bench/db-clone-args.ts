@@ -8,10 +8,15 @@ export interface BenchArgs {
   runs: number;
   /** Clone methods to time; `auto` also gets a second, `verify: "checksum"` measurement. */
   methods: RequestedMethod[];
+  /**
+   * A stock Forge server: the SSH user is not root and its sudo asks for a password. Times the pipe, `auto` without
+   * the password (the dump path) and `auto` with `sudoPassword` (transport through `sudo -S`).
+   */
+  stockForge: boolean;
 }
 
 export const USAGE =
-  "usage: npx ts-node --transpile-only bench/db-clone.ts [--size-gb 1] [--runs 1] [--methods stream-dump,parallel-dump,transport,auto]";
+  "usage: npx ts-node --transpile-only bench/db-clone.ts [--size-gb 1] [--runs 1] [--methods stream-dump,parallel-dump,transport,auto] [--stock-forge]";
 
 // The pipe first: every other row is compared with it.
 const DEFAULT_METHODS: RequestedMethod[] = ["stream-dump", "parallel-dump", "transport", "auto"];
@@ -32,7 +37,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const known = new Set(["--size-gb", "--runs", "--methods"]);
   argv.forEach((arg, i) => {
     const isValue = i > 0 && known.has(argv[i - 1] as string);
-    if (!isValue && !known.has(arg)) throw new Error(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
+    if (!isValue && !known.has(arg) && arg !== "--stock-forge")
+      throw new Error(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
   });
 
   const rawSize = valueOf(argv, "--size-gb") ?? "1";
@@ -61,5 +67,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       `--methods takes a comma-separated list of ${REQUESTED_METHODS.join(", ")}; not ${JSON.stringify(rawMethods)}`,
     );
   }
-  return { sizeGb, runs, methods: [...new Set(methods)] as RequestedMethod[] };
+  const stockForge = argv.includes("--stock-forge");
+  if (stockForge && rawMethods !== undefined)
+    throw new Error(`--stock-forge times its own methods; drop --methods. ${USAGE}`);
+  return { sizeGb, runs, methods: [...new Set(methods)] as RequestedMethod[], stockForge };
 }

@@ -9,6 +9,8 @@ export interface Measurement {
 /** Targets of the clone benchmark: `auto` with row-count verification against the pipe and the raw copy. */
 export const TARGET_FASTER_THAN_PIPE = 25;
 export const TARGET_MAX_RAW_COPY_MULTIPLE = 3;
+/** On a stock Forge server without file access (no sudo password): the dump path against the pipe. */
+export const TARGET_DUMP_PATH_FASTER_THAN_PIPE = 2.5;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error("median of no values");
@@ -103,6 +105,18 @@ export function checkTargets(auto: Row | undefined): { lines: string[]; met: boo
     );
   }
   return { lines, met };
+}
+
+/** The verdict line for the dump path (stock Forge, no file access). */
+export function checkDumpPathTarget(row: Row | undefined): { lines: string[]; met: boolean } {
+  if (row?.fasterThanPipe == null) return { lines: ["target dump path: not checked (not measured)"], met: false };
+  const met = row.fasterThanPipe >= TARGET_DUMP_PATH_FASTER_THAN_PIPE;
+  return {
+    lines: [
+      `target dump path >= ${TARGET_DUMP_PATH_FASTER_THAN_PIPE}x faster than the pipe: ${met ? "MET" : "MISSED"} (${row.fasterThanPipe.toFixed(1)}x)`,
+    ],
+    met,
+  };
 }
 
 /**

@@ -6,10 +6,15 @@
  * `CHECKSUM TABLE` verification, whose cost is printed on its own line. Every clone goes through `cloneDatabase`
  * over SSH to a local sshd, as a preview stack's would.
  *
- *   npx ts-node --transpile-only bench/db-clone.ts [--size-gb 1] [--runs 1] [--methods stream-dump,parallel-dump,transport,auto]
+ *   npx ts-node --transpile-only bench/db-clone.ts [--size-gb 1] [--runs 1] [--methods stream-dump,parallel-dump,transport,auto] [--stock-forge]
+ *
+ * `--stock-forge` clones as a stock Forge server's SSH user: a Linux user made for the run (so the bench must run as
+ * root), not root, whose sudo asks for its password. It times the pipe, `auto` without `sudoPassword` (no file
+ * access: the dump path, mydumper/myloader where installed) and `auto` with it (transport through `sudo -S`).
  *
  * Targets (judged at 1 GB and above, where fixed DDL costs no longer dominate): `auto` with counts at least 25x
- * faster than the pipe and at most 3x the raw copy. Exit status 1 when a judged target is missed.
+ * faster than the pipe and at most 3x the raw copy; with `--stock-forge`, also the dump path at least 2.5x faster
+ * than the pipe. Exit status 1 when a judged target is missed.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -17,6 +22,8 @@ import { join } from "node:path";
 import { type Connection, createConnection } from "mysql2/promise";
 import {
   type CloneResult,
+  type CommandRunner,
+  type MysqlAccess,
   type RequestedMethod,
   type VerifyLevel,
   cloneDatabase,
@@ -27,7 +34,16 @@ import { type LocalServices, type MariaDbEndpoint, startLocalServices } from "..
 import { createMaster, markAsVerifiedClone } from "../test/support/master-fixture";
 import { USAGE, parseBenchArgs } from "./db-clone-args";
 import { dropPageCache, tablespacesOf, timeRawCopy } from "./db-clone-files";
-import { type Measurement, buildRows, checkTargets, describeDataPath, formatTable, median } from "./db-clone-report";
+import {
+  type Measurement,
+  buildRows,
+  checkDumpPathTarget,
+  checkTargets,
+  describeDataPath,
+  formatTable,
+  median,
+} from "./db-clone-report";
+import * as stock from "../test/support/sudo-user";
 
 const MASTER = "bench_master";
 /** Owns the master's clone mark, as the snapshots stack owns a real master's. */
@@ -35,6 +51,9 @@ const MASTER_OWNER = "forge-previews-bench-snapshots";
 const TARGET = "bench_pr_1";
 const RAW_COPY = "raw copy (cp *.ibd + sync)";
 const PIPE: RequestedMethod = "stream-dump";
+/** The stock-Forge rows besides the pipe: `auto` without file access, and `auto` with the sudo password. */
+const DUMP_PATH = "auto, no file access (dump path)";
+const AUTO = "auto";
 /** The research note's server had a 1 GB buffer pool; the local services start with 64 MB, resizable at runtime. */
 const BUFFER_POOL_BYTES = 1024 ** 3;
 /** Fixture scales measured to predict the scale of the real master (about 20 and 80 MB of files). */
@@ -161,13 +180,25 @@ interface Run {
   dataPathSeconds: number | null;
 }
 
+/** One timed row: the method asked for, and whether the SSH user's sudo password comes with it (stock Forge). */
+interface Variant {
+  label: string;
+  method: RequestedMethod;
+  sudoPassword: string | null;
+}
+
+function accessOf(db: BenchDatabase, sudoPassword: string | null = null): MysqlAccess {
+  const m = db.endpoint;
+  return { user: m.user, password: m.password, socket: m.socket, dataDir: m.dataDir, sudoPassword };
+}
+
 async function timeClone(
-  session: SshSession,
+  session: CommandRunner,
   db: BenchDatabase,
   method: RequestedMethod,
   verify: VerifyLevel,
+  sudoPassword: string | null = null,
 ): Promise<Run> {
-  const m = db.endpoint;
   const start = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
   let copyStarted: number | null = null;
@@ -182,7 +213,7 @@ async function timeClone(
     isAllowedTarget: (name) => name === TARGET,
     targetRule: `the bench's clone \`${TARGET}\``,
     createTarget: true,
-    access: { user: m.user, password: m.password, socket: m.socket, dataDir: m.dataDir },
+    access: accessOf(db, sudoPassword),
     // Stamped progress shows where a slow clone spends its time (stderr, so stdout stays the report).
     log: (line) => {
       const at = seconds();
@@ -211,16 +242,22 @@ function describeMachine(): string {
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
+  if (args.stockForge && stock.SUDO_USER_SKIP_REASON !== null)
+    throw new Error(`--stock-forge ${stock.SUDO_USER_SKIP_REASON}`);
   const base = mkdtempSync(join(tmpdir(), "fp-bench-clone-"));
   const db = new BenchDatabase(join(base, "db"));
   let ssh: LocalServices | undefined;
   let session: SshSession | undefined;
+  let user: stock.SudoUser | undefined;
+  let closePath: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
   const cleanup = () =>
     (stopping ??= (async () => {
       await session?.close().catch(() => undefined);
       await ssh?.stop();
       await db.stop();
+      closePath?.();
+      if (user !== undefined) stock.removeSudoUser(user);
       rmSync(`/tmp/forge-previews-export-${MASTER}.lock`, { force: true });
       rmSync(base, { recursive: true, force: true });
     })());
@@ -244,6 +281,23 @@ async function main(): Promise<void> {
       privateKey: sshEndpoint.privateKey,
       hostKeyFingerprint: sshEndpoint.hostKeyFingerprint,
     });
+    // Stock Forge: every command runs as a user that is not root and whose sudo asks for its password.
+    let runner: CommandRunner = session;
+    let password: string | null = null;
+    if (args.stockForge) {
+      user = stock.createSudoUser("fpvbench");
+      closePath = stock.openPathTo(db.endpoint.socket);
+      runner = new stock.AsUserRunner(session, user);
+      password = user.password;
+      log(`SSH user: ${user.name} (not root; sudo asks for its password)`);
+    }
+    const variants: Variant[] = args.stockForge
+      ? [
+          { label: PIPE, method: PIPE, sudoPassword: null },
+          { label: DUMP_PATH, method: "auto", sudoPassword: null },
+          { label: AUTO, method: "auto", sudoPassword: password },
+        ]
+      : args.methods.map((method) => ({ label: method, method, sudoPassword: null }));
     const [versionRows] = await db.conn.query("SELECT VERSION() AS v");
     const version = String((versionRows as { v: unknown }[])[0]?.v);
 
@@ -257,19 +311,14 @@ async function main(): Promise<void> {
     );
     // As the snapshots stack leaves a master: marked as its verified clone, then sealed.
     await markAsVerifiedClone(db.conn, MASTER, MASTER_OWNER);
-    const m = db.endpoint;
     const sealStart = process.hrtime.bigint();
-    const seal = await sealDatabase(session, {
-      database: MASTER,
-      owner: MASTER_OWNER,
-      access: { user: m.user, password: m.password, socket: m.socket, dataDir: m.dataDir },
-    });
+    const seal = await sealDatabase(runner, { database: MASTER, owner: MASTER_OWNER, access: accessOf(db, password) });
     const sealSeconds = Number(process.hrtime.bigint() - sealStart) / 1e9;
     if (!seal.sealed) throw new Error(`the master was not sealed: ${seal.detail}`);
     log(`sealed ${seal.tables} tables in ${sealSeconds.toFixed(1)} s`);
 
     const measurements: Measurement[] = [{ label: RAW_COPY, seconds: [] }];
-    for (const method of args.methods) measurements.push({ label: method, seconds: [] });
+    for (const { label } of variants) measurements.push({ label, seconds: [] });
     const checksum: Measurement = { label: "auto, verify checksum", seconds: [] };
     const unsealed: Measurement = { label: "auto, master not sealed", seconds: [] };
     const autoCounts = measurements.find((m) => m.label === "auto");
@@ -289,18 +338,18 @@ async function main(): Promise<void> {
       const raw = await timeRawCopy(files, scratch);
       measurements[0]?.seconds.push(raw);
       log(`run ${run}/${args.runs} ${RAW_COPY}: ${raw.toFixed(2)} s`);
-      for (const method of args.methods) {
+      for (const { label, method, sudoPassword } of variants) {
         await coldStart();
-        const { seconds, result, dataPathSeconds } = await timeClone(session, db, method, "counts");
-        measurements.find((m) => m.label === method)?.seconds.push(seconds);
-        if (method === "auto" && dataPathSeconds !== null) autoDataPath.push(dataPathSeconds);
-        chosen.set(method, result);
+        const { seconds, result, dataPathSeconds } = await timeClone(runner, db, method, "counts", sudoPassword);
+        measurements.find((m) => m.label === label)?.seconds.push(seconds);
+        if (label === AUTO && dataPathSeconds !== null) autoDataPath.push(dataPathSeconds);
+        chosen.set(label, result);
         log(
-          `run ${run}/${args.runs} ${method} (verify counts): ${seconds.toFixed(2)} s, ${result.method}, ${result.rows} rows, against ${result.verifiedAgainst}`,
+          `run ${run}/${args.runs} ${label} (verify counts): ${seconds.toFixed(2)} s, ${result.method}, ${result.rows} rows, against ${result.verifiedAgainst}`,
         );
-        if (result.rows !== rows) throw new Error(`${method} cloned ${result.rows} rows, the master has ${rows}`);
+        if (result.rows !== rows) throw new Error(`${label} cloned ${result.rows} rows, the master has ${rows}`);
       }
-      if (autoCounts !== undefined) {
+      if (autoCounts !== undefined && !args.stockForge) {
         await coldStart();
         const { seconds, result } = await timeClone(session, db, "auto", "checksum");
         checksum.seconds.push(seconds);
@@ -322,7 +371,8 @@ async function main(): Promise<void> {
 
     const tableRows = buildRows(measurements, files.bytes, PIPE, RAW_COPY);
     const auto = tableRows.find((r) => r.label === "auto");
-    const pick = chosen.get("auto");
+    const pick = chosen.get(AUTO);
+    const dumpPath = chosen.get(DUMP_PATH);
     const out: string[] = [
       "",
       `machine: ${describeMachine()}`,
@@ -345,6 +395,12 @@ async function main(): Promise<void> {
           : `; fallback tables: ${pick.fallbackTables.map((t) => `${t.name} (${t.reason})`).join(", ")}`;
       out.push(`auto chose ${pick.method}: ${pick.reason}${fallback}`);
     }
+    if (user !== undefined) {
+      out.push(
+        `SSH user: ${user.name}, not root; its sudo asks for a password (given as sudoPassword to \`auto\` only)`,
+      );
+    }
+    if (dumpPath !== undefined) out.push(`${DUMP_PATH} chose ${dumpPath.method}: ${dumpPath.reason}`);
     if (checksum.seconds.length > 0 && autoCounts !== undefined) {
       const withSums = median(checksum.seconds);
       const withCounts = median(autoCounts.seconds);
@@ -361,8 +417,11 @@ async function main(): Promise<void> {
         pipeRow === undefined ? "" : `, ${(pipeRow.seconds / without).toFixed(1)}x faster than the pipe`;
       out.push(`auto with the master not sealed (the master counted again): ${without.toFixed(2)} s${versusPipe}`);
     }
+    const dumpVerdict = args.stockForge
+      ? checkDumpPathTarget(tableRows.find((r) => r.label === DUMP_PATH))
+      : { lines: [], met: true };
     const verdict = checkTargets(auto);
-    out.push(...verdict.lines);
+    out.push(...verdict.lines, ...dumpVerdict.lines);
     const pipeRow = tableRows.find((r) => r.label === PIPE);
     const rawRow = tableRows.find((r) => r.label === RAW_COPY);
     if (autoDataPath.length > 0 && pipeRow !== undefined && rawRow !== undefined) {
@@ -372,7 +431,7 @@ async function main(): Promise<void> {
       out.push(
         `targets are set at 1 GB; at ${args.sizeGb} GB fixed per-clone costs dominate, so they are reported, not judged`,
       );
-    } else if (!verdict.met) {
+    } else if (!verdict.met || !dumpVerdict.met) {
       process.exitCode = 1;
     }
     process.stdout.write(`${out.join("\n")}\n`);

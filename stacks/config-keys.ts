@@ -94,6 +94,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   secret("redisPassword", "FORGE_PREVIEWS_REDIS_PASSWORD", "set it with `pulumi config set --secret redisPassword`"),
   secret("mysqlPassword", "FORGE_PREVIEWS_MYSQL_PASSWORD", "set it with `pulumi config set --secret mysqlPassword`"),
   secret(
+    "sudoPassword",
+    "FORGE_PREVIEWS_SUDO_PASSWORD",
+    "set it with `pulumi config set --secret sudoPassword` (the sudo password Forge showed for sshUser at provisioning)",
+  ),
+  secret(
     "basicAuthPassword",
     "FORGE_PREVIEWS_BASIC_AUTH_PASSWORD",
     "set it with `pulumi config set --secret basicAuthPassword`",

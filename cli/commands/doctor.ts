@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { promises as dns } from "node:dns";
-import { buildOptionFile } from "../../providers/db-clone";
+import { type MysqlAccess, buildOptionFile, planCloneOf } from "../../providers/db-clone";
 import {
   ForgeApiError,
   ForgeAuthError,
@@ -39,7 +39,8 @@ import type { PulumiCli } from "../pulumi/runner";
 import { missingConfigHint, readConfig } from "../pulumi/stack-config";
 import { listStacks } from "../pulumi/stacks";
 
-export const summary = "check the configuration, Forge, SSH, databases, Redis, the backend and DNS";
+export const summary =
+  "check the configuration, Forge, SSH, databases and the clone method, Redis, the backend and DNS";
 
 export const usage = `Usage: forge-previews doctor [--stack <stack>] [--json]
 
@@ -281,19 +282,22 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     },
   );
 
-  await checks.run(
+  const mysqlAccess = (): MysqlAccess => ({
+    user: plain("mysqlUser") ?? "forge",
+    password: secret("mysqlPassword"),
+    socket: plain("mysqlSocket"),
+    dataDir: plain("mysqlDataDir"),
+    sudoPassword: secret("sudoPassword"),
+  });
+
+  const masters = await checks.run(
     "master databases",
     target !== undefined,
     "run the snapshots stack (`pulumi up -s snapshots`) or fix apps.<app>.masterDatabase",
     async () => {
       const c = config as PlainConfig;
       const masters = Object.values(c.apps).map((app) => app.masterDatabase);
-      const access = {
-        user: plain("mysqlUser") ?? "forge",
-        password: secret("mysqlPassword"),
-        socket: plain("mysqlSocket"),
-        dataDir: null,
-      };
+      const access = mysqlAccess();
       const listed = await withSsh(target as SshTarget, (session) =>
         withRemoteSecretFile(session, buildOptionFile(access), (file) =>
           session.execChecked(["mysql", `--defaults-extra-file=${file}`, "--batch", "--skip-column-names"], {
@@ -305,7 +309,21 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
       const present = new Set(listed.stdout.split("\n").map((line) => line.trim()));
       const missing = masters.filter((name) => !present.has(name));
       if (missing.length > 0) throw new Error(`missing on the server: ${missing.join(", ")}`);
-      return { detail: `${masters.join(", ")} present (as MySQL user ${access.user})`, value: true };
+      return { detail: `${masters.join(", ")} present (as MySQL user ${access.user})`, value: masters };
+    },
+  );
+
+  await checks.run(
+    "clone method",
+    masters !== undefined,
+    "set sudoPassword to the sudo password Forge showed for sshUser at provisioning (`pulumi config set --secret sudoPassword`), or remove it",
+    async () => {
+      const c = config as PlainConfig;
+      const [master = ""] = masters ?? [];
+      const plan = await withSsh(target as SshTarget, (session) =>
+        planCloneOf(session, { access: mysqlAccess(), source: master, method: c.cloneMethod }),
+      );
+      return { detail: describeClonePlan(c.ssh.user, master, plan), value: true };
     },
   );
 
@@ -358,6 +376,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   });
 
   return checks.results;
+}
+
+/** "transport for `shop_master` as forge: ...": what a preview's clone of the master gets on this server, and why. */
+export function describeClonePlan(sshUser: string, master: string, plan: { method: string; reason: string }): string {
+  return `${plan.method} for \`${master}\` as ${sshUser}: ${plan.reason}`;
 }
 
 /** The system's resolver, or the DNS server \`FORGE_PREVIEWS_DNS_SERVER\` names. */

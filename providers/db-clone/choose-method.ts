@@ -16,7 +16,11 @@ export interface MethodInputs {
   requested: RequestedMethod;
   liveSource: boolean;
   fileAccess: FileAccess;
+  /** With no file access: sudo asks for a password that was not given. */
+  sudoAsksPassword?: boolean;
   filePerTable: boolean;
+  /** mydumper/myloader are on the server: `parallel-dump` loads with them. */
+  mydumper?: boolean;
   /** Privileges covering the source (global plus matching schema grants). */
   sourcePrivileges: ReadonlySet<string>;
   globalPrivileges: ReadonlySet<string>;
@@ -50,7 +54,9 @@ export function transportBlocker(table: TableInfo, files: ReadonlySet<string>): 
 /** Why transport cannot run at all, or null when it can (for at least the eligible tables). */
 function transportUnavailable(inputs: MethodInputs): string | null {
   if (inputs.fileAccess === "none") {
-    return "the SSH user cannot reach MySQL's datadir (it is neither root nor allowed passwordless sudo)";
+    return inputs.sudoAsksPassword === true
+      ? "the SSH user's sudo asks for a password (set sudoPassword for the tablespace copy)"
+      : "the SSH user cannot reach MySQL's datadir (it is neither root nor allowed sudo)";
   }
   if (!inputs.filePerTable) return "innodb_file_per_table is OFF, so tables have no files of their own";
   const missing = ["RELOAD"].filter((p) => !inputs.globalPrivileges.has(p));
@@ -74,6 +80,11 @@ function planTransport(inputs: MethodInputs, files: ReadonlySet<string>): Omit<M
   }
   if (fileTables.length === 0) return null;
   return { method: "transport", fileTables, fallbackTables };
+}
+
+function describeAccess(access: FileAccess): string {
+  if (access === "sudo-password") return "the SSH user has sudo with the sudoPassword";
+  return access === "root" ? "the SSH user is root" : "the SSH user has passwordless sudo";
 }
 
 function describeFallbacks(fallbacks: readonly { name: string; reason: string }[]): string {
@@ -122,14 +133,14 @@ export function chooseMethod(inputs: MethodInputs): MethodPlan {
   if (plan !== null) {
     return {
       ...plan,
-      reason: `transportable tablespaces are possible (file access, privileges, file-per-table)${describeFallbacks(plan.fallbackTables)}`,
+      reason: `transportable tablespaces are possible (${describeAccess(inputs.fileAccess)}, privileges, file-per-table)${describeFallbacks(plan.fallbackTables)}`,
     };
   }
   const noTransport = unavailable ?? "no table of the source can be transported";
   if (inputs.tables.length >= 2) {
     return {
       method: "parallel-dump",
-      reason: `no transport: ${noTransport}; the source has ${inputs.tables.length} tables to load in parallel`,
+      reason: `no transport: ${noTransport}; the source has ${inputs.tables.length} tables to load in parallel (${inputs.mydumper === true ? "mydumper/myloader" : "mysqldump per table; mydumper is not installed"})`,
       fileTables: [],
       fallbackTables: [],
     };

@@ -5,7 +5,7 @@
  */
 import { type MethodPlan, chooseMethod } from "./choose-method";
 import { removeAllExportMetadataStep } from "./datadir-files";
-import { CloneVerificationError, RemoteCommandError } from "./errors";
+import { CloneRefusedError, CloneVerificationError, RemoteCommandError } from "./errors";
 import { assertAccountSeesSource, assertNamesAllowed, assertServerStateAllowed } from "./guards";
 import type { SchemaInventory } from "./inventory";
 import { type CloneMark, finishMark, hashResetToken, readMark, startMarkSql } from "./mark";
@@ -71,6 +71,24 @@ async function runPostCloneSql(mysql: RemoteMysql, target: string, scripts: read
   }
 }
 
+/**
+ * The method a clone of `source` would get on this server, and why, without writing anything (for `doctor`): the same
+ * session and choice as {@link cloneDatabase}, so a refused sudo password fails here too.
+ */
+export async function planCloneOf(
+  runner: CommandRunner,
+  options: Pick<CloneOptions, "access" | "method" | "liveSource"> & { source: string },
+): Promise<MethodPlan & { fileAccess: ServerFacts["fileAccess"] }> {
+  const { source } = options;
+  const request = { ...copySessionRequest(options, source, source, source), schemas: [source] };
+  return withCloneSession(runner, request, async ({ facts, inventories, tablespaceFiles }) => {
+    const inventory = inventories.get(source) ?? null;
+    if (inventory === null)
+      throw new CloneRefusedError(`\`${source}\` does not exist (or ${facts.account} cannot see it)`);
+    return { ...planClone(options, facts, inventory, tablespaceFiles), fileAccess: facts.fileAccess };
+  });
+}
+
 /** Whether the method choice needs the source's `.ibd` files (listed in the session's round trip). */
 function wantsTablespaceFiles(options: CloneOptions): boolean {
   const requested = options.method ?? "auto";
@@ -79,7 +97,7 @@ function wantsTablespaceFiles(options: CloneOptions): boolean {
 
 /** `listed`: the source's `.ibd` files as the session listed them; undefined when the method choice did not ask. */
 function planClone(
-  options: CloneOptions,
+  options: Pick<CloneOptions, "method" | "liveSource">,
   facts: ServerFacts,
   source: SchemaInventory,
   listed: Set<string> | null | undefined,
@@ -89,6 +107,8 @@ function planClone(
     requested: options.method ?? "auto",
     liveSource: options.liveSource === true,
     fileAccess: facts.fileAccess,
+    sudoAsksPassword: facts.sudoAsksPassword,
+    mydumper: facts.mydumper !== null,
     filePerTable: facts.filePerTable,
     sourcePrivileges: facts.sourcePrivileges,
     globalPrivileges: facts.globalPrivileges,
@@ -154,7 +174,7 @@ export async function cloneDatabase(runner: CommandRunner, options: CloneOptions
         mysql.sqlStep(createDatabaseSql(target, sourceInv), { step: `Creating database \`${target}\``, write: true }),
       );
     if (state.kind === "ours" && targetInventory !== null && facts.fileAccess !== "none") {
-      prepare.push(removeAllExportMetadataStep(facts.fileAccess, facts.dataDir, target));
+      prepare.push(removeAllExportMetadataStep(facts, facts.dataDir, target));
     }
     prepare.push(
       mysql.sqlStep(

@@ -1,21 +1,15 @@
 /**
- * File operations inside MySQL's datadir, as root or through passwordless sudo. Paths are built from plain names
+ * File operations inside MySQL's datadir, as root or through sudo (see privileged). Paths are built from plain names
  * only (see PLAIN_NAME), which MySQL stores unencoded, and every argument is quoted by buildShellCommand.
  */
 import { buildShellCommand } from "../ssh";
 import { RemoteCommandError, tailOfStderr } from "./errors";
 import type { RemoteStep } from "./remote-steps";
-import type { FileAccess } from "./server-facts";
+import { type FileRights, privileged } from "./server-facts";
 import { PLAIN_NAME } from "./sql";
 import type { CommandRunner } from "./types";
 
 const FILE_TIMEOUT_MS = 5 * 60_000;
-
-/** `argv` as the datadir's owner may run it: as is for root, behind `sudo -n` otherwise. */
-export function privileged(access: FileAccess, argv: readonly string[]): string[] {
-  if (access === "none") throw new Error("no file access to MySQL's datadir (neither root nor passwordless sudo)");
-  return access === "sudo" ? ["sudo", "-n", ...argv] : [...argv];
-}
 
 /**
  * Splits tables into at most `streams` groups of about equal `weight` (heaviest first onto the lightest group): bytes
@@ -74,7 +68,7 @@ function fileIdentitiesFind(dir: string): string[] {
 }
 
 /** The identity listing of {@link fileIdentitiesFind}, run as the datadir's owner. */
-export function fileIdentitiesArgv(access: FileAccess, dir: string): string[] {
+export function fileIdentitiesArgv(access: FileRights, dir: string): string[] {
   return privileged(access, fileIdentitiesFind(dir));
 }
 
@@ -125,7 +119,7 @@ export function buildCopyScript(
 
 /** The command removing the `.cfg` files of `tables` from `dataDir/schema`. */
 export function removeExportMetadataArgv(
-  access: FileAccess,
+  access: FileRights,
   dataDir: string,
   schema: string,
   tables: readonly string[],
@@ -136,7 +130,7 @@ export function removeExportMetadataArgv(
 /** Removes the `.cfg` files an import leaves in the target's directory (they would only mislead a later import). */
 export async function removeExportMetadata(
   runner: CommandRunner,
-  access: FileAccess,
+  access: FileRights,
   dataDir: string,
   schema: string,
   tables: readonly string[],
@@ -155,7 +149,7 @@ export async function removeExportMetadata(
 }
 
 /** The command removing every `.cfg` left in `dataDir/schema` (after an interrupted transport). */
-function removeAllExportMetadataArgv(access: FileAccess, dataDir: string, schema: string): string[] {
+function removeAllExportMetadataArgv(access: FileRights, dataDir: string, schema: string): string[] {
   const dir = buildShellCommand([`${dataDir}/${schema}`]);
   return privileged(access, [
     "sh",
@@ -165,7 +159,7 @@ function removeAllExportMetadataArgv(access: FileAccess, dataDir: string, schema
 }
 
 /** A step removing every `.cfg` left in `dataDir/schema`, ahead of a fresh clone into it. */
-export function removeAllExportMetadataStep(access: FileAccess, dataDir: string, schema: string): RemoteStep {
+export function removeAllExportMetadataStep(access: FileRights, dataDir: string, schema: string): RemoteStep {
   return {
     step: `Removing export metadata (.cfg) left in \`${schema}\``,
     command: buildShellCommand(removeAllExportMetadataArgv(access, dataDir, schema)),
@@ -175,7 +169,7 @@ export function removeAllExportMetadataStep(access: FileAccess, dataDir: string,
 /** Removes every `.cfg` left in `dataDir/schema` (after an interrupted transport); best effort. */
 export async function removeAllExportMetadata(
   runner: CommandRunner,
-  access: FileAccess,
+  access: FileRights,
   dataDir: string,
   schema: string,
 ): Promise<void> {

@@ -2,7 +2,8 @@
  * The clone engine: copies one MySQL/MariaDB database into another on the database server, over a CommandRunner
  * (an SshSession), and proves the copy equal. See README.md for the methods, the guards and MySQL 8 notes.
  */
-export { cloneDatabase } from "./clone";
+export { cloneDatabase, planCloneOf } from "./clone";
+export { SudoPasswordRefusedError } from "./server-facts";
 export { promoteClone, type PromoteOptions, type PromoteResult } from "./promote";
 export { sealDatabase, type SealOptions, type SealResult } from "./seal";
 export { inspectClone, removeCloneLeftovers, type CloneInspection } from "./maintenance";

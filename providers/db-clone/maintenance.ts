@@ -48,8 +48,7 @@ export async function removeCloneLeftovers(
   const workDirs = await removeLeftoverWorkDirs(runner, options.target);
   const request = { access: options.access, workDirFor: options.target, grantsFor: options.target, schemas: [] };
   await withCloneSession(runner, request, async ({ facts }) => {
-    if (facts.fileAccess !== "none")
-      await removeAllExportMetadata(runner, facts.fileAccess, facts.dataDir, options.target);
+    if (facts.fileAccess !== "none") await removeAllExportMetadata(runner, facts, facts.dataDir, options.target);
   });
   return { workDirs };
 }

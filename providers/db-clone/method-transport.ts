@@ -24,6 +24,7 @@ import {
 import type { MethodContext, MethodMeasures } from "./method-context";
 import type { RemoteStep } from "./remote-steps";
 import { RemoteCommandError } from "./errors";
+import { privileged } from "./server-facts";
 import {
   copyProgrammableObjectsStep,
   copyTableDefinitionsStep,
@@ -59,7 +60,7 @@ function exportAndCopySteps(ctx: MethodContext, tables: readonly string[]): Remo
     (t) => t.bytes,
   );
   const body = buildCopyScript(`${facts.dataDir}/${source}`, `${facts.dataDir}/${ctx.target}`, groups, marker);
-  const runCopy = buildShellCommand(facts.fileAccess === "sudo" ? ["sudo", "-n", "sh", script] : ["sh", script]);
+  const runCopy = buildShellCommand(privileged(facts, ["sh", script]));
   const sql = [
     `FLUSH TABLES ${tables.map((t) => qualified(source, t)).join(", ")} FOR EXPORT;`,
     `system ${runCopy}`,
@@ -106,7 +107,7 @@ function importStep(
   return {
     step: `Importing the copied tablespaces into \`${target}\`${objects === undefined ? "" : " and copying its triggers, routines and events"}`,
     command:
-      `${buildShellCommand(mysql.mysqlArgv(target))}; rc=$?;${ended} ${buildShellCommand(removeExportMetadataArgv(facts.fileAccess, facts.dataDir, target, tables))}; ` +
+      `${buildShellCommand(mysql.mysqlArgv(target))}; rc=$?;${ended} ${buildShellCommand(removeExportMetadataArgv(facts, facts.dataDir, target, tables))}; ` +
       `[ "$rc" = 0 ]${then}`,
     stdin: mysql.withoutBinlog(sql.join("\n")),
   };
@@ -234,9 +235,7 @@ export async function cloneByTransport(ctx: MethodContext): Promise<MethodMeasur
     copyOutput = outputs[outputs.length - 1] ?? "";
     await ctx.afterCopy();
   } catch (error) {
-    await removeExportMetadata(mysql.runner, facts.fileAccess, facts.dataDir, target, plan.fileTables).catch(
-      () => undefined,
-    );
+    await removeExportMetadata(mysql.runner, facts, facts.dataDir, target, plan.fileTables).catch(() => undefined);
     throw error;
   }
   const [objects] = copyProgrammableObjectsStep(mysql, ctx.source, target);

@@ -16,7 +16,7 @@ import { CloneRefusedError, RemoteCommandError } from "./errors";
 import type { SchemaInventory } from "./inventory";
 import { MARK_TABLE, type MasterSeal, type SealedTable, readMark } from "./mark";
 import type { RemoteMysql } from "./remote-mysql";
-import type { FileAccess } from "./server-facts";
+import type { FileRights } from "./server-facts";
 import { withCloneSession } from "./session";
 import { qualified, sqlString } from "./sql";
 import type { CommandRunner, MysqlAccess, VerifyLevel } from "./types";
@@ -81,7 +81,7 @@ export interface SealResult {
 }
 
 /** The export-locked session measuring `tables` and listing their files' identities. */
-function sealSql(access: FileAccess, dataDir: string, schema: string, tables: readonly string[]): string {
+function sealSql(access: FileRights, dataDir: string, schema: string, tables: readonly string[]): string {
   const names = tables.map((t) => qualified(schema, t));
   return [
     `FLUSH TABLES ${names.join(", ")} FOR EXPORT;`,
@@ -174,7 +174,7 @@ export async function sealDatabase(runner: CommandRunner, options: SealOptions):
         step: `Measuring \`${database}\` under an export lock for its seal`,
         // Never beside a transport clone's export of the same database: one UNLOCK TABLES would delete the other's .cfg files.
         command: underExportLock(database, buildShellCommand(mysql.mysqlArgv())),
-        stdin: sealSql(facts.fileAccess, facts.dataDir, database, tables),
+        stdin: sealSql(facts, facts.dataDir, database, tables),
         output: true,
       },
     ]);

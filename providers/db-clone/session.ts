@@ -10,6 +10,7 @@ import { type SchemaInventory, inventorySql, parseInventory } from "./inventory"
 import { OPTION_FILE, RemoteMysql, buildOptionFile } from "./remote-mysql";
 import {
   SHELL_PROBE,
+  SUDO_PASSWORD_FILE,
   type ServerFacts,
   parseServerFacts,
   parseShellFacts,
@@ -92,8 +93,9 @@ function factsScript(sql: string, files: string): string {
 }
 
 /**
- * Lists `schema`'s `.ibd` files in the datadir (the configured one, else @@datadir) as root or through passwordless
- * sudo, after {@link FILES_MARK}; says so when the directory is missing or the listing failed (its stderr follows).
+ * Lists `schema`'s `.ibd` files in the datadir (the configured one, else @@datadir) as the datadir's owner (`fp_priv`
+ * of SHELL_PROBE), after {@link FILES_MARK}; says so when the directory is missing or the listing failed (its stderr
+ * follows).
  */
 function listFilesScript(schema: string, dataDirOverride: string | null): string {
   if (!PLAIN_NAME.test(schema))
@@ -103,9 +105,9 @@ function listFilesScript(schema: string, dataDirOverride: string | null): string
     `dd=${dataDirOverride === null ? "''" : buildShellCommand([dataDirOverride])}`,
     `[ -n "$dd" ] || dd=$(${CLIENT} -e 'SELECT @@datadir') || exit $?`,
     `dir="\${dd%/}/${schema}"`,
-    'if [ "$(id -u)" = 0 ]; then priv=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then priv="sudo -n"; else exit 0; fi',
+    "case $access in root | sudo | sudo-password) ;; *) exit 0 ;; esac",
     `echo '${FILES_MARK}'`,
-    `$priv sh -c ${buildShellCommand([find])} sh "$dir" 2>"$d/list.err"; rc=$?`,
+    `fp_priv sh -c ${buildShellCommand([find])} sh "$dir" 2>"$d/list.err"; rc=$?`,
     `if [ "$rc" = 3 ]; then echo '${FILES_MISSING}'; elif [ "$rc" != 0 ]; then echo '${FILES_FAILED}'; cat "$d/list.err"; fi`,
   ].join("\n");
 }
@@ -129,6 +131,7 @@ export async function withCloneSession<T>(
   const files = request.listFilesOf === undefined ? "" : listFilesScript(request.listFilesOf, request.access.dataDir);
   if (sql.split("\n").includes(SQL_END)) throw new Error("the server facts query contains its here-document delimiter");
   const names = request.schemas.map((s) => `\`${s}\``).join(", ");
+  const { sudoPassword } = request.access;
   return withWorkDir(
     runner,
     request.workDirFor,
@@ -146,7 +149,13 @@ export async function withCloneSession<T>(
             : parseFiles(answer.slice(filesAt + 1), request.listFilesOf);
       const maySkipBinlog = lines.includes(SKIP_BINLOG_MARK);
       const rows = parseBatchRows(lines.filter((line) => line !== SKIP_BINLOG_MARK).join("\n"));
-      const facts = parseServerFacts(rows, shell, request.access.dataDir, maySkipBinlog);
+      const facts = parseServerFacts(
+        rows,
+        shell,
+        request.access.dataDir,
+        maySkipBinlog,
+        `${workDir}/${SUDO_PASSWORD_FILE}`,
+      );
       const base = RemoteMysql.attach(
         runner,
         shell.clients,
@@ -158,6 +167,7 @@ export async function withCloneSession<T>(
     },
     {
       file: { name: OPTION_FILE, contents: buildOptionFile(request.access) },
+      line: sudoPassword ? { name: SUDO_PASSWORD_FILE, value: sudoPassword } : undefined,
       script: `${SHELL_PROBE}\n${factsScript(sql, files)}`,
       step: `Reading the server's settings, this account's privileges${names === "" ? "" : ` and the objects of ${names}`}`,
     },

@@ -32,6 +32,11 @@ export interface MysqlAccess {
   socket: string | null;
   /** Null reads `@@datadir` from the server. */
   dataDir: string | null;
+  /**
+   * The SSH user's sudo password (a stock Forge server's `forge`), for the datadir's files when sudo asks for one. It
+   * travels like the MySQL password: on stdin into a 0600 file in the work directory, read by `sudo -S` on its stdin.
+   */
+  sudoPassword?: string | null;
 }
 
 /** The copy methods, fastest first. */

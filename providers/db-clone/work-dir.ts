@@ -18,9 +18,13 @@ function assertPlainTarget(target: string): void {
   }
 }
 
-/** Done in the same round trip as creating the directory: a 0600 file from stdin, then a script whose output `fn` gets. */
+/**
+ * Done in the same round trip as creating the directory: 0600 files from stdin (`line`, one line, first), then a script
+ * whose output `fn` gets.
+ */
 export interface WorkDirSetup {
   file: { name: string; contents: string };
+  line?: { name: string; value: string };
   script: string;
   /** Names the script in the error when it fails after the directory was made. */
   step: string;
@@ -37,11 +41,20 @@ export async function withWorkDir<T>(
   setup?: WorkDirSetup,
 ): Promise<T> {
   assertPlainTarget(target);
-  if (setup !== undefined && !/^[A-Za-z0-9._-]+$/.test(setup.file.name))
-    throw new Error(`unsafe file name ${JSON.stringify(setup.file.name)}`);
+  const { file, line } = setup ?? {};
+  for (const name of [file?.name, line?.name])
+    if (name !== undefined && !/^[A-Za-z0-9._-]+$/.test(name))
+      throw new Error(`unsafe file name ${JSON.stringify(name)}`);
+  if (line !== undefined && /[\n\r\0]/.test(line.value)) throw new Error(`${line.name} must be one line`);
   const create = `umask 077 && d=$(mktemp -d "\${TMPDIR:-/tmp}/${WORK_DIR_PREFIX}${target}.XXXXXXXX") && printf '%s\\n' "$d"`;
-  const script = setup === undefined ? create : `${create} && cat > "$d/${setup.file.name}" && {\n${setup.script}\n}`;
-  const made = await runner.exec(["sh", "-c", script], { stdin: setup?.file.contents, timeoutMs: SHORT_TIMEOUT_MS });
+  // `read` takes exactly one line off stdin (the shell reads a pipe byte by byte), so `cat` gets the rest.
+  const first =
+    line === undefined ? "" : ` && { IFS= read -r fp_line && printf '%s\\n' "$fp_line" > "$d/${line.name}"; }`;
+  const script =
+    setup === undefined ? create : `${create}${first} && cat > "$d/${setup.file.name}" && {\n${setup.script}\n}`;
+  const stdin =
+    setup === undefined ? undefined : `${line === undefined ? "" : `${line.value}\n`}${setup.file.contents}`;
+  const made = await runner.exec(["sh", "-c", script], { stdin, timeoutMs: SHORT_TIMEOUT_MS });
   const [dir = "", ...rest] = made.stdout.split("\n");
   const created = MKTEMP_PATH.test(dir);
   try {

@@ -4,7 +4,7 @@
  * file in a temporary directory that is removed again), and Redis reads. Every failed check is collected, so one run
  * names every problem with its fix.
  */
-import { withCloneSession, readMark } from "../db-clone";
+import { SudoPasswordRefusedError, withCloneSession, readMark } from "../db-clone";
 import { ForgeApiError, ForgeAuthError, ForgeNotFoundError } from "../forge";
 import {
   listClaims,
@@ -191,6 +191,10 @@ async function checkDatabase(
       );
       return "no-ssh";
     }
+    if (error instanceof SudoPasswordRefusedError) {
+      findings.fail("sudo", error.message, "set `sudoPassword` to sshUser's sudo password, or remove it");
+      return null;
+    }
     if (error instanceof UserError || /^Ssh/.test((error as Error)?.name ?? "")) {
       findings.fail(
         "ssh",
@@ -266,10 +270,12 @@ async function checkRedis(inputs: PreflightInputs, target: SshTarget, findings: 
 
 /** Stack-config secrets, so that no message this module builds can carry one. */
 function knownSecrets(): string[] {
-  return ["forgeToken", "sshPrivateKey", "mysqlPassword", "redisPassword", "basicAuthPassword"].flatMap((key) => {
-    const value = readStackConfig(key);
-    return value === undefined || value === "" ? [] : [value];
-  });
+  return ["forgeToken", "sshPrivateKey", "mysqlPassword", "sudoPassword", "redisPassword", "basicAuthPassword"].flatMap(
+    (key) => {
+      const value = readStackConfig(key);
+      return value === undefined || value === "" ? [] : [value];
+    },
+  );
 }
 
 /** Runs every check; throws one UserError naming each failed check and its fix, or returns what was found. */

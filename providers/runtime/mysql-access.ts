@@ -3,7 +3,8 @@
  * captured into state): `mysqlUser` (default `forge`, the account Forge creates with every privilege), the secret
  * `mysqlPassword` (Forge shows it once when the server is provisioned; unset for an account without one, e.g. root
  * over unix_socket when `sshUser` is root), `mysqlSocket` and `mysqlDataDir` (default: the client's default socket
- * and the server's `@@datadir`).
+ * and the server's `@@datadir`), and the secret `sudoPassword` (`sshUser`'s sudo password, for the tablespace copy on
+ * a stock Forge server, whose `forge` user's sudo asks for one).
  */
 import type { MysqlAccess } from "../db-clone";
 import { readStackConfig } from "./stack-config";
@@ -19,6 +20,14 @@ function optional(key: string): string | null {
 export function mysqlAccessFromStackConfig(): MysqlAccess {
   const user = optional("mysqlUser") ?? DEFAULT_MYSQL_USER;
   const password = readStackConfig("mysqlPassword");
+  const sudoPassword = (readStackConfig("sudoPassword") ?? "").replace(/\r?\n$/, "");
+  if (/[\r\n\0]/.test(sudoPassword)) {
+    // Never the value itself: it is a secret.
+    throw new UserError(
+      "Stack config `forge-previews:sudoPassword` must be one line: the sudo password Forge showed for sshUser at provisioning " +
+        "(`pulumi config set --secret sudoPassword`).",
+    );
+  }
   for (const [key, value] of [
     ["mysqlSocket", optional("mysqlSocket")],
     ["mysqlDataDir", optional("mysqlDataDir")],
@@ -34,5 +43,6 @@ export function mysqlAccessFromStackConfig(): MysqlAccess {
     password: password === undefined || password === "" ? null : password,
     socket: optional("mysqlSocket"),
     dataDir: optional("mysqlDataDir"),
+    sudoPassword: sudoPassword === "" ? null : sudoPassword,
   };
 }

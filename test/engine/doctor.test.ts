@@ -69,10 +69,14 @@ describe("forge-previews doctor", () => {
       ["forge server", "ok"],
       ["ssh", "ok"],
       ["master databases", "ok"],
+      ["clone method", "ok"],
       ["redis", "ok"],
       ["dns", "ok"],
     ]);
     const checks = byName(results);
+    expect(checks["clone method"]?.detail).toMatch(
+      /^transport for `demo_master` as root: transportable tablespaces are possible \(the SSH user is root, /,
+    );
     expect(checks["configuration"]?.detail).toBe("apps demo (default); server 1; previews under sandbox.test");
     expect(checks["master databases"]?.detail).toMatch(/^demo_master present/);
     expect(checks["ssh"]?.detail).toContain(embedded.services.ssh.hostKeyFingerprint);
@@ -158,6 +162,7 @@ describe("forge-previews doctor", () => {
       ["forge server", "skip"],
       ["ssh", "skip"],
       ["master databases", "skip"],
+      ["clone method", "skip"],
       ["redis", "skip"],
       ["dns", "skip"],
     ]);

@@ -287,6 +287,7 @@ describe("Pulumi.yaml config schema", () => {
     expect(SECRET_KEYS.filter((entry) => !entry.required).map((entry) => entry.key)).toStrictEqual([
       "redisPassword",
       "mysqlPassword",
+      "sudoPassword",
       "basicAuthPassword",
     ]);
   });

@@ -107,7 +107,12 @@ describe("withCloneSession", () => {
 });
 
 describe("parseServerFacts", () => {
-  const shell = { clients: { mysql: "/usr/bin/mysql", dump: "/usr/bin/mysqldump" }, fileAccess: "sudo" as const };
+  const shell = {
+    clients: { mysql: "/usr/bin/mysql", dump: "/usr/bin/mysqldump" },
+    fileAccess: "sudo" as const,
+    sudoAsksPassword: false,
+    mydumper: null,
+  };
   const rows = (logBin: string) => [
     ["server", "8.0.36", "MySQL Community Server - GPL", "/var/lib/mysql/", "1", logBin, "forge@localhost"],
     ["global", "RELOAD"],

@@ -36,10 +36,26 @@ describe("chooseMethod", () => {
 
     expect(plan).toStrictEqual({
       method: "transport",
-      reason: "transportable tablespaces are possible (file access, privileges, file-per-table)",
+      reason: "transportable tablespaces are possible (the SSH user is root, privileges, file-per-table)",
       fileTables: ["orders", "customers"],
       fallbackTables: [],
     });
+  });
+
+  it("says which access makes transport possible, and why a stock Forge server's SSH user gets the dump path", () => {
+    expect(chooseMethod(inputs({ fileAccess: "sudo-password" })).reason).toContain(
+      "the SSH user has sudo with the sudoPassword",
+    );
+    expect(chooseMethod(inputs({ fileAccess: "sudo" })).reason).toContain("the SSH user has passwordless sudo");
+    const stock = chooseMethod(inputs({ fileAccess: "none", sudoAsksPassword: true, mydumper: true }));
+    expect(stock).toMatchObject({ method: "parallel-dump" });
+    expect(stock.reason).toBe(
+      "no transport: the SSH user's sudo asks for a password (set sudoPassword for the tablespace copy); " +
+        "the source has 2 tables to load in parallel (mydumper/myloader)",
+    );
+    expect(chooseMethod(inputs({ fileAccess: "none" })).reason).toContain(
+      "(mysqldump per table; mydumper is not installed)",
+    );
   });
 
   it("sends FULLTEXT, MyISAM, partitioned and file-less tables through dump/load and says why", () => {
@@ -63,7 +79,7 @@ describe("chooseMethod", () => {
   });
 
   it.each<[string, Partial<MethodInputs>, string]>([
-    ["no file access", { fileAccess: "none" }, "neither root nor allowed passwordless sudo"],
+    ["no file access", { fileAccess: "none" }, "neither root nor allowed sudo"],
     ["file-per-table off", { filePerTable: false }, "innodb_file_per_table is OFF"],
     ["no RELOAD", { globalPrivileges: new Set(["SELECT"]) }, "lacks RELOAD"],
     [
@@ -100,7 +116,7 @@ describe("chooseMethod", () => {
   it("refuses an explicit transport the server cannot do instead of silently doing something else", () => {
     expect(() => chooseMethod(inputs({ requested: "transport", fileAccess: "none" }))).toThrow(
       new UserError(
-        "Method `transport` is not possible on this server: the SSH user cannot reach MySQL's datadir (it is neither root nor allowed passwordless sudo); use `auto`",
+        "Method `transport` is not possible on this server: the SSH user cannot reach MySQL's datadir (it is neither root nor allowed sudo); use `auto`",
       ),
     );
   });
