@@ -12,6 +12,8 @@ import {
   type UpFailureKind,
   breakerPausedAlert,
   breakerResumedResolution,
+  serverOverFloorAlert,
+  serverWithinFloorsResolution,
   upFailedAlert,
   upFailureKind,
   upSucceededResolution,
@@ -120,4 +122,25 @@ export async function alertDestroyed(
     what: `\`${input.stack}\` (PR #${input.pr}) was removed: ${input.reason}.`,
     runUrl: ctx.runUrl,
   });
+}
+
+/**
+ * A new preview refused for headroom: operators hear that the server is over a floor (one issue per server, kept up
+ * to date); a later admission on the same server resolves it. Nothing here fails the run.
+ */
+export async function alertHeadroom(
+  ctx: HandlerContext,
+  input: { stack: string; pr: number; failures: readonly { text: string }[] | null },
+): Promise<void> {
+  const alerts = ctx.alerts;
+  if (!alerts?.enabled) return;
+  const server = String(ctx.config.forge.serverId);
+  if (input.failures === null) {
+    await alerts.resolve(serverWithinFloorsResolution(server, ctx.runUrl));
+    return;
+  }
+  const floor = input.failures.map((failure) => failure.text).join("; ");
+  await alerts.alert(
+    serverOverFloorAlert({ server, floor, refused: placeOf(ctx, input.stack, input.pr), runUrl: ctx.runUrl }),
+  );
 }

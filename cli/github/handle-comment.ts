@@ -5,6 +5,7 @@
  */
 import { COMMIT_SHA, branchProblem } from "../../providers/deployment/script";
 import { UserError } from "../../providers/common/user-error";
+import { alertHeadroom } from "../alerts/preview-alerts";
 import { checkBreaker } from "./breaker";
 import { checkCapacity } from "../capacity";
 import { capacityHeadline, describeCapacityRefusal, describeHeadroomRefusalOnPr, headroomHeadline } from "./capacity";
@@ -78,6 +79,8 @@ async function runCommand(
       if (!(error instanceof UserError)) throw error;
       return refuse(ctx, event, error.message, "🚫 Server not measured");
     }
+    if (headroom !== null)
+      await alertHeadroom(ctx, { stack, pr: event.pr, failures: headroom.allowed ? null : headroom.failures });
     if (headroom?.allowed === false)
       return refuse(ctx, event, describeHeadroomRefusalOnPr(stack, headroom), headroomHeadline(headroom));
   }

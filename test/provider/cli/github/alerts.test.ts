@@ -338,4 +338,33 @@ describe("a server over a floor", () => {
     expect(hook.texts.at(-1)).toBe(`✅ *Resolved*: server 4242 is back within its floors. (run ${RUN_URL})`);
     expect(warnings).toEqual([]);
   });
+
+  it("is raised by a /preview refused for headroom, and closed by the next new preview the server admits", async () => {
+    const repo = h.stub.repo(REPO);
+    repo.pulls.set(14, openPull(14));
+    const measured = {
+      memoryTotalBytes: 8 * 2 ** 30,
+      memoryUsedBytes: 7.6 * 2 ** 30,
+      mysqlDisk: { path: "/var/lib/mysql", mount: "/", totalBytes: 100 * 2 ** 30, freeBytes: 50 * 2 ** 30 },
+      master: "customer_master",
+      masterBytes: 2 ** 30,
+    };
+    const text = "memory in use is 95.0% (7.6 GiB of 8.0 GiB), above `maxMemoryPercent` 90";
+    h.ops.headroom = async () => ({ allowed: false, measured, failures: [{ floor: "maxMemoryPercent", text }] });
+
+    expect(await comment("/preview", 14)).toBe(0);
+
+    expect(h.ops.calls.map((call) => call.op)).not.toContain("upPreview");
+    expect(alertIssues()).toHaveLength(1);
+    const [issue] = alertIssues();
+    expect(issue.title).toMatch(/^📈 forge-previews: Server over a capacity floor \(server \d+\)$/);
+    expect(issue.body).toContain(text);
+    expect(hook.texts[0]).toContain("`pr-14` (PR #14) was not created");
+
+    h.ops.headroom = async () => ({ allowed: true, measured: { ...measured, memoryUsedBytes: 2 ** 30 } });
+    await comment("/preview", 14);
+
+    expect(h.ops.calls.map((call) => call.op)).toContain("upPreview");
+    expect(issue.state).toBe("closed");
+  });
 });
