@@ -312,7 +312,17 @@ export async function checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Pr
   const cli = cliFor(ctx);
   const existing = new Set((await listStacks(cli)).map((entry) => entry.name));
   const resolved = await resolvePreviewConfig(cli, ctx.env, validatePreviewRef(ref), existing);
-  return existing.has(resolved.names.stack) ? null : headroomFor(cli, ctx, resolved);
+  if (existing.has(resolved.names.stack)) return null;
+  // On a pool, the server the new stack would be placed on (its `up` places it the same way).
+  const server = await serverValuesForUp({
+    stack: resolved.names.stack,
+    config: resolved.config,
+    app: resolved.names.app,
+    kept: {},
+    measure: ctx.measure,
+    env: ctx.env,
+  });
+  return headroomFor(cli, ctx, resolved, server);
 }
 
 async function headroomFor(

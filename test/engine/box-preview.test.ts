@@ -17,6 +17,7 @@ import { describeBox, redisDbsHolding, withRedis } from "../support/box";
 import { openPull } from "../support/github/harness";
 import { startStubGitHub, type StubGitHub } from "../support/github/stub-github";
 import { testServices } from "../support/services";
+import type { StatusReport } from "../../cli/status/collect";
 import { type BinRun, type CliProject, runBin, runCollecting, startCliProject } from "./cli-project";
 import { forgeWrites } from "./preview-workspace";
 import { repoRoot } from "./pulumi-engine";
@@ -265,6 +266,44 @@ describeBox("previews of the demo app on the box, through the operations CLI", (
       expect(checks.find((check) => check.name === "dns")?.detail).toMatch(
         new RegExp(`^doctor-[0-9a-f]{8}\\.${SANDBOX_DOMAIN.replace(".", "\\.")} resolves to 127\\.0\\.0\\.1 `),
       );
+    });
+
+    it("reports the box and both previews in `status --json`: databases, Redis keys, deployment success and running workers", async () => {
+      const run = await sourced(["status", "--json"]);
+
+      expect({ code: run.code, stderr: run.code === 0 ? "" : run.stderr }).toEqual({ code: 0, stderr: "" });
+      const report = JSON.parse(run.stdout) as StatusReport;
+      expect(report.problems).toEqual([]);
+      expect(report.server.memoryTotalBytes).toBeGreaterThan(0);
+      expect(report.server.activePreviewSites).toBe(2);
+      expect(
+        report.previews.map((preview) => ({
+          stack: preview.stack,
+          database: preview.database.name,
+          tables: (preview.database.tables ?? 0) > 0,
+          keys: (preview.redis?.keys ?? 0) > 0,
+          successRate: preview.deployments?.successRate,
+          workers: preview.worker?.processes.map((process) => process.status),
+        })),
+      ).toEqual([
+        {
+          stack: names.stack,
+          database: names.database,
+          tables: true,
+          keys: true,
+          successRate: 1,
+          workers: ["running"],
+        },
+        // Its first deployment failed on the broken migration, the second deployed the fix.
+        {
+          stack: second.stack,
+          database: second.database,
+          tables: true,
+          keys: true,
+          successRate: 0.5,
+          workers: ["running"],
+        },
+      ]);
     });
 
     it("names nothing to remove in `sweep --dry-run` while both PRs are open", async () => {

@@ -212,6 +212,20 @@ describe("previews on a pool of two servers", () => {
     }
   });
 
+  it("measures a new PR's headroom on the server it would be placed on, the one a /preview then refuses or admits by", async () => {
+    const dir = (path: string | undefined): string | undefined => path?.replace(/\/+$/, "");
+    fuller = 1;
+
+    const onSecond = await operations.checkHeadroom({ app: null, pr: 43 }, ctx);
+    fuller = 2;
+    const onFirst = await operations.checkHeadroom({ app: null, pr: 43 }, ctx);
+
+    expect(progress).toContainEqual(expect.stringMatching(/^placing pr-43: server 2 /));
+    expect(progress).toContainEqual(expect.stringMatching(/^placing pr-43: server 1 /));
+    expect(dir(onSecond?.measured.mysqlDisk.path)).toBe(dir(second.mariadb!.dataDir));
+    expect(dir(onFirst?.measured.mysqlDisk.path)).not.toBe(dir(second.mariadb!.dataDir));
+  });
+
   it("keeps a preview on its server on a later up, read back without its stack file and without measuring", async () => {
     fuller = null;
     await rm(path.join(cli.project, "Pulumi.pr-41.yaml"));
