@@ -321,6 +321,7 @@ export async function checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Pr
     kept: {},
     measure: ctx.measure,
     env: ctx.env,
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
   });
   return headroomFor(cli, ctx, resolved, server);
 }
