@@ -4,6 +4,8 @@
  * deployment logs and CLI output also lose generic shapes of secrets nobody declared, since a failing `git fetch` shows
  * the remote URL with its token and Composer and artisan print connection strings.
  */
+import { UserError } from "./user-error";
+
 export const REDACTED = "[REDACTED]";
 
 /**
@@ -121,4 +123,14 @@ export function redactedLogTail(log: string, secrets: readonly string[], lines =
   return [...(skipped > 0 ? [`… (${skipped} earlier line${skipped === 1 ? "" : "s"} not shown)`] : []), ...tail].join(
     "\n",
   );
+}
+
+/**
+ * An error whose message has been redacted, a UserError staying one. The original is deliberately not kept as
+ * `cause`: Forge errors carry response bodies, which may echo a script and whatever secret it holds.
+ */
+export function redactedError(error: unknown, secrets: readonly string[]): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const redacted = redactSecrets(message, secrets);
+  return error instanceof UserError ? new UserError(redacted) : new Error(redacted);
 }

@@ -29,16 +29,6 @@ export function secretsOf(inputs: Pick<DeploymentInputs, "redactions">): string[
 }
 
 /**
- * An error whose message has been redacted. The original is deliberately not kept as `cause`: Forge errors carry
- * response bodies, which may echo the script and whatever secret it holds.
- */
-export function redactedError(error: unknown, secrets: readonly string[]): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  const redacted = redactSecrets(message, secrets);
-  return error instanceof UserError ? new UserError(redacted) : new Error(redacted);
-}
-
-/**
  * Refuses a site the script would be wrong for. The script works in `siteDirectory` with zero-downtime deployments
  * off; pointed at another site's directory it would reset that site's checkout and migrate its database.
  */

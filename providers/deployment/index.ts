@@ -8,7 +8,8 @@ import {
   FINISHED,
   needsDeployment,
 } from "./rules";
-import { assertDeployableSite, deployAndWait, ensureDeploymentScript, redactedError, secretsOf } from "./forge";
+import { assertDeployableSite, deployAndWait, ensureDeploymentScript, secretsOf } from "./forge";
+import { redactedError } from "../common/redact";
 import { sha256Hex } from "./script";
 import { ForgeNotFoundError } from "../forge";
 import type { ProviderImplementation } from "../runtime";

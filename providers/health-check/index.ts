@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HEALTH_TIMEOUT_MS, HealthCheckError, waitForHealthy } from "./probe";
 import { type HealthCheckInputs, type HealthCheckOutputs, checkHealthCheckInputs, diffHealthCheck } from "./rules";
-import { redactSecrets } from "../common/redact";
-import { UserError } from "../common/user-error";
+import { redactedError, redactSecrets } from "../common/redact";
 import { FAILED_STATUSES, restartUntilRunning, waitUntilRunning } from "../forge-worker/forge";
 import type { ForgeClient } from "../forge";
 import type { ProviderImplementation } from "../runtime";
@@ -60,9 +59,7 @@ async function check(inputs: HealthCheckInputs): Promise<HealthCheckOutputs> {
     outs = { ...outs, status, healthyAt: new Date().toISOString() };
   } catch (error) {
     if (error instanceof HealthCheckError) outs = { ...outs, status: error.lastStatus };
-    const message = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
-    // The original is not kept as `cause`: a Forge error carries a response body.
-    throw partialFailure(id, outs, error instanceof UserError ? new UserError(message) : new Error(message));
+    throw partialFailure(id, outs, redactedError(error, secrets));
   }
   void pulumi.log.info(`health-check: ${redactSecrets(inputs.url, secrets)} answered 200`);
   return outs;

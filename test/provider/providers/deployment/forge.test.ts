@@ -1,10 +1,6 @@
 import type { DeploymentInputs } from "../../../../providers/deployment";
-import {
-  deployAndWait,
-  ensureDeploymentScript,
-  redactedError,
-  secretsOf,
-} from "../../../../providers/deployment/forge";
+import { deployAndWait, ensureDeploymentScript, secretsOf } from "../../../../providers/deployment/forge";
+import { redactedError } from "../../../../providers/common/redact";
 import { ForgeClient, ForgeValidationError, SlidingWindowRateLimiter } from "../../../../providers/forge";
 import { UserError } from "../../../../providers/common/user-error";
 import { startSimulator, type Simulator } from "../../../../tools/simulator";
