@@ -6,6 +6,7 @@
 import { NEXT_UP, RUN_UP_AGAIN, previewCommand, upperFirst } from "../common/cli-hints";
 import { type BackgroundProcess, type ForgeClient, isForgeNotFound, waitDone, waitFor, waitPending } from "../forge";
 import { pollPacing, deleteAndWaitGone } from "../runtime";
+import { FINISHED } from "../deployment/rules";
 import { workerNameOf } from "./rules";
 import { UserError } from "../common/user-error";
 
@@ -131,7 +132,7 @@ export async function restartUntilRunning(
 export async function siteHasDeployedCode(client: ForgeClient, where: WorkerLocation): Promise<boolean> {
   const finished = await client.deployments
     .list(where.serverId, where.siteId, { sort: "-created_at" })
-    .find((deployment) => deployment.status === "finished");
+    .find((deployment) => deployment.status === FINISHED);
   return finished !== undefined;
 }
 
