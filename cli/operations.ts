@@ -15,7 +15,7 @@ import {
   secretValuesFromEnv,
 } from "./cli-config";
 import type { MeasureServer } from "./pool/measure";
-import { keptServerValues, serverValuesForUp } from "./pool/stack-server";
+import { type ServerValues, keptServerValues, serverValuesForUp } from "./pool/stack-server";
 import { PER_STACK_KEYS } from "../stacks/config-keys";
 import { SERVER_KEYS } from "../stacks/server-pool";
 import { sweepLeftovers } from "./leftovers";
@@ -142,15 +142,7 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
     const existed = existing.has(stack);
     const kept = existed ? await readKeptValues(cli, ctx.projectDir, stack, KEPT_KEYS) : {};
     // On a pool a new stack is placed here, before anything is created; an existing one keeps its server.
-    const server = await serverValuesForUp({
-      stack,
-      config: resolved.config,
-      app: resolved.names.app,
-      kept,
-      measure: ctx.measure,
-      env: ctx.env,
-      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
-    });
+    const server = await placedServer(ctx, resolved, kept);
     // Admission: only a new preview is measured, on the server it was placed on.
     const headroom = existed ? null : await headroomFor(cli, ctx, resolved, server);
     if (headroom?.allowed === false) {
@@ -314,23 +306,31 @@ export async function checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Pr
   const resolved = await resolvePreviewConfig(cli, ctx.env, validatePreviewRef(ref), existing);
   if (existing.has(resolved.names.stack)) return null;
   // On a pool, the server the new stack would be placed on (its `up` places it the same way).
-  const server = await serverValuesForUp({
+  return headroomFor(cli, ctx, resolved, await placedServer(ctx, resolved, {}));
+}
+
+/** The stack's server keys: those it `kept`, else the pool's placement (said on `onProgress`); empty with one server. */
+function placedServer(
+  ctx: OperationsContext,
+  resolved: ResolvedPreviewConfig,
+  kept: ServerValues,
+): Promise<ServerValues> {
+  return serverValuesForUp({
     stack: resolved.names.stack,
     config: resolved.config,
     app: resolved.names.app,
-    kept: {},
+    kept,
     measure: ctx.measure,
     env: ctx.env,
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
   });
-  return headroomFor(cli, ctx, resolved, server);
 }
 
 async function headroomFor(
   cli: PulumiCli,
   ctx: OperationsContext,
   resolved: ResolvedPreviewConfig,
-  server: Partial<Record<(typeof SERVER_KEYS)[number], string>> = {},
+  server: ServerValues = {},
 ): Promise<HeadroomCheck | null> {
   const { maxMemoryPercent, diskMargin } = resolved.config.headroom;
   if (maxMemoryPercent >= 100 && diskMargin === 0) return null;
