@@ -34,11 +34,27 @@ export interface PulumiRun {
   stderr: string;
 }
 
+/**
+ * The engine's error diagnostics, each with its resource, when stdout is a `--json` event stream: the stdout tail
+ * below can have cut off the one that says which step failed.
+ */
+function engineErrors(stdout: string): string {
+  let diagnostics: OperationReport["diagnostics"];
+  try {
+    diagnostics = parseEngineEvents(stdout).diagnostics;
+  } catch {
+    return "";
+  }
+  const errors = diagnostics.filter((d) => d.severity === "error").map((d) => `${d.urn ?? "(stack)"}: ${d.message}`);
+  return errors.length === 0 ? "" : `--- engine errors ---\n${errors.join("\n").slice(-4000)}\n`;
+}
+
 export class PulumiCommandError extends Error {
   constructor(public readonly run: PulumiRun) {
     super(
       // Only the subcommand: the arguments can hold secrets (`config set-all --json`).
       `\`pulumi ${run.args.slice(0, 2).join(" ")}\` exited with ${run.signal ?? run.exitCode}\n` +
+        engineErrors(run.stdout) +
         `--- stderr ---\n${run.stderr.slice(-4000)}\n--- stdout ---\n${run.stdout.slice(-4000)}`,
     );
     this.name = "PulumiCommandError";
