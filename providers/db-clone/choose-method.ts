@@ -2,9 +2,9 @@
  * Which method a clone uses, and why. Pure: everything it looks at was read from the server before.
  *
  * `auto` takes the fastest the server allows: transportable tablespaces (about 1.5 s per GB, 34x a dump) when the SSH
- * user reaches the datadir's files and the account has the privileges; else a parallel per-table dump/load (about 1.4x
- * a single dump); else one streamed dump. A live source always gets the streamed dump, the only method that reads it
- * consistently without blocking its writes.
+ * user reaches the datadir's files and the account has the privileges; else `parallel-dump`, which copies the rows
+ * inside the server by INSERT ... SELECT, several tables at a time; else (no tables) one streamed dump. A live source
+ * always gets the streamed dump, the only method that reads it consistently without blocking its writes.
  */
 import { UserError } from "../common/user-error";
 import type { TableInfo } from "./inventory";
@@ -19,8 +19,6 @@ export interface MethodInputs {
   /** With no file access: sudo asks for a password that was not given. */
   sudoAsksPassword?: boolean;
   filePerTable: boolean;
-  /** mydumper/myloader are on the server: `parallel-dump` loads with them. */
-  mydumper?: boolean;
   /** Privileges covering the source (global plus matching schema grants). */
   sourcePrivileges: ReadonlySet<string>;
   globalPrivileges: ReadonlySet<string>;
@@ -137,17 +135,18 @@ export function chooseMethod(inputs: MethodInputs): MethodPlan {
     };
   }
   const noTransport = unavailable ?? "no table of the source can be transported";
-  if (inputs.tables.length >= 2) {
+  const tables = inputs.tables.length;
+  if (tables >= 1) {
     return {
       method: "parallel-dump",
-      reason: `no transport: ${noTransport}; the source has ${inputs.tables.length} tables to load in parallel (${inputs.mydumper === true ? "mydumper/myloader" : "mysqldump per table; mydumper is not installed"})`,
+      reason: `no transport: ${noTransport}; the rows of ${tables} table${tables === 1 ? "" : "s"} are copied inside the server by INSERT ... SELECT (no client formats or parses them)`,
       fileTables: [],
       fallbackTables: [],
     };
   }
   return {
     method: "stream-dump",
-    reason: `no transport: ${noTransport}; with ${inputs.tables.length} table${inputs.tables.length === 1 ? "" : "s"} there is nothing to parallelise`,
+    reason: `no transport: ${noTransport}; the source has no tables, only its other objects to copy`,
     fileTables: [],
     fallbackTables: [],
   };

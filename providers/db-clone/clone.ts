@@ -108,7 +108,6 @@ function planClone(
     liveSource: options.liveSource === true,
     fileAccess: facts.fileAccess,
     sudoAsksPassword: facts.sudoAsksPassword,
-    mydumper: facts.mydumper !== null,
     filePerTable: facts.filePerTable,
     sourcePrivileges: facts.sourcePrivileges,
     globalPrivileges: facts.globalPrivileges,

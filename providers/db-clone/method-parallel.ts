@@ -1,73 +1,125 @@
 /**
- * `parallel-dump`: definitions first, then the rows, then triggers, routines and events. The rows travel through
- * mydumper/myloader where the server has them (several threads per side, big tables split into chunks, multi-row
- * inserts in large transactions), else through one `mysqldump | mysql` per table (a few at a time). Each table is
- * read in its own transaction, so the source must not change meanwhile: fine for a snapshot master, wrong for
- * production (chooseMethod refuses it for a live source).
+ * `parallel-dump`: definitions first, then the rows, then triggers, routines and events. Source and target are on the
+ * same server and read with the same account, so the rows never leave it: each table is copied by one
+ * `INSERT INTO target.t (columns) SELECT columns FROM source.t`, `parallelism` mysql sessions at a time (largest
+ * tables first). No client formats or parses a row, and on MariaDB ≥ 10.6 an INSERT into an empty table with unique
+ * and foreign-key checks off takes InnoDB's bulk path (indexes built sorted, one undo record). Each table is read at
+ * its own moment, so the source must not change meanwhile: fine for a snapshot master, wrong for production
+ * (chooseMethod refuses it for a live source).
  */
-import { buildShellCommand } from "../ssh";
+import type { SchemaInventory, TableInfo } from "./inventory";
 import type { MethodContext } from "./method-context";
-import { OPTION_FILE } from "./remote-mysql";
+import type { RemoteMysql } from "./remote-mysql";
+import type { RemoteStep } from "./remote-steps";
 import { copyProgrammableObjectsStep, copyTableDefinitionsStep, loadTablesInParallel } from "./schema-objects";
-import { PLAIN_NAME } from "./sql";
+import { parseBatchRows, qualified, quoteIdentifier, sqlString } from "./sql";
 
-/** Rows per chunk: one table's rows split across threads on both sides. */
-const MYDUMPER_CHUNK_ROWS = 100_000;
-
-/** Why mydumper cannot carry this source's rows, or null when it can. */
-export function mydumperBlocker(ctx: Pick<MethodContext, "facts" | "source">): string | null {
-  if (ctx.facts.mydumper === null) return "mydumper/myloader are not installed on the server";
-  const odd = ctx.source.tables.find((t) => t.type !== "BASE TABLE" || !PLAIN_NAME.test(t.name));
-  if (odd !== undefined) return `\`${odd.name}\` is a ${odd.type.toLowerCase()} table or has an unusual name`;
+/**
+ * Why `INSERT ... SELECT` cannot copy this table's rows exactly, or null when it can. A system-versioned table's
+ * history rows and row times, and a sequence's state, are not plain columns; mysqldump writes them as they are.
+ */
+export function insertSelectBlocker(table: Pick<TableInfo, "type">): string | null {
+  if (table.type !== "BASE TABLE") return `it is a ${table.type.toLowerCase()} table`;
   return null;
 }
 
 /**
- * mydumper writes the rows (no definitions, no lock: the source is a master at rest) into the work directory, and
- * myloader loads them into the target with foreign-key checks and (when allowed) the binary log off; the files are
- * removed as soon as they are loaded. Credentials come from the option file.
+ * The settings a mysqldump file sets before its rows, for the same reasons: `NO_AUTO_VALUE_ON_ZERO` keeps an id 0 as
+ * 0, a sql_mode without strictness takes old zero dates as they are, UTC keeps every TIMESTAMP's instant, and the
+ * checks are off because the source already satisfied them (MariaDB also skips its CHECK constraints).
  */
-function mydumperCommand(ctx: MethodContext, tools: { dump: string; load: string }): string {
-  const { mysql, source, target, workDir } = ctx;
-  const dir = `${workDir}/mydumper`;
-  const options = `--defaults-file=${mysql.workDir}/${OPTION_FILE}`;
-  const threads = String(Math.max(2, ctx.parallelism));
-  // With --database, the list holds bare table names.
-  const tables = source.tables.map((t) => t.name).join(",");
-  const dump = [tools.dump, options, "--database", source.name, "--tables-list", tables, "--outputdir", dir];
-  dump.push(
-    "--no-schemas",
-    "--no-locks",
-    "--rows",
-    String(MYDUMPER_CHUNK_ROWS),
-    "--threads",
-    threads,
-    "--verbose",
-    "1",
+export function copySessionSql(flavor: "mariadb" | "mysql"): string {
+  const checks = flavor === "mariadb" ? ", check_constraint_checks = 0" : "";
+  return (
+    "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00', " +
+    `foreign_key_checks = 0, unique_checks = 0${checks};`
   );
-  const load = [tools.load, options, "--directory", dir, "--source-db", source.name, "--database", target];
-  load.push("--threads", threads, "--verbose", "1");
-  return [dump, load, ["rm", "-rf", "--", dir]].map((argv) => buildShellCommand(argv)).join(" && ");
+}
+
+/** Lists the source's columns that hold data (generated columns are computed again by the target). */
+function storedColumnsStep(mysql: RemoteMysql, source: string): RemoteStep {
+  return mysql.sqlStep(
+    "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS " +
+      `WHERE TABLE_SCHEMA = ${sqlString(source)} AND COALESCE(GENERATION_EXPRESSION, '') = '' ` +
+      "ORDER BY TABLE_NAME, ORDINAL_POSITION;",
+    { step: `Listing the columns of \`${source}\``, output: true },
+  );
+}
+
+function parseColumns(output: string | undefined): Map<string, string[]> {
+  const columns = new Map<string, string[]>();
+  for (const [table = "", column = ""] of parseBatchRows(output ?? "")) {
+    columns.set(table, [...(columns.get(table) ?? []), column]);
+  }
+  return columns;
+}
+
+/** The statement copying one table's rows. */
+export function insertSelectSql(source: string, target: string, table: string, columns: readonly string[]): string {
+  const list = columns.map(quoteIdentifier).join(", ");
+  return `INSERT INTO ${qualified(target, table)} (${list}) SELECT ${list} FROM ${qualified(source, table)};`;
+}
+
+/** Deals tables, largest first, to the lane that has the fewest bytes so far. */
+export function dealIntoLanes<T extends { bytes: number }>(tables: readonly T[], lanes: number): T[][] {
+  const dealt = Array.from({ length: Math.max(1, Math.min(lanes, tables.length)) }, () => ({
+    bytes: 0,
+    tables: [] as T[],
+  }));
+  for (const table of [...tables].sort((a, b) => b.bytes - a.bytes)) {
+    const lane = dealt.reduce((least, next) => (next.bytes < least.bytes ? next : least));
+    lane.tables.push(table);
+    lane.bytes += table.bytes;
+  }
+  return dealt.map((lane) => lane.tables);
+}
+
+/** One step per lane: a mysql session copying its tables one after another; the lanes run at the same time. */
+function insertSelectSteps(
+  ctx: Pick<MethodContext, "mysql" | "facts" | "target">,
+  source: SchemaInventory,
+  tables: readonly TableInfo[],
+  columns: ReadonlyMap<string, readonly string[]>,
+  parallelism: number,
+): RemoteStep[] {
+  return dealIntoLanes(tables, parallelism).map((lane) => {
+    const statements = lane.map((table) => {
+      const list = columns.get(table.name);
+      if (list === undefined || list.length === 0)
+        throw new Error(`\`${source.name}\`.\`${table.name}\` has no stored columns listed; did it change meanwhile?`);
+      return insertSelectSql(source.name, ctx.target, table.name, list);
+    });
+    return ctx.mysql.sqlStep([copySessionSql(ctx.facts.flavor), ...statements].join("\n"), {
+      step: `Copying the rows of ${lane.map((t) => `\`${t.name}\``).join(", ")} from \`${source.name}\` into \`${ctx.target}\``,
+      write: true,
+    });
+  });
 }
 
 export async function cloneByParallelDump(ctx: MethodContext): Promise<null> {
   const { mysql, source, target } = ctx;
-  await mysql.runSteps([...ctx.prepare, copyTableDefinitionsStep(mysql, source.name, target)]);
-  const blocker = mydumperBlocker(ctx);
-  if (ctx.facts.mydumper !== null && blocker === null && source.tables.length > 0) {
-    ctx.log(`loading ${source.tables.length} tables with mydumper/myloader`);
-    await mysql.runSteps([
-      {
-        step: `Copying the rows of \`${source.name}\` with mydumper/myloader`,
-        command: mydumperCommand(ctx, ctx.facts.mydumper),
-      },
-    ]);
-  } else {
-    ctx.log(`loading ${source.tables.length} tables, ${ctx.parallelism} at a time (${blocker ?? "no tables"})`);
-    await loadTablesInParallel(mysql, source.name, target, source.tables, ctx.parallelism);
+  const [direct, dumped] = partition(source.tables, (t) => insertSelectBlocker(t) === null);
+  const outputs = await mysql.runSteps([
+    ...ctx.prepare,
+    copyTableDefinitionsStep(mysql, source.name, target),
+    storedColumnsStep(mysql, source.name),
+  ]);
+  const columns = parseColumns(outputs[outputs.length - 1]);
+  if (direct.length > 0) {
+    ctx.log(`copying the rows of ${direct.length} tables inside the server, ${ctx.parallelism} at a time`);
+    await mysql.runSteps([insertSelectSteps(ctx, source, direct, columns, ctx.parallelism)]);
+  }
+  if (dumped.length > 0) {
+    const why = dumped.map((t) => `\`${t.name}\`: ${insertSelectBlocker(t) ?? ""}`).join("; ");
+    ctx.log(`loading ${dumped.length} tables through mysqldump (${why})`);
+    await loadTablesInParallel(mysql, source.name, target, dumped, ctx.parallelism);
   }
   await ctx.afterCopy();
   const objects = copyProgrammableObjectsStep(mysql, source, target);
   if (objects.length > 0) await mysql.runSteps(objects);
   return null;
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }

@@ -20,8 +20,6 @@ export interface ShellFacts {
   fileAccess: FileAccess;
   /** With `fileAccess` none: sudo exists but asks for a password, and none was given. */
   sudoAsksPassword: boolean;
-  /** mydumper and myloader, when both are on the SSH user's PATH (the dump path's parallel loader). */
-  mydumper: { dump: string; load: string } | null;
 }
 
 /** sudo refused the SSH user's sudo password (`sudoPassword`); thrown before anything is written. */
@@ -57,7 +55,7 @@ export interface ServerFacts extends ShellFacts, FileRights {
 const SUDO_WITH_PASSWORD = 'sudo -k -S -p ""';
 
 /**
- * Prints `access=`, the clients and mydumper, and defines `fp_priv` (runs its arguments as the datadir's owner) for
+ * Prints `access=` and the clients, and defines `fp_priv` (runs its arguments as the datadir's owner) for
  * the rest of the script. In a work directory `$d` holding {@link SUDO_PASSWORD_FILE}, sudo asking for a password gets
  * it; a refused password prints `access=sudo-refused` and sudo's last line.
  */
@@ -75,7 +73,6 @@ export const SHELL_PROBE = [
   `fp_priv() { case $access in root) "$@" ;; sudo) sudo -n "$@" ;; sudo-password) ${SUDO_WITH_PASSWORD} "$@" <"$fp_pw" ;; *) return 1 ;; esac; }`,
   'for p in mariadb mysql; do if command -v "$p" >/dev/null 2>&1; then echo "mysql=$(command -v "$p")"; break; fi; done',
   'for p in mariadb-dump mysqldump; do if command -v "$p" >/dev/null 2>&1; then echo "dump=$(command -v "$p")"; break; fi; done',
-  'for p in mydumper myloader; do if command -v "$p" >/dev/null 2>&1; then echo "$p=$(command -v "$p")"; fi; done',
 ].join("\n");
 
 /** `argv` run as the datadir's owner: as is for root, behind sudo otherwise (see {@link SHELL_PROBE}). */
@@ -122,13 +119,10 @@ export function parseShellFacts(stdout: string): ShellFacts {
     );
   }
   const fileAccess: FileAccess = access === "root" || access === "sudo" || access === "sudo-password" ? access : "none";
-  const mydumper = values.get("mydumper");
-  const myloader = values.get("myloader");
   return {
     clients: { mysql, dump },
     fileAccess,
     sudoAsksPassword: values.has("sudo-asks"),
-    mydumper: mydumper !== undefined && myloader !== undefined ? { dump: mydumper, load: myloader } : null,
   };
 }
 

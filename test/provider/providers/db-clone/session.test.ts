@@ -111,7 +111,6 @@ describe("parseServerFacts", () => {
     clients: { mysql: "/usr/bin/mysql", dump: "/usr/bin/mysqldump" },
     fileAccess: "sudo" as const,
     sudoAsksPassword: false,
-    mydumper: null,
   };
   const rows = (logBin: string) => [
     ["server", "8.0.36", "MySQL Community Server - GPL", "/var/lib/mysql/", "1", logBin, "forge@localhost"],

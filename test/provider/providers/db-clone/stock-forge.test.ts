@@ -110,7 +110,8 @@ describeAsRoot(
 
       expect(await plan()).toBe(
         `parallel-dump for \`${MASTER}\` as ${user.name}: no transport: the SSH user's sudo asks for a password ` +
-          "(set sudoPassword for the tablespace copy); the source has 7 tables to load in parallel (mydumper/myloader)",
+          "(set sudoPassword for the tablespace copy); the rows of 7 tables are copied inside the server by INSERT ... SELECT " +
+          "(no client formats or parses them)",
       );
       expect(await plan(user.password)).toMatch(
         new RegExp(

@@ -47,14 +47,11 @@ describe("chooseMethod", () => {
       "the SSH user has sudo with the sudoPassword",
     );
     expect(chooseMethod(inputs({ fileAccess: "sudo" })).reason).toContain("the SSH user has passwordless sudo");
-    const stock = chooseMethod(inputs({ fileAccess: "none", sudoAsksPassword: true, mydumper: true }));
+    const stock = chooseMethod(inputs({ fileAccess: "none", sudoAsksPassword: true }));
     expect(stock).toMatchObject({ method: "parallel-dump" });
     expect(stock.reason).toBe(
       "no transport: the SSH user's sudo asks for a password (set sudoPassword for the tablespace copy); " +
-        "the source has 2 tables to load in parallel (mydumper/myloader)",
-    );
-    expect(chooseMethod(inputs({ fileAccess: "none" })).reason).toContain(
-      "(mysqldump per table; mydumper is not installed)",
+        "the rows of 2 tables are copied inside the server by INSERT ... SELECT (no client formats or parses them)",
     );
   });
 
@@ -97,11 +94,18 @@ describe("chooseMethod", () => {
     expect(plan.fileTables).toStrictEqual([]);
   });
 
-  it("streams one dump when there is a single table and no transport", () => {
+  it("copies even a single table inside the server when there is no transport", () => {
     const plan = chooseMethod(inputs({ fileAccess: "none", tables: [table("only")] }));
 
+    expect(plan.method).toBe("parallel-dump");
+    expect(plan.reason).toContain("the rows of 1 table are copied inside the server by INSERT ... SELECT");
+  });
+
+  it("streams one dump when the source has no tables and there is no transport", () => {
+    const plan = chooseMethod(inputs({ fileAccess: "none", tables: [] }));
+
     expect(plan.method).toBe("stream-dump");
-    expect(plan.reason).toContain("with 1 table there is nothing to parallelise");
+    expect(plan.reason).toContain("the source has no tables, only its other objects to copy");
   });
 
   it("always streams a live source, even when transport would be possible", () => {
