@@ -10,7 +10,8 @@
  *
  * `--stock-forge` clones as a stock Forge server's SSH user: a Linux user made for the run (so the bench must run as
  * root), not root, whose sudo asks for its password. It times the pipe, `auto` without `sudoPassword` (no file
- * access: the dump path, mydumper/myloader where installed) and `auto` with it (transport through `sudo -S`).
+ * access: the dump path, rows copied inside the server by INSERT ... SELECT) and `auto` with it (transport through
+ * `sudo -S`).
  *
  * Targets (judged at 1 GB and above, where fixed DDL costs no longer dominate): `auto` with counts at least 25x
  * faster than the pipe and at most 3x the raw copy; with `--stock-forge`, also the dump path at least 2.5x faster

@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 # php-vlucas-phpdotenv is the .env parser Laravel uses; tests check the .env text we write against it. The second line
 # is the box (tools/box/), a Forge server on this machine: its web server, PHP, process supervisor, the Laravel
 # framework its demo app runs on (Composer only writes the app's own autoloader), git for the app's local remote,
-# certbot for the previews' certificates and sudo for the FPM reload rule. mydumper is the clone's parallel dump/load.
+# certbot for the previews' certificates and sudo for the FPM reload rule.
 readonly APT_PACKAGES=(mariadb-server mariadb-client redis-server redis-tools openssh-server openssh-client shellcheck php-cli php-vlucas-phpdotenv
-  nginx php8.2-fpm php-mysql php-redis supervisor php-laravel-framework composer git certbot sudo mydumper)
+  nginx php8.2-fpm php-mysql php-redis supervisor php-laravel-framework composer git certbot sudo)
 readonly ACTIONLINT_VERSION=v1.7.12
 readonly CACHE_DIR="${FORGE_PREVIEWS_CACHE:-$HOME/.cache/forge-previews}"
 

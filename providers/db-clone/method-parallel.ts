@@ -99,7 +99,7 @@ function insertSelectSteps(
       return `${uniqueChecks}\n${insertSelectSql(source.name, ctx.target, table.name, list)}`;
     });
     return ctx.mysql.sqlStep([copySessionSql(ctx.facts.flavor), ...statements].join("\n"), {
-      step: `Copying the rows of ${lane.map((t) => `\`${t.name}\``).join(", ")} from \`${source.name}\` into \`${ctx.target}\``,
+      step: `Copying the rows of ${lane.map((t) => `\`${t.name}\``).join(", ")} from \`${source.name}\``,
       write: true,
     });
   });
