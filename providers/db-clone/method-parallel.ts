@@ -5,6 +5,7 @@
  * tables first). No client formats or parses a row. Each table is read at its own moment, so the source must not
  * change meanwhile: fine for a snapshot master, wrong for production (chooseMethod refuses it for a live source).
  */
+import { balanceTables } from "./datadir-files";
 import type { SchemaInventory, TableInfo } from "./inventory";
 import type { MethodContext } from "./method-context";
 import type { RemoteMysql } from "./remote-mysql";
@@ -68,21 +69,10 @@ export function insertSelectSql(source: string, target: string, table: string, c
   return `INSERT INTO ${qualified(target, table)} (${list}) SELECT ${list} FROM ${qualified(source, table)};`;
 }
 
-/** Deals tables, largest first, to the lane that has the fewest bytes so far. */
-export function dealIntoLanes<T extends { bytes: number }>(tables: readonly T[], lanes: number): T[][] {
-  const dealt = Array.from({ length: Math.max(1, Math.min(lanes, tables.length)) }, () => ({
-    bytes: 0,
-    tables: [] as T[],
-  }));
-  for (const table of [...tables].sort((a, b) => b.bytes - a.bytes)) {
-    const lane = dealt.reduce((least, next) => (next.bytes < least.bytes ? next : least));
-    lane.tables.push(table);
-    lane.bytes += table.bytes;
-  }
-  return dealt.map((lane) => lane.tables);
-}
-
-/** One step per lane: a mysql session copying its tables one after another; the lanes run at the same time. */
+/**
+ * One step per lane: a mysql session copying its tables one after another; the lanes, balanced by bytes (largest
+ * first onto the lightest), run at the same time.
+ */
 function insertSelectSteps(
   ctx: Pick<MethodContext, "mysql" | "facts" | "target">,
   source: SchemaInventory,
@@ -90,7 +80,9 @@ function insertSelectSteps(
   columns: ReadonlyMap<string, readonly string[]>,
   parallelism: number,
 ): RemoteStep[] {
-  return dealIntoLanes(tables, parallelism).map((lane) => {
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  return balanceTables(tables, parallelism, (t) => t.bytes).map((names) => {
+    const lane = names.map((name) => byName.get(name) as TableInfo);
     const statements = lane.map((table) => {
       const list = columns.get(table.name);
       if (list === undefined || list.length === 0)

@@ -1,34 +1,11 @@
 import {
   copySessionSql,
-  dealIntoLanes,
   insertSelectBlocker,
   insertSelectSql,
   wantsBulkPath,
 } from "../../../../providers/db-clone/method-parallel";
 
 describe("the in-server copy of parallel-dump", () => {
-  it("deals tables largest first to the session with the fewest bytes so far", () => {
-    const tables = [
-      { name: "small", bytes: 10 },
-      { name: "audit", bytes: 600 },
-      { name: "items", bytes: 300 },
-      { name: "orders", bytes: 200 },
-      { name: "users", bytes: 50 },
-    ];
-
-    expect(dealIntoLanes(tables, 2).map((lane) => lane.map((t) => t.name))).toStrictEqual([
-      ["audit"],
-      ["items", "orders", "users", "small"],
-    ]);
-    expect(dealIntoLanes(tables, 3).map((lane) => lane.map((t) => t.name))).toStrictEqual([
-      ["audit"],
-      ["items"],
-      ["orders", "users", "small"],
-    ]);
-    expect(dealIntoLanes(tables.slice(0, 1), 4)).toHaveLength(1);
-    expect(dealIntoLanes(tables, 0)).toHaveLength(1);
-  });
-
   it("takes InnoDB's bulk path only for tables of short rows", () => {
     expect(wantsBulkPath({ bytes: 154_000_000, estimatedRows: 1_200_000 })).toBe(true);
     expect(wantsBulkPath({ bytes: 297_000_000, estimatedRows: 277_000 })).toBe(false);
