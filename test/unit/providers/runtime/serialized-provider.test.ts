@@ -26,17 +26,11 @@ async function registered(build: () => pulumi.CustomResource): Promise<{ type: s
   return { type: registration!.type, text: describeRegistration(registration!).providerText };
 }
 
+class SdkNote extends pulumi.dynamic.Resource {}
+
 const sdkText = (implementation: string): Promise<{ type: string; text: string }> =>
   registered(
-    () =>
-      new pulumi.dynamic.Resource(
-        createProviderShim(implementation),
-        "note",
-        { note: "n" },
-        {},
-        "forge",
-        "SerializedNote",
-      ),
+    () => new SdkNote(createProviderShim(implementation), "note", { note: "n" }, {}, "forge", "SerializedNote"),
   );
 
 const ourText = (implementation: string): Promise<{ type: string; text: string }> =>
