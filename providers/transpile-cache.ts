@@ -1,8 +1,9 @@
 /**
  * Keeps ts-node's output for the project's own `.ts` files in `.cache/transpiled/`, so a `pulumi up` and each
  * dynamic-provider host start without transpiling the same unchanged sources again (about a second each on a loaded
- * two-core machine). The program (`index.ts`) and the host entry (`provider-kit.ts`) import this first; it changes
- * nothing where ts-node is not registered (jest, compiled `.js`).
+ * two-core machine). The program (`index.ts`) imports this first, and so does the host entry (`provider-kit.js`) in a
+ * host where ts-node is already registered; it changes nothing where ts-node is not (jest, compiled `.js`). A host
+ * without ts-node uses `host-loader.js`, which serves its own entries without loading TypeScript.
  *
  * An entry is the output for one file under one ts-node setup (TypeScript version and compiler options), headed by
  * the hash of the source it came from. A source that differs in any byte misses and goes through ts-node again, so

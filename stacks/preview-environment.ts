@@ -21,6 +21,9 @@ import type { PreviewConfig } from "./config";
 import { buildEnvironmentValues } from "./environment-values";
 import { type PreviewNames, buildWorkerName } from "./naming";
 
+/** Pulumi's unknown, as the health check's credentials: the engine passes it on as a value still to come. */
+const unknownAuth = pulumi.unknown as unknown as { username: string; password: string };
+
 export interface PreviewEnvironmentArgs {
   /** Every name of this environment, from `buildPreviewNames`. */
   names: PreviewNames;
@@ -290,7 +293,8 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
           ? pulumi.secret(
               pulumi
                 .all([basicAuth.username, basicAuth.password])
-                .apply(([username, password]) => ({ username, password })),
+                // A preview of a new environment plans a generated password as its input, null: unknown until created.
+                .apply(([username, password]) => (password === null ? unknownAuth : { username, password })),
             )
           : null,
         deploymentId: deployment.deploymentId,

@@ -1,5 +1,6 @@
 /** The pieces of a dynamic resource's class that every resource writes the same way. */
 import * as pulumi from "@pulumi/pulumi";
+import { PROVIDER_KEY, serializedProvider } from "./serialized-provider";
 import { createProviderShim } from "./shim";
 
 /** A resource's user-facing args: each resolved input may also be given as a `pulumi.Input`, so the two cannot drift. */
@@ -21,7 +22,7 @@ export type DynamicResourceClass<Args, Outputs> = new (
   name: string,
   args: Args,
   opts?: pulumi.CustomResourceOptions,
-) => pulumi.dynamic.Resource & ResourceOutputs<Outputs>;
+) => pulumi.CustomResource & ResourceOutputs<Outputs>;
 
 /** The facts that set one dynamic resource's class apart from the others. */
 export interface DynamicResourceFacts<Inputs, Outputs, Args> {
@@ -44,7 +45,9 @@ export interface DynamicResourceFacts<Inputs, Outputs, Args> {
 
 /**
  * Declares a dynamic resource's class from its facts: `export class BasicAuth extends dynamicResourceClass<...>({...}) {}`.
- * It passes `createProviderShim(implementation)` to the SDK, so the serialized `__provider` names only that module.
+ * It registers what `pulumi.dynamic.Resource` would, the type `pulumi-nodejs:dynamic/<module>:<name>` with the
+ * serialized `createProviderShim(implementation)` as `__provider` (so `__provider` names only that module), but takes
+ * that text from `serializedProvider`, which skips the SDK's slow serialization when nothing changed.
  */
 export function dynamicResourceClass<Inputs, Outputs, Args extends object = ResourceArgs<Inputs>>(
   facts: DynamicResourceFacts<Inputs, Outputs, Args>,
@@ -53,18 +56,17 @@ export function dynamicResourceClass<Inputs, Outputs, Args extends object = Reso
   const created = Object.fromEntries(Object.keys(facts.createdOutputs).map((key) => [key, undefined]));
   const secrets = [...secretInputs, ...secretOutputs];
   // Anonymous, so only the class each resource declares from it is discovered as a resource.
-  const declared = class extends pulumi.dynamic.Resource {
+  const declared = class extends pulumi.CustomResource {
     constructor(name: string, args: Args, opts?: pulumi.CustomResourceOptions) {
       const props: Record<string, unknown> = { ...(args as Record<string, unknown>) };
+      if (PROVIDER_KEY in props) throw new Error(`A dynamic resource must not define the ${PROVIDER_KEY} key`);
       for (const [key, value] of Object.entries(defaults)) props[key] = props[key] ?? value;
       for (const key of secretInputs) props[key] = pulumi.secret(props[key]);
       super(
-        createProviderShim(implementation),
+        `pulumi-nodejs:dynamic/${type[0]}:${type[1]}`,
         name,
-        { ...props, ...created },
+        { ...props, ...created, [PROVIDER_KEY]: serializedProvider(createProviderShim(implementation)) },
         secrets.length === 0 ? opts : withSecretOutputs(opts, secrets),
-        type[0],
-        type[1],
       );
     }
   };

@@ -77,3 +77,9 @@ export function createProviderShim(modulePath: string): ProviderShim {
   shims.set(modulePath, shim);
   return shim;
 }
+
+/**
+ * The code of every function a shim's serialized text is made from, as this process compiled it: part of the key of
+ * the serialized-provider cache, so any change to the shim (or to how it is compiled) misses.
+ */
+export const SHIM_CODE = [loadShimRuntime, createProviderShim].map(String).join("\n");

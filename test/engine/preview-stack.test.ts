@@ -66,6 +66,17 @@ describe("a pr-* stack of the real project under the real engine", () => {
     await engine?.dispose();
   });
 
+  it("plans every resource of a new environment on `pulumi preview`, writing nothing to Forge", async () => {
+    engine.sim.clearRequests();
+
+    const report = await engine.workspace.preview(STACK);
+
+    expect(report.changes).toEqual({ create: expect.any(Number) });
+    expect(report.changes.create).toBeGreaterThanOrEqual(12);
+    expect(forgeWrites(engine.sim.requests)).toEqual([]);
+    expect(engine.sim.state().sites.filter((site) => site.name === names.domain)).toEqual([]);
+  });
+
   it("creates the site, database and user, basic-auth rule, certificate, a finished deployment and the worker on the first `up`", async () => {
     const report = await engine.workspace.up(STACK);
 

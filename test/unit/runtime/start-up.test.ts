@@ -27,7 +27,23 @@ describe("the program under Pulumi's Node.js runtime", () => {
   });
 });
 
-describe("the transpile cache (providers/transpile-cache.ts)", () => {
+// Two ways the project's TypeScript loads from `.cache/transpiled`: the program's (ts-node, wrapped by the transpile
+// cache) and a dynamic-provider host's (the host loader, which loads TypeScript only for a changed source).
+describe.each([
+  {
+    loader: "the transpile cache (providers/transpile-cache.ts)",
+    file: "transpile-cache.ts",
+    start: [
+      'require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });',
+      'require("./providers/transpile-cache");',
+    ],
+  },
+  {
+    loader: "the host loader (providers/host-loader.js)",
+    file: "host-loader.js",
+    start: ['require("./providers/host-loader").install();'],
+  },
+])("$loader", ({ file, start }) => {
   // A project of its own: the cache keeps entries in <project>/.cache/transpiled, and only for files in the project.
   const project = fs.mkdtempSync(path.join(tmpdir(), "transpile-cache-"));
   const entries = path.join(project, ".cache", "transpiled");
@@ -47,31 +63,28 @@ describe("the transpile cache (providers/transpile-cache.ts)", () => {
 
   beforeAll(() => {
     fs.mkdirSync(path.join(project, "providers"));
-    fs.copyFileSync(
-      path.join(ROOT, "providers", "transpile-cache.ts"),
-      path.join(project, "providers", "transpile-cache.ts"),
-    );
+    fs.copyFileSync(path.join(ROOT, "providers", file), path.join(project, "providers", file));
     fs.copyFileSync(TSCONFIG, path.join(project, "tsconfig.json"));
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(project, "node_modules"));
-    // What a dynamic-provider host does: the shim registers ts-node, then provider-kit.ts imports the cache first.
     fs.writeFileSync(
       path.join(project, "host.js"),
       [
-        'require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });',
-        'require("./providers/transpile-cache");',
+        ...start,
         'const greeting = require("./greeting");',
         "let stack = '';",
         "try { greeting.fail(); } catch (error) { stack = error.stack; }",
-        "process.stdout.write(JSON.stringify({ value: greeting.value, stack }));",
+        "const compiler = Object.keys(require.cache).some((file) => file.includes('/node_modules/typescript/lib/'));",
+        "process.stdout.write(JSON.stringify({ value: greeting.value, stack, compiler }));",
       ].join("\n"),
     );
   });
   afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 
-  const load = (): { value: number; stack: string } =>
+  const load = (): { value: number; stack: string; compiler: boolean } =>
     JSON.parse(execFileSync(process.execPath, ["host.js"], { cwd: project, encoding: "utf8" })) as {
       value: number;
       stack: string;
+      compiler: boolean;
     };
   const greetingEntry = (): string => {
     const names = fs
@@ -101,4 +114,12 @@ describe("the transpile cache (providers/transpile-cache.ts)", () => {
     load();
     expect(load().stack).toContain(`${greeting}:${THROW_LINE}:`);
   });
+
+  if (file === "host-loader.js") {
+    it("loads TypeScript only for a source it has no output for", () => {
+      fs.writeFileSync(greeting, source(7));
+      expect(load().compiler).toBe(true);
+      expect(load()).toMatchObject({ value: 7, compiler: false });
+    });
+  }
 });
