@@ -7,8 +7,10 @@ import "./providers/transpile-cache";
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "./providers/common/user-error";
 import { buildStack } from "./stacks/program";
+import { leavePromiseStacksUnmapped } from "./stacks/promise-stacks";
 
 function main(): Record<string, unknown> {
+  leavePromiseStacksUnmapped();
   try {
     return buildStack(pulumi.getStack());
   } catch (error) {

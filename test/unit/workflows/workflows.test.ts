@@ -117,6 +117,12 @@ describe("the jobs that run the CLI in Actions", () => {
     for (const step of runtime.runs.steps) if (step.uses) expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
   });
 
+  it("keep the program's and the hosts' start-up caches between runs", () => {
+    const paths = runtime.runs.steps.map((step) => String(step.with?.path ?? ""));
+    expect(paths).toContainEqual(expect.stringContaining("${{ inputs.project-dir }}/.cache/transpiled"));
+    expect(paths).toContainEqual(expect.stringContaining("${{ inputs.project-dir }}/.cache/provider-shims"));
+  });
+
   it("restore a cache keyed on the lockfile from an older one", () => {
     const caches = [...workflows.flatMap(stepsOf), ...runtime.runs.steps].filter((s) =>
       /^actions\/cache(\/restore)?@/.test(s.uses ?? ""),
