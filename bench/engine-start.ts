@@ -15,7 +15,10 @@ export type RunPulumi = (cwd: string, args: string[], what: string) => Promise<u
 
 const FLOOR_STACK = "floor";
 
-/** Milliseconds of `pulumi preview` of an empty program in `<root>/empty-program`. */
+/** Previews of the empty program per run: their median is the floor, as one alone varied by a third between runs. */
+const FLOOR_SAMPLES = 3;
+
+/** Milliseconds of `pulumi preview` of an empty program in `<root>/empty-program`: the median of a few. */
 export async function emptyProgramFloor(repoRoot: string, root: string, run: RunPulumi): Promise<number> {
   const dir = path.join(root, "empty-program");
   await mkdir(dir);
@@ -28,9 +31,13 @@ export async function emptyProgramFloor(repoRoot: string, root: string, run: Run
     await symlink(path.join(repoRoot, entry), path.join(dir, entry));
   }
   await run(dir, ["stack", "init", FLOOR_STACK], `stack init ${FLOOR_STACK}`);
-  const started = Date.now();
-  await run(dir, ["preview", "--stack", FLOOR_STACK], `preview --stack ${FLOOR_STACK}`);
-  return Date.now() - started;
+  const samples: number[] = [];
+  for (let i = 0; i < FLOOR_SAMPLES; i++) {
+    const started = Date.now();
+    await run(dir, ["preview", "--stack", FLOOR_STACK], `preview --stack ${FLOOR_STACK}`);
+    samples.push(Date.now() - started);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 }
 
 export interface TimedOperation {

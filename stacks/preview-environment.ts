@@ -294,7 +294,9 @@ export class PreviewEnvironment extends pulumi.ComponentResource {
               pulumi
                 .all([basicAuth.username, basicAuth.password])
                 // A preview of a new environment plans a generated password as its input, null: unknown until created.
-                .apply(([username, password]) => (password === null ? unknownAuth : { username, password })),
+                .apply(([username, password]) =>
+                  password === null && pulumi.runtime.isDryRun() ? unknownAuth : { username, password },
+                ),
             )
           : null,
         deploymentId: deployment.deploymentId,
