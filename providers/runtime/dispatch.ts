@@ -2,9 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { loadImplementation } from "./implementation";
 import { type JsonObject, toJsonSafeObject } from "./json-safe";
 import { isPartialFailure } from "./partial-failure";
+import { PROVIDER_KEY } from "./serialized-provider";
 import { useStackConfig } from "./stack-config";
-
-const PROVIDER_KEY = "__provider";
 
 type Props = Record<string, unknown>;
 
