@@ -19,7 +19,7 @@ import { createForgeError } from "./error-factory";
 import { HealthcheckApi } from "./healthcheck";
 import { sendHttp } from "./http";
 import { decodeDocument, decodePage, type DecodedResource } from "./json-api";
-import type { ForgeOperationId } from "./operations";
+import type { ForgeOperation, ForgeOperationId } from "./operations";
 import { FORGE_OPERATIONS } from "./operations";
 import { OrganizationsApi } from "./organizations";
 import { Paginated } from "./paginate";
@@ -158,7 +158,8 @@ export class ForgeClient implements ForgeTransport {
   }
 
   async send<Op extends ForgeOperationId>(request: ForgeRequest<Op>): Promise<unknown> {
-    const { method } = FORGE_OPERATIONS[request.operation];
+    const operation: ForgeOperation = FORGE_OPERATIONS[request.operation];
+    const { method } = operation;
     const path = buildPath(request.operation, request.params, request.org ?? this.#settings.org);
     const url = `${this.#settings.baseUrl}${path}${buildQuery(request.query)}`;
     const token = this.#readToken();
@@ -211,6 +212,7 @@ export class ForgeClient implements ForgeTransport {
       },
       {
         method,
+        repeatable: operation.repeatable === true,
         options: retry,
         sleep: this.#settings.sleep,
         random: this.#settings.random,

@@ -252,6 +252,8 @@ export const FORGE_OPERATIONS = {
     path: "/orgs/{organization}/servers/{server}/background-processes/{backgroundProcess}/actions",
     scopes: ["server:create-daemons"],
     mode: "async",
+    // Supervisor's restart, start or stop ends in the same state however often it ran.
+    repeatable: true,
   },
   "organizations.servers.sites.security-rules.index": {
     method: "GET",
@@ -326,6 +328,8 @@ export interface ForgeOperation {
   path: string;
   scopes: readonly string[];
   mode: "sync" | "async";
+  /** A POST that may be sent again after a 5xx or a lost answer, as other methods are: running it twice does no harm. */
+  repeatable?: true;
 }
 
 export type ForgeOperationId = keyof typeof FORGE_OPERATIONS;

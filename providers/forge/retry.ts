@@ -32,11 +32,12 @@ export const MAX_SERVER_DELAY_MS = 120_000;
 /**
  * Whether a failed attempt may be repeated. 429 always: the request was refused, nothing happened. 5xx,
  * network errors and timeouts only for methods other than POST, because a POST may have created something
- * before failing; creates rely on look-up-and-adopt instead. Other 4xx never change by repeating them.
+ * before failing; creates rely on look-up-and-adopt instead. A `repeatable` POST (an action that ends in the same
+ * state however often it runs) is retried like the other methods. Other 4xx never change by repeating them.
  */
-export function isRetryable(error: ForgeError, method: string): boolean {
+export function isRetryable(error: ForgeError, method: string, repeatable = false): boolean {
   if (error instanceof ForgeRateLimitError) return true;
-  if (method.toUpperCase() === "POST") return false;
+  if (method.toUpperCase() === "POST" && !repeatable) return false;
   if (error instanceof ForgeServerError) return true;
   return error instanceof ForgeNetworkError;
 }
@@ -59,6 +60,8 @@ export function retryDelayMs(
 
 export interface RetryContext {
   method: string;
+  /** The operation may be repeated even as a POST (see `isRetryable`). */
+  repeatable?: boolean;
   options: RetryOptions;
   sleep: (ms: number) => Promise<void>;
   random?: () => number;
@@ -79,7 +82,7 @@ export async function withRetry<T>(run: (attempt: number) => Promise<T>, context
       return await run(attempt);
     } catch (error) {
       if (!(error instanceof ForgeApiError || error instanceof ForgeNetworkError)) throw error;
-      if (!isRetryable(error, context.method)) throw error;
+      if (!isRetryable(error, context.method, context.repeatable)) throw error;
       if (error instanceof ForgeRateLimitError) refusals += 1;
       else failures += 1;
       if (

@@ -170,6 +170,21 @@ describe("HealthCheck through the real dynamic-provider host", () => {
     expect(outs).toMatchObject({ status: 200, workers: [worker] });
   });
 
+  it("asks again when Forge answers the restart with a 500, as a restart repeated does no harm", async () => {
+    const preview = await deployedSite();
+    sim.inject({ method: "POST", path: PROCESSES_ROUTE, asyncOutcome: "failed" });
+    const worker = await workerOf(preview);
+    sim.inject({ method: "POST", path: `${PROCESSES_ROUTE}/{backgroundProcess}/actions`, status: 500 });
+    sim.clearRequests();
+
+    const { outs } = await host.create(urn, inputsFor(preview, { workers: [worker] }));
+
+    const restart = `POST /orgs/${ORG}/servers/${SERVER_ID}/background-processes/${worker.processId}/actions`;
+    expect(writes()).toStrictEqual([restart, restart]);
+    expect((await forge.backgroundProcesses.get(SERVER_ID, worker.processId)).status).toBe("running");
+    expect(outs).toMatchObject({ status: 200, workers: [worker] });
+  });
+
   it("leaves a running worker alone", async () => {
     const preview = await deployedSite();
     const worker = await workerOf(preview);

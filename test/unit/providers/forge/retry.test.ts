@@ -94,6 +94,12 @@ describe("isRetryable", () => {
     expect(isRetryable(apiError(status), method)).toBe(expected);
   });
 
+  it("retries a repeatable POST after a 5xx or a lost answer, and still never after a 4xx", () => {
+    expect(isRetryable(apiError(500), "POST", true)).toBe(true);
+    expect(isRetryable(networkError(true), "POST", true)).toBe(true);
+    expect(isRetryable(apiError(422), "POST", true)).toBe(false);
+  });
+
   it("retries network errors and timeouts except for POST", () => {
     expect(isRetryable(networkError(false), "GET")).toBe(true);
     expect(isRetryable(networkError(true), "DELETE")).toBe(true);
