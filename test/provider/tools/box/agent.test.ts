@@ -160,7 +160,7 @@ describeBox("the simulator's host hooks carried out by the box", () => {
     await expect(deploy(preview)).resolves.toMatchObject({ status: "finished" });
   });
 
-  it("runs the worker under supervisor, protects the site with basic auth and serves it with an ACME certificate", async () => {
+  it("runs the worker under supervisor, restarts it on Forge's action, protects the site with basic auth and serves it with an ACME certificate", async () => {
     const preview = previews[0]!;
     const site = host.site(preview.siteId)!;
     const worker = await forge.backgroundProcesses.create(SERVER_ID, {
@@ -200,6 +200,24 @@ describeBox("the simulator's host hooks carried out by the box", () => {
       worker_user: preview.user,
       redis_db: preview.redisDb,
     });
+
+    // Forge's restart action reaches supervisor: the worker comes back RUNNING as a new process.
+    const workerPid = async (): Promise<string | undefined> =>
+      new RegExp(`^box-process-${worker.id}:\\S+\\s+RUNNING\\s+pid (\\d+)`, "m").exec(
+        (await box.supervisorctl(["status"])).output,
+      )?.[1];
+    const before = await workerPid();
+    expect(before).toMatch(/^\d+$/);
+    await forge.backgroundProcesses.action(SERVER_ID, worker.id, "restart");
+    await agent.idle();
+    await until(
+      "supervisor reports the restarted worker RUNNING",
+      () => forge.backgroundProcesses.get(SERVER_ID, worker.id),
+      (p) => p.status === "running",
+    );
+    const after = await workerPid();
+    expect(after).toMatch(/^\d+$/);
+    expect(after).not.toBe(before);
 
     await forge.backgroundProcesses.delete(SERVER_ID, worker.id);
     await agent.idle();
