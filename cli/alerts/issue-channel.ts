@@ -124,14 +124,19 @@ export function createAlertIssueApi(client: GitHubClient, repo: RepoApi): AlertI
   };
 }
 
-async function findIssue(api: AlertIssueApi, key: string): Promise<{ number: number; state: IssueState } | null> {
+type FoundIssue = { number: number; state: IssueState };
+
+/** The oldest open issue of group `key` this token wrote (two runs at once may have opened two). */
+async function findIssue(api: AlertIssueApi, key: string): Promise<FoundIssue | null> {
   const marker = alertMarker(key);
+  let oldest: FoundIssue | null = null;
   for await (const issue of api.listOpenIssues(ALERT_LABEL)) {
     if (!issue.body.startsWith(marker) || !issue.author) continue;
     if (!issue.author.isBot && issue.author.login !== (await api.repo.getAuthenticatedLogin())) continue;
-    return { number: issue.number, state: decodeIssueState(issue.body) };
+    if (oldest === null || issue.number < oldest.number)
+      oldest = { number: issue.number, state: decodeIssueState(issue.body) };
   }
-  return null;
+  return oldest;
 }
 
 export class IssueChannel {
@@ -148,22 +153,39 @@ export class IssueChannel {
     const key = groupKey(alert);
     const text = renderAlert(alert);
     const found = await findIssue(this.api, key);
-    const state: IssueState = {
-      ...(found?.state ?? {}),
-      // `at` is when the subject first went wrong; the latest occurrence is in `what` and the comments.
-      [alert.subject]: {
-        what: alert.what,
-        at: found?.state[alert.subject]?.at ?? this.now().toISOString(),
-        runUrl: alert.runUrl,
-      },
-    };
-    const body = renderIssueBody(key, groupTitle(alert), state, text);
     if (!found) {
-      await this.api.createIssue({ title: groupTitle(alert), body, labels: [ALERT_LABEL] });
+      const body = renderIssueBody(key, groupTitle(alert), this.withAlert({}, alert), text);
+      const created = await this.api.createIssue({ title: groupTitle(alert), body, labels: [ALERT_LABEL] });
+      await this.keepOldest(key, created, alert, text);
       return;
     }
-    await this.api.updateIssue(found.number, { body });
-    await this.api.repo.createComment(found.number, text);
+    await this.addTo(found, key, alert, text);
+  }
+
+  /** `state` with `alert`'s subject in it. `at` is when the subject first went wrong; the latest is in `what`. */
+  private withAlert(state: IssueState, alert: Alert): IssueState {
+    const at = state[alert.subject]?.at ?? this.now().toISOString();
+    return { ...state, [alert.subject]: { what: alert.what, at, runUrl: alert.runUrl } };
+  }
+
+  private async addTo(issue: FoundIssue, key: string, alert: Alert, text: string): Promise<void> {
+    const body = renderIssueBody(key, groupTitle(alert), this.withAlert(issue.state, alert), text);
+    await this.api.updateIssue(issue.number, { body });
+    await this.api.repo.createComment(issue.number, text);
+  }
+
+  /**
+   * Two runs alerting the same group at once (two PRs refused by one full server) may each find no issue and open
+   * one. The oldest open issue of the group is the group's: a newer one just opened moves its alert there and closes.
+   */
+  private async keepOldest(key: string, created: number, alert: Alert, text: string): Promise<void> {
+    const oldest = await findIssue(this.api, key);
+    if (oldest === null || oldest.number >= created) return;
+    await this.addTo(oldest, key, alert, text);
+    await this.api.updateIssue(created, {
+      body: `Opened at the same time as #${oldest.number}, which now holds this alert.`,
+      state: "closed",
+    });
   }
 
   /** True when an open issue listed the subject, which is now resolved there. */

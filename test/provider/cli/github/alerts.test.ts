@@ -4,6 +4,9 @@
  * a fake webhook on 127.0.0.1.
  */
 import { alertsFromEnv } from "../../../../cli/alerts/alerts";
+import { IssueChannel, createAlertIssueApi } from "../../../../cli/alerts/issue-channel";
+import { parseRepoRef } from "../../../../cli/github/event";
+import { createGitHubClient, createRepoApi } from "../../../../cli/github/github-api";
 import { serverOverFloorAlert, serverWithinFloorsResolution } from "../../../../cli/alerts/kinds";
 import { Redactor } from "../../../../cli/github/redactor";
 import { emptyState, encodeState } from "../../../../cli/github/sticky-state";
@@ -337,6 +340,53 @@ describe("a server over a floor", () => {
     expect(issue.state).toBe("closed");
     expect(hook.texts.at(-1)).toBe(`✅ *Resolved*: server 4242 is back within its floors. (run ${RUN_URL})`);
     expect(warnings).toEqual([]);
+  });
+
+  it("is one open issue holding both alerts when two runs raise it at once", async () => {
+    const client = createGitHubClient({ token: "ghs_alerttoken0123456789", baseUrl: h.stub.url, retryBaseMs: 1 });
+    const repo = createRepoApi(client, parseRepoRef(OPS));
+    // Both runs have found no issue before either opens one, as two jobs starting together can.
+    let creating = 0;
+    let bothFoundNone: () => void = () => undefined;
+    const together = new Promise<void>((resolve) => (bothFoundNone = resolve));
+    const run = (): IssueChannel => {
+      const api = createAlertIssueApi(client, repo);
+      return new IssueChannel(
+        {
+          ...api,
+          async createIssue(input) {
+            if (++creating === 2) bothFoundNone();
+            await together;
+            return api.createIssue(input);
+          },
+        },
+        () => h.now,
+      );
+    };
+    const over = (pr: number) =>
+      serverOverFloorAlert({
+        server: "4242",
+        floor: `memory used 9${pr - 10}% (floor 90%)`,
+        refused: {
+          app: "customer",
+          stack: `pr-${pr}`,
+          pr,
+          repoUrl: "https://github.com/acme/customer",
+          runUrl: RUN_URL,
+        },
+        runUrl: RUN_URL,
+      });
+
+    await Promise.all([run().alert(over(12)), run().alert(over(13))]);
+
+    const open = alertIssues().filter((issue) => issue.state === "open");
+    expect(alertIssues()).toHaveLength(2);
+    expect(open).toHaveLength(1);
+    expect(open[0]!.number).toBeLessThan(alertIssues().find((issue) => issue.state === "closed")!.number);
+    expect(issueComments(open[0]!)).toHaveLength(1);
+    expect(alertIssues().find((issue) => issue.state === "closed")!.body).toBe(
+      `Opened at the same time as #${open[0]!.number}, which now holds this alert.`,
+    );
   });
 
   it("is raised by a /preview refused for headroom, and closed by the next new preview the server admits", async () => {
