@@ -1,7 +1,8 @@
 /**
  * `forge-previews doctor`: checks everything a preview needs, in the order it needs it (backend, configuration,
- * Forge token and server, SSH with the pinned host key, the master databases, Redis, DNS) and prints one line per
- * check with the fix when it fails. A check whose prerequisite failed is skipped rather than failing twice.
+ * Forge token and server, SSH with the pinned host key, the master databases, each further server of a pool, Redis,
+ * DNS) and prints one line per check with the fix when it fails. A check whose prerequisite failed is skipped rather
+ * than failing twice.
  */
 import { randomBytes } from "node:crypto";
 import { promises as dns } from "node:dns";
@@ -13,12 +14,20 @@ import {
   type ForgeClientOptions,
   ForgeNotFoundError,
   FORGE_OPERATIONS,
+  type Server,
 } from "../../providers/forge";
 import { redactText } from "../../providers/common/redact";
 import { withRedisOverSsh } from "../../providers/redis";
-import { SshHostKeyMismatchError, type SshTarget, withRemoteSecretFile, withSsh } from "../../providers/ssh";
+import {
+  SshHostKeyMismatchError,
+  type SshSession,
+  type SshTarget,
+  withRemoteSecretFile,
+  withSsh,
+} from "../../providers/ssh";
 import { configKey } from "../../stacks/config-keys";
 import type { PlainConfig } from "../../stacks/config-rules";
+import { describeServer } from "../../stacks/server-pool";
 import { parseFlags } from "../args";
 import {
   type ConfigEntries,
@@ -216,17 +225,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     const c = config as PlainConfig;
     const forge = client as ForgeClient;
     try {
-      const found = await forge.servers.get(c.forge.serverId);
-      if (found.revoked)
-        throw new CheckFailure(
-          `server ${found.id} (${found.name}) has revoked Forge's access`,
-          "reconnect the server in Forge",
-        );
-      if (!found.isReady)
-        throw new CheckFailure(
-          `server ${found.id} (${found.name}) is not ready`,
-          "wait until Forge finishes provisioning it",
-        );
+      const found = await readyServer(forge, c.forge.serverId);
       for await (const page of forge.sites.list(found.id, { pageSize: 1 }).pages()) {
         void page;
         break;
@@ -298,15 +297,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
       const c = config as PlainConfig;
       const masters = Object.values(c.apps).map((app) => app.masterDatabase);
       const access = mysqlAccess();
-      const listed = await withSsh(target as SshTarget, (session) =>
-        withRemoteSecretFile(session, buildOptionFile(access), (file) =>
-          session.execChecked(["mysql", `--defaults-extra-file=${file}`, "--batch", "--skip-column-names"], {
-            stdin: "SHOW DATABASES;\n",
-            timeoutMs: 30_000,
-          }),
-        ),
-      );
-      const present = new Set(listed.stdout.split("\n").map((line) => line.trim()));
+      const present = await withSsh(target as SshTarget, (session) => listDatabases(session, access));
       const missing = masters.filter((name) => !present.has(name));
       if (missing.length > 0) throw new Error(`missing on the server: ${missing.join(", ")}`);
       return { detail: `${masters.join(", ")} present (as MySQL user ${access.user})`, value: masters };
@@ -326,6 +317,68 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
       return { detail: describeClonePlan(c.ssh.user, master, plan), value: true };
     },
   );
+
+  // Every further server of the pool gets the same checks, in one line each: a preview may be placed on any of them.
+  for (const pooled of config?.pool.slice(1) ?? []) {
+    await checks.run(
+      `pool ${describeServer(pooled)}`,
+      client !== undefined && masters !== undefined,
+      "fix this server's entry in poolServers (or remove it), as the failure above says",
+      async () => {
+        const c = config as PlainConfig;
+        let found: Server;
+        try {
+          found = await readyServer(client as ForgeClient, pooled.forgeServerId);
+        } catch (error) {
+          throw explainForgeError(error, `server ${pooled.forgeServerId}`, "set its forgeServerId in poolServers");
+        }
+        const ssh: SshTarget = {
+          ...(target as SshTarget),
+          host: pooled.sshHost,
+          port: pooled.sshPort,
+          hostKeyFingerprint: pooled.sshHostKeyFingerprint,
+        };
+        const access: MysqlAccess = {
+          ...mysqlAccess(),
+          socket: pooled.mysqlSocket === "" ? null : pooled.mysqlSocket,
+          dataDir: pooled.mysqlDataDir === "" ? null : pooled.mysqlDataDir,
+        };
+        const [master = ""] = masters ?? [];
+        let present: Set<string>;
+        let plan: { method: string; reason: string } | null = null;
+        try {
+          ({ present, plan } = await withSsh(ssh, async (session) => {
+            const databases = await listDatabases(session, access);
+            return {
+              present: databases,
+              plan: databases.has(master)
+                ? await planCloneOf(session, { access, source: master, method: c.cloneMethod })
+                : null,
+            };
+          }));
+        } catch (error) {
+          if (error instanceof SshHostKeyMismatchError)
+            throw new CheckFailure(
+              error.message,
+              "update its sshHostKeyFingerprint only after checking the key on the server",
+            );
+          throw error;
+        }
+        const missing = (masters ?? []).filter((name) => !present.has(name));
+        if (missing.length > 0 || plan === null)
+          throw new CheckFailure(
+            `missing on server ${pooled.forgeServerId}: ${missing.join(", ")}`,
+            "run the snapshots stack (`pulumi up -s snapshots`), which refreshes the master on every server of the pool",
+          );
+        return {
+          detail:
+            `${found.id} (${found.name}) is ready; ${c.ssh.user}@${ssh.host}:${ssh.port} logged in, host key verified; ` +
+            `${(masters ?? []).join(", ")} present; ${describeClonePlan(c.ssh.user, master, plan)}`,
+          value: true,
+        };
+      },
+    );
+  }
 
   await checks.run(
     "redis",
@@ -376,6 +429,33 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   });
 
   return checks.results;
+}
+
+/** The server, when Forge still has access to it and it is provisioned. */
+async function readyServer(forge: ForgeClient, id: number): Promise<Server> {
+  const found = await forge.servers.get(id);
+  if (found.revoked)
+    throw new CheckFailure(
+      `server ${found.id} (${found.name}) has revoked Forge's access`,
+      "reconnect the server in Forge",
+    );
+  if (!found.isReady)
+    throw new CheckFailure(
+      `server ${found.id} (${found.name}) is not ready`,
+      "wait until Forge finishes provisioning it",
+    );
+  return found;
+}
+
+/** The databases MySQL lists to `access` on the server `session` is logged in to. */
+async function listDatabases(session: SshSession, access: MysqlAccess): Promise<Set<string>> {
+  const listed = await withRemoteSecretFile(session, buildOptionFile(access), (file) =>
+    session.execChecked(["mysql", `--defaults-extra-file=${file}`, "--batch", "--skip-column-names"], {
+      stdin: "SHOW DATABASES;\n",
+      timeoutMs: 30_000,
+    }),
+  );
+  return new Set(listed.stdout.split("\n").map((line) => line.trim()));
 }
 
 /** "transport for `shop_master` as forge: ...": what a preview's clone of the master gets on this server, and why. */

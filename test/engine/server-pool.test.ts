@@ -7,6 +7,7 @@ import { rm } from "node:fs/promises";
 import * as path from "node:path";
 import type { Connection } from "mysql2/promise";
 import { type ServerReading, measureOverSsh } from "../../cli/pool/measure";
+import { runDoctor } from "../../cli/commands/doctor";
 import * as operations from "../../cli/operations";
 import { readConfigSource } from "../../cli/cli-config";
 import { applyPreviewConfig } from "../../cli/pulumi/preview-config";
@@ -176,6 +177,33 @@ describe("previews on a pool of two servers", () => {
     expect(Object.keys(outputs.poolSnapshots)).toStrictEqual(["2"]);
     expect(outputs.poolSnapshots["2"]?.[app]).toMatchObject({ sealed: true });
     expect(await onServer(2, listDatabases)).not.toContain(`${master}_fpstaging`);
+  });
+
+  it("doctor checks the second server as it does the first: Forge, SSH with its own pinned key, its master", async () => {
+    const lookup = (): Promise<string[]> => Promise.resolve(["127.0.0.1"]);
+    const name = `pool server 2 (${first.ssh.host}:${first.ssh.port})`;
+
+    const results = await runDoctor({ env: cli.env, cwd: cli.project, lookup });
+
+    expect(results.filter((r) => r.status !== "ok")).toStrictEqual([]);
+    const pooled = results.find((r) => r.name === name);
+    expect(pooled?.detail).toContain("2 (sandbox-2) is ready;");
+    expect(pooled?.detail).toContain(`${master} present; `);
+    expect(pooled?.detail).toMatch(new RegExp(`; \\S+ for \`${master}\` as `));
+
+    // The same server under a host key it does not have: refused, with the fix, and nothing else fails.
+    const config = JSON.parse(cli.env.FORGE_PREVIEWS_CONFIG ?? "{}") as { poolServers: PoolServer[] };
+    const wrongKey = `SHA256:${"A".repeat(43)}`;
+    config.poolServers = config.poolServers.map((server) => ({ ...server, sshHostKeyFingerprint: wrongKey }));
+    const refused = await runDoctor({
+      env: { ...cli.env, FORGE_PREVIEWS_CONFIG: JSON.stringify(config) },
+      cwd: cli.project,
+      lookup,
+    });
+    expect(refused.filter((r) => r.status !== "ok").map((r) => [r.name, r.status])).toStrictEqual([[name, "fail"]]);
+    expect(refused.find((r) => r.name === name)?.fix).toBe(
+      "update its sshHostKeyFingerprint only after checking the key on the server",
+    );
   });
 
   it("places each new preview on the server with the most headroom that has the app's master", async () => {
