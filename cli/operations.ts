@@ -141,10 +141,12 @@ export async function upPreview(request: UpRequest, ctx: OperationsContext): Pro
     const stack = resolved.names.stack;
     const existed = existing.has(stack);
     const kept = existed ? await readKeptValues(cli, ctx.projectDir, stack, KEPT_KEYS) : {};
+    // A /preview's check just placed and measured the new stack: its `up` goes by that rather than measuring again.
+    const admission = existed ? undefined : takeAdmission(ctx, stack);
     // On a pool a new stack is placed here, before anything is created; an existing one keeps its server.
-    const server = await placedServer(ctx, resolved, kept);
+    const server = admission?.server ?? (await placedServer(ctx, resolved, kept));
     // Admission: only a new preview is measured, on the server it was placed on.
-    const headroom = existed ? null : await headroomFor(cli, ctx, resolved, server);
+    const headroom = existed ? null : admission ? admission.headroom : await headroomFor(cli, ctx, resolved, server);
     if (headroom?.allowed === false) {
       const { HeadroomRefusedError } = await import("./status/admission");
       throw new HeadroomRefusedError(stack, headroom);
@@ -306,7 +308,35 @@ export async function checkHeadroom(ref: PreviewRef, ctx: OperationsContext): Pr
   const resolved = await resolvePreviewConfig(cli, ctx.env, validatePreviewRef(ref), existing);
   if (existing.has(resolved.names.stack)) return null;
   // On a pool, the server the new stack would be placed on (its `up` places it the same way).
-  return headroomFor(cli, ctx, resolved, await placedServer(ctx, resolved, {}));
+  const server = await placedServer(ctx, resolved, {});
+  const headroom = await headroomFor(cli, ctx, resolved, server);
+  if (headroom?.allowed !== false) keepAdmission(ctx, resolved.names.stack, { server, headroom });
+  return headroom;
+}
+
+/** How long an admission by `checkHeadroom` stands for the `up` that follows it: a /preview runs one right after. */
+const ADMISSION_TTL_MS = 2 * 60_000;
+
+interface Admission {
+  server: ServerValues;
+  headroom: HeadroomCheck | null;
+  at: number;
+}
+
+/** Admissions in this process, by project and stack (the handler's `up` runs with a copy of the check's context). */
+const admissions = new Map<string, Admission>();
+const admissionKey = (ctx: OperationsContext, stack: string): string => `${ctx.projectDir}\0${stack}`;
+
+function keepAdmission(ctx: OperationsContext, stack: string, admitted: Omit<Admission, "at">): void {
+  admissions.set(admissionKey(ctx, stack), { ...admitted, at: Date.now() });
+}
+
+/** The stack's admission when it is recent; used once. */
+function takeAdmission(ctx: OperationsContext, stack: string): Omit<Admission, "at"> | undefined {
+  const key = admissionKey(ctx, stack);
+  const admitted = admissions.get(key);
+  admissions.delete(key);
+  return admitted !== undefined && Date.now() - admitted.at <= ADMISSION_TTL_MS ? admitted : undefined;
 }
 
 /** The stack's server keys: those it `kept`, else the pool's placement (said on `onProgress`); empty with one server. */

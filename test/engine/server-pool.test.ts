@@ -285,4 +285,20 @@ describe("previews on a pool of two servers", () => {
     }>;
     expect(stacks.map((stack) => stack.name)).toStrictEqual(["snapshots"]);
   });
+
+  it("creates a /preview's stack where its headroom check placed it, measuring no server again", async () => {
+    fuller = 1;
+    await operations.checkHeadroom({ app: null, pr: 44 }, ctx);
+    // Any further measurement of a server fails the test.
+    fuller = null;
+
+    // With a copy of the context, as the GitHub handler passes its own progress to `up`.
+    await operations.upPreview({ app: null, pr: 44, branch: "feature/d", sha: SHA }, { ...ctx });
+
+    expect(progress.filter((line) => line.startsWith("placing pr-44: "))).toHaveLength(1);
+    expect(await configOf("pr-44", "forgeServerId")).toBe("2");
+    expect(await previewDatabases(2)).toStrictEqual([`${app}_pr_44`]);
+    await operations.destroyPreview({ app: null, pr: 44 }, ctx);
+    expect(await previewDatabases(2)).toStrictEqual([]);
+  });
 });
