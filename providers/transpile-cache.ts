@@ -10,8 +10,9 @@
  * what runs is always the checkout's code. Type-checking is `npm run typecheck`'s job, not the runtime's.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { readCacheFile, writeCacheFile } from "./common/cache-file";
 
 type Loader = (module: NodeJS.Module, filename: string) => void;
 type CompilingModule = NodeJS.Module & { _compile(code: string, filename: string): unknown };
@@ -34,26 +35,14 @@ function isProjectSource(filename: string): boolean {
 
 /** Reads an entry's code when it was made from exactly `source`. */
 function readEntry(entry: string, sourceHash: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(entry, "utf8");
-  } catch {
-    return undefined;
-  }
+  const text = readCacheFile(entry);
+  if (text === undefined) return undefined;
   const newline = text.indexOf("\n");
   return text.slice(0, newline) === HEADER + sourceHash ? text.slice(newline + 1) : undefined;
 }
 
-/** Writes through a temporary file, so a concurrent reader (the program and a host) never sees half an entry. */
 function writeEntry(entry: string, sourceHash: string, code: string): void {
-  try {
-    mkdirSync(path.dirname(entry), { recursive: true });
-    const temporary = `${entry}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${HEADER}${sourceHash}\n${code}`);
-    renameSync(temporary, entry);
-  } catch {
-    // A read-only checkout only loses the speed-up.
-  }
+  writeCacheFile(entry, `${HEADER}${sourceHash}\n${code}`);
 }
 
 /**

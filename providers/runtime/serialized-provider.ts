@@ -6,13 +6,13 @@
  * of those finds the same text again; anything else that changes misses and is serialized by the SDK once more.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { readCacheFile, writeCacheFile } from "../common/cache-file";
 import { type ProviderShim, SHIM_CODE } from "./shim";
 
 export const PROVIDER_KEY = "__provider";
-export const SERIALIZED_PROVIDER_CACHE_DIR = path.resolve(__dirname, "..", "..", ".cache", "provider-shims");
+const SERIALIZED_PROVIDER_CACHE_DIR = path.resolve(__dirname, "..", "..", ".cache", "provider-shims");
 
 type SerializedFunction = { text: string; containsSecrets: boolean };
 type SerializeFunction = (func: () => unknown, args: { allowSecrets: boolean }) => Promise<SerializedFunction>;
@@ -40,26 +40,6 @@ function serialize(provider: ProviderShim): Promise<SerializedFunction> {
   return closure.serializeFunction(() => provider, { allowSecrets: true });
 }
 
-function readEntry(entry: string): string | undefined {
-  try {
-    return readFileSync(entry, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-/** Through a temporary file, so a concurrent program never reads half an entry. */
-function writeEntry(entry: string, text: string): void {
-  try {
-    mkdirSync(path.dirname(entry), { recursive: true });
-    const temporary = `${entry}.${process.pid}.tmp`;
-    writeFileSync(temporary, text);
-    renameSync(temporary, entry);
-  } catch {
-    // A read-only checkout only loses the speed-up.
-  }
-}
-
 const texts = new Map<ProviderShim, pulumi.Input<string>>();
 
 /**
@@ -71,12 +51,12 @@ export function serializedProvider(shim: ProviderShim): pulumi.Input<string> {
   const known = texts.get(shim);
   if (known !== undefined) return known;
   const entry = serializedProviderEntry(shim);
-  const cached = readEntry(entry);
+  const cached = readCacheFile(entry);
   const text: pulumi.Input<string> =
     cached ??
     pulumi.output(serialize(shim)).apply((serialized): pulumi.Output<string> => {
       if (serialized.containsSecrets) return pulumi.secret(serialized.text);
-      writeEntry(entry, serialized.text);
+      writeCacheFile(entry, serialized.text);
       return pulumi.output(serialized.text);
     });
   texts.set(shim, text);

@@ -33,6 +33,7 @@ describe.each([
   {
     loader: "the transpile cache (providers/transpile-cache.ts)",
     file: "transpile-cache.ts",
+    imports: ["common/cache-file.ts"],
     start: [
       'require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } });',
       'require("./providers/transpile-cache");',
@@ -41,9 +42,10 @@ describe.each([
   {
     loader: "the host loader (providers/host-loader.js)",
     file: "host-loader.js",
+    imports: [],
     start: ['require("./providers/host-loader").install();'],
   },
-])("$loader", ({ file, start }) => {
+])("$loader", ({ file, imports, start }) => {
   // A project of its own: the cache keeps entries in <project>/.cache/transpiled, and only for files in the project.
   const project = fs.mkdtempSync(path.join(tmpdir(), "transpile-cache-"));
   const entries = path.join(project, ".cache", "transpiled");
@@ -62,8 +64,10 @@ describe.each([
   const THROW_LINE = 6;
 
   beforeAll(() => {
-    fs.mkdirSync(path.join(project, "providers"));
-    fs.copyFileSync(path.join(ROOT, "providers", file), path.join(project, "providers", file));
+    for (const copied of [file, ...imports]) {
+      fs.mkdirSync(path.dirname(path.join(project, "providers", copied)), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, "providers", copied), path.join(project, "providers", copied));
+    }
     fs.copyFileSync(TSCONFIG, path.join(project, "tsconfig.json"));
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(project, "node_modules"));
     fs.writeFileSync(
