@@ -264,16 +264,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
         hostKeyFingerprint: c.ssh.hostKeyFingerprint,
         connectTimeoutMs: 15_000,
       };
-      try {
-        await withSsh(ssh, (session) => session.execChecked(["true"], { timeoutMs: 15_000 }));
-      } catch (error) {
-        if (error instanceof SshHostKeyMismatchError)
-          throw new CheckFailure(
-            error.message,
-            "update sshHostKeyFingerprint only after checking the key on the server",
-          );
-        throw error;
-      }
+      await withPinnedSsh(ssh, "update sshHostKeyFingerprint", (session) =>
+        session.execChecked(["true"], { timeoutMs: 15_000 }),
+      );
       return {
         detail: `${c.ssh.user}@${c.ssh.host}:${c.ssh.port} logged in; host key ${c.ssh.hostKeyFingerprint} verified`,
         value: ssh,
@@ -344,26 +337,15 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
           dataDir: pooled.mysqlDataDir === "" ? null : pooled.mysqlDataDir,
         };
         const [master = ""] = masters ?? [];
-        let present: Set<string>;
-        let plan: { method: string; reason: string } | null = null;
-        try {
-          ({ present, plan } = await withSsh(ssh, async (session) => {
-            const databases = await listDatabases(session, access);
-            return {
-              present: databases,
-              plan: databases.has(master)
-                ? await planCloneOf(session, { access, source: master, method: c.cloneMethod })
-                : null,
-            };
-          }));
-        } catch (error) {
-          if (error instanceof SshHostKeyMismatchError)
-            throw new CheckFailure(
-              error.message,
-              "update its sshHostKeyFingerprint only after checking the key on the server",
-            );
-          throw error;
-        }
+        const { present, plan } = await withPinnedSsh(ssh, "update its sshHostKeyFingerprint", async (session) => {
+          const databases = await listDatabases(session, access);
+          return {
+            present: databases,
+            plan: databases.has(master)
+              ? await planCloneOf(session, { access, source: master, method: c.cloneMethod })
+              : null,
+          };
+        });
         const missing = (masters ?? []).filter((name) => !present.has(name));
         if (missing.length > 0 || plan === null)
           throw new CheckFailure(
@@ -429,6 +411,21 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   });
 
   return checks.results;
+}
+
+/** `fn` over SSH to `target`; a host key other than the pinned one fails the check with `update` as its fix. */
+async function withPinnedSsh<T>(
+  target: SshTarget,
+  update: string,
+  fn: (session: SshSession) => Promise<T>,
+): Promise<T> {
+  try {
+    return await withSsh(target, fn);
+  } catch (error) {
+    if (error instanceof SshHostKeyMismatchError)
+      throw new CheckFailure(error.message, `${update} only after checking the key on the server`);
+    throw error;
+  }
 }
 
 /** The server, when Forge still has access to it and it is provisioned. */
