@@ -360,7 +360,7 @@ async function headroomFor(
   cli: PulumiCli,
   ctx: OperationsContext,
   resolved: ResolvedPreviewConfig,
-  server: ServerValues = {},
+  server: ServerValues,
 ): Promise<HeadroomCheck | null> {
   const { maxMemoryPercent, diskMargin } = resolved.config.headroom;
   if (maxMemoryPercent >= 100 && diskMargin === 0) return null;
